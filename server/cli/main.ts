@@ -1,0 +1,34 @@
+// The `parley` command line: one module per command group, registered here.
+import { Command, CommanderError } from 'commander';
+import { registerCheckCommand } from './check.ts';
+import { registerConnectionCommands } from './connection.ts';
+import { registerModelCommands } from './model.ts';
+import { registerQueryCommand } from './query.ts';
+import { registerSeedCommand } from './seed.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('parley')
+    .description('Parley: tenant-safe "chat with your data" for SaaS products')
+    .option('--config <path>', 'path to parley.config.yaml', './parley.config.yaml')
+    .showHelpAfterError();
+  registerSeedCommand(program);
+  registerCheckCommand(program);
+  registerQueryCommand(program);
+  registerConnectionCommands(program);
+  registerModelCommands(program);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`parley: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

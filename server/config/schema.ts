@@ -1,0 +1,177 @@
+// The zod schema of parley.config.yaml: connections, agents, their userContext and semantic models.
+import { z } from 'zod';
+import { Alias, Filter } from '../query/plan.ts';
+
+const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected an id of letters, digits, - and _');
+const Identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected a SQL identifier');
+
+export const ColumnType = z.enum(['integer', 'number', 'string', 'boolean', 'date', 'datetime']);
+export type ColumnType = z.infer<typeof ColumnType>;
+
+export const Column = z
+  .object({
+    type: ColumnType,
+    description: z.string().optional(),
+    unit: z.string().optional(),
+    synonyms: z.array(z.string()).default([]),
+    // enum-like columns: the values the column takes (shared across tenants, e.g. statuses)
+    values: z.array(z.union([z.string(), z.number()])).optional(),
+  })
+  .strict();
+export type Column = z.infer<typeof Column>;
+
+export const ComputedColumn = z
+  .object({
+    // a small arithmetic expression over this table's columns, e.g. "quantity * unit_price"
+    expression: z.string().min(1).max(500),
+    type: z.enum(['integer', 'number']).default('number'),
+    description: z.string().optional(),
+    unit: z.string().optional(),
+    synonyms: z.array(z.string()).default([]),
+  })
+  .strict();
+export type ComputedColumn = z.infer<typeof ComputedColumn>;
+
+export const Relation = z
+  .object({
+    table: Identifier,
+    // many-to-one: this table holds the foreign key; one-to-many: the other table does
+    kind: z.enum(['many-to-one', 'one-to-many', 'one-to-one']),
+    // join keys: { localColumn: remoteColumn }
+    on: z.record(Identifier, Identifier).refine((o) => Object.keys(o).length > 0, 'a relation needs a key'),
+  })
+  .strict();
+export type Relation = z.infer<typeof Relation>;
+
+export const ContextFilter = z
+  .object({
+    column: Identifier,
+    // the userContext field whose value the column must equal (eq) or be one of (in, for list fields)
+    field: Identifier,
+    op: z.enum(['eq', 'in']).default('eq'),
+  })
+  .strict();
+export type ContextFilter = z.infer<typeof ContextFilter>;
+
+export const MeasureDefinition = z
+  .object({
+    aggregate: z.enum(['count', 'countDistinct', 'sum', 'avg', 'min', 'max']),
+    // a column or computed column of this table; not needed for count
+    column: Identifier.optional(),
+    filter: Filter.optional(),
+    description: z.string().optional(),
+    unit: z.string().optional(),
+    synonyms: z.array(z.string()).default([]),
+  })
+  .strict()
+  .refine((m) => m.aggregate === 'count' || m.column !== undefined, {
+    message: 'every aggregate but count needs a column',
+  });
+export type MeasureDefinition = z.infer<typeof MeasureDefinition>;
+
+export const SegmentDefinition = z
+  .object({
+    filter: Filter,
+    description: z.string().optional(),
+    synonyms: z.array(z.string()).default([]),
+  })
+  .strict();
+export type SegmentDefinition = z.infer<typeof SegmentDefinition>;
+
+export const Table = z
+  .object({
+    access: z.enum(['queryable', 'joinable', 'off']).default('queryable'),
+    prompt: z.string().optional(),
+    synonyms: z.array(z.string()).default([]),
+    primaryKey: Identifier.default('id'),
+    // the row label people use (e.g. a name column), for listings and value matching
+    labelColumn: Identifier.optional(),
+    // the table's main time column, for questions like "orders last month"
+    timeColumn: Identifier.optional(),
+    // visible only when this boolean userContext field is true
+    visibleWhen: Identifier.optional(),
+    contextFilters: z.array(ContextFilter).default([]),
+    columns: z.record(Identifier, Column),
+    computed: z.record(Identifier, ComputedColumn).default({}),
+    relations: z.record(Identifier, Relation).default({}),
+    measures: z.record(Alias, MeasureDefinition).default({}),
+    segments: z.record(Alias, SegmentDefinition).default({}),
+  })
+  .strict();
+export type Table = z.infer<typeof Table>;
+
+export const SemanticModel = z
+  .object({
+    tables: z.record(Identifier, Table),
+  })
+  .strict();
+export type SemanticModel = z.infer<typeof SemanticModel>;
+
+export const UserContextType = z.enum(['integer', 'string', 'boolean', 'integer[]', 'string[]']);
+export type UserContextType = z.infer<typeof UserContextType>;
+
+export const LlmConfig = z
+  .object({
+    baseUrl: z.string().url(),
+    model: z.string().min(1),
+    apiKey: z.string().optional(),
+    timeoutMs: z.number().int().positive().default(30_000),
+  })
+  .strict();
+
+export const Agent = z
+  .object({
+    id: Id,
+    name: z.string().optional(),
+    // the connection this agent queries: one it owns, or a shareable one it is linked to; absent when unlinked
+    connection: Id.optional(),
+    timeZone: z.string().default('UTC'),
+    multiTenant: z.boolean().default(true),
+    userContext: z.record(Identifier, UserContextType).default({}),
+    starterQuestions: z.array(z.string()).default([]),
+    llm: LlmConfig.optional(),
+    model: SemanticModel.optional(),
+    // or: a path to a YAML file holding the model, relative to the config file
+    modelFile: z.string().optional(),
+  })
+  .strict()
+  .refine((a) => (a.model === undefined) !== (a.modelFile === undefined), {
+    message: 'an agent needs exactly one of model or modelFile',
+  });
+export type AgentConfig = z.infer<typeof Agent>;
+
+export const Connection = z
+  .object({
+    id: Id,
+    url: z.string().min(1),
+    // a shareable connection can be linked to agents other than its owner
+    shareable: z.boolean().default(false),
+    owner: Id.optional(),
+    // statement time limit and row cap for queries on this connection
+    statementTimeoutMs: z.number().int().positive().max(600_000).default(15_000),
+    maxRows: z.number().int().positive().max(100_000).default(1_000),
+    pool: z.object({ min: z.number().int().min(0).default(0), max: z.number().int().min(1).default(5) }).strict().optional(),
+  })
+  .strict();
+export type ConnectionConfig = z.infer<typeof Connection>;
+
+export const ParleyConfig = z
+  .object({
+    version: z.literal(1).default(1),
+    server: z
+      .object({
+        port: z.number().int().min(0).max(65535).default(3210),
+        host: z.string().default('127.0.0.1'),
+      })
+      .strict()
+      .default({ port: 3210, host: '127.0.0.1' }),
+    store: z
+      .object({ url: z.string().min(1) })
+      .strict()
+      .optional(),
+    connections: z.array(Connection).default([]),
+    agents: z.array(Agent).min(1),
+  })
+  .strict();
+export type ParleyConfigInput = z.input<typeof ParleyConfig>;
+export type ParleyConfig = z.infer<typeof ParleyConfig>;

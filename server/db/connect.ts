@@ -1,0 +1,93 @@
+// Opens a knex connection pool from a Parley database URL (sqlite:// or mysql://).
+import path from 'node:path';
+import fs from 'node:fs';
+import knex, { type Knex } from 'knex';
+
+export type Dialect = 'sqlite' | 'mysql';
+
+export interface DatabaseTarget {
+  dialect: Dialect;
+  /** sqlite: absolute file path (or ':memory:'); mysql: the URL as given */
+  location: string;
+}
+
+export class DatabaseUrlError extends Error {
+  override name = 'DatabaseUrlError';
+}
+
+/** Parses `sqlite:///abs/file.sqlite`, `sqlite://./rel.sqlite` (relative to baseDir) and `mysql://user:pass@host:port/db`. */
+export function parseDatabaseUrl(url: string, baseDir = process.cwd()): DatabaseTarget {
+  if (url.startsWith('sqlite://')) {
+    const rest = url.slice('sqlite://'.length);
+    if (rest === '' ) throw new DatabaseUrlError(`database URL "${url}" names no file`);
+    if (rest === ':memory:') return { dialect: 'sqlite', location: ':memory:' };
+    return { dialect: 'sqlite', location: path.isAbsolute(rest) ? rest : path.resolve(baseDir, rest) };
+  }
+  if (url.startsWith('mysql://') || url.startsWith('mariadb://')) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url.replace(/^mariadb:/, 'mysql:'));
+    } catch {
+      throw new DatabaseUrlError(`database URL "${redactUrl(url)}" is not a valid URL`);
+    }
+    if (!parsed.pathname || parsed.pathname === '/') {
+      throw new DatabaseUrlError(`database URL "${redactUrl(url)}" names no database`);
+    }
+    return { dialect: 'mysql', location: parsed.toString() };
+  }
+  throw new DatabaseUrlError(
+    `unsupported database URL "${redactUrl(url)}": expected sqlite:///path, sqlite://./path or mysql://user:pass@host:3306/db`,
+  );
+}
+
+/** The URL with its password replaced, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+export interface OpenOptions {
+  baseDir?: string;
+  pool?: { min?: number; max?: number };
+  /** create the SQLite file's folder when missing (seeding, the store); queries never create files */
+  create?: boolean;
+  readOnly?: boolean;
+}
+
+export function openDatabase(url: string, options: OpenOptions = {}): Knex {
+  const target = parseDatabaseUrl(url, options.baseDir);
+  if (target.dialect === 'sqlite') {
+    if (target.location !== ':memory:') {
+      if (options.create) fs.mkdirSync(path.dirname(target.location), { recursive: true });
+      else if (!fs.existsSync(target.location)) {
+        throw new DatabaseUrlError(`SQLite database file ${target.location} does not exist`);
+      }
+    }
+    return knex({
+      client: 'better-sqlite3',
+      connection: { filename: target.location, options: { readonly: options.readOnly ?? false } },
+      useNullAsDefault: true,
+      pool: { min: 1, max: 1 },
+    });
+  }
+  const u = new URL(target.location);
+  return knex({
+    client: 'mysql2',
+    connection: {
+      host: u.hostname,
+      port: u.port ? Number(u.port) : 3306,
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      database: decodeURIComponent(u.pathname.slice(1)),
+      timezone: 'Z',
+      dateStrings: true,
+      supportBigNumbers: true,
+      charset: 'utf8mb4',
+    },
+    pool: { min: options.pool?.min ?? 0, max: options.pool?.max ?? 5 },
+  });
+}
+
+export function dialectOf(db: Knex): Dialect {
+  const client = (db.client as { config: { client: string } }).config.client;
+  return client === 'mysql2' || client === 'mysql' ? 'mysql' : 'sqlite';
+}

@@ -1,0 +1,145 @@
+// The QueryPlan: the typed, versioned description of a question that planners produce and the compiler checks.
+// Planners (rules or LLM) only ever produce this shape; they never write SQL.
+import { z } from 'zod';
+
+/** A column reference: `table.column` (a model column or computed column). */
+export const FieldRef = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'expected "table.column"');
+
+/** An output name for a measure or dimension. */
+export const Alias = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case identifier');
+
+export const Grain = z.enum(['day', 'week', 'month', 'quarter', 'year']);
+export type Grain = z.infer<typeof Grain>;
+
+export const Scalar = z.union([z.string().max(1000), z.number().finite(), z.boolean()]);
+export type Scalar = z.infer<typeof Scalar>;
+
+const CalendarUnit = Grain;
+
+/** A calendar period named absolutely; a missing year means the latest one that has started. */
+export const Period = z
+  .object({
+    year: z.number().int().min(1900).max(2200).optional(),
+    quarter: z.number().int().min(1).max(4).optional(),
+    month: z.number().int().min(1).max(12).optional(),
+    day: z.number().int().min(1).max(31).optional(),
+  })
+  .strict()
+  .refine((p) => !(p.quarter !== undefined && (p.month !== undefined || p.day !== undefined)), {
+    message: 'a period names a quarter or a month, not both',
+  })
+  .refine((p) => !(p.day !== undefined && p.month === undefined), { message: 'a day needs a month' })
+  .refine((p) => p.year !== undefined || p.month !== undefined || p.quarter !== undefined, {
+    message: 'a period needs a year, a quarter or a month',
+  });
+export type Period = z.infer<typeof Period>;
+
+const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+
+/** Date ranges in the forms of the contract's date rules; all resolve to [start, end) in the agent's zone. */
+export const DateRange = z.discriminatedUnion('kind', [
+  // today, this week/month/quarter/year, year to date: start of the current unit up to now
+  z.object({ kind: z.literal('current'), unit: CalendarUnit }).strict(),
+  // yesterday, last week/month/...(n = 1), last N days/weeks/...: the n whole units before the current one
+  z.object({ kind: z.literal('last'), unit: CalendarUnit, n: z.number().int().min(1).max(1000) }).strict(),
+  // in 2025, in March 2026, Q3 2025, in March (latest started March)
+  z.object({ kind: z.literal('period'), period: Period }).strict(),
+  // since March: from the start of that period until now
+  z.object({ kind: z.literal('since'), period: Period }).strict(),
+  // explicit dates, both inclusive
+  z.object({ kind: z.literal('between'), from: IsoDate, to: IsoDate }).strict(),
+]);
+export type DateRange = z.infer<typeof DateRange>;
+
+export type Filter =
+  | { op: 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte'; field: string; value: Scalar }
+  | { op: 'in' | 'notIn'; field: string; values: Scalar[] }
+  | { op: 'contains' | 'startsWith'; field: string; value: string }
+  | { op: 'isNull' | 'isNotNull'; field: string }
+  | { op: 'dateRange'; field: string; range: DateRange }
+  | { op: 'segment'; segment: string }
+  | { op: 'and' | 'or'; filters: Filter[] }
+  | { op: 'not'; filter: Filter };
+
+export const Filter: z.ZodType<Filter> = z.lazy(() =>
+  z.discriminatedUnion('op', [
+    z.object({ op: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte']), field: FieldRef, value: Scalar }).strict(),
+    z.object({ op: z.enum(['in', 'notIn']), field: FieldRef, values: z.array(Scalar).min(1).max(500) }).strict(),
+    z.object({ op: z.enum(['contains', 'startsWith']), field: FieldRef, value: z.string().max(1000) }).strict(),
+    z.object({ op: z.enum(['isNull', 'isNotNull']), field: FieldRef }).strict(),
+    z.object({ op: z.literal('dateRange'), field: FieldRef, range: DateRange }).strict(),
+    z.object({ op: z.literal('segment'), segment: z.string().min(1).max(128) }).strict(),
+    z.object({ op: z.enum(['and', 'or']), filters: z.array(Filter).min(1).max(50) }).strict(),
+    z.object({ op: z.literal('not'), filter: Filter }).strict(),
+  ]),
+);
+
+export type Measure =
+  | { kind: 'count'; as?: string; filter?: Filter }
+  | { kind: 'countDistinct' | 'sum' | 'avg' | 'min' | 'max'; field: string; as?: string; filter?: Filter }
+  | { kind: 'named'; name: string; as?: string }
+  | { kind: 'ratio'; numerator: Measure; denominator: Measure; as?: string };
+
+export const Measure: z.ZodType<Measure> = z.lazy(() =>
+  z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('count'), as: Alias.optional(), filter: Filter.optional() }).strict(),
+    z
+      .object({
+        kind: z.enum(['countDistinct', 'sum', 'avg', 'min', 'max']),
+        field: FieldRef,
+        as: Alias.optional(),
+        filter: Filter.optional(),
+      })
+      .strict(),
+    // a measure defined in the semantic model, by `name` or `table.name`
+    z.object({ kind: z.literal('named'), name: z.string().min(1).max(128), as: Alias.optional() }).strict(),
+    z.object({ kind: z.literal('ratio'), numerator: Measure, denominator: Measure, as: Alias.optional() }).strict(),
+  ]),
+);
+
+export const Dimension = z
+  .object({ field: FieldRef, grain: Grain.optional(), as: Alias.optional() })
+  .strict();
+export type Dimension = z.infer<typeof Dimension>;
+
+export const TimeSlot = z
+  .object({
+    field: FieldRef,
+    range: DateRange.optional(),
+    grain: Grain.optional(),
+    // comparisons ("this month vs last month"): one output row group per labelled period
+    compare: z
+      .array(z.object({ label: z.string().min(1).max(64), range: DateRange }).strict())
+      .min(2)
+      .max(6)
+      .optional(),
+  })
+  .strict()
+  .refine((t) => !(t.range && t.compare), { message: 'a time slot has a range or a comparison, not both' });
+export type TimeSlot = z.infer<typeof TimeSlot>;
+
+export const OrderBy = z
+  .object({ by: z.string().min(1).max(128), direction: z.enum(['asc', 'desc']).default('desc') })
+  .strict();
+
+export const QueryPlan = z
+  .object({
+    version: z.literal(1),
+    table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+    measures: z.array(Measure).max(20).default([]),
+    dimensions: z.array(Dimension).max(5).default([]),
+    time: TimeSlot.optional(),
+    filters: z.array(Filter).max(50).default([]),
+    // row listing: the columns to show when there are no measures
+    select: z.array(FieldRef).max(50).default([]),
+    order: z.array(OrderBy).max(5).default([]),
+    limit: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict()
+  .refine((p) => !(p.select.length > 0 && (p.measures.length > 0 || p.dimensions.length > 0)), {
+    message: 'a row listing (select) cannot also have measures or dimensions',
+  });
+export type QueryPlan = z.infer<typeof QueryPlan>;
+export type QueryPlanInput = z.input<typeof QueryPlan>;
