@@ -47,7 +47,7 @@ export function redactUrl(url: string): string {
 
 export interface OpenOptions {
   baseDir?: string;
-  pool?: { min?: number; max?: number };
+  pool?: { min?: number; max?: number; afterCreate?: (conn: unknown, done: (err: Error | null, conn: unknown) => void) => void };
   /** create the SQLite file's folder when missing (seeding, the store); queries never create files */
   create?: boolean;
   readOnly?: boolean;
@@ -83,7 +83,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Knex {
       supportBigNumbers: true,
       charset: 'utf8mb4',
     },
-    pool: { min: options.pool?.min ?? 0, max: options.pool?.max ?? 5 },
+    pool: { min: options.pool?.min ?? 0, max: options.pool?.max ?? 5, afterCreate: options.pool?.afterCreate },
   });
 }
 

@@ -1,0 +1,654 @@
+// compileQueryPlan: QueryPlan + semantic model + userContext -> one SELECT, built with knex.
+// This is the only module in Parley that builds SQL. Identifiers are `??` bindings, values `?` bindings,
+// and every table reference it emits (base, joins, subqueries) carries the agent's context filters.
+import knex, { type Knex } from 'knex';
+import { DateTime } from 'luxon';
+import type { AgentConfig, SemanticModel } from '../config/schema.ts';
+import type { Dialect } from '../db/connect.ts';
+import { resolveDateRange, toUtcSql } from '../dates/resolve.ts';
+import type { Expr } from '../semantic/expression.ts';
+import { type JoinStep, ModelError, ModelView, type ResolvedField } from '../semantic/model-view.ts';
+import { validateUserContext } from '../semantic/user-context.ts';
+import { localTime, truncateDate } from './dialect.ts';
+import { type DateRange, type Filter, type Grain, type Measure, QueryPlan, type Scalar } from './plan.ts';
+
+export type ValueType = 'number' | 'string' | 'date' | 'boolean';
+
+export interface OutputColumn {
+  name: string;
+  label: string;
+  type: ValueType;
+  role: 'dimension' | 'measure' | 'field';
+  unit?: string;
+  /** the model field behind a dimension or listed column */
+  field?: string;
+  grain?: Grain;
+  /** a measure's plain description, for explanations */
+  definition?: string;
+}
+
+export interface ResolvedTimeRange {
+  field: string;
+  label: string;
+  start: string;
+  end: string;
+}
+
+export interface CompiledQuery {
+  plan: QueryPlan;
+  sql: { text: string; bindings: unknown[] };
+  columns: OutputColumn[];
+  /** the most rows the answer may show; the query fetches one more to detect truncation when `capped` */
+  limit: number;
+  capped: boolean;
+  ranges: ResolvedTimeRange[];
+  /** labels of a comparison's periods, in the order they should be shown */
+  compareLabels?: string[];
+  /** the context filters applied, as "table.column = userContext.field" (values never appear here) */
+  contextFilters: string[];
+}
+
+export interface CompileOptions {
+  dialect: Dialect;
+  now: Date;
+  /** the connection's row cap (default 1,000) */
+  maxRows?: number;
+}
+
+export type AgentModel = Pick<AgentConfig, 'id' | 'multiTenant' | 'timeZone' | 'userContext'> & {
+  model: SemanticModel;
+};
+
+export class PlanError extends Error {
+  override name = 'PlanError';
+  readonly code = 'invalid_plan';
+}
+
+const builders: Partial<Record<Dialect, Knex>> = {};
+/** A connectionless knex per dialect: it only builds SQL text; executors run it on real pools. */
+function builderFor(dialect: Dialect): Knex {
+  builders[dialect] ??= knex({ client: dialect === 'sqlite' ? 'better-sqlite3' : 'mysql2', useNullAsDefault: true });
+  return builders[dialect];
+}
+
+export function compileQueryPlan(
+  planInput: unknown,
+  agent: AgentModel,
+  userContextInput: unknown,
+  options: CompileOptions,
+): CompiledQuery {
+  const parsed = QueryPlan.safeParse(planInput);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new PlanError(`invalid query plan at ${first?.path.join('.') || '(root)'}: ${first?.message}`);
+  }
+  const plan = parsed.data;
+  const userContext = validateUserContext(agent.userContext, userContextInput);
+  const view = new ModelView(agent, agent.model, userContext);
+  try {
+    return new Compilation(plan, view, options).run();
+  } catch (err) {
+    if (err instanceof ModelError) throw new PlanError(err.message);
+    throw err;
+  }
+}
+
+type Aggregate = 'count' | 'countDistinct' | 'sum' | 'avg' | 'min' | 'max';
+
+/** One FROM scope: the main query or an EXISTS subquery, with the joins it has added. */
+class Scope {
+  readonly joins = new Map<string, string>();
+  fannedOut = false;
+
+  constructor(
+    readonly c: Compilation,
+    readonly qb: Knex.QueryBuilder,
+    readonly base: string,
+    readonly alias: string,
+    /** EXISTS subqueries may fan out freely; the main query tracks it to protect its measures */
+    readonly isSubquery: boolean,
+  ) {}
+
+  /** Adds (once) the LEFT JOINs for a path, each with its own context filters in the ON clause. */
+  joinPath(steps: JoinStep[]): string {
+    let alias = this.alias;
+    let key = '';
+    for (const step of steps) {
+      key += `/${step.relation}`;
+      const existing = this.joins.get(key);
+      if (existing) {
+        alias = existing;
+        continue;
+      }
+      const next = this.c.nextAlias(this.isSubquery ? 's' : 't');
+      const fromAlias = alias;
+      const c = this.c;
+      this.qb.leftJoin({ [next]: step.to }, function () {
+        for (const [local, remote] of Object.entries(step.on)) this.on(`${fromAlias}.${local}`, '=', `${next}.${remote}`);
+        c.contextFilterOn(this, step.to, next);
+      });
+      if (step.kind === 'one-to-many') this.fannedOut = true;
+      this.joins.set(key, next);
+      alias = next;
+    }
+    return alias;
+  }
+
+  /** The SQL for a field reachable through to-one relations; `undefined` when the path fans out. */
+  fieldSql(field: ResolvedField, allowFanOut: boolean): Knex.Raw | undefined {
+    const steps = this.c.view.path(this.base, field.table);
+    if (!allowFanOut && !this.isSubquery && steps.some((s) => s.kind === 'one-to-many')) return undefined;
+    const alias = this.joinPath(steps);
+    return this.c.columnSql(field, alias);
+  }
+}
+
+class Compilation {
+  readonly k: Knex;
+  readonly view: ModelView;
+  private aliasCounter = 0;
+  private readonly ranges: ResolvedTimeRange[] = [];
+  private readonly appliedContext = new Set<string>();
+
+  constructor(
+    readonly plan: QueryPlan,
+    view: ModelView,
+    readonly options: CompileOptions,
+  ) {
+    this.k = builderFor(options.dialect);
+    this.view = view;
+  }
+
+  nextAlias(prefix: string): string {
+    this.aliasCounter += 1;
+    return `${prefix}${this.aliasCounter}`;
+  }
+
+  // ---- tenant scoping -------------------------------------------------------------------------
+
+  private contextConditions(table: string): Array<{ column: string; values: Scalar[]; list: boolean }> {
+    const t = this.view.table(table);
+    if (this.view.agent.multiTenant && t.contextFilters.length === 0) {
+      throw new PlanError(`table "${table}" has no context filter in a multi-tenant agent`);
+    }
+    return t.contextFilters.map((f) => {
+      const value = this.view.userContext[f.field];
+      if (value === undefined) throw new PlanError(`userContext.${f.field} is required by table "${table}"`);
+      this.appliedContext.add(`${table}.${f.column} ${f.op === 'in' ? 'IN' : '='} userContext.${f.field}`);
+      if (f.op === 'in') {
+        if (!Array.isArray(value)) throw new PlanError(`userContext.${f.field} must be a list`);
+        return { column: f.column, values: value.map((v) => this.bindable(v)), list: true };
+      }
+      if (Array.isArray(value)) throw new PlanError(`userContext.${f.field} must be a single value`);
+      return { column: f.column, values: [this.bindable(value)], list: false };
+    });
+  }
+
+  /** WHERE-side context filters for a table reference (base tables of the query and of subqueries). */
+  contextFilterWhere(qb: Knex.QueryBuilder, table: string, alias: string): void {
+    for (const cond of this.contextConditions(table)) {
+      const column = `${alias}.${cond.column}`;
+      if (cond.list) {
+        if (cond.values.length === 0) qb.whereRaw('1 = 0');
+        else qb.whereIn(column, cond.values);
+      } else qb.where(column, '=', cond.values[0] as Scalar);
+    }
+  }
+
+  /** ON-side context filters for a joined table. */
+  contextFilterOn(join: Knex.JoinClause, table: string, alias: string): void {
+    for (const cond of this.contextConditions(table)) {
+      const column = `${alias}.${cond.column}`;
+      if (cond.list) {
+        if (cond.values.length === 0) join.andOn(this.k.raw('1 = 0'));
+        else join.andOnIn(column, cond.values as string[]);
+      } else join.andOnVal(column, '=', cond.values[0] as string);
+    }
+  }
+
+  private bindable(v: Scalar): Scalar {
+    if (typeof v === 'boolean' && this.options.dialect === 'sqlite') return v ? 1 : 0;
+    return v;
+  }
+
+  // ---- fields and expressions -----------------------------------------------------------------
+
+  columnSql(field: ResolvedField, alias: string): Knex.Raw {
+    if (field.kind === 'column') return this.k.raw('??', [`${alias}.${field.column}`]);
+    if (!field.expr) throw new PlanError(`computed column ${field.table}.${field.column} has no expression`);
+    return this.exprSql(field.expr, alias);
+  }
+
+  private exprSql(expr: Expr, alias: string): Knex.Raw {
+    switch (expr.type) {
+      case 'column':
+        return this.k.raw('??', [`${alias}.${expr.name}`]);
+      case 'number':
+        return this.k.raw('?', [expr.value]);
+      case 'negate':
+        return this.k.raw('(- ?)', [this.exprSql(expr.operand, alias)]);
+      case 'binary': {
+        const left = this.exprSql(expr.left, alias);
+        const right = this.exprSql(expr.right, alias);
+        switch (expr.op) {
+          case '+':
+            return this.k.raw('(? + ?)', [left, right]);
+          case '-':
+            return this.k.raw('(? - ?)', [left, right]);
+          case '*':
+            return this.k.raw('(? * ?)', [left, right]);
+          case '/':
+            return this.k.raw('(? * 1.0 / NULLIF(?, 0))', [left, right]);
+          default:
+            throw new PlanError(`unknown operator ${expr.op satisfies never}`);
+        }
+      }
+      default:
+        throw new PlanError(`unknown expression ${(expr satisfies never as { type: string }).type}`);
+    }
+  }
+
+  /** Coerces a plan value to the column's type, refusing what does not fit. */
+  private value(field: ResolvedField, v: Scalar, ref: string): Scalar {
+    switch (field.type) {
+      case 'integer':
+      case 'number': {
+        const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+        if (!Number.isFinite(n)) throw new PlanError(`${ref} is a number; "${String(v)}" is not`);
+        return n;
+      }
+      case 'string':
+        if (typeof v === 'boolean') throw new PlanError(`${ref} is text; a boolean does not fit`);
+        return String(v);
+      case 'boolean': {
+        if (typeof v !== 'boolean') throw new PlanError(`${ref} is true or false`);
+        return this.bindable(v);
+      }
+      case 'date':
+      case 'datetime': {
+        if (typeof v !== 'string') throw new PlanError(`${ref} is a date; expected an ISO date`);
+        const dt = DateTime.fromISO(v, { zone: this.view.agent.timeZone });
+        if (!dt.isValid) throw new PlanError(`${ref} is a date; "${v}" is not an ISO date`);
+        return field.type === 'date' ? dt.toFormat('yyyy-MM-dd') : toUtcSql(dt);
+      }
+      default:
+        throw new PlanError(`unknown column type ${field.type satisfies never}`);
+    }
+  }
+
+  private resolveRange(field: ResolvedField, ref: string, range: DateRange): { start: string; end: string } {
+    if (field.type !== 'date' && field.type !== 'datetime') throw new PlanError(`${ref} is not a date column`);
+    const resolved = resolveDateRange(range, this.options.now, this.view.agent.timeZone);
+    const fmt = (dt: DateTime): string => (field.type === 'date' ? dt.toFormat('yyyy-MM-dd') : toUtcSql(dt));
+    const out = { start: fmt(resolved.start), end: fmt(resolved.end) };
+    this.ranges.push({ field: ref, label: resolved.label, ...out });
+    return out;
+  }
+
+  // ---- filters --------------------------------------------------------------------------------
+
+  /** A filter as a boolean SQL expression in this scope; filters on fanning-out tables become EXISTS. */
+  filterSql(filter: Filter, scope: Scope): Knex.Raw {
+    const k = this.k;
+    switch (filter.op) {
+      case 'and':
+      case 'or': {
+        const parts = filter.filters.map((f) => this.filterSql(f, scope));
+        const joiner = filter.op === 'and' ? ' AND ' : ' OR ';
+        return k.raw(`(${parts.map(() => '?').join(joiner)})`, parts);
+      }
+      case 'not':
+        return k.raw('(NOT ?)', [this.filterSql(filter.filter, scope)]);
+      case 'segment': {
+        const segment = this.view.segment(filter.segment);
+        return this.filterSql(segment.definition.filter, scope);
+      }
+      default:
+        return this.leafSql(filter, scope);
+    }
+  }
+
+  private leafSql(filter: Exclude<Filter, { op: 'and' | 'or' | 'not' | 'segment' }>, scope: Scope): Knex.Raw {
+    const field = this.view.field(filter.field);
+    const direct = scope.fieldSql(field, false);
+    if (!direct) return this.existsSql(filter, field, scope);
+    const k = this.k;
+    switch (filter.op) {
+      case 'eq':
+      case 'neq':
+      case 'gt':
+      case 'gte':
+      case 'lt':
+      case 'lte': {
+        const op = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }[filter.op];
+        const value = this.value(field, filter.value, filter.field);
+        // neq keeps NULLs out explicitly so both dialects agree
+        if (filter.op === 'neq') return k.raw('(? IS NOT NULL AND ? <> ?)', [direct, direct, value]);
+        return k.raw(`(? ${op} ?)`, [direct, value]);
+      }
+      case 'in':
+      case 'notIn': {
+        const values = filter.values.map((v) => this.value(field, v, filter.field));
+        const placeholders = values.map(() => '?').join(', ');
+        if (filter.op === 'in') return k.raw(`(? IN (${placeholders}))`, [direct, ...values]);
+        return k.raw(`(? IS NOT NULL AND ? NOT IN (${placeholders}))`, [direct, direct, ...values]);
+      }
+      case 'contains':
+      case 'startsWith': {
+        if (field.type !== 'string') throw new PlanError(`${filter.field} is not text`);
+        const escaped = filter.value.replace(/[!%_]/g, (ch) => `!${ch}`);
+        const pattern = filter.op === 'contains' ? `%${escaped}%` : `${escaped}%`;
+        return k.raw("(? LIKE ? ESCAPE '!')", [direct, pattern]);
+      }
+      case 'isNull':
+        return k.raw('(? IS NULL)', [direct]);
+      case 'isNotNull':
+        return k.raw('(? IS NOT NULL)', [direct]);
+      case 'dateRange': {
+        const { start, end } = this.resolveRange(field, filter.field, filter.range);
+        return k.raw('(? >= ? AND ? < ?)', [direct, start, direct, end]);
+      }
+      default:
+        throw new PlanError(`unknown filter ${(filter satisfies never as { op: string }).op}`);
+    }
+  }
+
+  /** A condition on a table reached through a one-to-many relation: EXISTS over a scoped subquery. */
+  private existsSql(filter: Filter, field: ResolvedField, outer: Scope): Knex.Raw {
+    const steps = this.view.path(outer.base, field.table);
+    const firstMany = steps.findIndex((s) => s.kind === 'one-to-many');
+    const outerAlias = outer.joinPath(steps.slice(0, firstMany));
+    const edge = steps[firstMany] as JoinStep;
+    const subAlias = this.nextAlias('s');
+    const sub = this.k.queryBuilder().select(this.k.raw('1')).from({ [subAlias]: edge.to });
+    for (const [local, remote] of Object.entries(edge.on)) sub.whereRaw('?? = ??', [`${subAlias}.${remote}`, `${outerAlias}.${local}`]);
+    this.contextFilterWhere(sub, edge.to, subAlias);
+    const inner = new Scope(this, sub, edge.to, subAlias, true);
+    sub.where(this.filterSql(filter, inner));
+    return this.k.raw('EXISTS ?', [sub]);
+  }
+
+  // ---- measures -------------------------------------------------------------------------------
+
+  private measureSql(
+    measure: Measure,
+    scope: Scope,
+  ): { sql: Knex.Raw; type: ValueType; unit?: string; name: string; definition: string } {
+    const k = this.k;
+    if (measure.kind === 'ratio') {
+      const num = this.measureSql(measure.numerator, scope);
+      const den = this.measureSql(measure.denominator, scope);
+      return {
+        sql: k.raw('(? * 1.0 / NULLIF(?, 0))', [num.sql, den.sql]),
+        type: 'number',
+        name: `${num.name}_per_${den.name}`.slice(0, 63),
+        definition: `${num.definition} divided by ${den.definition}`,
+      };
+    }
+    if (measure.kind === 'named') {
+      const named = this.view.measure(measure.name);
+      const def = named.definition;
+      const field = def.column ? `${named.table}.${def.column}` : undefined;
+      const built = this.aggregateSql(def.aggregate, field, def.filter, named.table, scope);
+      return {
+        ...built,
+        unit: def.unit ?? built.unit,
+        name: named.name,
+        definition: def.description ?? built.definition,
+      };
+    }
+    if (measure.kind === 'count') return this.aggregateSql('count', undefined, measure.filter, scope.base, scope);
+    return this.aggregateSql(measure.kind, measure.field, measure.filter, undefined, scope);
+  }
+
+  private aggregateSql(
+    aggregate: Aggregate,
+    fieldRef: string | undefined,
+    filter: Filter | undefined,
+    countTable: string | undefined,
+    scope: Scope,
+  ): { sql: Knex.Raw; type: ValueType; unit?: string; name: string; definition: string } {
+    const k = this.k;
+    const cond = filter ? this.filterSql(filter, scope) : undefined;
+    const base = this.view.table(scope.base);
+    if (aggregate === 'count') {
+      if (countTable !== undefined && countTable !== scope.base) {
+        throw new PlanError(`counting ${countTable} needs a plan whose table is "${countTable}"`);
+      }
+      // a one-to-many join repeats base rows: count each base row once
+      const target = scope.fannedOut
+        ? k.raw('DISTINCT ??', [`${scope.alias}.${base.primaryKey}`])
+        : k.raw('??', [`${scope.alias}.${base.primaryKey}`]);
+      const sql = cond
+        ? k.raw(scope.fannedOut ? 'COUNT(DISTINCT CASE WHEN ? THEN ?? END)' : 'COUNT(CASE WHEN ? THEN ?? END)', [
+            cond,
+            `${scope.alias}.${base.primaryKey}`,
+          ])
+        : k.raw('COUNT(?)', [target]);
+      return { sql, type: 'number', name: 'count', definition: `the number of ${scope.base}` };
+    }
+    if (!fieldRef) throw new PlanError(`${aggregate} needs a field`);
+    const field = this.view.field(fieldRef);
+    const path = this.view.path(scope.base, field.table);
+    const multiplies = path.some((s) => s.kind !== 'one-to-one');
+    if ((aggregate === 'sum' || aggregate === 'avg') && (scope.fannedOut || multiplies)) {
+      throw new PlanError(
+        `${aggregate} of ${fieldRef} would be multiplied by the join from ${scope.base}; ` +
+          `ask it from the "${field.table}" table instead`,
+      );
+    }
+    if (path.some((s) => s.kind === 'one-to-many')) {
+      throw new PlanError(`${fieldRef} is on the many side of ${scope.base}; ask it from "${field.table}"`);
+    }
+    const column = scope.fieldSql(field, true) as Knex.Raw;
+    const input = cond ? k.raw('CASE WHEN ? THEN ? END', [cond, column]) : column;
+    const fn = { countDistinct: 'COUNT(DISTINCT ?)', sum: 'COALESCE(SUM(?), 0)', avg: 'AVG(?)', min: 'MIN(?)', max: 'MAX(?)' }[
+      aggregate
+    ];
+    const isTemporal = field.type === 'date' || field.type === 'datetime';
+    const type: ValueType =
+      aggregate === 'countDistinct' ? 'number' : (aggregate === 'min' || aggregate === 'max') && isTemporal ? 'date' : field.type === 'string' ? 'string' : 'number';
+    if ((aggregate === 'sum' || aggregate === 'avg') && field.type !== 'integer' && field.type !== 'number') {
+      throw new PlanError(`${aggregate} needs a numeric field; ${fieldRef} is ${field.type}`);
+    }
+    const verb = { countDistinct: 'the number of distinct', sum: 'the total of', avg: 'the average of', min: 'the smallest', max: 'the largest' }[
+      aggregate
+    ];
+    return {
+      sql: k.raw(fn, [input]),
+      type,
+      unit: aggregate === 'countDistinct' ? undefined : field.unit,
+      name: `${aggregate === 'countDistinct' ? 'distinct' : aggregate}_${field.column}`,
+      definition: `${verb} ${fieldRef}`,
+    };
+  }
+
+  // ---- the query ------------------------------------------------------------------------------
+
+  run(): CompiledQuery {
+    const { plan, k } = this;
+    const table = this.view.queryableTable(plan.table);
+    const maxRows = this.options.maxRows ?? 1000;
+    const qb = k.queryBuilder().from({ t0: plan.table });
+    const scope = new Scope(this, qb, plan.table, 't0', false);
+    this.contextFilterWhere(qb, plan.table, 't0');
+
+    const columns: OutputColumn[] = [];
+    const used = new Set<string>();
+    const uniqueName = (name: string): string => {
+      let candidate = name.slice(0, 63);
+      for (let i = 2; used.has(candidate); i += 1) candidate = `${name.slice(0, 60)}_${i}`;
+      used.add(candidate);
+      return candidate;
+    };
+    const selects: Knex.Raw[] = [];
+    let compareLabels: string[] | undefined;
+
+    // time slot: range filter, comparison periods, grain
+    const dimensions = [...plan.dimensions];
+    if (plan.time) {
+      const timeField = this.view.field(plan.time.field);
+      const timeSql = scope.fieldSql(timeField, false);
+      if (!timeSql) throw new PlanError(`${plan.time.field} is on the many side of ${plan.table}`);
+      if (plan.time.range) {
+        const { start, end } = this.resolveRange(timeField, plan.time.field, plan.time.range);
+        qb.where(k.raw('? >= ? AND ? < ?', [timeSql, start, timeSql, end]));
+      }
+      if (plan.time.compare) {
+        const cases: Knex.RawBinding[] = [];
+        const whens: string[] = [];
+        const ors: Knex.Raw[] = [];
+        for (const period of plan.time.compare) {
+          const { start, end } = this.resolveRange(timeField, plan.time.field, period.range);
+          const inRange = k.raw('(? >= ? AND ? < ?)', [timeSql, start, timeSql, end]);
+          whens.push('WHEN ? THEN ?');
+          cases.push(inRange, period.label);
+          ors.push(inRange);
+        }
+        qb.where(k.raw(`(${ors.map(() => '?').join(' OR ')})`, ors));
+        const name = uniqueName('period');
+        selects.push(k.raw(`CASE ${whens.join(' ')} END AS ??`, [...cases, name]));
+        columns.push({ name, label: 'Period', type: 'string', role: 'dimension', field: plan.time.field });
+        compareLabels = plan.time.compare.map((p) => p.label);
+      }
+      if (plan.time.grain && !dimensions.some((d) => d.field === plan.time?.field && d.grain)) {
+        dimensions.unshift({ field: plan.time.field, grain: plan.time.grain });
+      }
+    }
+
+    for (const dim of dimensions) {
+      const field = this.view.field(dim.field);
+      const sql = scope.fieldSql(field, true) as Knex.Raw;
+      if (dim.grain) {
+        if (field.type !== 'date' && field.type !== 'datetime') throw new PlanError(`${dim.field} is not a date column`);
+        if (field.kind !== 'column') throw new PlanError(`a time grain needs a stored date column; ${dim.field} is computed`);
+        const alias = scope.joinPath(this.view.path(plan.table, field.table));
+        const column = `${alias}.${field.column}`;
+        const local =
+          field.type === 'datetime'
+            ? localTime(k, this.options.dialect, column, this.view.agent.timeZone)
+            : k.raw('??', [column]);
+        const name = uniqueName(dim.as ?? dim.grain);
+        selects.push(k.raw('? AS ??', [truncateDate(k, this.options.dialect, local, dim.grain), name]));
+        columns.push({ name, label: capitalise(dim.grain), type: 'date', role: 'dimension', field: dim.field, grain: dim.grain });
+      } else {
+        const name = uniqueName(dim.as ?? field.column);
+        selects.push(k.raw('? AS ??', [sql, name]));
+        columns.push({ name, label: humanise(field.column), type: valueType(field.type), role: 'dimension', field: dim.field, unit: field.unit });
+      }
+    }
+
+    for (const measure of plan.measures) {
+      const built = this.measureSql(measure, scope);
+      const name = uniqueName(measure.as ?? built.name);
+      selects.push(k.raw('? AS ??', [built.sql, name]));
+      columns.push({ name, label: humanise(name), type: built.type, role: 'measure', unit: built.unit, definition: built.definition });
+    }
+
+    const isListing = plan.measures.length === 0 && dimensions.length === 0 && !compareLabels;
+    if (isListing) {
+      const fields = plan.select.length > 0 ? plan.select : defaultListing(plan.table, table);
+      for (const ref of fields) {
+        const field = this.view.field(ref);
+        const sql = scope.fieldSql(field, false);
+        if (!sql) throw new PlanError(`${ref} is on the many side of ${plan.table} and cannot be listed per row`);
+        const name = uniqueName(field.table === plan.table ? field.column : `${field.table}_${field.column}`);
+        selects.push(k.raw('? AS ??', [sql, name]));
+        columns.push({ name, label: humanise(name), type: valueType(field.type), role: 'field', field: ref, unit: field.unit });
+      }
+    }
+    if (scope.fannedOut && isListing) throw new PlanError('a row listing cannot fan out over a one-to-many relation');
+
+    for (const filter of plan.filters) qb.where(this.filterSql(filter, scope));
+    qb.select(selects);
+
+    const groupCount = columns.filter((c) => c.role === 'dimension').length;
+    if (groupCount > 0) {
+      // ordinals: the same text in both dialects, and no re-binding of expressions
+      qb.groupByRaw(Array.from({ length: groupCount }, (_, i) => String(i + 1)).join(', '));
+    }
+
+    this.applyOrder(qb, columns, scope, isListing, table.primaryKey);
+
+    const explicit = plan.limit;
+    const capped = explicit === undefined || explicit > maxRows;
+    const limit = capped ? maxRows : explicit;
+    // aggregates without dimensions return one row; everything else fetches one extra row to detect the cap
+    if (groupCount > 0 || isListing) qb.limit(capped ? limit + 1 : limit);
+
+    const native = qb.toSQL();
+    return {
+      plan,
+      sql: { text: native.sql, bindings: [...native.bindings] },
+      columns,
+      limit,
+      capped: capped && (groupCount > 0 || isListing),
+      ranges: this.ranges,
+      compareLabels,
+      contextFilters: [...this.appliedContext],
+    };
+  }
+
+  private applyOrder(qb: Knex.QueryBuilder, columns: OutputColumn[], scope: Scope, isListing: boolean, pk: string): void {
+    const { plan } = this;
+    const ordered = new Set<string>();
+    for (const o of plan.order) {
+      const col = columns.find((c) => c.name === o.by || c.field === o.by);
+      if (col) {
+        qb.orderBy(col.name, o.direction);
+        ordered.add(col.name);
+        continue;
+      }
+      if (isListing && o.by.includes('.')) {
+        const field = this.view.field(o.by);
+        const sql = scope.fieldSql(field, false);
+        if (!sql) throw new PlanError(`cannot order rows by ${o.by}`);
+        qb.orderByRaw(`? ${o.direction === 'asc' ? 'ASC' : 'DESC'}`, [sql]);
+        continue;
+      }
+      throw new PlanError(`cannot order by "${o.by}": it is not a column of the result`);
+    }
+    const dims = columns.filter((c) => c.role === 'dimension');
+    if (plan.order.length === 0 && !dims.some((d) => d.grain) && !this.plan.time?.compare) {
+      const firstMeasure = columns.find((c) => c.role === 'measure');
+      if (firstMeasure && dims.length > 0) {
+        qb.orderBy(firstMeasure.name, 'desc');
+        ordered.add(firstMeasure.name);
+      }
+    }
+    // tie-breakers keep results deterministic across runs and dialects
+    for (const d of dims) if (!ordered.has(d.name)) qb.orderBy(d.name, 'asc');
+    if (isListing) qb.orderBy(`${scope.alias}.${pk}`, 'asc');
+  }
+}
+
+function defaultListing(tableName: string, table: { columns: Record<string, unknown> }): string[] {
+  return Object.keys(table.columns)
+    .slice(0, 8)
+    .map((c) => `${tableName}.${c}`);
+}
+
+function valueType(type: ResolvedField['type']): ValueType {
+  switch (type) {
+    case 'integer':
+    case 'number':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'date':
+    case 'datetime':
+      return 'date';
+    case 'string':
+      return 'string';
+    default:
+      throw new PlanError(`unknown column type ${type satisfies never}`);
+  }
+}
+
+function humanise(name: string): string {
+  return capitalise(name.replace(/_/g, ' '));
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,272 @@
+// Runs compiled queries on a connection: read-only, with a statement time limit, cancellable, rows typed.
+import { Worker } from 'node:worker_threads';
+import type { Knex } from 'knex';
+import { type Dialect, openDatabase, parseDatabaseUrl } from '../db/connect.ts';
+import type { CompiledQuery, OutputColumn } from './compile.ts';
+
+export type CellValue = number | string | boolean | null;
+
+export interface QueryResult {
+  columns: OutputColumn[];
+  rows: CellValue[][];
+  /** true when the row cap cut the result */
+  truncated: boolean;
+  durationMs: number;
+}
+
+export class QueryTimeoutError extends Error {
+  override name = 'QueryTimeoutError';
+  readonly code = 'query_timeout';
+}
+
+export class QueryCancelledError extends Error {
+  override name = 'QueryCancelledError';
+  readonly code = 'query_cancelled';
+}
+
+export class QueryFailedError extends Error {
+  override name = 'QueryFailedError';
+  readonly code = 'query_failed';
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+}
+
+export interface QueryRunner {
+  readonly dialect: Dialect;
+  run(compiled: CompiledQuery, options?: RunOptions): Promise<QueryResult>;
+  /** raw rows for SQL that the compiler produced; exported for the executor's own tests */
+  runSql(text: string, bindings: readonly unknown[], options?: RunOptions): Promise<unknown[][]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RunnerOptions {
+  statementTimeoutMs?: number;
+  poolMax?: number;
+}
+
+export function createQueryRunner(url: string, options: RunnerOptions = {}): QueryRunner {
+  const target = parseDatabaseUrl(url);
+  const timeoutMs = options.statementTimeoutMs ?? 15_000;
+  const exec =
+    target.dialect === 'sqlite'
+      ? new SqliteExecutor(target.location, timeoutMs, options.poolMax ?? 2)
+      : new MysqlExecutor(url, timeoutMs, options.poolMax ?? 5);
+  return {
+    dialect: target.dialect,
+    runSql: (text, bindings, opts) => exec.run(text, bindings, opts?.signal),
+    async run(compiled, opts) {
+      const started = performance.now();
+      const raw = await exec.run(compiled.sql.text, compiled.sql.bindings, opts?.signal);
+      let rows = raw.map((r) => compiled.columns.map((c, i) => typeCell(r[i], c)));
+      let truncated = false;
+      if (compiled.capped && rows.length > compiled.limit) {
+        rows = rows.slice(0, compiled.limit);
+        truncated = true;
+      }
+      if (compiled.compareLabels) {
+        const order = compiled.compareLabels;
+        const periodIndex = compiled.columns.findIndex((c) => c.name === 'period');
+        rows.sort((a, b) => order.indexOf(String(a[periodIndex])) - order.indexOf(String(b[periodIndex])));
+      }
+      return { columns: compiled.columns, rows, truncated, durationMs: performance.now() - started };
+    },
+    ping: () => exec.run('SELECT 1', [], undefined).then(() => undefined),
+    close: () => exec.close(),
+  };
+}
+
+/** Drivers disagree on types (MySQL sums are decimal strings, SQLite booleans are 0/1): normalise by column. */
+function typeCell(value: unknown, column: OutputColumn): CellValue {
+  if (value === null || value === undefined) return null;
+  switch (column.type) {
+    case 'number': {
+      const n = typeof value === 'number' ? value : Number(value);
+      if (!Number.isFinite(n)) return null;
+      return Number.isInteger(n) ? n : Math.round(n * 1e6) / 1e6;
+    }
+    case 'boolean':
+      return value === true || value === 1 || value === '1';
+    case 'date': {
+      const s = String(value);
+      return /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/.test(s) ? `${s.slice(0, 10)}T${s.slice(11, 19)}Z` : s;
+    }
+    case 'string':
+      return String(value);
+    default:
+      throw new Error(`unknown column type ${column.type satisfies never}`);
+  }
+}
+
+interface Executor {
+  run(text: string, bindings: readonly unknown[], signal: AbortSignal | undefined): Promise<unknown[][]>;
+  close(): Promise<void>;
+}
+
+/** SQLite: a small pool of worker threads; a statement past its limit or cancelled terminates its worker. */
+class SqliteExecutor implements Executor {
+  private idle: Worker[] = [];
+  private live = 0;
+  private waiting: Array<(w: Worker) => void> = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(
+    private readonly filename: string,
+    private readonly timeoutMs: number,
+    private readonly max: number,
+  ) {}
+
+  private spawn(): Worker {
+    this.live += 1;
+    const worker = new Worker(new URL('./sqlite-worker.mjs', import.meta.url), {
+      workerData: { filename: this.filename },
+    });
+    worker.unref();
+    return worker;
+  }
+
+  private acquire(): Promise<Worker> {
+    if (this.closed) return Promise.reject(new QueryFailedError('the connection is closed'));
+    const idle = this.idle.pop();
+    if (idle) return Promise.resolve(idle);
+    if (this.live < this.max) return Promise.resolve(this.spawn());
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(worker: Worker): void {
+    const next = this.waiting.shift();
+    if (next) next(worker);
+    else this.idle.push(worker);
+  }
+
+  private discard(worker: Worker): void {
+    void worker.terminate();
+    this.live -= 1;
+    const next = this.waiting.shift();
+    if (next) next(this.spawn());
+  }
+
+  async run(text: string, bindings: readonly unknown[], signal: AbortSignal | undefined): Promise<unknown[][]> {
+    if (signal?.aborted) throw new QueryCancelledError('the query was cancelled');
+    const worker = await this.acquire();
+    const id = ++this.nextId;
+    return new Promise<unknown[][]>((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void, keep: boolean): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        if (keep) this.release(worker);
+        else this.discard(worker);
+        fn();
+      };
+      const onMessage = (msg: { id: number; rows?: unknown[][]; error?: string }): void => {
+        if (msg.id !== id) return;
+        if (msg.error !== undefined) finish(() => reject(new QueryFailedError(msg.error)), true);
+        else finish(() => resolve(msg.rows ?? []), true);
+      };
+      const onError = (err: Error): void => finish(() => reject(new QueryFailedError(err.message)), false);
+      const onAbort = (): void => finish(() => reject(new QueryCancelledError('the query was cancelled')), false);
+      const timer = setTimeout(
+        () => finish(() => reject(new QueryTimeoutError(`the query ran past its ${this.timeoutMs} ms limit`)), false),
+        this.timeoutMs,
+      );
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      worker.postMessage({ id, sql: text, bindings });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = this.idle;
+    this.idle = [];
+    this.live -= all.length;
+    await Promise.all(all.map((w) => w.terminate()));
+  }
+}
+
+interface MysqlConnection {
+  threadId: number;
+  query(
+    options: { sql: string; rowsAsArray: boolean },
+    values: readonly unknown[],
+    cb: (err: Error | null, rows: unknown) => void,
+  ): void;
+  query(sql: string, cb: (err: Error | null) => void): void;
+  query(sql: string, values: readonly unknown[], cb: (err: Error | null) => void): void;
+}
+
+/** MySQL/MariaDB: a knex pool of read-only sessions with the server's own statement limit, plus KILL QUERY. */
+class MysqlExecutor implements Executor {
+  private readonly db: Knex;
+
+  constructor(
+    url: string,
+    private readonly timeoutMs: number,
+    max: number,
+  ) {
+    const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const afterCreate = (raw: unknown, done: (err: Error | null, conn: unknown) => void): void => {
+      const conn = raw as MysqlConnection;
+      conn.query('SET SESSION TRANSACTION READ ONLY', (err) => {
+        if (err) return done(err, conn);
+        // MariaDB names the limit max_statement_time (seconds), MySQL max_execution_time (milliseconds)
+        conn.query('SET SESSION max_statement_time = ?', [seconds], (mariaErr) => {
+          if (!mariaErr) return done(null, conn);
+          conn.query('SET SESSION max_execution_time = ?', [seconds * 1000], (mysqlErr) => done(mysqlErr, conn));
+        });
+      });
+    };
+    this.db = openDatabase(url, { pool: { min: 0, max, afterCreate } });
+  }
+
+  async run(text: string, bindings: readonly unknown[], signal: AbortSignal | undefined): Promise<unknown[][]> {
+    if (signal?.aborted) throw new QueryCancelledError('the query was cancelled');
+    const client = this.db.client as {
+      acquireConnection(): Promise<MysqlConnection>;
+      releaseConnection(c: MysqlConnection): Promise<void>;
+    };
+    const conn = await client.acquireConnection();
+    let stop: 'timeout' | 'cancel' | undefined;
+    const kill = (why: 'timeout' | 'cancel'): void => {
+      stop = why;
+      // a second connection stops the running statement; the first then fails and is released
+      void this.db.raw('KILL QUERY ?', [conn.threadId]).catch(() => undefined);
+    };
+    const timer = setTimeout(() => kill('timeout'), this.timeoutMs + 250);
+    const onAbort = (): void => kill('cancel');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await new Promise<unknown[][]>((resolve, reject) => {
+        conn.query({ sql: text, rowsAsArray: true }, bindings, (err, rows) => {
+          if (err) reject(err);
+          else resolve(rows as unknown[][]);
+        });
+      });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const code = (err as { code?: string }).code;
+      if (stop === 'cancel') throw new QueryCancelledError('the query was cancelled');
+      if (stop === 'timeout' || code === 'ER_STATEMENT_TIMEOUT' || code === 'ER_QUERY_TIMEOUT' || /max_statement_time|maximum statement execution time/i.test(message)) {
+        throw new QueryTimeoutError(`the query ran past its ${this.timeoutMs} ms limit`);
+      }
+      throw new QueryFailedError(message);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      await client.releaseConnection(conn);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}

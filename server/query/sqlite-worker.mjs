@@ -1,0 +1,34 @@
+// Runs read-only SQLite statements off the main thread, so a statement past its time limit can be abandoned
+// by terminating this worker. Plain JS on purpose: workers do not inherit the tsx loader.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+const db = new Database(workerData.filename, { readonly: true, fileMustExist: true });
+const formatters = new Map();
+// parley_tz(utcText, zone): the stored UTC timestamp as wall-clock text in `zone` (SQLite has no zones)
+db.function('parley_tz', { deterministic: true }, (value, zone) => {
+  if (value === null || value === undefined) return null;
+  const date = new Date(`${String(value).replace(' ', 'T')}Z`);
+  if (Number.isNaN(date.getTime())) return null;
+  let fmt = formatters.get(zone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    });
+    formatters.set(zone, fmt);
+  }
+  const p = Object.fromEntries(fmt.formatToParts(date).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+});
+
+parentPort.on('message', ({ id, sql, bindings }) => {
+  try {
+    const stmt = db.prepare(sql);
+    if (!stmt.reader) throw new Error('only statements that read are allowed');
+    const rows = stmt.raw(true).all(...bindings);
+    parentPort.postMessage({ id, rows });
+  } catch (err) {
+    parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
+  }
+});
