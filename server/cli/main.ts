@@ -1,9 +1,11 @@
 // The `parley` command line: one module per command group, registered here.
 import { Command, CommanderError } from 'commander';
+import { registerAskCommand } from './ask.ts';
 import { registerCheckCommand } from './check.ts';
 import { registerConnectionCommands } from './connection.ts';
 import { registerModelCommands } from './model.ts';
 import { registerQueryCommand } from './query.ts';
+import { registerSchemaCommand } from './schema.ts';
 import { registerSeedCommand } from './seed.ts';
 
 export function buildProgram(): Command {
@@ -14,8 +16,10 @@ export function buildProgram(): Command {
   registerSeedCommand(program);
   registerCheckCommand(program);
   registerQueryCommand(program);
+  registerAskCommand(program);
   registerConnectionCommands(program);
   registerModelCommands(program);
+  registerSchemaCommand(program);
   return program;
 }
 

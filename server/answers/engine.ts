@@ -1,0 +1,199 @@
+// The answer engine: question -> planner -> compiler -> database -> composed answer, per agent and tenant.
+import { randomUUID } from 'node:crypto';
+import type { LoadedConfig, ResolvedAgent } from '../config/load.ts';
+import { parseDatabaseUrl } from '../db/connect.ts';
+import type { Planner, PlannedTurn, ValueLookup } from '../planner/planner.ts';
+import { RulesPlanner } from '../planner/rules/rules-planner.ts';
+import { type AgentModel, compileQueryPlan, PlanError } from '../query/compile.ts';
+import { createQueryRunner, QueryCancelledError, QueryFailedError, type QueryRunner, QueryTimeoutError } from '../query/execute.ts';
+import { ModelView } from '../semantic/model-view.ts';
+import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
+import type { Answer } from './answer.ts';
+import { composeAnswer } from './compose.ts';
+
+export type ProgressStage = 'planning' | 'querying' | 'composing';
+
+export interface AskInput {
+  agentId: string;
+  userContext: unknown;
+  question: string;
+  conversationId?: string;
+  now?: Date;
+  signal?: AbortSignal;
+  onProgress?: (stage: ProgressStage) => void;
+  onDelta?: (text: string) => void;
+}
+
+/** Where a conversation's earlier turns live; the BFF swaps in its database-backed store. */
+export interface ConversationMemory {
+  /** the turns of a conversation owned by exactly this agent and tenant, or undefined */
+  turns(conversationId: string, owner: ConversationOwner): Promise<PlannedTurn[] | undefined>;
+  append(conversationId: string, owner: ConversationOwner, turn: PlannedTurn): Promise<void>;
+}
+
+export interface ConversationOwner {
+  agentId: string;
+  userContext: UserContext;
+}
+
+export class UnknownAgentError extends Error {
+  override name = 'UnknownAgentError';
+  readonly code = 'unknown_agent';
+}
+
+export class UnknownConversationError extends Error {
+  override name = 'UnknownConversationError';
+  readonly code = 'unknown_conversation';
+}
+
+export interface AnswerEngine {
+  ask(input: AskInput): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  config: LoadedConfig;
+  now?: () => Date;
+  /** the planner for an agent; default: the embedded rules planner */
+  planner?: (agent: ResolvedAgent) => Planner;
+  memory?: ConversationMemory;
+}
+
+export function createAnswerEngine(options: EngineOptions): AnswerEngine {
+  const { config } = options;
+  const clock = options.now ?? (() => new Date());
+  const memory = options.memory ?? new InMemoryConversations();
+  const runners = new Map<string, QueryRunner>();
+  const planners = new Map<string, Planner>();
+  const valueCache = new Map<string, { at: number; values: Promise<string[]> }>();
+
+  const runnerFor = (agent: ResolvedAgent): QueryRunner => {
+    const conn = agent.connection;
+    if (!conn) throw new UnknownAgentError(`agent "${agent.config.id}" is not linked to a connection`);
+    let runner = runners.get(conn.id);
+    if (!runner) {
+      runner = createQueryRunner(conn.url, { statementTimeoutMs: conn.statementTimeoutMs, poolMax: conn.pool?.max });
+      runners.set(conn.id, runner);
+    }
+    return runner;
+  };
+  const plannerFor = (agent: ResolvedAgent): Planner => {
+    let planner = planners.get(agent.config.id);
+    if (!planner) {
+      planner = options.planner?.(agent) ?? new RulesPlanner(agent.model);
+      planners.set(agent.config.id, planner);
+    }
+    return planner;
+  };
+
+  return {
+    async ask(input) {
+      const agent = config.agents.get(input.agentId);
+      if (!agent) throw new UnknownAgentError(`unknown agent "${input.agentId}"`);
+      const userContext = validateUserContext(agent.config.userContext, input.userContext);
+      const owner: ConversationOwner = { agentId: agent.config.id, userContext };
+      const conversationId = input.conversationId ?? randomUUID();
+      let history: PlannedTurn[] = [];
+      if (input.conversationId) {
+        const turns = await memory.turns(input.conversationId, owner);
+        if (!turns) throw new UnknownConversationError('conversation not found');
+        history = turns;
+      }
+      const now = input.now ?? clock();
+      const runner = runnerFor(agent);
+      const dialect = parseDatabaseUrl(agent.connection?.url ?? '').dialect;
+      const agentModel: AgentModel = { ...agent.config, model: agent.model };
+      const view = new ModelView(agent.config, agent.model, userContext);
+      const values: ValueLookup = {
+        values(field, limit = 5000) {
+          const key = `${agent.config.id}|${JSON.stringify(userContext)}|${field}|${limit}`;
+          const hit = valueCache.get(key);
+          if (hit && clock().getTime() - hit.at < 10 * 60_000) return hit.values;
+          const plan = { version: 1, table: field.split('.')[0], dimensions: [{ field }], limit };
+          const compiled = compileQueryPlan(plan, agentModel, userContext, { dialect, now, maxRows: limit });
+          const promise = runner.run(compiled).then((r) => r.rows.map((row) => String(row[0] ?? '')).filter(Boolean));
+          promise.catch(() => valueCache.delete(key));
+          if (valueCache.size > 1000) valueCache.clear();
+          valueCache.set(key, { at: clock().getTime(), values: promise });
+          return promise;
+        },
+      };
+      const id = randomUUID();
+      const base = { id, conversationId };
+      input.onProgress?.('planning');
+      const outcome = await plannerFor(agent).plan({
+        question: input.question,
+        view,
+        history,
+        now,
+        values,
+        signal: input.signal,
+        onDelta: input.onDelta,
+      });
+      if (outcome.kind !== 'plan') {
+        await memory.append(conversationId, owner, { question: input.question });
+        if (outcome.kind === 'clarify') {
+          return { ...base, type: 'text', message: outcome.message, code: 'ambiguous', suggestions: outcome.options };
+        }
+        return { ...base, type: 'error', message: outcome.message, code: 'unanswerable', suggestions: outcome.suggestions };
+      }
+      let answer: Answer;
+      try {
+        const compiled = compileQueryPlan(outcome.plan, agentModel, userContext, {
+          dialect,
+          now,
+          maxRows: agent.connection?.maxRows,
+        });
+        input.onProgress?.('querying');
+        const result = await runner.run(compiled, { signal: input.signal });
+        input.onProgress?.('composing');
+        const composed = composeAnswer({
+          compiled,
+          result,
+          presentation: outcome.presentation,
+          question: input.question,
+          notes: outcome.notes,
+        });
+        answer = { ...base, ...composed };
+      } catch (err) {
+        if (err instanceof PlanError) {
+          answer = { ...base, type: 'error', code: err.code, message: `I couldn't answer that from this data: ${err.message}.`, plan: outcome.plan };
+        } else if (err instanceof QueryTimeoutError || err instanceof QueryFailedError) {
+          answer = { ...base, type: 'error', code: err.code, message: err instanceof QueryTimeoutError ? 'The query took too long and was stopped.' : 'The query failed.', plan: outcome.plan };
+        } else if (err instanceof QueryCancelledError) {
+          throw err;
+        } else throw err;
+      }
+      await memory.append(conversationId, owner, { question: input.question, plan: outcome.plan, presentation: outcome.presentation });
+      return answer;
+    },
+    async close() {
+      await Promise.all([...runners.values()].map((r) => r.close()));
+      runners.clear();
+    },
+  };
+}
+
+/** Conversation turns kept in this process only (the CLI and tests); owners are checked on every read. */
+export class InMemoryConversations implements ConversationMemory {
+  private readonly store = new Map<string, { owner: string; turns: PlannedTurn[] }>();
+
+  async turns(conversationId: string, owner: ConversationOwner): Promise<PlannedTurn[] | undefined> {
+    const entry = this.store.get(conversationId);
+    if (!entry) return undefined;
+    return entry.owner === ownerKey(owner) ? [...entry.turns] : undefined;
+  }
+
+  async append(conversationId: string, owner: ConversationOwner, turn: PlannedTurn): Promise<void> {
+    const key = ownerKey(owner);
+    const entry = this.store.get(conversationId);
+    if (entry && entry.owner !== key) throw new UnknownConversationError('conversation not found');
+    if (entry) entry.turns.push(turn);
+    else this.store.set(conversationId, { owner: key, turns: [turn] });
+  }
+}
+
+function ownerKey(owner: ConversationOwner): string {
+  const sorted = Object.fromEntries(Object.entries(owner.userContext).sort(([a], [b]) => a.localeCompare(b)));
+  return JSON.stringify([owner.agentId, sorted]);
+}

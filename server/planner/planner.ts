@@ -1,0 +1,40 @@
+// What every planner (embedded rules, LLM) takes and gives: a question in, a QueryPlan or a reasoned refusal out.
+import type { QueryPlan } from '../query/plan.ts';
+import type { ModelView } from '../semantic/model-view.ts';
+
+/** How the answer should be shown, when the question says so ("as a chart", "list ...") */
+export type Presentation = 'auto' | 'chart' | 'table' | 'text';
+
+/** A previous exchange of the conversation, for follow-ups ("and the month before?"). */
+export interface PlannedTurn {
+  question: string;
+  plan?: QueryPlan;
+  presentation?: Presentation;
+}
+
+/** Tenant-scoped lookup of a column's actual values ("Electronics", a customer's name): only the asking tenant's values. */
+export interface ValueLookup {
+  /** distinct values of a string column visible to this user, at most `limit` */
+  values(field: string, limit?: number): Promise<string[]>;
+}
+
+export interface PlannerInput {
+  question: string;
+  view: ModelView;
+  history: readonly PlannedTurn[];
+  now: Date;
+  values: ValueLookup;
+  signal?: AbortSignal;
+  /** called with narrative text as a model writes it (LLM planners only) */
+  onDelta?: (text: string) => void;
+}
+
+export type PlannerOutcome =
+  | { kind: 'plan'; plan: QueryPlan; presentation: Presentation; /** what the planner understood, for the explanation */ notes: string[] }
+  | { kind: 'clarify'; message: string; options: string[] }
+  | { kind: 'unanswerable'; message: string; suggestions: string[] };
+
+export interface Planner {
+  readonly name: string;
+  plan(input: PlannerInput): Promise<PlannerOutcome>;
+}

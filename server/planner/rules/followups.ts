@@ -1,0 +1,177 @@
+// Follow-ups: "and the month before?", "break that down by category", "only completed ones", "top 3 instead".
+// The previous plan of the conversation is the starting point; the new question changes only what it names.
+import { resolveDateRange } from '../../dates/resolve.ts';
+import type { DateRange, Dimension, Filter, Measure, QueryPlan } from '../../query/plan.ts';
+import type { PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { Match } from './lexicon.ts';
+import { labelField, nearestTimeField, reachableToOne } from './model-helpers.ts';
+import { collectFilters, fieldsOf, measureAlias, type Reading, unanswerable } from './rules-planner.ts';
+
+const FOLLOW_UP_START =
+  /^\s*(and|what about|how about|what of|same|only|just|now|then|also|but|break|split|group|as a|show (it|that|this|them) as|make it|instead|the (day|week|month|quarter|year) before|previous|prior|vs|versus|compared|excluding|without|plus)\b/i;
+const SHIFT = /\b(?:the\s+)?(day|week|month|quarter|year)\s+(?:before|prior)\b|\b(?:previous|prior)\s+(?:one|period)\b|\bbefore\s+that\b|\bthe\s+one\s+before\b/i;
+
+export function isFollowUp(r: Reading, question: string): boolean {
+  if (FOLLOW_UP_START.test(question) || SHIFT.test(question) || /\binstead\b/i.test(question)) return true;
+  const namesSubject = r.matches.some((m) => m.target.kind === 'measure' || m.target.kind === 'table' || m.target.kind === 'segment');
+  return !namesSubject && r.countCue < 0 && !r.unknownMetric;
+}
+
+export function applyFollowUp(previous: QueryPlan, r: Reading, input: PlannerInput, question: string): PlannerOutcome {
+  const view = input.view;
+  const notes: string[] = ['read as a follow-up to the previous question'];
+  let plan: QueryPlan = structuredClone(previous);
+
+  // a new measure or subject replaces the old one; dimensions and filters stay where they still fit
+  const measureMatch = r.matches.find((m) => m.target.kind === 'measure');
+  const subject = r.matches.find((m) => (m.target.kind === 'table' || m.target.kind === 'segment') && r.countCue >= 0);
+  if (measureMatch && measureMatch.target.kind === 'measure') {
+    plan = rebase(plan, measureMatch.target.table, [{ kind: 'named', name: `${measureMatch.target.table}.${measureMatch.target.name}` }], input);
+  } else if (subject && (subject.target.kind === 'table' || subject.target.kind === 'segment')) {
+    plan = rebase(plan, subject.target.table, [{ kind: 'count' }], input);
+    if (subject.target.kind === 'segment') {
+      plan.filters.push({ op: 'segment', segment: `${subject.target.table}.${subject.target.name}` });
+    }
+  }
+  if (r.unknownMetric && !measureMatch) {
+    return unanswerable(view, `I can't find anything about "${r.unknownMetric}" in this data.`);
+  }
+
+  // dates: shift the previous period, or take the new one
+  const shift = SHIFT.exec(question);
+  const timeField = plan.time?.field ?? nearestTimeField(view, plan.table);
+  if (shift && plan.time?.range) {
+    plan.time = { ...plan.time, range: shiftRange(plan.time.range, input) };
+  } else if (r.dates.length > 0 && timeField) {
+    const explicitShift = r.dates[0] && /^(previous|prior)\b/i.test(r.dates[0].text.trim()) && plan.time?.range;
+    if (explicitShift && plan.time?.range) plan.time = { ...plan.time, range: shiftRange(plan.time.range, input) };
+    else if (r.dates.length >= 2 && r.compare) {
+      plan.time = { field: timeField, grain: plan.time?.grain, compare: r.dates.slice(0, 6).map((d) => ({ label: d.text.trim().slice(0, 64), range: d.range })) };
+    } else if (r.compare && r.dates[0] && plan.time?.range) {
+      // "compared to last year": the previous period against the new one
+      plan.time = {
+        field: timeField,
+        grain: plan.time.grain,
+        compare: [
+          { label: 'asked before', range: plan.time.range },
+          { label: r.dates[0].text.trim().slice(0, 64), range: r.dates[0].range },
+        ],
+      };
+    } else if (r.dates[0]) {
+      plan.time = { field: timeField, grain: plan.time?.grain, range: r.dates[0].range };
+    }
+  }
+  if (r.grain && timeField) plan.time = { ...(plan.time ?? { field: timeField }), grain: r.grain };
+  if (plan.time && !plan.time.range && !plan.time.compare && !plan.time.grain) plan.time = undefined;
+
+  // dimensions: "break that down by X", "by country instead"
+  const used = new Set<Match>();
+  const newDims: Dimension[] = [];
+  for (const m of r.matches) {
+    const afterBy = r.byCues.some((b) => b < m.from && m.from - b <= 3);
+    if (!afterBy) continue;
+    const field =
+      m.target.kind === 'column'
+        ? m.target.field
+        : m.target.kind === 'table' || m.target.kind === 'segment'
+          ? labelField(view, m.target.table)
+          : undefined;
+    if (field && !newDims.some((d) => d.field === field)) {
+      newDims.push({ field });
+      used.add(m);
+    }
+  }
+  if (newDims.length > 0) {
+    plan.dimensions = /\binstead\b/i.test(question) ? newDims : [...plan.dimensions, ...newDims].slice(0, 5);
+    plan.select = [];
+  }
+
+  // filters: a value on a column already filtered replaces it ("what about France?"), otherwise it narrows
+  const added = collectFilters(r, view, plan.table, used, notes);
+  for (const f of added) {
+    const fields = fieldsOf(f);
+    plan.filters = plan.filters.filter((old) => !fieldsOf(old).some((x) => fields.includes(x)));
+    plan.filters.push(f);
+  }
+  for (const m of r.matches) {
+    if (m.target.kind === 'segment' && !used.has(m) && m !== subject) {
+      const seg: Filter = { op: 'segment', segment: `${m.target.table}.${m.target.name}` };
+      if (!plan.filters.some((f) => JSON.stringify(f) === JSON.stringify(seg))) plan.filters.push(seg);
+    }
+  }
+
+  // ranking: "top 3 instead", "bottom 5"
+  if (r.topN) {
+    const first = plan.measures[0];
+    if (first) {
+      plan.order = [{ by: measureAlias(first, view), direction: r.topN.direction }];
+      if (r.topN.n) plan.limit = r.topN.n;
+    } else if (plan.select.length > 0 && r.topN.n) plan.limit = r.topN.n;
+  }
+
+  return { kind: 'plan', plan, presentation: r.presentation === 'auto' ? 'auto' : r.presentation, notes };
+}
+
+/** Moves a plan to another base table, keeping the dimensions and filters that the new base can still reach. */
+function rebase(plan: QueryPlan, table: string, measures: Measure[], input: PlannerInput): QueryPlan {
+  const view = input.view;
+  const fits = (field: string): boolean => {
+    try {
+      view.path(table, field.split('.')[0] as string);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const time = plan.time && reachableToOne(view, table, plan.time.field.split('.')[0] as string) ? plan.time : undefined;
+  const newTimeField = nearestTimeField(view, table);
+  return {
+    ...plan,
+    table,
+    measures,
+    select: [],
+    dimensions: plan.dimensions.filter((d) => reachableToOne(view, table, d.field.split('.')[0] as string)),
+    filters: plan.filters.filter((f) => fieldsOf(f).every(fits) && !(f.op === 'segment' && !fits(`${f.segment.split('.')[0]}.x`))),
+    time: time ?? (plan.time && newTimeField ? { ...plan.time, field: newTimeField } : undefined),
+    order: [],
+    limit: undefined,
+  };
+}
+
+/** The same length of time, just before: last month -> the month before it. */
+function shiftRange(range: DateRange, input: PlannerInput): DateRange {
+  const resolved = resolveDateRange(range, input.now, input.view.agent.timeZone);
+  const unit = unitOf(range);
+  const start = resolved.start.minus({ [`${unit}s`]: 1 });
+  switch (unit) {
+    case 'year':
+      return { kind: 'period', period: { year: start.year } };
+    case 'quarter':
+      return { kind: 'period', period: { year: start.year, quarter: Math.ceil(start.month / 3) } };
+    case 'month':
+      return { kind: 'period', period: { year: start.year, month: start.month } };
+    default: {
+      const span = resolved.end.diff(resolved.start, 'days').days;
+      const from = resolved.start.minus({ days: Math.max(1, Math.round(span)) });
+      return { kind: 'between', from: from.toISODate() ?? '', to: resolved.start.minus({ days: 1 }).toISODate() ?? '' };
+    }
+  }
+}
+
+function unitOf(range: DateRange): 'day' | 'week' | 'month' | 'quarter' | 'year' {
+  switch (range.kind) {
+    case 'current':
+    case 'last':
+      return range.kind === 'last' && range.n > 1 ? 'day' : range.unit;
+    case 'period':
+    case 'since':
+      if (range.period.day !== undefined) return 'day';
+      if (range.period.month !== undefined) return 'month';
+      if (range.period.quarter !== undefined) return 'quarter';
+      return 'year';
+    case 'between':
+      return 'day';
+    default:
+      return 'day';
+  }
+}

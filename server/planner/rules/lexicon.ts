@@ -1,0 +1,142 @@
+// The vocabulary of one user's view of the model: every phrase that names a table, column, measure,
+// segment or enum value, matched against a question's tokens longest-first.
+import type { ModelView } from '../../semantic/model-view.ts';
+import { phraseStems, type Token, valueKey } from './text.ts';
+
+export type Target =
+  | { kind: 'table'; table: string }
+  | { kind: 'column'; field: string }
+  | { kind: 'measure'; table: string; name: string }
+  | { kind: 'segment'; table: string; name: string }
+  | { kind: 'value'; field: string; value: string | number; enumerated: boolean };
+
+export interface Match {
+  target: Target;
+  /** token index range [from, to) */
+  from: number;
+  to: number;
+  /** the words of the question that matched */
+  text: string;
+}
+
+interface Entry {
+  stems: string[];
+  target: Target;
+}
+
+// when one phrase names several things, the more specific kind wins
+const PRIORITY: Record<Target['kind'], number> = { measure: 5, segment: 4, value: 3, table: 2, column: 1 };
+
+export class Lexicon {
+  private readonly byFirst = new Map<string, Entry[]>();
+
+  add(phrase: string, target: Target): void {
+    const stems = phraseStems(phrase);
+    const first = stems[0];
+    if (first === undefined) return;
+    const list = this.byFirst.get(first) ?? [];
+    if (!list.some((e) => sameTarget(e.target, target) && e.stems.join(' ') === stems.join(' '))) {
+      list.push({ stems, target });
+    }
+    this.byFirst.set(first, list);
+  }
+
+  /** Every target a phrase starting at token i names, longest phrase first. */
+  at(tokens: readonly Token[], i: number): Array<{ target: Target; length: number }> {
+    const first = tokens[i]?.stem;
+    if (first === undefined) return [];
+    const out: Array<{ target: Target; length: number }> = [];
+    for (const entry of this.byFirst.get(first) ?? []) {
+      if (entry.stems.every((s, k) => tokens[i + k]?.stem === s)) out.push({ target: entry.target, length: entry.stems.length });
+    }
+    return out.sort((a, b) => b.length - a.length || PRIORITY[b.target.kind] - PRIORITY[a.target.kind]);
+  }
+}
+
+export function sameTarget(a: Target, b: Target): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+const cache = new WeakMap<object, Map<string, Lexicon>>();
+
+/** The lexicon of the model as this view sees it (cached per model and set of visible tables). */
+export function lexiconFor(view: ModelView, modelKey: object): Lexicon {
+  const key = [...view.tables.keys()].sort().join(',');
+  let perModel = cache.get(modelKey);
+  if (!perModel) {
+    perModel = new Map();
+    cache.set(modelKey, perModel);
+  }
+  const cached = perModel.get(key);
+  if (cached) return cached;
+  const lex = new Lexicon();
+  for (const [tableName, table] of view.tables) {
+    const tableTarget: Target = { kind: 'table', table: tableName };
+    lex.add(tableName.replace(/_/g, ' '), tableTarget);
+    for (const s of table.synonyms) lex.add(s, tableTarget);
+    const columns: Array<[string, { synonyms: string[]; values?: Array<string | number> }]> = [
+      ...Object.entries(table.columns),
+      ...Object.entries(table.computed),
+    ];
+    for (const [col, def] of columns) {
+      const target: Target = { kind: 'column', field: `${tableName}.${col}` };
+      lex.add(col.replace(/_/g, ' '), target);
+      for (const s of def.synonyms) lex.add(s, target);
+      for (const v of def.values ?? []) {
+        const valueTarget: Target = { kind: 'value', field: `${tableName}.${col}`, value: v, enumerated: true };
+        lex.add(String(v), valueTarget);
+        for (const variant of spellingVariants(String(v))) lex.add(variant, valueTarget);
+      }
+    }
+    for (const [name, m] of Object.entries(table.measures)) {
+      const target: Target = { kind: 'measure', table: tableName, name };
+      lex.add(name.replace(/_/g, ' '), target);
+      for (const s of m.synonyms) lex.add(s, target);
+    }
+    for (const [name, seg] of Object.entries(table.segments)) {
+      const target: Target = { kind: 'segment', table: tableName, name };
+      lex.add(name.replace(/_/g, ' '), target);
+      for (const s of seg.synonyms) lex.add(s, target);
+    }
+  }
+  perModel.set(key, lex);
+  return lex;
+}
+
+/** British/American spellings people mix up in status words. */
+function spellingVariants(value: string): string[] {
+  const v = value.toLowerCase();
+  const out: string[] = [];
+  if (v.includes('cancelled')) out.push(v.replace('cancelled', 'canceled'));
+  if (v.includes('canceled')) out.push(v.replace('canceled', 'cancelled'));
+  if (v === 'completed') out.push('complete', 'successful', 'fulfilled');
+  if (v === 'pending') out.push('open', 'outstanding');
+  return out;
+}
+
+/** Tenant values of string columns, looked up by their normalised text. */
+export class ValueIndex {
+  private readonly byKey = new Map<string, Array<{ field: string; value: string }>>();
+  private readonly fieldSizes = new Map<string, number>();
+  maxWords = 1;
+
+  addField(field: string, values: readonly string[]): void {
+    this.fieldSizes.set(field, values.length);
+    for (const value of values) {
+      const key = valueKey(value);
+      if (!key) continue;
+      this.maxWords = Math.max(this.maxWords, Math.min(8, key.split(' ').length));
+      const list = this.byKey.get(key) ?? [];
+      if (!list.some((e) => e.field === field)) list.push({ field, value });
+      this.byKey.set(key, list);
+    }
+  }
+
+  lookup(key: string): Array<{ field: string; value: string }> {
+    return this.byKey.get(key) ?? [];
+  }
+
+  fieldSize(field: string): number {
+    return this.fieldSizes.get(field) ?? 0;
+  }
+}

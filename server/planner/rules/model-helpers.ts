@@ -1,0 +1,98 @@
+// Questions the planner asks of the model view: a table's label, value and time columns, and what reaches what.
+import type { ModelView } from '../../semantic/model-view.ts';
+import { stem, type Token } from './text.ts';
+
+export function labelField(view: ModelView, table: string): string | undefined {
+  const t = view.tables.get(table);
+  if (!t?.labelColumn) return undefined;
+  return Object.hasOwn(t.columns, t.labelColumn) ? `${table}.${t.labelColumn}` : undefined;
+}
+
+/** The column that says how big a row is (an order's total, a product's price): the first numeric one with a unit. */
+export function valueColumn(view: ModelView, table: string): string | undefined {
+  const t = view.tables.get(table);
+  if (!t) return undefined;
+  const numeric = [...Object.entries(t.columns), ...Object.entries(t.computed)].filter(
+    ([, c]) => c.type === 'number' || c.type === 'integer',
+  );
+  const withUnit = numeric.find(([, c]) => c.unit);
+  const chosen = withUnit ?? numeric.find(([name]) => name !== t.primaryKey);
+  return chosen ? `${table}.${chosen[0]}` : undefined;
+}
+
+/** Through relations that never fan out (many-to-one, one-to-one). */
+export function reachableToOne(view: ModelView, from: string, to: string): boolean {
+  if (from === to) return true;
+  try {
+    return view.path(from, to).every((s) => s.kind !== 'one-to-many');
+  } catch {
+    return false;
+  }
+}
+
+/** The table's own columns, then the label of each table it belongs to (an order's user name). */
+export function defaultListing(view: ModelView, table: string): string[] {
+  const t = view.tables.get(table);
+  if (!t) return [];
+  const own = Object.keys(t.columns).map((c) => `${table}.${c}`);
+  const parents: string[] = [];
+  for (const rel of Object.values(t.relations)) {
+    if (rel.kind !== 'many-to-one') continue;
+    const label = labelField(view, rel.table);
+    if (label && reachableToOne(view, table, rel.table)) parents.push(label);
+  }
+  return [...own.slice(0, 8), ...parents.slice(0, 2)];
+}
+
+// a date on a user is when they signed up unless the question is about their ordering
+const ACTIVITY_STEMS = new Set(['order', 'purchas', 'bought', 'buy', 'spent', 'spend']);
+
+/** The date a question's range applies to: the table's own time column, else the nearest to-one table's. */
+export function nearestTimeField(view: ModelView, table: string, _tokens?: readonly Token[]): string | undefined {
+  const own = view.tables.get(table)?.timeColumn;
+  if (own) return `${table}.${own}`;
+  const seen = new Set([table]);
+  let frontier = [table];
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const name of frontier) {
+      for (const rel of Object.values(view.tables.get(name)?.relations ?? {})) {
+        if (rel.kind === 'one-to-many' || seen.has(rel.table) || !view.tables.has(rel.table)) continue;
+        const tc = view.tables.get(rel.table)?.timeColumn;
+        if (tc) return `${rel.table}.${tc}`;
+        seen.add(rel.table);
+        next.push(rel.table);
+      }
+    }
+    frontier = next;
+  }
+  return undefined;
+}
+
+export function mentionsActivity(tokens: readonly Token[]): boolean {
+  return tokens.some((t) => ACTIVITY_STEMS.has(t.stem) || ACTIVITY_STEMS.has(stem(t.text)));
+}
+
+export interface MeasureRef {
+  table: string;
+  name: string;
+  description?: string;
+}
+
+/** Measures that say the same thing on another table ("revenue" -> "product revenue" on the items). */
+export function measureAlternatives(view: ModelView, qualified: string): MeasureRef[] {
+  const original = view.measure(qualified);
+  const words = (name: string, synonyms: string[]): Set<string> =>
+    new Set([name, ...synonyms].flatMap((s) => s.split(/[\s_]+/)).map((w) => stem(w.toLowerCase())));
+  const mine = words(original.name, original.definition.synonyms);
+  const out: MeasureRef[] = [];
+  for (const [tableName, table] of view.tables) {
+    for (const [name, def] of Object.entries(table.measures)) {
+      if (tableName === original.table && name === original.name) continue;
+      if (def.aggregate !== original.definition.aggregate || def.unit !== original.definition.unit) continue;
+      const theirs = words(name, def.synonyms);
+      if ([...mine].some((w) => theirs.has(w))) out.push({ table: tableName, name, description: def.description });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+// Tokens of a question: lower-cased words with their stems and character offsets, numbers and emails kept whole.
+import pluralize from 'pluralize';
+import { stemmer } from 'stemmer';
+
+export interface Token {
+  /** the lower-cased word as written */
+  text: string;
+  /** singular, Porter-stemmed form used for matching model vocabulary */
+  stem: string;
+  start: number;
+  end: number;
+  /** the number this token stands for ("5", "five", "$1,200") */
+  num?: number;
+}
+
+const NUMBER_WORDS: Record<string, number> = {
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  fifteen: 15,
+  twenty: 20,
+  thirty: 30,
+  fifty: 50,
+  hundred: 100,
+};
+
+const TOKEN = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}|\$?\d[\d,]*(?:\.\d+)?k?|[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
+
+const stemCache = new Map<string, string>();
+export function stem(word: string): string {
+  let s = stemCache.get(word);
+  if (s === undefined) {
+    const lower = word.toLowerCase().replace(/['’]s$/, '');
+    s = /^\d/.test(lower) ? lower : stemmer(pluralize.singular(lower));
+    if (stemCache.size < 50_000) stemCache.set(word, s);
+  }
+  return s;
+}
+
+export function tokenize(text: string): Token[] {
+  const out: Token[] = [];
+  for (const m of text.matchAll(TOKEN)) {
+    const raw = m[0].toLowerCase();
+    const start = m.index ?? 0;
+    const token: Token = { text: raw, stem: stem(raw), start, end: start + raw.length };
+    const numeric = raw.replace(/^\$/, '').replace(/,/g, '');
+    if (/^\d+(\.\d+)?k?$/.test(numeric)) {
+      token.num = numeric.endsWith('k') ? Number(numeric.slice(0, -1)) * 1000 : Number(numeric);
+    } else if (Object.hasOwn(NUMBER_WORDS, raw)) token.num = NUMBER_WORDS[raw];
+    out.push(token);
+  }
+  return out;
+}
+
+/** The stems of a phrase, as matched against question tokens. */
+export function phraseStems(phrase: string): string[] {
+  return tokenize(phrase).map((t) => t.stem);
+}
+
+/** The normalised text of a value, as matched against question tokens ("Home & Garden" -> "home garden"). */
+export function valueKey(value: string): string {
+  return tokenize(value)
+    .map((t) => t.text)
+    .join(' ');
+}
