@@ -1,0 +1,23 @@
+// `parley schema`: prints the JSON Schema of parley.config.yaml (the source of docs/parley.config.schema.json).
+import type { Command } from 'commander';
+import { configJsonSchemaText } from '../config/json-schema.ts';
+import { withConfigOption } from './common.ts';
+
+export function registerSchemaCommand(
+  program: Command,
+  stdout: (text: string) => void = (text) => void process.stdout.write(text),
+): Command {
+  return withConfigOption(
+    program
+      .command('schema')
+      .description('print the JSON Schema of parley.config.yaml (for editors; --config is ignored)')
+      .addHelpText(
+        'after',
+        '\nEditors with yaml-language-server use it when the config starts with the line\n' +
+          '  # yaml-language-server: $schema=./docs/parley.config.schema.json\n' +
+          'Regenerate the checked-in copy with: npm run schema',
+      ),
+  ).action(() => {
+    stdout(configJsonSchemaText());
+  });
+}
