@@ -1,0 +1,60 @@
+// knex migrations of the store database, kept in code so they run the same from source, tests and the CLI.
+import type { Knex } from 'knex';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const migrations: Record<string, Migration> = {
+  '001_conversations': {
+    async up(knex) {
+      await knex.schema.createTable('parley_conversations', (t) => {
+        t.string('id', 36).primary();
+        t.string('agent_id', 64).notNullable();
+        t.string('user_identifier', 256).notNullable();
+        t.text('user_context').notNullable();
+        // sha-256 of the canonical userContext: equality in SQL without comparing JSON text
+        t.string('context_hash', 64).notNullable();
+        t.string('title', 200).notNullable().defaultTo('');
+        t.string('created_at', 30).notNullable();
+        t.string('updated_at', 30).notNullable();
+        t.index(['agent_id', 'user_identifier', 'context_hash', 'created_at'], 'parley_conv_owner_idx');
+        t.index(['agent_id', 'created_at'], 'parley_conv_agent_idx');
+      });
+      await knex.schema.createTable('parley_responses', (t) => {
+        t.string('id', 36).primary();
+        t.string('conversation_id', 36).notNullable().references('id').inTable('parley_conversations');
+        t.integer('seq').notNullable();
+        t.text('question').notNullable();
+        t.string('status', 16).notNullable();
+        t.text('answer', 'mediumtext');
+        t.text('error');
+        t.string('created_at', 30).notNullable();
+        t.string('completed_at', 30);
+        t.unique(['conversation_id', 'seq'], { indexName: 'parley_resp_seq_uq' });
+        t.index(['completed_at'], 'parley_resp_completed_idx');
+      });
+      await knex.schema.createTable('parley_feedback', (t) => {
+        t.string('id', 36).primary();
+        t.string('response_id', 36).notNullable().unique().references('id').inTable('parley_responses');
+        t.string('rating', 16);
+        t.text('comment');
+        t.string('created_at', 30).notNullable();
+        t.string('updated_at', 30).notNullable();
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists('parley_feedback');
+      await knex.schema.dropTableIfExists('parley_responses');
+      await knex.schema.dropTableIfExists('parley_conversations');
+    },
+  },
+};
+
+export const storeMigrations: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name] as Migration,
+};
+

@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  assertMysqlReachable,
+  createMysqlDatabase,
+  dropMysqlDatabase,
+  mysqlEnabled,
+  mysqlTitle,
+  openMysqlRoot,
+  testDatabaseName,
+} from '../../test/support/mysql.ts';
+import type { Answer } from '../answers/answer.ts';
+import { ConversationStore, type Owner } from './store.ts';
+
+const alice: Owner = { agentId: 'demo', userIdentifier: 'alice', userContext: { organisationId: 1 } };
+const bob: Owner = { agentId: 'demo', userIdentifier: 'bob', userContext: { organisationId: 1 } };
+const eve: Owner = { agentId: 'demo', userIdentifier: 'alice', userContext: { organisationId: 2 } };
+
+function answerFor(conversationId: string, plan: unknown): Answer {
+  return { id: 'a', conversationId, type: 'text', message: '42 orders', plan: plan as Answer['plan'] };
+}
+
+function storeContract(name: string, makeUrl: () => Promise<string>, cleanup: () => Promise<void>) {
+  describe(name, () => {
+    let url: string;
+    let store: ConversationStore;
+    let tick = 0;
+    const clock = () => new Date(Date.UTC(2026, 10, 25, 12, 0, tick++));
+
+    beforeAll(async () => {
+      url = await makeUrl();
+      store = await ConversationStore.open(url, { clock });
+    });
+    afterAll(async () => {
+      await store?.close();
+      await cleanup();
+    });
+
+    it('keeps conversations across a reopen (restart loses nothing)', async () => {
+      const conv = await store.createConversation(alice);
+      const r = await store.startResponse(conv.id, 'How many orders last month?');
+      await store.completeResponse(r.id, answerFor(conv.id, { version: 1, table: 'orders' }));
+      await store.close();
+      store = await ConversationStore.open(url, { clock });
+      const again = await store.getConversation(conv.id, alice);
+      expect(again?.title).toBe('How many orders last month?');
+      const responses = await store.responses(conv.id);
+      expect(responses.map((x) => [x.status, x.answer?.message])).toEqual([['completed', '42 orders']]);
+    });
+
+    it('finds a conversation only for its own user and context', async () => {
+      const conv = await store.createConversation(alice);
+      expect(await store.getConversation(conv.id, alice)).toBeDefined();
+      expect(await store.getConversation(conv.id, bob)).toBeUndefined();
+      expect(await store.getConversation(conv.id, eve)).toBeUndefined();
+      expect(await store.getConversation(conv.id, { agentId: 'other' })).toBeUndefined();
+      expect(await store.deleteConversation(conv.id, bob)).toBe(false);
+      expect(await store.deleteConversation(conv.id, alice)).toBe(true);
+      expect(await store.getConversation(conv.id, alice)).toBeUndefined();
+    });
+
+    it('pages conversations with a cursor, newest first, filtered by user and context', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i += 1) ids.push((await store.createConversation({ ...bob, userIdentifier: 'pager' })).id);
+      await store.createConversation({ ...eve, userIdentifier: 'pager' });
+      const filter = { agentId: 'demo', userIdentifier: 'pager', userContext: { organisationId: 1 } };
+      const first = await store.listConversations({ ...filter, limit: 2 });
+      expect(first.items.map((c) => c.id)).toEqual([ids[4], ids[3]]);
+      const second = await store.listConversations({ ...filter, limit: 2, cursor: first.nextCursor ?? '' });
+      const third = await store.listConversations({ ...filter, limit: 2, cursor: second.nextCursor ?? '' });
+      expect([...second.items, ...third.items].map((c) => c.id)).toEqual([ids[2], ids[1], ids[0]]);
+      expect(third.nextCursor).toBeNull();
+      await expect(store.listConversations({ ...filter, cursor: 'garbage' })).rejects.toThrow(/cursor/);
+    });
+
+    it('never lets a late result overwrite a cancellation, and fails what a crash abandoned', async () => {
+      const conv = await store.createConversation(alice);
+      const cancelled = await store.startResponse(conv.id, 'q1');
+      await store.failResponse(cancelled.id, { code: 'cancelled', message: 'stopped' }, 'cancelled');
+      await store.completeResponse(cancelled.id, answerFor(conv.id, undefined));
+      expect((await store.getResponse(cancelled.id, conv.id))?.status).toBe('cancelled');
+      const abandoned = await store.startResponse(conv.id, 'q2');
+      expect(await store.failAbandoned()).toBeGreaterThanOrEqual(1);
+      expect((await store.getResponse(abandoned.id, conv.id))?.error?.code).toBe('interrupted');
+    });
+
+    it('gives the engine earlier plans only for the owning agent and context', async () => {
+      const conv = await store.createConversation(alice);
+      const r = await store.startResponse(conv.id, 'orders last month');
+      const plan = { version: 1, table: 'orders', measures: [{ kind: 'count' }] };
+      await store.completeResponse(r.id, answerFor(conv.id, plan));
+      const memory = store.memory();
+      expect(await memory.turns(conv.id, { agentId: 'demo', userContext: { organisationId: 1 } })).toEqual([
+        { question: 'orders last month', plan },
+      ]);
+      expect(await memory.turns(conv.id, { agentId: 'demo', userContext: { organisationId: 2 } })).toBeUndefined();
+    });
+
+    it('upserts one feedback per response', async () => {
+      const conv = await store.createConversation(alice);
+      const r = await store.startResponse(conv.id, 'q');
+      const first = await store.upsertFeedback(r.id, { rating: 'positive' });
+      const second = await store.upsertFeedback(r.id, { comment: 'spot on' });
+      expect(second.id).toBe(first.id);
+      expect(await store.getFeedback(r.id)).toMatchObject({ rating: 'positive', comment: 'spot on' });
+    });
+  });
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-store-'));
+storeContract(
+  'conversation store (SQLite)',
+  async () => `sqlite://${path.join(tmp, 'store.sqlite')}`,
+  async () => fs.rmSync(tmp, { recursive: true, force: true }),
+);
+
+const mysqlDb = testDatabaseName('parley_store');
+describe.skipIf(!mysqlEnabled)(mysqlTitle('conversation store'), () => {
+  const root = mysqlEnabled ? openMysqlRoot() : undefined;
+  storeContract(
+    'on MySQL',
+    async () => {
+      if (!root) throw new Error('MySQL gate is off');
+      await assertMysqlReachable(root);
+      return createMysqlDatabase(root, mysqlDb);
+    },
+    async () => {
+      if (!root) return;
+      await dropMysqlDatabase(root, mysqlDb);
+      await root.destroy();
+    },
+  );
+});
