@@ -1,0 +1,207 @@
+// Resolving a plan's DateRange to concrete [start, end) instants, following the contract's date rules:
+// calendar units are whole units in the agent's time zone, weeks are ISO weeks (Monday), the clock is injected.
+import { DateTime } from 'luxon';
+import { DateRange, type Grain, type Period } from '../query/plan.ts';
+
+export interface ResolvedRange {
+  start: DateTime;
+  /** exclusive */
+  end: DateTime;
+  /** human, e.g. "October 2026", "1 Nov 2026 – 24 Nov 2026", "this month (1–25 Nov 2026)" */
+  label: string;
+}
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+] as const;
+
+/** `now` as a luxon DateTime in `timeZone`; throws a clear Error for an unknown zone or an invalid Date. */
+export function zonedNow(now: Date, timeZone: string): DateTime {
+  if (!(now instanceof Date) || Number.isNaN(now.getTime()))
+    throw new Error('invalid "now": expected a valid Date');
+  const zone = typeof timeZone === 'string' ? timeZone.trim() : '';
+  // 'local'/'system' would make answers depend on the server's clock settings; the agent's zone must be explicit.
+  if (zone === '' || /^(local|system)$/i.test(zone)) {
+    throw new Error(
+      `unknown time zone "${String(timeZone)}": expected an IANA name such as "UTC" or "Europe/Paris"`,
+    );
+  }
+  const dt = DateTime.fromJSDate(now, { zone });
+  if (!dt.isValid) {
+    throw new Error(`unknown time zone "${timeZone}": expected an IANA name such as "UTC" or "Europe/Paris"`);
+  }
+  return dt;
+}
+
+/** 'YYYY-MM-DD HH:MM:SS' in UTC (the storage format of the databases); sub-second precision is dropped. */
+export function toUtcSql(dt: DateTime): string {
+  if (!dt.isValid)
+    throw new Error(`invalid date-time: ${dt.invalidExplanation ?? dt.invalidReason ?? 'unknown'}`);
+  return dt.toUTC().toFormat('yyyy-MM-dd HH:mm:ss');
+}
+
+/** The start of the calendar unit containing `dt`, in dt's zone; weeks are ISO weeks starting on Monday. */
+export function startOfGrain(dt: DateTime, grain: Grain): DateTime {
+  // luxon's startOf('week') is the ISO week (Monday) unless locale weeks are asked for.
+  return dt.startOf(grain, { useLocaleWeeks: false });
+}
+
+function plural(n: number, unit: Grain): string {
+  return n === 1 ? unit : `${n} ${unit}s`;
+}
+
+/** "20 Nov 2026" */
+export function formatDay(d: DateTime): string {
+  return `${d.day} ${MONTHS[d.month - 1]!.slice(0, 3)} ${d.year}`;
+}
+
+/** A compact inclusive span of days: "18–24 Nov 2026", "26 Oct – 22 Nov 2026", "28 Dec 2025 – 3 Jan 2026". */
+function formatSpan(first: DateTime, last: DateTime): string {
+  if (first.hasSame(last, 'day')) return formatDay(first);
+  const mon = (d: DateTime) => MONTHS[d.month - 1]!.slice(0, 3);
+  if (first.hasSame(last, 'month')) return `${first.day}–${last.day} ${mon(last)} ${last.year}`;
+  if (first.hasSame(last, 'year'))
+    return `${first.day} ${mon(first)} – ${last.day} ${mon(last)} ${last.year}`;
+  return `${formatDay(first)} – ${formatDay(last)}`;
+}
+
+/** The last calendar day included in [start, end). */
+function lastDay(start: DateTime, end: DateTime): DateTime {
+  return end > start ? end.minus({ milliseconds: 1 }).startOf('day') : start.startOf('day');
+}
+
+function unitName(start: DateTime, unit: Grain): string {
+  switch (unit) {
+    case 'day':
+      return formatDay(start);
+    case 'week':
+      return formatSpan(start, start.plus({ days: 6 }));
+    case 'month':
+      return `${MONTHS[start.month - 1]} ${start.year}`;
+    case 'quarter':
+      return `Q${start.quarter} ${start.year}`;
+    case 'year':
+      return String(start.year);
+  }
+}
+
+function periodUnit(p: Period): Grain {
+  if (p.day !== undefined) return 'day';
+  if (p.month !== undefined) return 'month';
+  if (p.quarter !== undefined) return 'quarter';
+  return 'year';
+}
+
+/** The start of `p` in `year`, or undefined when that day does not exist in that year (e.g. 29 Feb 2027). */
+function periodStartIn(p: Period, year: number, zone: string): DateTime | undefined {
+  const month = p.month ?? (p.quarter !== undefined ? (p.quarter - 1) * 3 + 1 : 1);
+  const day = p.day ?? 1;
+  const dt = DateTime.fromObject({ year, month, day }, { zone });
+  return dt.isValid ? dt : undefined;
+}
+
+function periodLabel(p: Period, start: DateTime): string {
+  return unitName(start, periodUnit(p));
+}
+
+/** [start, end) of a period; a period without a year is the latest one that has started (start <= now). */
+export function resolvePeriod(p: Period, now: DateTime): { start: DateTime; end: DateTime; label: string } {
+  const zone = now.zoneName ?? 'UTC';
+  const unit = periodUnit(p);
+  let start: DateTime | undefined;
+  if (p.year !== undefined) {
+    start = periodStartIn(p, p.year, zone);
+    if (!start) {
+      throw new Error(`not a calendar date: ${p.year}-${pad(p.month ?? 1)}-${pad(p.day ?? 1)}`);
+    }
+  } else {
+    // the latest started one; up to 8 years back so that "29 February" finds a leap year
+    for (let year = now.year; year >= now.year - 8 && !start; year--) {
+      const candidate = periodStartIn(p, year, zone);
+      if (candidate && candidate <= now) start = candidate;
+    }
+    if (!start) throw new Error(`not a calendar date: ${pad(p.month ?? 1)}-${pad(p.day ?? 1)}`);
+  }
+  const end = start.plus({ [unit]: 1 });
+  return { start, end, label: periodLabel(p, start) };
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function isoDay(s: string, zone: string): DateTime {
+  const dt = DateTime.fromISO(s, { zone });
+  if (!dt.isValid) throw new Error(`not a calendar date: ${s}`);
+  return dt.startOf('day');
+}
+
+/**
+ * Resolves a DateRange to [start, end) in `timeZone` at the instant `now`.
+ * Throws a clear Error for an unknown zone, an invalid range or a date that does not exist (2025-02-30).
+ * A range in the future still resolves (it simply selects no data).
+ */
+export function resolveDateRange(range: DateRange, now: Date, timeZone: string): ResolvedRange {
+  const at = zonedNow(now, timeZone);
+  const parsed = DateRange.safeParse(range);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => `${i.path.join('.') || 'range'}: ${i.message}`).join('; ');
+    throw new Error(`invalid date range ${JSON.stringify(range)}: ${why}`);
+  }
+  const r = parsed.data;
+  switch (r.kind) {
+    case 'current': {
+      const start = startOfGrain(at, r.unit);
+      if (r.unit === 'day') {
+        return { start, end: start.plus({ days: 1 }), label: `today (${formatDay(start)})` };
+      }
+      return { start, end: at, label: `this ${r.unit} (${formatSpan(start, lastDay(start, at))})` };
+    }
+    case 'last': {
+      const end = startOfGrain(at, r.unit);
+      const start = end.minus({ [r.unit]: r.n });
+      let label: string;
+      if (r.n === 1) {
+        label = r.unit === 'day' ? 'yesterday' : `last ${r.unit}`;
+        label += ` (${unitName(start, r.unit)})`;
+      } else {
+        const last = lastDay(start, end);
+        const span = r.unit === 'year' ? `${start.year}–${last.year}` : formatSpan(start, last);
+        label = `the last ${plural(r.n, r.unit)} (${span})`;
+      }
+      return { start, end, label };
+    }
+    case 'period': {
+      return resolvePeriod(r.period, at);
+    }
+    case 'since': {
+      const p = resolvePeriod(r.period, at);
+      // a period that starts in the future gives an empty range rather than an inverted one
+      const end = DateTime.max(at, p.start);
+      const detail =
+        end > p.start ? formatSpan(p.start, lastDay(p.start, end)) : `starts ${formatDay(p.start)}`;
+      return { start: p.start, end, label: `since ${p.label} (${detail})` };
+    }
+    case 'between': {
+      let first = isoDay(r.from, at.zoneName ?? timeZone);
+      let last = isoDay(r.to, at.zoneName ?? timeZone);
+      // both ends are inclusive; a reversed pair is read in calendar order
+      if (last < first) [first, last] = [last, first];
+      const label = first.hasSame(last, 'day')
+        ? formatDay(first)
+        : `${formatDay(first)} – ${formatDay(last)}`;
+      return { start: first, end: last.plus({ days: 1 }), label };
+    }
+  }
+}
