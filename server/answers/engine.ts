@@ -48,6 +48,8 @@ export class UnknownConversationError extends Error {
 
 export interface AnswerEngine {
   ask(input: AskInput): Promise<Answer>;
+  /** resolves when every linked agent's database answers */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -166,6 +168,10 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
       }
       await memory.append(conversationId, owner, { question: input.question, plan: outcome.plan, presentation: outcome.presentation });
       return answer;
+    },
+    async ping() {
+      const linked = [...config.agents.values()].filter((a) => a.connection);
+      await Promise.all(linked.map((a) => runnerFor(a).ping()));
     },
     async close() {
       await Promise.all([...runners.values()].map((r) => r.close()));

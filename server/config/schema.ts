@@ -129,6 +129,8 @@ export const Agent = z
     multiTenant: z.boolean().default(true),
     userContext: z.record(Identifier, UserContextType).default({}),
     starterQuestions: z.array(z.string()).default([]),
+    // origins of host pages allowed to open the widget socket and call the widget API (CORS)
+    allowedOrigins: z.array(z.string().regex(/^(https?:\/\/[^/\s]+|\*)$/, 'expected an origin like https://app.example.com')).default([]),
     llm: LlmConfig.optional(),
     model: SemanticModel.optional(),
     // or: a path to a YAML file holding the model, relative to the config file
@@ -155,6 +157,44 @@ export const Connection = z
   .strict();
 export type ConnectionConfig = z.infer<typeof Connection>;
 
+const ClaimPath = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+export const AuthConfig = z
+  .object({
+    session: z
+      .object({
+        // HS256 secret; PARLEY_SESSION_SECRET always works too
+        secret: z.string().optional(),
+        publicKeys: z
+          .array(z.object({ kid: z.string().optional(), alg: z.enum(['RS256', 'ES256']), pem: z.string().min(1) }).strict())
+          .optional(),
+        jwksUrl: z.string().url().optional(),
+        audience: z.string().default('parley'),
+        issuer: z.string().optional(),
+        clockToleranceSec: z.number().int().min(0).max(300).default(30),
+        maxLifetimeSec: z.number().int().positive().max(7 * 24 * 3600).default(24 * 3600),
+        // claim mapping for host apps that issue their own JWTs, e.g. userContext: { organisationId: org_id }
+        claims: z
+          .object({
+            userIdentifier: ClaimPath.optional(),
+            userContext: z.union([ClaimPath, z.record(z.string(), ClaimPath)]).optional(),
+            agentId: ClaimPath.optional(),
+            defaultAgentId: z.string().optional(),
+            permissions: ClaimPath.optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    // host-backend API keys; PARLEY_API_KEY always works too
+    apiKeys: z
+      .array(z.object({ name: z.string().optional(), key: z.string().min(16), agents: z.array(z.string()).optional() }).strict())
+      .default([]),
+  })
+  .strict();
+export type AuthConfig = z.infer<typeof AuthConfig>;
+
 export const ParleyConfig = z
   .object({
     version: z.literal(1).default(1),
@@ -169,6 +209,7 @@ export const ParleyConfig = z
       .object({ url: z.string().min(1) })
       .strict()
       .optional(),
+    auth: AuthConfig.default({ apiKeys: [] }),
     connections: z.array(Connection).default([]),
     agents: z.array(Agent).min(1),
   })

@@ -1,0 +1,97 @@
+// createApp(deps): the Express app of the backend-for-frontend. It never listens; main.ts and tests do.
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { AnswerEngine } from './answers/engine.ts';
+import type { LoadedConfig } from './config/load.ts';
+import type { ConversationStore } from './conversations/store.ts';
+import { apiV1Router } from './http/api-v1/router.ts';
+import { errorHandler, notFound } from './http/errors.ts';
+import { healthRouter } from './http/health.ts';
+import { widgetV1Router } from './http/widget-v1/router.ts';
+import type { Metrics } from './observability/metrics.ts';
+import type { UserContext } from './semantic/user-context.ts';
+
+/** What a verified session token says about its bearer; the only source of identity and tenant context. */
+export interface VerifiedSession {
+  userIdentifier: string;
+  agentId: string;
+  userContext: UserContext;
+  permissions: string[];
+  expiresAt: Date;
+}
+
+export interface SessionVerifier {
+  verify(token: string): Promise<VerifiedSession>;
+}
+
+export interface ApiKeyChecker {
+  /** throws an AuthError (401 unknown key, 403 key not scoped to the agent) */
+  check(authorization: string | undefined, agentId?: string): { name: string };
+}
+
+export interface AppDeps {
+  config: LoadedConfig;
+  engine: AnswerEngine;
+  store: ConversationStore;
+  sessions: SessionVerifier;
+  apiKeys: ApiKeyChecker;
+  logger: Logger;
+  metrics: Metrics;
+  clock: () => Date;
+  /** resolves when the store and every agent's database answer */
+  readiness: () => Promise<void>;
+  /** folder of the built widget bundle (parley-widget.js and its chunks), when built */
+  widgetDir?: string;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // tokens and API keys live in these headers: never log them
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["sec-websocket-protocol"]'],
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
+  app.use((req, res, next) => {
+    const end = deps.metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      end({ route });
+      deps.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.use(healthRouter({ readiness: deps.readiness, metrics: deps.metrics }));
+  app.use('/api/v1', apiV1Router(deps));
+  app.use('/widget/v1', widgetV1Router(deps));
+  if (deps.widgetDir) {
+    app.use(
+      '/widget',
+      express.static(deps.widgetDir, {
+        index: false,
+        setHeaders(res, file) {
+          // hashed chunks never change; the entry file must revalidate so hosts get new releases
+          const hashed = /-[A-Za-z0-9_-]{8,}\.js$/.test(file);
+          res.setHeader('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'public, max-age=300, must-revalidate');
+          res.setHeader('Access-Control-Allow-Origin', '*');
+          res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+        },
+      }),
+    );
+  }
+  app.use((_req, _res, next) => next(notFound('no such route')));
+  app.use(errorHandler(deps.logger));
+  return app;
+}

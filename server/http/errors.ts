@@ -1,0 +1,70 @@
+// One error shape for every HTTP surface: { "error": { "code", "message" } }, never a stack.
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { ZodError } from 'zod';
+
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what = 'not found'): HttpError => new HttpError(404, 'not_found', what);
+
+interface Mapped {
+  status: number;
+  code: string;
+  message: string;
+}
+
+// errors from other modules carry a `code` (and auth errors a `status`); map them by name, not by import,
+// so this module stays the bottom of the dependency graph
+const BY_NAME: Record<string, number> = {
+  UserContextError: 400,
+  PlanError: 400,
+  UnknownAgentError: 404,
+  UnknownConversationError: 404,
+  QueryTimeoutError: 504,
+  QueryCancelledError: 499,
+};
+
+export function mapError(err: unknown): Mapped {
+  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message };
+  if (err instanceof ZodError) {
+    const first = err.issues[0];
+    const where = first?.path.length ? `${first.path.join('.')}: ` : '';
+    return { status: 400, code: 'invalid_request', message: `${where}${first?.message ?? 'invalid request'}` };
+  }
+  if (err instanceof Error) {
+    const e = err as Error & { status?: number; statusCode?: number; code?: string; type?: string; field?: string };
+    if (e.name === 'MulterError') {
+      const status = e.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
+      return { status, code: (e.code ?? 'upload_error').toLowerCase(), message: e.message };
+    }
+    if (e.type === 'entity.parse.failed') return { status: 400, code: 'invalid_json', message: 'the request body is not valid JSON' };
+    if (e.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', message: 'the request body is too large' };
+    if (e.name === 'AuthError' && typeof e.status === 'number') {
+      return { status: e.status, code: e.code ?? 'unauthorized', message: e.message };
+    }
+    const status = BY_NAME[e.name];
+    if (status !== undefined) return { status, code: e.code ?? 'error', message: e.message };
+  }
+  return { status: 500, code: 'internal_error', message: 'something went wrong on our side' };
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return function handleError(err, req, res, _next) {
+    const mapped = mapError(err);
+    if (mapped.status >= 500) logger.error({ err, reqId: req.id }, 'request failed');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(mapped.status).json({ error: { code: mapped.code, message: mapped.message } });
+  };
+}

@@ -1,0 +1,23 @@
+// Liveness (/healthz), readiness (/readyz: the databases answer) and Prometheus metrics (/metrics).
+import { Router } from 'express';
+import type { Metrics } from '../observability/metrics.ts';
+
+export function healthRouter(deps: { readiness: () => Promise<void>; metrics: Metrics }): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    try {
+      await deps.readiness();
+      res.json({ status: 'ready' });
+    } catch {
+      // which database failed is for the logs, not for anonymous callers
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  return router;
+}

@@ -1,0 +1,106 @@
+// Boot: read config, check agents against their databases (fail closed), create the app, listen,
+// attach the WebSocket upgrade, and shut down gracefully.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { createAnswerEngine } from './answers/engine.ts';
+import { type ApiKeyChecker, createApp, type SessionVerifier } from './app.ts';
+import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
+import { createSessionVerifier, sessionAuthConfigFromEnv } from './auth/session-token.ts';
+import type { LoadedConfig } from './config/load.ts';
+import { ConversationStore } from './conversations/store.ts';
+import { openDatabase } from './db/connect.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { assertAgentsReady } from './semantic/check.ts';
+import { attachWidgetSocket } from './ws/widget-socket.ts';
+
+export interface StartOptions {
+  config: LoadedConfig;
+  port?: number;
+  host?: string;
+  env?: NodeJS.ProcessEnv;
+  clock?: () => Date;
+  logger?: Logger;
+  /** skip `parley check` at start (tests that build their own databases); never in production */
+  skipCheck?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  server: http.Server;
+  store: ConversationStore;
+  close(): Promise<void>;
+}
+
+const WIDGET_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/widget');
+
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const { config } = options;
+  const logger = options.logger ?? pino({ level: env.PARLEY_LOG_LEVEL ?? 'info' });
+  const clock = options.clock ?? clockFromEnv(env);
+
+  // fail closed: an agent whose model does not fit its database never serves
+  if (!options.skipCheck) await assertAgentsReady(config, (url) => openDatabase(url, { readOnly: true, pool: { min: 0, max: 1 } }));
+
+  const sessions: SessionVerifier = createSessionVerifier(sessionAuthConfigFromEnv(env, config.config.auth.session), (agentId) =>
+    config.agents.get(agentId)?.config,
+  );
+  const apiKeys: ApiKeyChecker = createApiKeyChecker([...config.config.auth.apiKeys, ...apiKeysFromEnv(env)]);
+  const store = await ConversationStore.open(config.storeUrl, { clock });
+  await store.failAbandoned();
+  const engine = createAnswerEngine({ config, now: clock, memory: store.memory() });
+  const metrics = createMetrics();
+  const readiness = async (): Promise<void> => {
+    await store.ping();
+    await engine.ping();
+  };
+  const deps = {
+    config,
+    engine,
+    store,
+    sessions,
+    apiKeys,
+    logger,
+    metrics,
+    clock,
+    readiness,
+    widgetDir: fs.existsSync(WIDGET_DIST) ? WIDGET_DIST : undefined,
+  };
+  const app = createApp(deps);
+  const server = http.createServer(app);
+  const sockets = attachWidgetSocket(server, deps);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? config.config.server.port, options.host ?? config.config.server.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info({ url }, 'parley listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      // stop taking new work, let in-flight answers finish or cancel, then close the databases
+      server.close();
+      await sockets.close();
+      server.closeAllConnections();
+      await engine.close();
+      await store.close();
+    })();
+    return closing;
+  };
+  return { url, server, store, close };
+}
+
+function clockFromEnv(env: NodeJS.ProcessEnv): () => Date {
+  const pinned = env.PARLEY_NOW;
+  if (!pinned) return () => new Date();
+  const at = new Date(pinned);
+  if (Number.isNaN(at.getTime())) throw new Error(`PARLEY_NOW="${pinned}" is not an ISO time`);
+  return () => at;
+}
