@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { LoadedConfig, ResolvedAgent } from '../config/load.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
 import type { Planner, PlannedTurn, ValueLookup } from '../planner/planner.ts';
+import { plannerForAgent } from '../planner/llm/llm-planner.ts';
 import { RulesPlanner } from '../planner/rules/rules-planner.ts';
 import { type AgentModel, compileQueryPlan, PlanError } from '../query/compile.ts';
 import { createQueryRunner, QueryCancelledError, QueryFailedError, type QueryRunner, QueryTimeoutError } from '../query/execute.ts';
@@ -56,7 +57,7 @@ export interface AnswerEngine {
 export interface EngineOptions {
   config: LoadedConfig;
   now?: () => Date;
-  /** the planner for an agent; default: the embedded rules planner */
+  /** the planner for an agent; default: the LLM planner when configured, else the embedded rules planner */
   planner?: (agent: ResolvedAgent) => Planner;
   memory?: ConversationMemory;
 }
@@ -82,7 +83,8 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
   const plannerFor = (agent: ResolvedAgent): Planner => {
     let planner = planners.get(agent.config.id);
     if (!planner) {
-      planner = options.planner?.(agent) ?? new RulesPlanner(agent.model);
+      // an agent with an `llm:` section plans with the model and falls back to the rules
+      planner = options.planner?.(agent) ?? plannerForAgent(agent, new RulesPlanner(agent.model));
       planners.set(agent.config.id, planner);
     }
     return planner;

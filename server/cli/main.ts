@@ -6,6 +6,7 @@ import { registerConnectionCommands } from './connection.ts';
 import { registerModelCommands } from './model.ts';
 import { registerQueryCommand } from './query.ts';
 import { registerSchemaCommand } from './schema.ts';
+import { registerServeCommand } from './serve.ts';
 import { registerSeedCommand } from './seed.ts';
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerCheckCommand(program);
   registerQueryCommand(program);
   registerAskCommand(program);
+  registerServeCommand(program);
   registerConnectionCommands(program);
   registerModelCommands(program);
   registerSchemaCommand(program);

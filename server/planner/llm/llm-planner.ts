@@ -8,7 +8,7 @@ import type { LlmConfig } from '../../config/schema.ts';
 import { compileQueryPlan, PlanError } from '../../query/compile.ts';
 import { QueryPlan } from '../../query/plan.ts';
 import { ModelError, type ModelView } from '../../semantic/model-view.ts';
-import type { Planner, PlannerInput, PlannerOutcome, PlannedTurn } from '../planner.ts';
+import type { PlannedTurn, Planner, PlannerInput, PlannerOutcome } from '../planner.ts';
 import {
   buildSystemPrompt,
   RESPONSE_SCHEMA_NAME,
@@ -47,7 +47,13 @@ export interface LlmPlannerOptions {
  */
 export function dryCompile(plan: QueryPlan, view: ModelView, now: Date): void {
   const { id, multiTenant, timeZone, userContext } = view.agent;
-  const agentModel = { id, multiTenant, timeZone, userContext, model: { tables: Object.fromEntries(view.tables) } };
+  const agentModel = {
+    id,
+    multiTenant,
+    timeZone,
+    userContext,
+    model: { tables: Object.fromEntries(view.tables) },
+  };
   compileQueryPlan(plan, agentModel, view.userContext, { dialect: 'sqlite', now });
 }
 
@@ -126,7 +132,8 @@ export function extractJsonObject(raw: string): Record<string, unknown> | undefi
   for (const candidate of candidates) {
     try {
       const value: unknown = JSON.parse(candidate);
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+      if (value !== null && typeof value === 'object' && !Array.isArray(value))
+        return value as Record<string, unknown>;
     } catch {
       // try the next reading
     }
@@ -150,7 +157,12 @@ export class LlmPlanner implements Planner {
   constructor(options: LlmPlannerOptions) {
     const { config } = options;
     this.client = new OpenAIClient(
-      { baseUrl: config.baseUrl, model: config.model, apiKey: config.apiKey, timeoutMs: config.timeoutMs ?? 30_000 },
+      {
+        baseUrl: config.baseUrl,
+        model: config.model,
+        apiKey: config.apiKey,
+        timeoutMs: config.timeoutMs ?? 30_000,
+      },
       options.fetch,
     );
     this.model = config.model;
@@ -198,7 +210,10 @@ export class LlmPlanner implements Planner {
       const checked = this.check(raw, input);
       if (checked.ok) return checked.outcome;
       lastError = checked.error;
-      this.log?.warn({ planner: this.name, model: this.model, attempt, error: checked.error }, 'LLM plan rejected');
+      this.log?.warn(
+        { planner: this.name, model: this.model, attempt, error: checked.error },
+        'LLM plan rejected',
+      );
       if (attempt === 1) {
         messages.push(
           { role: 'assistant', content: raw.slice(0, MAX_ECHO) },
@@ -225,7 +240,12 @@ export class LlmPlanner implements Planner {
   /** A previous turn as the model would have answered it, so follow-ups can build on its plan. */
   private turnReply(turn: PlannedTurn): ChatMessage {
     const reply = turn.plan
-      ? { narrative: 'Planned as below.', outcome: 'plan', plan: turn.plan, presentation: turn.presentation ?? 'auto' }
+      ? {
+          narrative: 'Planned as below.',
+          outcome: 'plan',
+          plan: turn.plan,
+          presentation: turn.presentation ?? 'auto',
+        }
       : { narrative: 'No query was run for this question.', outcome: 'clarify' };
     return { role: 'assistant', content: JSON.stringify(reply) };
   }
@@ -233,11 +253,15 @@ export class LlmPlanner implements Planner {
   /** Parses and checks one answer; an error message is what the model is told on its retry. */
   private check(raw: string, input: PlannerInput): Checked {
     const json = extractJsonObject(raw);
-    if (!json) return { ok: false, error: 'the answer is not a JSON object (write a QueryPlan in JSON, never SQL)' };
+    if (!json)
+      return { ok: false, error: 'the answer is not a JSON object (write a QueryPlan in JSON, never SQL)' };
     const envelope = ResponseEnvelope.safeParse(json);
     if (!envelope.success) {
       const issue = envelope.error.issues[0];
-      return { ok: false, error: `invalid answer at ${issue?.path.join('.') || '(root)'}: ${issue?.message}` };
+      return {
+        ok: false,
+        error: `invalid answer at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+      };
     }
     const answer = envelope.data;
     const narrative = answer.narrative?.trim() ?? '';
@@ -266,7 +290,10 @@ export class LlmPlanner implements Planner {
     const parsed = QueryPlan.safeParse(answer.plan);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return { ok: false, error: `invalid query plan at ${issue?.path.join('.') || '(root)'}: ${issue?.message}` };
+      return {
+        ok: false,
+        error: `invalid query plan at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+      };
     }
     try {
       this.validate(parsed.data, input);
@@ -294,9 +321,25 @@ export class LlmPlanner implements Planner {
     if (outcome.kind !== 'plan') return outcome;
     return {
       ...outcome,
-      notes: [...outcome.notes, `${capitalise(reason)}, so the built-in ${this.fallback.name} planner answered instead.`],
+      notes: [
+        ...outcome.notes,
+        `${capitalise(reason)}, so the built-in ${this.fallback.name} planner answered instead.`,
+      ],
     };
   }
+}
+
+/**
+ * The planner for an agent: an LlmPlanner over `fallback` when the agent has an `llm:` section, else `fallback`.
+ * e.g. `createAnswerEngine({ config, planner: (agent) => plannerForAgent(agent, new RulesPlanner(agent.model)) })`
+ */
+export function plannerForAgent(
+  agent: { config: { llm?: LlmSettings } },
+  fallback: Planner,
+  options: Omit<LlmPlannerOptions, 'config' | 'fallback'> = {},
+): Planner {
+  const llm = agent.config.llm;
+  return llm ? new LlmPlanner({ ...options, config: llm, fallback }) : fallback;
 }
 
 function capitalise(s: string): string {

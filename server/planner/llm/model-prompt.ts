@@ -52,12 +52,18 @@ export function responseJsonSchema(): Record<string, unknown> {
   if (!cachedSchema) {
     let schema: Record<string, unknown>;
     try {
-      schema = z.toJSONSchema(PlannerResponse, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      schema = z.toJSONSchema(PlannerResponse, { io: 'input', unrepresentable: 'any' }) as Record<
+        string,
+        unknown
+      >;
     } catch {
       // should the generator ever refuse the plan's shape, the model gets an open object and zod checks after
-      schema = z.toJSONSchema(PlannerResponse.extend({ plan: z.record(z.string(), z.unknown()).optional() }), {
-        io: 'input',
-      }) as Record<string, unknown>;
+      schema = z.toJSONSchema(
+        PlannerResponse.extend({ plan: z.record(z.string(), z.unknown()).optional() }),
+        {
+          io: 'input',
+        },
+      ) as Record<string, unknown>;
     }
     delete schema.$schema;
     cachedSchema = schema;
@@ -96,12 +102,16 @@ function describeTable(name: string, table: Table, view: ModelView): string[] {
   const columns = visibleColumns(table);
   const shown = new Set(columns);
   const access =
-    table.access === 'queryable' ? 'queryable' : 'joinable only: reach it through a relation, never as plan.table';
+    table.access === 'queryable'
+      ? 'queryable'
+      : 'joinable only: reach it through a relation, never as plan.table';
   lines.push(`## ${name} (${access})${also(table.synonyms)}`);
   if (table.prompt && oneLine(table.prompt) !== '') lines.push(oneLine(table.prompt));
   const hints: string[] = [];
-  if (table.timeColumn && shown.has(table.timeColumn)) hints.push(`Main time column ${name}.${table.timeColumn}`);
-  if (table.labelColumn && shown.has(table.labelColumn)) hints.push(`${hints.length === 0 ? 'Rows' : 'rows'} are named by ${name}.${table.labelColumn}`);
+  if (table.timeColumn && shown.has(table.timeColumn))
+    hints.push(`Main time column ${name}.${table.timeColumn}`);
+  if (table.labelColumn && shown.has(table.labelColumn))
+    hints.push(`${hints.length === 0 ? 'Rows' : 'rows'} are named by ${name}.${table.labelColumn}`);
   if (hints.length > 0) lines.push(`${hints.join('; ')}.`);
 
   if (columns.length > 0) {
@@ -127,7 +137,7 @@ function describeTable(name: string, table: Table, view: ModelView): string[] {
   }
   const relations = sortedEntries(table.relations).filter(([, r]) => view.tables.has(r.table));
   if (relations.length > 0) {
-    lines.push('Relations (joins are automatic: name the related table\'s fields directly):');
+    lines.push("Relations (joins are automatic: name the related table's fields directly):");
     for (const [relation, r] of relations) lines.push(`- ${relation} -> ${r.table} (${r.kind})`);
   }
   const measures = sortedEntries(table.measures);
@@ -139,13 +149,16 @@ function describeTable(name: string, table: Table, view: ModelView): string[] {
           ? ` of ${name}.${m.column}`
           : '';
       const unit = m.unit ? `, ${m.unit}` : '';
-      lines.push(`- ${measure} (${m.aggregate}${visibleColumn}${unit})${sentence(m.description)}${also(m.synonyms)}`);
+      lines.push(
+        `- ${measure} (${m.aggregate}${visibleColumn}${unit})${sentence(m.description)}${also(m.synonyms)}`,
+      );
     }
   }
   const segments = sortedEntries(table.segments);
   if (segments.length > 0) {
     lines.push('Segments ({"op":"segment","segment":"<name>"}):');
-    for (const [segment, s] of segments) lines.push(`- ${segment}${sentence(s.description)}${also(s.synonyms)}`);
+    for (const [segment, s] of segments)
+      lines.push(`- ${segment}${sentence(s.description)}${also(s.synonyms)}`);
   }
   return lines;
 }
@@ -202,7 +215,7 @@ Answer with one JSON object and nothing else:
 export function buildSystemPrompt(view: ModelView, now: Date): string {
   const zone = view.agent.timeZone;
   const today = DateTime.fromJSDate(now, { zone });
-  const date = today.isValid ? today.toFormat("cccc d LLLL yyyy, HH:mm") : now.toISOString();
+  const date = today.isValid ? today.toFormat('cccc d LLLL yyyy, HH:mm') : now.toISOString();
   return [
     'You turn questions about business data into a QueryPlan: a JSON description of a query that Parley checks, scopes and runs. You never write SQL.',
     `Now is ${date} in the time zone ${zone}.`,

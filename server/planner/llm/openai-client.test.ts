@@ -26,7 +26,8 @@ function streamingFetch(pieces: Array<string | Uint8Array>, contentType = 'text/
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        for (const piece of pieces) controller.enqueue(typeof piece === 'string' ? encoder.encode(piece) : piece);
+        for (const piece of pieces)
+          controller.enqueue(typeof piece === 'string' ? encoder.encode(piece) : piece);
         controller.close();
       },
     });
@@ -58,7 +59,12 @@ describe('OpenAIClient', () => {
   it('streams a completion and sends model, messages, the JSON schema, stream and the bearer key', async () => {
     const content = '{"narrative":"Counting orders.","outcome":"plan"}';
     const server = await serve(() => ({ content, chunkSize: 4 }));
-    const client = new OpenAIClient({ baseUrl: `${server.url}/`, model: 'm-1', apiKey: KEY, timeoutMs: 5000 });
+    const client = new OpenAIClient({
+      baseUrl: `${server.url}/`,
+      model: 'm-1',
+      apiKey: KEY,
+      timeoutMs: 5000,
+    });
     const deltas: string[] = [];
     const text = await client.complete({
       messages,
@@ -107,7 +113,10 @@ describe('OpenAIClient', () => {
       'data: [DONE]\n\n',
       chunk('ignored after done'),
     ]);
-    const client = new OpenAIClient({ baseUrl: 'http://llm.invalid/v1', model: 'm', timeoutMs: 5000 }, fetchImpl);
+    const client = new OpenAIClient(
+      { baseUrl: 'http://llm.invalid/v1', model: 'm', timeoutMs: 5000 },
+      fetchImpl,
+    );
     const deltas: string[] = [];
     const text = await client.complete({ messages, onContent: (d) => deltas.push(d) });
     expect(text).toBe('{"a":1,é😀"b":2}');
@@ -116,12 +125,17 @@ describe('OpenAIClient', () => {
 
   it('accepts a stream that ends without [DONE] and a last line without a newline', async () => {
     const fetchImpl = streamingFetch([chunk('ab'), chunk('cd').trimEnd()]);
-    const client = new OpenAIClient({ baseUrl: 'http://llm.invalid/v1', model: 'm', timeoutMs: 5000 }, fetchImpl);
+    const client = new OpenAIClient(
+      { baseUrl: 'http://llm.invalid/v1', model: 'm', timeoutMs: 5000 },
+      fetchImpl,
+    );
     expect(await client.complete({ messages })).toBe('abcd');
   });
 
   it('reads a plain JSON completion from a server that ignores stream: true', async () => {
-    const body = JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: '{"x":1}' } }] });
+    const body = JSON.stringify({
+      choices: [{ index: 0, message: { role: 'assistant', content: '{"x":1}' } }],
+    });
     const server = await serve(() => ({ status: 200, body, contentType: 'application/json' }));
     const client = new OpenAIClient({ baseUrl: server.url, model: 'm', timeoutMs: 5000 });
     const deltas: string[] = [];
@@ -173,18 +187,32 @@ describe('OpenAIClient', () => {
   it('falls back to json_object when the server refuses response_format json_schema, and remembers it', async () => {
     const server = await serve((req) =>
       req.response_format?.type === 'json_schema'
-        ? { status: 400, body: JSON.stringify({ error: { message: "Invalid parameter: 'response_format' of type 'json_schema' is not supported" } }) }
+        ? {
+            status: 400,
+            body: JSON.stringify({
+              error: {
+                message: "Invalid parameter: 'response_format' of type 'json_schema' is not supported",
+              },
+            }),
+          }
         : { content: '{"ok":true}' },
     );
     const client = new OpenAIClient({ baseUrl: server.url, model: 'm', timeoutMs: 5000 });
     expect(await client.complete({ messages, schema })).toBe('{"ok":true}');
     expect(server.requests.map((r) => r.response_format?.type)).toEqual(['json_schema', 'json_object']);
     expect(await client.complete({ messages, schema })).toBe('{"ok":true}');
-    expect(server.requests.map((r) => r.response_format?.type)).toEqual(['json_schema', 'json_object', 'json_object']);
+    expect(server.requests.map((r) => r.response_format?.type)).toEqual([
+      'json_schema',
+      'json_object',
+      'json_object',
+    ]);
   });
 
   it('does not retry a 400 that is not about response_format', async () => {
-    const server = await serve(() => ({ status: 400, body: '{"error":{"message":"context length exceeded"}}' }));
+    const server = await serve(() => ({
+      status: 400,
+      body: '{"error":{"message":"context length exceeded"}}',
+    }));
     const client = new OpenAIClient({ baseUrl: server.url, model: 'm', timeoutMs: 5000 });
     const err = await failure(client.complete({ messages, schema }));
     expect(err.status).toBe(400);
@@ -203,7 +231,11 @@ describe('OpenAIClient', () => {
   });
 
   it('times out a stream that stalls half-way', async () => {
-    const server = await serve(() => ({ content: '{"narrative":"slow stream"}', chunkSize: 2, chunkDelayMs: 100 }));
+    const server = await serve(() => ({
+      content: '{"narrative":"slow stream"}',
+      chunkSize: 2,
+      chunkDelayMs: 100,
+    }));
     const client = new OpenAIClient({ baseUrl: server.url, model: 'm', timeoutMs: 300 });
     const deltas: string[] = [];
     const err = await failure(client.complete({ messages, onContent: (d) => deltas.push(d) }));
@@ -222,14 +254,20 @@ describe('OpenAIClient', () => {
 
   it('reports an error event inside the stream', async () => {
     const fetchImpl = streamingFetch([chunk('{"a"'), 'data: {"error":{"message":"model crashed"}}\n\n']);
-    const client = new OpenAIClient({ baseUrl: 'http://llm.invalid/v1', model: 'm', timeoutMs: 5000 }, fetchImpl);
+    const client = new OpenAIClient(
+      { baseUrl: 'http://llm.invalid/v1', model: 'm', timeoutMs: 5000 },
+      fetchImpl,
+    );
     const err = await failure(client.complete({ messages }));
     expect(err.message).toContain('model crashed');
   });
 
   it('reports a malformed stream event', async () => {
     const fetchImpl = streamingFetch(['data: {not json\n\n']);
-    const client = new OpenAIClient({ baseUrl: 'http://llm.invalid/v1', model: 'm', timeoutMs: 5000 }, fetchImpl);
+    const client = new OpenAIClient(
+      { baseUrl: 'http://llm.invalid/v1', model: 'm', timeoutMs: 5000 },
+      fetchImpl,
+    );
     const err = await failure(client.complete({ messages }));
     expect(err.kind).toBe('protocol');
   });

@@ -87,12 +87,18 @@ export class OpenAIClient {
       if (err instanceof LlmError) throw err;
       const cause = (err as { cause?: { message?: string; code?: string } }).cause;
       const detail = cause?.code ?? cause?.message ?? (err as Error).message ?? String(err);
-      throw new LlmError(`cannot reach the language model at ${this.safeUrl()}: ${this.redact(detail)}`, 'network');
+      throw new LlmError(
+        `cannot reach the language model at ${this.safeUrl()}: ${this.redact(detail)}`,
+        'network',
+      );
     }
   }
 
   private post(options: CompleteOptions, format: string, signal: AbortSignal): Promise<Response> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+    };
     if (this.config.apiKey) headers.authorization = `Bearer ${this.config.apiKey}`;
     const response_format =
       format === 'json_schema' && options.schema
@@ -104,7 +110,12 @@ export class OpenAIClient {
     return this.fetchImpl(this.endpoint, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ model: this.config.model, messages: options.messages, response_format, stream: true }),
+      body: JSON.stringify({
+        model: this.config.model,
+        messages: options.messages,
+        response_format,
+        stream: true,
+      }),
       signal,
     });
   }
@@ -115,11 +126,18 @@ export class OpenAIClient {
     try {
       body = JSON.parse(text);
     } catch {
-      throw new LlmError(`the language model sent neither an event stream nor JSON: ${this.preview(text)}`, 'protocol');
+      throw new LlmError(
+        `the language model sent neither an event stream nor JSON: ${this.preview(text)}`,
+        'protocol',
+      );
     }
-    const content = (body as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message?.content;
+    const content = (body as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message
+      ?.content;
     if (typeof content !== 'string') {
-      throw new LlmError(`the language model's answer has no message content: ${this.preview(text)}`, 'protocol');
+      throw new LlmError(
+        `the language model's answer has no message content: ${this.preview(text)}`,
+        'protocol',
+      );
     }
     if (content !== '') onContent?.(content);
     return content;
@@ -145,14 +163,18 @@ export class OpenAIClient {
       try {
         chunk = JSON.parse(data);
       } catch {
-        throw new LlmError(`the language model sent a malformed stream event: ${this.preview(data)}`, 'protocol');
+        throw new LlmError(
+          `the language model sent a malformed stream event: ${this.preview(data)}`,
+          'protocol',
+        );
       }
       const error = (chunk as { error?: { message?: unknown } | string }).error;
       if (error !== undefined) {
         const message = typeof error === 'string' ? error : String(error?.message ?? JSON.stringify(error));
         throw new LlmError(`the language model reported an error: ${this.preview(message)}`, 'http');
       }
-      const delta = (chunk as { choices?: Array<{ delta?: { content?: unknown } }> }).choices?.[0]?.delta?.content;
+      const delta = (chunk as { choices?: Array<{ delta?: { content?: unknown } }> }).choices?.[0]?.delta
+        ?.content;
       if (typeof delta === 'string' && delta !== '') {
         content += delta;
         onContent?.(delta);

@@ -1,0 +1,47 @@
+// `parley serve`: the backend-for-frontend, until SIGINT/SIGTERM, then a graceful shutdown.
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.ts';
+import { type RunningServer, startServer } from '../main.ts';
+import { configPathOf, withConfigOption } from './common.ts';
+
+export function registerServeCommand(program: Command): void {
+  withConfigOption(
+    program
+      .command('serve')
+      .description('start the backend-for-frontend (API, widget API, WebSocket, widget bundle)')
+      .option('--port <n>', 'port (default: PARLEY_PORT or server.port in the config)')
+      .option('--host <host>', 'interface to listen on (default: server.host in the config)'),
+  ).action(async (opts: { port?: string; host?: string }, cmd: Command) => {
+    const loaded = loadConfig(configPathOf(cmd));
+    const running = await startServer({ config: loaded, port: portFrom(opts.port), host: opts.host });
+    process.stdout.write(`Parley is listening on ${running.url}\n`);
+    await untilSignalled(running);
+  });
+}
+
+export function portFrom(option: string | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = option ?? env.PARLEY_PORT;
+  if (text === undefined || text === '') return undefined;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port must be 0-65535, got "${text}"`);
+  return port;
+}
+
+/** Resolves after the first SIGINT/SIGTERM has closed the server; a second signal exits at once. */
+export function untilSignalled(running: Pick<RunningServer, 'close'>): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) process.exit(130);
+      stopping = true;
+      process.stderr.write(`\n${signal}: finishing in-flight answers and closing...\n`);
+      running.close().then(resolve, (err) => {
+        process.stderr.write(`shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
