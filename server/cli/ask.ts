@@ -58,10 +58,14 @@ export function registerAskCommand(program: Command): void {
 }
 
 async function runBatch(engine: AnswerEngine, agentId: string, file: string, now: Date): Promise<void> {
+  if (file !== '-') {
+    try {
+      fs.accessSync(file, fs.constants.R_OK);
+    } catch (err) {
+      throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
   const input = file === '-' ? process.stdin : fs.createReadStream(file);
-  input.on('error', (err) => {
-    throw new Error(`cannot read ${file}: ${err.message}`);
-  });
   const lines = readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   // a batch line may continue an earlier line's conversation by naming the same conversationId
   const conversations = new Map<string, string>();

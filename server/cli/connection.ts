@@ -8,7 +8,7 @@ import { type Document, isMap, isScalar, type Pair, parseDocument, type YAMLMap 
 import { type LoadedConfig, parseConfig, readConfigText, YAML_OPTIONS } from '../config/load.ts';
 import type { ConnectionConfig } from '../config/schema.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
-import { withConfigOption } from './common.ts';
+import { configPathOf, withConfigOption } from './common.ts';
 
 export interface ConnectionChoice {
   name: string;
@@ -154,14 +154,6 @@ export function registerConnectionCommands(program: Command, deps: ConnectionCom
 
 // ---------------------------------------------------------------------------------------------------------
 
-/** The --config value: the subcommand's when given, else a parent's (`parley --config x connection list`). */
-function configPathOf(cmd: Command): string {
-  for (let c: Command | null = cmd; c; c = c.parent) {
-    const source = c.getOptionValueSource('config');
-    if (source !== undefined && source !== 'default') return String(c.getOptionValue('config'));
-  }
-  return String(cmd.getOptionValue('config') ?? './parley.config.yaml');
-}
 
 function idList(ids: Iterable<string>): string {
   const list = [...ids];
