@@ -103,6 +103,7 @@ async function loadValues(input: PlannerInput): Promise<ValueIndex> {
   const index = new ValueIndex();
   const fields: string[] = [];
   for (const [tableName, table] of input.view.tables) {
+    if (table.access !== 'queryable') continue;
     for (const [col, def] of Object.entries(table.columns)) {
       if (def.type === 'string' && !def.values) fields.push(`${tableName}.${col}`);
     }
