@@ -114,29 +114,51 @@ function spellingVariants(value: string): string[] {
   return out;
 }
 
+/** One column's values by normalised text; built once per values array (the engine caches the arrays). */
+interface FieldValues {
+  byKey: Map<string, string>;
+  maxWords: number;
+}
+const fieldValuesCache = new WeakMap<readonly string[], FieldValues>();
+
+function indexValues(values: readonly string[]): FieldValues {
+  let hit = fieldValuesCache.get(values);
+  if (!hit) {
+    const byKey = new Map<string, string>();
+    let maxWords = 1;
+    for (const value of values) {
+      const key = valueKey(value);
+      if (!key || byKey.has(key)) continue;
+      maxWords = Math.max(maxWords, Math.min(8, key.split(' ').length));
+      byKey.set(key, value);
+    }
+    hit = { byKey, maxWords };
+    fieldValuesCache.set(values, hit);
+  }
+  return hit;
+}
+
 /** Tenant values of string columns, looked up by their normalised text. */
 export class ValueIndex {
-  private readonly byKey = new Map<string, Array<{ field: string; value: string }>>();
-  private readonly fieldSizes = new Map<string, number>();
+  private readonly fields: Array<{ field: string; values: FieldValues; size: number }> = [];
   maxWords = 1;
 
   addField(field: string, values: readonly string[]): void {
-    this.fieldSizes.set(field, values.length);
-    for (const value of values) {
-      const key = valueKey(value);
-      if (!key) continue;
-      this.maxWords = Math.max(this.maxWords, Math.min(8, key.split(' ').length));
-      const list = this.byKey.get(key) ?? [];
-      if (!list.some((e) => e.field === field)) list.push({ field, value });
-      this.byKey.set(key, list);
-    }
+    const indexed = indexValues(values);
+    this.fields.push({ field, values: indexed, size: values.length });
+    this.maxWords = Math.max(this.maxWords, indexed.maxWords);
   }
 
   lookup(key: string): Array<{ field: string; value: string }> {
-    return this.byKey.get(key) ?? [];
+    const out: Array<{ field: string; value: string }> = [];
+    for (const f of this.fields) {
+      const value = f.values.byKey.get(key);
+      if (value !== undefined) out.push({ field: f.field, value });
+    }
+    return out;
   }
 
   fieldSize(field: string): number {
-    return this.fieldSizes.get(field) ?? 0;
+    return this.fields.find((f) => f.field === field)?.size ?? 0;
   }
 }
