@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAskCommand } from './ask.ts';
 import { registerCheckCommand } from './check.ts';
 import { registerConnectionCommands } from './connection.ts';
+import { registerDemoCommand } from './demo.ts';
 import { registerModelCommands } from './model.ts';
 import { registerQueryCommand } from './query.ts';
 import { registerSchemaCommand } from './schema.ts';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerQueryCommand(program);
   registerAskCommand(program);
   registerServeCommand(program);
+  registerDemoCommand(program);
   registerConnectionCommands(program);
   registerModelCommands(program);
   registerSchemaCommand(program);
