@@ -157,6 +157,8 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           presentation: outcome.presentation,
           question: input.question,
           notes: outcome.notes,
+          timeZone: agent.config.timeZone,
+          describeSegment: (segment) => view.segment(segment).definition.description,
         });
         answer = { ...base, ...composed };
       } catch (err) {

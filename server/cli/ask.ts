@@ -4,12 +4,12 @@ import readline from 'node:readline';
 import type { Command } from 'commander';
 import type { Answer } from '../answers/answer.ts';
 import { type AnswerEngine, createAnswerEngine } from '../answers/engine.ts';
+import { USER_IDENTIFIER } from '../auth/claims.ts';
 import { loadConfig } from '../config/load.ts';
 import { userContextFromStrings } from '../semantic/user-context.ts';
 import { collectContext, configPathOf, nowFrom, withConfigOption } from './common.ts';
 import { formatRows } from './format-rows.ts';
 
-export const USER_IDENTIFIER = /^[A-Za-z0-9_\-.@]{1,256}$/;
 
 interface AskOptions {
   agent: string;

@@ -8,6 +8,7 @@ import { registerModelCommands } from './model.ts';
 import { registerQueryCommand } from './query.ts';
 import { registerSchemaCommand } from './schema.ts';
 import { registerServeCommand } from './serve.ts';
+import { registerTokenCommand } from './token.ts';
 import { registerSeedCommand } from './seed.ts';
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerAskCommand(program);
   registerServeCommand(program);
   registerDemoCommand(program);
+  registerTokenCommand(program);
   registerConnectionCommands(program);
   registerModelCommands(program);
   registerSchemaCommand(program);

@@ -169,10 +169,11 @@ export const AuthConfig = z
           .array(z.object({ kid: z.string().optional(), alg: z.enum(['RS256', 'ES256']), pem: z.string().min(1) }).strict())
           .optional(),
         jwksUrl: z.string().url().optional(),
-        audience: z.string().default('parley'),
+        // defaults (parley, 30 s, 24 h) live in the verifier so PARLEY_SESSION_* env vars can override
+        audience: z.string().optional(),
         issuer: z.string().optional(),
-        clockToleranceSec: z.number().int().min(0).max(300).default(30),
-        maxLifetimeSec: z.number().int().positive().max(7 * 24 * 3600).default(24 * 3600),
+        clockToleranceSec: z.number().int().min(0).max(300).optional(),
+        maxLifetimeSec: z.number().int().positive().max(7 * 24 * 3600).optional(),
         // claim mapping for host apps that issue their own JWTs, e.g. userContext: { organisationId: org_id }
         claims: z
           .object({

@@ -1,0 +1,526 @@
+// The answer composer: a query result becomes the contract's answer — a sentence with the figure, its unit and
+// period, an Inconvo-compatible table of strings, the typed data, a Vega-Lite v6 chart when the shape suits one,
+// and a plain explanation of how it was computed. Nothing here invents a number: every figure comes from the rows.
+import type { Presentation } from '../planner/planner.ts';
+import type { CompiledQuery, OutputColumn } from '../query/compile.ts';
+import type { CellValue, QueryResult } from '../query/execute.ts';
+import type { Filter, Measure, QueryPlan } from '../query/plan.ts';
+import type { Answer } from './answer.ts';
+import { analyseShape, chooseChart, type Shape, type ShapeDim, type ShapeMeasure } from './chart.ts';
+import {
+  attributeRanges,
+  describeDateRange,
+  describeFilter,
+  explainAnswer,
+  fieldNounPlural,
+  fieldWords,
+  type RangeAttribution,
+  type WordsContext,
+} from './explain.ts';
+import {
+  capitalise,
+  currencyOf,
+  type DisplayColumn,
+  formatCell,
+  formatChange,
+  formatCount,
+  formatFigure,
+  formatNumber,
+  humanise,
+  inferNumberStyle,
+  isShareDefinition,
+  listWords,
+  lowerFirst,
+  type NumberStyle,
+  plural,
+  singular,
+} from './format.ts';
+
+export interface ComposeInput {
+  compiled: CompiledQuery;
+  result: QueryResult;
+  presentation: Presentation;
+  question: string;
+  /** what the planner understood (PlannerOutcome notes), added to the explanation */
+  notes?: string[];
+  /** a table's name for people, plural ("orders", "order items"); default: the name with spaces */
+  tableLabel?: (table: string) => string;
+  /** the agent's IANA time zone, for the exact bounds of resolved date ranges (default UTC) */
+  timeZone?: string;
+  /** a segment's description from the model ("Users who have ordered at least once"), for the explanation */
+  describeSegment?: (segment: string) => string | undefined;
+}
+
+export type ComposedAnswer = Pick<
+  Answer,
+  'type' | 'message' | 'table' | 'spec' | 'data' | 'plan' | 'sql' | 'explanation'
+>;
+
+const defaultTableLabel = (table: string): string => humanise(table);
+
+export function composeAnswer(input: ComposeInput): ComposedAnswer {
+  const { compiled, result } = input;
+  const rows = result.rows;
+  const attribution = attributeRanges(compiled);
+  const ctx: WordsContext = {
+    base: compiled.plan.table,
+    tableLabel: input.tableLabel ?? defaultTableLabel,
+    timeZone: input.timeZone ?? 'UTC',
+    describeSegment: input.describeSegment,
+    ranges: attribution.leaves,
+  };
+  const columns = displayColumns(compiled.plan, result.columns, rows, ctx);
+
+  const data: NonNullable<Answer['data']> = {
+    columns: result.columns.map((c) => ({ name: c.name, type: c.type })),
+    rows,
+    ...(result.truncated ? { truncated: true } : {}),
+  };
+  const table = {
+    head: columns.map((c) => c.label),
+    body: rows.map((row) => columns.map((c, i) => formatCell(row[i] ?? null, c, ctx.timeZone))),
+  };
+  const explanation = explainAnswer({
+    compiled,
+    columns,
+    rowCount: rows.length,
+    truncated: result.truncated,
+    notes: input.notes,
+    ctx,
+    attribution,
+  });
+  const choice = chooseChart(columns, rows, input.presentation, { compareLabels: compiled.compareLabels });
+  const shape = analyseShape(columns, rows, compiled.compareLabels);
+  const message = new Messages(compiled, columns, rows, result.truncated, ctx, attribution).compose(shape);
+
+  return {
+    type: choice.type,
+    message,
+    table,
+    ...(choice.spec ? { spec: choice.spec } : {}),
+    data,
+    plan: compiled.plan,
+    sql: compiled.sql,
+    explanation,
+  };
+}
+
+// ---- columns as shown ---------------------------------------------------------------------------
+
+/** Whether a measure is a share: a count over a count of the same rows. */
+function isShare(m: Measure): boolean {
+  return m.kind === 'ratio' && m.numerator.kind === 'count' && m.denominator.kind === 'count';
+}
+
+function splitRef(ref: string): { table: string; column: string } {
+  const dot = ref.indexOf('.');
+  return dot < 0 ? { table: '', column: ref } : { table: ref.slice(0, dot), column: ref.slice(dot + 1) };
+}
+
+/** A measure's name for people: "Revenue", "Orders", "Average total amount", "Share of orders (status is cancelled)". */
+export function measureLabel(m: Measure, ctx: WordsContext, column?: OutputColumn): string {
+  if (m.as) return column?.label ?? capitalise(humanise(m.as));
+  const filtered = (label: string, f: Filter | undefined): string =>
+    f ? `${label} (${describeFilter(f, ctx, 'message')})` : label;
+  switch (m.kind) {
+    case 'named':
+      return column?.label ?? capitalise(humanise(splitRef(m.name).column || m.name));
+    case 'count':
+      return filtered(capitalise(ctx.tableLabel(ctx.base)), m.filter);
+    case 'ratio': {
+      const num = measureLabel(m.numerator, ctx);
+      const den = measureLabel(m.denominator, ctx);
+      if (isShare(m)) return `Share of ${lowerFirst(num)}`;
+      return `${num} per ${den.includes('(') ? lowerFirst(den) : singular(lowerFirst(den))}`;
+    }
+    default: {
+      const { table, column: name } = splitRef(m.field);
+      const words = humanise(name);
+      const isDate = column?.type === 'date';
+      let label: string;
+      switch (m.kind) {
+        case 'countDistinct':
+          if (name === 'id') label = `Distinct ${ctx.tableLabel(table)}`;
+          else if (name.endsWith('_id')) label = `Distinct ${plural(humanise(name.slice(0, -3)))}`;
+          else label = `Distinct ${plural(words)}`;
+          break;
+        case 'sum':
+          label = /^total\b/.test(words) ? capitalise(words) : `Total ${words}`;
+          break;
+        case 'avg':
+          label = `Average ${words}`;
+          break;
+        case 'min':
+          label = `${isDate ? 'Earliest' : 'Lowest'} ${words}`;
+          break;
+        case 'max':
+          label = `${isDate ? 'Latest' : 'Highest'} ${words}`;
+          break;
+      }
+      return filtered(label, m.filter);
+    }
+  }
+}
+
+function measureStyle(m: Measure | undefined, column: OutputColumn, values: CellValue[]): NumberStyle {
+  if (m?.kind === 'ratio')
+    return isShare(m) || isShareDefinition(column.definition ?? '') ? 'percent' : 'ratio';
+  if (currencyOf(column.unit)) return 'money';
+  if (m?.kind === 'count' || m?.kind === 'countDistinct') return 'count';
+  if (m?.kind === 'avg') return 'average';
+  return inferNumberStyle(column, values);
+}
+
+/** The result's columns with the labels and number styles they are shown with. */
+export function displayColumns(
+  plan: QueryPlan,
+  columns: readonly OutputColumn[],
+  rows: readonly CellValue[][],
+  ctx: WordsContext,
+): DisplayColumn[] {
+  const comparing = plan.time?.compare !== undefined;
+  let measureIndex = 0;
+  return columns.map((column, i) => {
+    const values = rows.map((r) => r[i] ?? null);
+    const currency = currencyOf(column.unit);
+    const out: DisplayColumn = { ...column, ...(currency ? { currency } : {}) };
+    if (column.role === 'measure') {
+      const m = plan.measures[measureIndex];
+      measureIndex += 1;
+      out.label = m ? measureLabel(m, ctx, column) : column.label;
+      if (column.type === 'number') out.style = measureStyle(m, column, values);
+      return out;
+    }
+    if (column.type === 'number') out.style = inferNumberStyle(column, values);
+    const aliased = plan.dimensions.some((d) => d.as === column.name);
+    const period = comparing && column.name === 'period' && column.type === 'string';
+    if (column.field && !column.grain && !aliased && !period) {
+      const { table, column: name } = splitRef(column.field);
+      if (table !== plan.table) out.label = capitalise(fieldWords(column.field, ctx));
+      else if (name === 'id') out.label = 'ID';
+    }
+    return out;
+  });
+}
+
+// ---- messages -----------------------------------------------------------------------------------
+
+/** A resolved range label as it reads after a figure: "in October 2026", "this year (1 Jan – 25 Nov 2026)". */
+export function periodPhrase(label: string): string {
+  const last = /^last (month|quarter|year) \((.+)\)$/.exec(label);
+  if (last) return `in ${last[2]}`;
+  if (/^the last /.test(label)) return `in ${label}`;
+  if (/^(today|yesterday|this |last |since )/.test(label)) return label;
+  const day = /^\d{1,2} [A-Z][a-z]{2} \d{4}$/;
+  if (day.test(label)) return `on ${label}`;
+  const span = /^(\d{1,2} [A-Z][a-z]{2} \d{4}) – (\d{1,2} [A-Z][a-z]{2} \d{4})$/.exec(label);
+  if (span) return `from ${span[1]} to ${span[2]}`;
+  return `in ${label}`;
+}
+
+const MAX_SCOPE_CHARS = 120;
+
+class Messages {
+  private readonly plan: QueryPlan;
+  /** the dateRange filter used as the message's period, when the period is not the time slot's */
+  private readonly periodFilter: Filter | undefined;
+  private readonly period: string;
+
+  constructor(
+    private readonly compiled: CompiledQuery,
+    private readonly columns: DisplayColumn[],
+    private readonly rows: readonly CellValue[][],
+    private readonly truncated: boolean,
+    private readonly ctx: WordsContext,
+    attribution: RangeAttribution,
+  ) {
+    this.plan = compiled.plan;
+    let label: string | undefined;
+    if (this.plan.time?.range) label = attribution.time[0]?.label ?? describeDateRange(this.plan.time.range);
+    else if (!this.plan.time?.compare) {
+      const f = this.plan.filters.find((x) => x.op === 'dateRange');
+      if (f?.op === 'dateRange') {
+        this.periodFilter = f;
+        label = attribution.leaves.get(f)?.label ?? describeDateRange(f.range);
+      }
+    }
+    this.period = label ? ` ${periodPhrase(label)}` : '';
+  }
+
+  compose(shape: Shape): string {
+    const text = this.body(shape);
+    if (!this.truncated) return text;
+    return `${text} Showing the first ${formatCount(this.rows.length)} rows; more matched.`;
+  }
+
+  private body(shape: Shape): string {
+    switch (shape.kind) {
+      case 'empty':
+        return `Nothing matched: no ${this.ctx.tableLabel(this.plan.table)}${this.scoped()}.`;
+      case 'scalar':
+        return this.scalar(shape.measures[0] as ShapeMeasure);
+      case 'scalars':
+        return this.scalars(shape.measures);
+      case 'listing':
+        return this.listing();
+      case 'series':
+        return this.series(shape.dims[0] as ShapeDim, shape.measures[0] as ShapeMeasure);
+      case 'category':
+        return this.category(shape.dims[0] as ShapeDim, shape.measures[0] as ShapeMeasure);
+      case 'compare':
+        return this.compare(shape.dims[0] as ShapeDim, shape.measures);
+      case 'two-dims':
+      case 'multi-measure':
+      case 'other':
+        return this.grouped(shape.dims, shape.measures);
+      default:
+        return `${formatCount(this.rows.length)} rows.`;
+    }
+  }
+
+  // -- pieces --
+
+  /** The plan's filters for a sentence: " in the customer segment where country is Germany" (or ''). */
+  private scope(extra: Filter[] = []): string {
+    const filters = [...extra, ...this.plan.filters.filter((f) => f !== this.periodFilter)];
+    const segments = filters
+      .filter((f) => f.op === 'segment')
+      .map((f) => describeFilter(f, this.ctx, 'message'));
+    const others = filters
+      .filter((f) => f.op !== 'segment')
+      .map((f) => describeFilter(f, this.ctx, 'message'));
+    let text = segments.length > 0 ? ` ${segments.join(' ')}` : '';
+    if (others.length > 0) text += ` where ${others.join(' and ')}`;
+    return text.length > MAX_SCOPE_CHARS ? '' : text;
+  }
+
+  /** The scope then the period: " where status is completed, in October 2026". */
+  private scoped(extra: Filter[] = []): string {
+    const scope = this.scope(extra);
+    return scope && this.period ? `${scope},${this.period}` : `${scope}${this.period}`;
+  }
+
+  /** ", for orders where country is Germany" after a measure's figure (or ''). */
+  private scopeFor(): string {
+    const s = this.scope();
+    return s ? `, for ${this.ctx.tableLabel(this.plan.table)}${s}` : '';
+  }
+
+  private measureOf(m: ShapeMeasure): Measure | undefined {
+    const position = this.columns.filter((c) => c.role === 'measure').indexOf(m.column);
+    return this.plan.measures[position];
+  }
+
+  /** A plain count of the base table ("880 orders"), rather than a named quantity. */
+  private isTableCount(m: ShapeMeasure): boolean {
+    const measure = this.measureOf(m);
+    return measure?.kind === 'count' && !measure.as;
+  }
+
+  private countNoun(value: number): string {
+    const noun = this.ctx.tableLabel(this.plan.table);
+    return value === 1 ? singular(noun) : noun;
+  }
+
+  /** The figure for a sentence; plain counts carry their noun ("5,562 orders"). */
+  private figure(value: CellValue, m: ShapeMeasure): string | undefined {
+    if (typeof value === 'number' && this.isTableCount(m)) {
+      return `${formatNumber(value, 'count')} ${this.countNoun(value)}`;
+    }
+    return formatFigure(value, m.column, this.ctx.timeZone);
+  }
+
+  private plainFigure(value: CellValue, m: ShapeMeasure): string {
+    return formatFigure(value, m.column, this.ctx.timeZone) ?? 'no value';
+  }
+
+  private dimValue(row: readonly CellValue[], d: ShapeDim): string {
+    const v = row[d.index] ?? null;
+    if (v === null) return '(none)';
+    return formatCell(v, d.column, this.ctx.timeZone);
+  }
+
+  /** A category as the subject of a sentence: numbers say what they are ("Quantity 3"). */
+  private subject(row: readonly CellValue[], d: ShapeDim): string {
+    const value = this.dimValue(row, d);
+    return typeof row[d.index] === 'number' ? `${d.column.label} ${value}` : value;
+  }
+
+  /** "most orders", "most units sold" for counts, "highest revenue" for other quantities. */
+  private superlative(m: ShapeMeasure, lowest = false): string {
+    if (this.isTableCount(m)) return `${lowest ? 'fewest' : 'most'} ${this.ctx.tableLabel(this.plan.table)}`;
+    if (m.column.style === 'count') return `${lowest ? 'fewest' : 'most'} ${lowerFirst(m.column.label)}`;
+    return `${lowest ? 'lowest' : 'highest'} ${lowerFirst(m.column.label)}`;
+  }
+
+  private dimWord(d: ShapeDim): string {
+    if (d.kind === 'period') return 'period';
+    if (d.column.grain) return d.column.grain;
+    return lowerFirst(d.column.label);
+  }
+
+  private dimNoun(d: ShapeDim): string {
+    return d.column.field && !this.plan.dimensions.some((x) => x.as === d.column.name)
+      ? fieldNounPlural(d.column.field, this.ctx)
+      : plural(lowerFirst(d.column.label));
+  }
+
+  /** Index of the row with the largest (or smallest) value of a measure, skipping nulls. */
+  private extreme(m: ShapeMeasure, lowest = false): number | undefined {
+    let best: number | undefined;
+    this.rows.forEach((row, i) => {
+      const v = row[m.index];
+      if (typeof v !== 'number') return;
+      const b = best === undefined ? undefined : this.rows[best]?.[m.index];
+      if (typeof b !== 'number' || (lowest ? v < b : v > b)) best = i;
+    });
+    return best;
+  }
+
+  /** The direction the rows are ordered in by this measure, as the plan asked (default: descending). */
+  private orderOf(m: ShapeMeasure): 'asc' | 'desc' | undefined {
+    const first = this.plan.order[0];
+    if (!first) return 'desc';
+    if (first.by === m.column.name) return first.direction;
+    return undefined;
+  }
+
+  // -- shapes --
+
+  private scalar(m: ShapeMeasure): string {
+    const value = this.rows[0]?.[m.index] ?? null;
+    const measure = this.measureOf(m);
+    if (value === null) {
+      return `There is no ${lowerFirst(m.column.label)}${this.period}: no ${this.ctx.tableLabel(this.plan.table)} matched${this.scope()}.`;
+    }
+    if (this.isTableCount(m) && measure?.kind === 'count') {
+      const extra = measure.filter ? [measure.filter] : [];
+      return `${this.figure(value, m)}${this.scoped(extra)}.`;
+    }
+    return `${m.column.label} was ${this.figure(value, m)}${this.period}${this.scopeFor()}.`;
+  }
+
+  private scalars(measures: ShapeMeasure[]): string {
+    const row = this.rows[0] ?? [];
+    const parts = measures.map((m, i) => {
+      const label = i === 0 ? m.column.label : lowerFirst(m.column.label);
+      return `${label}: ${this.plainFigure(row[m.index] ?? null, m)}`;
+    });
+    return `${parts.join('; ')}${this.period}${this.scopeFor()}.`;
+  }
+
+  private listing(): string {
+    const n = this.rows.length;
+    const noun = this.ctx.tableLabel(this.plan.table);
+    const one = singular(noun);
+    const count = formatCount(n);
+    const order = this.plan.order[0];
+    let what: string;
+    if (!order) what = n === 1 ? `1 ${one}` : `${count} ${noun}`;
+    else {
+      const col = this.columns.find((c) => c.name === order.by || c.field === order.by);
+      const kind = col?.type ?? (/(_at|_on|date|time)$/.test(order.by) ? 'date' : 'number');
+      const field = col ? lowerFirst(col.label) : fieldWords(order.by, this.ctx);
+      const desc = order.direction === 'desc';
+      if (kind === 'date') {
+        const adj = desc ? 'most recent' : 'earliest';
+        what = n === 1 ? `the ${adj} ${one}` : `the ${count} ${adj} ${noun}`;
+      } else if (kind === 'number') {
+        const adj = desc ? 'highest' : 'lowest';
+        what =
+          n === 1 ? `the ${one} with the ${adj} ${field}` : `the ${count} ${noun} with the ${adj} ${field}`;
+      } else {
+        what = `${n === 1 ? `1 ${one}` : `${count} ${noun}`}, sorted by ${field}${desc ? ' from Z to A' : ''}`;
+      }
+    }
+    return `Here ${n === 1 ? 'is' : 'are'} ${what}${this.scoped()}.`;
+  }
+
+  private series(d: ShapeDim, m: ShapeMeasure): string {
+    const head = `${m.column.label} by ${this.dimWord(d)}${this.period}`;
+    const hi = this.extreme(m);
+    const lo = this.extreme(m, true);
+    const on = d.column.grain === 'day' ? 'on' : 'in';
+    const when = (i: number): string =>
+      `${on} ${this.dimValue(this.rows[i] ?? [], d).replace(/^Week of/, 'week of')}`;
+    const fig = (i: number): string => this.figure(this.rows[i]?.[m.index] ?? null, m) ?? 'no value';
+    if (hi === undefined || lo === undefined) return `${head}: no values.`;
+    if (this.rows.length === 1 || hi === lo) return `${head}: ${fig(hi)} ${when(hi)}.`;
+    return `${head}: highest ${when(hi)} (${fig(hi)}), lowest ${when(lo)} (${fig(lo)}).`;
+  }
+
+  private category(d: ShapeDim, m: ShapeMeasure): string {
+    const n = this.rows.length;
+    const order = this.orderOf(m);
+    const lowest = order === 'asc';
+    const leaderIndex = this.extreme(m, lowest);
+    if (leaderIndex === undefined) return `${m.column.label} by ${this.dimWord(d)}${this.period}: no values.`;
+    const leaderRow = this.rows[leaderIndex] ?? [];
+    const leader = this.subject(leaderRow, d);
+    const fig = this.figure(leaderRow[m.index] ?? null, m) ?? 'no value';
+    if (n === 1) return `${m.column.label} for ${leader}${this.period}: ${fig}.`;
+    const nouns = this.dimNoun(d);
+    const limited = this.plan.limit !== undefined && this.plan.limit <= this.compiled.limit;
+    if (limited && order !== undefined && leaderIndex === 0) {
+      const by = this.isTableCount(m)
+        ? `number of ${this.ctx.tableLabel(this.plan.table)}`
+        : lowerFirst(m.column.label);
+      return lowest
+        ? `Bottom ${formatCount(n)} ${nouns} by ${by}${this.period}: ${leader} has the ${this.superlative(m, true)}, ${fig}.`
+        : `Top ${formatCount(n)} ${nouns} by ${by}${this.period}: ${leader} leads with ${fig}.`;
+    }
+    const of = this.truncated ? '' : `, of ${formatCount(n)} ${nouns}`;
+    return `${leader} had the ${this.superlative(m, lowest)}${this.period}: ${fig}${of}.`;
+  }
+
+  private compare(d: ShapeDim, measures: ShapeMeasure[]): string {
+    const labels = this.compiled.compareLabels ?? [...new Set(this.rows.map((r) => String(r[d.index])))];
+    const rowOf = (label: string): readonly CellValue[] | undefined =>
+      this.rows.find((r) => r[d.index] === label);
+    const parts = measures.map((m) => {
+      const values = labels.map((l) => rowOf(l)?.[m.index] ?? null);
+      const shown = labels.map((l, i) => {
+        const v = values[i] ?? null;
+        return v === null ? `no data for ${l}` : `${this.plainFigure(v, m)} ${l}`;
+      });
+      let text: string;
+      if (labels.length === 2) {
+        text = `${shown[0]} vs ${shown[1]}`;
+        const [a, b] = values;
+        if (typeof a === 'number' && typeof b === 'number') {
+          const change = formatChange(a, b);
+          if (change !== undefined) text += ` (${a === b ? 'no change' : change})`;
+        }
+      } else text = listWords(shown);
+      return `${m.column.label}${this.scope()}: ${text}`;
+    });
+    return `${parts.map((p, i) => (i === 0 ? p : lowerFirst(p))).join('; ')}.`;
+  }
+
+  private grouped(dims: ShapeDim[], measures: ShapeMeasure[]): string {
+    const labels = measures.map((m, i) => (i === 0 ? m.column.label : lowerFirst(m.column.label)));
+    const head = `${listWords(labels)} by ${listWords(dims.map((d) => this.dimWord(d)))}${this.period}`;
+    const first = measures[0];
+    if (!first) return `${head}: ${formatCount(this.rows.length)} rows.`;
+    const top = this.extreme(first);
+    if (top === undefined) return `${head}: no values.`;
+    const row = this.rows[top] ?? [];
+    const where = dims.map((d) => this.dimValue(row, d)).join(', ');
+    const size = this.truncated ? '' : `, across ${formatCount(this.rows.length)} rows`;
+    const only = dims.length === 1 ? dims[0] : undefined;
+    if (only && measures.length > 1) {
+      const fig = this.plainFigure(row[first.index] ?? null, first);
+      const value = this.subject(row, only);
+      if (only.kind === 'time')
+        return `${head}: the ${this.superlative(first)} was in ${value.replace(/^Week of/, 'week of')} (${fig}).`;
+      const of = this.truncated ? '' : `, of ${formatCount(this.rows.length)} ${this.dimNoun(only)}`;
+      return `${head}: ${value} has the ${this.superlative(first)} (${fig})${of}.`;
+    }
+    if (measures.length === 1) {
+      const fig = this.figure(row[first.index] ?? null, first) ?? 'no value';
+      return `${head}: the largest is ${fig} (${where})${size}.`;
+    }
+    const fig = this.plainFigure(row[first.index] ?? null, first);
+    return `${head}: the ${this.superlative(first)}: ${fig} (${where})${size}.`;
+  }
+}

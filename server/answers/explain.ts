@@ -1,0 +1,490 @@
+// The plain account of how an answer was computed, built only from the plan and the compiled query:
+// what was counted or summed, over which dates (with their exact resolved bounds), grouped by what, which filters,
+// the order and limit, tenant scoping (named, never valued) and the row cap. Also the filter and field wording
+// that answer messages share.
+import type { CompiledQuery, ResolvedTimeRange } from '../query/compile.ts';
+import type { DateRange, Filter, Measure, Period, Scalar } from '../query/plan.ts';
+import {
+  capitalise,
+  type DisplayColumn,
+  formatCount,
+  formatDateTime,
+  formatDay,
+  formatNumber,
+  formatRangeBounds,
+  humanise,
+  listWords,
+  lowerFirst,
+  plural,
+  singular,
+} from './format.ts';
+
+export interface WordsContext {
+  /** the plan's base table */
+  base: string;
+  /** a table's name for people, plural ("orders", "order items") */
+  tableLabel: (table: string) => string;
+  /** the agent's time zone, for range bounds */
+  timeZone: string;
+  /** a segment's description ("Users who have ordered at least once"), when known */
+  describeSegment?: (segment: string) => string | undefined;
+  /** resolved ranges of the plan's dateRange filters, by filter object */
+  ranges: ReadonlyMap<Filter, ResolvedTimeRange>;
+}
+
+// ---- fields -------------------------------------------------------------------------------------
+
+const LABEL_COLUMNS = new Set(['name', 'title', 'label']);
+const GENERIC_COLUMNS = new Set([
+  'id',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+  'status',
+  'type',
+  'email',
+  'description',
+  'date',
+  'code',
+]);
+
+function splitRef(ref: string): { table: string; column: string } {
+  const dot = ref.indexOf('.');
+  return dot < 0 ? { table: '', column: ref } : { table: ref.slice(0, dot), column: ref.slice(dot + 1) };
+}
+
+/** A field in words: "status", "category"; fields of other tables say whose when needed ("product", "user email"). */
+export function fieldWords(ref: string, ctx: Pick<WordsContext, 'base' | 'tableLabel'>): string {
+  const { table, column } = splitRef(ref);
+  if (!table || table === ctx.base) return humanise(column);
+  const owner = singular(ctx.tableLabel(table));
+  if (LABEL_COLUMNS.has(column)) return owner;
+  if (GENERIC_COLUMNS.has(column)) return `${owner} ${humanise(column)}`;
+  return humanise(column);
+}
+
+/** What one row of a grouping by this field is, plural: "categories", "products", "countries". */
+export function fieldNounPlural(ref: string, ctx: Pick<WordsContext, 'base' | 'tableLabel'>): string {
+  const { table, column } = splitRef(ref);
+  if (table && (LABEL_COLUMNS.has(column) || column === 'id')) return plural(singular(ctx.tableLabel(table)));
+  return plural(humanise(column));
+}
+
+// ---- values and filters -------------------------------------------------------------------------
+
+function valueWords(value: Scalar, field: string): string {
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    return formatNumber(value, /(^|\.|_)id$/.test(field) ? 'identifier' : 'number');
+  }
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return formatDay(value);
+  if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value)) return formatDateTime(value);
+  return value;
+}
+
+function isDateValue(value: Scalar): boolean {
+  return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value);
+}
+
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+function periodWords(p: Period): string {
+  const year = p.year === undefined ? '' : ` ${p.year}`;
+  if (p.quarter !== undefined) return `Q${p.quarter}${year}`;
+  if (p.month !== undefined) {
+    const month = MONTH_NAMES[p.month - 1] ?? `month ${p.month}`;
+    return p.day !== undefined ? `${p.day} ${month}${year}` : `${month}${year}`;
+  }
+  return String(p.year ?? '');
+}
+
+/** A date range as the plan states it, before resolution: "last month", "the last 3 weeks", "Q3 2025". */
+export function describeDateRange(range: DateRange): string {
+  switch (range.kind) {
+    case 'current':
+      return range.unit === 'day' ? 'today' : `this ${range.unit}`;
+    case 'last':
+      if (range.n === 1) return range.unit === 'day' ? 'yesterday' : `last ${range.unit}`;
+      return `the last ${range.n} ${plural(range.unit)}`;
+    case 'period':
+      return periodWords(range.period);
+    case 'since':
+      return `since ${periodWords(range.period)}`;
+    case 'between':
+      return `${formatDay(range.from)} – ${formatDay(range.to)}`;
+    default:
+      return 'a date range';
+  }
+}
+
+/** "created at in last month (October 2026), 1 Oct 2026 – 31 Oct 2026" */
+export function rangeWords(
+  field: string,
+  resolved: ResolvedTimeRange | undefined,
+  range: DateRange,
+  ctx: WordsContext,
+): string {
+  const words = fieldWords(field, ctx);
+  if (!resolved) return `${words} in ${describeDateRange(range)}`;
+  const bounds = formatRangeBounds(resolved, ctx.timeZone);
+  return bounds === resolved.label ? `${words} in ${bounds}` : `${words} in ${resolved.label}, ${bounds}`;
+}
+
+/**
+ * A filter tree in words: "status is completed", "category is one of Books and Toys",
+ * "customer: users who have ordered at least once". `message` mode is terser (segments, dates without bounds).
+ */
+export function describeFilter(
+  filter: Filter,
+  ctx: WordsContext,
+  mode: 'explain' | 'message' = 'explain',
+): string {
+  const nested = (f: Filter): string => {
+    const text = describeFilter(f, ctx, mode);
+    return f.op === 'and' || f.op === 'or' ? `(${text})` : text;
+  };
+  switch (filter.op) {
+    case 'and':
+      return filter.filters.map(nested).join(' and ');
+    case 'or':
+      return filter.filters.map(nested).join(' or ');
+    case 'not':
+      return `not (${describeFilter(filter.filter, ctx, mode)})`;
+    case 'segment': {
+      const name = humanise(filter.segment.includes('.') ? splitRef(filter.segment).column : filter.segment);
+      if (mode === 'message') return `in the ${name} segment`;
+      const description = ctx.describeSegment?.(filter.segment);
+      return description
+        ? `${name}: ${lowerFirst(description.replace(/\.$/, ''))}`
+        : `in the ${name} segment`;
+    }
+    case 'dateRange': {
+      const resolved = ctx.ranges.get(filter);
+      if (mode === 'message')
+        return `${fieldWords(filter.field, ctx)} in ${resolved?.label ?? describeDateRange(filter.range)}`;
+      return rangeWords(filter.field, resolved, filter.range, ctx);
+    }
+    default:
+      break;
+  }
+  const field = fieldWords(filter.field, ctx);
+  switch (filter.op) {
+    case 'eq':
+      return `${field} is ${valueWords(filter.value, filter.field)}`;
+    case 'neq':
+      return `${field} is not ${valueWords(filter.value, filter.field)}`;
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte': {
+      const dates = isDateValue(filter.value);
+      const op = dates
+        ? { gt: 'is after', gte: 'is on or after', lt: 'is before', lte: 'is on or before' }[filter.op]
+        : { gt: 'is more than', gte: 'is at least', lt: 'is less than', lte: 'is at most' }[filter.op];
+      return `${field} ${op} ${valueWords(filter.value, filter.field)}`;
+    }
+    case 'in':
+    case 'notIn': {
+      const values = filter.values.map((v) => valueWords(v, filter.field));
+      if (values.length === 1) return `${field} is ${filter.op === 'in' ? '' : 'not '}${values[0]}`;
+      if (mode === 'message')
+        return `${field} is ${filter.op === 'in' ? '' : 'not '}${listWords(values, filter.op === 'in' ? 'or' : 'nor')}`;
+      return `${field} is ${filter.op === 'in' ? '' : 'not '}one of ${values.join(', ')}`;
+    }
+    case 'contains':
+      return `${field} contains "${filter.value}"`;
+    case 'startsWith':
+      return `${field} starts with "${filter.value}"`;
+    case 'isNull':
+      return `${field} is empty`;
+    case 'isNotNull':
+      return `${field} is set`;
+    default:
+      return `${field} matches a condition`;
+  }
+}
+
+// ---- resolved ranges ----------------------------------------------------------------------------
+
+export interface RangeAttribution {
+  /** the time slot's range, or its compared periods in order */
+  time: ResolvedTimeRange[];
+  /** dateRange filters of the plan (in measures and filters) with their resolved range */
+  leaves: Map<Filter, ResolvedTimeRange>;
+  /** resolved ranges that could not be tied to a filter of the plan (segments, model measures) */
+  other: ResolvedTimeRange[];
+}
+
+function dateLeaves(filter: Filter | undefined, out: Filter[]): boolean {
+  if (!filter) return true;
+  switch (filter.op) {
+    case 'and':
+    case 'or':
+      return filter.filters.map((f) => dateLeaves(f, out)).every(Boolean);
+    case 'not':
+      return dateLeaves(filter.filter, out);
+    case 'segment':
+      return false; // defined in the model: may hold date ranges we cannot see
+    case 'dateRange':
+      out.push(filter);
+      return true;
+    default:
+      return true;
+  }
+}
+
+function measureLeaves(measure: Measure, out: Filter[]): boolean {
+  switch (measure.kind) {
+    case 'named':
+      return false;
+    case 'ratio':
+      return [measureLeaves(measure.numerator, out), measureLeaves(measure.denominator, out)].every(Boolean);
+    default:
+      return dateLeaves(measure.filter, out);
+  }
+}
+
+/**
+ * Ties the compiled query's resolved ranges to the plan. The compiler resolves them in a fixed order (time slot,
+ * measure filters, plan filters, each depth-first), so when the counts agree they pair one to one; otherwise the
+ * time slot (always first) and the plan's own filters (always last, unless a segment may add some) still pair.
+ */
+export function attributeRanges(compiled: Pick<CompiledQuery, 'plan' | 'ranges'>): RangeAttribution {
+  const { plan, ranges } = compiled;
+  const k = plan.time?.range ? 1 : (plan.time?.compare?.length ?? 0);
+  const time = ranges.slice(0, k);
+  const rest = ranges.slice(k);
+  const leaves = new Map<Filter, ResolvedTimeRange>();
+  const inMeasures: Filter[] = [];
+  const inFilters: Filter[] = [];
+  for (const m of plan.measures) measureLeaves(m, inMeasures);
+  let filtersKnown = true;
+  for (const f of plan.filters) if (!dateLeaves(f, inFilters)) filtersKnown = false;
+
+  const pair = (filters: Filter[], resolved: ResolvedTimeRange[]): boolean => {
+    const ok = filters.every((f, i) => f.op === 'dateRange' && resolved[i]?.field === f.field);
+    if (ok) for (const [i, f] of filters.entries()) leaves.set(f, resolved[i] as ResolvedTimeRange);
+    return ok;
+  };
+  const all = [...inMeasures, ...inFilters];
+  if (!(all.length === rest.length && pair(all, rest)) && filtersKnown && inFilters.length <= rest.length) {
+    pair(inFilters, rest.slice(rest.length - inFilters.length));
+  }
+  const used = new Set(leaves.values());
+  return { time, leaves, other: rest.filter((r) => !used.has(r)) };
+}
+
+// ---- measures -----------------------------------------------------------------------------------
+
+const VERBS: Record<'countDistinct' | 'sum' | 'avg' | 'min' | 'max', string> = {
+  countDistinct: 'the number of distinct',
+  sum: 'the total of',
+  avg: 'the average of',
+  min: 'the smallest',
+  max: 'the largest',
+};
+
+function hasPlanFilter(measure: Measure): boolean {
+  if (measure.kind === 'ratio') return hasPlanFilter(measure.numerator) || hasPlanFilter(measure.denominator);
+  return measure.kind !== 'named' && measure.filter !== undefined;
+}
+
+/** What a measure computes, with its own filter: "the number of orders where status is cancelled". */
+export function measureDefinition(
+  measure: Measure,
+  column: DisplayColumn | undefined,
+  ctx: WordsContext,
+): string {
+  const where = (f: Filter | undefined): string => (f ? ` where ${describeFilter(f, ctx)}` : '');
+  switch (measure.kind) {
+    case 'named':
+      return column?.definition ?? humanise(splitRef(measure.name).column || measure.name);
+    case 'count':
+      return `the number of ${ctx.tableLabel(ctx.base)}${where(measure.filter)}`;
+    case 'ratio': {
+      const share = column?.style === 'percent' ? ' (shown as a percentage)' : '';
+      // the compiler's wording is complete (model descriptions included) unless the plan adds its own filters
+      if (column?.definition && !hasPlanFilter(measure)) return `${column.definition}${share}`;
+      const num = measureDefinition(measure.numerator, undefined, ctx);
+      const den = measureDefinition(measure.denominator, undefined, ctx);
+      return `${num}, divided by ${den}${share}`;
+    }
+    default:
+      return `${VERBS[measure.kind]} ${measure.field}${where(measure.filter)}`;
+  }
+}
+
+// ---- the explanation ----------------------------------------------------------------------------
+
+export interface ExplainInput {
+  compiled: CompiledQuery;
+  /** the columns as shown (labels, styles), in result order */
+  columns: DisplayColumn[];
+  rowCount: number;
+  truncated: boolean;
+  notes?: string[];
+  ctx: WordsContext;
+  attribution: RangeAttribution;
+}
+
+/** "organisationId" -> "organisation", "teamIds" -> "teams", "tenant_id" -> "tenant" */
+function scopeNoun(field: string): string {
+  const words = field
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase()
+    .trim()
+    .split(/\s+/);
+  const last = words[words.length - 1];
+  if (words.length > 1 && (last === 'id' || last === 'ids' || last === 'key' || last === 'keys')) {
+    words.pop();
+    if (last?.endsWith('s')) words[words.length - 1] = plural(words[words.length - 1] ?? '');
+  }
+  return words.join(' ') || 'account';
+}
+
+/** "for your organisation only", from "orders.organisation_id = userContext.organisationId" (no values). */
+export function scopeWords(contextFilters: readonly string[]): string | undefined {
+  const nouns: string[] = [];
+  for (const f of contextFilters) {
+    const m = /userContext\.([A-Za-z0-9_]+)/.exec(f);
+    const noun = m?.[1] ? scopeNoun(m[1]) : 'account';
+    if (!nouns.includes(noun)) nouns.push(noun);
+  }
+  if (nouns.length === 0) return undefined;
+  return `for your ${listWords(nouns)} only`;
+}
+
+function sentence(text: string): string {
+  const t = text.trim();
+  return /[.!?]$/.test(t) ? capitalise(t) : `${capitalise(t)}.`;
+}
+
+function directionWords(kind: 'date' | 'number' | 'string' | 'boolean', direction: 'asc' | 'desc'): string {
+  if (kind === 'date') return direction === 'desc' ? 'newest first' : 'oldest first';
+  if (kind === 'string') return direction === 'desc' ? 'Z to A' : 'A to Z';
+  return direction === 'desc' ? 'highest first' : 'lowest first';
+}
+
+function looksLikeDate(ref: string): boolean {
+  return /(_at|_on|date|time|day)$/.test(ref);
+}
+
+export function explainAnswer(input: ExplainInput): string {
+  const { compiled, columns, ctx, attribution } = input;
+  const { plan } = compiled;
+  const out: string[] = [];
+  const measures = columns.filter((c) => c.role === 'measure');
+  const isListing = columns.some((c) => c.role === 'field');
+
+  // what was computed
+  if (isListing) {
+    const labels = columns.filter((c) => c.role === 'field').map((c) => lowerFirst(c.label));
+    out.push(`Listed ${ctx.tableLabel(plan.table)} with ${listWords(labels)}`);
+  }
+  measures.forEach((column, i) => {
+    const measure = plan.measures[i];
+    const definition = measure
+      ? measureDefinition(measure, column, ctx)
+      : (column.definition ?? column.label);
+    out.push(`${column.label} = ${definition}`);
+  });
+
+  // dates
+  if (plan.time?.range) {
+    const r = attribution.time[0];
+    out.push(`Dates: ${rangeWords(plan.time.field, r, plan.time.range, ctx)}`);
+  }
+  if (plan.time?.compare) {
+    const periods = plan.time.compare.map((p, i) => {
+      const r = attribution.time[i];
+      return `${p.label} (${r ? formatRangeBounds(r, ctx.timeZone) : describeDateRange(p.range)})`;
+    });
+    out.push(`Compared ${listWords(periods, 'with')}, by ${fieldWords(plan.time.field, ctx)}`);
+  }
+  const topDates = plan.filters.filter((f) => f.op === 'dateRange');
+  for (const f of topDates) out.push(`Dates: ${describeFilter(f, ctx)}`);
+  for (const r of attribution.other) {
+    out.push(
+      `Also limited to ${fieldWords(r.field, ctx)} in ${r.label}, ${formatRangeBounds(r, ctx.timeZone)}`,
+    );
+  }
+
+  // grouping
+  const groups = columns
+    .filter((c) => c.role === 'dimension' && !(plan.time?.compare && c.name === 'period'))
+    .map((c) => {
+      if (!c.field) return lowerFirst(c.label);
+      return c.grain ? `${c.grain} of ${fieldWords(c.field, ctx)}` : fieldWords(c.field, ctx);
+    });
+  if (groups.length > 0) out.push(`Grouped by ${listWords(groups)}`);
+
+  // filters
+  const others = plan.filters.filter((f) => f.op !== 'dateRange').map((f) => describeFilter(f, ctx));
+  if (others.length > 0) out.push(`Filters: ${others.join('; ')}`);
+
+  // order and limit
+  const order = orderWords(input);
+  if (order) out.push(order);
+
+  const scope = scopeWords(compiled.contextFilters);
+  if (scope) out.push(`Data is ${scope}`);
+  if (input.truncated) {
+    out.push(
+      `The result reached the row cap: only the first ${formatCount(input.rowCount)} ${input.rowCount === 1 ? 'row is' : 'rows are'} shown`,
+    );
+  }
+
+  const text = out.map(sentence).join(' ');
+  const notes = (input.notes ?? [])
+    .map((n) => n.trim().replace(/\.$/, ''))
+    .filter((n) => n !== '' && !text.toLowerCase().includes(n.toLowerCase()) && !restatesDefinition(n, text));
+  return notes.length > 0 ? `${text} ${sentence(`Read as: ${notes.join('; ')}`)}` : text;
+}
+
+/** A planner note like '"revenue" is revenue: <definition>' adds nothing when the definition is already given. */
+function restatesDefinition(note: string, text: string): boolean {
+  const m = /^"([^"]+)" is ([^:]+): (.+)$/.exec(note);
+  return m !== null && m[1]?.toLowerCase() === m[2]?.toLowerCase() && text.includes(m[3] ?? '\u0000');
+}
+
+function orderWords(input: ExplainInput): string | undefined {
+  const { compiled, columns, ctx } = input;
+  const { plan } = compiled;
+  const isListing = columns.some((c) => c.role === 'field');
+  const parts: string[] = [];
+  for (const o of plan.order) {
+    const col = columns.find((c) => c.name === o.by || c.field === o.by);
+    const name = col ? lowerFirst(col.label) : fieldWords(o.by, ctx);
+    const kind = col ? col.type : looksLikeDate(o.by) ? 'date' : 'number';
+    parts.push(`${name}, ${directionWords(kind, o.direction)}`);
+  }
+  let text: string | undefined;
+  if (parts.length > 0) text = `${isListing ? 'Sorted' : 'Ordered'} by ${parts.join(', then ')}`;
+  else if (!isListing) {
+    const dims = columns.filter((c) => c.role === 'dimension');
+    const first = columns.find((c) => c.role === 'measure');
+    if (plan.time?.compare) text = undefined;
+    else if (dims.some((d) => d.grain)) text = 'In date order';
+    else if (dims.length > 0 && first) text = `Ordered by ${lowerFirst(first.label)}, highest first`;
+  }
+  if (plan.limit !== undefined && plan.limit <= compiled.limit) {
+    const n = formatCount(plan.limit);
+    const limit = `limited to ${plan.limit === 1 ? 'one row' : `${n} rows`}`;
+    text = text ? `${text}; ${limit}` : capitalise(limit);
+  }
+  return text;
+}
