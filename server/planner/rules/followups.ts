@@ -5,16 +5,23 @@ import type { DateRange, Dimension, Filter, Measure, QueryPlan } from '../../que
 import type { PlannerInput, PlannerOutcome } from '../planner.ts';
 import type { Match } from './lexicon.ts';
 import { labelField, nearestTimeField, reachableToOne } from './model-helpers.ts';
-import { collectFilters, fieldsOf, measureAlias, type Reading, unanswerable } from './rules-planner.ts';
+import type { Reading } from './reading.ts';
+import { collectFilters, fieldsOf, measureAlias, unanswerable } from './rules-planner.ts';
 
 const FOLLOW_UP_START =
   /^\s*(and|what about|how about|what of|same|only|just|now|then|also|but|break|split|group|as a|show (it|that|this|them) as|make it|instead|the (day|week|month|quarter|year) before|previous|prior|vs|versus|compared|excluding|without|plus)\b/i;
-const SHIFT = /\b(?:the\s+)?(day|week|month|quarter|year)\s+(?:before|prior)\b|\b(?:previous|prior)\s+(?:one|period)\b|\bbefore\s+that\b|\bthe\s+one\s+before\b/i;
+export const SHIFT = /\b(?:the\s+)?(day|week|month|quarter|year)\s+(?:before|prior)\b|\b(?:previous|prior)\s+(?:one|period)\b|\bbefore\s+that\b|\bthe\s+one\s+before\b/i;
+
+const BACK_REFERENCE = /\b(them|those|these|that|it|ones)\b/i;
 
 export function isFollowUp(r: Reading, question: string): boolean {
-  if (FOLLOW_UP_START.test(question) || SHIFT.test(question) || /\binstead\b/i.test(question)) return true;
   const namesSubject = r.matches.some((m) => m.target.kind === 'measure' || m.target.kind === 'table' || m.target.kind === 'segment');
-  return !namesSubject && r.countCue < 0 && !r.unknownMetric;
+  // "revenue last month vs the month before" names its own subject: a comparison, not a follow-up
+  if (SHIFT.test(question) && namesSubject && r.dates.length > 0 && !FOLLOW_UP_START.test(question)) return false;
+  if (FOLLOW_UP_START.test(question) || SHIFT.test(question) || /\binstead\b/i.test(question)) return true;
+  // "how many of them are in Canada": a count of what was asked about before
+  if (r.countCue >= 0 && !namesSubject && BACK_REFERENCE.test(question)) return true;
+  return !namesSubject && r.countCue < 0 && !r.unknownMetric && !r.money && !r.when;
 }
 
 export function applyFollowUp(previous: QueryPlan, r: Reading, input: PlannerInput, question: string): PlannerOutcome {
@@ -32,6 +39,10 @@ export function applyFollowUp(previous: QueryPlan, r: Reading, input: PlannerInp
     if (subject.target.kind === 'segment') {
       plan.filters.push({ op: 'segment', segment: `${subject.target.table}.${subject.target.name}` });
     }
+  }
+  const namesSubject = measureMatch !== undefined || subject !== undefined;
+  if (!namesSubject && r.countCue >= 0 && !plan.measures.every((m) => m.kind === 'count')) {
+    plan = { ...plan, measures: [{ kind: 'count' }], order: [], limit: undefined, select: [] };
   }
   if (r.unknownMetric && !measureMatch) {
     return unanswerable(view, `I can't find anything about "${r.unknownMetric}" in this data.`);
@@ -133,13 +144,14 @@ function rebase(plan: QueryPlan, table: string, measures: Measure[], input: Plan
     dimensions: plan.dimensions.filter((d) => reachableToOne(view, table, d.field.split('.')[0] as string)),
     filters: plan.filters.filter((f) => fieldsOf(f).every(fits) && !(f.op === 'segment' && !fits(`${f.segment.split('.')[0]}.x`))),
     time: time ?? (plan.time && newTimeField ? { ...plan.time, field: newTimeField } : undefined),
-    order: [],
-    limit: undefined,
+    // a ranking stays a ranking by the new measure ("now by units sold")
+    order: plan.order.length > 0 && measures[0] ? [{ by: measureAlias(measures[0], view), direction: plan.order[0]?.direction ?? 'desc' }] : [],
+    limit: plan.order.length > 0 ? plan.limit : undefined,
   };
 }
 
 /** The same length of time, just before: last month -> the month before it. */
-function shiftRange(range: DateRange, input: PlannerInput): DateRange {
+export function shiftRange(range: DateRange, input: PlannerInput): DateRange {
   const resolved = resolveDateRange(range, input.now, input.view.agent.timeZone);
   const unit = unitOf(range);
   const start = resolved.start.minus({ [`${unit}s`]: 1 });

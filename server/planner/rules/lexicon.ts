@@ -1,7 +1,8 @@
 // The vocabulary of one user's view of the model: every phrase that names a table, column, measure,
 // segment or enum value, matched against a question's tokens longest-first.
 import type { ModelView } from '../../semantic/model-view.ts';
-import { phraseStems, type Token, valueKey } from './text.ts';
+import pluralize from 'pluralize';
+import { type Token, tokenize, valueKey, valueStemKey } from './text.ts';
 
 export type Target =
   | { kind: 'table'; table: string }
@@ -21,6 +22,8 @@ export interface Match {
 
 interface Entry {
   stems: string[];
+  /** the phrase's own words, so an exact spelling beats a shared stem ("orders" the table over "ordered") */
+  words: string[];
   target: Target;
 }
 
@@ -29,28 +32,43 @@ const PRIORITY: Record<Target['kind'], number> = { measure: 5, segment: 4, value
 
 export class Lexicon {
   private readonly byFirst = new Map<string, Entry[]>();
+  /** every word of every phrase, for spelling correction */
+  readonly vocabulary = new Set<string>();
 
   add(phrase: string, target: Target): void {
-    const stems = phraseStems(phrase);
+    const tokens = tokenize(phrase);
+    const stems = tokens.map((t) => t.stem);
     const first = stems[0];
     if (first === undefined) return;
+    const words = tokens.map((t) => t.text);
+    for (const w of words) if (w.length >= 4 && !/\d/.test(w)) this.vocabulary.add(w);
     const list = this.byFirst.get(first) ?? [];
-    if (!list.some((e) => sameTarget(e.target, target) && e.stems.join(' ') === stems.join(' '))) {
-      list.push({ stems, target });
+    if (!list.some((e) => sameTarget(e.target, target) && e.words.join(' ') === words.join(' '))) {
+      list.push({ stems, words, target });
     }
     this.byFirst.set(first, list);
   }
 
-  /** Every target a phrase starting at token i names, longest phrase first. */
+  /** Every target a phrase starting at token i names: longest first, then exact spelling, then kind. */
   at(tokens: readonly Token[], i: number): Array<{ target: Target; length: number }> {
     const first = tokens[i]?.stem;
     if (first === undefined) return [];
-    const out: Array<{ target: Target; length: number }> = [];
+    const out: Array<{ target: Target; length: number; exact: boolean }> = [];
     for (const entry of this.byFirst.get(first) ?? []) {
-      if (entry.stems.every((s, k) => tokens[i + k]?.stem === s)) out.push({ target: entry.target, length: entry.stems.length });
+      if (!entry.stems.every((s, k) => tokens[i + k]?.stem === s)) continue;
+      const exact = entry.words.every((w, k) => sameWord(w, tokens[i + k]?.text ?? ''));
+      out.push({ target: entry.target, length: entry.stems.length, exact });
     }
-    return out.sort((a, b) => b.length - a.length || PRIORITY[b.target.kind] - PRIORITY[a.target.kind]);
+    return out.sort(
+      (a, b) =>
+        b.length - a.length || Number(b.exact) - Number(a.exact) || PRIORITY[b.target.kind] - PRIORITY[a.target.kind],
+    );
   }
+}
+
+/** The same word, allowing a plural: "order" and "orders" are one word; "order" and "ordered" are not. */
+function sameWord(a: string, b: string): boolean {
+  return a === b || pluralize.singular(a) === pluralize.singular(b);
 }
 
 export function sameTarget(a: Target, b: Target): boolean {
@@ -114,9 +132,22 @@ function spellingVariants(value: string): string[] {
   return out;
 }
 
+// everyday names of values people type differently from how the data spells them
+const VALUE_ALIASES: Record<string, string[]> = {
+  'united states': ['us', 'usa', 'u s', 'u s a', 'america', 'the us', 'the usa', 'the states', 'united states of america'],
+  'united kingdom': ['uk', 'u k', 'britain', 'great britain', 'gb', 'the uk', 'england'],
+  netherlands: ['the netherlands', 'holland', 'nl'],
+  germany: ['de', 'deutschland'],
+  'united arab emirates': ['uae'],
+};
+
 /** One column's values by normalised text; built once per values array (the engine caches the arrays). */
 interface FieldValues {
   byKey: Map<string, string>;
+  /** by the stems of the words, so "toy" finds "Toys" and "book" finds "Books" */
+  byStem: Map<string, string>;
+  /** every word of every value, so spelling correction never rewrites a word of the tenant's data */
+  words: Set<string>;
   maxWords: number;
 }
 const fieldValuesCache = new WeakMap<readonly string[], FieldValues>();
@@ -125,14 +156,20 @@ function indexValues(values: readonly string[]): FieldValues {
   let hit = fieldValuesCache.get(values);
   if (!hit) {
     const byKey = new Map<string, string>();
+    const byStem = new Map<string, string>();
+    const words = new Set<string>();
     let maxWords = 1;
     for (const value of values) {
       const key = valueKey(value);
       if (!key || byKey.has(key)) continue;
       maxWords = Math.max(maxWords, Math.min(8, key.split(' ').length));
       byKey.set(key, value);
+      for (const w of key.split(' ')) words.add(w);
+      const stemKey = valueStemKey(value);
+      if (!byStem.has(stemKey)) byStem.set(stemKey, value);
+      for (const alias of VALUE_ALIASES[key] ?? []) if (!byKey.has(alias)) byKey.set(alias, value);
     }
-    hit = { byKey, maxWords };
+    hit = { byKey, byStem, words, maxWords };
     fieldValuesCache.set(values, hit);
   }
   return hit;
@@ -149,13 +186,23 @@ export class ValueIndex {
     this.maxWords = Math.max(this.maxWords, indexed.maxWords);
   }
 
-  lookup(key: string): Array<{ field: string; value: string }> {
+  /** Exact (normalised) matches first; stem matches only when nothing matches exactly. */
+  lookup(key: string, stemKey: string): Array<{ field: string; value: string }> {
     const out: Array<{ field: string; value: string }> = [];
     for (const f of this.fields) {
       const value = f.values.byKey.get(key);
       if (value !== undefined) out.push({ field: f.field, value });
     }
+    if (out.length > 0) return out;
+    for (const f of this.fields) {
+      const value = f.values.byStem.get(stemKey);
+      if (value !== undefined) out.push({ field: f.field, value });
+    }
     return out;
+  }
+
+  hasWord(word: string): boolean {
+    return this.fields.some((f) => f.values.words.has(word));
   }
 
   fieldSize(field: string): number {

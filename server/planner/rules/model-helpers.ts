@@ -96,3 +96,34 @@ export function measureAlternatives(view: ModelView, qualified: string): Measure
   }
   return out;
 }
+
+function measureWords(name: string, synonyms: readonly string[]): string {
+  return [name, ...synonyms].join(' ').replace(/_/g, ' ').toLowerCase();
+}
+
+/** The measure people mean by money ("how much did we make"): revenue, sales or income, else a currency sum. */
+export function moneyMeasure(view: ModelView): MeasureRef | undefined {
+  let fallback: MeasureRef | undefined;
+  for (const [tableName, table] of view.tables) {
+    for (const [name, def] of Object.entries(table.measures)) {
+      if (def.aggregate !== 'sum') continue;
+      if (/\b(revenue|sales|income|turnover)\b/.test(measureWords(name, def.synonyms)) && !/\b(product|item)\b/.test(name)) {
+        return { table: tableName, name, description: def.description };
+      }
+      if (!fallback && def.unit && /^[A-Z]{3}$/.test(def.unit)) fallback = { table: tableName, name, description: def.description };
+    }
+  }
+  return fallback;
+}
+
+/** The measure of things sold ("how many did we sell"): a sum in units, or one named for units or quantity sold. */
+export function unitsMeasure(view: ModelView): MeasureRef | undefined {
+  for (const [tableName, table] of view.tables) {
+    for (const [name, def] of Object.entries(table.measures)) {
+      if (def.aggregate === 'sum' && (def.unit === 'units' || /\b(units|sold|quantity)\b/.test(measureWords(name, def.synonyms)))) {
+        return { table: tableName, name, description: def.description };
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,85 +1,23 @@
 // The embedded planner: the grammar of analytic questions over the semantic model, with no LLM.
-// It reads a question into cues (how many, by, top N, dates, values) and assembles a QueryPlan from them.
-import { findDateRanges, findGrain } from '../../dates/phrases.ts';
-import type { Dimension, Filter, Grain, Measure, QueryPlan } from '../../query/plan.ts';
+// reading.ts turns a question into cues; this module assembles a QueryPlan from them, or refuses.
+import type { DateRange, Dimension, Filter, Measure, QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
-import type { Planner, PlannerInput, PlannerOutcome, Presentation } from '../planner.ts';
-import { applyFollowUp, isFollowUp } from './followups.ts';
-import { lexiconFor, type Match, type Target, ValueIndex } from './lexicon.ts';
-import { type Token, tokenize } from './text.ts';
+import type { Planner, PlannerInput, PlannerOutcome } from '../planner.ts';
+import { applyFollowUp, isFollowUp, SHIFT, shiftRange } from './followups.ts';
+import { type Match, type Target, ValueIndex } from './lexicon.ts';
 import {
   defaultListing,
   labelField,
   measureAlternatives,
+  moneyMeasure,
   nearestTimeField,
   reachableToOne,
+  unitsMeasure,
   valueColumn,
 } from './model-helpers.ts';
+import { read, type Reading, targetTable } from './reading.ts';
 
-type Agg = 'sum' | 'avg' | 'min' | 'max';
-
-/** What a question says, before it becomes a plan. */
-export interface Reading {
-  tokens: Token[];
-  matches: Match[];
-  dates: ReturnType<typeof findDateRanges>;
-  grain?: Grain;
-  countCue: number;
-  aggCues: Map<number, Agg>;
-  byCues: number[];
-  topN?: { n: number; direction: 'asc' | 'desc'; at: number };
-  listing: boolean;
-  recency?: 'desc' | 'asc';
-  compare: boolean;
-  presentation: Presentation;
-  negated: Set<number>;
-  comparisons: Array<{ op: 'gt' | 'gte' | 'lt' | 'lte'; value: number; at: number }>;
-  whichAt: number;
-  unknownMetric?: string;
-}
-
-// metrics people ask for that a model may simply not have; naming one without a match is a refusal, not a guess
-const METRIC_WORDS = new Set(
-  `profit profits margin margins cost costs expense expenses salary salaries payroll employee employees staff headcount
-  weather churn retention inventory stock warehouse shipping shipment shipments tax taxes vat discount discounts coupon
-  coupons return returns visit visits visitor visitors traffic session sessions pageview pageviews conversion conversions
-  rating ratings review reviews nps satisfaction invoice invoices budget budgets forecast target targets commission
-  clicks impressions ads advertising marketing campaign campaigns ebitda refund-rate lifetime ltv cac mrr arr churned
-  subscriptions subscription plan plans tickets ticket complaints supplier suppliers vendor vendors`.split(/\s+/),
-);
-
-const STOP = new Set(
-  `a an the of in on for to from and or is are was were be been do does did have has had we our us i me my you your it its
-  this that these those what which who whom how many much show list give get tell all any each every per by with at as
-  there their they them than then so please can could would will should just only also about into over under
-  number count total sum average avg mean overall across compared compare vs versus against same time
-  most least top bottom best worst highest lowest largest smallest biggest fewest more less greater fewer
-  latest recent newest oldest earliest first last next previous ago since until between during
-  see look find know want need display break down split group grouped broken breakdown chart graph plot table
-  make made get got did done happen happened currently current now today yesterday week month year day quarter
-  weekly monthly daily yearly quarterly annually trend trends over time value values amount`.split(/\s+/),
-);
-
-const AGG_WORDS: Record<string, Agg> = {
-  total: 'sum',
-  sum: 'sum',
-  overall: 'sum',
-  average: 'avg',
-  avg: 'avg',
-  mean: 'avg',
-  typical: 'avg',
-  highest: 'max',
-  largest: 'max',
-  biggest: 'max',
-  maximum: 'max',
-  max: 'max',
-  priciest: 'max',
-  lowest: 'min',
-  smallest: 'min',
-  minimum: 'min',
-  min: 'min',
-  cheapest: 'min',
-};
+export type { Reading } from './reading.ts';
 
 export class RulesPlanner implements Planner {
   readonly name = 'rules';
@@ -92,10 +30,8 @@ export class RulesPlanner implements Planner {
     const values = await loadValues(input);
     const reading = read(question, input, values, this.modelKey);
     const previous = [...input.history].reverse().find((t) => t.plan)?.plan;
-    if (previous && isFollowUp(reading, question)) {
-      return applyFollowUp(previous, reading, input, question);
-    }
-    return assemble(reading, input.view, question);
+    if (previous && isFollowUp(reading, question)) return applyFollowUp(previous, reading, input, question);
+    return assemble(reading, input);
   }
 }
 
@@ -113,230 +49,146 @@ async function loadValues(input: PlannerInput): Promise<ValueIndex> {
   return index;
 }
 
-export function read(question: string, input: PlannerInput, values: ValueIndex, modelKey: object): Reading {
+type Kind = Target['kind'];
+type MatchOf<K extends Kind> = Match & { target: Extract<Target, { kind: K }> };
+
+function matchesOf<K extends Kind>(r: Reading, kind: K): Array<MatchOf<K>> {
+  return r.matches.filter((m): m is MatchOf<K> => m.target.kind === kind);
+}
+
+/** A match within a few words after a "by/per/each" cue, with nothing but column words in between. */
+function afterBy(r: Reading, m: Match): boolean {
+  return r.byCues.some((b) => b < m.from && m.from - b <= 3 && !r.matches.some((o) => o.from > b && o.from < m.from));
+}
+
+export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
   const view = input.view;
-  const dates = findDateRanges(question, input.now, view.agent.timeZone);
-  const grainHit = findGrain(question);
-  let masked = question;
-  const blank = (start: number, end: number): void => {
-    masked = masked.slice(0, start) + ' '.repeat(end - start) + masked.slice(end);
-  };
-  for (const d of dates) blank(d.start, d.end);
-  if (grainHit) blank(grainHit.start, grainHit.end);
-  const tokens = tokenize(masked);
-  const lex = lexiconFor(view, modelKey);
-  const words = tokens.map((t) => t.text);
-  const has = (i: number, ...seq: string[]): boolean => seq.every((w, k) => words[i + k] === w);
-
-  // -- vocabulary matches, longest first; tenant values compete with model phrases
-  const matches: Match[] = [];
-  for (let i = 0; i < tokens.length; ) {
-    let best: { target: Target; length: number } | undefined;
-    for (let len = Math.min(values.maxWords, tokens.length - i); len >= 1; len -= 1) {
-      const key = words.slice(i, i + len).join(' ');
-      const hits = values.lookup(key);
-      const usable = hits.filter((h) => len > 1 || acceptSingleWordValue(words[i] ?? '', h.field, values));
-      if (usable[0]) {
-        best = { target: { kind: 'value', field: usable[0].field, value: usable[0].value, enumerated: false }, length: len };
-        break;
-      }
-    }
-    const lexHit = lex.at(tokens, i)[0];
-    if (lexHit && (!best || lexHit.length > best.length || (lexHit.length === best.length && lexHit.target.kind === 'measure'))) {
-      best = lexHit;
-    }
-    if (best && !(best.length === 1 && STOP.has(words[i] ?? '') && best.target.kind !== 'value')) {
-      matches.push({ target: best.target, from: i, to: i + best.length, text: words.slice(i, i + best.length).join(' ') });
-      i += best.length;
-    } else i += 1;
-  }
-
-  // -- cues
-  let countCue = -1;
-  const aggCues = new Map<number, Agg>();
-  const byCues: number[] = [];
-  const negated = new Set<number>();
-  const comparisons: Reading['comparisons'] = [];
-  let topN: Reading['topN'];
-  let listing = false;
-  let recency: Reading['recency'];
-  let compare = false;
-  let presentation: Presentation = 'auto';
-  let whichAt = -1;
-  for (let i = 0; i < words.length; i += 1) {
-    const w = words[i] ?? '';
-    const next = tokens[i + 1];
-    if (countCue < 0 && (has(i, 'how', 'many') || has(i, 'number', 'of') || has(i, 'count', 'of') || w === 'count' || has(i, 'amount', 'of'))) {
-      countCue = i;
-    }
-    if (Object.hasOwn(AGG_WORDS, w)) aggCues.set(i, AGG_WORDS[w] as Agg);
-    if (has(i, 'most', 'expensive')) aggCues.set(i, 'max');
-    if (has(i, 'least', 'expensive')) aggCues.set(i, 'min');
-    if (w === 'by' || w === 'per' || w === 'across' || (w === 'each' && words[i - 1] !== 'for') || (w === 'for' && words[i + 1] === 'each') || w === 'every') {
-      if (!(w === 'by' && words[i - 1] === 'sort')) byCues.push(i);
-    }
-    if ((w === 'top' || w === 'best' || w === 'highest' || w === 'largest' || w === 'biggest') && next?.num !== undefined) {
-      topN = { n: next.num, direction: 'desc', at: i };
-    } else if ((w === 'bottom' || w === 'worst' || w === 'lowest' || w === 'smallest') && next?.num !== undefined) {
-      topN = { n: next.num, direction: 'asc', at: i };
-    } else if (tokens[i]?.num !== undefined && ['most', 'best', 'top', 'highest', 'largest', 'biggest'].includes(words[i + 1] ?? '')) {
-      topN = { n: tokens[i]?.num as number, direction: 'desc', at: i };
-    } else if (tokens[i]?.num !== undefined && ['least', 'fewest', 'worst', 'lowest', 'smallest'].includes(words[i + 1] ?? '')) {
-      topN = { n: tokens[i]?.num as number, direction: 'asc', at: i };
-    } else if (!topN && (w === 'top' || w === 'most' || w === 'best' || w === 'highest')) {
-      topN = { n: 0, direction: 'desc', at: i };
-    } else if (!topN && (w === 'fewest' || w === 'least' || w === 'worst' || w === 'bottom')) {
-      topN = { n: 0, direction: 'asc', at: i };
-    }
-    if (['show', 'list', 'display', 'see'].includes(w) || has(i, 'give', 'me') || has(i, 'what', 'are') || has(i, 'which', 'are')) {
-      listing = true;
-    }
-    if (['latest', 'newest', 'recent'].includes(w) || has(i, 'most', 'recent')) recency = 'desc';
-    if (['oldest', 'earliest'].includes(w)) recency = 'asc';
-    if (['vs', 'versus', 'against'].includes(w) || has(i, 'compared') || has(i, 'compare') || has(i, 'comparison')) compare = true;
-    if (['chart', 'graph', 'plot', 'visualise', 'visualize', 'visualization', 'visualisation', 'trend'].includes(w)) presentation = 'chart';
-    if (w === 'table' && (words[i - 1] === 'a' || words[i - 1] === 'as')) presentation = 'table';
-    if (['not', 'never', 'without', 'excluding', 'except', 'non'].includes(w) || has(i, 'other', 'than') || w.endsWith("n't")) {
-      for (let k = i + 1; k < Math.min(words.length, i + 4); k += 1) negated.add(k);
-    }
-    if ((w === 'which' || w === 'what') && whichAt < 0) whichAt = i;
-    const cmp = comparisonAt(words, tokens, i);
-    if (cmp) comparisons.push(cmp);
-  }
-  if (dates.length >= 2 && dates.some((d, k) => k > 0 && /\b(vs|versus|compared|against|and)\b/i.test(question.slice(dates[k - 1]?.end, d.start)))) {
-    compare = true;
-  }
-  const matchedWords = new Set<number>();
-  for (const m of matches) for (let k = m.from; k < m.to; k += 1) matchedWords.add(k);
-  const unknownMetric = words.find((w, i) => !matchedWords.has(i) && METRIC_WORDS.has(w));
-  return {
-    tokens,
-    matches,
-    dates,
-    grain: grainHit?.grain ?? dates.find((d) => d.grain)?.grain,
-    countCue,
-    aggCues,
-    byCues,
-    topN,
-    listing,
-    recency,
-    compare,
-    presentation,
-    negated,
-    comparisons,
-    whichAt,
-    unknownMetric,
-  };
-}
-
-function comparisonAt(words: string[], tokens: Token[], i: number): Reading['comparisons'][number] | undefined {
-  const w = words[i];
-  const pairs: Array<[string[], 'gt' | 'gte' | 'lt' | 'lte']> = [
-    [['more', 'than'], 'gt'],
-    [['greater', 'than'], 'gt'],
-    [['over'], 'gt'],
-    [['above'], 'gt'],
-    [['at', 'least'], 'gte'],
-    [['less', 'than'], 'lt'],
-    [['fewer', 'than'], 'lt'],
-    [['under'], 'lt'],
-    [['below'], 'lt'],
-    [['at', 'most'], 'lte'],
-  ];
-  for (const [seq, op] of pairs) {
-    if (seq[0] !== w || !seq.every((s, k) => words[i + k] === s)) continue;
-    const numTok = tokens[i + seq.length];
-    if (numTok?.num !== undefined) return { op, value: numTok.num, at: i };
-  }
-  return undefined;
-}
-
-/** A one-word value ("Germany", "Books") counts when its column is small and the word is not everyday English. */
-function acceptSingleWordValue(word: string, field: string, values: ValueIndex): boolean {
-  if (STOP.has(word) || word.length < 3) return false;
-  return values.fieldSize(field) <= 300;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-
-export function assemble(r: Reading, view: ModelView, question: string): PlannerOutcome {
   const notes: string[] = [];
-  const matchesOf = <K extends Target['kind']>(kind: K) =>
-    r.matches.filter((m): m is Match & { target: Extract<Target, { kind: K }> } => m.target.kind === kind);
-  const afterBy = (m: Match): boolean => r.byCues.some((b) => b < m.from && m.from - b <= 3 && !r.matches.some((o) => o.from > b && o.from < m.from && o.target.kind !== 'column'));
+  const used = new Set<Match>();
 
-  // ---- the measure ----------------------------------------------------------------------------
+  // ---- refusals that no figure can answer ------------------------------------------------------
+  if (r.future) {
+    return unanswerable(view, 'I can report what has happened, but I cannot forecast or predict future figures.');
+  }
+  if (r.unknownName) return unanswerable(view, `I don't have any data about "${r.unknownName}".`);
+
+  // ---- the measure ------------------------------------------------------------------------------
   const measures: Measure[] = [];
   let base: string | undefined;
   let rankingMeasure: Measure | undefined;
-  const used = new Set<Match>();
+  const addNamed = (table: string, name: string, m?: Match): void => {
+    const named: Measure = { kind: 'named', name: `${table}.${name}` };
+    if (m && afterBy(r, m) && r.topN) rankingMeasure = named;
+    if (!measures.some((x) => JSON.stringify(x) === JSON.stringify(named))) measures.push(named);
+    base ??= table;
+    const def = view.table(table).measures[name];
+    if (def?.description) notes.push(`${m ? `"${m.text}" is ` : ''}${name.replace(/_/g, ' ')}: ${def.description}`);
+  };
 
-  for (const m of matchesOf('measure')) {
-    const named: Measure = { kind: 'named', name: `${m.target.table}.${m.target.name}` };
-    if (afterBy(m) && r.topN) rankingMeasure = named;
-    measures.push(named);
-    base ??= m.target.table;
+  for (const m of matchesOf(r, 'measure')) {
+    addNamed(m.target.table, m.target.name, m);
     used.add(m);
-    const def = view.table(m.target.table).measures[m.target.name];
-    if (def?.description) notes.push(`"${m.text}" is ${m.target.name.replace(/_/g, ' ')}: ${def.description}`);
+  }
+  // "how many items did we sell last month" is units; "how many products do we sell" is the catalogue
+  const soldInThePast = r.dates.length > 0 || /\b(did|sold|have we sold|has been sold)\b/i.test(r.question);
+  const sellingUnits = r.countCue < 0 || soldInThePast || matchesOf(r, 'value').length > 0;
+  if (measures.length === 0 && r.selling && sellingUnits && (r.countCue >= 0 || r.topN || /\bhow much\b|\bunits?\b/i.test(r.question))) {
+    const units = unitsMeasure(view);
+    if (units) addNamed(units.table, units.name);
+  }
+  if (measures.length === 0 && r.money) {
+    const money = moneyMeasure(view);
+    if (money) addNamed(money.table, money.name);
   }
 
-  // "how many X": count the table (or segment) named after the cue
-  if (measures.length === 0 && r.countCue >= 0) {
-    const subject = r.matches.find((m) => m.from > r.countCue && (m.target.kind === 'table' || m.target.kind === 'segment'));
-    const columnSubject = r.matches.find((m) => m.from > r.countCue && m.target.kind === 'column');
-    if (subject) {
-      const table = subject.target.kind === 'table' || subject.target.kind === 'segment' ? subject.target.table : undefined;
-      if (table && view.tables.get(table)?.access === 'queryable') {
-        base = table;
-        measures.push({ kind: 'count' });
-        used.add(subject);
-      }
-    } else if (columnSubject && columnSubject.target.kind === 'column' && columnSubject.from - r.countCue <= 3) {
-      const field = columnSubject.target.field;
-      base = field.split('.')[0];
-      measures.push({ kind: 'countDistinct', field });
-      used.add(columnSubject);
+  // "when was our first order": the earliest or latest time of the subject
+  if (measures.length === 0 && r.when) {
+    const subject = matchesOf(r, 'table')[0] ?? matchesOf(r, 'segment')[0];
+    const table = subject ? subject.target.table : undefined;
+    const timeField = table ? nearestTimeField(view, table) : undefined;
+    if (table && timeField && view.tables.get(table)?.access === 'queryable') {
+      if (subject) used.add(subject);
+      return planOutcome(
+        {
+          version: 1,
+          table,
+          measures: [{ kind: r.when, field: timeField }],
+          dimensions: [],
+          filters: [...collectFilters(r, view, table, used, notes), ...segmentFilters(r, view, table, used), ...dateFilters(r, view, table)],
+          select: [],
+          order: [],
+        },
+        r,
+        notes,
+      );
     }
   }
 
-  // "average order total", "highest price": an aggregate word before a numeric column
-  if (measures.length === 0) {
-    for (const [at, agg] of r.aggCues) {
-      const col = r.matches.find(
-        (m) => m.target.kind === 'column' && m.from > at && m.from - at <= 3 && isNumeric(view, m.target.field),
-      );
-      if (col && col.target.kind === 'column') {
-        const field = col.target.field;
-        measures.push({ kind: agg, field });
+  // "how many X": count the table (or segment) named after the cue, or distinct values of a column;
+  // "what share of orders ...": the same count, later divided by the whole
+  if (measures.length === 0 && (r.countCue >= 0 || r.share)) {
+    const cue = r.countCue >= 0 ? r.countCue : -1;
+    const subject = r.matches.find(
+      (m) =>
+        m.from > cue &&
+        (m.target.kind === 'table' || m.target.kind === 'segment' || (m.target.kind === 'column' && r.countCue >= 0)),
+    );
+    if (subject && subject.target.kind === 'column') {
+      const field = subject.target.field;
+      const distinctWord = /\b(different|distinct|unique|separate)\b/i.test(r.question);
+      if (distinctWord || view.field(field).type === 'string') {
         base = field.split('.')[0];
+        measures.push({ kind: 'countDistinct', field });
+        used.add(subject);
+      }
+    } else if (subject) {
+      const table = targetTable(subject.target);
+      if (view.tables.get(table)?.access === 'queryable') {
+        base = table;
+        measures.push({ kind: 'count' });
+        if (subject.target.kind === 'table') used.add(subject);
+      }
+    }
+  }
+
+  // "average value of cancelled orders", "highest price": an aggregate word before a numeric column
+  if (measures.length === 0) {
+    for (const [at, agg] of [...r.aggCues.entries()].sort((a, b) => a[0] - b[0])) {
+      const col = r.matches.find((m) => m.target.kind === 'column' && m.from > at && m.from - at <= 4 && isNumeric(view, m.target.field));
+      if (col && col.target.kind === 'column') {
+        measures.push({ kind: agg, field: col.target.field });
+        base = col.target.field.split('.')[0];
         used.add(col);
         break;
       }
     }
   }
 
-  const tables = matchesOf('table');
-  const segments = matchesOf('segment');
-
-  // "largest order", "cheapest products": rank rows of a table by its value column
-  if (measures.length === 0 && r.countCue < 0) {
+  // "largest order", "priciest book", "3 biggest orders last month": rank rows by the table's value column
+  const tables = matchesOf(r, 'table');
+  const segments = matchesOf(r, 'segment');
+  if (measures.length === 0 && r.countCue < 0 && r.byCues.length === 0) {
     const superlative = [...r.aggCues.entries()].find(([, agg]) => agg === 'max' || agg === 'min');
-    const entity = tables[0] ?? segments[0];
+    const entity = tables[0] ?? segments[0] ?? matchesOf(r, 'value')[0];
     if (superlative && entity) {
-      const table = entity.target.table;
+      const table = targetTable(entity.target);
       const valueCol = valueColumn(view, table);
-      if (valueCol) {
+      if (valueCol && view.tables.get(table)?.access === 'queryable') {
+        if (entity.target.kind !== 'value') used.add(entity);
         return planOutcome(
           {
             version: 1,
             table,
             measures: [],
             dimensions: [],
-            filters: collectFilters(r, view, table, used, notes),
+            filters: [
+              ...collectFilters(r, view, table, used, notes),
+              ...segmentFilters(r, view, table, used),
+              ...dateFilters(r, view, table),
+            ],
             select: defaultListing(view, table),
             order: [{ by: valueCol, direction: superlative[1] === 'max' ? 'desc' : 'asc' }],
-            limit: r.topN?.n || (isPluralAt(r, entity) ? 10 : 1),
+            limit: r.topN?.n || numberBefore(r, superlative[0]) || (isPluralAt(r, entity) && entity.target.kind !== 'value' ? 10 : 1),
           },
           r,
           notes,
@@ -345,26 +197,43 @@ export function assemble(r: Reading, view: ModelView, question: string): Planner
     }
   }
 
-  // a listing: "show the 10 most recent orders", "list our products"
+  // a listing: "show the 10 most recent orders", "which grocery products cost more than 20 dollars?"
   const entity = tables.find((t) => !used.has(t)) ?? segments.find((s) => !used.has(s));
+  // "which grocery products ...": the first thing named after "which", past any value words
+  const afterWhich = r.whichAt >= 0 ? r.matches.find((m) => m.from > r.whichAt && m.target.kind !== 'value') : undefined;
+  const whichEntity = entity !== undefined && afterWhich === entity && entity.from - r.whichAt <= 4;
   const wantsListing =
-    measures.length === 0 && r.countCue < 0 && (r.listing || r.recency !== undefined) && r.byCues.length === 0 && entity;
+    measures.length === 0 &&
+    r.countCue < 0 &&
+    r.byCues.length === 0 &&
+    !r.grain &&
+    !r.share &&
+    afterWhich?.target.kind !== 'column' &&
+    (r.listing || r.recency !== undefined || whichEntity || (r.topN?.n ?? 0) > 0);
   if (wantsListing && entity) {
     const table = entity.target.table;
-    if (view.tables.get(table)?.access !== 'queryable') return unanswerable(view, `I can't list ${entity.text} directly.`);
+    if (view.tables.get(table)?.access !== 'queryable') return unanswerable(view, `I can't list ${entity.text} on their own.`);
     used.add(entity);
     const timeField = nearestTimeField(view, table);
-    const n = r.topN?.n || r.tokens.find((t) => t.num !== undefined && t.num <= 1000)?.num;
-    const order =
-      r.recency && timeField ? [{ by: timeField, direction: r.recency }] : r.topN && valueColumn(view, table) ? [{ by: valueColumn(view, table) as string, direction: r.topN.direction }] : [];
-    const time = timeRangeFilter(r, view, table, notes);
+    const n = r.topN?.n || r.tokens.find((t) => t.num !== undefined && Number.isInteger(t.num) && t.num <= 1000 && !r.comparisons.some((c) => c.value === t.num))?.num;
+    const valueCol = valueColumn(view, table);
+    const order: QueryPlan['order'] =
+      r.recency && timeField
+        ? [{ by: timeField, direction: r.recency }]
+        : r.topN && valueCol
+          ? [{ by: valueCol, direction: r.topN.direction }]
+          : [];
     return planOutcome(
       {
         version: 1,
         table,
         measures: [],
         dimensions: [],
-        filters: [...collectFilters(r, view, table, used, notes), ...(entity.target.kind === 'segment' ? [segmentFilter(entity)] : []), ...time],
+        filters: [
+          ...collectFilters(r, view, table, used, notes),
+          ...segmentFilters(r, view, table, used, entity),
+          ...dateFilters(r, view, table),
+        ],
         select: defaultListing(view, table),
         order,
         limit: n ?? (r.recency ? 10 : undefined),
@@ -374,116 +243,140 @@ export function assemble(r: Reading, view: ModelView, question: string): Planner
     );
   }
 
-  // nothing measurable named: fall back to counting the table the question is about
+  // nothing measurable named: count the table the question is about, if every word was understood
   if (measures.length === 0) {
     const subject = tables.find((t) => view.tables.get(t.target.table)?.access === 'queryable') ?? segments[0];
-    if (subject && !r.unknownMetric) {
+    if (subject && !r.unknownMetric && r.unknownWords.length === 0) {
       base = subject.target.table;
       measures.push({ kind: 'count' });
-      used.add(subject);
+      if (subject.target.kind === 'table') used.add(subject);
     }
   }
 
-  if (r.unknownMetric && (measures.length === 0 || r.countCue >= 0 || measures.every((m) => m.kind === 'count'))) {
+  if (r.unknownMetric && (measures.length === 0 || measures.every((m) => m.kind === 'count'))) {
     return unanswerable(view, `I can't find anything about "${r.unknownMetric}" in this data.`);
   }
   if (measures.length === 0 || base === undefined) {
-    return unanswerable(view, "I couldn't match that question to anything in this data.");
+    const unknown = r.unknownWords.length > 0 ? ` I don't know what "${r.unknownWords.join(' ')}" refers to.` : '';
+    return unanswerable(view, `I couldn't match that question to anything in this data.${unknown}`);
   }
 
-  // ---- dimensions -----------------------------------------------------------------------------
+  // ---- dimensions -------------------------------------------------------------------------------
   const dimensions: Dimension[] = [];
+  const filters: Filter[] = [];
   const addDim = (field: string): void => {
     if (!dimensions.some((d) => d.field === field)) dimensions.push({ field });
   };
+  const firstMeasureAt = r.matches.find((x) => x.target.kind === 'measure')?.from ?? Number.POSITIVE_INFINITY;
+  const cued = (m: Match): { byThis: boolean; which: boolean; ranked: boolean } => ({
+    byThis: afterBy(r, m),
+    which: r.whichAt >= 0 && m.from > r.whichAt && m.from - r.whichAt <= 3 && m.from < firstMeasureAt,
+    ranked: r.topN !== undefined && m.from > r.topN.at && m.from - r.topN.at <= 4,
+  });
   for (const m of r.matches) {
-    if (used.has(m)) continue;
-    const byThis = afterBy(m);
-    const which = r.whichAt >= 0 && m.from > r.whichAt && m.from - r.whichAt <= 3 && m.from < (r.matches.find((x) => x.target.kind === 'measure')?.from ?? 99);
-    const ranked = r.topN && m.from > r.topN.at && m.from - r.topN.at <= 4;
-    if (!(byThis || which || ranked)) continue;
-    if (m.target.kind === 'column') {
+    if (used.has(m) || m.target.kind !== 'column') continue;
+    const c = cued(m);
+    if (c.byThis || c.which || c.ranked) {
       addDim(m.target.field);
       used.add(m);
-    } else if (m.target.kind === 'table' || m.target.kind === 'segment') {
+    }
+  }
+  for (const m of r.matches) {
+    if (used.has(m)) continue;
+    const { byThis, which, ranked } = cued(m);
+    if (!(byThis || which || ranked)) continue;
+    if (m.target.kind === 'table' || m.target.kind === 'segment') {
+      // the counted table itself is a breakdown only when nothing else is ("top 5 customers by revenue")
       const label = labelField(view, m.target.table);
-      if (label && m.target.table !== base) {
+      if (label && (byThis || m.target.table !== base || dimensions.length === 0) && !(m.target.table === base && measures[0]?.kind === 'count' && !byThis)) {
         addDim(label);
         used.add(m);
-      } else if (label && (which || ranked)) {
+      }
+    } else if (m.target.kind === 'value' && byThis) {
+      // "for each toy": the rows of that kind, one per item
+      const label = labelField(view, targetTable(m.target));
+      if (label) {
+        filters.push({ op: 'eq', field: m.target.field, value: m.target.value });
         addDim(label);
         used.add(m);
       }
     }
   }
 
-  // ---- measure fit: "revenue by category" needs the measure that lives on the items ---------
+  // ---- filters ----------------------------------------------------------------------------------
+  filters.push(...collectFilters(r, view, base, used, notes));
+  const compareField = valueComparisonField(r, filters);
+  if (compareField) addDim(compareField);
+
+  // ---- measure fit: "revenue by category" needs the measure that lives on the items ---------------
   let planMeasures = measures;
-  const neededFields = dimensions.map((d) => d.field);
-  const filters = collectFilters(r, view, base, used, notes);
-  const filterFields = filters.flatMap(fieldsOf);
-  if (planMeasures.length === 1 && planMeasures[0]?.kind === 'named') {
-    const current = planMeasures[0];
-    const needs = [...neededFields, ...filterFields];
-    if (needs.some((f) => !reachableToOne(view, base as string, f.split('.')[0] as string))) {
-      const alt = measureAlternatives(view, current.name).find((a) => needs.every((f) => reachableToOne(view, a.table, f.split('.')[0] as string)));
+  const needs = [...dimensions.map((d) => d.field), ...filters.flatMap(fieldsOf)];
+  const current = planMeasures[0];
+  if (planMeasures.length === 1 && current?.kind === 'named') {
+    if (needs.some((f) => !reachableToOne(view, base as string, tableOf(f)))) {
+      const alt = measureAlternatives(view, current.name).find((a) => needs.every((f) => reachableToOne(view, a.table, tableOf(f))));
       if (alt) {
         notes.push(`used ${alt.name.replace(/_/g, ' ')} (${alt.description ?? alt.name}) because the question breaks it down by ${needs.join(', ')}`);
-        planMeasures = [{ kind: 'named', name: `${alt.table}.${alt.name}` }];
+        const replacement: Measure = { kind: 'named', name: `${alt.table}.${alt.name}` };
+        if (rankingMeasure === current) rankingMeasure = replacement;
+        planMeasures = [replacement];
         base = alt.table;
       }
     }
   }
+  filters.push(...segmentFilters(r, view, base, used));
 
-  // segments not used as dimensions filter the base ("customers in Germany")
-  for (const s of segments) {
-    if (used.has(s)) {
-      if (measures[0]?.kind === 'count' && s.target.table === base) filters.push(segmentFilter(s));
-      continue;
+  // ---- shares: "what percentage of orders were cancelled" ---------------------------------------
+  if (r.share && filters.length > 0 && planMeasures.length === 1 && planMeasures[0]) {
+    const whole = planMeasures[0];
+    const part = filters.length === 1 ? filters[0] : { op: 'and' as const, filters: [...filters] };
+    if (part) {
+      planMeasures = [{ kind: 'ratio', numerator: withFilter(whole, part, view), denominator: whole, as: 'share' }];
+      notes.push(`the share is ${describeMeasure(whole)} matching the filters, divided by all of them`);
+      filters.length = 0;
     }
-    if (reachableToOne(view, base, s.target.table) || s.target.table === base) filters.push(segmentFilter(s));
   }
 
-  // ---- time -----------------------------------------------------------------------------------
-  const timeField = nearestTimeField(view, base, r.tokens);
+  // ---- time -------------------------------------------------------------------------------------
+  const timeField = nearestTimeField(view, base);
   let time: QueryPlan['time'];
-  if (r.dates.length > 0 || r.grain) {
+  const grain = r.grain ?? r.rankGrain?.grain;
+  if (r.dates.length > 0 || grain) {
     if (!timeField) return unanswerable(view, `I can't tell which date to use for ${base.replace(/_/g, ' ')}.`);
+    const first = r.dates[0];
+    const shift = SHIFT.exec(r.question);
     if (r.compare && r.dates.length >= 2) {
       time = { field: timeField, compare: r.dates.slice(0, 6).map((d) => ({ label: cleanLabel(d.text), range: d.range })) };
-    } else if (r.compare && r.dates.length === 1 && r.dates[0]) {
-      // "revenue this month compared to last month" with one phrase elided is rare; treat as a single range
-      time = { field: timeField, range: r.dates[0].range };
-    } else if (r.dates[0]) {
-      time = { field: timeField, range: r.dates[0].range };
+    } else if (first && shift) {
+      // "last month vs the month before": the named period against the one just before it
+      time = {
+        field: timeField,
+        compare: [
+          { label: cleanLabel(first.text), range: first.range },
+          { label: shift[0].trim().slice(0, 64), range: shiftRange(first.range, input) },
+        ],
+      };
+    } else if (first) {
+      time = { field: timeField, range: first.range };
     } else time = { field: timeField };
-    if (r.grain) time = { ...time, grain: r.grain };
+    if (grain) time = { ...time, grain };
   }
 
   // ---- order and limit ------------------------------------------------------------------------
   const order: QueryPlan['order'] = [];
   let limit: number | undefined;
-  if (r.topN && dimensions.length > 0) {
+  const ranked = r.topN && (dimensions.length > 0 || r.rankGrain);
+  if (ranked && r.topN) {
     const by = rankingMeasure ?? planMeasures[0];
     if (by) {
       order.push({ by: measureAlias(by, view), direction: r.topN.direction });
-      const pluralWhich = r.whichAt >= 0 && isPluralDimension(r);
-      limit = r.topN.n || (pluralWhich ? undefined : r.whichAt >= 0 ? 1 : undefined);
+      const singularWhich = r.whichAt >= 0 && !isPluralDimension(r);
+      limit = r.topN.n || (singularWhich ? 1 : undefined);
     }
   }
 
   return planOutcome(
-    {
-      version: 1,
-      table: base,
-      measures: planMeasures,
-      dimensions,
-      time,
-      filters,
-      select: [],
-      order,
-      limit,
-    },
+    { version: 1, table: base, measures: planMeasures, dimensions, time, filters, select: [], order, limit },
     r,
     notes,
   );
@@ -500,16 +393,27 @@ export function unanswerable(view: ModelView, message: string): PlannerOutcome {
     if (table.access === 'queryable') suggestions.push(`number of ${name.replace(/_/g, ' ')}`);
   }
   const list = suggestions.slice(0, 8).join(', ');
-  return {
-    kind: 'unanswerable',
-    message: `${message} I can answer questions about ${list}.`,
-    suggestions: suggestions.slice(0, 8),
-  };
+  return { kind: 'unanswerable', message: `${message} I can answer questions about ${list}.`, suggestions: suggestions.slice(0, 8) };
 }
 
-function segmentFilter(m: Match): Filter {
-  const t = m.target as { table: string; name: string };
-  return { op: 'segment', segment: `${t.table}.${t.name}` };
+/** Segment words become filters ("customers in Germany"); after "never"/"not" they are negated. */
+function segmentFilters(r: Reading, view: ModelView, base: string, used: Set<Match>, subject?: Match): Filter[] {
+  const out: Filter[] = [];
+  for (const s of matchesOf(r, 'segment')) {
+    if (used.has(s) && s !== subject) continue;
+    const table = s.target.table;
+    let reachable = table === base;
+    try {
+      reachable ||= view.path(base, table).length > 0;
+    } catch {
+      reachable = false;
+    }
+    if (!reachable) continue;
+    const filter: Filter = { op: 'segment', segment: `${table}.${s.target.name}` };
+    out.push(r.negated.has(s.from) ? { op: 'not', filter } : filter);
+    used.add(s);
+  }
+  return out;
 }
 
 /** Value matches become filters; several values of one column become IN; negation flips them. */
@@ -518,9 +422,8 @@ export function collectFilters(r: Reading, view: ModelView, base: string, used: 
   for (const m of r.matches) {
     if (used.has(m) || m.target.kind !== 'value') continue;
     const { field, value } = m.target;
-    const table = field.split('.')[0] as string;
     try {
-      view.path(base, table);
+      view.path(base, tableOf(field));
     } catch {
       continue;
     }
@@ -536,17 +439,52 @@ export function collectFilters(r: Reading, view: ModelView, base: string, used: 
     notes.push(`${field} ${negated ? 'is not' : 'is'} ${values.join(' or ')}`);
   }
   for (const c of r.comparisons) {
-    const valueCol = valueColumn(view, base);
-    if (valueCol) filters.push({ op: c.op, field: valueCol, value: c.value });
+    // the numeric column named just before "more than", else the table's value column
+    const named = [...r.matches]
+      .reverse()
+      .find((m) => m.target.kind === 'column' && m.to <= c.at && c.at - m.to <= 3 && isNumeric(view, m.target.field));
+    const field = named?.target.kind === 'column' ? named.target.field : valueColumn(view, base);
+    if (named) used.add(named);
+    if (field) filters.push({ op: c.op, field, value: c.value });
   }
   return filters;
 }
 
-function timeRangeFilter(r: Reading, view: ModelView, table: string, _notes: string[]): Filter[] {
-  const timeField = nearestTimeField(view, table, r.tokens);
+/** "Germany vs France": two values of one column compared become a breakdown by that column. */
+function valueComparisonField(r: Reading, filters: Filter[]): string | undefined {
+  if (!r.compare || r.dates.length >= 2) return undefined;
+  const multi = filters.find((f) => f.op === 'in');
+  return multi && multi.op === 'in' ? multi.field : undefined;
+}
+
+function dateFilters(r: Reading, view: ModelView, table: string): Filter[] {
+  const timeField = nearestTimeField(view, table);
   const first = r.dates[0];
   if (!timeField || !first) return [];
   return [{ op: 'dateRange', field: timeField, range: first.range }];
+}
+
+/** The same measure, counting only rows that match `filter` (named measures are expanded to keep their own filter). */
+function withFilter(m: Measure, filter: Filter, view: ModelView): Measure {
+  switch (m.kind) {
+    case 'count':
+      return { kind: 'count', filter: m.filter ? { op: 'and', filters: [m.filter, filter] } : filter };
+    case 'named': {
+      const named = view.measure(m.name);
+      const def = named.definition;
+      const combined: Filter = def.filter ? { op: 'and', filters: [def.filter, filter] } : filter;
+      if (def.aggregate === 'count') return { kind: 'count', filter: combined };
+      return { kind: def.aggregate, field: `${named.table}.${def.column}`, filter: combined };
+    }
+    case 'ratio':
+      return m;
+    default:
+      return { ...m, filter: m.filter ? { op: 'and', filters: [m.filter, filter] } : filter };
+  }
+}
+
+function describeMeasure(m: Measure): string {
+  return m.kind === 'named' ? m.name.split('.').pop()?.replace(/_/g, ' ') ?? m.name : m.kind;
 }
 
 export function fieldsOf(f: Filter): string[] {
@@ -561,6 +499,10 @@ export function fieldsOf(f: Filter): string[] {
     default:
       return [f.field];
   }
+}
+
+function tableOf(field: string): string {
+  return field.split('.')[0] as string;
 }
 
 function isNumeric(view: ModelView, field: string): boolean {
@@ -593,10 +535,22 @@ function isPluralAt(r: Reading, m: Match): boolean {
 
 /** "which categories ..." asks for a ranked list, "which category ..." for the single top one. */
 function isPluralDimension(r: Reading): boolean {
+  if (r.rankGrain) return r.tokens[r.rankGrain.at]?.text.endsWith('s') ?? false;
   const subject = r.matches.find((m) => m.from > r.whichAt && m.from - r.whichAt <= 3);
   return subject !== undefined && isPluralAt(r, subject);
+}
+
+/** "5 most expensive": a count written just before the superlative. */
+function numberBefore(r: Reading, at: number): number | undefined {
+  for (const k of [at - 1, at - 2]) {
+    const n = r.tokens[k]?.num;
+    if (n !== undefined && Number.isInteger(n) && n > 0 && n <= 1000) return n;
+  }
+  return undefined;
 }
 
 function cleanLabel(text: string): string {
   return text.replace(/^(in|during|for|over|the|of)\s+/i, '').trim().slice(0, 64) || text.slice(0, 64);
 }
+
+export type { DateRange };

@@ -61,14 +61,17 @@ export function tokenize(text: string): Token[] {
   return out;
 }
 
-/** The stems of a phrase, as matched against question tokens. */
-export function phraseStems(phrase: string): string[] {
-  return tokenize(phrase).map((t) => t.stem);
-}
 
 /** The normalised text of a value, as matched against question tokens ("Home & Garden" -> "home garden"). */
 export function valueKey(value: string): string {
   return tokenize(value)
     .map((t) => t.text)
+    .join(' ');
+}
+
+/** The stems of a value's words ("Home & Garden" -> "home garden", "Toys" -> "toi"). */
+export function valueStemKey(value: string): string {
+  return tokenize(value)
+    .map((t) => t.stem)
     .join(' ');
 }

@@ -1,0 +1,414 @@
+// Reading a question: date phrases and grains, vocabulary matches (model phrases and tenant values), and the
+// cue words of analytic questions (how many, by/per, top N, which, share of, vs, never, more than).
+import { distance } from 'fastest-levenshtein';
+import { type DateMatch, findDateRanges, findGrain } from '../../dates/phrases.ts';
+import type { Grain } from '../../query/plan.ts';
+import type { PlannerInput, Presentation } from '../planner.ts';
+import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
+import { stem, type Token, tokenize } from './text.ts';
+
+export type Agg = 'sum' | 'avg' | 'min' | 'max';
+
+/** What a question says, before it becomes a plan. */
+export interface Reading {
+  question: string;
+  tokens: Token[];
+  matches: Match[];
+  dates: DateMatch[];
+  grain?: Grain;
+  /** token index of "how many" / "number of" / "count", or -1 */
+  countCue: number;
+  aggCues: Map<number, Agg>;
+  byCues: number[];
+  topN?: { n: number; direction: 'asc' | 'desc'; at: number };
+  /** "best 3 months", "which month": a calendar unit to rank or group by */
+  rankGrain?: { grain: Grain; at: number };
+  listing: boolean;
+  recency?: 'desc' | 'asc';
+  compare: boolean;
+  presentation: Presentation;
+  negated: Set<number>;
+  comparisons: Array<{ op: 'gt' | 'gte' | 'lt' | 'lte'; value: number; at: number }>;
+  whichAt: number;
+  /** "percentage of", "share of", "rate": a ratio of a filtered count to the whole */
+  share: boolean;
+  /** "how much did we make", "money": the model's money measure */
+  money: boolean;
+  /** "how many did we sell", "best-selling": the model's units measure */
+  selling: boolean;
+  /** "when was our first order": the earliest (min) or latest (max) time */
+  when?: 'min' | 'max';
+  /** "forecast", "predict", "next quarter": asks about what has not happened */
+  future: boolean;
+  /** a word the question depends on that nothing in the model or the data matches */
+  unknownMetric?: string;
+  /** content words nothing matched (not cues, not stop words) */
+  unknownWords: string[];
+  /** a capitalised name the data does not know ("Globex's sales") */
+  unknownName?: string;
+}
+
+// metrics people ask for that a model may simply not have; naming one without a match is a refusal, not a guess
+const METRIC_WORDS = new Set(
+  `profit profits margin margins cost costs expense expenses salary salaries payroll employee employees staff headcount
+  weather churn retention inventory stock warehouse shipping shipment shipments tax taxes vat discount discounts coupon
+  coupons return returns visit visits visitor visitors traffic session sessions pageview pageviews conversion conversions
+  rating ratings review reviews nps satisfaction invoice invoices budget budgets forecast target targets commission
+  clicks impressions ads advertising marketing campaign campaigns ebitda lifetime ltv cac mrr arr churned acquisition
+  subscriptions subscription tickets ticket complaints supplier suppliers vendor vendors wages rent depreciation`.split(/\s+/),
+);
+
+export const STOP = new Set(
+  `a an the of in on for to from and or is are was were be been being do does did done have has had we our ours us i me my
+  you your it its this that these those what which who whom whose how many much show list give get tell all any each every
+  per by with at as there their they them than then so please can could would will should just only also about into over
+  under number count total sum average avg mean overall across compared compare vs versus against same time times
+  most least top bottom best worst highest lowest largest smallest biggest fewest more less greater fewer
+  latest recent newest oldest earliest first last next previous ago since until between during
+  see look find know want need display break down split group grouped broken breakdown chart graph plot table
+  make made get got happen happened currently current now today yesterday week weeks month months year years day days
+  quarter quarters weekly monthly daily yearly quarterly annually trend trends
+  ever anything something everything one ones some other like sort instead
+  percentage percent share proportion fraction ratio rate when where why there here overall whole entire so far
+  different distinct unique separate money dollars dollar euros euro bucks earn earned bring brought generate generated
+  take took sell sold selling buy spend spent
+  not never no without except excluding non having got getting
+  new old big small large high low good bad great created registered joined signed placed added opened came come
+  happened occurred received got`.split(/\s+/),
+);
+
+const AGG_WORDS: Record<string, Agg> = {
+  total: 'sum',
+  sum: 'sum',
+  average: 'avg',
+  mean: 'avg',
+  typical: 'avg',
+  highest: 'max',
+  largest: 'max',
+  biggest: 'max',
+  maximum: 'max',
+  max: 'max',
+  priciest: 'max',
+  dearest: 'max',
+  lowest: 'min',
+  smallest: 'min',
+  minimum: 'min',
+  min: 'min',
+  cheapest: 'min',
+};
+
+const DESC_WORDS = new Set(['top', 'most', 'best', 'highest', 'largest', 'biggest', 'greatest', 'leading', 'busiest']);
+const ASC_WORDS = new Set(['bottom', 'least', 'fewest', 'worst', 'lowest', 'smallest', 'quietest', 'slowest']);
+
+// short forms people type; mapped before anything is matched
+const ABBREVIATIONS: Record<string, string> = {
+  avg: 'average',
+  qty: 'quantity',
+  amt: 'amount',
+  yr: 'year',
+  yrs: 'years',
+  mo: 'month',
+  mos: 'months',
+  mth: 'month',
+  mths: 'months',
+  cust: 'customer',
+  custs: 'customers',
+  rev: 'revenue',
+  no: 'number',
+  nr: 'number',
+  pct: 'percentage',
+  '%': 'percentage',
+};
+
+// words the grammar itself knows, so they are never "corrected" into model vocabulary
+const GRAMMAR_WORDS = new Set([...STOP, ...Object.keys(AGG_WORDS), ...DESC_WORDS, ...ASC_WORDS, 'forecast', 'predict']);
+
+const GRAIN_NOUNS: Record<string, Grain> = {
+  day: 'day',
+  days: 'day',
+  date: 'day',
+  dates: 'day',
+  week: 'week',
+  weeks: 'week',
+  month: 'month',
+  months: 'month',
+  quarter: 'quarter',
+  quarters: 'quarter',
+  year: 'year',
+  years: 'year',
+};
+
+export function read(question: string, input: PlannerInput, values: ValueIndex, modelKey: object): Reading {
+  const view = input.view;
+  const dates = findDateRanges(question, input.now, view.agent.timeZone);
+  const grainHit = findGrain(question);
+  let masked = question;
+  const blank = (start: number, end: number): void => {
+    masked = masked.slice(0, start) + ' '.repeat(end - start) + masked.slice(end);
+  };
+  for (const d of dates) blank(d.start, d.end);
+  if (grainHit) blank(grainHit.start, grainHit.end);
+  const lex = lexiconFor(view, modelKey);
+  const tokens = normalise(tokenize(masked), lex, values);
+  const words = tokens.map((t) => t.text);
+  const has = (i: number, ...seq: string[]): boolean => seq.every((w, k) => words[i + k] === w);
+
+  const matches = matchVocabulary(tokens, lex, values);
+
+  // -- cues
+  let countCue = -1;
+  const aggCues = new Map<number, Agg>();
+  const byCues: number[] = [];
+  const negated = new Set<number>();
+  const comparisons: Reading['comparisons'] = [];
+  let listing = false;
+  let recency: Reading['recency'];
+  let compare = false;
+  let presentation: Presentation = 'auto';
+  let whichAt = -1;
+  let share = false;
+  let money = false;
+  let selling = false;
+  let when: Reading['when'];
+  let future = false;
+  let rankWord: { direction: 'asc' | 'desc'; at: number } | undefined;
+  for (let i = 0; i < words.length; i += 1) {
+    const w = words[i] ?? '';
+    if (
+      countCue < 0 &&
+      (has(i, 'how', 'many') || has(i, 'number', 'of') || has(i, 'count', 'of') || w === 'count' || has(i, 'amount', 'of'))
+    ) {
+      countCue = i;
+    }
+    if (Object.hasOwn(AGG_WORDS, w) && !(w === 'total' && has(i, 'total', 'number'))) aggCues.set(i, AGG_WORDS[w] as Agg);
+    if (has(i, 'most', 'expensive')) aggCues.set(i, 'max');
+    if (has(i, 'least', 'expensive')) aggCues.set(i, 'min');
+    const byWord =
+      w === 'by' ||
+      w === 'per' ||
+      w === 'across' ||
+      w === 'every' ||
+      (w === 'each' && words[i - 1] !== 'for') ||
+      (w === 'for' && (words[i + 1] === 'each' || words[i + 1] === 'every'));
+    if (byWord && !(w === 'by' && (words[i - 1] === 'sort' || words[i - 1] === 'sorted' || words[i - 1] === 'ordered'))) {
+      byCues.push(i);
+    }
+    if (!rankWord && DESC_WORDS.has(w) && !has(i, 'most', 'recent') && !has(i, 'most', 'expensive')) {
+      rankWord = { direction: 'desc', at: i };
+    }
+    if (!rankWord && ASC_WORDS.has(w) && !has(i, 'least', 'expensive')) rankWord = { direction: 'asc', at: i };
+    if (['show', 'list', 'display', 'see', 'view'].includes(w) || has(i, 'give', 'me') || has(i, 'what', 'are') || has(i, 'which', 'are')) {
+      listing = true;
+    }
+    if (['latest', 'newest', 'recent'].includes(w) || has(i, 'most', 'recent')) recency = 'desc';
+    if (['oldest', 'earliest'].includes(w)) recency = 'asc';
+    if (['vs', 'versus', 'against'].includes(w) || ['compared', 'compare', 'comparison', 'comparing'].includes(w)) compare = true;
+    if (['chart', 'graph', 'plot', 'visualise', 'visualize', 'visualization', 'visualisation', 'trend'].includes(w)) presentation = 'chart';
+    if (w === 'table' && (words[i - 1] === 'a' || words[i - 1] === 'as')) presentation = 'table';
+    if (['not', 'never', 'without', 'excluding', 'except', 'non'].includes(w) || has(i, 'other', 'than') || w.endsWith("n't")) {
+      for (let k = i + 1; k < Math.min(words.length, i + 5); k += 1) negated.add(k);
+    }
+    if ((w === 'which' || w === 'what') && whichAt < 0) whichAt = i;
+    if (['percentage', 'percent', 'share', 'proportion', 'fraction', 'ratio', 'rate'].includes(w)) share = true;
+    if (w === 'money' || (['make', 'made', 'earn', 'earned', 'generate', 'generated', 'bring', 'brought', 'take', 'took', 'gross', 'grossed'].includes(w) && hasHowMuch(words, i))) {
+      money = true;
+    }
+    if (['sell', 'sold', 'selling', 'seller', 'sellers'].includes(w) || has(i, 'best', 'seller')) selling = true;
+    if (w === 'when' || has(i, 'what', 'date') || has(i, 'what', 'day')) {
+      const rest = words.slice(i + 1, i + 8);
+      if (rest.some((x) => ['first', 'earliest', 'oldest'].includes(x))) when = 'min';
+      else if (rest.some((x) => ['last', 'latest', 'recent', 'newest', 'most'].includes(x))) when = 'max';
+    }
+    if (['forecast', 'forecasts', 'predict', 'prediction', 'predicted', 'projection', 'projected', 'estimate', 'expect', 'expected', 'will'].includes(w)) {
+      future = true;
+    }
+    const cmp = comparisonAt(words, tokens, i);
+    if (cmp) comparisons.push(cmp);
+  }
+  if (dates.some((d) => /\bnext\b|\btomorrow\b/i.test(d.text))) future = true;
+  if (
+    dates.length >= 2 &&
+    dates.some((d, k) => k > 0 && /\b(vs|versus|compared|against|and)\b/i.test(question.slice(dates[k - 1]?.end, d.start)))
+  ) {
+    compare = true;
+  }
+
+  // -- ranking: "top 5", "5 best", "which 3 countries ... fewest", "the most", "best 3 months"
+  let topN: Reading['topN'];
+  if (rankWord) {
+    const near = [rankWord.at + 1, rankWord.at - 1, rankWord.at + 2]
+      .map((k) => tokens[k])
+      .find((t) => t?.num !== undefined && Number.isInteger(t.num) && (t.num ?? 0) <= 1000);
+    const afterWhich = whichAt >= 0 ? tokens[whichAt + 1] : undefined;
+    const n = near?.num ?? (afterWhich?.num !== undefined && Number.isInteger(afterWhich.num) ? afterWhich.num : 0);
+    topN = { n, direction: rankWord.direction, at: rankWord.at };
+  } else if (whichAt >= 0 && tokens[whichAt + 1]?.num !== undefined) {
+    topN = { n: tokens[whichAt + 1]?.num ?? 0, direction: 'desc', at: whichAt };
+  }
+  let rankGrain: Reading['rankGrain'];
+  for (let i = 0; i < words.length; i += 1) {
+    const g = GRAIN_NOUNS[words[i] ?? ''];
+    if (!g) continue;
+    const anchor = topN?.at ?? whichAt;
+    if (anchor >= 0 && i > anchor && i - anchor <= 3) {
+      rankGrain = { grain: g, at: i };
+      break;
+    }
+  }
+
+  const matchedWords = new Set<number>();
+  for (const m of matches) for (let k = m.from; k < m.to; k += 1) matchedWords.add(k);
+  const unknownWords = words.filter(
+    (w, i) => !matchedWords.has(i) && !GRAMMAR_WORDS.has(w) && !GRAIN_NOUNS[w] && tokens[i]?.num === undefined && w.length > 2,
+  );
+  const unknownMetric = words.find((w, i) => !matchedWords.has(i) && METRIC_WORDS.has(w));
+  return {
+    question,
+    tokens,
+    matches,
+    dates,
+    grain: grainHit?.grain ?? dates.find((d) => d.grain)?.grain,
+    countCue,
+    aggCues,
+    byCues,
+    topN,
+    rankGrain,
+    listing,
+    recency,
+    compare,
+    presentation,
+    negated,
+    comparisons,
+    whichAt,
+    share,
+    money,
+    selling,
+    when,
+    future,
+    unknownMetric,
+    unknownWords,
+    unknownName: unknownName(masked, tokens, matchedWords),
+  };
+}
+
+function hasHowMuch(words: string[], i: number): boolean {
+  return words.slice(Math.max(0, i - 6), i).join(' ').includes('how much') || words[i - 1] === 'we' || words[i - 2] === 'we';
+}
+
+/** Abbreviations expanded and misspelt words corrected against the model's own vocabulary. */
+function normalise(tokens: Token[], lex: Lexicon, values: ValueIndex): Token[] {
+  return tokens.map((t) => {
+    const expanded = ABBREVIATIONS[t.text];
+    if (expanded) return { ...t, text: expanded, stem: stem(expanded) };
+    if (t.num !== undefined || t.text.length < 4 || GRAMMAR_WORDS.has(t.text) || lex.vocabulary.has(t.text)) return t;
+    if (values.hasWord(t.text)) return t;
+    const singular = stem(t.text);
+    for (const word of lex.vocabulary) if (stem(word) === singular) return t;
+    const budget = t.text.length >= 7 ? 2 : 1;
+    let best: string | undefined;
+    let bestDistance = budget + 1;
+    for (const word of lex.vocabulary) {
+      if (Math.abs(word.length - t.text.length) > budget) continue;
+      const d = distance(word, t.text);
+      if (d < bestDistance) {
+        best = word;
+        bestDistance = d;
+      }
+    }
+    return best ? { ...t, text: best, stem: stem(best) } : t;
+  });
+}
+
+/** Longest phrase first; a tenant value competes with model phrases of the same length. */
+function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Match[] {
+  const words = tokens.map((t) => t.text);
+  const matches: Match[] = [];
+  for (let i = 0; i < tokens.length; ) {
+    let best: { target: Target; length: number } | undefined;
+    for (let len = Math.min(values.maxWords + 2, tokens.length - i); len >= 1; len -= 1) {
+      const slice = tokens.slice(i, i + len);
+      const hits = values.lookup(
+        slice.map((t) => t.text).join(' '),
+        slice.map((t) => t.stem).join(' '),
+      );
+      const usable = hits.filter((h) => len > 1 || acceptSingleWordValue(words[i] ?? '', h.field, values));
+      if (usable[0]) {
+        best = { target: { kind: 'value', field: usable[0].field, value: usable[0].value, enumerated: false }, length: len };
+        break;
+      }
+    }
+    const lexHit = lex.at(tokens, i)[0];
+    if (lexHit && (!best || lexHit.length > best.length || (lexHit.length === best.length && lexHit.target.kind === 'measure'))) {
+      best = lexHit;
+    }
+    const stopOnly = best && best.length === 1 && STOP.has(words[i] ?? '') && best.target.kind !== 'value';
+    if (best && !stopOnly) {
+      matches.push({ target: best.target, from: i, to: i + best.length, text: words.slice(i, i + best.length).join(' ') });
+      i += best.length;
+    } else i += 1;
+  }
+  return matches;
+}
+
+function comparisonAt(words: string[], tokens: Token[], i: number): Reading['comparisons'][number] | undefined {
+  const pairs: Array<[string[], 'gt' | 'gte' | 'lt' | 'lte']> = [
+    [['more', 'than'], 'gt'],
+    [['greater', 'than'], 'gt'],
+    [['higher', 'than'], 'gt'],
+    [['bigger', 'than'], 'gt'],
+    [['larger', 'than'], 'gt'],
+    [['over'], 'gt'],
+    [['above'], 'gt'],
+    [['exceeding'], 'gt'],
+    [['at', 'least'], 'gte'],
+    [['less', 'than'], 'lt'],
+    [['lower', 'than'], 'lt'],
+    [['fewer', 'than'], 'lt'],
+    [['cheaper', 'than'], 'lt'],
+    [['under'], 'lt'],
+    [['below'], 'lt'],
+    [['at', 'most'], 'lte'],
+    [['up', 'to'], 'lte'],
+  ];
+  for (const [seq, op] of pairs) {
+    if (!seq.every((s, k) => words[i + k] === s)) continue;
+    const numTok = tokens[i + seq.length];
+    if (numTok?.num !== undefined) return { op, value: numTok.num, at: i };
+  }
+  return undefined;
+}
+
+/** A one-word value ("Germany", "Books") counts when its column is small and the word is not everyday English. */
+function acceptSingleWordValue(word: string, field: string, values: ValueIndex): boolean {
+  if (STOP.has(word) || word.length < 3) return false;
+  return values.fieldSize(field) <= 300;
+}
+
+/** A capitalised word in mid-sentence that nothing matched, e.g. another company's name. */
+function unknownName(text: string, tokens: Token[], matched: Set<number>): string | undefined {
+  for (let i = 1; i < tokens.length; i += 1) {
+    if (matched.has(i)) continue;
+    const t = tokens[i] as Token;
+    const original = text.slice(t.start, t.end);
+    if (!/^[A-Z][a-z]{2,}/.test(original)) continue;
+    if (GRAMMAR_WORDS.has(t.text) || GRAIN_NOUNS[t.text]) continue;
+    // month and day names are dates, handled elsewhere
+    if (/^(january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/.test(t.text)) continue;
+    return original.replace(/['’]s$/, '');
+  }
+  return undefined;
+}
+
+export function targetTable(t: Target): string {
+  switch (t.kind) {
+    case 'table':
+    case 'measure':
+    case 'segment':
+      return t.table;
+    case 'column':
+    case 'value':
+      return t.field.split('.')[0] as string;
+    default:
+      throw new Error(`unknown target ${(t satisfies never as { kind: string }).kind}`);
+  }
+}
