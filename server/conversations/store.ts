@@ -66,8 +66,7 @@ function contextHash(userContext: Record<string, unknown>): string {
 }
 
 export class CursorError extends Error {
-  override name = 'HttpError';
-  readonly status = 400;
+  override name = 'CursorError';
   readonly code = 'invalid_cursor';
 }
 

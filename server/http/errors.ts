@@ -26,6 +26,7 @@ interface Mapped {
 // so this module stays the bottom of the dependency graph
 const BY_NAME: Record<string, number> = {
   UserContextError: 400,
+  CursorError: 400,
   PlanError: 400,
   UnknownAgentError: 404,
   UnknownConversationError: 404,

@@ -1,0 +1,115 @@
+// Conversations: create (for an end user and tenant), retrieve (with questions and answers), list (by cursor).
+import type { Request, Router } from 'express';
+import type { ResolvedAgent } from '../../config/load.ts';
+import { type UserContext, userContextFromStrings } from '../../semantic/user-context.ts';
+import { HttpError } from '../errors.ts';
+import { type ApiDeps, agentFor, checkUserContext, conversationFor } from './context.ts';
+import { toConversation, toListItem } from './inconvo.ts';
+import { ConversationCreateBody, ConversationListQuery } from './schemas.ts';
+
+export function conversationRoutes(router: Router, deps: ApiDeps): void {
+  router.post('/agents/:agentId/conversations', async (req, res) => {
+    const agent = agentFor(deps, req);
+    const body = ConversationCreateBody.parse(req.body ?? {});
+    const userContext = checkUserContext(agent, body.userContext);
+    const conversation = await deps.store.createConversation({
+      agentId: agent.config.id,
+      userIdentifier: body.userIdentifier,
+      userContext,
+    });
+    res.json({
+      id: conversation.id,
+      createdAt: conversation.createdAt,
+      userIdentifier: conversation.userIdentifier,
+      userContext: conversation.userContext,
+    });
+  });
+
+  router.get('/agents/:agentId/conversations', async (req, res) => {
+    const agent = agentFor(deps, req);
+    const query = listQuery(req, agent);
+    const page = await deps.store.listConversations({
+      agentId: agent.config.id,
+      userIdentifier: query.userIdentifier,
+      userContext: query.userContext,
+      cursor: query.cursor,
+      limit: query.limit ?? 20,
+    });
+    res.json({ items: page.items.map(toListItem), nextCursor: page.nextCursor });
+  });
+
+  router.get('/agents/:agentId/conversations/:conversationId', async (req, res) => {
+    const agent = agentFor(deps, req);
+    const conversation = await conversationFor(deps, agent, req);
+    const responses = await deps.store.responses(conversation.id);
+    res.json(toConversation(conversation, responses));
+  });
+}
+
+interface ListQuery {
+  userIdentifier?: string;
+  userContext: UserContext;
+  cursor?: string;
+  limit?: number;
+}
+
+/**
+ * The list query, read from the raw query string so it does not depend on the app's query parser. The SDK sends
+ * userContext as a deep object (`userContext[organisationId]=1`, lists comma-separated); a JSON object
+ * (`userContext={"organisationId":1}`) works too. Values are typed by the agent's declared fields, then validated:
+ * `1 OR 1=1` for an integer field is refused, never read as "no filter".
+ */
+export function listQuery(req: Request, agent: ResolvedAgent): ListQuery {
+  const params = new URL(req.originalUrl, 'http://parley.invalid').searchParams;
+  const single = (name: string): string | undefined => {
+    const all = params.getAll(name);
+    if (all.length > 1) throw new HttpError(400, 'invalid_request', `${name}: give it once`);
+    return all[0];
+  };
+  const deep: Record<string, string> = {};
+  let json: string | undefined;
+  for (const key of new Set(params.keys())) {
+    const m = /^userContext\[([^\]]*)\]$/.exec(key);
+    if (m) deep[m[1] ?? ''] = single(key) ?? '';
+    else if (key === 'userContext') json = single(key);
+  }
+  const parsed = ConversationListQuery.parse({
+    userIdentifier: single('userIdentifier'),
+    cursor: single('cursor'),
+    limit: single('limit'),
+    ...(Object.keys(deep).length > 0 ? { userContext: deep } : {}),
+  });
+
+  let userContext: UserContext;
+  if (json !== undefined) {
+    if (Object.keys(deep).length > 0) {
+      throw new HttpError(
+        400,
+        'invalid_request',
+        'userContext: give it as a deep object or as JSON, not both',
+      );
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(json);
+    } catch {
+      throw new HttpError(
+        400,
+        'invalid_request',
+        'userContext: expected userContext[field]=value or a JSON object',
+      );
+    }
+    userContext = checkUserContext(agent, raw);
+  } else if (Object.keys(deep).length > 0) {
+    userContext = userContextFromStrings(agent.config.userContext, deep);
+  } else {
+    // required exactly when the agent declares fields; an agent without any lists its (context-free) conversations
+    userContext = checkUserContext(agent, undefined);
+  }
+  return {
+    ...(parsed.userIdentifier !== undefined ? { userIdentifier: parsed.userIdentifier } : {}),
+    userContext,
+    ...(parsed.cursor !== undefined ? { cursor: parsed.cursor } : {}),
+    ...(parsed.limit !== undefined ? { limit: parsed.limit } : {}),
+  };
+}
