@@ -210,6 +210,10 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     }
     if ((w === 'which' || w === 'what') && whichAt < 0) whichAt = i;
     if (['percentage', 'percent', 'share', 'proportion', 'fraction', 'ratio', 'rate'].includes(w)) share = true;
+    // "customers spent" is our revenue; "we spent" is an expense the model may not have
+    if (['spend', 'spent', 'spending', 'spends'].includes(w) && !['we', 'i', 'us'].includes(words[i - 1] ?? '') && words[i - 2] !== 'we') {
+      money = true;
+    }
     if (w === 'money' || (['make', 'made', 'earn', 'earned', 'generate', 'generated', 'bring', 'brought', 'take', 'took', 'gross', 'grossed'].includes(w) && hasHowMuch(words, i))) {
       money = true;
     }

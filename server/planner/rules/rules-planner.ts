@@ -170,6 +170,30 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
   if (measures.length === 0 && r.countCue < 0 && r.byCues.length === 0) {
     const superlative = [...r.aggCues.entries()].find(([, agg]) => agg === 'max' || agg === 'min');
     const entity = tables[0] ?? segments[0] ?? matchesOf(r, 'value')[0];
+    const entityTable = entity ? targetTable(entity.target) : undefined;
+    const label = entityTable ? labelField(view, entityTable) : undefined;
+    const money = moneyMeasure(view);
+    if (superlative && entity && entityTable && !valueColumn(view, entityTable) && label && money && reachableToOne(view, money.table, entityTable)) {
+      // "our biggest customer": the one with the most money against their name
+      used.add(entity);
+      notes.push(`ranked by ${money.name.replace(/_/g, ' ')}: ${money.description ?? ''}`.trim());
+      const named: Measure = { kind: 'named', name: `${money.table}.${money.name}` };
+      return planOutcome(
+        {
+          version: 1,
+          table: money.table,
+          measures: [named],
+          dimensions: [{ field: label }],
+          time: dateTime(r, view, money.table),
+          filters: collectFilters(r, view, money.table, used, notes),
+          select: [],
+          order: [{ by: measureAlias(named, view), direction: superlative[1] === 'max' ? 'desc' : 'asc' }],
+          limit: r.topN?.n || numberBefore(r, superlative[0]) || (isPluralAt(r, entity) ? 10 : 1),
+        },
+        r,
+        notes,
+      );
+    }
     if (superlative && entity) {
       const table = targetTable(entity.target);
       const valueCol = valueColumn(view, table);
@@ -253,13 +277,19 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     }
   }
 
-  if (r.unknownMetric && (measures.length === 0 || measures.every((m) => m.kind === 'count'))) {
+  // a metric word the model lacks wins over any measure that was only inferred from a verb or a count
+  const namedExplicitly = matchesOf(r, 'measure').length > 0;
+  if (r.unknownMetric && (measures.length === 0 || !namedExplicitly)) {
     return unanswerable(view, `I can't find anything about "${r.unknownMetric}" in this data.`);
   }
   if (measures.length === 0 || base === undefined) {
     const unknown = r.unknownWords.length > 0 ? ` I don't know what "${r.unknownWords.join(' ')}" refers to.` : '';
     return unanswerable(view, `I couldn't match that question to anything in this data.${unknown}`);
   }
+
+  // "average number of items per order", "average revenue per customer": a total divided by a count of another table
+  const averaged = averagePer(r, view, base, measures, used);
+  if (averaged) measures.splice(0, measures.length, averaged);
 
   // ---- dimensions -------------------------------------------------------------------------------
   const dimensions: Dimension[] = [];
@@ -346,7 +376,7 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     const first = r.dates[0];
     const shift = SHIFT.exec(r.question);
     if (r.compare && r.dates.length >= 2) {
-      time = { field: timeField, compare: r.dates.slice(0, 6).map((d) => ({ label: cleanLabel(d.text), range: d.range })) };
+      time = { field: timeField, compare: withSharedYear(r.dates.slice(0, 6)).map((d) => ({ label: cleanLabel(d.text), range: d.range })) };
     } else if (first && shift) {
       // "last month vs the month before": the named period against the one just before it
       time = {
@@ -457,6 +487,12 @@ function valueComparisonField(r: Reading, filters: Filter[]): string | undefined
   return multi && multi.op === 'in' ? multi.field : undefined;
 }
 
+function dateTime(r: Reading, view: ModelView, table: string): QueryPlan['time'] {
+  const timeField = nearestTimeField(view, table);
+  const first = r.dates[0];
+  return timeField && first ? { field: timeField, range: first.range } : undefined;
+}
+
 function dateFilters(r: Reading, view: ModelView, table: string): Filter[] {
   const timeField = nearestTimeField(view, table);
   const first = r.dates[0];
@@ -538,6 +574,42 @@ function isPluralDimension(r: Reading): boolean {
   if (r.rankGrain) return r.tokens[r.rankGrain.at]?.text.endsWith('s') ?? false;
   const subject = r.matches.find((m) => m.from > r.whichAt && m.from - r.whichAt <= 3);
   return subject !== undefined && isPluralAt(r, subject);
+}
+
+function averagePer(r: Reading, view: ModelView, base: string, measures: Measure[], used: Set<Match>): Measure | undefined {
+  const avg = [...r.aggCues.entries()].find(([, a]) => a === 'avg');
+  const only = measures[0];
+  if (!avg || measures.length !== 1 || !only) return undefined;
+  const summable = only.kind === 'count' || (only.kind === 'named' && view.measure(only.name).definition.aggregate === 'sum');
+  if (!summable) return undefined;
+  const per = r.matches.find(
+    (m) =>
+      !used.has(m) &&
+      (m.target.kind === 'table' || m.target.kind === 'segment') &&
+      r.byCues.some((b) => r.tokens[b]?.text === 'per' && b < m.from && m.from - b <= 2),
+  );
+  if (!per || (per.target.kind !== 'table' && per.target.kind !== 'segment')) return undefined;
+  const perTable = per.target.table;
+  const pk = view.tables.get(perTable)?.primaryKey;
+  if (perTable === base || !pk || !reachableToOne(view, base, perTable)) return undefined;
+  try {
+    view.field(`${perTable}.${pk}`);
+  } catch {
+    return undefined;
+  }
+  used.add(per);
+  return { kind: 'ratio', numerator: only, denominator: { kind: 'countDistinct', field: `${perTable}.${pk}` }, as: `average_per_${perTable}`.slice(0, 63) };
+}
+
+/** "Q2 and Q3 2025": a period without a year takes the year written on its neighbour. */
+function withSharedYear<T extends { range: DateRange }>(dates: T[]): T[] {
+  const year = dates.map((d) => (d.range.kind === 'period' ? d.range.period.year : undefined)).find((y) => y !== undefined);
+  if (year === undefined) return dates;
+  return dates.map((d) =>
+    d.range.kind === 'period' && d.range.period.year === undefined
+      ? { ...d, range: { kind: 'period', period: { ...d.range.period, year } } }
+      : d,
+  );
 }
 
 /** "5 most expensive": a count written just before the superlative. */
