@@ -250,14 +250,14 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     topN = { n: tokens[whichAt + 1]?.num ?? 0, direction: 'desc', at: whichAt };
   }
   let rankGrain: Reading['rankGrain'];
+  let byGrain: Grain | undefined;
   for (let i = 0; i < words.length; i += 1) {
     const g = GRAIN_NOUNS[words[i] ?? ''];
     if (!g) continue;
-    const anchor = topN?.at ?? whichAt;
-    if (anchor >= 0 && i > anchor && i - anchor <= 3) {
-      rankGrain = { grain: g, at: i };
-      break;
-    }
+    const near = (anchor: number | undefined): boolean => anchor !== undefined && anchor >= 0 && i > anchor && i - anchor <= 3;
+    if (!rankGrain && (near(topN?.at) || near(whichAt))) rankGrain = { grain: g, at: i };
+    // "by category and month": a calendar unit listed among the breakdowns
+    if (!byGrain && byCues.some((b) => b < i && i - b <= 4) && ['and', ','].includes(words[i - 1] ?? '')) byGrain = g;
   }
 
   const matchedWords = new Set<number>();
@@ -271,7 +271,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     tokens,
     matches,
     dates,
-    grain: grainHit?.grain ?? dates.find((d) => d.grain)?.grain,
+    grain: grainHit?.grain ?? dates.find((d) => d.grain)?.grain ?? byGrain,
     countCue,
     aggCues,
     byCues,

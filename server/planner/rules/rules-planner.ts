@@ -303,6 +303,9 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     which: r.whichAt >= 0 && m.from > r.whichAt && m.from - r.whichAt <= 3 && m.from < firstMeasureAt,
     ranked: r.topN !== undefined && m.from > r.topN.at && m.from - r.topN.at <= 4,
   });
+  // "top 3 countries by number of customers": what is counted is the measure, never a breakdown
+  const countSubject = r.countCue >= 0 ? r.matches.find((m) => m.from > r.countCue && m.from - r.countCue <= 4) : undefined;
+  if (countSubject && countSubject.target.kind !== 'value' && measures[0]?.kind === 'count') used.add(countSubject);
   for (const m of r.matches) {
     if (used.has(m) || m.target.kind !== 'column') continue;
     const c = cued(m);
@@ -429,8 +432,9 @@ export function unanswerable(view: ModelView, message: string): PlannerOutcome {
 /** Segment words become filters ("customers in Germany"); after "never"/"not" they are negated. */
 function segmentFilters(r: Reading, view: ModelView, base: string, used: Set<Match>, subject?: Match): Filter[] {
   const out: Filter[] = [];
+  const countSubject = r.countCue >= 0 ? r.matches.find((m) => m.from > r.countCue && m.from - r.countCue <= 4) : undefined;
   for (const s of matchesOf(r, 'segment')) {
-    if (used.has(s) && s !== subject) continue;
+    if (used.has(s) && s !== subject && s !== countSubject) continue;
     const table = s.target.table;
     let reachable = table === base;
     try {
