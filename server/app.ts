@@ -53,7 +53,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     pinoHttp({
       logger: deps.logger,
-      genReqId: (req, res) => {
+      genReqId: (_req, res) => {
         const id = randomUUID();
         res.setHeader('x-request-id', id);
         return id;
@@ -84,7 +84,10 @@ export function createApp(deps: AppDeps): Express {
         setHeaders(res, file) {
           // hashed chunks never change; the entry file must revalidate so hosts get new releases
           const hashed = /-[A-Za-z0-9_-]{8,}\.js$/.test(file);
-          res.setHeader('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'public, max-age=300, must-revalidate');
+          res.setHeader(
+            'Cache-Control',
+            hashed ? 'public, max-age=31536000, immutable' : 'public, max-age=300, must-revalidate',
+          );
           res.setHeader('Access-Control-Allow-Origin', '*');
           res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
         },

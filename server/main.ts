@@ -1,11 +1,12 @@
 // Boot: read config, check agents against their databases (fail closed), create the app, listen,
 // attach the WebSocket upgrade, and shut down gracefully.
+
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { createAnswerEngine } from './answers/engine.ts';
 import { type ApiKeyChecker, createApp, type SessionVerifier } from './app.ts';
 import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
@@ -44,10 +45,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const clock = options.clock ?? clockFromEnv(env);
 
   // fail closed: an agent whose model does not fit its database never serves
-  if (!options.skipCheck) await assertAgentsReady(config, (url) => openDatabase(url, { readOnly: true, pool: { min: 0, max: 1 } }));
+  if (!options.skipCheck)
+    await assertAgentsReady(config, (url) => openDatabase(url, { readOnly: true, pool: { min: 0, max: 1 } }));
 
-  const sessions: SessionVerifier = createSessionVerifier(sessionAuthConfigFromEnv(env, config.config.auth.session), (agentId) =>
-    config.agents.get(agentId)?.config,
+  const sessions: SessionVerifier = createSessionVerifier(
+    sessionAuthConfigFromEnv(env, config.config.auth.session),
+    (agentId) => config.agents.get(agentId)?.config,
   );
   const apiKeys: ApiKeyChecker = createApiKeyChecker([...config.config.auth.apiKeys, ...apiKeysFromEnv(env)]);
   const store = await ConversationStore.open(config.storeUrl, { clock });
@@ -75,7 +78,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const sockets = attachWidgetSocket(server, deps);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? config.config.server.port, options.host ?? config.config.server.host, () => resolve());
+    server.listen(options.port ?? config.config.server.port, options.host ?? config.config.server.host, () =>
+      resolve(),
+    );
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

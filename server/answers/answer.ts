@@ -19,7 +19,11 @@ export interface Answer {
   /** Vega-Lite v6, when type is chart */
   spec?: Record<string, unknown>;
   /** the typed rows the answer was computed from; present whenever a query ran */
-  data?: { columns: AnswerColumn[]; rows: Array<Array<number | string | boolean | null>>; truncated?: boolean };
+  data?: {
+    columns: AnswerColumn[];
+    rows: Array<Array<number | string | boolean | null>>;
+    truncated?: boolean;
+  };
   plan?: QueryPlan;
   /** tenant values appear only as bindings */
   sql?: { text: string; bindings: unknown[] };

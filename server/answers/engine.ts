@@ -2,11 +2,17 @@
 import { randomUUID } from 'node:crypto';
 import type { LoadedConfig, ResolvedAgent } from '../config/load.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
-import type { Planner, PlannedTurn, ValueLookup } from '../planner/planner.ts';
 import { plannerForAgent } from '../planner/llm/llm-planner.ts';
+import type { PlannedTurn, Planner, ValueLookup } from '../planner/planner.ts';
 import { RulesPlanner } from '../planner/rules/rules-planner.ts';
 import { type AgentModel, compileQueryPlan, PlanError } from '../query/compile.ts';
-import { createQueryRunner, QueryCancelledError, QueryFailedError, type QueryRunner, QueryTimeoutError } from '../query/execute.ts';
+import {
+  createQueryRunner,
+  QueryCancelledError,
+  QueryFailedError,
+  type QueryRunner,
+  QueryTimeoutError,
+} from '../query/execute.ts';
 import { ModelView } from '../semantic/model-view.ts';
 import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
@@ -75,7 +81,10 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
     if (!conn) throw new UnknownAgentError(`agent "${agent.config.id}" is not linked to a connection`);
     let runner = runners.get(conn.id);
     if (!runner) {
-      runner = createQueryRunner(conn.url, { statementTimeoutMs: conn.statementTimeoutMs, poolMax: conn.pool?.max });
+      runner = createQueryRunner(conn.url, {
+        statementTimeoutMs: conn.statementTimeoutMs,
+        poolMax: conn.pool?.max,
+      });
       runners.set(conn.id, runner);
     }
     return runner;
@@ -115,7 +124,9 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           if (hit && clock().getTime() - hit.at < 10 * 60_000) return hit.values;
           const plan = { version: 1, table: field.split('.')[0], dimensions: [{ field }], limit };
           const compiled = compileQueryPlan(plan, agentModel, userContext, { dialect, now, maxRows: limit });
-          const promise = runner.run(compiled).then((r) => r.rows.map((row) => String(row[0] ?? '')).filter(Boolean));
+          const promise = runner
+            .run(compiled)
+            .then((r) => r.rows.map((row) => String(row[0] ?? '')).filter(Boolean));
           promise.catch(() => valueCache.delete(key));
           if (valueCache.size > 1000) valueCache.clear();
           valueCache.set(key, { at: clock().getTime(), values: promise });
@@ -137,9 +148,21 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
       if (outcome.kind !== 'plan') {
         await memory.append(conversationId, owner, { question: input.question });
         if (outcome.kind === 'clarify') {
-          return { ...base, type: 'text', message: outcome.message, code: 'ambiguous', suggestions: outcome.options };
+          return {
+            ...base,
+            type: 'text',
+            message: outcome.message,
+            code: 'ambiguous',
+            suggestions: outcome.options,
+          };
         }
-        return { ...base, type: 'error', message: outcome.message, code: 'unanswerable', suggestions: outcome.suggestions };
+        return {
+          ...base,
+          type: 'error',
+          message: outcome.message,
+          code: 'unanswerable',
+          suggestions: outcome.suggestions,
+        };
       }
       let answer: Answer;
       try {
@@ -163,14 +186,33 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
         answer = { ...base, ...composed };
       } catch (err) {
         if (err instanceof PlanError) {
-          answer = { ...base, type: 'error', code: err.code, message: `I couldn't answer that from this data: ${err.message}.`, plan: outcome.plan };
+          answer = {
+            ...base,
+            type: 'error',
+            code: err.code,
+            message: `I couldn't answer that from this data: ${err.message}.`,
+            plan: outcome.plan,
+          };
         } else if (err instanceof QueryTimeoutError || err instanceof QueryFailedError) {
-          answer = { ...base, type: 'error', code: err.code, message: err instanceof QueryTimeoutError ? 'The query took too long and was stopped.' : 'The query failed.', plan: outcome.plan };
+          answer = {
+            ...base,
+            type: 'error',
+            code: err.code,
+            message:
+              err instanceof QueryTimeoutError
+                ? 'The query took too long and was stopped.'
+                : 'The query failed.',
+            plan: outcome.plan,
+          };
         } else if (err instanceof QueryCancelledError) {
           throw err;
         } else throw err;
       }
-      await memory.append(conversationId, owner, { question: input.question, plan: outcome.plan, presentation: outcome.presentation });
+      await memory.append(conversationId, owner, {
+        question: input.question,
+        plan: outcome.plan,
+        presentation: outcome.presentation,
+      });
       return answer;
     },
     async ping() {

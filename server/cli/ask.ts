@@ -10,7 +10,6 @@ import { userContextFromStrings } from '../semantic/user-context.ts';
 import { collectContext, configPathOf, nowFrom, withConfigOption } from './common.ts';
 import { formatRows } from './format-rows.ts';
 
-
 interface AskOptions {
   agent: string;
   user?: string;
@@ -31,11 +30,15 @@ export function registerAskCommand(program: Command): void {
       .option('--context <key=value>', 'userContext field (repeatable)', collectContext, {})
       .option('--now <iso>', 'pin the clock (default: PARLEY_NOW or now)')
       .option('--json', 'print the answer object as JSON')
-      .option('--batch <file>', 'JSONL file of {"id","question","userIdentifier","userContext"}; one answer a line out'),
+      .option(
+        '--batch <file>',
+        'JSONL file of {"id","question","userIdentifier","userContext"}; one answer a line out',
+      ),
   ).action(async (question: string | undefined, opts: AskOptions, cmd: Command) => {
     const loaded = loadConfig(configPathOf(cmd));
     const agent = loaded.agents.get(opts.agent);
-    if (!agent) throw new Error(`unknown agent "${opts.agent}" (agents: ${[...loaded.agents.keys()].join(', ')})`);
+    if (!agent)
+      throw new Error(`unknown agent "${opts.agent}" (agents: ${[...loaded.agents.keys()].join(', ')})`);
     const now = nowFrom(opts.now);
     const engine = createAnswerEngine({ config: loaded, now: () => now });
     try {
@@ -73,8 +76,15 @@ async function runBatch(engine: AnswerEngine, agentId: string, file: string, now
   for await (const line of lines) {
     lineNo += 1;
     if (line.trim() === '') continue;
-    let item: { id?: unknown; question?: unknown; userIdentifier?: unknown; userContext?: unknown; conversationId?: unknown };
-    const id = (): string => (typeof item?.id === 'string' || typeof item?.id === 'number' ? String(item.id) : `line-${lineNo}`);
+    let item: {
+      id?: unknown;
+      question?: unknown;
+      userIdentifier?: unknown;
+      userContext?: unknown;
+      conversationId?: unknown;
+    };
+    const id = (): string =>
+      typeof item?.id === 'string' || typeof item?.id === 'number' ? String(item.id) : `line-${lineNo}`;
     try {
       item = JSON.parse(line);
     } catch {
@@ -83,11 +93,13 @@ async function runBatch(engine: AnswerEngine, agentId: string, file: string, now
       continue;
     }
     try {
-      if (typeof item.question !== 'string' || item.question.trim() === '') throw new Error('"question" must be a non-empty string');
+      if (typeof item.question !== 'string' || item.question.trim() === '')
+        throw new Error('"question" must be a non-empty string');
       if (typeof item.userIdentifier !== 'string' || !USER_IDENTIFIER.test(item.userIdentifier)) {
         throw new Error('"userIdentifier" must be 1-256 characters of letters, digits, _ - . @');
       }
-      const key = typeof item.conversationId === 'string' ? `${item.userIdentifier}|${item.conversationId}` : undefined;
+      const key =
+        typeof item.conversationId === 'string' ? `${item.userIdentifier}|${item.conversationId}` : undefined;
       const answer = await engine.ask({
         agentId,
         userContext: item.userContext ?? {},
@@ -98,7 +110,9 @@ async function runBatch(engine: AnswerEngine, agentId: string, file: string, now
       if (key) conversations.set(key, answer.conversationId);
       process.stdout.write(`${JSON.stringify({ ...answer, id: id() })}\n`);
     } catch (err) {
-      process.stdout.write(`${JSON.stringify(errorLine(id(), err instanceof Error ? err.message : String(err)))}\n`);
+      process.stdout.write(
+        `${JSON.stringify(errorLine(id(), err instanceof Error ? err.message : String(err)))}\n`,
+      );
     }
   }
 }
@@ -109,7 +123,8 @@ function errorLine(id: string, message: string): Answer {
 
 export function renderAnswer(answer: Answer): string {
   const parts = [answer.message, ''];
-  if (answer.table && answer.table.body.length > 1) parts.push(formatRows(answer.table.head, answer.table.body));
+  if (answer.table && answer.table.body.length > 1)
+    parts.push(formatRows(answer.table.head, answer.table.body));
   if (answer.explanation) parts.push(answer.explanation, '');
   return `${parts.join('\n').trimEnd()}\n`;
 }

@@ -14,7 +14,6 @@ export interface CheckCommandDeps {
   openDb?: (url: string) => Knex;
 }
 
-
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -27,6 +27,7 @@ export function nowFrom(option: string | undefined, env: NodeJS.ProcessEnv = pro
   const text = option ?? env.PARLEY_NOW;
   if (text === undefined || text === '') return new Date();
   const date = new Date(text);
-  if (Number.isNaN(date.getTime())) throw new Error(`"${text}" is not an ISO time (e.g. 2026-11-25T12:00:00Z)`);
+  if (Number.isNaN(date.getTime()))
+    throw new Error(`"${text}" is not an ISO time (e.g. 2026-11-25T12:00:00Z)`);
   return date;
 }

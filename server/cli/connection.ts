@@ -154,7 +154,6 @@ export function registerConnectionCommands(program: Command, deps: ConnectionCom
 
 // ---------------------------------------------------------------------------------------------------------
 
-
 function idList(ids: Iterable<string>): string {
   const list = [...ids];
   return list.length === 0 ? 'none' : list.join(', ');

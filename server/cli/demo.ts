@@ -69,6 +69,8 @@ interface HostApp {
 async function startHostApp(parleyUrl: string, port: number): Promise<HostApp | undefined> {
   const entry = new URL('../../demo/server.ts', import.meta.url);
   if (!fs.existsSync(entry)) return undefined;
-  const mod = (await import(entry.href)) as { startDemoHost(o: { parleyUrl: string; port: number }): Promise<HostApp> };
+  const mod = (await import(entry.href)) as {
+    startDemoHost(o: { parleyUrl: string; port: number }): Promise<HostApp>;
+  };
   return mod.startDemoHost({ parleyUrl, port });
 }

@@ -7,9 +7,9 @@ import { registerDemoCommand } from './demo.ts';
 import { registerModelCommands } from './model.ts';
 import { registerQueryCommand } from './query.ts';
 import { registerSchemaCommand } from './schema.ts';
+import { registerSeedCommand } from './seed.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerTokenCommand } from './token.ts';
-import { registerSeedCommand } from './seed.ts';
 
 export function buildProgram(): Command {
   const program = new Command('parley')

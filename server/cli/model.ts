@@ -7,8 +7,7 @@ import { loadConfig } from '../config/load.ts';
 import { SemanticModel } from '../config/schema.ts';
 import { openDatabase, redactUrl } from '../db/connect.ts';
 import { introspectDatabase, modelFromSchema } from '../semantic/introspect.ts';
-import { configPathOf } from './common.ts';
-import { withConfigOption } from './common.ts';
+import { configPathOf, withConfigOption } from './common.ts';
 
 /** What the commands use from the outside world; tests pass their own. */
 export interface ModelCommandDeps {

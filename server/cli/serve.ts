@@ -21,11 +21,15 @@ export function registerServeCommand(program: Command): void {
   });
 }
 
-export function portFrom(option: string | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
+export function portFrom(
+  option: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): number | undefined {
   const text = option ?? env.PARLEY_PORT;
   if (text === undefined || text === '') return undefined;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port must be 0-65535, got "${text}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`port must be 0-65535, got "${text}"`);
   return port;
 }
 

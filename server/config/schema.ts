@@ -130,7 +130,9 @@ export const Agent = z
     userContext: z.record(Identifier, UserContextType).default({}),
     starterQuestions: z.array(z.string()).default([]),
     // origins of host pages allowed to open the widget socket and call the widget API (CORS)
-    allowedOrigins: z.array(z.string().regex(/^(https?:\/\/[^/\s]+|\*)$/, 'expected an origin like https://app.example.com')).default([]),
+    allowedOrigins: z
+      .array(z.string().regex(/^(https?:\/\/[^/\s]+|\*)$/, 'expected an origin like https://app.example.com'))
+      .default([]),
     llm: LlmConfig.optional(),
     model: SemanticModel.optional(),
     // or: a path to a YAML file holding the model, relative to the config file
@@ -152,7 +154,10 @@ export const Connection = z
     // statement time limit and row cap for queries on this connection
     statementTimeoutMs: z.number().int().positive().max(600_000).default(15_000),
     maxRows: z.number().int().positive().max(100_000).default(1_000),
-    pool: z.object({ min: z.number().int().min(0).default(0), max: z.number().int().min(1).default(5) }).strict().optional(),
+    pool: z
+      .object({ min: z.number().int().min(0).default(0), max: z.number().int().min(1).default(5) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ConnectionConfig = z.infer<typeof Connection>;
@@ -166,14 +171,23 @@ export const AuthConfig = z
         // HS256 secret; PARLEY_SESSION_SECRET always works too
         secret: z.string().optional(),
         publicKeys: z
-          .array(z.object({ kid: z.string().optional(), alg: z.enum(['RS256', 'ES256']), pem: z.string().min(1) }).strict())
+          .array(
+            z
+              .object({ kid: z.string().optional(), alg: z.enum(['RS256', 'ES256']), pem: z.string().min(1) })
+              .strict(),
+          )
           .optional(),
         jwksUrl: z.string().url().optional(),
         // defaults (parley, 30 s, 24 h) live in the verifier so PARLEY_SESSION_* env vars can override
         audience: z.string().optional(),
         issuer: z.string().optional(),
         clockToleranceSec: z.number().int().min(0).max(300).optional(),
-        maxLifetimeSec: z.number().int().positive().max(7 * 24 * 3600).optional(),
+        maxLifetimeSec: z
+          .number()
+          .int()
+          .positive()
+          .max(7 * 24 * 3600)
+          .optional(),
         // claim mapping for host apps that issue their own JWTs, e.g. userContext: { organisationId: org_id }
         claims: z
           .object({
@@ -190,7 +204,15 @@ export const AuthConfig = z
       .optional(),
     // host-backend API keys; PARLEY_API_KEY always works too
     apiKeys: z
-      .array(z.object({ name: z.string().optional(), key: z.string().min(16), agents: z.array(z.string()).optional() }).strict())
+      .array(
+        z
+          .object({
+            name: z.string().optional(),
+            key: z.string().min(16),
+            agents: z.array(z.string()).optional(),
+          })
+          .strict(),
+      )
       .default([]),
   })
   .strict();

@@ -63,7 +63,8 @@ function storeContract(name: string, makeUrl: () => Promise<string>, cleanup: ()
 
     it('pages conversations with a cursor, newest first, filtered by user and context', async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 5; i += 1) ids.push((await store.createConversation({ ...bob, userIdentifier: 'pager' })).id);
+      for (let i = 0; i < 5; i += 1)
+        ids.push((await store.createConversation({ ...bob, userIdentifier: 'pager' })).id);
       await store.createConversation({ ...eve, userIdentifier: 'pager' });
       const filter = { agentId: 'demo', userIdentifier: 'pager', userContext: { organisationId: 1 } };
       const first = await store.listConversations({ ...filter, limit: 2 });
@@ -95,7 +96,9 @@ function storeContract(name: string, makeUrl: () => Promise<string>, cleanup: ()
       expect(await memory.turns(conv.id, { agentId: 'demo', userContext: { organisationId: 1 } })).toEqual([
         { question: 'orders last month', plan },
       ]);
-      expect(await memory.turns(conv.id, { agentId: 'demo', userContext: { organisationId: 2 } })).toBeUndefined();
+      expect(
+        await memory.turns(conv.id, { agentId: 'demo', userContext: { organisationId: 2 } }),
+      ).toBeUndefined();
     });
 
     it('upserts one feedback per response', async () => {

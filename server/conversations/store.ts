@@ -57,7 +57,9 @@ export interface ListQuery {
 
 /** Canonical JSON of a userContext (sorted keys), so equal contexts compare equal in SQL. */
 export function contextKey(userContext: Record<string, unknown>): string {
-  const sorted = Object.fromEntries(Object.entries(userContext).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const sorted = Object.fromEntries(
+    Object.entries(userContext).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
   return JSON.stringify(sorted);
 }
 
@@ -147,7 +149,9 @@ export class ConversationStore {
     return row ? toConversation(row) : undefined;
   }
 
-  async listConversations(query: ListQuery): Promise<{ items: ConversationRecord[]; nextCursor: string | null }> {
+  async listConversations(
+    query: ListQuery,
+  ): Promise<{ items: ConversationRecord[]; nextCursor: string | null }> {
     const limit = Math.min(Math.max(query.limit ?? 20, 1), 100);
     const q = this.db<ConversationRow>('parley_conversations').where('agent_id', query.agentId);
     if (query.userIdentifier !== undefined) q.andWhere('user_identifier', query.userIdentifier);
@@ -155,13 +159,17 @@ export class ConversationStore {
     if (query.cursor) {
       const { createdAt, id } = decodeCursor(query.cursor);
       q.andWhere((w) => {
-        w.where('created_at', '<', createdAt).orWhere((x) => x.where('created_at', '=', createdAt).andWhere('id', '<', id));
+        w.where('created_at', '<', createdAt).orWhere((x) =>
+          x.where('created_at', '=', createdAt).andWhere('id', '<', id),
+        );
       });
     }
-    const rows = await q.orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ]).limit(limit + 1);
+    const rows = await q
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -173,7 +181,12 @@ export class ConversationStore {
   async deleteConversation(id: string, owner: Owner): Promise<boolean> {
     return this.db.transaction(async (trx) => {
       const found = await trx<ConversationRow>('parley_conversations')
-        .where({ id, agent_id: owner.agentId, user_identifier: owner.userIdentifier, context_hash: contextHash(owner.userContext) })
+        .where({
+          id,
+          agent_id: owner.agentId,
+          user_identifier: owner.userIdentifier,
+          context_hash: contextHash(owner.userContext),
+        })
         .first();
       if (!found) return false;
       const responseIds = trx('parley_responses').select('id').where('conversation_id', id);
@@ -190,7 +203,10 @@ export class ConversationStore {
   async startResponse(conversationId: string, question: string): Promise<ResponseRecord> {
     const now = this.now();
     return this.db.transaction(async (trx) => {
-      const last = await trx('parley_responses').where('conversation_id', conversationId).max({ seq: 'seq' }).first();
+      const last = await trx('parley_responses')
+        .where('conversation_id', conversationId)
+        .max({ seq: 'seq' })
+        .first();
       const seq = Number((last as { seq?: number | null } | undefined)?.seq ?? 0) + 1;
       const row: ResponseRow = {
         id: randomUUID(),
@@ -215,7 +231,11 @@ export class ConversationStore {
     await this.finish(id, { status: 'completed', answer: JSON.stringify(answer) });
   }
 
-  async failResponse(id: string, error: { code: string; message: string }, status: 'failed' | 'cancelled' = 'failed'): Promise<void> {
+  async failResponse(
+    id: string,
+    error: { code: string; message: string },
+    status: 'failed' | 'cancelled' = 'failed',
+  ): Promise<void> {
     await this.finish(id, { status, error: JSON.stringify(error) });
   }
 
@@ -227,13 +247,17 @@ export class ConversationStore {
   }
 
   async getResponse(id: string, conversationId: string): Promise<ResponseRecord | undefined> {
-    const row = await this.db<ResponseRow>('parley_responses').where({ id, conversation_id: conversationId }).first();
+    const row = await this.db<ResponseRow>('parley_responses')
+      .where({ id, conversation_id: conversationId })
+      .first();
     return row ? toResponse(row) : undefined;
   }
 
   /** A conversation's responses in order; `afterSeq` lets a reconnecting client fetch only what it missed. */
   async responses(conversationId: string): Promise<ResponseRecord[]> {
-    const rows = await this.db<ResponseRow>('parley_responses').where('conversation_id', conversationId).orderBy('seq', 'asc');
+    const rows = await this.db<ResponseRow>('parley_responses')
+      .where('conversation_id', conversationId)
+      .orderBy('seq', 'asc');
     return rows.map(toResponse);
   }
 
@@ -255,7 +279,11 @@ export class ConversationStore {
   async failAbandoned(): Promise<number> {
     return this.db('parley_responses')
       .where('status', 'in_progress')
-      .update({ status: 'failed', error: JSON.stringify({ code: 'interrupted', message: 'the server restarted' }), completed_at: this.now() });
+      .update({
+        status: 'failed',
+        error: JSON.stringify({ code: 'interrupted', message: 'the server restarted' }),
+        completed_at: this.now(),
+      });
   }
 
   // ---- feedback -----------------------------------------------------------------------------
@@ -298,7 +326,11 @@ export class ConversationStore {
     return {
       turns: async (conversationId: string, owner: ConversationOwner): Promise<PlannedTurn[] | undefined> => {
         const conv = await this.db<ConversationRow>('parley_conversations')
-          .where({ id: conversationId, agent_id: owner.agentId, context_hash: contextHash(owner.userContext) })
+          .where({
+            id: conversationId,
+            agent_id: owner.agentId,
+            context_hash: contextHash(owner.userContext),
+          })
           .first();
         if (!conv) return undefined;
         const rows = await this.db<ResponseRow>('parley_responses')
@@ -306,7 +338,9 @@ export class ConversationStore {
           .orderBy('seq', 'desc')
           .limit(10);
         return rows.reverse().map((r) => {
-          const answer = r.answer ? (JSON.parse(r.answer) as Answer & { presentation?: Presentation }) : undefined;
+          const answer = r.answer
+            ? (JSON.parse(r.answer) as Answer & { presentation?: Presentation })
+            : undefined;
           return { question: r.question, plan: answer?.plan };
         });
       },

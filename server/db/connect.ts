@@ -1,6 +1,7 @@
 // Opens a knex connection pool from a Parley database URL (sqlite:// or mysql://).
-import path from 'node:path';
+
 import fs from 'node:fs';
+import path from 'node:path';
 import knex, { type Knex } from 'knex';
 
 export type Dialect = 'sqlite' | 'mysql';
@@ -19,7 +20,7 @@ export class DatabaseUrlError extends Error {
 export function parseDatabaseUrl(url: string, baseDir = process.cwd()): DatabaseTarget {
   if (url.startsWith('sqlite://')) {
     const rest = url.slice('sqlite://'.length);
-    if (rest === '' ) throw new DatabaseUrlError(`database URL "${url}" names no file`);
+    if (rest === '') throw new DatabaseUrlError(`database URL "${url}" names no file`);
     if (rest === ':memory:') return { dialect: 'sqlite', location: ':memory:' };
     return { dialect: 'sqlite', location: path.isAbsolute(rest) ? rest : path.resolve(baseDir, rest) };
   }
@@ -47,7 +48,11 @@ export function redactUrl(url: string): string {
 
 export interface OpenOptions {
   baseDir?: string;
-  pool?: { min?: number; max?: number; afterCreate?: (conn: unknown, done: (err: Error | null, conn: unknown) => void) => void };
+  pool?: {
+    min?: number;
+    max?: number;
+    afterCreate?: (conn: unknown, done: (err: Error | null, conn: unknown) => void) => void;
+  };
   /** create the SQLite file's folder when missing (seeding, the store); queries never create files */
   create?: boolean;
   readOnly?: boolean;
@@ -83,7 +88,11 @@ export function openDatabase(url: string, options: OpenOptions = {}): Knex {
       supportBigNumbers: true,
       charset: 'utf8mb4',
     },
-    pool: { min: options.pool?.min ?? 0, max: options.pool?.max ?? 5, afterCreate: options.pool?.afterCreate },
+    pool: {
+      min: options.pool?.min ?? 0,
+      max: options.pool?.max ?? 5,
+      afterCreate: options.pool?.afterCreate,
+    },
   });
 }
 

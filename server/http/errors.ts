@@ -39,16 +39,28 @@ export function mapError(err: unknown): Mapped {
   if (err instanceof ZodError) {
     const first = err.issues[0];
     const where = first?.path.length ? `${first.path.join('.')}: ` : '';
-    return { status: 400, code: 'invalid_request', message: `${where}${first?.message ?? 'invalid request'}` };
+    return {
+      status: 400,
+      code: 'invalid_request',
+      message: `${where}${first?.message ?? 'invalid request'}`,
+    };
   }
   if (err instanceof Error) {
-    const e = err as Error & { status?: number; statusCode?: number; code?: string; type?: string; field?: string };
+    const e = err as Error & {
+      status?: number;
+      statusCode?: number;
+      code?: string;
+      type?: string;
+      field?: string;
+    };
     if (e.name === 'MulterError') {
       const status = e.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
       return { status, code: (e.code ?? 'upload_error').toLowerCase(), message: e.message };
     }
-    if (e.type === 'entity.parse.failed') return { status: 400, code: 'invalid_json', message: 'the request body is not valid JSON' };
-    if (e.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', message: 'the request body is too large' };
+    if (e.type === 'entity.parse.failed')
+      return { status: 400, code: 'invalid_json', message: 'the request body is not valid JSON' };
+    if (e.type === 'entity.too.large')
+      return { status: 413, code: 'payload_too_large', message: 'the request body is too large' };
     if (e.name === 'AuthError' && typeof e.status === 'number') {
       return { status: e.status, code: e.code ?? 'unauthorized', message: e.message };
     }

@@ -40,6 +40,10 @@ export function createMetrics(): Metrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
-    openSockets: new Gauge({ name: 'parley_websocket_connections', help: 'open WebSocket connections', registers: [registry] }),
+    openSockets: new Gauge({
+      name: 'parley_websocket_connections',
+      help: 'open WebSocket connections',
+      registers: [registry],
+    }),
   };
 }

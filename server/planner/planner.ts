@@ -30,7 +30,12 @@ export interface PlannerInput {
 }
 
 export type PlannerOutcome =
-  | { kind: 'plan'; plan: QueryPlan; presentation: Presentation; /** what the planner understood, for the explanation */ notes: string[] }
+  | {
+      kind: 'plan';
+      plan: QueryPlan;
+      presentation: Presentation /** what the planner understood, for the explanation */;
+      notes: string[];
+    }
   | { kind: 'clarify'; message: string; options: string[] }
   | { kind: 'unanswerable'; message: string; suggestions: string[] };
 

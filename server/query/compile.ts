@@ -4,8 +4,8 @@
 import knex, { type Knex } from 'knex';
 import { DateTime } from 'luxon';
 import type { AgentConfig, SemanticModel } from '../config/schema.ts';
-import type { Dialect } from '../db/connect.ts';
 import { resolveDateRange, toUtcSql } from '../dates/resolve.ts';
+import type { Dialect } from '../db/connect.ts';
 import type { Expr } from '../semantic/expression.ts';
 import { type JoinStep, ModelError, ModelView, type ResolvedField } from '../semantic/model-view.ts';
 import { validateUserContext } from '../semantic/user-context.ts';
@@ -67,7 +67,10 @@ export class PlanError extends Error {
 const builders: Partial<Record<Dialect, Knex>> = {};
 /** A connectionless knex per dialect: it only builds SQL text; executors run it on real pools. */
 function builderFor(dialect: Dialect): Knex {
-  builders[dialect] ??= knex({ client: dialect === 'sqlite' ? 'better-sqlite3' : 'mysql2', useNullAsDefault: true });
+  builders[dialect] ??= knex({
+    client: dialect === 'sqlite' ? 'better-sqlite3' : 'mysql2',
+    useNullAsDefault: true,
+  });
   return builders[dialect];
 }
 
@@ -124,7 +127,8 @@ class Scope {
       const fromAlias = alias;
       const c = this.c;
       this.qb.leftJoin({ [next]: step.to }, function () {
-        for (const [local, remote] of Object.entries(step.on)) this.on(`${fromAlias}.${local}`, '=', `${next}.${remote}`);
+        for (const [local, remote] of Object.entries(step.on))
+          this.on(`${fromAlias}.${local}`, '=', `${next}.${remote}`);
         c.contextFilterOn(this, step.to, next);
       });
       if (step.kind === 'one-to-many') this.fannedOut = true;
@@ -253,7 +257,8 @@ class Compilation {
     switch (field.type) {
       case 'integer':
       case 'number': {
-        const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+        const n =
+          typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
         if (!Number.isFinite(n)) throw new PlanError(`${ref} is a number; "${String(v)}" is not`);
         return n;
       }
@@ -277,7 +282,8 @@ class Compilation {
   }
 
   private resolveRange(field: ResolvedField, ref: string, range: DateRange): { start: string; end: string } {
-    if (field.type !== 'date' && field.type !== 'datetime') throw new PlanError(`${ref} is not a date column`);
+    if (field.type !== 'date' && field.type !== 'datetime')
+      throw new PlanError(`${ref} is not a date column`);
     const resolved = resolveDateRange(range, this.options.now, this.view.agent.timeZone);
     const fmt = (dt: DateTime): string => (field.type === 'date' ? dt.toFormat('yyyy-MM-dd') : toUtcSql(dt));
     const out = { start: fmt(resolved.start), end: fmt(resolved.end) };
@@ -360,8 +366,12 @@ class Compilation {
     const outerAlias = outer.joinPath(steps.slice(0, firstMany));
     const edge = steps[firstMany] as JoinStep;
     const subAlias = this.nextAlias('s');
-    const sub = this.k.queryBuilder().select(this.k.raw('1')).from({ [subAlias]: edge.to });
-    for (const [local, remote] of Object.entries(edge.on)) sub.whereRaw('?? = ??', [`${subAlias}.${remote}`, `${outerAlias}.${local}`]);
+    const sub = this.k
+      .queryBuilder()
+      .select(this.k.raw('1'))
+      .from({ [subAlias]: edge.to });
+    for (const [local, remote] of Object.entries(edge.on))
+      sub.whereRaw('?? = ??', [`${subAlias}.${remote}`, `${outerAlias}.${local}`]);
     this.contextFilterWhere(sub, edge.to, subAlias);
     const inner = new Scope(this, sub, edge.to, subAlias, true);
     sub.where(this.filterSql(filter, inner));
@@ -397,7 +407,8 @@ class Compilation {
         definition: def.description ?? built.definition,
       };
     }
-    if (measure.kind === 'count') return this.aggregateSql('count', undefined, measure.filter, scope.base, scope);
+    if (measure.kind === 'count')
+      return this.aggregateSql('count', undefined, measure.filter, scope.base, scope);
     return this.aggregateSql(measure.kind, measure.field, measure.filter, undefined, scope);
   }
 
@@ -420,10 +431,10 @@ class Compilation {
         ? k.raw('DISTINCT ??', [`${scope.alias}.${base.primaryKey}`])
         : k.raw('??', [`${scope.alias}.${base.primaryKey}`]);
       const sql = cond
-        ? k.raw(scope.fannedOut ? 'COUNT(DISTINCT CASE WHEN ? THEN ?? END)' : 'COUNT(CASE WHEN ? THEN ?? END)', [
-            cond,
-            `${scope.alias}.${base.primaryKey}`,
-          ])
+        ? k.raw(
+            scope.fannedOut ? 'COUNT(DISTINCT CASE WHEN ? THEN ?? END)' : 'COUNT(CASE WHEN ? THEN ?? END)',
+            [cond, `${scope.alias}.${base.primaryKey}`],
+          )
         : k.raw('COUNT(?)', [target]);
       return { sql, type: 'number', name: 'count', definition: `the number of ${scope.base}` };
     }
@@ -442,18 +453,32 @@ class Compilation {
     }
     const column = scope.fieldSql(field, true) as Knex.Raw;
     const input = cond ? k.raw('CASE WHEN ? THEN ? END', [cond, column]) : column;
-    const fn = { countDistinct: 'COUNT(DISTINCT ?)', sum: 'COALESCE(SUM(?), 0)', avg: 'AVG(?)', min: 'MIN(?)', max: 'MAX(?)' }[
-      aggregate
-    ];
+    const fn = {
+      countDistinct: 'COUNT(DISTINCT ?)',
+      sum: 'COALESCE(SUM(?), 0)',
+      avg: 'AVG(?)',
+      min: 'MIN(?)',
+      max: 'MAX(?)',
+    }[aggregate];
     const isTemporal = field.type === 'date' || field.type === 'datetime';
     const type: ValueType =
-      aggregate === 'countDistinct' ? 'number' : (aggregate === 'min' || aggregate === 'max') && isTemporal ? 'date' : field.type === 'string' ? 'string' : 'number';
+      aggregate === 'countDistinct'
+        ? 'number'
+        : (aggregate === 'min' || aggregate === 'max') && isTemporal
+          ? 'date'
+          : field.type === 'string'
+            ? 'string'
+            : 'number';
     if ((aggregate === 'sum' || aggregate === 'avg') && field.type !== 'integer' && field.type !== 'number') {
       throw new PlanError(`${aggregate} needs a numeric field; ${fieldRef} is ${field.type}`);
     }
-    const verb = { countDistinct: 'the number of distinct', sum: 'the total of', avg: 'the average of', min: 'the smallest', max: 'the largest' }[
-      aggregate
-    ];
+    const verb = {
+      countDistinct: 'the number of distinct',
+      sum: 'the total of',
+      avg: 'the average of',
+      min: 'the smallest',
+      max: 'the largest',
+    }[aggregate];
     return {
       sql: k.raw(fn, [input]),
       type,
@@ -520,8 +545,10 @@ class Compilation {
       const field = this.view.field(dim.field);
       const sql = scope.fieldSql(field, true) as Knex.Raw;
       if (dim.grain) {
-        if (field.type !== 'date' && field.type !== 'datetime') throw new PlanError(`${dim.field} is not a date column`);
-        if (field.kind !== 'column') throw new PlanError(`a time grain needs a stored date column; ${dim.field} is computed`);
+        if (field.type !== 'date' && field.type !== 'datetime')
+          throw new PlanError(`${dim.field} is not a date column`);
+        if (field.kind !== 'column')
+          throw new PlanError(`a time grain needs a stored date column; ${dim.field} is computed`);
         const alias = scope.joinPath(this.view.path(plan.table, field.table));
         const column = `${alias}.${field.column}`;
         const local =
@@ -530,11 +557,25 @@ class Compilation {
             : k.raw('??', [column]);
         const name = uniqueName(dim.as ?? dim.grain);
         selects.push(k.raw('? AS ??', [truncateDate(k, this.options.dialect, local, dim.grain), name]));
-        columns.push({ name, label: capitalise(dim.grain), type: 'date', role: 'dimension', field: dim.field, grain: dim.grain });
+        columns.push({
+          name,
+          label: capitalise(dim.grain),
+          type: 'date',
+          role: 'dimension',
+          field: dim.field,
+          grain: dim.grain,
+        });
       } else {
         const name = uniqueName(dim.as ?? field.column);
         selects.push(k.raw('? AS ??', [sql, name]));
-        columns.push({ name, label: humanise(field.column), type: valueType(field.type), role: 'dimension', field: dim.field, unit: field.unit });
+        columns.push({
+          name,
+          label: humanise(field.column),
+          type: valueType(field.type),
+          role: 'dimension',
+          field: dim.field,
+          unit: field.unit,
+        });
       }
     }
 
@@ -542,7 +583,14 @@ class Compilation {
       const built = this.measureSql(measure, scope);
       const name = uniqueName(measure.as ?? built.name);
       selects.push(k.raw('? AS ??', [built.sql, name]));
-      columns.push({ name, label: humanise(name), type: built.type, role: 'measure', unit: built.unit, definition: built.definition });
+      columns.push({
+        name,
+        label: humanise(name),
+        type: built.type,
+        role: 'measure',
+        unit: built.unit,
+        definition: built.definition,
+      });
     }
 
     const isListing = plan.measures.length === 0 && dimensions.length === 0 && !compareLabels;
@@ -551,13 +599,22 @@ class Compilation {
       for (const ref of fields) {
         const field = this.view.field(ref);
         const sql = scope.fieldSql(field, false);
-        if (!sql) throw new PlanError(`${ref} is on the many side of ${plan.table} and cannot be listed per row`);
+        if (!sql)
+          throw new PlanError(`${ref} is on the many side of ${plan.table} and cannot be listed per row`);
         const name = uniqueName(field.table === plan.table ? field.column : `${field.table}_${field.column}`);
         selects.push(k.raw('? AS ??', [sql, name]));
-        columns.push({ name, label: humanise(name), type: valueType(field.type), role: 'field', field: ref, unit: field.unit });
+        columns.push({
+          name,
+          label: humanise(name),
+          type: valueType(field.type),
+          role: 'field',
+          field: ref,
+          unit: field.unit,
+        });
       }
     }
-    if (scope.fannedOut && isListing) throw new PlanError('a row listing cannot fan out over a one-to-many relation');
+    if (scope.fannedOut && isListing)
+      throw new PlanError('a row listing cannot fan out over a one-to-many relation');
 
     for (const filter of plan.filters) qb.where(this.filterSql(filter, scope));
     qb.select(selects);
@@ -589,7 +646,13 @@ class Compilation {
     };
   }
 
-  private applyOrder(qb: Knex.QueryBuilder, columns: OutputColumn[], scope: Scope, isListing: boolean, pk: string): void {
+  private applyOrder(
+    qb: Knex.QueryBuilder,
+    columns: OutputColumn[],
+    scope: Scope,
+    isListing: boolean,
+    pk: string,
+  ): void {
     const { plan } = this;
     const ordered = new Set<string>();
     for (const o of plan.order) {

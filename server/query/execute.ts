@@ -149,7 +149,11 @@ class SqliteExecutor implements Executor {
     if (next) next(this.spawn());
   }
 
-  async run(text: string, bindings: readonly unknown[], signal: AbortSignal | undefined): Promise<unknown[][]> {
+  async run(
+    text: string,
+    bindings: readonly unknown[],
+    signal: AbortSignal | undefined,
+  ): Promise<unknown[][]> {
     if (signal?.aborted) throw new QueryCancelledError('the query was cancelled');
     const worker = await this.acquire();
     const id = ++this.nextId;
@@ -172,9 +176,14 @@ class SqliteExecutor implements Executor {
         else finish(() => resolve(msg.rows ?? []), true);
       };
       const onError = (err: Error): void => finish(() => reject(new QueryFailedError(err.message)), false);
-      const onAbort = (): void => finish(() => reject(new QueryCancelledError('the query was cancelled')), false);
+      const onAbort = (): void =>
+        finish(() => reject(new QueryCancelledError('the query was cancelled')), false);
       const timer = setTimeout(
-        () => finish(() => reject(new QueryTimeoutError(`the query ran past its ${this.timeoutMs} ms limit`)), false),
+        () =>
+          finish(
+            () => reject(new QueryTimeoutError(`the query ran past its ${this.timeoutMs} ms limit`)),
+            false,
+          ),
         this.timeoutMs,
       );
       worker.on('message', onMessage);
@@ -221,14 +230,20 @@ class MysqlExecutor implements Executor {
         // MariaDB names the limit max_statement_time (seconds), MySQL max_execution_time (milliseconds)
         conn.query('SET SESSION max_statement_time = ?', [seconds], (mariaErr) => {
           if (!mariaErr) return done(null, conn);
-          conn.query('SET SESSION max_execution_time = ?', [seconds * 1000], (mysqlErr) => done(mysqlErr, conn));
+          conn.query('SET SESSION max_execution_time = ?', [seconds * 1000], (mysqlErr) =>
+            done(mysqlErr, conn),
+          );
         });
       });
     };
     this.db = openDatabase(url, { pool: { min: 0, max, afterCreate } });
   }
 
-  async run(text: string, bindings: readonly unknown[], signal: AbortSignal | undefined): Promise<unknown[][]> {
+  async run(
+    text: string,
+    bindings: readonly unknown[],
+    signal: AbortSignal | undefined,
+  ): Promise<unknown[][]> {
     if (signal?.aborted) throw new QueryCancelledError('the query was cancelled');
     const client = this.db.client as {
       acquireConnection(): Promise<MysqlConnection>;
@@ -255,7 +270,12 @@ class MysqlExecutor implements Executor {
       const message = err instanceof Error ? err.message : String(err);
       const code = (err as { code?: string }).code;
       if (stop === 'cancel') throw new QueryCancelledError('the query was cancelled');
-      if (stop === 'timeout' || code === 'ER_STATEMENT_TIMEOUT' || code === 'ER_QUERY_TIMEOUT' || /max_statement_time|maximum statement execution time/i.test(message)) {
+      if (
+        stop === 'timeout' ||
+        code === 'ER_STATEMENT_TIMEOUT' ||
+        code === 'ER_QUERY_TIMEOUT' ||
+        /max_statement_time|maximum statement execution time/i.test(message)
+      ) {
         throw new QueryTimeoutError(`the query ran past its ${this.timeoutMs} ms limit`);
       }
       throw new QueryFailedError(message);

@@ -65,9 +65,15 @@ export type Filter =
 
 export const Filter: z.ZodType<Filter> = z.lazy(() =>
   z.discriminatedUnion('op', [
-    z.object({ op: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte']), field: FieldRef, value: Scalar }).strict(),
-    z.object({ op: z.enum(['in', 'notIn']), field: FieldRef, values: z.array(Scalar).min(1).max(500) }).strict(),
-    z.object({ op: z.enum(['contains', 'startsWith']), field: FieldRef, value: z.string().max(1000) }).strict(),
+    z
+      .object({ op: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte']), field: FieldRef, value: Scalar })
+      .strict(),
+    z
+      .object({ op: z.enum(['in', 'notIn']), field: FieldRef, values: z.array(Scalar).min(1).max(500) })
+      .strict(),
+    z
+      .object({ op: z.enum(['contains', 'startsWith']), field: FieldRef, value: z.string().max(1000) })
+      .strict(),
     z.object({ op: z.enum(['isNull', 'isNotNull']), field: FieldRef }).strict(),
     z.object({ op: z.literal('dateRange'), field: FieldRef, range: DateRange }).strict(),
     z.object({ op: z.literal('segment'), segment: z.string().min(1).max(128) }).strict(),
@@ -95,7 +101,9 @@ export const Measure: z.ZodType<Measure> = z.lazy(() =>
       .strict(),
     // a measure defined in the semantic model, by `name` or `table.name`
     z.object({ kind: z.literal('named'), name: z.string().min(1).max(128), as: Alias.optional() }).strict(),
-    z.object({ kind: z.literal('ratio'), numerator: Measure, denominator: Measure, as: Alias.optional() }).strict(),
+    z
+      .object({ kind: z.literal('ratio'), numerator: Measure, denominator: Measure, as: Alias.optional() })
+      .strict(),
   ]),
 );
 

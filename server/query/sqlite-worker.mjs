@@ -13,8 +13,14 @@ db.function('parley_tz', { deterministic: true }, (value, zone) => {
   let fmt = formatters.get(zone);
   if (!fmt) {
     fmt = new Intl.DateTimeFormat('en-CA', {
-      timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
     });
     formatters.set(zone, fmt);
   }

@@ -78,7 +78,8 @@ export class ModelView {
 
   queryableTable(name: string): Table {
     const t = this.table(name);
-    if (t.access !== 'queryable') throw new ModelError(`table "${name}" can only be joined, not queried directly`);
+    if (t.access !== 'queryable')
+      throw new ModelError(`table "${name}" can only be joined, not queried directly`);
     return t;
   }
 
@@ -89,7 +90,14 @@ export class ModelView {
     const table = this.table(tableName);
     const col: Column | undefined = Object.hasOwn(table.columns, column) ? table.columns[column] : undefined;
     if (col) {
-      return { table: tableName, column, kind: 'column', type: col.type, unit: col.unit, description: col.description };
+      return {
+        table: tableName,
+        column,
+        kind: 'column',
+        type: col.type,
+        unit: col.unit,
+        description: col.description,
+      };
     }
     const computed: ComputedColumn | undefined = Object.hasOwn(table.computed, column)
       ? table.computed[column]
@@ -137,7 +145,9 @@ export class ModelView {
     const hit = best.get(to);
     if (!hit) throw new ModelError(`no relation in the model connects "${from}" to "${to}"`);
     if (hit.count > 1) {
-      throw new ModelError(`"${from}" relates to "${to}" in more than one way; the model must make the path unique`);
+      throw new ModelError(
+        `"${from}" relates to "${to}" in more than one way; the model must make the path unique`,
+      );
     }
     return hit.steps;
   }

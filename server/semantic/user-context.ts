@@ -12,14 +12,20 @@ export class UserContextError extends Error {
 const MAX_LIST = 1000;
 const MAX_STRING = 256;
 
-function checkScalar(key: string, type: 'integer' | 'string' | 'boolean', value: unknown): number | string | boolean {
+function checkScalar(
+  key: string,
+  type: 'integer' | 'string' | 'boolean',
+  value: unknown,
+): number | string | boolean {
   switch (type) {
     case 'integer':
       if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
       throw new UserContextError(`userContext.${key} must be an integer`);
     case 'string':
       if (typeof value === 'string' && value.length > 0 && value.length <= MAX_STRING) return value;
-      throw new UserContextError(`userContext.${key} must be a non-empty string of at most ${MAX_STRING} characters`);
+      throw new UserContextError(
+        `userContext.${key} must be a non-empty string of at most ${MAX_STRING} characters`,
+      );
     case 'boolean':
       if (typeof value === 'boolean') return value;
       throw new UserContextError(`userContext.${key} must be a boolean`);
@@ -40,7 +46,8 @@ export function validateUserContext(declared: Record<string, UserContextType>, r
   const input = raw as Record<string, unknown>;
   const out: Record<string, UserContextValue> = {};
   for (const key of Object.keys(input)) {
-    if (!Object.hasOwn(declared, key)) throw new UserContextError(`userContext.${key} is not a declared field`);
+    if (!Object.hasOwn(declared, key))
+      throw new UserContextError(`userContext.${key} is not a declared field`);
   }
   for (const [key, type] of Object.entries(declared)) {
     if (!Object.hasOwn(input, key) || input[key] === undefined) {
@@ -72,10 +79,10 @@ export function userContextFromStrings(
   for (const [key, text] of Object.entries(raw)) {
     const type = declared[key];
     if (type === undefined) throw new UserContextError(`userContext.${key} is not a declared field`);
-    const parseInt = (s: string): unknown => (/^-?\d+$/.test(s) ? Number(s) : s);
+    const integer = (s: string): unknown => (/^-?\d+$/.test(s) ? Number(s) : s);
     switch (type) {
       case 'integer':
-        typed[key] = parseInt(text);
+        typed[key] = integer(text);
         break;
       case 'boolean':
         typed[key] = text === 'true' ? true : text === 'false' ? false : text;
@@ -84,7 +91,7 @@ export function userContextFromStrings(
         typed[key] = text;
         break;
       case 'integer[]':
-        typed[key] = text === '' ? [] : text.split(',').map((s) => parseInt(s.trim()));
+        typed[key] = text === '' ? [] : text.split(',').map((s) => integer(s.trim()));
         break;
       case 'string[]':
         typed[key] = text === '' ? [] : text.split(',').map((s) => s.trim());

@@ -1,8 +1,8 @@
 // Benchmark: planning time of the embedded planner (no database: tenant values are pre-loaded, as the
 // engine's cache holds them). Goals: under 2 ms median on the demo model, under 10 ms on a 200-table model.
 import fs from 'node:fs';
-import type { SemanticModel, Table } from '../../server/config/schema.ts';
 import { parseConfig } from '../../server/config/load.ts';
+import type { SemanticModel, Table } from '../../server/config/schema.ts';
 import type { PlannerInput, ValueLookup } from '../../server/planner/planner.ts';
 import { RulesPlanner } from '../../server/planner/rules/rules-planner.ts';
 import { ModelView } from '../../server/semantic/model-view.ts';
@@ -40,7 +40,13 @@ function fixedValues(columns: Record<string, string[]>): ValueLookup {
   return { values: async (field) => columns[field] ?? [] };
 }
 
-async function measure(name: string, planner: RulesPlanner, base: Omit<PlannerInput, 'question'>, questions: string[], rounds: number) {
+async function measure(
+  name: string,
+  planner: RulesPlanner,
+  base: Omit<PlannerInput, 'question'>,
+  questions: string[],
+  rounds: number,
+) {
   const kinds: Record<string, number> = {};
   for (const question of questions) {
     const out = await planner.plan({ ...base, question }); // also warms caches and the JIT
@@ -54,8 +60,17 @@ async function measure(name: string, planner: RulesPlanner, base: Omit<PlannerIn
       times.push(performance.now() - t0);
     }
   }
-  const outcomes = Object.entries(kinds).map(([k, n]) => `${k}:${n}`).join(' ');
-  return { name, plans: times.length, outcomes, median: median(times), p95: percentile(times, 0.95), max: Math.max(...times) };
+  const outcomes = Object.entries(kinds)
+    .map(([k, n]) => `${k}:${n}`)
+    .join(' ');
+  return {
+    name,
+    plans: times.length,
+    outcomes,
+    median: median(times),
+    p95: percentile(times, 0.95),
+    max: Math.max(...times),
+  };
 }
 
 function demoValues(): Record<string, string[]> {
@@ -63,9 +78,29 @@ function demoValues(): Record<string, string[]> {
   return {
     'users.name': names,
     'users.email': names.map((n) => `${n.replace(/ /g, '.').toLowerCase()}@acme.test`),
-    'users.country': ['Germany', 'France', 'United States', 'United Kingdom', 'Spain', 'Italy', 'Netherlands', 'Canada', 'Japan', 'Brazil'],
+    'users.country': [
+      'Germany',
+      'France',
+      'United States',
+      'United Kingdom',
+      'Spain',
+      'Italy',
+      'Netherlands',
+      'Canada',
+      'Japan',
+      'Brazil',
+    ],
     'products.name': Array.from({ length: 144 }, (_, i) => `Acme Gadget ${i}`),
-    'products.category': ['Electronics', 'Books', 'Clothing', 'Home & Garden', 'Sports', 'Toys', 'Beauty', 'Grocery'],
+    'products.category': [
+      'Electronics',
+      'Books',
+      'Clothing',
+      'Home & Garden',
+      'Sports',
+      'Toys',
+      'Beauty',
+      'Grocery',
+    ],
   };
 }
 
@@ -75,8 +110,18 @@ export function generatedModel(tables = 200): SemanticModel {
   for (let i = 0; i < tables; i += 1) {
     const name = `entity_${i}`;
     const relations: Table['relations'] = {};
-    if (i > 0) relations[`entity_${i - 1}`] = { table: `entity_${i - 1}`, kind: 'many-to-one', on: { [`entity_${i - 1}_id`]: 'id' } };
-    if (i < tables - 1) relations[`entity_${i + 1}`] = { table: `entity_${i + 1}`, kind: 'one-to-many', on: { id: `entity_${i}_id` } };
+    if (i > 0)
+      relations[`entity_${i - 1}`] = {
+        table: `entity_${i - 1}`,
+        kind: 'many-to-one',
+        on: { [`entity_${i - 1}_id`]: 'id' },
+      };
+    if (i < tables - 1)
+      relations[`entity_${i + 1}`] = {
+        table: `entity_${i + 1}`,
+        kind: 'one-to-many',
+        on: { id: `entity_${i}_id` },
+      };
     out[name] = {
       access: 'queryable',
       synonyms: [`thing ${i}`],
@@ -114,8 +159,18 @@ export async function runPlanningBench(): Promise<Array<{ name: string; median: 
     values: fixedValues(demoValues()),
   };
   const wide = generatedModel();
-  const wideAgent = { id: 'wide', multiTenant: true, timeZone: 'UTC', userContext: { organisationId: 'integer' as const } };
-  const wideBase = { view: new ModelView(wideAgent, wide, userContext), history: [], now: NOW, values: fixedValues({}) };
+  const wideAgent = {
+    id: 'wide',
+    multiTenant: true,
+    timeZone: 'UTC',
+    userContext: { organisationId: 'integer' as const },
+  };
+  const wideBase = {
+    view: new ModelView(wideAgent, wide, userContext),
+    history: [],
+    now: NOW,
+    values: fixedValues({}),
+  };
   const wideQuestions = [
     'how many entity 150 last month',
     'total 42 by region this year',
@@ -124,8 +179,14 @@ export async function runPlanningBench(): Promise<Array<{ name: string; median: 
     'average amount of entity 77 since March',
   ];
   const results = [
-    { ...(await measure('demo model (5 tables)', new RulesPlanner(demo.model), demoBase, DEMO_QUESTIONS, 40)), goal: 2 },
-    { ...(await measure('generated model (200 tables)', new RulesPlanner(wide), wideBase, wideQuestions, 40)), goal: 10 },
+    {
+      ...(await measure('demo model (5 tables)', new RulesPlanner(demo.model), demoBase, DEMO_QUESTIONS, 40)),
+      goal: 2,
+    },
+    {
+      ...(await measure('generated model (200 tables)', new RulesPlanner(wide), wideBase, wideQuestions, 40)),
+      goal: 10,
+    },
   ];
   for (const r of results) {
     const ratio = r.median / r.goal;

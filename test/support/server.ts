@@ -16,7 +16,11 @@ export interface TestServer extends RunningServer {
   dir: string;
   databaseUrl: string;
   apiKey: string;
-  token(userIdentifier: string, organisationId: number, options?: { ttl?: string | number; permissions?: string[] }): string;
+  token(
+    userIdentifier: string,
+    organisationId: number,
+    options?: { ttl?: string | number; permissions?: string[] },
+  ): string;
 }
 
 export interface TestServerOptions {
@@ -44,7 +48,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   let text = fs.readFileSync(DEMO_CONFIG_FILE, 'utf8');
   if (options.configText) text = options.configText(text);
   const config = parseConfig(text, DEMO_CONFIG_FILE, env);
-  const running = await startServer({ config, port: 0, host: '127.0.0.1', env, logger: pino({ level: 'silent' }) });
+  const running = await startServer({
+    config,
+    port: 0,
+    host: '127.0.0.1',
+    env,
+    logger: pino({ level: 'silent' }),
+  });
   return {
     ...running,
     dir,

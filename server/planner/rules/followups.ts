@@ -10,30 +10,46 @@ import { collectFilters, fieldsOf, measureAlias, unanswerable } from './rules-pl
 
 const FOLLOW_UP_START =
   /^\s*(and|what about|how about|what of|same|only|just|now|then|also|but|break|split|group|as a|show (it|that|this|them) as|make it|instead|the (day|week|month|quarter|year) before|previous|prior|vs|versus|compared|excluding|without|plus)\b/i;
-export const SHIFT = /\b(?:the\s+)?(day|week|month|quarter|year)\s+(?:before|prior)\b|\b(?:previous|prior)\s+(?:one|period)\b|\bbefore\s+that\b|\bthe\s+one\s+before\b/i;
+export const SHIFT =
+  /\b(?:the\s+)?(day|week|month|quarter|year)\s+(?:before|prior)\b|\b(?:previous|prior)\s+(?:one|period)\b|\bbefore\s+that\b|\bthe\s+one\s+before\b/i;
 
 const BACK_REFERENCE = /\b(them|those|these|that|it|ones)\b/i;
 
 export function isFollowUp(r: Reading, question: string): boolean {
-  const namesSubject = r.matches.some((m) => m.target.kind === 'measure' || m.target.kind === 'table' || m.target.kind === 'segment');
+  const namesSubject = r.matches.some(
+    (m) => m.target.kind === 'measure' || m.target.kind === 'table' || m.target.kind === 'segment',
+  );
   // "revenue last month vs the month before" names its own subject: a comparison, not a follow-up
-  if (SHIFT.test(question) && namesSubject && r.dates.length > 0 && !FOLLOW_UP_START.test(question)) return false;
+  if (SHIFT.test(question) && namesSubject && r.dates.length > 0 && !FOLLOW_UP_START.test(question))
+    return false;
   if (FOLLOW_UP_START.test(question) || SHIFT.test(question) || /\binstead\b/i.test(question)) return true;
   // "how many of them are in Canada": a count of what was asked about before
   if (r.countCue >= 0 && !namesSubject && BACK_REFERENCE.test(question)) return true;
   return !namesSubject && r.countCue < 0 && !r.unknownMetric && !r.money && !r.when;
 }
 
-export function applyFollowUp(previous: QueryPlan, r: Reading, input: PlannerInput, question: string): PlannerOutcome {
+export function applyFollowUp(
+  previous: QueryPlan,
+  r: Reading,
+  input: PlannerInput,
+  question: string,
+): PlannerOutcome {
   const view = input.view;
   const notes: string[] = ['read as a follow-up to the previous question'];
   let plan: QueryPlan = structuredClone(previous);
 
   // a new measure or subject replaces the old one; dimensions and filters stay where they still fit
   const measureMatch = r.matches.find((m) => m.target.kind === 'measure');
-  const subject = r.matches.find((m) => (m.target.kind === 'table' || m.target.kind === 'segment') && r.countCue >= 0);
+  const subject = r.matches.find(
+    (m) => (m.target.kind === 'table' || m.target.kind === 'segment') && r.countCue >= 0,
+  );
   if (measureMatch && measureMatch.target.kind === 'measure') {
-    plan = rebase(plan, measureMatch.target.table, [{ kind: 'named', name: `${measureMatch.target.table}.${measureMatch.target.name}` }], input);
+    plan = rebase(
+      plan,
+      measureMatch.target.table,
+      [{ kind: 'named', name: `${measureMatch.target.table}.${measureMatch.target.name}` }],
+      input,
+    );
   } else if (subject && (subject.target.kind === 'table' || subject.target.kind === 'segment')) {
     plan = rebase(plan, subject.target.table, [{ kind: 'count' }], input);
     if (subject.target.kind === 'segment') {
@@ -54,10 +70,16 @@ export function applyFollowUp(previous: QueryPlan, r: Reading, input: PlannerInp
   if (shift && plan.time?.range) {
     plan.time = { ...plan.time, range: shiftRange(plan.time.range, input) };
   } else if (r.dates.length > 0 && timeField) {
-    const explicitShift = r.dates[0] && /^(previous|prior)\b/i.test(r.dates[0].text.trim()) && plan.time?.range;
-    if (explicitShift && plan.time?.range) plan.time = { ...plan.time, range: shiftRange(plan.time.range, input) };
+    const explicitShift =
+      r.dates[0] && /^(previous|prior)\b/i.test(r.dates[0].text.trim()) && plan.time?.range;
+    if (explicitShift && plan.time?.range)
+      plan.time = { ...plan.time, range: shiftRange(plan.time.range, input) };
     else if (r.dates.length >= 2 && r.compare) {
-      plan.time = { field: timeField, grain: plan.time?.grain, compare: r.dates.slice(0, 6).map((d) => ({ label: d.text.trim().slice(0, 64), range: d.range })) };
+      plan.time = {
+        field: timeField,
+        grain: plan.time?.grain,
+        compare: r.dates.slice(0, 6).map((d) => ({ label: d.text.trim().slice(0, 64), range: d.range })),
+      };
     } else if (r.compare && r.dates[0] && plan.time?.range) {
       // "compared to last year": the previous period against the new one
       plan.time = {
@@ -134,7 +156,8 @@ function rebase(plan: QueryPlan, table: string, measures: Measure[], input: Plan
       return false;
     }
   };
-  const time = plan.time && reachableToOne(view, table, plan.time.field.split('.')[0] as string) ? plan.time : undefined;
+  const time =
+    plan.time && reachableToOne(view, table, plan.time.field.split('.')[0] as string) ? plan.time : undefined;
   const newTimeField = nearestTimeField(view, table);
   return {
     ...plan,
@@ -142,10 +165,15 @@ function rebase(plan: QueryPlan, table: string, measures: Measure[], input: Plan
     measures,
     select: [],
     dimensions: plan.dimensions.filter((d) => reachableToOne(view, table, d.field.split('.')[0] as string)),
-    filters: plan.filters.filter((f) => fieldsOf(f).every(fits) && !(f.op === 'segment' && !fits(`${f.segment.split('.')[0]}.x`))),
+    filters: plan.filters.filter(
+      (f) => fieldsOf(f).every(fits) && !(f.op === 'segment' && !fits(`${f.segment.split('.')[0]}.x`)),
+    ),
     time: time ?? (plan.time && newTimeField ? { ...plan.time, field: newTimeField } : undefined),
     // a ranking stays a ranking by the new measure ("now by units sold")
-    order: plan.order.length > 0 && measures[0] ? [{ by: measureAlias(measures[0], view), direction: plan.order[0]?.direction ?? 'desc' }] : [],
+    order:
+      plan.order.length > 0 && measures[0]
+        ? [{ by: measureAlias(measures[0], view), direction: plan.order[0]?.direction ?? 'desc' }]
+        : [],
     limit: plan.order.length > 0 ? plan.limit : undefined,
   };
 }
@@ -165,7 +193,11 @@ export function shiftRange(range: DateRange, input: PlannerInput): DateRange {
     default: {
       const span = resolved.end.diff(resolved.start, 'days').days;
       const from = resolved.start.minus({ days: Math.max(1, Math.round(span)) });
-      return { kind: 'between', from: from.toISODate() ?? '', to: resolved.start.minus({ days: 1 }).toISODate() ?? '' };
+      return {
+        kind: 'between',
+        from: from.toISODate() ?? '',
+        to: resolved.start.minus({ days: 1 }).toISODate() ?? '',
+      };
     }
   }
 }

@@ -1,7 +1,8 @@
 // The vocabulary of one user's view of the model: every phrase that names a table, column, measure,
 // segment or enum value, matched against a question's tokens longest-first.
-import type { ModelView } from '../../semantic/model-view.ts';
+
 import pluralize from 'pluralize';
+import type { ModelView } from '../../semantic/model-view.ts';
 import { type Token, tokenize, valueKey, valueStemKey } from './text.ts';
 
 export type Target =
@@ -61,7 +62,9 @@ export class Lexicon {
     }
     return out.sort(
       (a, b) =>
-        b.length - a.length || Number(b.exact) - Number(a.exact) || PRIORITY[b.target.kind] - PRIORITY[a.target.kind],
+        b.length - a.length ||
+        Number(b.exact) - Number(a.exact) ||
+        PRIORITY[b.target.kind] - PRIORITY[a.target.kind],
     );
   }
 }
@@ -101,7 +104,12 @@ export function lexiconFor(view: ModelView, modelKey: object): Lexicon {
       lex.add(col.replace(/_/g, ' '), target);
       for (const s of def.synonyms) lex.add(s, target);
       for (const v of def.values ?? []) {
-        const valueTarget: Target = { kind: 'value', field: `${tableName}.${col}`, value: v, enumerated: true };
+        const valueTarget: Target = {
+          kind: 'value',
+          field: `${tableName}.${col}`,
+          value: v,
+          enumerated: true,
+        };
         lex.add(String(v), valueTarget);
         for (const variant of spellingVariants(String(v))) lex.add(variant, valueTarget);
       }
@@ -134,7 +142,17 @@ function spellingVariants(value: string): string[] {
 
 // everyday names of values people type differently from how the data spells them
 const VALUE_ALIASES: Record<string, string[]> = {
-  'united states': ['us', 'usa', 'u s', 'u s a', 'america', 'the us', 'the usa', 'the states', 'united states of america'],
+  'united states': [
+    'us',
+    'usa',
+    'u s',
+    'u s a',
+    'america',
+    'the us',
+    'the usa',
+    'the states',
+    'united states of america',
+  ],
   'united kingdom': ['uk', 'u k', 'britain', 'great britain', 'gb', 'the uk', 'england'],
   netherlands: ['the netherlands', 'holland', 'nl'],
   germany: ['de', 'deutschland'],

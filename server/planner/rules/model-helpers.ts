@@ -48,7 +48,11 @@ export function defaultListing(view: ModelView, table: string): string[] {
 const ACTIVITY_STEMS = new Set(['order', 'purchas', 'bought', 'buy', 'spent', 'spend']);
 
 /** The date a question's range applies to: the table's own time column, else the nearest to-one table's. */
-export function nearestTimeField(view: ModelView, table: string, _tokens?: readonly Token[]): string | undefined {
+export function nearestTimeField(
+  view: ModelView,
+  table: string,
+  _tokens?: readonly Token[],
+): string | undefined {
   const own = view.tables.get(table)?.timeColumn;
   if (own) return `${table}.${own}`;
   const seen = new Set([table]);
@@ -91,7 +95,8 @@ export function measureAlternatives(view: ModelView, qualified: string): Measure
       if (tableName === original.table && name === original.name) continue;
       if (def.aggregate !== original.definition.aggregate || def.unit !== original.definition.unit) continue;
       const theirs = words(name, def.synonyms);
-      if ([...mine].some((w) => theirs.has(w))) out.push({ table: tableName, name, description: def.description });
+      if ([...mine].some((w) => theirs.has(w)))
+        out.push({ table: tableName, name, description: def.description });
     }
   }
   return out;
@@ -107,10 +112,14 @@ export function moneyMeasure(view: ModelView): MeasureRef | undefined {
   for (const [tableName, table] of view.tables) {
     for (const [name, def] of Object.entries(table.measures)) {
       if (def.aggregate !== 'sum') continue;
-      if (/\b(revenue|sales|income|turnover)\b/.test(measureWords(name, def.synonyms)) && !/\b(product|item)\b/.test(name)) {
+      if (
+        /\b(revenue|sales|income|turnover)\b/.test(measureWords(name, def.synonyms)) &&
+        !/\b(product|item)\b/.test(name)
+      ) {
         return { table: tableName, name, description: def.description };
       }
-      if (!fallback && def.unit && /^[A-Z]{3}$/.test(def.unit)) fallback = { table: tableName, name, description: def.description };
+      if (!fallback && def.unit && /^[A-Z]{3}$/.test(def.unit))
+        fallback = { table: tableName, name, description: def.description };
     }
   }
   return fallback;
@@ -120,7 +129,10 @@ export function moneyMeasure(view: ModelView): MeasureRef | undefined {
 export function unitsMeasure(view: ModelView): MeasureRef | undefined {
   for (const [tableName, table] of view.tables) {
     for (const [name, def] of Object.entries(table.measures)) {
-      if (def.aggregate === 'sum' && (def.unit === 'units' || /\b(units|sold|quantity)\b/.test(measureWords(name, def.synonyms)))) {
+      if (
+        def.aggregate === 'sum' &&
+        (def.unit === 'units' || /\b(units|sold|quantity)\b/.test(measureWords(name, def.synonyms)))
+      ) {
         return { table: tableName, name, description: def.description };
       }
     }

@@ -55,7 +55,9 @@ const METRIC_WORDS = new Set(
   coupons return returns visit visits visitor visitors traffic session sessions pageview pageviews conversion conversions
   rating ratings review reviews nps satisfaction invoice invoices budget budgets forecast target targets commission
   clicks impressions ads advertising marketing campaign campaigns ebitda lifetime ltv cac mrr arr churned acquisition
-  subscriptions subscription tickets ticket complaints supplier suppliers vendor vendors wages rent depreciation`.split(/\s+/),
+  subscriptions subscription tickets ticket complaints supplier suppliers vendor vendors wages rent depreciation`.split(
+    /\s+/,
+  ),
 );
 
 export const STOP = new Set(
@@ -97,8 +99,27 @@ const AGG_WORDS: Record<string, Agg> = {
   cheapest: 'min',
 };
 
-const DESC_WORDS = new Set(['top', 'most', 'best', 'highest', 'largest', 'biggest', 'greatest', 'leading', 'busiest']);
-const ASC_WORDS = new Set(['bottom', 'least', 'fewest', 'worst', 'lowest', 'smallest', 'quietest', 'slowest']);
+const DESC_WORDS = new Set([
+  'top',
+  'most',
+  'best',
+  'highest',
+  'largest',
+  'biggest',
+  'greatest',
+  'leading',
+  'busiest',
+]);
+const ASC_WORDS = new Set([
+  'bottom',
+  'least',
+  'fewest',
+  'worst',
+  'lowest',
+  'smallest',
+  'quietest',
+  'slowest',
+]);
 
 // short forms people type; mapped before anything is matched
 const ABBREVIATIONS: Record<string, string> = {
@@ -121,7 +142,14 @@ const ABBREVIATIONS: Record<string, string> = {
 };
 
 // words the grammar itself knows, so they are never "corrected" into model vocabulary
-const GRAMMAR_WORDS = new Set([...STOP, ...Object.keys(AGG_WORDS), ...DESC_WORDS, ...ASC_WORDS, 'forecast', 'predict']);
+const GRAMMAR_WORDS = new Set([
+  ...STOP,
+  ...Object.keys(AGG_WORDS),
+  ...DESC_WORDS,
+  ...ASC_WORDS,
+  'forecast',
+  'predict',
+]);
 
 const GRAIN_NOUNS: Record<string, Grain> = {
   day: 'day',
@@ -176,11 +204,16 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     const w = words[i] ?? '';
     if (
       countCue < 0 &&
-      (has(i, 'how', 'many') || has(i, 'number', 'of') || has(i, 'count', 'of') || w === 'count' || has(i, 'amount', 'of'))
+      (has(i, 'how', 'many') ||
+        has(i, 'number', 'of') ||
+        has(i, 'count', 'of') ||
+        w === 'count' ||
+        has(i, 'amount', 'of'))
     ) {
       countCue = i;
     }
-    if (Object.hasOwn(AGG_WORDS, w) && !(w === 'total' && has(i, 'total', 'number'))) aggCues.set(i, AGG_WORDS[w] as Agg);
+    if (Object.hasOwn(AGG_WORDS, w) && !(w === 'total' && has(i, 'total', 'number')))
+      aggCues.set(i, AGG_WORDS[w] as Agg);
     if (has(i, 'most', 'expensive')) aggCues.set(i, 'max');
     if (has(i, 'least', 'expensive')) aggCues.set(i, 'min');
     const byWord =
@@ -190,40 +223,106 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       w === 'every' ||
       (w === 'each' && words[i - 1] !== 'for') ||
       (w === 'for' && (words[i + 1] === 'each' || words[i + 1] === 'every'));
-    if (byWord && !(w === 'by' && (words[i - 1] === 'sort' || words[i - 1] === 'sorted' || words[i - 1] === 'ordered'))) {
+    if (
+      byWord &&
+      !(w === 'by' && (words[i - 1] === 'sort' || words[i - 1] === 'sorted' || words[i - 1] === 'ordered'))
+    ) {
       byCues.push(i);
     }
     if (!rankWord && DESC_WORDS.has(w) && !has(i, 'most', 'recent') && !has(i, 'most', 'expensive')) {
       rankWord = { direction: 'desc', at: i };
     }
-    if (!rankWord && ASC_WORDS.has(w) && !has(i, 'least', 'expensive')) rankWord = { direction: 'asc', at: i };
-    if (['show', 'list', 'display', 'see', 'view'].includes(w) || has(i, 'give', 'me') || has(i, 'what', 'are') || has(i, 'which', 'are')) {
+    if (!rankWord && ASC_WORDS.has(w) && !has(i, 'least', 'expensive'))
+      rankWord = { direction: 'asc', at: i };
+    if (
+      ['show', 'list', 'display', 'see', 'view'].includes(w) ||
+      has(i, 'give', 'me') ||
+      has(i, 'what', 'are') ||
+      has(i, 'which', 'are')
+    ) {
       listing = true;
     }
     if (['latest', 'newest', 'recent'].includes(w) || has(i, 'most', 'recent')) recency = 'desc';
     if (['oldest', 'earliest'].includes(w)) recency = 'asc';
-    if (['vs', 'versus', 'against'].includes(w) || ['compared', 'compare', 'comparison', 'comparing'].includes(w)) compare = true;
-    if (['chart', 'graph', 'plot', 'visualise', 'visualize', 'visualization', 'visualisation', 'trend'].includes(w)) presentation = 'chart';
+    if (
+      ['vs', 'versus', 'against'].includes(w) ||
+      ['compared', 'compare', 'comparison', 'comparing'].includes(w)
+    )
+      compare = true;
+    if (
+      [
+        'chart',
+        'graph',
+        'plot',
+        'visualise',
+        'visualize',
+        'visualization',
+        'visualisation',
+        'trend',
+      ].includes(w)
+    )
+      presentation = 'chart';
     if (w === 'table' && (words[i - 1] === 'a' || words[i - 1] === 'as')) presentation = 'table';
-    if (['not', 'never', 'without', 'excluding', 'except', 'non'].includes(w) || has(i, 'other', 'than') || w.endsWith("n't")) {
+    if (
+      ['not', 'never', 'without', 'excluding', 'except', 'non'].includes(w) ||
+      has(i, 'other', 'than') ||
+      w.endsWith("n't")
+    ) {
       for (let k = i + 1; k < Math.min(words.length, i + 5); k += 1) negated.add(k);
     }
     if ((w === 'which' || w === 'what') && whichAt < 0) whichAt = i;
-    if (['percentage', 'percent', 'share', 'proportion', 'fraction', 'ratio', 'rate'].includes(w)) share = true;
+    if (['percentage', 'percent', 'share', 'proportion', 'fraction', 'ratio', 'rate'].includes(w))
+      share = true;
     // "customers spent" is our revenue; "we spent" is an expense the model may not have
-    if (['spend', 'spent', 'spending', 'spends'].includes(w) && !['we', 'i', 'us'].includes(words[i - 1] ?? '') && words[i - 2] !== 'we') {
+    if (
+      ['spend', 'spent', 'spending', 'spends'].includes(w) &&
+      !['we', 'i', 'us'].includes(words[i - 1] ?? '') &&
+      words[i - 2] !== 'we'
+    ) {
       money = true;
     }
-    if (w === 'money' || (['make', 'made', 'earn', 'earned', 'generate', 'generated', 'bring', 'brought', 'take', 'took', 'gross', 'grossed'].includes(w) && hasHowMuch(words, i))) {
+    if (
+      w === 'money' ||
+      ([
+        'make',
+        'made',
+        'earn',
+        'earned',
+        'generate',
+        'generated',
+        'bring',
+        'brought',
+        'take',
+        'took',
+        'gross',
+        'grossed',
+      ].includes(w) &&
+        hasHowMuch(words, i))
+    ) {
       money = true;
     }
-    if (['sell', 'sold', 'selling', 'seller', 'sellers'].includes(w) || has(i, 'best', 'seller')) selling = true;
+    if (['sell', 'sold', 'selling', 'seller', 'sellers'].includes(w) || has(i, 'best', 'seller'))
+      selling = true;
     if (w === 'when' || has(i, 'what', 'date') || has(i, 'what', 'day')) {
       const rest = words.slice(i + 1, i + 8);
       if (rest.some((x) => ['first', 'earliest', 'oldest'].includes(x))) when = 'min';
       else if (rest.some((x) => ['last', 'latest', 'recent', 'newest', 'most'].includes(x))) when = 'max';
     }
-    if (['forecast', 'forecasts', 'predict', 'prediction', 'predicted', 'projection', 'projected', 'estimate', 'expect', 'expected', 'will'].includes(w)) {
+    if (
+      [
+        'forecast',
+        'forecasts',
+        'predict',
+        'prediction',
+        'predicted',
+        'projection',
+        'projected',
+        'estimate',
+        'expect',
+        'expected',
+        'will',
+      ].includes(w)
+    ) {
       future = true;
     }
     const cmp = comparisonAt(words, tokens, i);
@@ -232,7 +331,10 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   if (dates.some((d) => /\bnext\b|\btomorrow\b/i.test(d.text))) future = true;
   if (
     dates.length >= 2 &&
-    dates.some((d, k) => k > 0 && /\b(vs|versus|compared|against|and)\b/i.test(question.slice(dates[k - 1]?.end, d.start)))
+    dates.some(
+      (d, k) =>
+        k > 0 && /\b(vs|versus|compared|against|and)\b/i.test(question.slice(dates[k - 1]?.end, d.start)),
+    )
   ) {
     compare = true;
   }
@@ -244,7 +346,8 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       .map((k) => tokens[k])
       .find((t) => t?.num !== undefined && Number.isInteger(t.num) && (t.num ?? 0) <= 1000);
     const afterWhich = whichAt >= 0 ? tokens[whichAt + 1] : undefined;
-    const n = near?.num ?? (afterWhich?.num !== undefined && Number.isInteger(afterWhich.num) ? afterWhich.num : 0);
+    const n =
+      near?.num ?? (afterWhich?.num !== undefined && Number.isInteger(afterWhich.num) ? afterWhich.num : 0);
     topN = { n, direction: rankWord.direction, at: rankWord.at };
   } else if (whichAt >= 0 && tokens[whichAt + 1]?.num !== undefined) {
     topN = { n: tokens[whichAt + 1]?.num ?? 0, direction: 'desc', at: whichAt };
@@ -254,16 +357,23 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   for (let i = 0; i < words.length; i += 1) {
     const g = GRAIN_NOUNS[words[i] ?? ''];
     if (!g) continue;
-    const near = (anchor: number | undefined): boolean => anchor !== undefined && anchor >= 0 && i > anchor && i - anchor <= 3;
+    const near = (anchor: number | undefined): boolean =>
+      anchor !== undefined && anchor >= 0 && i > anchor && i - anchor <= 3;
     if (!rankGrain && (near(topN?.at) || near(whichAt))) rankGrain = { grain: g, at: i };
     // "by category and month": a calendar unit listed among the breakdowns
-    if (!byGrain && byCues.some((b) => b < i && i - b <= 4) && ['and', ','].includes(words[i - 1] ?? '')) byGrain = g;
+    if (!byGrain && byCues.some((b) => b < i && i - b <= 4) && ['and', ','].includes(words[i - 1] ?? ''))
+      byGrain = g;
   }
 
   const matchedWords = new Set<number>();
   for (const m of matches) for (let k = m.from; k < m.to; k += 1) matchedWords.add(k);
   const unknownWords = words.filter(
-    (w, i) => !matchedWords.has(i) && !GRAMMAR_WORDS.has(w) && !GRAIN_NOUNS[w] && tokens[i]?.num === undefined && w.length > 2,
+    (w, i) =>
+      !matchedWords.has(i) &&
+      !GRAMMAR_WORDS.has(w) &&
+      !GRAIN_NOUNS[w] &&
+      tokens[i]?.num === undefined &&
+      w.length > 2,
   );
   const unknownMetric = words.find((w, i) => !matchedWords.has(i) && METRIC_WORDS.has(w));
   return {
@@ -296,7 +406,14 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
 }
 
 function hasHowMuch(words: string[], i: number): boolean {
-  return words.slice(Math.max(0, i - 6), i).join(' ').includes('how much') || words[i - 1] === 'we' || words[i - 2] === 'we';
+  return (
+    words
+      .slice(Math.max(0, i - 6), i)
+      .join(' ')
+      .includes('how much') ||
+    words[i - 1] === 'we' ||
+    words[i - 2] === 'we'
+  );
 }
 
 /** Abbreviations expanded and misspelt words corrected against the model's own vocabulary. */
@@ -304,7 +421,8 @@ function normalise(tokens: Token[], lex: Lexicon, values: ValueIndex): Token[] {
   return tokens.map((t) => {
     const expanded = ABBREVIATIONS[t.text];
     if (expanded) return { ...t, text: expanded, stem: stem(expanded) };
-    if (t.num !== undefined || t.text.length < 4 || GRAMMAR_WORDS.has(t.text) || lex.vocabulary.has(t.text)) return t;
+    if (t.num !== undefined || t.text.length < 4 || GRAMMAR_WORDS.has(t.text) || lex.vocabulary.has(t.text))
+      return t;
     if (values.hasWord(t.text)) return t;
     const singular = stem(t.text);
     for (const word of lex.vocabulary) if (stem(word) === singular) return t;
@@ -331,30 +449,44 @@ function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Mat
     let best: { target: Target; length: number } | undefined;
     for (let len = Math.min(values.maxWords + 2, tokens.length - i); len >= 1; len -= 1) {
       const slice = tokens.slice(i, i + len);
-      const hits = values.lookup(
-        slice.map((t) => t.text).join(' '),
-        slice.map((t) => t.stem).join(' '),
-      );
+      const hits = values.lookup(slice.map((t) => t.text).join(' '), slice.map((t) => t.stem).join(' '));
       const usable = hits.filter((h) => len > 1 || acceptSingleWordValue(words[i] ?? '', h.field, values));
       if (usable[0]) {
-        best = { target: { kind: 'value', field: usable[0].field, value: usable[0].value, enumerated: false }, length: len };
+        best = {
+          target: { kind: 'value', field: usable[0].field, value: usable[0].value, enumerated: false },
+          length: len,
+        };
         break;
       }
     }
     const lexHit = lex.at(tokens, i)[0];
-    if (lexHit && (!best || lexHit.length > best.length || (lexHit.length === best.length && lexHit.target.kind === 'measure'))) {
+    if (
+      lexHit &&
+      (!best ||
+        lexHit.length > best.length ||
+        (lexHit.length === best.length && lexHit.target.kind === 'measure'))
+    ) {
       best = lexHit;
     }
     const stopOnly = best && best.length === 1 && STOP.has(words[i] ?? '') && best.target.kind !== 'value';
     if (best && !stopOnly) {
-      matches.push({ target: best.target, from: i, to: i + best.length, text: words.slice(i, i + best.length).join(' ') });
+      matches.push({
+        target: best.target,
+        from: i,
+        to: i + best.length,
+        text: words.slice(i, i + best.length).join(' '),
+      });
       i += best.length;
     } else i += 1;
   }
   return matches;
 }
 
-function comparisonAt(words: string[], tokens: Token[], i: number): Reading['comparisons'][number] | undefined {
+function comparisonAt(
+  words: string[],
+  tokens: Token[],
+  i: number,
+): Reading['comparisons'][number] | undefined {
   const pairs: Array<[string[], 'gt' | 'gte' | 'lt' | 'lte']> = [
     [['more', 'than'], 'gt'],
     [['greater', 'than'], 'gt'],
@@ -397,7 +529,12 @@ function unknownName(text: string, tokens: Token[], matched: Set<number>): strin
     if (!/^[A-Z][a-z]{2,}/.test(original)) continue;
     if (GRAMMAR_WORDS.has(t.text) || GRAIN_NOUNS[t.text]) continue;
     // month and day names are dates, handled elsewhere
-    if (/^(january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/.test(t.text)) continue;
+    if (
+      /^(january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/.test(
+        t.text,
+      )
+    )
+      continue;
     return original.replace(/['’]s$/, '');
   }
   return undefined;

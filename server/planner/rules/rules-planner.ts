@@ -15,7 +15,7 @@ import {
   unitsMeasure,
   valueColumn,
 } from './model-helpers.ts';
-import { read, type Reading, targetTable } from './reading.ts';
+import { type Reading, read, targetTable } from './reading.ts';
 
 export type { Reading } from './reading.ts';
 
@@ -44,8 +44,10 @@ async function loadValues(input: PlannerInput): Promise<ValueIndex> {
       if (def.type === 'string' && !def.values) fields.push(`${tableName}.${col}`);
     }
   }
-  const lists = await Promise.all(fields.map((f) => input.values.values(f, 5000).catch(() => [] as string[])));
-  fields.forEach((f, i) => index.addField(f, lists[i] ?? []));
+  const lists = await Promise.all(
+    fields.map((f) => input.values.values(f, 5000).catch(() => [] as string[])),
+  );
+  for (const [i, f] of fields.entries()) index.addField(f, lists[i] ?? []);
   return index;
 }
 
@@ -58,7 +60,9 @@ function matchesOf<K extends Kind>(r: Reading, kind: K): Array<MatchOf<K>> {
 
 /** A match within a few words after a "by/per/each" cue, with nothing but column words in between. */
 function afterBy(r: Reading, m: Match): boolean {
-  return r.byCues.some((b) => b < m.from && m.from - b <= 3 && !r.matches.some((o) => o.from > b && o.from < m.from));
+  return r.byCues.some(
+    (b) => b < m.from && m.from - b <= 3 && !r.matches.some((o) => o.from > b && o.from < m.from),
+  );
 }
 
 export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
@@ -68,7 +72,10 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
 
   // ---- refusals that no figure can answer ------------------------------------------------------
   if (r.future) {
-    return unanswerable(view, 'I can report what has happened, but I cannot forecast or predict future figures.');
+    return unanswerable(
+      view,
+      'I can report what has happened, but I cannot forecast or predict future figures.',
+    );
   }
   if (r.unknownName) return unanswerable(view, `I don't have any data about "${r.unknownName}".`);
 
@@ -82,7 +89,8 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     if (!measures.some((x) => JSON.stringify(x) === JSON.stringify(named))) measures.push(named);
     base ??= table;
     const def = view.table(table).measures[name];
-    if (def?.description) notes.push(`${m ? `"${m.text}" is ` : ''}${name.replace(/_/g, ' ')}: ${def.description}`);
+    if (def?.description)
+      notes.push(`${m ? `"${m.text}" is ` : ''}${name.replace(/_/g, ' ')}: ${def.description}`);
   };
 
   for (const m of matchesOf(r, 'measure')) {
@@ -92,7 +100,12 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
   // "how many items did we sell last month" is units; "how many products do we sell" is the catalogue
   const soldInThePast = r.dates.length > 0 || /\b(did|sold|have we sold|has been sold)\b/i.test(r.question);
   const sellingUnits = r.countCue < 0 || soldInThePast || matchesOf(r, 'value').length > 0;
-  if (measures.length === 0 && r.selling && sellingUnits && (r.countCue >= 0 || r.topN || /\bhow much\b|\bunits?\b/i.test(r.question))) {
+  if (
+    measures.length === 0 &&
+    r.selling &&
+    sellingUnits &&
+    (r.countCue >= 0 || r.topN || /\bhow much\b|\bunits?\b/i.test(r.question))
+  ) {
     const units = unitsMeasure(view);
     if (units) addNamed(units.table, units.name);
   }
@@ -114,7 +127,11 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
           table,
           measures: [{ kind: r.when, field: timeField }],
           dimensions: [],
-          filters: [...collectFilters(r, view, table, used, notes), ...segmentFilters(r, view, table, used), ...dateFilters(r, view, table)],
+          filters: [
+            ...collectFilters(r, view, table, used, notes),
+            ...segmentFilters(r, view, table, used),
+            ...dateFilters(r, view, table),
+          ],
           select: [],
           order: [],
         },
@@ -131,7 +148,9 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     const subject = r.matches.find(
       (m) =>
         m.from > cue &&
-        (m.target.kind === 'table' || m.target.kind === 'segment' || (m.target.kind === 'column' && r.countCue >= 0)),
+        (m.target.kind === 'table' ||
+          m.target.kind === 'segment' ||
+          (m.target.kind === 'column' && r.countCue >= 0)),
     );
     if (subject && subject.target.kind === 'column') {
       const field = subject.target.field;
@@ -154,7 +173,10 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
   // "average value of cancelled orders", "highest price": an aggregate word before a numeric column
   if (measures.length === 0) {
     for (const [at, agg] of [...r.aggCues.entries()].sort((a, b) => a[0] - b[0])) {
-      const col = r.matches.find((m) => m.target.kind === 'column' && m.from > at && m.from - at <= 4 && isNumeric(view, m.target.field));
+      const col = r.matches.find(
+        (m) =>
+          m.target.kind === 'column' && m.from > at && m.from - at <= 4 && isNumeric(view, m.target.field),
+      );
       if (col && col.target.kind === 'column') {
         measures.push({ kind: agg, field: col.target.field });
         base = col.target.field.split('.')[0];
@@ -173,7 +195,15 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     const entityTable = entity ? targetTable(entity.target) : undefined;
     const label = entityTable ? labelField(view, entityTable) : undefined;
     const money = moneyMeasure(view);
-    if (superlative && entity && entityTable && !valueColumn(view, entityTable) && label && money && reachableToOne(view, money.table, entityTable)) {
+    if (
+      superlative &&
+      entity &&
+      entityTable &&
+      !valueColumn(view, entityTable) &&
+      label &&
+      money &&
+      reachableToOne(view, money.table, entityTable)
+    ) {
       // "our biggest customer": the one with the most money against their name
       used.add(entity);
       notes.push(`ranked by ${money.name.replace(/_/g, ' ')}: ${money.description ?? ''}`.trim());
@@ -212,7 +242,10 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
             ],
             select: defaultListing(view, table),
             order: [{ by: valueCol, direction: superlative[1] === 'max' ? 'desc' : 'asc' }],
-            limit: r.topN?.n || numberBefore(r, superlative[0]) || (isPluralAt(r, entity) && entity.target.kind !== 'value' ? 10 : 1),
+            limit:
+              r.topN?.n ||
+              numberBefore(r, superlative[0]) ||
+              (isPluralAt(r, entity) && entity.target.kind !== 'value' ? 10 : 1),
           },
           r,
           notes,
@@ -224,7 +257,8 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
   // a listing: "show the 10 most recent orders", "which grocery products cost more than 20 dollars?"
   const entity = tables.find((t) => !used.has(t)) ?? segments.find((s) => !used.has(s));
   // "which grocery products ...": the first thing named after "which", past any value words
-  const afterWhich = r.whichAt >= 0 ? r.matches.find((m) => m.from > r.whichAt && m.target.kind !== 'value') : undefined;
+  const afterWhich =
+    r.whichAt >= 0 ? r.matches.find((m) => m.from > r.whichAt && m.target.kind !== 'value') : undefined;
   const whichEntity = entity !== undefined && afterWhich === entity && entity.from - r.whichAt <= 4;
   const wantsListing =
     measures.length === 0 &&
@@ -236,10 +270,19 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     (r.listing || r.recency !== undefined || whichEntity || (r.topN?.n ?? 0) > 0);
   if (wantsListing && entity) {
     const table = entity.target.table;
-    if (view.tables.get(table)?.access !== 'queryable') return unanswerable(view, `I can't list ${entity.text} on their own.`);
+    if (view.tables.get(table)?.access !== 'queryable')
+      return unanswerable(view, `I can't list ${entity.text} on their own.`);
     used.add(entity);
     const timeField = nearestTimeField(view, table);
-    const n = r.topN?.n || r.tokens.find((t) => t.num !== undefined && Number.isInteger(t.num) && t.num <= 1000 && !r.comparisons.some((c) => c.value === t.num))?.num;
+    const n =
+      r.topN?.n ||
+      r.tokens.find(
+        (t) =>
+          t.num !== undefined &&
+          Number.isInteger(t.num) &&
+          t.num <= 1000 &&
+          !r.comparisons.some((c) => c.value === t.num),
+      )?.num;
     const valueCol = valueColumn(view, table);
     const order: QueryPlan['order'] =
       r.recency && timeField
@@ -269,7 +312,8 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
 
   // nothing measurable named: count the table the question is about, if every word was understood
   if (measures.length === 0) {
-    const subject = tables.find((t) => view.tables.get(t.target.table)?.access === 'queryable') ?? segments[0];
+    const subject =
+      tables.find((t) => view.tables.get(t.target.table)?.access === 'queryable') ?? segments[0];
     if (subject && !r.unknownMetric && r.unknownWords.length === 0) {
       base = subject.target.table;
       measures.push({ kind: 'count' });
@@ -283,7 +327,8 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     return unanswerable(view, `I can't find anything about "${r.unknownMetric}" in this data.`);
   }
   if (measures.length === 0 || base === undefined) {
-    const unknown = r.unknownWords.length > 0 ? ` I don't know what "${r.unknownWords.join(' ')}" refers to.` : '';
+    const unknown =
+      r.unknownWords.length > 0 ? ` I don't know what "${r.unknownWords.join(' ')}" refers to.` : '';
     return unanswerable(view, `I couldn't match that question to anything in this data.${unknown}`);
   }
 
@@ -304,8 +349,10 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     ranked: r.topN !== undefined && m.from > r.topN.at && m.from - r.topN.at <= 4,
   });
   // "top 3 countries by number of customers": what is counted is the measure, never a breakdown
-  const countSubject = r.countCue >= 0 ? r.matches.find((m) => m.from > r.countCue && m.from - r.countCue <= 4) : undefined;
-  if (countSubject && countSubject.target.kind !== 'value' && measures[0]?.kind === 'count') used.add(countSubject);
+  const countSubject =
+    r.countCue >= 0 ? r.matches.find((m) => m.from > r.countCue && m.from - r.countCue <= 4) : undefined;
+  if (countSubject && countSubject.target.kind !== 'value' && measures[0]?.kind === 'count')
+    used.add(countSubject);
   for (const m of r.matches) {
     if (used.has(m) || m.target.kind !== 'column') continue;
     const c = cued(m);
@@ -321,7 +368,11 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     if (m.target.kind === 'table' || m.target.kind === 'segment') {
       // the counted table itself is a breakdown only when nothing else is ("top 5 customers by revenue")
       const label = labelField(view, m.target.table);
-      if (label && (byThis || m.target.table !== base || dimensions.length === 0) && !(m.target.table === base && measures[0]?.kind === 'count' && !byThis)) {
+      if (
+        label &&
+        (byThis || m.target.table !== base || dimensions.length === 0) &&
+        !(m.target.table === base && measures[0]?.kind === 'count' && !byThis)
+      ) {
         addDim(label);
         used.add(m);
       }
@@ -347,9 +398,13 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
   const current = planMeasures[0];
   if (planMeasures.length === 1 && current?.kind === 'named') {
     if (needs.some((f) => !reachableToOne(view, base as string, tableOf(f)))) {
-      const alt = measureAlternatives(view, current.name).find((a) => needs.every((f) => reachableToOne(view, a.table, tableOf(f))));
+      const alt = measureAlternatives(view, current.name).find((a) =>
+        needs.every((f) => reachableToOne(view, a.table, tableOf(f))),
+      );
       if (alt) {
-        notes.push(`used ${alt.name.replace(/_/g, ' ')} (${alt.description ?? alt.name}) because the question breaks it down by ${needs.join(', ')}`);
+        notes.push(
+          `used ${alt.name.replace(/_/g, ' ')} (${alt.description ?? alt.name}) because the question breaks it down by ${needs.join(', ')}`,
+        );
         const replacement: Measure = { kind: 'named', name: `${alt.table}.${alt.name}` };
         if (rankingMeasure === current) rankingMeasure = replacement;
         planMeasures = [replacement];
@@ -364,7 +419,9 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     const whole = planMeasures[0];
     const part = filters.length === 1 ? filters[0] : { op: 'and' as const, filters: [...filters] };
     if (part) {
-      planMeasures = [{ kind: 'ratio', numerator: withFilter(whole, part, view), denominator: whole, as: 'share' }];
+      planMeasures = [
+        { kind: 'ratio', numerator: withFilter(whole, part, view), denominator: whole, as: 'share' },
+      ];
       notes.push(`the share is ${describeMeasure(whole)} matching the filters, divided by all of them`);
       filters.length = 0;
     }
@@ -375,11 +432,18 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
   let time: QueryPlan['time'];
   const grain = r.grain ?? r.rankGrain?.grain;
   if (r.dates.length > 0 || grain) {
-    if (!timeField) return unanswerable(view, `I can't tell which date to use for ${base.replace(/_/g, ' ')}.`);
+    if (!timeField)
+      return unanswerable(view, `I can't tell which date to use for ${base.replace(/_/g, ' ')}.`);
     const first = r.dates[0];
     const shift = SHIFT.exec(r.question);
     if (r.compare && r.dates.length >= 2) {
-      time = { field: timeField, compare: withSharedYear(r.dates.slice(0, 6)).map((d) => ({ label: cleanLabel(d.text), range: d.range })) };
+      time = {
+        field: timeField,
+        compare: withSharedYear(r.dates.slice(0, 6)).map((d) => ({
+          label: cleanLabel(d.text),
+          range: d.range,
+        })),
+      };
     } else if (first && shift) {
       // "last month vs the month before": the named period against the one just before it
       time = {
@@ -426,13 +490,24 @@ export function unanswerable(view: ModelView, message: string): PlannerOutcome {
     if (table.access === 'queryable') suggestions.push(`number of ${name.replace(/_/g, ' ')}`);
   }
   const list = suggestions.slice(0, 8).join(', ');
-  return { kind: 'unanswerable', message: `${message} I can answer questions about ${list}.`, suggestions: suggestions.slice(0, 8) };
+  return {
+    kind: 'unanswerable',
+    message: `${message} I can answer questions about ${list}.`,
+    suggestions: suggestions.slice(0, 8),
+  };
 }
 
 /** Segment words become filters ("customers in Germany"); after "never"/"not" they are negated. */
-function segmentFilters(r: Reading, view: ModelView, base: string, used: Set<Match>, subject?: Match): Filter[] {
+function segmentFilters(
+  r: Reading,
+  view: ModelView,
+  base: string,
+  used: Set<Match>,
+  subject?: Match,
+): Filter[] {
   const out: Filter[] = [];
-  const countSubject = r.countCue >= 0 ? r.matches.find((m) => m.from > r.countCue && m.from - r.countCue <= 4) : undefined;
+  const countSubject =
+    r.countCue >= 0 ? r.matches.find((m) => m.from > r.countCue && m.from - r.countCue <= 4) : undefined;
   for (const s of matchesOf(r, 'segment')) {
     if (used.has(s) && s !== subject && s !== countSubject) continue;
     const table = s.target.table;
@@ -451,7 +526,13 @@ function segmentFilters(r: Reading, view: ModelView, base: string, used: Set<Mat
 }
 
 /** Value matches become filters; several values of one column become IN; negation flips them. */
-export function collectFilters(r: Reading, view: ModelView, base: string, used: Set<Match>, notes: string[]): Filter[] {
+export function collectFilters(
+  r: Reading,
+  view: ModelView,
+  base: string,
+  used: Set<Match>,
+  notes: string[],
+): Filter[] {
   const byField = new Map<string, { values: Array<string | number>; negated: boolean }>();
   for (const m of r.matches) {
     if (used.has(m) || m.target.kind !== 'value') continue;
@@ -468,7 +549,8 @@ export function collectFilters(r: Reading, view: ModelView, base: string, used: 
   }
   const filters: Filter[] = [];
   for (const [field, { values, negated }] of byField) {
-    if (values.length === 1) filters.push({ op: negated ? 'neq' : 'eq', field, value: values[0] as string | number });
+    if (values.length === 1)
+      filters.push({ op: negated ? 'neq' : 'eq', field, value: values[0] as string | number });
     else filters.push({ op: negated ? 'notIn' : 'in', field, values });
     notes.push(`${field} ${negated ? 'is not' : 'is'} ${values.join(' or ')}`);
   }
@@ -476,7 +558,10 @@ export function collectFilters(r: Reading, view: ModelView, base: string, used: 
     // the numeric column named just before "more than", else the table's value column
     const named = [...r.matches]
       .reverse()
-      .find((m) => m.target.kind === 'column' && m.to <= c.at && c.at - m.to <= 3 && isNumeric(view, m.target.field));
+      .find(
+        (m) =>
+          m.target.kind === 'column' && m.to <= c.at && c.at - m.to <= 3 && isNumeric(view, m.target.field),
+      );
     const field = named?.target.kind === 'column' ? named.target.field : valueColumn(view, base);
     if (named) used.add(named);
     if (field) filters.push({ op: c.op, field, value: c.value });
@@ -524,7 +609,7 @@ function withFilter(m: Measure, filter: Filter, view: ModelView): Measure {
 }
 
 function describeMeasure(m: Measure): string {
-  return m.kind === 'named' ? m.name.split('.').pop()?.replace(/_/g, ' ') ?? m.name : m.kind;
+  return m.kind === 'named' ? (m.name.split('.').pop()?.replace(/_/g, ' ') ?? m.name) : m.kind;
 }
 
 export function fieldsOf(f: Filter): string[] {
@@ -570,7 +655,7 @@ export function measureAlias(m: Measure, view: ModelView): string {
 
 function isPluralAt(r: Reading, m: Match): boolean {
   const last = r.tokens[m.to - 1];
-  return last !== undefined && last.text.endsWith('s') && !last.text.endsWith('ss');
+  return last?.text.endsWith('s') === true && !last.text.endsWith('ss');
 }
 
 /** "which categories ..." asks for a ranked list, "which category ..." for the single top one. */
@@ -580,11 +665,19 @@ function isPluralDimension(r: Reading): boolean {
   return subject !== undefined && isPluralAt(r, subject);
 }
 
-function averagePer(r: Reading, view: ModelView, base: string, measures: Measure[], used: Set<Match>): Measure | undefined {
+function averagePer(
+  r: Reading,
+  view: ModelView,
+  base: string,
+  measures: Measure[],
+  used: Set<Match>,
+): Measure | undefined {
   const avg = [...r.aggCues.entries()].find(([, a]) => a === 'avg');
   const only = measures[0];
   if (!avg || measures.length !== 1 || !only) return undefined;
-  const summable = only.kind === 'count' || (only.kind === 'named' && view.measure(only.name).definition.aggregate === 'sum');
+  const summable =
+    only.kind === 'count' ||
+    (only.kind === 'named' && view.measure(only.name).definition.aggregate === 'sum');
   if (!summable) return undefined;
   const per = r.matches.find(
     (m) =>
@@ -602,12 +695,19 @@ function averagePer(r: Reading, view: ModelView, base: string, measures: Measure
     return undefined;
   }
   used.add(per);
-  return { kind: 'ratio', numerator: only, denominator: { kind: 'countDistinct', field: `${perTable}.${pk}` }, as: `average_per_${perTable}`.slice(0, 63) };
+  return {
+    kind: 'ratio',
+    numerator: only,
+    denominator: { kind: 'countDistinct', field: `${perTable}.${pk}` },
+    as: `average_per_${perTable}`.slice(0, 63),
+  };
 }
 
 /** "Q2 and Q3 2025": a period without a year takes the year written on its neighbour. */
 function withSharedYear<T extends { range: DateRange }>(dates: T[]): T[] {
-  const year = dates.map((d) => (d.range.kind === 'period' ? d.range.period.year : undefined)).find((y) => y !== undefined);
+  const year = dates
+    .map((d) => (d.range.kind === 'period' ? d.range.period.year : undefined))
+    .find((y) => y !== undefined);
   if (year === undefined) return dates;
   return dates.map((d) =>
     d.range.kind === 'period' && d.range.period.year === undefined
@@ -626,7 +726,12 @@ function numberBefore(r: Reading, at: number): number | undefined {
 }
 
 function cleanLabel(text: string): string {
-  return text.replace(/^(in|during|for|over|the|of)\s+/i, '').trim().slice(0, 64) || text.slice(0, 64);
+  return (
+    text
+      .replace(/^(in|during|for|over|the|of)\s+/i, '')
+      .trim()
+      .slice(0, 64) || text.slice(0, 64)
+  );
 }
 
 export type { DateRange };

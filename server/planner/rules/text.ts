@@ -33,7 +33,8 @@ const NUMBER_WORDS: Record<string, number> = {
   hundred: 100,
 };
 
-const TOKEN = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}|\$?\d[\d,]*(?:\.\d+)?k?|[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
+const TOKEN =
+  /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}|\$?\d[\d,]*(?:\.\d+)?k?|[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 
 const stemCache = new Map<string, string>();
 export function stem(word: string): string {
@@ -60,7 +61,6 @@ export function tokenize(text: string): Token[] {
   }
   return out;
 }
-
 
 /** The normalised text of a value, as matched against question tokens ("Home & Garden" -> "home garden"). */
 export function valueKey(value: string): string {
