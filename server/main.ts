@@ -53,7 +53,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     (agentId) => config.agents.get(agentId)?.config,
   );
   const apiKeys: ApiKeyChecker = createApiKeyChecker([...config.config.auth.apiKeys, ...apiKeysFromEnv(env)]);
-  const store = await ConversationStore.open(config.storeUrl, { clock });
+  // the store stamps real time even when PARLEY_NOW pins the answers' clock: reconnect sync relies on order
+  const store = await ConversationStore.open(config.storeUrl);
   await store.failAbandoned();
   const engine = createAnswerEngine({ config, now: clock, memory: store.memory() });
   const metrics = createMetrics();

@@ -1,0 +1,259 @@
+// The widget REST API under /widget/v1, authenticated only by the end user's session token (Authorization: Bearer).
+// Identity and tenant context come from the verified token alone; a conversation belongs to (agent, user, context)
+// and anyone else gets 404 for it, its answers and their feedback.
+import cors from 'cors';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { AppDeps, VerifiedSession } from '../../app.ts';
+import {
+  type ConversationRecord,
+  CursorError,
+  type Owner,
+  type ResponseRecord,
+} from '../../conversations/store.ts';
+import { MAX_TEXT_LENGTH, PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../ws/protocol.ts';
+import { userRateLimiter } from '../../ws/rate-limit.ts';
+import { HttpError, notFound } from '../errors.ts';
+import { ownerKey, ownerOf, startAnswer } from './answers.ts';
+import { originAllowedForAgent, originAllowedForAnyAgent } from './origin.ts';
+import {
+  type Conversation,
+  ConversationParams,
+  CreateConversationBody,
+  type Feedback,
+  FeedbackBody,
+  ListConversationsQuery,
+  MAX_COMMENT_LENGTH,
+  type ResponseItem,
+  ResponseParams,
+  SendMessageBody,
+  type WidgetConfig,
+} from './schemas.ts';
+
+export const CONTEXT_WRITE_PERMISSION = 'datasets:context:write';
+
+const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
+
+interface Locals {
+  session?: VerifiedSession;
+}
+
+function sessionOf(res: Response): VerifiedSession {
+  const session = (res.locals as Locals).session;
+  if (!session) throw new HttpError(401, 'missing_credentials', 'no session token');
+  return session;
+}
+
+/** Verifies the bearer token, then checks the page origin against the token's agent. */
+function authenticate(deps: AppDeps) {
+  return async function widgetAuth(req: Request, res: Response, next: NextFunction): Promise<void> {
+    try {
+      const header = req.headers.authorization;
+      if (header === undefined || header === '')
+        throw new HttpError(401, 'missing_credentials', 'no session token');
+      const token = BEARER.exec(header)?.[1];
+      if (!token)
+        throw new HttpError(
+          401,
+          'invalid_token',
+          'the Authorization header must be "Bearer <session token>"',
+        );
+      const session = await deps.sessions.verify(token);
+      if (!deps.config.agents.has(session.agentId))
+        throw new HttpError(401, 'invalid_token', 'unknown agent');
+      if (!originAllowedForAgent(deps, session.agentId, req.headers.origin, req.headers.host)) {
+        // the preflight allowed the union of all agents' origins; this agent does not allow this page
+        res.removeHeader('Access-Control-Allow-Origin');
+        throw new HttpError(403, 'origin_not_allowed', 'this page’s origin is not allowed to use this agent');
+      }
+      (res.locals as Locals).session = session;
+      next();
+    } catch (err) {
+      if ((err as { status?: number }).status === 401)
+        res.setHeader('WWW-Authenticate', 'Bearer realm="parley"');
+      next(err);
+    }
+  };
+}
+
+function conversationView(c: ConversationRecord): Conversation {
+  return { id: c.id, title: c.title, createdAt: c.createdAt, updatedAt: c.updatedAt };
+}
+
+function responseView(r: ResponseRecord, feedback: Feedback | null): ResponseItem {
+  return {
+    id: r.id,
+    conversationId: r.conversationId,
+    question: r.question,
+    status: r.status,
+    ...(r.answer ? { answer: r.answer } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    createdAt: r.createdAt,
+    ...(r.completedAt ? { completedAt: r.completedAt } : {}),
+    feedback,
+  };
+}
+
+/** The conversation when it belongs to exactly this owner; 404 otherwise (whoever else owns it). */
+async function ownConversation(deps: AppDeps, owner: Owner, id: string): Promise<ConversationRecord> {
+  const conversation = await deps.store.getConversation(id, {
+    agentId: owner.agentId,
+    userIdentifier: owner.userIdentifier,
+    userContext: owner.userContext,
+  });
+  if (!conversation) throw notFound('conversation not found');
+  return conversation;
+}
+
+export function widgetV1Router(deps: AppDeps): Router {
+  const router = express.Router();
+
+  // CORS: the preflight cannot carry the token, so it is answered for the union of every agent's allowed origins;
+  // the actual request is checked again against the token's agent (authenticate). No cookies, no credentials.
+  router.use(
+    cors((req, callback) => {
+      const origin = req.headers.origin;
+      const allowed = origin !== undefined && originAllowedForAnyAgent(deps, origin, req.headers.host);
+      callback(null, {
+        origin: allowed ? origin : false,
+        methods: ['GET', 'POST', 'DELETE'],
+        allowedHeaders: ['Authorization', 'Content-Type'],
+        exposedHeaders: ['Retry-After', 'X-Request-Id'],
+        credentials: false,
+        maxAge: 600,
+        optionsSuccessStatus: 204,
+      });
+    }),
+  );
+  router.use(express.json({ limit: '64kb' }));
+  router.use(authenticate(deps));
+
+  router.get('/config', (_req, res) => {
+    const session = sessionOf(res);
+    const agent = deps.config.agents.get(session.agentId);
+    if (!agent) throw notFound('agent not found');
+    const body: WidgetConfig = {
+      agent: {
+        id: agent.config.id,
+        name: agent.config.name ?? agent.config.id,
+        starterQuestions: agent.config.starterQuestions,
+      },
+      user: {
+        userIdentifier: session.userIdentifier,
+        permissions: session.permissions,
+        canShareWithContext: session.permissions.includes(CONTEXT_WRITE_PERMISSION),
+      },
+      session: { expiresAt: session.expiresAt.toISOString() },
+      limits: { maxQuestionLength: MAX_TEXT_LENGTH, maxCommentLength: MAX_COMMENT_LENGTH },
+      websocket: { path: WS_PATH, protocol: PROTOCOL, tokenProtocolPrefix: TOKEN_PROTOCOL_PREFIX },
+    };
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.json(body);
+  });
+
+  router.get('/conversations', async (req, res) => {
+    const owner = ownerOf(sessionOf(res));
+    const query = ListConversationsQuery.parse(req.query);
+    let page: Awaited<ReturnType<typeof deps.store.listConversations>>;
+    try {
+      page = await deps.store.listConversations({
+        agentId: owner.agentId,
+        userIdentifier: owner.userIdentifier,
+        userContext: owner.userContext,
+        cursor: query.cursor,
+        limit: query.limit,
+      });
+    } catch (err) {
+      if (err instanceof CursorError) throw new HttpError(400, 'invalid_cursor', err.message);
+      throw err;
+    }
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.json({ items: page.items.map(conversationView), nextCursor: page.nextCursor });
+  });
+
+  router.post('/conversations', async (req, res) => {
+    const owner = ownerOf(sessionOf(res));
+    const body = CreateConversationBody.parse(req.body ?? {});
+    const conversation = await deps.store.createConversation(owner, body.title ?? '');
+    res.status(201).json(conversationView(conversation));
+  });
+
+  router.get('/conversations/:id', async (req, res) => {
+    const owner = ownerOf(sessionOf(res));
+    const { id } = ConversationParams.parse(req.params);
+    const conversation = await ownConversation(deps, owner, id);
+    const responses = await deps.store.responses(conversation.id);
+    const items = await Promise.all(
+      responses.map(async (r) => {
+        const fb = await deps.store.getFeedback(r.id);
+        return responseView(r, fb ? feedbackView(fb) : null);
+      }),
+    );
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.json({ ...conversationView(conversation), responses: items });
+  });
+
+  router.delete('/conversations/:id', async (req, res) => {
+    const owner = ownerOf(sessionOf(res));
+    const { id } = ConversationParams.parse(req.params);
+    const deleted = await deps.store.deleteConversation(id, owner);
+    if (!deleted) throw notFound('conversation not found');
+    res.status(204).end();
+  });
+
+  router.post('/conversations/:id/messages', async (req, res) => {
+    const owner = ownerOf(sessionOf(res));
+    const { id } = ConversationParams.parse(req.params);
+    const body = SendMessageBody.parse(req.body);
+    const conversation = await ownConversation(deps, owner, id);
+    const allowed = userRateLimiter(deps).take(ownerKey(owner));
+    if (!allowed.ok) {
+      res.setHeader('Retry-After', String(allowed.retryAfter));
+      throw new HttpError(429, 'rate_limited', `too many questions: try again in ${allowed.retryAfter} s`);
+    }
+    const run = await startAnswer(deps, {
+      owner,
+      conversationId: conversation.id,
+      question: body.text,
+      surface: 'widget',
+    });
+    const outcome = await run.done;
+    if (outcome.status === 'completed') {
+      res.json(outcome.answer);
+      return;
+    }
+    if (outcome.status === 'cancelled') throw new HttpError(503, outcome.code, outcome.message);
+    throw new HttpError(outcome.httpStatus, outcome.code, outcome.message);
+  });
+
+  router.post('/conversations/:id/responses/:responseId/feedback', async (req, res) => {
+    const owner = ownerOf(sessionOf(res));
+    const { id, responseId } = ResponseParams.parse(req.params);
+    const body = FeedbackBody.parse(req.body);
+    const conversation = await ownConversation(deps, owner, id);
+    const response = await deps.store.getResponse(responseId, conversation.id);
+    if (!response) throw notFound('response not found');
+    const stored = await deps.store.upsertFeedback(response.id, {
+      rating: body.rating,
+      ...(body.comment !== undefined ? { comment: body.comment } : {}),
+    });
+    res.json(feedbackView(stored));
+  });
+
+  return router;
+}
+
+function feedbackView(f: {
+  responseId: string;
+  rating: 'positive' | 'negative' | null;
+  comment: string | null;
+  createdAt: string;
+  updatedAt: string;
+}): Feedback {
+  return {
+    responseId: f.responseId,
+    rating: f.rating,
+    comment: f.comment,
+    createdAt: f.createdAt,
+    updatedAt: f.updatedAt,
+  };
+}

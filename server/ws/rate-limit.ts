@@ -1,0 +1,117 @@
+// Token buckets: a per-user limit on questions (shared by the widget's WebSocket and REST surfaces) and small
+// per-connection limits (invalid messages, syncs). In memory, per process.
+import type { AppDeps } from '../app.ts';
+
+export interface RateLimitOptions {
+  /** the most messages accepted at once (the bucket's size); default 5 */
+  burst: number;
+  /** messages refilled per minute; default 10 */
+  perMinute: number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { burst: 5, perMinute: 10 };
+
+export type Take =
+  | { ok: true }
+  | { ok: false /** whole seconds until one message is accepted again */; retryAfter: number };
+
+/** A monotonic clock in milliseconds; tests pass their own. */
+export type MonotonicClock = () => number;
+const monotonic: MonotonicClock = () => performance.now();
+
+/** One bucket: `burst` tokens, refilled continuously at `perMinute` a minute. */
+export class TokenBucket {
+  private tokens: number;
+  private at: number;
+
+  constructor(
+    private readonly options: RateLimitOptions,
+    private readonly now: MonotonicClock = monotonic,
+  ) {
+    checkOptions(options);
+    this.tokens = options.burst;
+    this.at = now();
+  }
+
+  private refill(): void {
+    const now = this.now();
+    const elapsed = Math.max(0, now - this.at);
+    this.tokens = Math.min(this.options.burst, this.tokens + (elapsed * this.options.perMinute) / 60_000);
+    this.at = now;
+  }
+
+  take(): Take {
+    this.refill();
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return { ok: true };
+    }
+    const waitMs = ((1 - this.tokens) * 60_000) / this.options.perMinute;
+    return { ok: false, retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) };
+  }
+
+  /** true when the bucket is full again (it then behaves like a new one and can be forgotten) */
+  isFull(): boolean {
+    this.refill();
+    return this.tokens >= this.options.burst;
+  }
+}
+
+/** Buckets by key (e.g. one per user); full buckets are forgotten so memory stays bounded. */
+export class KeyedRateLimiter {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    readonly options: RateLimitOptions = DEFAULT_RATE_LIMIT,
+    private readonly now: MonotonicClock = monotonic,
+    private readonly maxKeys = 10_000,
+  ) {
+    checkOptions(options);
+  }
+
+  take(key: string): Take {
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      if (this.buckets.size >= this.maxKeys) this.prune();
+      bucket = new TokenBucket(this.options, this.now);
+      this.buckets.set(key, bucket);
+    }
+    return bucket.take();
+  }
+
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  /** forgets full buckets; if every bucket is in use, the oldest ones go (a burst of new users must not grow it) */
+  prune(): void {
+    for (const [key, bucket] of this.buckets) if (bucket.isFull()) this.buckets.delete(key);
+    for (const key of this.buckets.keys()) {
+      if (this.buckets.size < this.maxKeys) break;
+      this.buckets.delete(key);
+    }
+  }
+}
+
+function checkOptions(options: RateLimitOptions): void {
+  if (!(Number.isFinite(options.burst) && options.burst >= 1))
+    throw new Error('rate limit burst must be at least 1');
+  if (!(Number.isFinite(options.perMinute) && options.perMinute > 0))
+    throw new Error('rate limit perMinute must be positive');
+}
+
+const limiters = new WeakMap<AppDeps, KeyedRateLimiter>();
+
+/**
+ * The per-user question limiter of one server (one AppDeps), shared by the WebSocket and the REST message route so
+ * a user cannot double their rate by switching surface. Passing options replaces it (attachWidgetSocket does so
+ * when it is configured); without options the existing one, or a default one, is returned.
+ */
+export function userRateLimiter(deps: AppDeps, options?: RateLimitOptions): KeyedRateLimiter {
+  let limiter = limiters.get(deps);
+  if (!limiter || options) {
+    limiter = new KeyedRateLimiter(options ?? DEFAULT_RATE_LIMIT);
+    limiters.set(deps, limiter);
+  }
+  return limiter;
+}

@@ -1,0 +1,612 @@
+// The widget WebSocket at /widget/v1/ws (protocol parley.v1, see docs/protocol.md). `ws` in noServer mode: the HTTP
+// server's `upgrade` event verifies the session token (offered as the subprotocol `parley.token.<JWT>`) and the page
+// origin BEFORE the handshake completes; a refusal is a plain HTTP answer on the raw socket, never a 101.
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import type { AppDeps, VerifiedSession } from '../app.ts';
+import type { Owner } from '../conversations/store.ts';
+import {
+  type AnswerRun,
+  activeRuns,
+  type CancelReason,
+  ownerKey,
+  ownerOf,
+  type RunOutcome,
+  startAnswer,
+} from '../http/widget-v1/answers.ts';
+import { originAllowedForAgent, originAllowedForAnyAgent } from '../http/widget-v1/origin.ts';
+import {
+  CloseCode,
+  MAX_PAYLOAD_BYTES,
+  type MessageSend,
+  offeredProtocols,
+  PROTOCOL,
+  parseClientMessage,
+  type ResponseErrorEvent,
+  type ServerEvent,
+  STAGE_MESSAGES,
+  TOKEN_PROTOCOL_PREFIX,
+  WS_PATH,
+} from './protocol.ts';
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBucket, userRateLimiter } from './rate-limit.ts';
+
+export interface WidgetSocketOptions {
+  /** default /widget/v1/ws */
+  path?: string;
+  /** ping every this many ms; a peer that has not answered the previous ping is terminated. Default 30 s */
+  heartbeatMs?: number;
+  /** largest frame/message in bytes; bigger closes with 1009. Default 64 KiB */
+  maxPayload?: number;
+  /** answers one connection may have in flight at once. Default 2 */
+  maxInFlight?: number;
+  /** questions per user (all their sockets and the REST message route together). Default burst 5, 10 a minute */
+  rateLimit?: RateLimitOptions;
+  /** open sockets one user may have; more are refused with HTTP 429. Default 10 */
+  maxSocketsPerUser?: number;
+  /** invalid messages a connection may send (burst, then per minute) before it is closed with 1008. Default 20 */
+  invalidMessages?: RateLimitOptions;
+  /** rate-limited messages a connection may keep sending before it is closed with 4029. Default 20 */
+  rejectedMessages?: RateLimitOptions;
+  /** syncs per connection. Default burst 5, 20 a minute */
+  syncs?: RateLimitOptions;
+  /** on close(): how long in-flight answers may take to finish before they are cancelled. Default 5 s */
+  shutdownGraceMs?: number;
+  /** on close(): how long to wait for the clients' close handshakes before terminating. Default 2 s */
+  closeTimeoutMs?: number;
+}
+
+export interface WidgetSocketServer {
+  /** stops taking sockets, lets in-flight answers finish (or cancels them after the grace time), closes every socket with 1001 */
+  close(): Promise<void>;
+}
+
+const MAX_TIMER_MS = 2_147_483_647;
+
+interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+  headers?: Record<string, string>;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Answers an upgrade request with a plain HTTP error on the raw socket and destroys it (never a 101). */
+function refuse(socket: Duplex, refusal: Refusal): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify({ error: { code: refusal.code, message: refusal.message } });
+  const headers: Record<string, string> = {
+    Connection: 'close',
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'Cache-Control': 'no-store',
+    ...refusal.headers,
+  };
+  const head = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n');
+  const status = `HTTP/1.1 ${refusal.status} ${STATUS_TEXT[refusal.status] ?? 'Error'}`;
+  socket.once('finish', () => socket.destroy());
+  socket.end(`${status}\r\n${head}\r\n\r\n${body}`);
+  // a peer that never reads must not keep the socket
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+class Connection {
+  alive = true;
+  /** messages being set up (before their run exists) plus running answers */
+  pending = 0;
+  readonly runs = new Set<AnswerRun>();
+  readonly owner: Owner;
+  readonly ownerKey: string;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  readonly invalid: TokenBucket;
+  readonly rejected: TokenBucket;
+  readonly syncs: TokenBucket;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly session: VerifiedSession,
+    readonly id: number,
+    options: Required<Pick<WidgetSocketOptions, 'invalidMessages' | 'rejectedMessages' | 'syncs'>>,
+  ) {
+    this.owner = ownerOf(session);
+    this.ownerKey = ownerKey(this.owner);
+    this.invalid = new TokenBucket(options.invalidMessages);
+    this.rejected = new TokenBucket(options.rejectedMessages);
+    this.syncs = new TokenBucket(options.syncs);
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  get inFlight(): number {
+    return this.pending + this.runs.size;
+  }
+
+  send(event: ServerEvent): void {
+    if (!this.open) return;
+    this.ws.send(JSON.stringify(event));
+  }
+
+  error(fields: Omit<ResponseErrorEvent, 'type'>): void {
+    this.send({ type: 'response.error', ...fields });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
+      this.ws.close(code, reason);
+  }
+
+  /** closes with 4001 when the token expires (the widget reconnects with a fresh token) */
+  armExpiry(now: () => number): void {
+    const left = this.session.expiresAt.getTime() - now();
+    if (left <= 0) {
+      this.close(CloseCode.tokenExpired, 'token expired');
+      return;
+    }
+    this.expiryTimer = setTimeout(() => this.armExpiry(now), Math.min(left, MAX_TIMER_MS));
+    this.expiryTimer.unref();
+  }
+
+  disarm(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+  }
+}
+
+export function attachWidgetSocket(
+  server: http.Server,
+  deps: AppDeps,
+  options: WidgetSocketOptions = {},
+): WidgetSocketServer {
+  const path = options.path ?? WS_PATH;
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
+  const maxInFlight = options.maxInFlight ?? 2;
+  const maxSocketsPerUser = options.maxSocketsPerUser ?? 10;
+  const shutdownGraceMs = options.shutdownGraceMs ?? 5_000;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 2_000;
+  const perConnection = {
+    invalidMessages: options.invalidMessages ?? { burst: 20, perMinute: 20 },
+    rejectedMessages: options.rejectedMessages ?? { burst: 20, perMinute: 20 },
+    syncs: options.syncs ?? { burst: 5, perMinute: 20 },
+  };
+  const limiter = userRateLimiter(deps, options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const log = deps.logger.child({ component: 'widget-socket' });
+  const now = () => Date.now(); // token expiry is real time (jsonwebtoken checks exp against it), not the app clock
+
+  const connections = new Set<Connection>();
+  const byOwner = new Map<string, Set<Connection>>();
+  /** in-flight WebSocket answers by response id, for response.cancel from any socket of the same user */
+  const runsById = new Map<string, { run: AnswerRun; ownerKey: string }>();
+  let nextId = 1;
+  let closing: Promise<void> | undefined;
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: options.maxPayload ?? MAX_PAYLOAD_BYTES,
+    // select parley.v1 only: the token subprotocol is never echoed back
+    handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
+  });
+  wss.on('error', (err) => log.error({ err }, 'websocket server error'));
+
+  // ---- the handshake ----------------------------------------------------------------------------
+
+  async function admit(req: http.IncomingMessage): Promise<VerifiedSession | Refusal> {
+    if (closing) return { status: 503, code: 'shutting_down', message: 'the server is shutting down' };
+    const protocols = offeredProtocols(req.headers['sec-websocket-protocol']);
+    if (!protocols.includes(PROTOCOL)) {
+      return { status: 400, code: 'protocol_required', message: `offer the ${PROTOCOL} subprotocol` };
+    }
+    const tokens = protocols.filter((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX));
+    if (tokens.length === 0) {
+      return {
+        status: 401,
+        code: 'missing_credentials',
+        message: `offer the session token as ${TOKEN_PROTOCOL_PREFIX}<token>`,
+      };
+    }
+    if (tokens.length > 1)
+      return { status: 401, code: 'invalid_token', message: 'offer exactly one session token' };
+    const origin = req.headers.origin;
+    const host = req.headers.host;
+    // cheap first: an origin no agent allows is refused before the token is even looked at
+    if (!originAllowedForAnyAgent(deps, origin, host)) {
+      return { status: 403, code: 'origin_not_allowed', message: 'this page’s origin is not allowed' };
+    }
+    let session: VerifiedSession;
+    try {
+      session = await deps.sessions.verify((tokens[0] ?? '').slice(TOKEN_PROTOCOL_PREFIX.length));
+    } catch (err) {
+      const e = err as { status?: number; code?: string; message?: string; name?: string };
+      if (e.name !== 'AuthError') log.error({ err }, 'session verification failed');
+      const status = e.name === 'AuthError' && typeof e.status === 'number' ? e.status : 500;
+      return {
+        status,
+        code: e.name === 'AuthError' ? (e.code ?? 'unauthorized') : 'internal_error',
+        message: e.name === 'AuthError' ? (e.message ?? 'unauthorized') : 'something went wrong on our side',
+      };
+    }
+    if (!deps.config.agents.has(session.agentId))
+      return { status: 401, code: 'invalid_token', message: 'unknown agent' };
+    if (!originAllowedForAgent(deps, session.agentId, origin, host)) {
+      return {
+        status: 403,
+        code: 'origin_not_allowed',
+        message: 'this page’s origin is not allowed to use this agent',
+      };
+    }
+    if (session.expiresAt.getTime() <= now())
+      return { status: 401, code: 'token_expired', message: 'the token has expired' };
+    const open = byOwner.get(ownerKey(ownerOf(session)))?.size ?? 0;
+    if (open >= maxSocketsPerUser) {
+      return {
+        status: 429,
+        code: 'too_many_sockets',
+        message: `at most ${maxSocketsPerUser} open sockets per user`,
+      };
+    }
+    if (closing) return { status: 503, code: 'shutting_down', message: 'the server is shutting down' };
+    return session;
+  }
+
+  function onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const onSocketError = (err: Error) => {
+      log.debug({ err }, 'upgrade socket error');
+      socket.destroy();
+    };
+    socket.on('error', onSocketError);
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      pathname = '';
+    }
+    if (pathname !== path) {
+      // another upgrade handler may want it; alone, answer 404
+      socket.off('error', onSocketError);
+      if (server.listenerCount('upgrade') <= 1) {
+        socket.on('error', () => socket.destroy());
+        refuse(socket, { status: 404, code: 'not_found', message: 'no such WebSocket endpoint' });
+      }
+      return;
+    }
+    admit(req).then(
+      (result) => {
+        if (socket.destroyed) return;
+        if ('status' in result) {
+          log.info(
+            { status: result.status, code: result.code, origin: req.headers.origin },
+            'websocket refused',
+          );
+          refuse(socket, result);
+          return;
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          socket.off('error', onSocketError);
+          onConnection(ws, result);
+        });
+      },
+      (err: unknown) => {
+        log.error({ err }, 'websocket upgrade failed');
+        refuse(socket, { status: 500, code: 'internal_error', message: 'something went wrong on our side' });
+      },
+    );
+  }
+  server.on('upgrade', onUpgrade);
+
+  // ---- a connection -----------------------------------------------------------------------------
+
+  function onConnection(ws: WebSocket, session: VerifiedSession): void {
+    const conn = new Connection(ws, session, nextId++, perConnection);
+    const clog = log.child({ socket: conn.id, agentId: session.agentId });
+    ws.on('error', (err) => clog.debug({ err }, 'socket error'));
+    connections.add(conn);
+    let mine = byOwner.get(conn.ownerKey);
+    if (!mine) {
+      mine = new Set();
+      byOwner.set(conn.ownerKey, mine);
+    }
+    mine.add(conn);
+    deps.metrics.openSockets.inc();
+    clog.debug('socket open');
+
+    ws.on('close', (code) => {
+      conn.disarm();
+      connections.delete(conn);
+      const set = byOwner.get(conn.ownerKey);
+      set?.delete(conn);
+      if (set?.size === 0) byOwner.delete(conn.ownerKey);
+      deps.metrics.openSockets.dec();
+      clog.debug({ code, inFlight: conn.runs.size }, 'socket closed');
+      // in-flight answers go on: they are recorded, and delivered to the user's other sockets or by a later sync
+    });
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
+    ws.on('message', (data, isBinary) => {
+      conn.alive = true;
+      try {
+        onMessage(conn, data, isBinary);
+      } catch (err) {
+        clog.error({ err }, 'message handler failed');
+        conn.close(CloseCode.internalError, 'internal error');
+      }
+    });
+    conn.armExpiry(now);
+  }
+
+  function onMessage(conn: Connection, data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      invalidMessage(conn, 'binary frames are not accepted: send JSON text');
+      return;
+    }
+    const text = Array.isArray(data)
+      ? Buffer.concat(data).toString('utf8')
+      : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) {
+      invalidMessage(conn, parsed.error, parsed.clientId);
+      return;
+    }
+    const message = parsed.message;
+    switch (message.type) {
+      case 'message.send':
+        void send(conn, message);
+        return;
+      case 'response.cancel':
+        void cancel(conn, message.responseId);
+        return;
+      case 'sync':
+        void sync(conn, message.since);
+        return;
+      case 'ping':
+        conn.send({ type: 'pong' });
+        return;
+    }
+  }
+
+  function invalidMessage(conn: Connection, message: string, clientId?: string): void {
+    conn.error({ code: 'invalid_message', message, ...(clientId ? { clientId } : {}) });
+    if (!conn.invalid.take().ok) conn.close(CloseCode.policyViolation, 'too many invalid messages');
+  }
+
+  async function send(conn: Connection, message: MessageSend): Promise<void> {
+    const { clientId } = message;
+    if (conn.inFlight >= maxInFlight) {
+      conn.error({
+        clientId,
+        code: 'too_many_in_flight',
+        message: `at most ${maxInFlight} answers at once on one connection`,
+      });
+      return;
+    }
+    const allowed = limiter.take(conn.ownerKey);
+    if (!allowed.ok) {
+      conn.error({
+        clientId,
+        code: 'rate_limited',
+        message: `too many questions: try again in ${allowed.retryAfter} s`,
+        retryAfter: allowed.retryAfter,
+      });
+      if (!conn.rejected.take().ok) conn.close(CloseCode.tooManyRequests, 'too many requests');
+      return;
+    }
+    conn.pending += 1;
+    let run: AnswerRun;
+    try {
+      let conversationId = message.conversationId;
+      if (conversationId !== undefined) {
+        const owned = await deps.store.getConversation(conversationId, {
+          agentId: conn.owner.agentId,
+          userIdentifier: conn.owner.userIdentifier,
+          userContext: conn.owner.userContext,
+        });
+        if (!owned) {
+          conn.error({ clientId, conversationId, code: 'not_found', message: 'conversation not found' });
+          return;
+        }
+      } else {
+        conversationId = (await deps.store.createConversation(conn.owner)).id;
+        conn.send({ type: 'conversation.created', conversationId, clientId });
+      }
+      let responseId = '';
+      run = await startAnswer(deps, {
+        owner: conn.owner,
+        conversationId,
+        question: message.text,
+        surface: 'ws',
+        onCreated: (response) => {
+          responseId = response.id;
+          conn.send({
+            type: 'response.created',
+            responseId,
+            conversationId: response.conversationId,
+            clientId,
+          });
+        },
+        hooks: {
+          onProgress: (stage) =>
+            conn.send({ type: 'response.progress', responseId, stage, message: STAGE_MESSAGES[stage] }),
+          onDelta: (text) => conn.send({ type: 'response.delta', responseId, text }),
+        },
+      });
+    } catch (err) {
+      log.error({ err, socket: conn.id }, 'could not start an answer');
+      conn.error({ clientId, code: 'internal_error', message: 'something went wrong on our side' });
+      return;
+    } finally {
+      conn.pending -= 1;
+    }
+    conn.runs.add(run);
+    runsById.set(run.id, { run, ownerKey: conn.ownerKey });
+    const outcome = await run.done;
+    conn.runs.delete(run);
+    runsById.delete(run.id);
+    deliver(conn, run, clientId, outcome);
+  }
+
+  /** The final event goes to the socket that asked; when it has closed, to the user's other open sockets (a reconnect). */
+  function deliver(conn: Connection, run: AnswerRun, clientId: string, outcome: RunOutcome): void {
+    const targets = conn.open ? [conn] : [...(byOwner.get(conn.ownerKey) ?? [])].filter((c) => c.open);
+    for (const target of targets) {
+      const withClientId = target === conn ? { clientId } : {};
+      if (outcome.status === 'completed') {
+        target.send({
+          type: 'response.completed',
+          responseId: run.id,
+          conversationId: run.conversationId,
+          ...withClientId,
+          answer: outcome.answer,
+          completedAt: outcome.completedAt,
+        });
+      } else {
+        target.error({
+          responseId: run.id,
+          conversationId: run.conversationId,
+          ...withClientId,
+          code: outcome.code,
+          message: outcome.message,
+        });
+      }
+    }
+  }
+
+  async function cancel(conn: Connection, responseId: string): Promise<void> {
+    const entry = runsById.get(responseId);
+    if (!entry || entry.ownerKey !== conn.ownerKey) {
+      // unknown, finished, or someone else's: all look the same
+      conn.error({ responseId, code: 'not_found', message: 'no answer in progress with this id' });
+      return;
+    }
+    // false when it is already recording its answer: then response.completed follows, as for a late cancel
+    await entry.run.cancel();
+  }
+
+  async function sync(conn: Connection, sinceText: string): Promise<void> {
+    if (!conn.syncs.take().ok) {
+      conn.error({ code: 'rate_limited', message: 'too many syncs', retryAfter: 5 });
+      return;
+    }
+    const since = new Date(sinceText).toISOString();
+    let records: Awaited<ReturnType<typeof deps.store.completedSince>>;
+    try {
+      records = await deps.store.completedSince(conn.owner, since);
+    } catch (err) {
+      log.error({ err, socket: conn.id }, 'sync failed');
+      conn.error({ code: 'internal_error', message: 'something went wrong on our side' });
+      return;
+    }
+    let until = since;
+    for (const r of records) {
+      if (r.completedAt && r.completedAt > until) until = r.completedAt;
+      if (r.status === 'completed' && r.answer) {
+        conn.send({
+          type: 'response.completed',
+          responseId: r.id,
+          conversationId: r.conversationId,
+          answer: r.answer,
+          ...(r.completedAt ? { completedAt: r.completedAt } : {}),
+        });
+      } else if (r.status === 'failed' || r.status === 'cancelled') {
+        conn.error({
+          responseId: r.id,
+          conversationId: r.conversationId,
+          code: r.error?.code ?? (r.status === 'cancelled' ? 'cancelled' : 'internal_error'),
+          message:
+            r.error?.message ?? (r.status === 'cancelled' ? 'the answer was cancelled' : 'the answer failed'),
+          ...(r.completedAt ? { completedAt: r.completedAt } : {}),
+        });
+      }
+    }
+    conn.send({ type: 'sync.completed', since, until, count: records.length, more: records.length >= 100 });
+  }
+
+  // ---- heartbeat --------------------------------------------------------------------------------
+
+  const heartbeat = setInterval(() => {
+    for (const conn of connections) {
+      if (!conn.alive) {
+        log.debug({ socket: conn.id }, 'peer missed a pong: terminating');
+        conn.ws.terminate();
+        continue;
+      }
+      if (!deps.config.agents.has(conn.session.agentId)) {
+        conn.close(CloseCode.forbidden, 'agent not available');
+        continue;
+      }
+      conn.alive = false;
+      if (conn.open) conn.ws.ping();
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  // ---- shutdown ---------------------------------------------------------------------------------
+
+  async function shutdown(): Promise<void> {
+    clearInterval(heartbeat);
+    const runs = activeRuns(deps);
+    // let in-flight answers (both surfaces) finish for a while, then cancel what is left
+    const pending = [...runs].filter((r) => r.running);
+    if (pending.length > 0) {
+      log.info({ inFlight: pending.length }, 'waiting for in-flight answers');
+      await raceTimeout(Promise.all(pending.map((r) => r.done)), shutdownGraceMs);
+    }
+    const reason: CancelReason = {
+      code: 'server_shutdown',
+      message: 'the server is shutting down: ask again in a moment',
+    };
+    await Promise.all([...runs].map((r) => r.cancel(reason)));
+    // let the final events reach the sockets before they close
+    await new Promise((resolve) => setImmediate(resolve));
+    const closed = [...connections].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === WebSocket.CLOSED) resolve();
+          else c.ws.once('close', () => resolve());
+        }),
+    );
+    for (const conn of connections) conn.close(CloseCode.goingAway, 'server shutting down');
+    await raceTimeout(Promise.all(closed), closeTimeoutMs);
+    for (const conn of connections) conn.ws.terminate();
+    // the engine calls must have ended before the databases close
+    await raceTimeout(Promise.all([...runs].map((r) => r.settled)), closeTimeoutMs);
+    server.off('upgrade', onUpgrade);
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+
+  return {
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}
+
+function raceTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
+}
