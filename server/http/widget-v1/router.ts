@@ -4,12 +4,7 @@
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { AppDeps, VerifiedSession } from '../../app.ts';
-import {
-  type ConversationRecord,
-  CursorError,
-  type Owner,
-  type ResponseRecord,
-} from '../../conversations/store.ts';
+import type { ConversationRecord, Owner, ResponseRecord } from '../../conversations/store.ts';
 import { MAX_TEXT_LENGTH, PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../ws/protocol.ts';
 import { userRateLimiter } from '../../ws/rate-limit.ts';
 import { HttpError, notFound } from '../errors.ts';
@@ -153,19 +148,13 @@ export function widgetV1Router(deps: AppDeps): Router {
   router.get('/conversations', async (req, res) => {
     const owner = ownerOf(sessionOf(res));
     const query = ListConversationsQuery.parse(req.query);
-    let page: Awaited<ReturnType<typeof deps.store.listConversations>>;
-    try {
-      page = await deps.store.listConversations({
-        agentId: owner.agentId,
-        userIdentifier: owner.userIdentifier,
-        userContext: owner.userContext,
-        cursor: query.cursor,
-        limit: query.limit,
-      });
-    } catch (err) {
-      if (err instanceof CursorError) throw new HttpError(400, 'invalid_cursor', err.message);
-      throw err;
-    }
+    const page = await deps.store.listConversations({
+      agentId: owner.agentId,
+      userIdentifier: owner.userIdentifier,
+      userContext: owner.userContext,
+      cursor: query.cursor,
+      limit: query.limit,
+    });
     res.setHeader('Cache-Control', 'private, no-store');
     res.json({ items: page.items.map(conversationView), nextCursor: page.nextCursor });
   });
