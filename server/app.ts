@@ -6,9 +6,12 @@ import { pinoHttp } from 'pino-http';
 import type { AnswerEngine } from './answers/engine.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { ConversationStore } from './conversations/store.ts';
+import type { DatasetService } from './datasets/service.ts';
+import { datasetsApiRouter } from './http/api-v1/datasets.ts';
 import { apiV1Router } from './http/api-v1/router.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { healthRouter } from './http/health.ts';
+import { datasetsWidgetRouter } from './http/widget-v1/datasets.ts';
 import { widgetV1Router } from './http/widget-v1/router.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { UserContext } from './semantic/user-context.ts';
@@ -35,6 +38,7 @@ export interface AppDeps {
   config: LoadedConfig;
   engine: AnswerEngine;
   store: ConversationStore;
+  datasets: DatasetService;
   sessions: SessionVerifier;
   apiKeys: ApiKeyChecker;
   logger: Logger;
@@ -74,7 +78,9 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRouter({ readiness: deps.readiness, metrics: deps.metrics }));
+  app.use('/api/v1', datasetsApiRouter(deps));
   app.use('/api/v1', apiV1Router(deps));
+  app.use('/widget/v1', datasetsWidgetRouter(deps));
   app.use('/widget/v1', widgetV1Router(deps));
   if (deps.widgetDir) {
     app.use(

@@ -13,6 +13,7 @@ import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
 import { createSessionVerifier, sessionAuthConfigFromEnv } from './auth/session-token.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { ConversationStore } from './conversations/store.ts';
+import { createDatasetService, datasetAgentsFromConfig } from './datasets/service.ts';
 import { openDatabase } from './db/connect.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { assertAgentsReady } from './semantic/check.ts';
@@ -56,6 +57,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // the store stamps real time even when PARLEY_NOW pins the answers' clock: reconnect sync relies on order
   const store = await ConversationStore.open(config.storeUrl);
   await store.failAbandoned();
+  const datasets = createDatasetService({ db: store.db, agents: datasetAgentsFromConfig(config), logger });
+  datasets.startMaintenance();
   const engine = createAnswerEngine({ config, now: clock, memory: store.memory() });
   const metrics = createMetrics();
   const readiness = async (): Promise<void> => {
@@ -66,6 +69,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     config,
     engine,
     store,
+    datasets,
     sessions,
     apiKeys,
     logger,
@@ -96,6 +100,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await sockets.close();
       server.closeAllConnections();
       await engine.close();
+      await datasets.close();
       await store.close();
     })();
     return closing;

@@ -17,6 +17,7 @@ import {
 } from '../server/auth/session-token.ts';
 import { parseConfig } from '../server/config/load.ts';
 import { ConversationStore } from '../server/conversations/store.ts';
+import { createDatasetService, datasetAgentsFromConfig } from '../server/datasets/service.ts';
 import { createMetrics } from '../server/observability/metrics.ts';
 import { CloseCode, MAX_PAYLOAD_BYTES, type ServerEvent } from '../server/ws/protocol.ts';
 import {
@@ -30,15 +31,12 @@ import {
   wsUrl,
 } from '../server/ws/test-support.ts';
 import { attachWidgetSocket, type WidgetSocketOptions } from '../server/ws/widget-socket.ts';
+import { withAllowedOrigins } from './support/config-text.ts';
 import { DEMO_CONFIG_FILE, sqliteUrl } from './support/demo-db.ts';
 import { startTestServer, TEST_NOW, TEST_SECRET, type TestServer } from './support/server.ts';
 
 const SHOP = 'https://shop.example.com';
-const withOrigins = (text: string): string =>
-  text.replace(
-    '    name: Demo shop analytics\n',
-    `    name: Demo shop analytics\n    allowedOrigins: [${SHOP}]\n`,
-  );
+const withOrigins = (text: string): string => withAllowedOrigins(text, [SHOP]);
 
 const LAST_MONTH = 'How many orders did we have last month?';
 
@@ -99,6 +97,7 @@ async function startLocalServer(options: WidgetSocketOptions = {}): Promise<Loca
     config,
     engine,
     store,
+    datasets: createDatasetService({ db: store.db, agents: datasetAgentsFromConfig(config) }),
     sessions: createSessionVerifier(
       sessionAuthConfigFromEnv(env, config.config.auth.session),
       (id) => config.agents.get(id)?.config,

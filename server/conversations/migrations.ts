@@ -50,6 +50,50 @@ const migrations: Record<string, Migration> = {
       await knex.schema.dropTableIfExists('parley_conversations');
     },
   },
+  // datasets (server/datasets): one metadata row per file naming its current version; file bytes per version in
+  // chunks of at most 512 KB (the database storage driver), so instances sharing one MySQL store share the files
+  '002_datasets': {
+    async up(knex) {
+      const client = (knex.client as { config: { client: string } }).config.client;
+      const mysql = client === 'mysql2' || client === 'mysql';
+      await knex.schema.createTable('parley_dataset_files', (t) => {
+        t.string('id', 36).primary();
+        t.string('workspace_id', 64).notNullable();
+        t.string('agent_id', 64).notNullable();
+        t.string('scope_kind', 16).notNullable();
+        // 'userIdentifier' for user scopes, the userContext key for context scopes
+        t.string('scope_key', 64).notNullable();
+        t.string('scope_value', 256).notNullable();
+        // sha-256 of (workspace, agent, kind, key, value): one short indexable column per scope
+        t.string('scope_hash', 64).notNullable();
+        // binary collation: file names compare exactly (MySQL's default collations ignore case and accents)
+        t.string('name', 255).notNullable().collate('utf8mb4_bin');
+        t.string('format', 8).notNullable();
+        t.string('version', 36).notNullable();
+        t.bigInteger('size').notNullable();
+        t.string('sha256', 64).notNullable();
+        t.text('notes').notNullable();
+        t.text('meta', 'mediumtext').notNullable();
+        t.string('created_at', 30).notNullable();
+        t.string('updated_at', 30).notNullable();
+        t.unique(['scope_hash', 'name'], { indexName: 'parley_dsf_scope_name_uq' });
+        t.index(['agent_id', 'scope_kind', 'scope_hash'], 'parley_dsf_agent_idx');
+        t.index(['version'], 'parley_dsf_version_idx');
+      });
+      await knex.schema.createTable('parley_dataset_blobs', (t) => {
+        t.string('version_id', 36).notNullable();
+        t.integer('seq').notNullable();
+        if (mysql) t.specificType('data', 'mediumblob').notNullable();
+        else t.binary('data').notNullable();
+        t.string('created_at', 30).notNullable();
+        t.primary(['version_id', 'seq'], 'parley_dsb_pk');
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists('parley_dataset_blobs');
+      await knex.schema.dropTableIfExists('parley_dataset_files');
+    },
+  },
 };
 
 export const storeMigrations: Knex.MigrationSource<string> = {

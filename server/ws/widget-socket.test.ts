@@ -7,11 +7,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { withAllowedOrigins } from '../../test/support/config-text.ts';
 import type { AnswerEngine } from '../answers/engine.ts';
 import type { AppDeps, VerifiedSession } from '../app.ts';
 import { AuthError } from '../auth/session-token.ts';
 import { parseConfig } from '../config/load.ts';
 import { ConversationStore } from '../conversations/store.ts';
+import { createDatasetService, datasetAgentsFromConfig } from '../datasets/service.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { CloseCode, MAX_PAYLOAD_BYTES } from './protocol.ts';
 import {
@@ -43,12 +45,7 @@ afterEach(async () => {
 
 async function harness(options: WidgetSocketOptions = {}): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-ws-unit-'));
-  const text = fs
-    .readFileSync(CONFIG_FILE, 'utf8')
-    .replace(
-      '    name: Demo shop analytics\n',
-      '    name: Demo shop analytics\n    allowedOrigins: [https://shop.example.com]\n',
-    );
+  const text = withAllowedOrigins(fs.readFileSync(CONFIG_FILE, 'utf8'), ['https://shop.example.com']);
   const config = parseConfig(text, CONFIG_FILE, {
     DATABASE_URL: `sqlite://${path.join(dir, 'none.sqlite')}`,
   });
@@ -78,6 +75,7 @@ async function harness(options: WidgetSocketOptions = {}): Promise<Harness> {
     config,
     engine,
     store,
+    datasets: createDatasetService({ db: store.db, agents: datasetAgentsFromConfig(config) }),
     sessions: {
       async verify(token) {
         const s = sessions.get(token);

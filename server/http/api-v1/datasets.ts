@@ -35,7 +35,11 @@ export function datasetsApiRouter(deps: DatasetsApiDeps): Router {
 
   const userScope = (req: Request): DatasetScope => datasets.userScope(routeParam(req, 'userIdentifier'));
   const contextScope = (req: Request): DatasetScope =>
-    datasets.contextScope(routeParam(req, 'agentId'), routeParam(req, 'contextKey'), routeParam(req, 'contextValue'));
+    datasets.contextScope(
+      routeParam(req, 'agentId'),
+      routeParam(req, 'contextKey'),
+      routeParam(req, 'contextValue'),
+    );
 
   for (const [prefix, scopeOf] of [
     ['/agents/:agentId/datasets/user/:userIdentifier', userScope],

@@ -1,5 +1,6 @@
 // The widget REST API on a live test server: auth, CORS per agent, conversations, messages, feedback, config.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withAllowedOrigins } from '../../../test/support/config-text.ts';
 import { startTestServer, TEST_SECRET, type TestServer } from '../../../test/support/server.ts';
 import { mintSessionToken } from '../../auth/session-token.ts';
 import { ConversationDetail, ConversationList, Feedback, WidgetConfig } from './schemas.ts';
@@ -9,12 +10,7 @@ const OTHER = 'https://other.example.com';
 
 /** the demo agent allows SHOP; a second agent "other" (same model) allows OTHER */
 function twoAgents(text: string): string {
-  const withOrigin = text
-    .replace(
-      '    name: Demo shop analytics\n',
-      `    name: Demo shop analytics\n    allowedOrigins: [${SHOP}]\n`,
-    )
-    .replace(/^ {4}model:\n/m, '    model: &demo_model\n');
+  const withOrigin = withAllowedOrigins(text, [SHOP]).replace(/^ {4}model:\n/m, '    model: &demo_model\n');
   return `${withOrigin.trimEnd()}\n  - id: other\n    name: Other agent\n    connection: demo-db\n    userContext:\n      organisationId: integer\n    allowedOrigins: [${OTHER}]\n    model: *demo_model\n`;
 }
 

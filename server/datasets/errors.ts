@@ -1,0 +1,38 @@
+// Dataset refusals carry their HTTP status and code (HttpError), so every surface answers them the same way.
+import { HttpError } from '../http/errors.ts';
+
+export type DatasetErrorCode =
+  | 'invalid_filename'
+  | 'invalid_request'
+  | 'unsupported_file_type'
+  | 'unsupported_media_type'
+  | 'malformed_file'
+  | 'dataset_too_large'
+  | 'quota_exceeded'
+  | 'conflict'
+  | 'invalid_scope'
+  | 'forbidden'
+  | 'not_found'
+  | 'unknown_agent';
+
+export class DatasetError extends HttpError {
+  declare readonly code: DatasetErrorCode;
+
+  constructor(status: number, code: DatasetErrorCode, message: string) {
+    super(status, code, message);
+  }
+}
+
+/** A file that does not parse: 422 with the 1-based line and column of the first problem in the message. */
+export class MalformedFileError extends DatasetError {
+  constructor(
+    readonly line: number,
+    readonly column: number,
+    detail: string,
+    code: 'malformed_file' | 'dataset_too_large' = 'malformed_file',
+  ) {
+    super(422, code, `line ${line}, column ${column}: ${detail}`);
+  }
+}
+
+export const datasetNotFound = (): DatasetError => new DatasetError(404, 'not_found', 'dataset not found');

@@ -1,0 +1,387 @@
+// Parsing uploaded files into columns and rows of text cells, and inferring column types.
+// CSV per RFC 4180 with csv-parse (quoted fields, embedded newlines, "" escapes, CRLF/LF/CR), the delimiter (`,` `;`
+// or tab) detected from the header line; JSON as an array of objects or { "rows": [...] }.
+// Rows are arrays with a separate column list, never objects keyed by header: `__proto__`, `constructor` and
+// `prototype` in a header or a JSON key are column names like any other.
+import { CsvError, parse as parseCsv } from 'csv-parse/sync';
+import { DateTime } from 'luxon';
+import { MalformedFileError } from './errors.ts';
+import { JsonScanError, scanJson } from './json-scan.ts';
+import { columnIdentifier, type DatasetFormat, uniqueIdentifier } from './names.ts';
+import { lineColumn } from './sniff.ts';
+
+/** The type of a column's values, as answers show them. */
+export type DatasetValueType = 'number' | 'date' | 'string' | 'boolean';
+
+export type Cell = string | null;
+
+export interface ParsedColumn {
+  /** SQL identifier (lower-case letters, digits and _), unique within the file */
+  name: string;
+  /** the header text as written (trimmed) */
+  header: string;
+  type: DatasetValueType;
+  /** for dates: `date` when every value is a calendar date, `datetime` when some carry a time */
+  dateKind?: 'date' | 'datetime';
+}
+
+export interface ParsedDataset {
+  format: DatasetFormat;
+  columns: ParsedColumn[];
+  /** one array of cells per data row, in column order; empty cells are null */
+  rows: Cell[][];
+}
+
+export interface ParseLimits {
+  maxColumns: number;
+  maxRows: number;
+  maxCellBytes: number;
+}
+
+// ---- type inference ---------------------------------------------------------------------------
+
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const LEADING_ZERO = /^[+-]?0\d/;
+const LONG_INTEGER = /^[+-]?\d{16,}$/;
+const BOOLEAN = /^(?:true|false)$/i;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** A number the way people write one in a file: not `007` (a code) and not 16+ digit integers (identifiers). */
+export function isNumberText(v: string): boolean {
+  return NUMBER.test(v) && !LEADING_ZERO.test(v) && !LONG_INTEGER.test(v) && Number.isFinite(Number(v));
+}
+
+function isoDateTime(v: string, zone: string): DateTime {
+  return DateTime.fromISO(v.replace(' ', 'T'), { zone });
+}
+
+/** 'date' for YYYY-MM-DD, 'datetime' for an ISO date-time, undefined otherwise (also for impossible dates). */
+export function dateTextKind(v: string): 'date' | 'datetime' | undefined {
+  if (DATE_ONLY.test(v)) return isoDateTime(v, 'UTC').isValid ? 'date' : undefined;
+  if (DATE_TIME.test(v)) return isoDateTime(v, 'UTC').isValid ? 'datetime' : undefined;
+  return undefined;
+}
+
+function inferColumn(rows: Cell[][], index: number): Pick<ParsedColumn, 'type' | 'dateKind'> {
+  let number = true;
+  let boolean = true;
+  let date = true;
+  let withTime = false;
+  let seen = 0;
+  for (const row of rows) {
+    const cell = row[index];
+    if (cell === null || cell === undefined) continue;
+    const v = cell.trim();
+    if (v === '') continue;
+    seen += 1;
+    if (number && !isNumberText(v)) number = false;
+    if (boolean && !BOOLEAN.test(v)) boolean = false;
+    if (date) {
+      const kind = dateTextKind(v);
+      if (kind === undefined) date = false;
+      else if (kind === 'datetime') withTime = true;
+    }
+    if (!number && !boolean && !date) break;
+  }
+  if (seen === 0) return { type: 'string' };
+  if (boolean) return { type: 'boolean' };
+  if (number) return { type: 'number' };
+  if (date) return { type: 'date', dateKind: withTime ? 'datetime' : 'date' };
+  return { type: 'string' };
+}
+
+/** A cell as the value stored for its column: REAL, 0/1, 'YYYY-MM-DD' or UTC 'YYYY-MM-DD HH:MM:SS', or the text. */
+export function sqlValue(cell: Cell, column: ParsedColumn, timeZone = 'UTC'): string | number | null {
+  if (cell === null) return null;
+  if (column.type === 'string') return cell;
+  const v = cell.trim();
+  if (v === '') return null;
+  // a cell that does not fit its column's type (never the case for the inferred type) is stored as NULL
+  switch (column.type) {
+    case 'number':
+      return isNumberText(v) ? Number(v) : null;
+    case 'boolean':
+      return BOOLEAN.test(v) ? (v.toLowerCase() === 'true' ? 1 : 0) : null;
+    case 'date': {
+      const kind = dateTextKind(v);
+      if (kind === undefined) return null;
+      if (column.dateKind === 'date') return kind === 'date' ? v : null;
+      // a date-time without an offset is wall-clock time in the agent's zone; stored as UTC
+      const dt = isoDateTime(v, timeZone);
+      return dt.isValid ? dt.toUTC().toFormat('yyyy-MM-dd HH:mm:ss') : null;
+    }
+    default:
+      throw new Error(`unknown column type ${column.type satisfies never}`);
+  }
+}
+
+// ---- CSV ----------------------------------------------------------------------------------------
+
+/** `,` `;` or tab: the one that occurs most often outside quotes on the header line (`,` on a tie or none). */
+export function detectDelimiter(text: string): ',' | ';' | '\t' {
+  const counts = { ',': 0, ';': 0, '\t': 0 };
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) break;
+    else if (!quoted && (ch === ',' || ch === ';' || ch === '\t')) counts[ch] += 1;
+  }
+  let best: ',' | ';' | '\t' = ',';
+  for (const d of [';', '\t'] as const) if (counts[d] > counts[best]) best = d;
+  return best;
+}
+
+function csvProblem(err: CsvError, startLine: number, expected: number): MalformedFileError {
+  const e = err as CsvError & { column?: number | string; record?: unknown[] };
+  const field = typeof e.column === 'number' ? e.column + 1 : 1;
+  switch (err.code) {
+    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH': {
+      const got = Array.isArray(e.record) ? e.record.length : 0;
+      const column = got > expected ? expected + 1 : got + 1;
+      return new MalformedFileError(
+        startLine,
+        column,
+        `expected ${expected} fields like the header, found ${got}`,
+      );
+    }
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return new MalformedFileError(startLine, field, 'a quoted field is never closed');
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return new MalformedFileError(
+        startLine,
+        field,
+        'a closing quote must be followed by a delimiter or a line end',
+      );
+    case 'INVALID_OPENING_QUOTE':
+      return new MalformedFileError(
+        startLine,
+        field,
+        'a quote inside an unquoted field (quote the field and double the quote)',
+      );
+    default:
+      return new MalformedFileError(startLine, field, 'the CSV cannot be read');
+  }
+}
+
+function checkCell(cell: string, limits: ParseLimits, where: () => { line: number; column: number }): void {
+  // cheap bound first: a UTF-8 character takes at most 3 bytes per UTF-16 unit
+  if (cell.length * 3 > limits.maxCellBytes && Buffer.byteLength(cell, 'utf8') > limits.maxCellBytes) {
+    const at = where();
+    throw new MalformedFileError(
+      at.line,
+      at.column,
+      `a cell is larger than ${limits.maxCellBytes} bytes`,
+      'dataset_too_large',
+    );
+  }
+}
+
+function parseCsvText(text: string, limits: ParseLimits): { headers: string[]; rows: Cell[][] } {
+  const delimiter = detectDelimiter(text);
+  let prevLines = 0;
+  let prevEmpty = 0;
+  let width = 0;
+  let records = 0;
+  let rows: Cell[][] = [];
+  let headers: string[] = [];
+  try {
+    parseCsv(text, {
+      delimiter,
+      bom: true,
+      skip_empty_lines: true,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      relax_column_count: false,
+      relax_quotes: false,
+      // header + maxRows + 1 is enough to know there are too many
+      to: limits.maxRows + 2,
+      on_record: (record: string[], ctx: { lines: number; empty_lines: number }) => {
+        const line = prevLines + 1 + (ctx.empty_lines - prevEmpty);
+        prevLines = ctx.lines;
+        prevEmpty = ctx.empty_lines;
+        records += 1;
+        if (records === 1) {
+          if (record.length > limits.maxColumns) {
+            throw new MalformedFileError(
+              1,
+              limits.maxColumns + 1,
+              `more than ${limits.maxColumns} columns`,
+              'dataset_too_large',
+            );
+          }
+          width = record.length;
+          record.forEach((h, i) => {
+            checkCell(h, limits, () => ({ line, column: i + 1 }));
+          });
+          headers = record.map((h) => h.trim());
+          return null;
+        }
+        if (records - 1 > limits.maxRows) {
+          throw new MalformedFileError(line, 1, `more than ${limits.maxRows} rows`, 'dataset_too_large');
+        }
+        let blank = true;
+        const row: Cell[] = new Array(record.length);
+        for (let i = 0; i < record.length; i += 1) {
+          const cell = record[i] as string;
+          checkCell(cell, limits, () => ({ line, column: i + 1 }));
+          if (cell === '') row[i] = null;
+          else {
+            row[i] = cell;
+            if (cell.trim() !== '') blank = false;
+          }
+        }
+        // rows of only empty cells (",,,", common at the end of spreadsheet exports) are not data
+        if (!blank) rows.push(row);
+        return null;
+      },
+    });
+  } catch (err) {
+    if (err instanceof MalformedFileError) throw err;
+    if (err instanceof CsvError) {
+      const emptyNow = (err as CsvError & { empty_lines?: number }).empty_lines ?? prevEmpty;
+      throw csvProblem(err, prevLines + 1 + Math.max(0, emptyNow - prevEmpty), width);
+    }
+    throw err;
+  }
+  if (records === 0) throw new MalformedFileError(1, 1, 'the file has no header line');
+  // a one-column file whose delimiter guess was wrong is still one column; nothing to fix here
+  if (rows.length > limits.maxRows) rows = rows.slice(0, limits.maxRows);
+  return { headers, rows };
+}
+
+// ---- JSON ---------------------------------------------------------------------------------------
+
+function jsonCell(value: unknown): Cell {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value === '' ? null : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  // nested objects and arrays stay data: their JSON text
+  return JSON.stringify(value);
+}
+
+function parseJsonText(text: string, limits: ParseLimits): { headers: string[]; rows: Cell[][] } {
+  let scan: ReturnType<typeof scanJson>;
+  try {
+    scan = scanJson(text);
+  } catch (err) {
+    if (!(err instanceof JsonScanError)) throw err;
+    const at = lineColumn(text, err.offset);
+    throw new MalformedFileError(at.line, at.column, err.message);
+  }
+  const where = (row: number): { line: number; column: number } => {
+    const offset = scan.rowOffsets[row];
+    return offset === undefined ? { line: 1, column: 1 } : lineColumn(text, offset);
+  };
+  const doc: unknown = JSON.parse(text);
+  let items: unknown;
+  if (Array.isArray(doc)) items = doc;
+  else if (doc !== null && typeof doc === 'object' && Object.hasOwn(doc, 'rows')) {
+    items = Object.getOwnPropertyDescriptor(doc, 'rows')?.value;
+  }
+  if (!Array.isArray(items)) {
+    throw new MalformedFileError(
+      1,
+      1,
+      'expected an array of objects, or an object with a "rows" array of objects',
+    );
+  }
+  if (items.length > limits.maxRows) {
+    const at = where(limits.maxRows);
+    throw new MalformedFileError(at.line, at.column, `more than ${limits.maxRows} rows`, 'dataset_too_large');
+  }
+  // keys -> column index in a Map: a key is never used as a property name of anything
+  const index = new Map<string, number>();
+  const headers: string[] = [];
+  const rows: Cell[][] = [];
+  items.forEach((item, r) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      const at = where(r);
+      throw new MalformedFileError(at.line, at.column, `row ${r + 1} is not an object`);
+    }
+    const row: Cell[] = new Array(headers.length).fill(null);
+    for (const [key, value] of Object.entries(item)) {
+      let i = index.get(key);
+      if (i === undefined) {
+        if (headers.length >= limits.maxColumns) {
+          const at = where(r);
+          throw new MalformedFileError(
+            at.line,
+            at.column,
+            `more than ${limits.maxColumns} columns`,
+            'dataset_too_large',
+          );
+        }
+        i = headers.length;
+        index.set(key, i);
+        headers.push(key);
+      }
+      const cell = jsonCell(value);
+      if (cell !== null) checkCell(cell, limits, () => where(r));
+      row[i] = cell;
+    }
+    rows.push(row);
+  });
+  for (const row of rows) while (row.length < headers.length) row.push(null);
+  return { headers: headers.map((h) => h.trim()), rows };
+}
+
+// ---- entry point --------------------------------------------------------------------------------
+
+/** Parses a file's text (already checked by checkContent); throws MalformedFileError (422) at the first problem. */
+export function parseDataset(input: string, format: DatasetFormat, limits: ParseLimits): ParsedDataset {
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  const { headers, rows } = format === 'csv' ? parseCsvText(text, limits) : parseJsonText(text, limits);
+  const used = new Set<string>();
+  const columns = headers.map((header, i): ParsedColumn => {
+    const name = uniqueIdentifier(columnIdentifier(header, i), used);
+    return { name, header: header === '' ? name : header, ...inferColumn(rows, i) };
+  });
+  return { format, columns, rows };
+}
+
+// ---- profile: what listings and the planners see -------------------------------------------------
+
+export const MAX_VALUES = 50;
+const MAX_VALUE_LENGTH = 100;
+const SAMPLE_COUNT = 3;
+
+export interface ProfiledColumn extends ParsedColumn {
+  /** every distinct value of a string column with at most 50 of them (each at most 100 characters), for matching */
+  values?: string[];
+  /** a few distinct values, shortened */
+  samples: string[];
+  /** non-empty cells */
+  count: number;
+}
+
+export interface DatasetProfile {
+  rowCount: number;
+  columns: ProfiledColumn[];
+}
+
+export function profileDataset(parsed: ParsedDataset): DatasetProfile {
+  const columns = parsed.columns.map((column, i): ProfiledColumn => {
+    const distinct = new Set<string>();
+    let tooMany = false;
+    let tooLong = false;
+    let count = 0;
+    const samples: string[] = [];
+    for (const row of parsed.rows) {
+      const cell = row[i];
+      if (cell === null || cell === undefined || cell.trim() === '') continue;
+      count += 1;
+      if (samples.length < SAMPLE_COUNT && !samples.includes(cell.slice(0, MAX_VALUE_LENGTH))) {
+        samples.push(cell.slice(0, MAX_VALUE_LENGTH));
+      }
+      if (column.type !== 'string' || tooMany) continue;
+      if (cell.length > MAX_VALUE_LENGTH) tooLong = true;
+      distinct.add(cell);
+      if (distinct.size > MAX_VALUES) tooMany = true;
+    }
+    const out: ProfiledColumn = { ...column, samples, count };
+    if (column.type === 'string' && !tooMany && !tooLong && distinct.size > 0) out.values = [...distinct];
+    return out;
+  });
+  return { rowCount: parsed.rows.length, columns };
+}

@@ -1,0 +1,59 @@
+// The shapes shared by the dataset service, the HTTP routes and the query side.
+import type { ColumnType } from '../config/schema.ts';
+import type { UserContext } from '../semantic/user-context.ts';
+import type { DatasetFormat } from './names.ts';
+import type { DatasetValueType } from './parse.ts';
+
+/** Who a file belongs to: one user of an agent, or everyone whose userContext has `contextKey` = `contextValue`. */
+export type DatasetScope =
+  | { kind: 'user'; userIdentifier: string }
+  | { kind: 'context'; contextKey: string; contextValue: number | string };
+
+/** The user a question or a widget call is for; always from a verified token (or the host backend). */
+export interface DatasetOwner {
+  agentId: string;
+  userIdentifier: string;
+  userContext: UserContext;
+}
+
+export interface DatasetColumnInfo {
+  /** SQL identifier of the column in its table */
+  name: string;
+  /** the header as written in the file */
+  header: string;
+  type: DatasetValueType;
+  /** the semantic model's type: number, string, boolean, date (calendar dates) or datetime */
+  modelType: Extract<ColumnType, 'number' | 'string' | 'boolean' | 'date' | 'datetime'>;
+  /** every distinct value of a string column with at most 50 of them, for value matching */
+  values?: string[];
+  /** a few values, shortened */
+  samples: string[];
+}
+
+export interface DatasetRecord {
+  /** stable id of the file (survives replacement) */
+  id: string;
+  agentId: string;
+  scope: DatasetScope;
+  /** the filename */
+  name: string;
+  /** logical path: /{workspaceId}/{agentId}/userIdentifier/{id}/{name} or .../userContext/{key}:{value}/{name} */
+  path: string;
+  format: DatasetFormat;
+  /** bytes */
+  size: number;
+  sha256: string;
+  /** the id of the current content; changes on every upload of the same name */
+  version: string;
+  notes: string;
+  rowCount: number;
+  columns: DatasetColumnInfo[];
+  createdAt: string;
+  /** when the current version was uploaded */
+  updatedAt: string;
+}
+
+/** A dataset one user can query, with its table name among everything that user sees. */
+export interface VisibleDataset extends DatasetRecord {
+  table: string;
+}

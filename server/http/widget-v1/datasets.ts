@@ -1,0 +1,202 @@
+// Datasets on the widget API (session token). Identity and tenant come only from the verified token: the
+// userIdentifier of user files and the value of context files are the token's own, never the request's.
+//
+//   POST   /datasets                          multipart: file, notes?, scope = user (default) | context,
+//                                             contextKey (for context; optional when only one key can be shared)
+//                                             -> 201 { dataset }        (context: 403 without datasets:context:write)
+//   GET    /datasets                          -> 200 { datasets: [...] } my files, then the context files I can see
+//   DELETE /datasets/user/:filename           -> 200 { file, success: true } | 404
+//   DELETE /datasets/context/:contextKey/:filename -> same; 403 without datasets:context:write
+//
+// Someone else's file (another user's, another organisation's) answers 404 whether it exists or not: the scope
+// is built from the token, so such a file is simply not in it.
+import cors from 'cors';
+import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { AppDeps, VerifiedSession } from '../../app.ts';
+import { hasPermission, PERMISSION_DATASETS_CONTEXT_WRITE } from '../../auth/claims.ts';
+import { DatasetError, datasetNotFound } from '../../datasets/errors.ts';
+import { formField, routeParam, uploadedFile, uploadMiddleware } from '../../datasets/http.ts';
+import type { DatasetService } from '../../datasets/service.ts';
+import type { DatasetOwner, DatasetRecord, DatasetScope, VisibleDataset } from '../../datasets/types.ts';
+import { HttpError } from '../errors.ts';
+import { originAllowedForAgent, originAllowedForAnyAgent } from './origin.ts';
+
+export type DatasetsWidgetDeps = Pick<AppDeps, 'config' | 'sessions'> & { datasets: DatasetService };
+
+/** A dataset as the widget shows it. */
+export interface WidgetDataset {
+  name: string;
+  scope: 'user' | 'context';
+  contextKey?: string;
+  /** the table name questions can use */
+  table?: string;
+  format: 'csv' | 'json';
+  notes: string;
+  size: number;
+  rowCount: number;
+  columns: Array<{ name: string; header: string; type: string }>;
+  uploadedAt: string;
+  createdAt: string;
+  /** whether this user may delete (and replace) it */
+  canDelete: boolean;
+}
+
+const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
+
+interface Locals {
+  session?: VerifiedSession;
+}
+
+function sessionOf(res: Response): VerifiedSession {
+  const session = (res.locals as Locals).session;
+  if (!session) throw new HttpError(401, 'missing_credentials', 'no session token');
+  return session;
+}
+
+function ownerOf(session: VerifiedSession): DatasetOwner {
+  return {
+    agentId: session.agentId,
+    userIdentifier: session.userIdentifier,
+    userContext: session.userContext,
+  };
+}
+
+function canWriteContext(session: VerifiedSession): boolean {
+  return hasPermission(session, PERMISSION_DATASETS_CONTEXT_WRITE);
+}
+
+function requireContextWrite(session: VerifiedSession): void {
+  if (!canWriteContext(session)) {
+    throw new DatasetError(
+      403,
+      'forbidden',
+      `sharing files with your organisation needs the ${PERMISSION_DATASETS_CONTEXT_WRITE} permission`,
+    );
+  }
+}
+
+function view(d: DatasetRecord | VisibleDataset, session: VerifiedSession): WidgetDataset {
+  return {
+    name: d.name,
+    scope: d.scope.kind,
+    ...(d.scope.kind === 'context' ? { contextKey: d.scope.contextKey } : {}),
+    ...('table' in d ? { table: d.table } : {}),
+    format: d.format,
+    notes: d.notes,
+    size: d.size,
+    rowCount: d.rowCount,
+    columns: d.columns.map((c) => ({ name: c.name, header: c.header, type: c.type })),
+    uploadedAt: d.updatedAt,
+    createdAt: d.createdAt,
+    canDelete: d.scope.kind === 'user' || canWriteContext(session),
+  };
+}
+
+export function datasetsWidgetRouter(deps: DatasetsWidgetDeps): Router {
+  const router = Router();
+  const { datasets } = deps;
+  const upload = uploadMiddleware(datasets.settings);
+
+  // CORS as the rest of the widget API: the preflight is answered for the union of the agents' allowed origins,
+  // the request itself is checked against the token's agent
+  router.use(
+    '/datasets',
+    cors((req, callback) => {
+      const origin = req.headers.origin;
+      const allowed = origin !== undefined && originAllowedForAnyAgent(deps, origin, req.headers.host);
+      callback(null, {
+        origin: allowed ? origin : false,
+        methods: ['GET', 'POST', 'DELETE'],
+        allowedHeaders: ['Authorization', 'Content-Type'],
+        exposedHeaders: ['X-Request-Id'],
+        credentials: false,
+        maxAge: 600,
+        optionsSuccessStatus: 204,
+      });
+    }),
+  );
+
+  router.use('/datasets', async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const header = req.headers.authorization;
+      if (header === undefined || header === '')
+        throw new HttpError(401, 'missing_credentials', 'no session token');
+      const token = BEARER.exec(header)?.[1];
+      if (!token)
+        throw new HttpError(
+          401,
+          'invalid_token',
+          'the Authorization header must be "Bearer <session token>"',
+        );
+      const session = await deps.sessions.verify(token);
+      if (!deps.config.agents.has(session.agentId))
+        throw new HttpError(401, 'invalid_token', 'unknown agent');
+      if (!originAllowedForAgent(deps, session.agentId, req.headers.origin, req.headers.host)) {
+        res.removeHeader('Access-Control-Allow-Origin');
+        throw new HttpError(403, 'origin_not_allowed', 'this page’s origin is not allowed to use this agent');
+      }
+      (res.locals as Locals).session = session;
+      res.setHeader('Cache-Control', 'private, no-store');
+      next();
+    } catch (err) {
+      if ((err as { status?: number }).status === 401)
+        res.setHeader('WWW-Authenticate', 'Bearer realm="parley"');
+      next(err);
+    }
+  });
+
+  router.post('/datasets', upload, async (req, res) => {
+    const session = sessionOf(res);
+    const owner = ownerOf(session);
+    const scopeField = formField(req, 'scope') ?? 'user';
+    let scope: DatasetScope;
+    if (scopeField === 'user') scope = { kind: 'user', userIdentifier: owner.userIdentifier };
+    else if (scopeField === 'context') {
+      requireContextWrite(session);
+      let key = formField(req, 'contextKey');
+      if (key === undefined) {
+        const keys = datasets.widgetContextKeys(owner.agentId);
+        if (keys.length !== 1) throw new DatasetError(400, 'invalid_scope', 'contextKey is required');
+        key = keys[0] as string;
+      }
+      scope = datasets.contextScopeFor(owner, key);
+    } else throw new DatasetError(400, 'invalid_scope', 'scope must be "user" or "context"');
+    const file = uploadedFile(req);
+    const { record, replaced } = await datasets.upload(owner.agentId, scope, {
+      filename: file.filename,
+      bytes: file.bytes,
+      notes: formField(req, 'notes'),
+    });
+    res.status(replaced ? 200 : 201).json({ dataset: view(record, session), replaced });
+  });
+
+  router.get('/datasets', async (_req, res) => {
+    const session = sessionOf(res);
+    const visible = await datasets.listVisibleDatasets(ownerOf(session));
+    res.json({ datasets: visible.map((d) => view(d, session)) });
+  });
+
+  router.delete('/datasets/user/:filename', async (req, res) => {
+    const session = sessionOf(res);
+    const name = routeParam(req, 'filename');
+    const removed = await datasets.remove(
+      session.agentId,
+      { kind: 'user', userIdentifier: session.userIdentifier },
+      name,
+    );
+    if (!removed) throw datasetNotFound();
+    res.json({ file: name, success: true });
+  });
+
+  router.delete('/datasets/context/:contextKey/:filename', async (req, res) => {
+    const session = sessionOf(res);
+    requireContextWrite(session);
+    const scope = datasets.contextScopeFor(ownerOf(session), routeParam(req, 'contextKey'));
+    const name = routeParam(req, 'filename');
+    const removed = await datasets.remove(session.agentId, scope, name);
+    if (!removed) throw datasetNotFound();
+    res.json({ file: name, success: true });
+  });
+
+  return router;
+}
