@@ -59,7 +59,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   await store.failAbandoned();
   const datasets = createDatasetService({ db: store.db, agents: datasetAgentsFromConfig(config), logger });
   datasets.startMaintenance();
-  const engine = createAnswerEngine({ config, now: clock, memory: store.memory() });
+  const engine = createAnswerEngine({ config, now: clock, memory: store.memory(), datasets });
   const metrics = createMetrics();
   const readiness = async (): Promise<void> => {
     await store.ping();

@@ -1,18 +1,21 @@
 // The answer engine: question -> planner -> compiler -> database -> composed answer, per agent and tenant.
 import { randomUUID } from 'node:crypto';
 import type { LoadedConfig, ResolvedAgent } from '../config/load.ts';
+import type { DatasetRunner } from '../datasets/query.ts';
+import type { DatasetService } from '../datasets/service.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
 import { plannerForAgent } from '../planner/llm/llm-planner.ts';
-import type { PlannedTurn, Planner, ValueLookup } from '../planner/planner.ts';
+import type { DatasetPlanningContext, PlannedTurn, Planner, ValueLookup } from '../planner/planner.ts';
 import { RulesPlanner } from '../planner/rules/rules-planner.ts';
+import { blendResults, type QueryOutcome } from '../query/blend.ts';
 import { type AgentModel, compileQueryPlan, PlanError } from '../query/compile.ts';
 import {
   createQueryRunner,
-  QueryCancelledError,
   QueryFailedError,
   type QueryRunner,
   QueryTimeoutError,
 } from '../query/execute.ts';
+import type { QueryPlan } from '../query/plan.ts';
 import { ModelView } from '../semantic/model-view.ts';
 import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
@@ -23,6 +26,8 @@ export type ProgressStage = 'planning' | 'querying' | 'composing';
 export interface AskInput {
   agentId: string;
   userContext: unknown;
+  /** the asking user, from a verified token or the host backend; needed to see their uploaded datasets */
+  userIdentifier?: string;
   question: string;
   conversationId?: string;
   now?: Date;
@@ -66,6 +71,8 @@ export interface EngineOptions {
   /** the planner for an agent; default: the LLM planner when configured, else the embedded rules planner */
   planner?: (agent: ResolvedAgent) => Planner;
   memory?: ConversationMemory;
+  /** uploaded datasets the planners may read and blend with the database */
+  datasets?: Pick<DatasetService, 'runnerFor'>;
 }
 
 export function createAnswerEngine(options: EngineOptions): AnswerEngine {
@@ -135,85 +142,113 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
       };
       const id = randomUUID();
       const base = { id, conversationId };
-      input.onProgress?.('planning');
-      const outcome = await plannerFor(agent).plan({
-        question: input.question,
-        view,
-        history,
-        now,
-        values,
-        signal: input.signal,
-        onDelta: input.onDelta,
-      });
-      if (outcome.kind !== 'plan') {
-        await memory.append(conversationId, owner, { question: input.question });
-        if (outcome.kind === 'clarify') {
+      // the user's uploaded datasets, leased for this answer so a replaced file is never read half-way
+      const lease: DatasetRunner | undefined =
+        options.datasets && input.userIdentifier
+          ? await options.datasets.runnerFor(
+              { agentId: agent.config.id, userIdentifier: input.userIdentifier, userContext },
+              { timeZone: agent.config.timeZone, reservedTables: Object.keys(agent.model.tables) },
+            )
+          : undefined;
+      try {
+        input.onProgress?.('planning');
+        const outcome = await plannerFor(agent).plan({
+          question: input.question,
+          view,
+          history,
+          now,
+          values,
+          datasets: lease ? datasetContext(lease, agent.config.timeZone) : undefined,
+          signal: input.signal,
+          onDelta: input.onDelta,
+        });
+        if (outcome.kind !== 'plan') {
+          await memory.append(conversationId, owner, { question: input.question });
+          if (outcome.kind === 'clarify') {
+            return {
+              ...base,
+              type: 'text',
+              message: outcome.message,
+              code: 'ambiguous',
+              suggestions: outcome.options,
+            };
+          }
           return {
             ...base,
-            type: 'text',
+            type: 'error',
             message: outcome.message,
-            code: 'ambiguous',
-            suggestions: outcome.options,
+            code: 'unanswerable',
+            suggestions: outcome.suggestions,
           };
         }
-        return {
-          ...base,
-          type: 'error',
-          message: outcome.message,
-          code: 'unanswerable',
-          suggestions: outcome.suggestions,
+        // each side is compiled against its own model: tenant-scoped database, or this user's datasets only
+        const execute = async (plan: QueryPlan): Promise<QueryOutcome> => {
+          if (plan.source === 'datasets') {
+            if (!lease) throw new PlanError('the plan reads uploaded datasets, but this user has none');
+            const compiled = compileQueryPlan(
+              plan,
+              lease.agent,
+              {},
+              { dialect: 'sqlite', now, maxRows: agent.connection?.maxRows },
+            );
+            return { compiled, result: await lease.runner().run(compiled, { signal: input.signal }) };
+          }
+          const compiled = compileQueryPlan(plan, agentModel, userContext, {
+            dialect,
+            now,
+            maxRows: agent.connection?.maxRows,
+          });
+          return { compiled, result: await runner.run(compiled, { signal: input.signal }) };
         };
-      }
-      let answer: Answer;
-      try {
-        const compiled = compileQueryPlan(outcome.plan, agentModel, userContext, {
-          dialect,
-          now,
-          maxRows: agent.connection?.maxRows,
-        });
-        input.onProgress?.('querying');
-        const result = await runner.run(compiled, { signal: input.signal });
-        input.onProgress?.('composing');
-        const composed = composeAnswer({
-          compiled,
-          result,
-          presentation: outcome.presentation,
+        let answer: Answer;
+        try {
+          const plan = outcome.plan;
+          input.onProgress?.('querying');
+          const { blend, ...own } = plan;
+          let outcomeRows = await execute({ ...own } as QueryPlan);
+          if (blend) outcomeRows = blendResults(plan, outcomeRows, await execute(blend.plan as QueryPlan));
+          input.onProgress?.('composing');
+          const composed = composeAnswer({
+            compiled: outcomeRows.compiled,
+            result: outcomeRows.result,
+            presentation: outcome.presentation,
+            question: input.question,
+            notes: outcome.notes,
+            timeZone: agent.config.timeZone,
+            describeSegment: (segment) => view.segment(segment).definition.description,
+          });
+          answer = { ...base, ...composed };
+        } catch (err) {
+          if (err instanceof PlanError) {
+            answer = {
+              ...base,
+              type: 'error',
+              code: err.code,
+              message: `I couldn't answer that from this data: ${err.message}.`,
+              plan: outcome.plan,
+            };
+          } else if (err instanceof QueryTimeoutError || err instanceof QueryFailedError) {
+            answer = {
+              ...base,
+              type: 'error',
+              code: err.code,
+              message:
+                err instanceof QueryTimeoutError
+                  ? 'The query took too long and was stopped.'
+                  : 'The query failed.',
+              plan: outcome.plan,
+            };
+          } else throw err;
+        }
+        await memory.append(conversationId, owner, {
           question: input.question,
-          notes: outcome.notes,
-          timeZone: agent.config.timeZone,
-          describeSegment: (segment) => view.segment(segment).definition.description,
+          plan: outcome.plan,
+          presentation: outcome.presentation,
         });
-        answer = { ...base, ...composed };
-      } catch (err) {
-        if (err instanceof PlanError) {
-          answer = {
-            ...base,
-            type: 'error',
-            code: err.code,
-            message: `I couldn't answer that from this data: ${err.message}.`,
-            plan: outcome.plan,
-          };
-        } else if (err instanceof QueryTimeoutError || err instanceof QueryFailedError) {
-          answer = {
-            ...base,
-            type: 'error',
-            code: err.code,
-            message:
-              err instanceof QueryTimeoutError
-                ? 'The query took too long and was stopped.'
-                : 'The query failed.',
-            plan: outcome.plan,
-          };
-        } else if (err instanceof QueryCancelledError) {
-          throw err;
-        } else throw err;
+        return answer;
+      } finally {
+        lease?.release();
       }
-      await memory.append(conversationId, owner, {
-        question: input.question,
-        plan: outcome.plan,
-        presentation: outcome.presentation,
-      });
-      return answer;
     },
     async ping() {
       const linked = [...config.agents.values()].filter((a) => a.connection);
@@ -223,6 +258,27 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
       await Promise.all([...runners.values()].map((r) => r.close()));
       runners.clear();
     },
+  };
+}
+
+/** What planners see of the user's datasets: the model of their tables and their small value lists. */
+function datasetContext(lease: DatasetRunner, timeZone: string): DatasetPlanningContext {
+  const view = new ModelView(
+    { id: lease.agent.id, multiTenant: false, timeZone, userContext: {} },
+    lease.model,
+    {},
+  );
+  const values: ValueLookup = {
+    async values(field) {
+      const [table, column] = field.split('.');
+      const dataset = lease.datasets.find((d) => d.table === table);
+      return dataset?.columns.find((c) => c.name === column)?.values ?? [];
+    },
+  };
+  return {
+    view,
+    values,
+    datasets: lease.datasets.map((d) => ({ table: d.table, name: d.name, notes: d.notes })),
   };
 }
 

@@ -18,12 +18,21 @@ export interface ValueLookup {
   values(field: string, limit?: number): Promise<string[]>;
 }
 
+/** The user's uploaded datasets, as planners see them: a model of their own, never the tenant's database. */
+export interface DatasetPlanningContext {
+  view: ModelView;
+  values: ValueLookup;
+  datasets: Array<{ table: string; name: string; notes: string }>;
+}
+
 export interface PlannerInput {
   question: string;
   view: ModelView;
   history: readonly PlannedTurn[];
   now: Date;
   values: ValueLookup;
+  /** present when the user can see uploaded datasets */
+  datasets?: DatasetPlanningContext;
   signal?: AbortSignal;
   /** called with narrative text as a model writes it (LLM planners only) */
   onDelta?: (text: string) => void;

@@ -132,22 +132,49 @@ export const OrderBy = z
   .object({ by: z.string().min(1).max(128), direction: z.enum(['asc', 'desc']).default('desc') })
   .strict();
 
+const planShape = {
+  version: z.literal(1),
+  // where `table` lives: the agent's database (tenant-scoped) or the datasets this user can see
+  source: z.enum(['database', 'datasets']).default('database'),
+  table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  measures: z.array(Measure).max(20).default([]),
+  dimensions: z.array(Dimension).max(5).default([]),
+  time: TimeSlot.optional(),
+  filters: z.array(Filter).max(50).default([]),
+  // row listing: the columns to show when there are no measures
+  select: z.array(FieldRef).max(50).default([]),
+  order: z.array(OrderBy).max(5).default([]),
+  limit: z.number().int().min(1).max(100_000).optional(),
+};
+
+const listingIsAlone = (p: { select: unknown[]; measures: unknown[]; dimensions: unknown[] }): boolean =>
+  !(p.select.length > 0 && (p.measures.length > 0 || p.dimensions.length > 0));
+const LISTING_ALONE = { message: 'a row listing (select) cannot also have measures or dimensions' };
+
+/** The dataset side of a blend: a plan over the user's datasets, without a blend of its own. */
+export const BlendedPlan = z.object(planShape).strict().refine(listingIsAlone, LISTING_ALONE);
+
 export const QueryPlan = z
   .object({
-    version: z.literal(1),
-    table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
-    measures: z.array(Measure).max(20).default([]),
-    dimensions: z.array(Dimension).max(5).default([]),
-    time: TimeSlot.optional(),
-    filters: z.array(Filter).max(50).default([]),
-    // row listing: the columns to show when there are no measures
-    select: z.array(FieldRef).max(50).default([]),
-    order: z.array(OrderBy).max(5).default([]),
-    limit: z.number().int().min(1).max(100_000).optional(),
+    ...planShape,
+    // "actual sales vs the targets in my file": a second plan over datasets, joined on output columns
+    blend: z
+      .object({
+        plan: BlendedPlan,
+        on: z
+          .array(z.object({ left: Alias, right: Alias }).strict())
+          .min(1)
+          .max(3),
+        // 'dataset': only the dataset's rows (its periods or keys), with the database figures beside them
+        keep: z.enum(['all', 'dataset']).default('all'),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
-  .refine((p) => !(p.select.length > 0 && (p.measures.length > 0 || p.dimensions.length > 0)), {
-    message: 'a row listing (select) cannot also have measures or dimensions',
+  .refine(listingIsAlone, LISTING_ALONE)
+  .refine((p) => !p.blend || (p.source === 'database' && p.blend.plan.source === 'datasets'), {
+    message: 'a blend joins a database plan with a datasets plan',
   });
 export type QueryPlan = z.infer<typeof QueryPlan>;
 export type QueryPlanInput = z.input<typeof QueryPlan>;

@@ -59,6 +59,7 @@ export function responseRoutes(router: Router, deps: ApiDeps, options: ResponseR
       answer = await deps.engine.ask({
         agentId,
         userContext: conversation.userContext,
+        userIdentifier: conversation.userIdentifier,
         question: body.message,
         conversationId: conversation.id,
         signal: controller.signal,

@@ -143,6 +143,7 @@ export class AnswerRun {
       answer = await deps.engine.ask({
         agentId: owner.agentId,
         userContext: owner.userContext,
+        userIdentifier: owner.userIdentifier,
         question: response.question,
         conversationId: response.conversationId,
         signal: this.controller.signal,

@@ -38,6 +38,7 @@ const COUNT_LAST_MONTH: QueryPlanInput = {
 };
 const RULES_PLAN: QueryPlan = {
   version: 1,
+  source: 'database',
   table: 'orders',
   measures: [{ kind: 'count' }],
   dimensions: [],

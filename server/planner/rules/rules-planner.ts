@@ -3,6 +3,7 @@
 import type { DateRange, Dimension, Filter, Measure, QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
 import type { Planner, PlannerInput, PlannerOutcome } from '../planner.ts';
+import { planWithDatasets } from './datasets.ts';
 import { applyFollowUp, isFollowUp, SHIFT, shiftRange } from './followups.ts';
 import { type Match, type Target, ValueIndex } from './lexicon.ts';
 import {
@@ -30,8 +31,23 @@ export class RulesPlanner implements Planner {
     const values = await loadValues(input);
     const reading = read(question, input, values, this.modelKey);
     const previous = [...input.history].reverse().find((t) => t.plan)?.plan;
-    if (previous && isFollowUp(reading, question)) return applyFollowUp(previous, reading, input, question);
-    return assemble(reading, input);
+    // follow-ups edit database plans; a question after a dataset answer is read afresh
+    if (previous && previous.source === 'database' && !previous.blend && isFollowUp(reading, question)) {
+      return applyFollowUp(previous, reading, input, question);
+    }
+    const outcome = assemble(reading, input);
+    const context = input.datasets;
+    if (!context) return outcome;
+    const dsInput: PlannerInput = { ...input, view: context.view, values: context.values, history: [] };
+    const dsValues = await loadValues(dsInput);
+    const dsReading = read(question, dsInput, dsValues, context);
+    return planWithDatasets(
+      question,
+      { reading, outcome, view: input.view },
+      { reading: dsReading, input: dsInput, values: dsValues },
+      context,
+      assemble,
+    );
   }
 }
 
@@ -310,6 +326,47 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     );
   }
 
+  // a lookup: "what's the price of the Enterprise plan", "what is Emma Taylor's email"
+  const lookupColumns = matchesOf(r, 'column').filter((m) => !used.has(m));
+  const lookupValues = matchesOf(r, 'value');
+  if (
+    measures.length === 0 &&
+    r.countCue < 0 &&
+    !r.share &&
+    lookupColumns.length > 0 &&
+    lookupValues.length > 0
+  ) {
+    const table = tableOf(lookupColumns[0]?.target.field ?? '');
+    if (
+      view.tables.get(table)?.access === 'queryable' &&
+      lookupValues.every((v) => reachableToOne(view, table, tableOf(v.target.field)))
+    ) {
+      const label = labelField(view, table);
+      const select = [
+        ...new Set([
+          ...(label ? [label] : []),
+          ...lookupValues.map((v) => v.target.field),
+          ...lookupColumns.map((c) => c.target.field),
+        ]),
+      ];
+      for (const c of lookupColumns) used.add(c);
+      return planOutcome(
+        {
+          version: 1,
+          table,
+          measures: [],
+          dimensions: [],
+          filters: [...collectFilters(r, view, table, used, notes), ...dateFilters(r, view, table)],
+          select: select.filter((f) => reachableToOne(view, table, tableOf(f))),
+          order: [],
+          limit: 50,
+        },
+        r,
+        notes,
+      );
+    }
+  }
+
   // nothing measurable named: count the table the question is about, if every word was understood
   if (measures.length === 0) {
     const subject =
@@ -479,8 +536,9 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
   );
 }
 
-function planOutcome(plan: QueryPlan, r: Reading, notes: string[]): PlannerOutcome {
-  return { kind: 'plan', plan, presentation: r.presentation, notes };
+/** Plans are assembled for the database; the datasets path re-labels its plans afterwards. */
+function planOutcome(plan: Omit<QueryPlan, 'source'>, r: Reading, notes: string[]): PlannerOutcome {
+  return { kind: 'plan', plan: { ...plan, source: 'database' }, presentation: r.presentation, notes };
 }
 
 export function unanswerable(view: ModelView, message: string): PlannerOutcome {
