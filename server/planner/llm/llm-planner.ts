@@ -45,16 +45,26 @@ export interface LlmPlannerOptions {
  * Compiles a plan against the tables of a view, with the view's userContext, and throws PlanError when the
  * compiler refuses it (unknown or hidden table/column, type mismatch, fan-out, ...). The SQL is discarded.
  */
-export function dryCompile(plan: QueryPlan, view: ModelView, now: Date): void {
-  const { id, multiTenant, timeZone, userContext } = view.agent;
-  const agentModel = {
-    id,
-    multiTenant,
-    timeZone,
-    userContext,
-    model: { tables: Object.fromEntries(view.tables) },
+export function dryCompile(plan: QueryPlan, view: ModelView, now: Date, datasets?: ModelView): void {
+  const compileFor = (p: QueryPlan, v: ModelView): void => {
+    const { id, multiTenant, timeZone, userContext } = v.agent;
+    const agentModel = {
+      id,
+      multiTenant,
+      timeZone,
+      userContext,
+      model: { tables: Object.fromEntries(v.tables) },
+    };
+    compileQueryPlan(p, agentModel, v.userContext, { dialect: 'sqlite', now });
   };
-  compileQueryPlan(plan, agentModel, view.userContext, { dialect: 'sqlite', now });
+  const sideView = (p: { source: string }): ModelView => {
+    if (p.source !== 'datasets') return view;
+    if (!datasets) throw new PlanError('the plan reads uploaded datasets, but this user has none');
+    return datasets;
+  };
+  const { blend, ...own } = plan;
+  compileFor(own as QueryPlan, sideView(plan));
+  if (blend) compileFor(blend.plan as QueryPlan, sideView(blend.plan));
 }
 
 const JSON_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
@@ -168,7 +178,8 @@ export class LlmPlanner implements Planner {
     this.model = config.model;
     this.fallback = options.fallback;
     this.log = options.log;
-    this.validate = options.validate ?? ((plan, input) => dryCompile(plan, input.view, input.now));
+    this.validate =
+      options.validate ?? ((plan, input) => dryCompile(plan, input.view, input.now, input.datasets?.view));
     this.maxHistory = options.maxHistory ?? 6;
   }
 
@@ -230,7 +241,9 @@ export class LlmPlanner implements Planner {
   }
 
   private messages(input: PlannerInput): ChatMessage[] {
-    const messages: ChatMessage[] = [{ role: 'system', content: buildSystemPrompt(input.view, input.now) }];
+    const messages: ChatMessage[] = [
+      { role: 'system', content: buildSystemPrompt(input.view, input.now, input.datasets) },
+    ];
     const history = this.maxHistory > 0 ? input.history.slice(-this.maxHistory) : [];
     for (const turn of history) messages.push({ role: 'user', content: turn.question }, this.turnReply(turn));
     messages.push({ role: 'user', content: input.question });
