@@ -1,0 +1,180 @@
+// The embedded planner on the demo model: kinds of question -> the plan they become (no database needed).
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../config/load.ts';
+import type { Filter, QueryPlan } from '../../query/plan.ts';
+import { ModelView } from '../../semantic/model-view.ts';
+import type { PlannedTurn, PlannerOutcome } from '../planner.ts';
+import { RulesPlanner } from './rules-planner.ts';
+
+const FILE = new URL('../../../parley.config.yaml', import.meta.url);
+const loaded = parseConfig(fs.readFileSync(FILE, 'utf8'), FILE.pathname, {});
+const demo = loaded.agents.get('demo');
+if (!demo) throw new Error('no demo agent');
+const NOW = new Date('2026-11-25T12:00:00Z');
+const VALUES: Record<string, string[]> = {
+  'users.country': ['Germany', 'France', 'United States', 'Canada'],
+  'users.name': ['Emma Taylor', 'Benjamin Lee'],
+  'products.category': ['Electronics', 'Books', 'Toys', 'Home & Garden'],
+  'products.name': ['Acme Compact Tablet', 'Acme Classic Pyjamas'],
+};
+const planner = new RulesPlanner(demo.model);
+const view = new ModelView(demo.config, demo.model, { organisationId: 1 });
+
+async function plan(question: string, history: PlannedTurn[] = []): Promise<PlannerOutcome> {
+  return planner.plan({
+    question,
+    view,
+    history,
+    now: NOW,
+    values: { values: async (field) => VALUES[field] ?? [] },
+  });
+}
+
+async function planOf(question: string, history: PlannedTurn[] = []): Promise<QueryPlan> {
+  const out = await plan(question, history);
+  if (out.kind !== 'plan') throw new Error(`"${question}" was not planned: ${out.kind} ${out.message}`);
+  return out.plan;
+}
+
+describe('counts, measures and definitions', () => {
+  it('counts orders of every status over last month', async () => {
+    const p = await planOf('How many orders did we have last month?');
+    expect(p).toMatchObject({ table: 'orders', measures: [{ kind: 'count' }], filters: [] });
+    expect(p.time).toEqual({ field: 'orders.created_at', range: { kind: 'last', unit: 'month', n: 1 } });
+  });
+
+  it('reads customers as the customer segment of users', async () => {
+    const p = await planOf('How many customers do we have?');
+    expect(p).toMatchObject({ table: 'users', measures: [{ kind: 'count' }] });
+    expect(p.filters).toContainEqual({ op: 'segment', segment: 'users.customer' });
+  });
+
+  it('reads sales and turnover as the revenue measure', async () => {
+    for (const q of ['total sales in 2025', 'what was our turnover in 2025']) {
+      expect((await planOf(q)).measures).toEqual([{ kind: 'named', name: 'orders.revenue' }]);
+    }
+  });
+
+  it('uses product revenue when revenue is broken down by a product column', async () => {
+    const p = await planOf('revenue by category this year');
+    expect(p.measures).toEqual([{ kind: 'named', name: 'order_items.product_revenue' }]);
+    expect(p.dimensions).toEqual([{ field: 'products.category' }]);
+  });
+});
+
+describe('values, statuses, segments and negation', () => {
+  it('matches a status and a tenant value as filters', async () => {
+    const p = await planOf('completed orders from Germany last week');
+    expect(p.filters).toEqual(
+      expect.arrayContaining<Filter>([
+        { op: 'eq', field: 'orders.status', value: 'completed' },
+        { op: 'eq', field: 'users.country', value: 'Germany' },
+      ]),
+    );
+  });
+
+  it('finds values by their stem and by common aliases', async () => {
+    expect((await planOf('how many users are in the US')).filters).toContainEqual({
+      op: 'eq',
+      field: 'users.country',
+      value: 'United States',
+    });
+    expect((await planOf('product revenue for each toy this year')).filters).toContainEqual({
+      op: 'eq',
+      field: 'products.category',
+      value: 'Toys',
+    });
+  });
+
+  it('negates a segment after "never"', async () => {
+    const p = await planOf('how many users have never ordered anything');
+    expect(p.filters).toContainEqual({ op: 'not', filter: { op: 'segment', segment: 'users.customer' } });
+  });
+
+  it('turns "what share of orders were cancelled" into a ratio of counts', async () => {
+    const p = await planOf('what percentage of orders were cancelled last year');
+    expect(p.measures[0]).toMatchObject({
+      kind: 'ratio',
+      numerator: { kind: 'count', filter: { op: 'eq', field: 'orders.status', value: 'cancelled' } },
+      denominator: { kind: 'count' },
+    });
+    expect(p.filters).toEqual([]);
+  });
+});
+
+describe('rankings, grains, comparisons and listings', () => {
+  it('ranks the top N of a breakdown', async () => {
+    const p = await planOf('top 5 customers by revenue');
+    expect(p).toMatchObject({
+      dimensions: [{ field: 'users.name' }],
+      order: [{ by: 'revenue', direction: 'desc' }],
+      limit: 5,
+    });
+  });
+
+  it('reads "which 3 countries have the fewest users" as an ascending top 3', async () => {
+    const p = await planOf('which 3 countries have the fewest users');
+    expect(p).toMatchObject({ table: 'users', dimensions: [{ field: 'users.country' }], limit: 3 });
+    expect(p.order).toEqual([{ by: 'count', direction: 'asc' }]);
+  });
+
+  it('groups by a time grain', async () => {
+    const p = await planOf('monthly revenue this year');
+    expect(p.time).toEqual({
+      field: 'orders.created_at',
+      range: { kind: 'current', unit: 'year' },
+      grain: 'month',
+    });
+  });
+
+  it('compares two periods', async () => {
+    const p = await planOf('revenue this month vs last month');
+    expect(p.time?.compare?.map((c) => c.range)).toEqual([
+      { kind: 'current', unit: 'month' },
+      { kind: 'last', unit: 'month', n: 1 },
+    ]);
+  });
+
+  it('lists the most recent rows', async () => {
+    const p = await planOf('show the 10 most recent orders');
+    expect(p).toMatchObject({ table: 'orders', measures: [], limit: 10 });
+    expect(p.order).toEqual([{ by: 'orders.created_at', direction: 'desc' }]);
+  });
+});
+
+describe('follow-ups', () => {
+  it('edits the previous plan: shift, narrow, break down, re-rank', async () => {
+    const first = await planOf('How many orders did we have last month?');
+    const history: PlannedTurn[] = [{ question: 'q1', plan: first }];
+    const before = await planOf('and the month before?', history);
+    expect(before.time?.range).toEqual({ kind: 'period', period: { year: 2026, month: 9 } });
+    history.push({ question: 'q2', plan: before });
+    const completed = await planOf('only completed ones', history);
+    expect(completed.filters).toContainEqual({ op: 'eq', field: 'orders.status', value: 'completed' });
+    history.push({ question: 'q3', plan: completed });
+    const byStatus = await planOf('break that down by status', history);
+    expect(byStatus.dimensions).toEqual([{ field: 'orders.status' }]);
+  });
+
+  it('keeps a ranking when the measure changes ("now by units sold")', async () => {
+    const top = await planOf('top 5 products by revenue this year');
+    const next = await planOf('now by units sold', [{ question: 'q', plan: top }]);
+    expect(next).toMatchObject({ measures: [{ kind: 'named', name: 'order_items.units_sold' }], limit: 5 });
+    expect(next.order).toEqual([{ by: 'units_sold', direction: 'desc' }]);
+  });
+});
+
+describe('refusals: no invented figures', () => {
+  it.each([
+    'what is our profit margin?',
+    "what's our customer acquisition cost",
+    'forecast our revenue for next quarter',
+    "what were Globex's sales last year",
+    'how much did we spend on marketing this year',
+  ])('refuses "%s"', async (question) => {
+    const out = await plan(question);
+    expect(out.kind).toBe('unanswerable');
+    if (out.kind === 'unanswerable') expect(out.suggestions.length).toBeGreaterThan(0);
+  });
+});
