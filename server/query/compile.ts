@@ -284,7 +284,13 @@ class Compilation {
   private resolveRange(field: ResolvedField, ref: string, range: DateRange): { start: string; end: string } {
     if (field.type !== 'date' && field.type !== 'datetime')
       throw new PlanError(`${ref} is not a date column`);
-    const resolved = resolveDateRange(range, this.options.now, this.view.agent.timeZone);
+    let resolved: ReturnType<typeof resolveDateRange>;
+    try {
+      resolved = resolveDateRange(range, this.options.now, this.view.agent.timeZone);
+    } catch (err) {
+      // an impossible date (30 February) is a bad plan, not a server error
+      throw new PlanError(err instanceof Error ? err.message : String(err));
+    }
     const fmt = (dt: DateTime): string => (field.type === 'date' ? dt.toFormat('yyyy-MM-dd') : toUtcSql(dt));
     const out = { start: fmt(resolved.start), end: fmt(resolved.end) };
     this.ranges.push({ field: ref, label: resolved.label, ...out });
@@ -388,6 +394,11 @@ class Compilation {
     if (measure.kind === 'ratio') {
       const num = this.measureSql(measure.numerator, scope);
       const den = this.measureSql(measure.denominator, scope);
+      if (num.type !== 'number' || den.type !== 'number') {
+        throw new PlanError(
+          `a ratio divides numbers; ${num.type !== 'number' ? num.name : den.name} is not a number`,
+        );
+      }
       return {
         sql: k.raw('(? * 1.0 / NULLIF(?, 0))', [num.sql, den.sql]),
         type: 'number',

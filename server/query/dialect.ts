@@ -23,9 +23,10 @@ export function truncateDate(k: Knex, dialect: Dialect, value: Knex.Raw, grain: 
       case 'month':
         return k.raw("strftime('%Y-%m-01', ?)", [value]);
       case 'quarter':
+        // printf would turn a NULL date into text; every other grain keeps NULL as NULL
         return k.raw(
-          "printf('%s-%02d-01', strftime('%Y', ?), ((CAST(strftime('%m', ?) AS INTEGER) - 1) / 3) * 3 + 1)",
-          [value, value],
+          "CASE WHEN ? IS NULL THEN NULL ELSE printf('%s-%02d-01', strftime('%Y', ?), ((CAST(strftime('%m', ?) AS INTEGER) - 1) / 3) * 3 + 1) END",
+          [value, value, value],
         );
       case 'year':
         return k.raw("strftime('%Y-01-01', ?)", [value]);
