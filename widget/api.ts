@@ -170,10 +170,16 @@ export class ParleyApi {
     return normaliseDatasets(await this.request<unknown>('GET', '/datasets', { signal }));
   }
 
-  deleteDataset(scope: DatasetScope, filename: string, signal?: AbortSignal): Promise<void> {
-    return this.request('DELETE', `/datasets/${encodeURIComponent(scope)}/${encodeURIComponent(filename)}`, {
-      signal,
-    });
+  /** `/datasets/user/{file}` or `/datasets/context/{contextKey}/{file}`: a shared file names its context key. */
+  deleteDataset(dataset: DatasetInfo, signal?: AbortSignal): Promise<void> {
+    const file = encodeURIComponent(dataset.filename);
+    const key = typeof dataset.contextKey === 'string' ? dataset.contextKey : undefined;
+    if (dataset.scope === 'context' && !key) throw new Error('a shared file without its context key');
+    const path =
+      dataset.scope === 'user'
+        ? `/datasets/user/${file}`
+        : `/datasets/context/${encodeURIComponent(key ?? '')}/${file}`;
+    return this.request('DELETE', path, { signal });
   }
 }
 

@@ -58,6 +58,13 @@ export interface WidgetConfig {
   [key: string]: unknown;
 }
 
+/** The context key the server lets this user share files with (its first), or '' when none. */
+export function shareContextKey(config: WidgetConfig | undefined): string {
+  const datasets = config?.datasets as { shareContextKeys?: unknown } | undefined;
+  const keys = datasets?.shareContextKeys;
+  return Array.isArray(keys) && typeof keys[0] === 'string' ? keys[0] : '';
+}
+
 /** The session's permissions, wherever the server put them. */
 export function permissionsOf(config: WidgetConfig | undefined): string[] {
   if (!config) return [];

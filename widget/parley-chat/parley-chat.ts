@@ -40,7 +40,7 @@ import {
   type Turn,
 } from '../turns.ts';
 import type { ConversationSummary, Rating, ServerEvent, WidgetConfig } from '../types.ts';
-import { canShareWithContext } from '../types.ts';
+import { canShareWithContext, shareContextKey } from '../types.ts';
 import '../upload-panel/upload-panel.ts';
 import type { UploadPanelHooks } from '../upload-panel/upload-panel.ts';
 import { parleyChatStyles } from './parley-chat.styles.ts';
@@ -738,7 +738,7 @@ export class ParleyChat extends LitElement {
           .api=${this.api}
           .strings=${s}
           .canShare=${canShareWithContext(this.config)}
-          .contextKey=${this.contextKey}
+          .contextKey=${this.contextKey || shareContextKey(this.config)}
           .hooks=${this.uploadHooks}
           .xhrFactory=${this.xhrFactory}
           exportparts="upload-panel,dropzone,progress:progress-bar,preview"

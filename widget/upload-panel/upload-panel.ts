@@ -338,7 +338,7 @@ export class ParleyUploadPanel extends LitElement {
   private async deleteFile(dataset: DatasetInfo): Promise<void> {
     if (!this.api) return;
     try {
-      await this.api.deleteDataset(dataset.scope, dataset.filename);
+      await this.api.deleteDataset(dataset);
       this.datasets = this.datasets.filter(
         (d) => !(d.scope === dataset.scope && d.filename === dataset.filename),
       );

@@ -140,6 +140,13 @@ export function widgetV1Router(deps: AppDeps): Router {
       session: { expiresAt: session.expiresAt.toISOString() },
       limits: { maxQuestionLength: MAX_TEXT_LENGTH, maxCommentLength: MAX_COMMENT_LENGTH },
       websocket: { path: WS_PATH, protocol: PROTOCOL, tokenProtocolPrefix: TOKEN_PROTOCOL_PREFIX },
+      datasets: {
+        formats: ['csv', 'json'],
+        maxFileBytes: deps.datasets.settings.maxFileBytes,
+        shareContextKeys: session.permissions.includes(CONTEXT_WRITE_PERMISSION)
+          ? deps.datasets.widgetContextKeys(agent.config.id)
+          : [],
+      },
     };
     res.setHeader('Cache-Control', 'private, no-store');
     res.json(body);

@@ -105,6 +105,13 @@ export const WidgetConfig = z.object({
   session: z.object({ expiresAt: z.string() }),
   limits: z.object({ maxQuestionLength: z.int().positive(), maxCommentLength: z.int().positive() }),
   websocket: z.object({ path: z.string(), protocol: z.string(), tokenProtocolPrefix: z.string() }),
+  /** uploads: what the element may offer (its upload button shows when this is present) */
+  datasets: z.object({
+    formats: z.array(z.string()),
+    maxFileBytes: z.int().positive(),
+    /** the userContext keys this user may share files with (empty without `datasets:context:write`) */
+    shareContextKeys: z.array(z.string()),
+  }),
 });
 export type WidgetConfig = z.infer<typeof WidgetConfig>;
 
