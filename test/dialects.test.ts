@@ -410,11 +410,11 @@ describe.skipIf(!mysqlEnabled)(mysqlTitle('SQLite and MariaDB/MySQL agree'), () 
     ]);
   }
 
-  describe('known disagreements (BUG, kept failing on purpose; see the report)', () => {
+  describe('text, money and ratios (once disagreements; now regressions)', () => {
     // Text compares and sorts by bytes in SQLite but by the server's default collation in MySQL/MariaDB
     // (utf8mb4_general_ci: case- and accent-insensitive), so the same plan lists other rows, groups and counts.
     // The seeder creates the tables without a collation and the compiler adds none. One test, every symptom.
-    it('compares and orders text alike (BUG: collation)', async () => {
+    it('compares and orders text byte-wise in both dialects', async () => {
       const cases: Array<[string, Record<string, unknown>, number]> = [
         [
           'groups ordered by name: "Alejandro González" before "Alejandro Gómez" in SQLite only',
@@ -465,10 +465,10 @@ describe.skipIf(!mysqlEnabled)(mysqlTitle('SQLite and MariaDB/MySQL agree'), () 
       }
     });
 
-    // BUG (kept failing on purpose; see the report): money is REAL in SQLite and DECIMAL in MySQL, so a computed
+    // Regression: money is REAL in SQLite and DECIMAL in MySQL, so a computed
     // column (line_total = quantity * unit_price) is 7.199999999999999 in one and 7.20 in the other: equality,
     // grouping and ordering on it differ.
-    it('finds the same order lines with line_total = a cents value (BUG: doubles vs decimals)', async () => {
+    it('finds the same order lines with line_total = a cents value (equality to 6 places)', async () => {
       const cents = (x: number) => Math.round(x * 100) / 100;
       const item = rows.orderItems.find(
         (i) => i.organisation_id === 1 && i.quantity * i.unit_price !== cents(i.quantity * i.unit_price),
@@ -485,10 +485,10 @@ describe.skipIf(!mysqlEnabled)(mysqlTitle('SQLite and MariaDB/MySQL agree'), () 
       expect(my.rows).toEqual(lite.rows);
     });
 
-    // BUG (kept failing on purpose; see the report): MySQL computes `x * 1.0 / y` in DECIMAL with
+    // Regression: MySQL computed `x * 1.0 / y` in DECIMAL with
     // div_precision_increment (4) extra digits, so a small ratio keeps 2-3 significant digits (0.00041 for
     // 0.000425); SQLite computes it in doubles. `* 1e0` (a DOUBLE literal) or CAST(... AS DOUBLE) would agree.
-    it('computes ratios to the same precision (BUG: MySQL rounds to 5 decimals)', async () => {
+    it('computes ratios to the same precision (doubles in both dialects)', async () => {
       const plan = {
         version: 1,
         table: 'orders',

@@ -153,6 +153,8 @@ class Compilation {
   private aliasCounter = 0;
   private readonly ranges: ResolvedTimeRange[] = [];
   private readonly appliedContext = new Set<string>();
+  /** the expressions of plain output columns, for ordering text byte-wise in MySQL */
+  private readonly textOutputs = new Map<string, Knex.Raw>();
 
   constructor(
     readonly plan: QueryPlan,
@@ -194,9 +196,18 @@ class Compilation {
       const column = `${alias}.${cond.column}`;
       if (cond.list) {
         if (cond.values.length === 0) qb.whereRaw('1 = 0');
+        else if (this.binaryText(cond.values))
+          qb.whereRaw(`?? IN (${cond.values.map(() => 'BINARY ?').join(', ')})`, [column, ...cond.values]);
         else qb.whereIn(column, cond.values);
-      } else qb.where(column, '=', cond.values[0] as Scalar);
+      } else if (this.binaryText(cond.values))
+        qb.whereRaw('?? = BINARY ?', [column, cond.values[0] as Scalar]);
+      else qb.where(column, '=', cond.values[0] as Scalar);
     }
+  }
+
+  /** MySQL's default collations ignore case: a text tenant key must match byte for byte ('acme' is not 'ACME'). */
+  private binaryText(values: Scalar[]): boolean {
+    return this.options.dialect === 'mysql' && values.some((v) => typeof v === 'string');
   }
 
   /** ON-side context filters for a joined table. */
@@ -205,9 +216,29 @@ class Compilation {
       const column = `${alias}.${cond.column}`;
       if (cond.list) {
         if (cond.values.length === 0) join.andOn(this.k.raw('1 = 0'));
-        else join.andOnIn(column, cond.values as string[]);
-      } else join.andOnVal(column, '=', cond.values[0] as string);
+        else if (this.binaryText(cond.values)) {
+          join.andOn(
+            this.k.raw(`?? IN (${cond.values.map(() => 'BINARY ?').join(', ')})`, [column, ...cond.values]),
+          );
+        } else join.andOnIn(column, cond.values as string[]);
+      } else if (this.binaryText(cond.values))
+        join.andOn(this.k.raw('?? = BINARY ?', [column, cond.values[0] as Scalar]));
+      else join.andOnVal(column, '=', cond.values[0] as string);
     }
+  }
+
+  /**
+   * The side of a comparison that makes both dialects agree: MySQL's default collations ignore case and accents,
+   * so text compares as bytes (as in SQLite); money in SQLite is a double, so equality on decimals is to 6 places.
+   */
+  private comparable(sql: Knex.Raw, field: ResolvedField, equality: boolean): Knex.Raw {
+    if (field.type === 'string' && this.options.dialect === 'mysql') return this.k.raw('BINARY ?', [sql]);
+    if (field.type === 'number' && equality) return this.k.raw('ROUND(?, 6)', [sql]);
+    return sql;
+  }
+
+  private roundedValue(field: ResolvedField, value: Scalar): Scalar {
+    return field.type === 'number' && typeof value === 'number' ? Math.round(value * 1e6) / 1e6 : value;
   }
 
   private bindable(v: Scalar): Scalar {
@@ -242,7 +273,8 @@ class Compilation {
           case '*':
             return this.k.raw('(? * ?)', [left, right]);
           case '/':
-            return this.k.raw('(? * 1.0 / NULLIF(?, 0))', [left, right]);
+            // 1e0 is a double in both dialects; MySQL's 1.0 would make the division a 5-digit DECIMAL
+            return this.k.raw('(? * 1e0 / NULLIF(?, 0))', [left, right]);
           default:
             throw new PlanError(`unknown operator ${expr.op satisfies never}`);
         }
@@ -334,23 +366,31 @@ class Compilation {
       case 'lte': {
         const op = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }[filter.op];
         const value = this.value(field, filter.value, filter.field);
+        const left = this.comparable(direct, field, filter.op === 'eq' || filter.op === 'neq');
         // neq keeps NULLs out explicitly so both dialects agree
-        if (filter.op === 'neq') return k.raw('(? IS NOT NULL AND ? <> ?)', [direct, direct, value]);
-        return k.raw(`(? ${op} ?)`, [direct, value]);
+        if (filter.op === 'neq')
+          return k.raw('(? IS NOT NULL AND ? <> ?)', [direct, left, this.roundedValue(field, value)]);
+        return k.raw(`(? ${op} ?)`, [left, filter.op === 'eq' ? this.roundedValue(field, value) : value]);
       }
       case 'in':
       case 'notIn': {
-        const values = filter.values.map((v) => this.value(field, v, filter.field));
+        const values = filter.values.map((v) => this.roundedValue(field, this.value(field, v, filter.field)));
         const placeholders = values.map(() => '?').join(', ');
-        if (filter.op === 'in') return k.raw(`(? IN (${placeholders}))`, [direct, ...values]);
-        return k.raw(`(? IS NOT NULL AND ? NOT IN (${placeholders}))`, [direct, direct, ...values]);
+        const left = this.comparable(direct, field, true);
+        if (filter.op === 'in') return k.raw(`(? IN (${placeholders}))`, [left, ...values]);
+        return k.raw(`(? IS NOT NULL AND ? NOT IN (${placeholders}))`, [direct, left, ...values]);
       }
       case 'contains':
       case 'startsWith': {
         if (field.type !== 'string') throw new PlanError(`${filter.field} is not text`);
         const escaped = filter.value.replace(/[!%_]/g, (ch) => `!${ch}`);
         const pattern = filter.op === 'contains' ? `%${escaped}%` : `${escaped}%`;
-        return k.raw("(? LIKE ? ESCAPE '!')", [direct, pattern]);
+        // case-insensitive in both dialects; byte-wise otherwise, as SQLite compares text
+        const like =
+          this.options.dialect === 'mysql'
+            ? "(BINARY LOWER(?) LIKE LOWER(?) ESCAPE '!')"
+            : "(LOWER(?) LIKE LOWER(?) ESCAPE '!')";
+        return k.raw(like, [direct, pattern]);
       }
       case 'isNull':
         return k.raw('(? IS NULL)', [direct]);
@@ -400,7 +440,7 @@ class Compilation {
         );
       }
       return {
-        sql: k.raw('(? * 1.0 / NULLIF(?, 0))', [num.sql, den.sql]),
+        sql: k.raw('(? * 1e0 / NULLIF(?, 0))', [num.sql, den.sql]),
         type: 'number',
         name: `${num.name}_per_${den.name}`.slice(0, 63),
         definition: `${num.definition} divided by ${den.definition}`,
@@ -579,6 +619,7 @@ class Compilation {
       } else {
         const name = uniqueName(dim.as ?? field.column);
         selects.push(k.raw('? AS ??', [sql, name]));
+        this.textOutputs.set(name, sql);
         columns.push({
           name,
           label: humanise(field.column),
@@ -614,6 +655,7 @@ class Compilation {
           throw new PlanError(`${ref} is on the many side of ${plan.table} and cannot be listed per row`);
         const name = uniqueName(field.table === plan.table ? field.column : `${field.table}_${field.column}`);
         selects.push(k.raw('? AS ??', [sql, name]));
+        this.textOutputs.set(name, sql);
         columns.push({
           name,
           label: humanise(name),
@@ -669,7 +711,7 @@ class Compilation {
     for (const o of plan.order) {
       const col = columns.find((c) => c.name === o.by || c.field === o.by);
       if (col) {
-        qb.orderBy(col.name, o.direction);
+        this.orderByColumn(qb, col, o.direction);
         ordered.add(col.name);
         continue;
       }
@@ -677,7 +719,9 @@ class Compilation {
         const field = this.view.field(o.by);
         const sql = scope.fieldSql(field, false);
         if (!sql) throw new PlanError(`cannot order rows by ${o.by}`);
-        qb.orderByRaw(`? ${o.direction === 'asc' ? 'ASC' : 'DESC'}`, [sql]);
+        const key =
+          field.type === 'string' && this.options.dialect === 'mysql' ? this.k.raw('BINARY ?', [sql]) : sql;
+        qb.orderByRaw(`? ${o.direction === 'asc' ? 'ASC' : 'DESC'}`, [key]);
         continue;
       }
       throw new PlanError(`cannot order by "${o.by}": it is not a column of the result`);
@@ -691,8 +735,17 @@ class Compilation {
       }
     }
     // tie-breakers keep results deterministic across runs and dialects
-    for (const d of dims) if (!ordered.has(d.name)) qb.orderBy(d.name, 'asc');
+    for (const d of dims) if (!ordered.has(d.name)) this.orderByColumn(qb, d, 'asc');
     if (isListing) qb.orderBy(`${scope.alias}.${pk}`, 'asc');
+  }
+
+  /** Text orders byte-wise in MySQL too, so "González" and "Gómez" come in the same order in both dialects. */
+  private orderByColumn(qb: Knex.QueryBuilder, column: OutputColumn, direction: 'asc' | 'desc'): void {
+    const expr = this.textOutputs.get(column.name);
+    if (column.type === 'string' && expr && this.options.dialect === 'mysql') {
+      // the expression, not the alias: inside an expression MySQL reads a name as a table column
+      qb.orderByRaw(`BINARY ? ${direction === 'asc' ? 'ASC' : 'DESC'}`, [expr]);
+    } else qb.orderBy(column.name, direction);
   }
 }
 

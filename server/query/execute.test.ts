@@ -245,10 +245,9 @@ describe.skipIf(!mysqlEnabled)(mysqlTitle('MySQL executor'), () => {
     }
   });
 
-  // BUG (kept failing on purpose; see the report): KILL QUERY is sent through the runner's own pool, so when every
+  // Regression: KILL QUERY used to go through the runner's own pool, so when every
   // connection is busy (here the only one, poolMax 1) the KILL waits behind the very statement it should stop:
-  // the "cancelled" SLEEP(5) runs to its end and its rows are returned. The executor's own fallback timer has the
-  // same flaw (MariaDB's max_statement_time hides it). A dedicated connection for KILL would fix both.
+  // the "cancelled" SLEEP(5) ran to its end and its rows were returned. KILL now has a connection of its own.
   it('cancels even when every connection of the pool is busy (poolMax 1)', async () => {
     const single = createQueryRunner(url, { statementTimeoutMs: 30_000, poolMax: 1 });
     try {
@@ -280,10 +279,10 @@ describe.skipIf(!mysqlEnabled)(mysqlTitle('MySQL executor'), () => {
     ]);
   });
 
-  // BUG (defence in depth, kept failing on purpose; see the report): the SQLite executor refuses every statement
+  // Defence in depth (regression): the SQLite executor refuses every statement
   // that is not a read, but a MySQL session can simply be switched back to read-write, and SELECT ... INTO OUTFILE
-  // writes a file on the server (with the FILE privilege). The compiler never emits either; a guard in the
-  // executor (or a SELECT-only database user) would make the read-only promise hold on its own.
+  // writes a file on the server (with the FILE privilege). The compiler never emits either; the executor now
+  // refuses them itself, so the read-only promise holds on its own.
   it('refuses statements that are not plain reads, as the SQLite executor does', async () => {
     const own = createQueryRunner(url, { statementTimeoutMs: 1000, poolMax: 1 });
     try {

@@ -1,6 +1,7 @@
 // Runs compiled queries on a connection: read-only, with a statement time limit, cancellable, rows typed.
 import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
+import mysql from 'mysql2/promise';
 import { type Dialect, openDatabase, parseDatabaseUrl } from '../db/connect.ts';
 import type { CompiledQuery, OutputColumn } from './compile.ts';
 
@@ -202,6 +203,18 @@ class SqliteExecutor implements Executor {
   }
 }
 
+/**
+ * Only plain reads reach MySQL: the compiler never writes anything else, and a read-only session could still be
+ * switched back by SET SESSION TRANSACTION READ WRITE, or write files with INTO OUTFILE.
+ */
+export function assertReadStatement(text: string): void {
+  const body = text.replace(/^\s*(\/\*[\s\S]*?\*\/\s*)*/, '');
+  if (!/^(select|with)\b/i.test(body)) throw new QueryFailedError('only SELECT statements are run');
+  if (/\binto\s+(outfile|dumpfile|@)/i.test(body) || /;\s*\S/.test(body)) {
+    throw new QueryFailedError('only a single plain SELECT is run');
+  }
+}
+
 interface MysqlConnection {
   threadId: number;
   query(
@@ -218,7 +231,7 @@ class MysqlExecutor implements Executor {
   private readonly db: Knex;
 
   constructor(
-    url: string,
+    private readonly url: string,
     private readonly timeoutMs: number,
     max: number,
   ) {
@@ -239,12 +252,33 @@ class MysqlExecutor implements Executor {
     this.db = openDatabase(url, { pool: { min: 0, max, afterCreate } });
   }
 
+  /** KILL QUERY on a connection of its own: a saturated pool must not keep a statement from being stopped. */
+  private async killQuery(threadId: number): Promise<void> {
+    const u = new URL(this.url);
+    let killer: mysql.Connection | undefined;
+    try {
+      killer = await mysql.createConnection({
+        host: u.hostname,
+        port: u.port ? Number(u.port) : 3306,
+        user: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        connectTimeout: 5000,
+      });
+      await killer.query('KILL QUERY ?', [threadId]);
+    } catch {
+      // the statement may have finished meanwhile; the caller's own timeout still answers
+    } finally {
+      await killer?.end().catch(() => undefined);
+    }
+  }
+
   async run(
     text: string,
     bindings: readonly unknown[],
     signal: AbortSignal | undefined,
   ): Promise<unknown[][]> {
     if (signal?.aborted) throw new QueryCancelledError('the query was cancelled');
+    assertReadStatement(text);
     const client = this.db.client as {
       acquireConnection(): Promise<MysqlConnection>;
       releaseConnection(c: MysqlConnection): Promise<void>;
@@ -254,7 +288,7 @@ class MysqlExecutor implements Executor {
     const kill = (why: 'timeout' | 'cancel'): void => {
       stop = why;
       // a second connection stops the running statement; the first then fails and is released
-      void this.db.raw('KILL QUERY ?', [conn.threadId]).catch(() => undefined);
+      void this.killQuery(conn.threadId);
     };
     const timer = setTimeout(() => kill('timeout'), this.timeoutMs + 250);
     const onAbort = (): void => kill('cancel');

@@ -813,5 +813,7 @@ export async function seedDemoData(db: Knex, options: SeedOptions): Promise<Seed
     await recreateSchema(db, dialect);
     await db.transaction(async (trx) => fill(trx));
   }
+  // fresh SQLite files have no statistics: without them correlated EXISTS filters pick the tenant index (19 s vs 6 ms)
+  if (dialect === 'sqlite') await db.raw('ANALYZE');
   return summarise(rows, anchorIso(anchorSec), scale);
 }
