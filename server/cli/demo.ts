@@ -1,5 +1,4 @@
 // `parley demo` (npm run demo): seed the embedded demo data if missing, then start the BFF and the demo host app.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,7 +24,14 @@ export function registerDemoCommand(program: Command): void {
     const agent = loaded.agents.get('demo');
     if (!agent?.connection) throw new Error('the config has no "demo" agent linked to a connection');
     await seedIfMissing(agent.connection.url);
-    buildWidgetIfMissing();
+    const log = (line: string): void => {
+      process.stdout.write(`${line}\n`);
+    };
+    // the demo's dedicated-database agent gets its own single-organisation copy; the widget is built once
+    const { prepareDemoData } = await import('../../demo/prepare-data.ts');
+    await prepareDemoData(loaded, { log });
+    const { ensureWidgetBundle } = await import('../../demo/widget-bundle.ts');
+    await ensureWidgetBundle({ log });
 
     const { startServer } = await import('../main.ts');
     const running = await startServer({ config: loaded, port: portFrom(opts.port) });
@@ -60,16 +66,6 @@ async function seedIfMissing(url: string): Promise<void> {
   } finally {
     await db.destroy();
   }
-}
-
-const ROOT = new URL('../../', import.meta.url);
-
-/** A fresh clone has no dist/: build the widget bundle the BFF serves at /widget/parley-widget.js. */
-function buildWidgetIfMissing(): void {
-  if (fs.existsSync(new URL('dist/widget/parley-widget.js', ROOT))) return;
-  process.stdout.write('Building the <parley-chat> widget (once)...\n');
-  const result = spawnSync('npx', ['vite', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('building the widget failed (npx vite build)');
 }
 
 interface HostApp {

@@ -5,17 +5,24 @@ export const parleyChatStyles = [
   tokens,
   base,
   css`
+    /* a host page rule like * { font-family: serif } targets this element itself and beats :host, so the
+       inherited properties are pinned with !important; everything inside inherits them */
     :host {
       all: initial;
       display: block;
-      box-sizing: border-box;
+      box-sizing: border-box !important;
       block-size: 100%;
       min-block-size: 360px;
-      font-family: var(--parley-font-family);
-      font-size: var(--parley-font-size);
-      line-height: var(--parley-line-height);
-      color: var(--parley-color-text);
-      text-align: start;
+      font-family: var(--parley-font-family) !important;
+      font-size: var(--parley-font-size) !important;
+      line-height: var(--parley-line-height) !important;
+      letter-spacing: normal !important;
+      word-spacing: normal !important;
+      text-transform: none !important;
+      font-style: normal !important;
+      font-weight: normal !important;
+      color: var(--parley-color-text) !important;
+      text-align: start !important;
       -webkit-font-smoothing: antialiased;
     }
     :host([hidden]) {
