@@ -14,6 +14,8 @@ export type Target =
 
 export interface Match {
   target: Target;
+  /** other measures the same words name just as well: the question is ambiguous */
+  alternatives?: Target[];
   /** token index range [from, to) */
   from: number;
   to: number;
@@ -51,7 +53,7 @@ export class Lexicon {
   }
 
   /** Every target a phrase starting at token i names: longest first, then exact spelling, then kind. */
-  at(tokens: readonly Token[], i: number): Array<{ target: Target; length: number }> {
+  at(tokens: readonly Token[], i: number): Array<{ target: Target; length: number; exact: boolean }> {
     const first = tokens[i]?.stem;
     if (first === undefined) return [];
     const out: Array<{ target: Target; length: number; exact: boolean }> = [];

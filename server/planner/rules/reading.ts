@@ -459,7 +459,8 @@ function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Mat
         break;
       }
     }
-    const lexHit = lex.at(tokens, i)[0];
+    const lexHits = lex.at(tokens, i);
+    const lexHit = lexHits[0];
     if (
       lexHit &&
       (!best ||
@@ -472,6 +473,7 @@ function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Mat
     if (best && !stopOnly) {
       matches.push({
         target: best.target,
+        ...(best === lexHit && rivals(lexHits).length > 0 ? { alternatives: rivals(lexHits) } : {}),
         from: i,
         to: i + best.length,
         text: words.slice(i, i + best.length).join(' '),
@@ -480,6 +482,15 @@ function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Mat
     } else i += 1;
   }
   return matches;
+}
+
+/** Measures named by the same words, just as exactly, as the best match: e.g. "sales" on two tables. */
+function rivals(hits: Array<{ target: Target; length: number; exact: boolean }>): Target[] {
+  const [best, ...rest] = hits;
+  if (!best || best.target.kind !== 'measure') return [];
+  return rest
+    .filter((h) => h.target.kind === 'measure' && h.length === best.length && h.exact === best.exact)
+    .map((h) => h.target);
 }
 
 function comparisonAt(

@@ -178,3 +178,29 @@ describe('refusals: no invented figures', () => {
     if (out.kind === 'unanswerable') expect(out.suggestions.length).toBeGreaterThan(0);
   });
 });
+
+describe('ambiguity', () => {
+  it('asks which measure "sales" means when the model gives the word to two measures', async () => {
+    const model = structuredClone(demo.model);
+    const items = model.tables.order_items;
+    if (!items?.measures.product_revenue) throw new Error('demo model changed');
+    items.measures.product_revenue.synonyms.push('sales');
+    const ambiguousView = new ModelView(demo.config, model, { organisationId: 1 });
+    const out = await new RulesPlanner(model).plan({
+      question: 'what were our sales last month',
+      view: ambiguousView,
+      history: [],
+      now: NOW,
+      values: { values: async () => [] },
+    });
+    expect(out.kind).toBe('clarify');
+    if (out.kind === 'clarify') {
+      expect(out.options).toHaveLength(2);
+      expect(out.options.join(' ')).toMatch(/revenue.*product revenue|product revenue.*revenue/);
+    }
+  });
+
+  it('does not ask when the model gives the word to one measure', async () => {
+    expect((await plan('what were our sales last month')).kind).toBe('plan');
+  });
+});

@@ -109,6 +109,10 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
       notes.push(`${m ? `"${m.text}" is ` : ''}${name.replace(/_/g, ' ')}: ${def.description}`);
   };
 
+  // "sales" naming two measures, and the model not saying which: ask, don't guess
+  const ambiguous = matchesOf(r, 'measure').find((m) => (m.alternatives?.length ?? 0) > 0);
+  if (ambiguous) return clarify(view, ambiguous);
+
   for (const m of matchesOf(r, 'measure')) {
     addNamed(m.target.table, m.target.name, m);
     used.add(m);
@@ -539,6 +543,20 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
 /** Plans are assembled for the database; the datasets path re-labels its plans afterwards. */
 function planOutcome(plan: Omit<QueryPlan, 'source'>, r: Reading, notes: string[]): PlannerOutcome {
   return { kind: 'plan', plan: { ...plan, source: 'database' }, presentation: r.presentation, notes };
+}
+
+function clarify(view: ModelView, m: Match): PlannerOutcome {
+  const options = [m.target, ...(m.alternatives ?? [])].flatMap((t) => {
+    if (t.kind !== 'measure') return [];
+    const def = view.table(t.table).measures[t.name];
+    const name = t.name.replace(/_/g, ' ');
+    return [def?.description ? `${name} (${def.description})` : name];
+  });
+  return {
+    kind: 'clarify',
+    message: `"${m.text}" could mean more than one thing here. Which did you mean?`,
+    options,
+  };
 }
 
 export function unanswerable(view: ModelView, message: string): PlannerOutcome {
