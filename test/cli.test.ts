@@ -1,0 +1,214 @@
+// The `parley` command as a user runs it: a child process of bin/parley.mjs, against a seeded SQLite file.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = path.join(ROOT, 'bin', 'parley.mjs');
+const NOW = '2026-11-25T12:00:00Z';
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-cli-'));
+const dbFile = path.join(dir, 'demo.sqlite');
+const env = {
+  ...process.env,
+  DATABASE_URL: `sqlite://${dbFile}`,
+  PARLEY_STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
+};
+
+async function parley(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...env, ...extraEnv },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function lastMonthOrders(org: number): number {
+  const db = new Database(dbFile, { readonly: true });
+  const row = db
+    .prepare(
+      "SELECT COUNT(*) AS n FROM orders WHERE organisation_id = ? AND created_at >= '2026-10-01 00:00:00' AND created_at < '2026-11-01 00:00:00'",
+    )
+    .get(org) as { n: number };
+  db.close();
+  return row.n;
+}
+
+beforeAll(async () => {
+  const seeded = await parley(['seed', '--database', `sqlite://${dbFile}`, '--anchor', NOW]);
+  expect(seeded.code, seeded.stderr).toBe(0);
+}, 60_000);
+
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('parley ask', () => {
+  it('answers for the organisation given and only for it', async () => {
+    const q = 'How many orders did we have last month?';
+    const one = await parley([
+      'ask',
+      q,
+      '--agent',
+      'demo',
+      '--user',
+      'alice',
+      '--context',
+      'organisationId=1',
+      '--now',
+      NOW,
+      '--json',
+    ]);
+    const three = await parley([
+      'ask',
+      q,
+      '--agent',
+      'demo',
+      '--user',
+      'ivy',
+      '--context',
+      'organisationId=3',
+      '--now',
+      NOW,
+      '--json',
+    ]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(JSON.parse(one.stdout).data.rows).toEqual([[lastMonthOrders(1)]]);
+    expect(JSON.parse(three.stdout).data.rows).toEqual([[lastMonthOrders(3)]]);
+    expect(lastMonthOrders(1)).not.toBe(lastMonthOrders(3));
+  });
+
+  it('refuses a userContext that does not fit the declared types', async () => {
+    const out = await parley([
+      'ask',
+      'How many orders?',
+      '--agent',
+      'demo',
+      '--user',
+      'x',
+      '--context',
+      'organisationId=1 OR 1=1',
+    ]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/organisationId must be an integer/);
+  });
+
+  it('answers a JSONL batch one line per question, with the same ids', async () => {
+    const file = path.join(dir, 'batch.jsonl');
+    fs.writeFileSync(
+      file,
+      [
+        {
+          id: 'a',
+          question: 'How many orders did we have last month?',
+          userIdentifier: 'alice',
+          userContext: { organisationId: 1 },
+        },
+        {
+          id: 'b',
+          question: 'How many orders did we have last month?',
+          userIdentifier: 'ivy',
+          userContext: { organisationId: 3 },
+        },
+        {
+          id: 'c',
+          question: 'what is our profit margin?',
+          userIdentifier: 'ivy',
+          userContext: { organisationId: 3 },
+        },
+        {
+          id: 'd',
+          question: 'How many orders?',
+          userIdentifier: 'eve',
+          userContext: { organisationId: '*' },
+        },
+      ]
+        .map((l) => JSON.stringify(l))
+        .join('\n'),
+    );
+    const out = await parley(['ask', '--batch', file, '--agent', 'demo', '--now', NOW]);
+    expect(out.code, out.stderr).toBe(0);
+    const lines = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(lines[0].data.rows).toEqual([[lastMonthOrders(1)]]);
+    expect(lines[1].data.rows).toEqual([[lastMonthOrders(3)]]);
+    expect(lines[2]).toMatchObject({ type: 'error', code: 'unanswerable' });
+    expect(lines[2].data).toBeUndefined();
+    expect(lines[3]).toMatchObject({ type: 'error' });
+    expect(lines[3].data).toBeUndefined();
+  });
+});
+
+describe('parley query, check, token, connection list', () => {
+  it('runs a plan file and prints tenant values only as bindings', async () => {
+    const planFile = path.join(dir, 'plan.json');
+    fs.writeFileSync(
+      planFile,
+      JSON.stringify({
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'count' }],
+        time: { field: 'orders.created_at', range: { kind: 'last', unit: 'month', n: 1 } },
+      }),
+    );
+    const out = await parley([
+      'query',
+      '--agent',
+      'demo',
+      '--plan',
+      planFile,
+      '--context',
+      'organisationId=3',
+      '--now',
+      NOW,
+      '--json',
+    ]);
+    expect(out.code, out.stderr).toBe(0);
+    const body = JSON.parse(out.stdout);
+    expect(body.rows).toEqual([[lastMonthOrders(3)]]);
+    expect(body.sql.bindings).toContain(3);
+    expect(body.sql.text).not.toMatch(/organisation_id`\s*=\s*3/);
+  });
+
+  it('checks the model against the live database', async () => {
+    const out = await parley(['check', '--agent', 'demo']);
+    expect(out.code, out.stdout + out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/demo: ok/);
+  });
+
+  it('mints a token only with a long enough secret', async () => {
+    const without = await parley(
+      ['token', '--user', 'alice', '--agent', 'demo', '--context', 'organisationId=1'],
+      { PARLEY_SESSION_SECRET: '' },
+    );
+    expect(without.code).toBe(1);
+    const secret = 'a-session-secret-that-is-long-enough-123';
+    const ok = await parley(
+      ['token', '--user', 'alice', '--agent', 'demo', '--context', 'organisationId=1'],
+      { PARLEY_SESSION_SECRET: secret },
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout.trim().split('.')).toHaveLength(3);
+    expect(ok.stdout).not.toContain(secret);
+  });
+
+  it('lists connections without printing their URLs', async () => {
+    const out = await parley(['connection', 'list']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain('demo-db');
+    expect(out.stdout).not.toContain(dbFile);
+  });
+});
