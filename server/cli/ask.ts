@@ -51,7 +51,13 @@ export function registerAskCommand(program: Command): void {
         throw new Error('--user is required: 1-256 characters of letters, digits, _ - . @');
       }
       const userContext = userContextFromStrings(agent.config.userContext, opts.context);
-      const answer = await engine.ask({ agentId: opts.agent, userContext, userIdentifier: opts.user, question, now });
+      const answer = await engine.ask({
+        agentId: opts.agent,
+        userContext,
+        userIdentifier: opts.user,
+        question,
+        now,
+      });
       process.stdout.write(opts.json ? `${JSON.stringify(answer, null, 2)}\n` : renderAnswer(answer));
       if (answer.type === 'error') process.exitCode = 2;
     } finally {

@@ -101,4 +101,3 @@ export const storeMigrations: Knex.MigrationSource<string> = {
   getMigrationName: (name) => name,
   getMigration: async (name) => migrations[name] as Migration,
 };
-
