@@ -10,16 +10,14 @@
 //
 // Someone else's file (another user's, another organisation's) answers 404 whether it exists or not: the scope
 // is built from the token, so such a file is simply not in it.
-import cors from 'cors';
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import { Router } from 'express';
 import type { AppDeps, VerifiedSession } from '../../app.ts';
 import { hasPermission, PERMISSION_DATASETS_CONTEXT_WRITE } from '../../auth/claims.ts';
 import { DatasetError, datasetNotFound } from '../../datasets/errors.ts';
 import { formField, routeParam, uploadedFile, uploadMiddleware } from '../../datasets/http.ts';
 import type { DatasetService } from '../../datasets/service.ts';
 import type { DatasetOwner, DatasetRecord, DatasetScope, VisibleDataset } from '../../datasets/types.ts';
-import { HttpError } from '../errors.ts';
-import { originAllowedForAgent, originAllowedForAnyAgent } from './origin.ts';
+import { sessionOf, widgetAuth, widgetCors } from './session.ts';
 
 export type DatasetsWidgetDeps = Pick<AppDeps, 'config' | 'sessions'> & { datasets: DatasetService };
 
@@ -39,18 +37,6 @@ export interface WidgetDataset {
   createdAt: string;
   /** whether this user may delete (and replace) it */
   canDelete: boolean;
-}
-
-const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
-
-interface Locals {
-  session?: VerifiedSession;
-}
-
-function sessionOf(res: Response): VerifiedSession {
-  const session = (res.locals as Locals).session;
-  if (!session) throw new HttpError(401, 'missing_credentials', 'no session token');
-  return session;
 }
 
 function ownerOf(session: VerifiedSession): DatasetOwner {
@@ -97,53 +83,7 @@ export function datasetsWidgetRouter(deps: DatasetsWidgetDeps): Router {
   const { datasets } = deps;
   const upload = uploadMiddleware(datasets.settings);
 
-  // CORS as the rest of the widget API: the preflight is answered for the union of the agents' allowed origins,
-  // the request itself is checked against the token's agent
-  router.use(
-    '/datasets',
-    cors((req, callback) => {
-      const origin = req.headers.origin;
-      const allowed = origin !== undefined && originAllowedForAnyAgent(deps, origin, req.headers.host);
-      callback(null, {
-        origin: allowed ? origin : false,
-        methods: ['GET', 'POST', 'DELETE'],
-        allowedHeaders: ['Authorization', 'Content-Type'],
-        exposedHeaders: ['X-Request-Id'],
-        credentials: false,
-        maxAge: 600,
-        optionsSuccessStatus: 204,
-      });
-    }),
-  );
-
-  router.use('/datasets', async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const header = req.headers.authorization;
-      if (header === undefined || header === '')
-        throw new HttpError(401, 'missing_credentials', 'no session token');
-      const token = BEARER.exec(header)?.[1];
-      if (!token)
-        throw new HttpError(
-          401,
-          'invalid_token',
-          'the Authorization header must be "Bearer <session token>"',
-        );
-      const session = await deps.sessions.verify(token);
-      if (!deps.config.agents.has(session.agentId))
-        throw new HttpError(401, 'invalid_token', 'unknown agent');
-      if (!originAllowedForAgent(deps, session.agentId, req.headers.origin, req.headers.host)) {
-        res.removeHeader('Access-Control-Allow-Origin');
-        throw new HttpError(403, 'origin_not_allowed', 'this page’s origin is not allowed to use this agent');
-      }
-      (res.locals as Locals).session = session;
-      res.setHeader('Cache-Control', 'private, no-store');
-      next();
-    } catch (err) {
-      if ((err as { status?: number }).status === 401)
-        res.setHeader('WWW-Authenticate', 'Bearer realm="parley"');
-      next(err);
-    }
-  });
+  router.use('/datasets', widgetCors(deps), widgetAuth(deps));
 
   router.post('/datasets', upload, async (req, res) => {
     const session = sessionOf(res);

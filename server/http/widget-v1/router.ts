@@ -1,15 +1,13 @@
 // The widget REST API under /widget/v1, authenticated only by the end user's session token (Authorization: Bearer).
 // Identity and tenant context come from the verified token alone; a conversation belongs to (agent, user, context)
 // and anyone else gets 404 for it, its answers and their feedback.
-import cors from 'cors';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { AppDeps, VerifiedSession } from '../../app.ts';
+import express, { type Router } from 'express';
+import type { AppDeps } from '../../app.ts';
 import type { ConversationRecord, Owner, ResponseRecord } from '../../conversations/store.ts';
 import { MAX_TEXT_LENGTH, PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../ws/protocol.ts';
 import { userRateLimiter } from '../../ws/rate-limit.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { ownerKey, ownerOf, startAnswer } from './answers.ts';
-import { originAllowedForAgent, originAllowedForAnyAgent } from './origin.ts';
 import {
   type Conversation,
   ConversationParams,
@@ -23,52 +21,9 @@ import {
   SendMessageBody,
   type WidgetConfig,
 } from './schemas.ts';
+import { sessionOf, widgetAuth, widgetCors } from './session.ts';
 
 export const CONTEXT_WRITE_PERMISSION = 'datasets:context:write';
-
-const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
-
-interface Locals {
-  session?: VerifiedSession;
-}
-
-function sessionOf(res: Response): VerifiedSession {
-  const session = (res.locals as Locals).session;
-  if (!session) throw new HttpError(401, 'missing_credentials', 'no session token');
-  return session;
-}
-
-/** Verifies the bearer token, then checks the page origin against the token's agent. */
-function authenticate(deps: AppDeps) {
-  return async function widgetAuth(req: Request, res: Response, next: NextFunction): Promise<void> {
-    try {
-      const header = req.headers.authorization;
-      if (header === undefined || header === '')
-        throw new HttpError(401, 'missing_credentials', 'no session token');
-      const token = BEARER.exec(header)?.[1];
-      if (!token)
-        throw new HttpError(
-          401,
-          'invalid_token',
-          'the Authorization header must be "Bearer <session token>"',
-        );
-      const session = await deps.sessions.verify(token);
-      if (!deps.config.agents.has(session.agentId))
-        throw new HttpError(401, 'invalid_token', 'unknown agent');
-      if (!originAllowedForAgent(deps, session.agentId, req.headers.origin, req.headers.host)) {
-        // the preflight allowed the union of all agents' origins; this agent does not allow this page
-        res.removeHeader('Access-Control-Allow-Origin');
-        throw new HttpError(403, 'origin_not_allowed', 'this page’s origin is not allowed to use this agent');
-      }
-      (res.locals as Locals).session = session;
-      next();
-    } catch (err) {
-      if ((err as { status?: number }).status === 401)
-        res.setHeader('WWW-Authenticate', 'Bearer realm="parley"');
-      next(err);
-    }
-  };
-}
 
 function conversationView(c: ConversationRecord): Conversation {
   return { id: c.id, title: c.title, createdAt: c.createdAt, updatedAt: c.updatedAt };
@@ -102,25 +57,9 @@ async function ownConversation(deps: AppDeps, owner: Owner, id: string): Promise
 export function widgetV1Router(deps: AppDeps): Router {
   const router = express.Router();
 
-  // CORS: the preflight cannot carry the token, so it is answered for the union of every agent's allowed origins;
-  // the actual request is checked again against the token's agent (authenticate). No cookies, no credentials.
-  router.use(
-    cors((req, callback) => {
-      const origin = req.headers.origin;
-      const allowed = origin !== undefined && originAllowedForAnyAgent(deps, origin, req.headers.host);
-      callback(null, {
-        origin: allowed ? origin : false,
-        methods: ['GET', 'POST', 'DELETE'],
-        allowedHeaders: ['Authorization', 'Content-Type'],
-        exposedHeaders: ['Retry-After', 'X-Request-Id'],
-        credentials: false,
-        maxAge: 600,
-        optionsSuccessStatus: 204,
-      });
-    }),
-  );
+  router.use(widgetCors(deps));
   router.use(express.json({ limit: '64kb' }));
-  router.use(authenticate(deps));
+  router.use(widgetAuth(deps));
 
   router.get('/config', (_req, res) => {
     const session = sessionOf(res);
