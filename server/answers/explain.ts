@@ -2,6 +2,8 @@
 // what was counted or summed, over which dates (with their exact resolved bounds), grouped by what, which filters,
 // the order and limit, tenant scoping (named, never valued) and the row cap. Also the filter and field wording
 // that answer messages share.
+
+import { MONTHS } from '../dates/resolve.ts';
 import type { CompiledQuery, ResolvedTimeRange } from '../query/compile.ts';
 import type { DateRange, Filter, Measure, Period, Scalar } from '../query/plan.ts';
 import {
@@ -86,26 +88,11 @@ function isDateValue(value: Scalar): boolean {
   return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value);
 }
 
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
 function periodWords(p: Period): string {
   const year = p.year === undefined ? '' : ` ${p.year}`;
   if (p.quarter !== undefined) return `Q${p.quarter}${year}`;
   if (p.month !== undefined) {
-    const month = MONTH_NAMES[p.month - 1] ?? `month ${p.month}`;
+    const month = MONTHS[p.month - 1] ?? `month ${p.month}`;
     return p.day !== undefined ? `${p.day} ${month}${year}` : `${month}${year}`;
   }
   return String(p.year ?? '');

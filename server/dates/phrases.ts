@@ -84,7 +84,8 @@ const BEFORE_VS = String.raw`(?=\s+${VS}\s)`;
 // ---------------------------------------------------------------------------------------------------------------
 // Small parsers
 
-const SMALL_NUMBERS: Record<string, number> = {
+/** Number words people write ("last three months", "top five"). */
+export const SMALL_NUMBERS: Record<string, number> = {
   a: 1,
   an: 1,
   one: 1,

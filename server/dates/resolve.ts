@@ -11,7 +11,8 @@ export interface ResolvedRange {
   label: string;
 }
 
-const MONTHS = [
+/** English month names, January first. */
+export const MONTHS = [
   'January',
   'February',
   'March',

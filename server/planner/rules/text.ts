@@ -1,6 +1,7 @@
 // Tokens of a question: lower-cased words with their stems and character offsets, numbers and emails kept whole.
 import pluralize from 'pluralize';
 import { stemmer } from 'stemmer';
+import { SMALL_NUMBERS } from '../../dates/phrases.ts';
 
 export interface Token {
   /** the lower-cased word as written */
@@ -12,26 +13,6 @@ export interface Token {
   /** the number this token stands for ("5", "five", "$1,200") */
   num?: number;
 }
-
-const NUMBER_WORDS: Record<string, number> = {
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  fifteen: 15,
-  twenty: 20,
-  thirty: 30,
-  fifty: 50,
-  hundred: 100,
-};
 
 const TOKEN =
   /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}|\$?\d[\d,]*(?:\.\d+)?k?|[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
@@ -56,7 +37,8 @@ export function tokenize(text: string): Token[] {
     const numeric = raw.replace(/^\$/, '').replace(/,/g, '');
     if (/^\d+(\.\d+)?k?$/.test(numeric)) {
       token.num = numeric.endsWith('k') ? Number(numeric.slice(0, -1)) * 1000 : Number(numeric);
-    } else if (Object.hasOwn(NUMBER_WORDS, raw)) token.num = NUMBER_WORDS[raw];
+    } else if (Object.hasOwn(SMALL_NUMBERS, raw) && raw !== 'a' && raw !== 'an')
+      token.num = SMALL_NUMBERS[raw];
     out.push(token);
   }
   return out;
