@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import type { LoadedConfig } from '../server/config/load.ts';
 import { dialectOf, openDatabase, parseDatabaseUrl, redactUrl } from '../server/db/connect.ts';
-import { DEMO_TABLES } from '../server/seed/demo-data.ts';
+import { DEMO_TABLES, recreateSchema } from '../server/seed/demo-data.ts';
 
 /** A customer with a database of its own: its agent, the connection it owns, and its organisation in the demo data. */
 export interface DedicatedCustomer {
@@ -128,7 +128,7 @@ export async function buildSingleOrganisationDatabase(
     if (tempFile) fs.rmSync(tempFile, { force: true });
     db = openDatabase(tempFile ? `sqlite://${tempFile}` : targetUrl, { create: true });
     const dialect = dialectOf(db);
-    await createDemoSchema(db, dialect);
+    await recreateSchema(db, dialect);
     await db.transaction(async (trx) => {
       for (const table of DEMO_TABLES) await copyRows(source, trx, table, organisationId);
     });
@@ -160,65 +160,4 @@ async function copyRows(source: Knex, target: Knex, table: string, organisationI
     after = Number(rows[rows.length - 1]?.id);
     if (rows.length < PAGE_ROWS) return;
   }
-}
-
-/** The demo tables as `parley seed` creates them (same names, types and indexes). */
-async function createDemoSchema(db: Knex, dialect: 'sqlite' | 'mysql'): Promise<void> {
-  for (const table of [...DEMO_TABLES].reverse()) await db.schema.dropTableIfExists(table);
-  const money = (t: Knex.CreateTableBuilder, name: string) =>
-    dialect === 'mysql' ? t.decimal(name, 12, 2).notNullable() : t.specificType(name, 'REAL').notNullable();
-  const common = (t: Knex.CreateTableBuilder) => {
-    if (dialect === 'mysql') {
-      t.engine('InnoDB');
-      t.charset('utf8mb4');
-    }
-  };
-  const orgRef = (t: Knex.CreateTableBuilder) =>
-    t.integer('organisation_id').notNullable().references('id').inTable('organisations');
-  await db.schema.createTable('organisations', (t) => {
-    common(t);
-    t.integer('id').primary();
-    t.string('name', 100).notNullable().unique();
-  });
-  await db.schema.createTable('users', (t) => {
-    common(t);
-    t.integer('id').primary();
-    orgRef(t);
-    t.string('name', 100).notNullable();
-    t.string('email', 191).notNullable();
-    t.string('country', 64).notNullable();
-    t.datetime('created_at').notNullable();
-    t.datetime('last_order_at').nullable();
-    t.index(['created_at']);
-  });
-  await db.schema.createTable('products', (t) => {
-    common(t);
-    t.integer('id').primary();
-    orgRef(t);
-    t.string('name', 150).notNullable();
-    t.string('category', 64).notNullable();
-    money(t, 'price');
-  });
-  await db.schema.createTable('orders', (t) => {
-    common(t);
-    t.integer('id').primary();
-    orgRef(t);
-    t.integer('user_id').notNullable().references('id').inTable('users');
-    t.string('status', 16).notNullable();
-    money(t, 'total_amount');
-    t.datetime('created_at').notNullable();
-    t.index(['created_at']);
-    t.index(['user_id']);
-  });
-  await db.schema.createTable('order_items', (t) => {
-    common(t);
-    t.integer('id').primary();
-    orgRef(t);
-    t.integer('order_id').notNullable().references('id').inTable('orders');
-    t.integer('product_id').notNullable().references('id').inTable('products');
-    t.integer('quantity').notNullable();
-    money(t, 'unit_price');
-    t.index(['order_id']);
-    t.index(['product_id']);
-  });
 }

@@ -695,7 +695,7 @@ export function summarise(rows: DemoRows, anchor: string, scale: number): SeedSu
 }
 
 /** Drops the five demo tables (children first) and creates them again with keys and indexes. */
-async function recreateSchema(db: Knex, dialect: Dialect): Promise<void> {
+export async function recreateSchema(db: Knex, dialect: Dialect): Promise<void> {
   for (const table of [...DEMO_TABLES].reverse()) await db.schema.dropTableIfExists(table);
   const money = (t: Knex.CreateTableBuilder, name: string) =>
     dialect === 'mysql' ? t.decimal(name, 12, 2).notNullable() : t.specificType(name, 'REAL').notNullable();

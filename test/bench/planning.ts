@@ -5,6 +5,7 @@ import { parseConfig } from '../../server/config/load.ts';
 import type { SemanticModel, Table } from '../../server/config/schema.ts';
 import type { PlannerInput, ValueLookup } from '../../server/planner/planner.ts';
 import { RulesPlanner } from '../../server/planner/rules/rules-planner.ts';
+import { CATEGORIES, COUNTRIES } from '../../server/seed/demo-data.ts';
 import { ModelView } from '../../server/semantic/model-view.ts';
 import { DEMO_CONFIG_FILE } from '../support/demo-db.ts';
 
@@ -78,29 +79,9 @@ function demoValues(): Record<string, string[]> {
   return {
     'users.name': names,
     'users.email': names.map((n) => `${n.replace(/ /g, '.').toLowerCase()}@acme.test`),
-    'users.country': [
-      'Germany',
-      'France',
-      'United States',
-      'United Kingdom',
-      'Spain',
-      'Italy',
-      'Netherlands',
-      'Canada',
-      'Japan',
-      'Brazil',
-    ],
+    'users.country': [...COUNTRIES],
     'products.name': Array.from({ length: 144 }, (_, i) => `Acme Gadget ${i}`),
-    'products.category': [
-      'Electronics',
-      'Books',
-      'Clothing',
-      'Home & Garden',
-      'Sports',
-      'Toys',
-      'Beauty',
-      'Grocery',
-    ],
+    'products.category': [...CATEGORIES],
   };
 }
 
