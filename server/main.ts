@@ -13,7 +13,7 @@ import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
 import { createSessionVerifier, sessionAuthConfigFromEnv } from './auth/session-token.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { ConversationStore } from './conversations/store.ts';
-import { createDatasetService, datasetAgentsFromConfig } from './datasets/service.ts';
+import { createDatasetService, type DatasetService, datasetAgentsFromConfig } from './datasets/service.ts';
 import { openDatabase } from './db/connect.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { assertAgentsReady } from './semantic/check.ts';
@@ -34,6 +34,7 @@ export interface RunningServer {
   url: string;
   server: http.Server;
   store: ConversationStore;
+  datasets: DatasetService;
   close(): Promise<void>;
 }
 
@@ -57,7 +58,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // the store stamps real time even when PARLEY_NOW pins the answers' clock: reconnect sync relies on order
   const store = await ConversationStore.open(config.storeUrl);
   await store.failAbandoned();
-  const datasets = createDatasetService({ db: store.db, agents: datasetAgentsFromConfig(config), logger });
+  const datasets = createDatasetService({
+    db: store.db,
+    agents: datasetAgentsFromConfig(config),
+    settings: config.config.datasets,
+    logger,
+  });
   datasets.startMaintenance();
   const engine = createAnswerEngine({ config, now: clock, memory: store.memory(), datasets });
   const metrics = createMetrics();
@@ -105,7 +111,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     })();
     return closing;
   };
-  return { url, server, store, close };
+  return { url, server, store, datasets, close };
 }
 
 function clockFromEnv(env: NodeJS.ProcessEnv): () => Date {

@@ -3,11 +3,8 @@
 // datasets:context:write permission to write (403), and identity comes only from the token.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintSessionToken } from '../server/auth/session-token.ts';
-import {
-  DATASETS_TEST_SECRET,
-  type DatasetsTestServer,
-  startDatasetsTestServer,
-} from './support/datasets-app.ts';
+import { type DatasetsTestServer, startDatasetsTestServer } from './support/datasets-app.ts';
+import { TEST_SECRET } from './support/server.ts';
 
 const WRITE = ['datasets:context:write'];
 
@@ -166,7 +163,7 @@ describe('user files', () => {
       agentId: 'other',
       ttl: '15m',
       permissions: WRITE,
-      secret: DATASETS_TEST_SECRET,
+      secret: TEST_SECRET,
     });
     expect(await list(aliceOther)).toEqual([]);
     expect((await remove(aliceOther, 'user/demo-only.csv')).status).toBe(404);

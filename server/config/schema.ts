@@ -218,6 +218,39 @@ export const AuthConfig = z
   .strict();
 export type AuthConfig = z.infer<typeof AuthConfig>;
 
+const Quota = z
+  .object({ files: z.number().int().positive().optional(), bytes: z.number().int().positive().optional() })
+  .strict();
+
+/** Uploaded datasets: limits, quotas and storage (every key optional; defaults in server/datasets/settings.ts). */
+export const DatasetsConfig = z
+  .object({
+    workspaceId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
+    maxFileBytes: z
+      .number()
+      .int()
+      .positive()
+      .max(100 * 1024 * 1024)
+      .optional(),
+    maxColumns: z.number().int().positive().optional(),
+    maxRows: z.number().int().positive().optional(),
+    quotas: z.object({ user: Quota.optional(), context: Quota.optional() }).strict().optional(),
+    maxContextScopesPerAgent: z.number().int().positive().optional(),
+    // the userContext keys end users may share files to (default: every integer or string field)
+    widgetContextKeys: z.array(z.string()).optional(),
+    storage: z
+      .discriminatedUnion('driver', [
+        z.object({ driver: z.literal('database') }).strict(),
+        z.object({ driver: z.literal('filesystem'), dir: z.string().min(1) }).strict(),
+      ])
+      .optional(),
+  })
+  .strict();
+export type DatasetsConfig = z.infer<typeof DatasetsConfig>;
+
 export const ParleyConfig = z
   .object({
     version: z.literal(1).default(1),
@@ -233,6 +266,7 @@ export const ParleyConfig = z
       .strict()
       .optional(),
     auth: AuthConfig.default({ apiKeys: [] }),
+    datasets: DatasetsConfig.default({}),
     connections: z.array(Connection).default([]),
     agents: z.array(Agent).min(1),
   })

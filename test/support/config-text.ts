@@ -10,3 +10,19 @@ export function withAllowedOrigins(text: string, origins: string[], agentId = 'd
   doc.setIn(['agents', index, 'allowedOrigins'], doc.createNode(origins, { flow: true }));
   return doc.toString();
 }
+
+/** The config text with a `datasets:` section and extra host-backend API keys. */
+export function withDatasetsConfig(
+  text: string,
+  datasets: Record<string, unknown> = {},
+  apiKeys: Array<{ key: string; agents?: string[]; name?: string }> = [],
+): string {
+  const doc = parseDocument(text);
+  if (Object.keys(datasets).length > 0) doc.set('datasets', doc.createNode(datasets));
+  for (const entry of apiKeys) {
+    const existing = (doc.getIn(['auth', 'apiKeys']) as unknown) ?? null;
+    if (existing === null) doc.setIn(['auth', 'apiKeys'], doc.createNode([]));
+    doc.addIn(['auth', 'apiKeys'], doc.createNode(entry));
+  }
+  return doc.toString();
+}
