@@ -58,5 +58,10 @@ export default defineConfig(({ command }) => ({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // CI also writes the counts as JSON so .ci/run can print one plain "N passed, N failed" closing line
+    reporters:
+      process.env.CI === 'true'
+        ? ['default', ['json', { outputFile: 'test-artifacts/vitest.json' }]]
+        : ['default'],
   },
 }));
