@@ -204,3 +204,27 @@ describe('ambiguity', () => {
     expect((await plan('what were our sales last month')).kind).toBe('plan');
   });
 });
+
+describe('more kinds of question', () => {
+  it('reads "products that have never been ordered" as having no order lines', async () => {
+    const p = await planOf('Which products have never been ordered?');
+    expect(p.table).toBe('products');
+    expect(p.filters).toContainEqual({ op: 'not', filter: { op: 'isNotNull', field: 'order_items.id' } });
+  });
+
+  it('counts the rows a status names ("how many refunds")', async () => {
+    const p = await planOf('how many refunds did we have last month');
+    expect(p).toMatchObject({ table: 'orders', measures: [{ kind: 'count' }] });
+    expect(p.filters).toContainEqual({ op: 'eq', field: 'orders.status', value: 'refunded' });
+  });
+
+  it('ranks calendar months by the main activity ("the busiest month")', async () => {
+    const p = await planOf('What was the busiest month in 2025?');
+    expect(p).toMatchObject({ table: 'orders', measures: [{ kind: 'count' }], limit: 1 });
+    expect(p.time?.grain).toBe('month');
+  });
+
+  it('refuses weekday breakdowns it cannot compute instead of answering something else', async () => {
+    expect((await plan('What day of the week do we get the most orders?')).kind).toBe('unanswerable');
+  });
+});

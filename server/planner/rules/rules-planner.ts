@@ -94,6 +94,12 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     );
   }
   if (r.unknownName) return unanswerable(view, `I don't have any data about "${r.unknownName}".`);
+  if (/\b(day of (the )?week|weekday|hour of (the )?day|time of day)\b/i.test(r.question)) {
+    return unanswerable(
+      view,
+      'I can group by calendar days, weeks, months, quarters and years, but not by weekday or hour.',
+    );
+  }
 
   // ---- the measure ------------------------------------------------------------------------------
   const measures: Measure[] = [];
@@ -186,6 +192,14 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
         base = table;
         measures.push({ kind: 'count' });
         if (subject.target.kind === 'table') used.add(subject);
+      }
+    } else {
+      // "how many refunds": a status value names the rows it counts
+      const value = r.matches.find((m) => m.from > cue && m.target.kind === 'value' && m.target.enumerated);
+      const table = value ? targetTable(value.target) : undefined;
+      if (table && view.tables.get(table)?.access === 'queryable') {
+        base = table;
+        measures.push({ kind: 'count' });
       }
     }
   }
@@ -368,6 +382,15 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
         r,
         notes,
       );
+    }
+  }
+
+  // "what was the busiest month": count the main activity of the model
+  if (measures.length === 0 && r.rankGrain && tables.length === 0 && segments.length === 0) {
+    const fact = factTable(view);
+    if (fact) {
+      base = fact;
+      measures.push({ kind: 'count' });
     }
   }
 
@@ -587,18 +610,49 @@ function segmentFilters(
   for (const s of matchesOf(r, 'segment')) {
     if (used.has(s) && s !== subject && s !== countSubject) continue;
     const table = s.target.table;
-    let reachable = table === base;
-    try {
-      reachable ||= view.path(base, table).length > 0;
-    } catch {
-      reachable = false;
-    }
-    if (!reachable) continue;
+    // a segment describes rows of its own table: it filters that table or one the base belongs to, never children
+    if (!reachableToOne(view, base, table)) continue;
     const filter: Filter = { op: 'segment', segment: `${table}.${s.target.name}` };
-    out.push(r.negated.has(s.from) ? { op: 'not', filter } : filter);
+    const wanted: Filter = r.negated.has(s.from) ? { op: 'not', filter } : filter;
+    if (!out.some((f) => JSON.stringify(f) === JSON.stringify(wanted))) out.push(wanted);
     used.add(s);
   }
+  // "products that have never been ordered": no child rows of the activity the verb names
+  if (out.length === 0) {
+    const never = r.tokens.findIndex((t, i) => r.negated.has(i) && ACTIVITY_VERBS.has(t.text));
+    const child = never >= 0 ? activityChild(view, base) : undefined;
+    if (child) out.push({ op: 'not', filter: { op: 'isNotNull', field: child } });
+  }
   return out;
+}
+
+/** The table of events: queryable, dated, and belonging to the most other tables (orders, in a shop). */
+function factTable(view: ModelView): string | undefined {
+  let best: { table: string; score: number } | undefined;
+  for (const [name, t] of view.tables) {
+    if (t.access !== 'queryable' || !t.timeColumn) continue;
+    const score = Object.values(t.relations).filter((rel) => rel.kind === 'many-to-one').length;
+    if (!best || score > best.score) best = { table: name, score };
+  }
+  return best?.table;
+}
+
+const ACTIVITY_VERBS = new Set(['ordered', 'sold', 'bought', 'purchased', 'used', 'placed']);
+
+/** The key of the first table that belongs to `table` (one-to-many), e.g. a product's order lines. */
+function activityChild(view: ModelView, table: string): string | undefined {
+  for (const rel of Object.values(view.tables.get(table)?.relations ?? {})) {
+    if (rel.kind !== 'one-to-many') continue;
+    const pk = view.tables.get(rel.table)?.primaryKey;
+    if (!pk) continue;
+    try {
+      view.field(`${rel.table}.${pk}`);
+      return `${rel.table}.${pk}`;
+    } catch {
+      // the child's key is not a visible column: try the next relation
+    }
+  }
+  return undefined;
 }
 
 /** Value matches become filters; several values of one column become IN; negation flips them. */
