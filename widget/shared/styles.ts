@@ -1,6 +1,26 @@
 // Styles shared by the widget's elements. Every themable value is a `--parley-*` custom property; <parley-chat>
 // sets the defaults on its host (light and dark), and custom properties inherit into every nested shadow root.
-import { css } from 'lit';
+import { css, unsafeCSS } from 'lit';
+
+/** The dark palette, applied by the theme attribute or by the system setting. */
+const darkTokens = unsafeCSS(`
+color-scheme: dark;
+--parley-color-bg: #15181d;
+--parley-color-surface: #1f242b;
+--parley-color-text: #e6e8eb;
+--parley-color-muted: #a4adb8;
+--parley-color-border: #3a424d;
+--parley-color-accent: #78b6ff;
+--parley-color-on-accent: #0b1a2b;
+--parley-color-user-bg: #22344d;
+--parley-color-user-text: #e6e8eb;
+--parley-color-danger: #ff8b80;
+--parley-color-success: #6fdc8c;
+--parley-color-warning-bg: #3d3217;
+--parley-color-focus: #78b6ff;
+--parley-color-code-bg: #252b33;
+--parley-shadow: 0 8px 28px rgba(0, 0, 0, 0.5);
+`);
 
 /** The design tokens with their light defaults, plus the dark set. Used by <parley-chat> only. */
 export const tokens = css`
@@ -34,41 +54,11 @@ export const tokens = css`
     color-scheme: light;
   }
   :host([theme='dark']) {
-    color-scheme: dark;
-    --parley-color-bg: #15181d;
-    --parley-color-surface: #1f242b;
-    --parley-color-text: #e6e8eb;
-    --parley-color-muted: #a4adb8;
-    --parley-color-border: #3a424d;
-    --parley-color-accent: #78b6ff;
-    --parley-color-on-accent: #0b1a2b;
-    --parley-color-user-bg: #22344d;
-    --parley-color-user-text: #e6e8eb;
-    --parley-color-danger: #ff8b80;
-    --parley-color-success: #6fdc8c;
-    --parley-color-warning-bg: #3d3217;
-    --parley-color-focus: #78b6ff;
-    --parley-color-code-bg: #252b33;
-    --parley-shadow: 0 8px 28px rgba(0, 0, 0, 0.5);
+    ${darkTokens}
   }
   @media (prefers-color-scheme: dark) {
     :host(:not([theme='light'])) {
-      color-scheme: dark;
-      --parley-color-bg: #15181d;
-      --parley-color-surface: #1f242b;
-      --parley-color-text: #e6e8eb;
-      --parley-color-muted: #a4adb8;
-      --parley-color-border: #3a424d;
-      --parley-color-accent: #78b6ff;
-      --parley-color-on-accent: #0b1a2b;
-      --parley-color-user-bg: #22344d;
-      --parley-color-user-text: #e6e8eb;
-      --parley-color-danger: #ff8b80;
-      --parley-color-success: #6fdc8c;
-      --parley-color-warning-bg: #3d3217;
-      --parley-color-focus: #78b6ff;
-      --parley-color-code-bg: #252b33;
-      --parley-shadow: 0 8px 28px rgba(0, 0, 0, 0.5);
+      ${darkTokens}
     }
   }
 `;
