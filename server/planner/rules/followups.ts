@@ -6,7 +6,7 @@ import type { PlannerInput, PlannerOutcome } from '../planner.ts';
 import type { Match } from './lexicon.ts';
 import { labelField, nearestTimeField, reachableToOne } from './model-helpers.ts';
 import type { Reading } from './reading.ts';
-import { collectFilters, fieldsOf, measureAlias, unanswerable } from './rules-planner.ts';
+import { collectFilters, fieldsOf, fitMeasure, measureAlias, unanswerable } from './rules-planner.ts';
 
 const FOLLOW_UP_START =
   /^\s*(and|what about|how about|what of|same|only|just|now|then|also|but|break|split|group|as a|show (it|that|this|them) as|make it|instead|the (day|week|month|quarter|year) before|previous|prior|vs|versus|compared|excluding|without|plus)\b/i;
@@ -67,7 +67,20 @@ export function applyFollowUp(
   // dates: shift the previous period, or take the new one
   const shift = SHIFT.exec(question);
   const timeField = plan.time?.field ?? nearestTimeField(view, plan.table);
-  if (shift && plan.time?.range) {
+  if (shift && plan.time?.range && r.compare) {
+    // "how does that compare to the quarter before": both periods side by side
+    plan.time = {
+      field: plan.time.field,
+      grain: plan.time.grain,
+      compare: [
+        { label: periodLabel(plan.time.range, input), range: plan.time.range },
+        {
+          label: periodLabel(shiftRange(plan.time.range, input), input),
+          range: shiftRange(plan.time.range, input),
+        },
+      ],
+    };
+  } else if (shift && plan.time?.range) {
     plan.time = { ...plan.time, range: shiftRange(plan.time.range, input) };
   } else if (r.dates.length > 0 && timeField) {
     const explicitShift =
@@ -86,7 +99,7 @@ export function applyFollowUp(
         field: timeField,
         grain: plan.time.grain,
         compare: [
-          { label: 'asked before', range: plan.time.range },
+          { label: periodLabel(plan.time.range, input), range: plan.time.range },
           { label: r.dates[0].text.trim().slice(0, 64), range: r.dates[0].range },
         ],
       };
@@ -142,6 +155,25 @@ export function applyFollowUp(
     } else if (plan.select.length > 0 && r.topN.n) plan.limit = r.topN.n;
   }
 
+  // a breakdown on the many side needs the measure that lives there ("and by category?" after revenue)
+  const fitted = fitMeasure(view, plan.table, plan.measures, [
+    ...plan.dimensions.map((d) => d.field),
+    ...plan.filters.flatMap(fieldsOf),
+  ]);
+  if (fitted) {
+    const oldAlias = plan.measures[0] ? measureAlias(plan.measures[0], view) : undefined;
+    const newAlias = measureAlias(fitted.measure, view);
+    plan = {
+      ...plan,
+      table: fitted.table,
+      measures: [fitted.measure],
+      order: plan.order.map((o) => (o.by === oldAlias ? { ...o, by: newAlias } : o)),
+      time: plan.time
+        ? { ...plan.time, field: nearestTimeField(view, fitted.table) ?? plan.time.field }
+        : undefined,
+    };
+    notes.push(fitted.note);
+  }
   return { kind: 'plan', plan, presentation: r.presentation === 'auto' ? 'auto' : r.presentation, notes };
 }
 
@@ -176,6 +208,13 @@ function rebase(plan: QueryPlan, table: string, measures: Measure[], input: Plan
         : [],
     limit: plan.order.length > 0 ? plan.limit : undefined,
   };
+}
+
+/** A short name for a period in a comparison: "Q3 2026", "October 2026", "2025". */
+function periodLabel(range: DateRange, input: PlannerInput): string {
+  const label = resolveDateRange(range, input.now, input.view.agent.timeZone).label;
+  // "last quarter (Q3 2026)" -> "Q3 2026": the dates say more than the words once the question has moved on
+  return (/\(([^)]+)\)\s*$/.exec(label)?.[1] ?? label).slice(0, 64);
 }
 
 /** The same length of time, just before: last month -> the month before it. */

@@ -228,3 +228,27 @@ describe('more kinds of question', () => {
     expect((await plan('What day of the week do we get the most orders?')).kind).toBe('unanswerable');
   });
 });
+
+describe('follow-ups that compare or break down', () => {
+  it('"how does that compare to the quarter before" compares both quarters', async () => {
+    const first = await planOf('revenue last quarter');
+    const next = await planOf('how does that compare to the quarter before', [
+      { question: 'q', plan: first },
+    ]);
+    expect(next.time?.compare?.map((c) => [c.label, c.range])).toEqual([
+      ['Q3 2026', { kind: 'last', unit: 'quarter', n: 1 }],
+      ['Q2 2026', { kind: 'period', period: { year: 2026, quarter: 2 } }],
+    ]);
+  });
+
+  it('"and by category?" after revenue switches to the measure on the order lines', async () => {
+    const first = await planOf('revenue last month');
+    const next = await planOf('and by category?', [{ question: 'q', plan: first }]);
+    expect(next).toMatchObject({
+      table: 'order_items',
+      measures: [{ kind: 'named', name: 'order_items.product_revenue' }],
+      dimensions: [{ field: 'products.category' }],
+    });
+    expect(next.time?.range).toEqual({ kind: 'last', unit: 'month', n: 1 });
+  });
+});

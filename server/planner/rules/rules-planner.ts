@@ -478,23 +478,15 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
 
   // ---- measure fit: "revenue by category" needs the measure that lives on the items ---------------
   let planMeasures = measures;
-  const needs = [...dimensions.map((d) => d.field), ...filters.flatMap(fieldsOf)];
-  const current = planMeasures[0];
-  if (planMeasures.length === 1 && current?.kind === 'named') {
-    if (needs.some((f) => !reachableToOne(view, base as string, tableOf(f)))) {
-      const alt = measureAlternatives(view, current.name).find((a) =>
-        needs.every((f) => reachableToOne(view, a.table, tableOf(f))),
-      );
-      if (alt) {
-        notes.push(
-          `used ${alt.name.replace(/_/g, ' ')} (${alt.description ?? alt.name}) because the question breaks it down by ${needs.join(', ')}`,
-        );
-        const replacement: Measure = { kind: 'named', name: `${alt.table}.${alt.name}` };
-        if (rankingMeasure === current) rankingMeasure = replacement;
-        planMeasures = [replacement];
-        base = alt.table;
-      }
-    }
+  const fitted = fitMeasure(view, base, measures, [
+    ...dimensions.map((d) => d.field),
+    ...filters.flatMap(fieldsOf),
+  ]);
+  if (fitted) {
+    notes.push(fitted.note);
+    if (rankingMeasure === measures[0]) rankingMeasure = fitted.measure;
+    planMeasures = [fitted.measure];
+    base = fitted.table;
   }
   filters.push(...segmentFilters(r, view, base, used));
 
@@ -561,6 +553,30 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     r,
     notes,
   );
+}
+
+/**
+ * The same measure on another table when the plan's breakdowns or filters are on the many side of the measure's
+ * own table ("revenue by category" -> product revenue on the order lines).
+ */
+export function fitMeasure(
+  view: ModelView,
+  base: string,
+  measures: readonly Measure[],
+  needs: readonly string[],
+): { measure: Measure; table: string; note: string } | undefined {
+  const current = measures[0];
+  if (measures.length !== 1 || current?.kind !== 'named') return undefined;
+  if (needs.every((f) => reachableToOne(view, base, tableOf(f)))) return undefined;
+  const alt = measureAlternatives(view, current.name).find((a) =>
+    needs.every((f) => reachableToOne(view, a.table, tableOf(f))),
+  );
+  if (!alt) return undefined;
+  return {
+    measure: { kind: 'named', name: `${alt.table}.${alt.name}` },
+    table: alt.table,
+    note: `used ${alt.name.replace(/_/g, ' ')} (${alt.description ?? alt.name}) because the question breaks it down by ${needs.join(', ')}`,
+  };
 }
 
 /** Plans are assembled for the database; the datasets path re-labels its plans afterwards. */
