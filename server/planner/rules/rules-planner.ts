@@ -352,7 +352,7 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     r.countCue < 0 &&
     !r.share &&
     lookupColumns.length > 0 &&
-    lookupValues.length > 0
+    (lookupValues.length > 0 || r.dates.length > 0)
   ) {
     const table = tableOf(lookupColumns[0]?.target.field ?? '');
     if (
@@ -368,6 +368,10 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
         ]),
       ];
       for (const c of lookupColumns) used.add(c);
+      // nothing asked beyond what filters the rows ("how much does the Starter plan cost"): show whole rows
+      const filtered = new Set(lookupValues.map((v) => v.target.field));
+      const asked = select.filter((f) => f !== label && !filtered.has(f));
+      const shown = asked.length > 0 ? select : defaultListing(view, table);
       return planOutcome(
         {
           version: 1,
@@ -375,7 +379,7 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
           measures: [],
           dimensions: [],
           filters: [...collectFilters(r, view, table, used, notes), ...dateFilters(r, view, table)],
-          select: select.filter((f) => reachableToOne(view, table, tableOf(f))),
+          select: shown.filter((f) => reachableToOne(view, table, tableOf(f))),
           order: [],
           limit: 50,
         },
