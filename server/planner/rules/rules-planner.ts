@@ -352,6 +352,8 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
     r.countCue < 0 &&
     !r.share &&
     lookupColumns.length > 0 &&
+    r.byCues.length === 0 &&
+    !r.grain &&
     (lookupValues.length > 0 || r.dates.length > 0)
   ) {
     const table = tableOf(lookupColumns[0]?.target.field ?? '');
