@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { DemoHost } from '../../demo/server.ts';
 import { loadConfig } from '../config/load.ts';
 import { openDatabase, parseDatabaseUrl } from '../db/connect.ts';
 import { seedDemoData } from '../seed/demo-data.ts';
@@ -37,7 +38,7 @@ export function registerDemoCommand(program: Command): void {
     const running = await startServer({ config: loaded, port: portFrom(opts.port) });
     const lines = [`Parley is listening on ${running.url}`];
     const hostApp = await startHostApp(running.url, Number(opts.hostPort));
-    if (hostApp) lines.push(`Demo host app: ${hostApp.url}  (log in as a user of any organisation)`);
+    lines.push(`Demo host app: ${hostApp.url}  (log in as a user of any organisation)`);
     lines.push(
       '',
       'Ask from the command line:',
@@ -47,7 +48,7 @@ export function registerDemoCommand(program: Command): void {
     process.stdout.write(`${lines.join('\n')}\n`);
     await untilSignalled({
       close: async () => {
-        await hostApp?.close();
+        await hostApp.close();
         await running.close();
       },
     });
@@ -68,17 +69,8 @@ async function seedIfMissing(url: string): Promise<void> {
   }
 }
 
-interface HostApp {
-  url: string;
-  close(): Promise<void>;
-}
-
-/** The demo host app lives in demo/; the BFF runs without it. */
-async function startHostApp(parleyUrl: string, port: number): Promise<HostApp | undefined> {
-  const entry = new URL('../../demo/server.ts', import.meta.url);
-  if (!fs.existsSync(entry)) return undefined;
-  const mod = (await import(entry.href)) as {
-    startDemoHost(o: { parleyUrl: string; port: number }): Promise<HostApp>;
-  };
-  return mod.startDemoHost({ parleyUrl, port });
+/** The demo host app (demo/server.ts), on its own port. */
+async function startHostApp(parleyUrl: string, port: number): Promise<DemoHost> {
+  const { startDemoHost } = await import('../../demo/server.ts');
+  return startDemoHost({ parleyUrl, port });
 }

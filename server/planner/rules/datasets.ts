@@ -6,6 +6,7 @@ import type { DatasetPlanningContext, PlannerInput, PlannerOutcome } from '../pl
 import type { Match, ValueIndex } from './lexicon.ts';
 import { nearestTimeField } from './model-helpers.ts';
 import type { Reading } from './reading.ts';
+import { measureAlias } from './rules-planner.ts';
 import { stem } from './text.ts';
 
 const FILE_WORDS =
@@ -49,13 +50,7 @@ export function planWithDatasets(
     dsNumeric.length > 0 &&
     (COMPARE_WORDS.test(question) || fileCue)
   ) {
-    const blended = blend(
-      db.outcome.plan,
-      dsNumeric[0] as ColumnMatch,
-      context,
-      db.reading,
-      nearestTimeField(db.view, db.outcome.plan.table),
-    );
+    const blended = blend(db.outcome.plan, dsNumeric[0] as ColumnMatch, context, db.reading, db.view);
     if (blended) {
       return {
         kind: 'plan',
@@ -127,8 +122,9 @@ function blend(
   column: ColumnMatch,
   context: DatasetPlanningContext,
   dbReading: Reading,
-  dbTimeField: string | undefined,
+  dbView: ModelView,
 ): QueryPlan | undefined {
+  const dbTimeField = nearestTimeField(dbView, dbPlan.table);
   const [table] = column.target.field.split('.') as [string, string];
   const dsTable = context.view.tables.get(table);
   if (!dsTable) return undefined;
@@ -179,7 +175,7 @@ function blend(
   return {
     ...dbPlan,
     dimensions: [{ field: dbDim.field, as: shared }],
-    order: dbPlan.order.filter((o) => o.by === measureAliasSafe(dbMeasure)),
+    order: dbPlan.order.filter((o) => o.by === measureAlias(dbMeasure, dbView)),
     blend: {
       plan: {
         version: 1,
@@ -195,8 +191,4 @@ function blend(
       keep: 'all',
     },
   };
-}
-
-function measureAliasSafe(m: Measure): string {
-  return m.as ?? (m.kind === 'named' ? (m.name.split('.').pop() ?? m.name) : m.kind);
 }

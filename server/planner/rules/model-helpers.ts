@@ -1,6 +1,6 @@
 // Questions the planner asks of the model view: a table's label, value and time columns, and what reaches what.
 import type { ModelView } from '../../semantic/model-view.ts';
-import { stem, type Token } from './text.ts';
+import { stem } from './text.ts';
 
 export function labelField(view: ModelView, table: string): string | undefined {
   const t = view.tables.get(table);
@@ -44,15 +44,8 @@ export function defaultListing(view: ModelView, table: string): string[] {
   return [...own.slice(0, 8), ...parents.slice(0, 2)];
 }
 
-// a date on a user is when they signed up unless the question is about their ordering
-const ACTIVITY_STEMS = new Set(['order', 'purchas', 'bought', 'buy', 'spent', 'spend']);
-
 /** The date a question's range applies to: the table's own time column, else the nearest to-one table's. */
-export function nearestTimeField(
-  view: ModelView,
-  table: string,
-  _tokens?: readonly Token[],
-): string | undefined {
+export function nearestTimeField(view: ModelView, table: string): string | undefined {
   const own = view.tables.get(table)?.timeColumn;
   if (own) return `${table}.${own}`;
   const seen = new Set([table]);
@@ -71,10 +64,6 @@ export function nearestTimeField(
     frontier = next;
   }
   return undefined;
-}
-
-export function mentionsActivity(tokens: readonly Token[]): boolean {
-  return tokens.some((t) => ACTIVITY_STEMS.has(t.stem) || ACTIVITY_STEMS.has(stem(t.text)));
 }
 
 export interface MeasureRef {

@@ -487,7 +487,7 @@ function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Mat
 /** Measures named by the same words, just as exactly, as the best match: e.g. "sales" on two tables. */
 function rivals(hits: Array<{ target: Target; length: number; exact: boolean }>): Target[] {
   const [best, ...rest] = hits;
-  if (!best || best.target.kind !== 'measure') return [];
+  if (best?.target.kind !== 'measure') return [];
   return rest
     .filter((h) => h.target.kind === 'measure' && h.length === best.length && h.exact === best.exact)
     .map((h) => h.target);

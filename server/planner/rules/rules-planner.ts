@@ -18,8 +18,6 @@ import {
 } from './model-helpers.ts';
 import { type Reading, read, targetTable } from './reading.ts';
 
-export type { Reading } from './reading.ts';
-
 export class RulesPlanner implements Planner {
   readonly name = 'rules';
 
@@ -885,5 +883,3 @@ function cleanLabel(text: string): string {
       .slice(0, 64) || text.slice(0, 64)
   );
 }
-
-export type { DateRange };
