@@ -7,6 +7,10 @@ import { type DatasetsTestServer, startDatasetsTestServer } from './support/data
 import { TEST_SECRET } from './support/server.ts';
 
 const WRITE = ['datasets:context:write'];
+/** the host API's way to name a user's tenant in a multi-tenant agent */
+const tenantQuery = (organisationId: number): string =>
+  `?userContext=${encodeURIComponent(JSON.stringify({ organisationId }))}`;
+const ORG1 = tenantQuery(1);
 
 const withOtherAgent = (text: string): string =>
   `${text.trimEnd()}
@@ -142,12 +146,12 @@ describe('user files', () => {
     expect(up.status).toBe(201);
     expect((await list(bob)).map((d) => d.name)).toEqual(['claims.csv']);
     expect((await list(alice)).map((d) => d.name)).toEqual([]);
-    const hostView = await fetch(`${server.url}/api/v1/agents/demo/datasets/user/bob`, {
+    const hostView = await fetch(`${server.url}/api/v1/agents/demo/datasets/user/bob${ORG1}`, {
       headers: { authorization: `Bearer ${server.apiKey}` },
     });
     expect(await hostView.json()).toEqual({ files: ['claims.csv'] });
     // the host API also keeps users apart: bob's file is not alice's
-    const wrongPath = await fetch(`${server.url}/api/v1/agents/demo/datasets/user/alice/claims.csv`, {
+    const wrongPath = await fetch(`${server.url}/api/v1/agents/demo/datasets/user/alice/claims.csv${ORG1}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${server.apiKey}` },
     });
@@ -173,6 +177,68 @@ describe('user files', () => {
     ).toBe(400);
     expect((await list(alice)).map((d) => d.name)).toEqual(['demo-only.csv']);
     expect((await remove(alice, 'user/demo-only.csv')).status).toBe(200);
+  });
+});
+
+describe('the same userIdentifier in two organisations', () => {
+  // host apps that number users per tenant, or have an "admin" in every tenant: two different people
+  const id = 'auth0|u17';
+  const hostUrl = (organisationId: number, rest = '') =>
+    `${server.url}/api/v1/agents/demo/datasets/user/${encodeURIComponent(id)}${rest}${tenantQuery(organisationId)}`;
+  const host = (url: string, method = 'GET') =>
+    fetch(url, { method, headers: { authorization: `Bearer ${server.apiKey}` } });
+
+  async function askAsHost(organisationId: number, message: string) {
+    const created = await fetch(`${server.url}/api/v1/agents/demo/conversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ userIdentifier: id, userContext: { organisationId } }),
+    });
+    const { id: conversationId } = (await created.json()) as { id: string };
+    const res = await fetch(`${server.url}/api/v1/agents/demo/conversations/${conversationId}/response`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ message }),
+    });
+    return (await res.json()) as { type: string; message: string; data?: { rows: unknown[][] } };
+  }
+
+  it("never lists, queries or deletes the other organisation's private file (widget and host API)", async () => {
+    const inOrg1 = server.token(id, 1);
+    const inOrg2 = server.token(id, 2);
+    expect((await upload(inOrg1, 'plans.csv', 'plan,price\nAcme Gold,4242\n')).status).toBe(201);
+
+    // widget: organisation 2's u17 sees nothing and deletes nothing
+    expect(await list(inOrg2)).toEqual([]);
+    expect((await remove(inOrg2, 'user/plans.csv')).status).toBe(404);
+    // host API: the same, when the tenant is organisation 2
+    expect(await (await host(hostUrl(2))).json()).toEqual({ files: [] });
+    expect((await host(hostUrl(2, '/plans.csv'), 'DELETE')).status).toBe(404);
+    // answers: organisation 2's u17 cannot query it; organisation 1's can
+    const leaked = await askAsHost(2, 'list the plans in my plans file');
+    expect(JSON.stringify(leaked)).not.toContain('4242');
+    const own = await askAsHost(1, 'list the plans in my plans file');
+    expect(JSON.stringify(own.data?.rows), JSON.stringify(own)).toContain('4242');
+
+    // the host API must say which tenant: without it, 400 (never "any tenant")
+    const unscoped = await host(`${server.url}/api/v1/agents/demo/datasets/user/${encodeURIComponent(id)}`);
+    expect(unscoped.status).toBe(400);
+    expect(await unscoped.json()).toEqual({
+      error: { code: 'tenant_required', message: expect.stringContaining('userContext') },
+    });
+    const malformed = await host(
+      `${server.url}/api/v1/agents/demo/datasets/user/${encodeURIComponent(id)}?userContext=%7B%22organisationId%22%3A%221%20OR%201%3D1%22%7D`,
+    );
+    expect([malformed.status, ((await malformed.json()) as { error: { code: string } }).error.code]).toEqual([
+      400,
+      'invalid_user_context',
+    ]);
+
+    // still there for its owner, in both surfaces
+    expect((await list(inOrg1)).map((d) => d.name)).toEqual(['plans.csv']);
+    expect(await (await host(hostUrl(1))).json()).toEqual({ files: ['plans.csv'] });
+    expect((await host(hostUrl(1, '/plans.csv'), 'DELETE')).status).toBe(200);
+    expect(await list(inOrg1)).toEqual([]);
   });
 });
 

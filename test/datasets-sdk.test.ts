@@ -56,14 +56,20 @@ afterAll(async () => {
 });
 
 const file = (text: string, name: string) => toFile(Buffer.from(text), name);
+/** the tenant of a user's own files, as the host API takes it (multi-tenant agent): organisation 1 */
+const ORG1 = { query: { userContext: JSON.stringify({ organisationId: 1 }) } };
 
 describe('client.agents.datasets.user', () => {
   it('uploads, lists, replaces and deletes a user file with Inconvo-shaped responses', async () => {
-    const uploaded = await client.agents.datasets.user.upload('user_123', {
-      agentId: 'demo',
-      file: await file(TARGETS, 'targets.csv'),
-      notes: 'Targets for 2025',
-    });
+    const uploaded = await client.agents.datasets.user.upload(
+      'user_123',
+      {
+        agentId: 'demo',
+        file: await file(TARGETS, 'targets.csv'),
+        notes: 'Targets for 2025',
+      },
+      ORG1,
+    );
     expect(uploaded).toEqual({
       file: {
         name: 'targets.csv',
@@ -71,61 +77,87 @@ describe('client.agents.datasets.user', () => {
         size: TARGETS.length,
       },
     });
-    expect(await client.agents.datasets.user.list('user_123', { agentId: 'demo' })).toEqual({
+    expect(await client.agents.datasets.user.list('user_123', { agentId: 'demo' }, ORG1)).toEqual({
       files: ['targets.csv'],
     });
-    expect(await client.agents.datasets.user.list('user_456', { agentId: 'demo' })).toEqual({ files: [] });
+    expect(await client.agents.datasets.user.list('user_456', { agentId: 'demo' }, ORG1)).toEqual({
+      files: [],
+    });
 
     const replacement = 'region,target\nEU,1\n';
-    const replaced = await client.agents.datasets.user.upload('user_123', {
-      agentId: 'demo',
-      file: await file(replacement, 'targets.csv'),
-    });
+    const replaced = await client.agents.datasets.user.upload(
+      'user_123',
+      {
+        agentId: 'demo',
+        file: await file(replacement, 'targets.csv'),
+      },
+      ORG1,
+    );
     expect(replaced.file.size).toBe(replacement.length);
-    expect(await client.agents.datasets.user.list('user_123', { agentId: 'demo' })).toEqual({
+    expect(await client.agents.datasets.user.list('user_123', { agentId: 'demo' }, ORG1)).toEqual({
       files: ['targets.csv'],
     });
-    const [record] = await server.datasets.list('demo', { kind: 'user', userIdentifier: 'user_123' });
+    const [record] = await server.datasets.list('demo', {
+      kind: 'user',
+      userIdentifier: 'user_123',
+      tenant: { organisationId: 1 },
+    });
     expect(record?.rowCount).toBe(1);
     expect(record?.notes).toBe('');
 
-    await client.agents.datasets.user.upload('user_123', {
-      agentId: 'demo',
-      file: await file('{"rows":[{"a":1}]}', 'b.json'),
-    });
-    expect(await client.agents.datasets.user.list('user_123', { agentId: 'demo' })).toEqual({
+    await client.agents.datasets.user.upload(
+      'user_123',
+      {
+        agentId: 'demo',
+        file: await file('{"rows":[{"a":1}]}', 'b.json'),
+      },
+      ORG1,
+    );
+    expect(await client.agents.datasets.user.list('user_123', { agentId: 'demo' }, ORG1)).toEqual({
       files: ['b.json', 'targets.csv'],
     });
 
     expect(
-      await client.agents.datasets.user.delete('targets.csv', {
-        agentId: 'demo',
-        userIdentifier: 'user_123',
-      }),
+      await client.agents.datasets.user.delete(
+        'targets.csv',
+        {
+          agentId: 'demo',
+          userIdentifier: 'user_123',
+        },
+        ORG1,
+      ),
     ).toEqual({
       file: 'targets.csv',
       success: true,
     });
     await expect(
-      client.agents.datasets.user.delete('targets.csv', { agentId: 'demo', userIdentifier: 'user_123' }),
+      client.agents.datasets.user.delete(
+        'targets.csv',
+        { agentId: 'demo', userIdentifier: 'user_123' },
+        ORG1,
+      ),
     ).rejects.toBeInstanceOf(NotFoundError);
-    expect(await client.agents.datasets.user.list('user_123', { agentId: 'demo' })).toEqual({
+    expect(await client.agents.datasets.user.list('user_123', { agentId: 'demo' }, ORG1)).toEqual({
       files: ['b.json'],
     });
   });
 
   it('file names with spaces and non-ASCII characters survive the round trip', async () => {
     const name = 'Ventes été 2025 (v2).csv';
-    const uploaded = await client.agents.datasets.user.upload('user_names', {
-      agentId: 'demo',
-      file: await file('a\n1\n', name),
-    });
+    const uploaded = await client.agents.datasets.user.upload(
+      'user_names',
+      {
+        agentId: 'demo',
+        file: await file('a\n1\n', name),
+      },
+      ORG1,
+    );
     expect(uploaded.file.name).toBe(name);
-    expect(await client.agents.datasets.user.list('user_names', { agentId: 'demo' })).toEqual({
+    expect(await client.agents.datasets.user.list('user_names', { agentId: 'demo' }, ORG1)).toEqual({
       files: [name],
     });
     expect(
-      await client.agents.datasets.user.delete(name, { agentId: 'demo', userIdentifier: 'user_names' }),
+      await client.agents.datasets.user.delete(name, { agentId: 'demo', userIdentifier: 'user_names' }, ORG1),
     ).toEqual({
       file: name,
       success: true,
@@ -133,10 +165,14 @@ describe('client.agents.datasets.user', () => {
   });
 
   it('refuses what is not a well-formed CSV or JSON file with the documented statuses', async () => {
-    const malformed = client.agents.datasets.user.upload('user_err', {
-      agentId: 'demo',
-      file: await file('a,b\n1,2\n3,4,5\n', 'bad.csv'),
-    });
+    const malformed = client.agents.datasets.user.upload(
+      'user_err',
+      {
+        agentId: 'demo',
+        file: await file('a,b\n1,2\n3,4,5\n', 'bad.csv'),
+      },
+      ORG1,
+    );
     await expect(malformed).rejects.toBeInstanceOf(UnprocessableEntityError);
     await expect(malformed).rejects.toMatchObject({
       error: { error: { code: 'malformed_file', message: expect.stringMatching(/^line 3, column 3: /) } },
@@ -145,49 +181,75 @@ describe('client.agents.datasets.user', () => {
       Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0, 8, 0]),
       Buffer.alloc(64, 7),
     ]);
-    const sniffed = client.agents.datasets.user.upload('user_err', {
-      agentId: 'demo',
-      file: await toFile(zip, 'data.csv'),
-    });
+    const sniffed = client.agents.datasets.user.upload(
+      'user_err',
+      {
+        agentId: 'demo',
+        file: await toFile(zip, 'data.csv'),
+      },
+      ORG1,
+    );
     await expect(sniffed).rejects.toMatchObject({ status: 415 });
     await expect(
-      client.agents.datasets.user.upload('user_err', {
-        agentId: 'demo',
-        file: await file('a\n1\n', 'data.xlsx'),
-      }),
+      client.agents.datasets.user.upload(
+        'user_err',
+        {
+          agentId: 'demo',
+          file: await file('a\n1\n', 'data.xlsx'),
+        },
+        ORG1,
+      ),
     ).rejects.toMatchObject({ status: 415 });
     // (the SDK's toFile keeps only the base name of '../x.csv'; raw multipart names are checked in datasets-http tests)
     await expect(
-      client.agents.datasets.user.upload('user_err', {
-        agentId: 'demo',
-        file: await file('a\n1\n', 'a\u0001b.csv'),
-      }),
+      client.agents.datasets.user.upload(
+        'user_err',
+        {
+          agentId: 'demo',
+          file: await file('a\n1\n', 'a\u0001b.csv'),
+        },
+        ORG1,
+      ),
     ).rejects.toBeInstanceOf(BadRequestError);
     await expect(client.agents.datasets.user.list('bad/user', { agentId: 'demo' })).rejects.toBeInstanceOf(
       BadRequestError,
     );
-    expect(await client.agents.datasets.user.list('user_err', { agentId: 'demo' })).toEqual({ files: [] });
+    expect(await client.agents.datasets.user.list('user_err', { agentId: 'demo' }, ORG1)).toEqual({
+      files: [],
+    });
     expect(await server.blobRows()).toBeGreaterThan(0); // files of the other tests; none of these
   });
 
   it('enforces the per-user file quota with 409', async () => {
     for (const name of ['1.csv', '2.csv', '3.csv']) {
-      await client.agents.datasets.user.upload('user_quota', {
-        agentId: 'demo',
-        file: await file('a\n1\n', name),
-      });
+      await client.agents.datasets.user.upload(
+        'user_quota',
+        {
+          agentId: 'demo',
+          file: await file('a\n1\n', name),
+        },
+        ORG1,
+      );
     }
     await expect(
-      client.agents.datasets.user.upload('user_quota', {
-        agentId: 'demo',
-        file: await file('a\n1\n', '4.csv'),
-      }),
+      client.agents.datasets.user.upload(
+        'user_quota',
+        {
+          agentId: 'demo',
+          file: await file('a\n1\n', '4.csv'),
+        },
+        ORG1,
+      ),
     ).rejects.toBeInstanceOf(ConflictError);
     // replacing an existing file still works
-    await client.agents.datasets.user.upload('user_quota', {
-      agentId: 'demo',
-      file: await file('a\n2\n', '3.csv'),
-    });
+    await client.agents.datasets.user.upload(
+      'user_quota',
+      {
+        agentId: 'demo',
+        file: await file('a\n2\n', '3.csv'),
+      },
+      ORG1,
+    );
   });
 });
 
@@ -275,11 +337,11 @@ describe('API keys and agents', () => {
       logLevel: 'off',
       maxRetries: 0,
     });
-    await expect(wrong.agents.datasets.user.list('u', { agentId: 'demo' })).rejects.toBeInstanceOf(
+    await expect(wrong.agents.datasets.user.list('u', { agentId: 'demo' }, ORG1)).rejects.toBeInstanceOf(
       AuthenticationError,
     );
     await expect(
-      wrong.agents.datasets.user.upload('u', { agentId: 'demo', file: await file('a\n1\n', 'x.csv') }),
+      wrong.agents.datasets.user.upload('u', { agentId: 'demo', file: await file('a\n1\n', 'x.csv') }, ORG1),
     ).rejects.toBeInstanceOf(AuthenticationError);
     const scoped = new Inconvo({
       apiKey: OTHER_KEY,
@@ -287,14 +349,22 @@ describe('API keys and agents', () => {
       logLevel: 'off',
       maxRetries: 0,
     });
-    await expect(scoped.agents.datasets.user.list('u', { agentId: 'demo' })).rejects.toBeInstanceOf(
+    await expect(scoped.agents.datasets.user.list('u', { agentId: 'demo' }, ORG1)).rejects.toBeInstanceOf(
       PermissionDeniedError,
     );
-    expect(await scoped.agents.datasets.user.list('u', { agentId: 'other' })).toEqual({ files: [] });
-    await expect(client.agents.datasets.user.list('u', { agentId: 'nope' })).rejects.toBeInstanceOf(
+    expect(
+      await scoped.agents.datasets.user.list(
+        'u',
+        { agentId: 'other' },
+        { query: { userContext: JSON.stringify({ organisationId: 1, region: 'EU', teamIds: [1] }) } },
+      ),
+    ).toEqual({ files: [] });
+    await expect(client.agents.datasets.user.list('u', { agentId: 'nope' }, ORG1)).rejects.toBeInstanceOf(
       NotFoundError,
     );
-    const err = await client.agents.datasets.user.list('u', { agentId: 'nope' }).catch((e: unknown) => e);
+    const err = await client.agents.datasets.user
+      .list('u', { agentId: 'nope' }, ORG1)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(APIError);
   });
 });

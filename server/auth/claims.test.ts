@@ -31,11 +31,32 @@ function refused(fn: () => unknown, why: RegExp): void {
 }
 
 describe('USER_IDENTIFIER', () => {
-  it('allows 1-256 characters of letters, digits, _ - . @', () => {
-    for (const ok of ['a', 'alice@example.com', 'u_1-2.3', 'A'.repeat(256)])
-      expect(USER_IDENTIFIER.test(ok)).toBe(true);
-    for (const bad of ['', 'A'.repeat(257), 'a b', 'a/b', 'a|b', 'é', 'a\n', 'a+b'])
-      expect(USER_IDENTIFIER.test(bad)).toBe(false);
+  it("allows 1-256 printable characters: identity providers' ids, emails, any script", () => {
+    const ids = [
+      'a',
+      'alice@example.com',
+      'u_1-2.3',
+      'auth0|abc123',
+      'google-oauth2:1234',
+      'a b',
+      'é',
+      '用户7',
+    ];
+    for (const ok of [...ids, 'A'.repeat(256), '😀'.repeat(256)]) expect(USER_IDENTIFIER.test(ok)).toBe(true);
+  });
+
+  it('refuses empty, over-long, control and bidi-override characters', () => {
+    const bidi = ['\u202E', '\u202A', '\u2066', '\u2069', '\u200F', '\u061C'];
+    for (const bad of [
+      '',
+      'A'.repeat(257),
+      'a\n',
+      'a\u0000',
+      'a\u007f',
+      'a\u2028',
+      ...bidi.map((c) => `adm${c}in`),
+    ])
+      expect(USER_IDENTIFIER.test(bad), JSON.stringify(bad)).toBe(false);
   });
 });
 

@@ -2,8 +2,16 @@
 import type { UserContextType } from '../config/schema.ts';
 import { type UserContext, UserContextError, validateUserContext } from '../semantic/user-context.ts';
 
-/** The canonical userIdentifier: 1-256 characters of letters, digits, _ - . @ */
-export const USER_IDENTIFIER = /^[A-Za-z0-9_\-.@]{1,256}$/;
+/**
+ * A userIdentifier: 1-256 characters of any printable Unicode (identity providers' ids look like `auth0|abc123`,
+ * `google-oauth2:1234`, an email), but no control characters, line separators, lone surrogates or the invisible
+ * bidi controls that make one id display as another. Compared exactly (case and accents matter).
+ */
+export const USER_IDENTIFIER =
+  /^[^\p{Cc}\p{Cs}\u2028\u2029\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]{1,256}$/u;
+/** What USER_IDENTIFIER accepts, in words, for error messages. */
+export const USER_IDENTIFIER_RULE =
+  'the userIdentifier must be 1-256 printable characters (no control or bidi-override characters)';
 /** An agent id, as the config schema spells it. */
 export const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 /** A permission name, e.g. `datasets:context:write`. */
@@ -160,10 +168,7 @@ export function sessionFromClaims(
 
   const userIdentifier = claimAt(payload, map.userIdentifier);
   if (typeof userIdentifier !== 'string' || !USER_IDENTIFIER.test(userIdentifier)) {
-    throw new AuthError(
-      'invalid_token',
-      'the userIdentifier must be 1-256 characters of letters, digits, _ - . @',
-    );
+    throw new AuthError('invalid_token', USER_IDENTIFIER_RULE);
   }
 
   let agentId = claimAt(payload, map.agentId);

@@ -112,7 +112,7 @@ describe('mintSessionToken', () => {
   });
 
   it('checks the userIdentifier, agentId, userContext shape and permissions', () => {
-    expect(() => mintSessionToken({ ...base, userIdentifier: 'a b' })).toThrow(/userIdentifier/);
+    expect(() => mintSessionToken({ ...base, userIdentifier: 'a\u202Eb' })).toThrow(/userIdentifier/);
     expect(() => mintSessionToken({ ...base, userIdentifier: '' })).toThrow(/userIdentifier/);
     expect(() => mintSessionToken({ ...base, agentId: '../demo' })).toThrow(/agentId/);
     expect(() => mintSessionToken({ ...base, userContext: { organisationId: { $ne: 1 } } })).toThrow(
@@ -360,7 +360,7 @@ describe('parley token', () => {
     );
     await expect(run(['--user', 'u1', '--agent', 'ghost'])).rejects.toThrow(/unknown agent "ghost"/);
     await expect(run(['--user', 'u1'])).rejects.toThrow(/give --agent \(agents: demo, open\)/);
-    await expect(run(['--user', 'a/b', '--agent', 'open'])).rejects.toThrow(/--user/);
+    await expect(run(['--user', 'a\tb', '--agent', 'open'])).rejects.toThrow(/--user/);
     await expect(run([...ok, '--ttl', '2d'])).rejects.toThrow(/at most 24h/);
     await expect(run(['--user', 'u1', '--agent', 'open'])).resolves.toMatch(/\./);
   });

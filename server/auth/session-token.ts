@@ -12,6 +12,7 @@ import {
   checkPermissions,
   sessionFromClaims,
   USER_IDENTIFIER,
+  USER_IDENTIFIER_RULE,
 } from './claims.ts';
 import {
   type AsymmetricAlg,
@@ -356,7 +357,7 @@ export function mintSessionToken(input: MintSessionTokenInput): string {
       ? sessionSecretKey(input.secret, 'the session secret')
       : sessionSecretKey(process.env.PARLEY_SESSION_SECRET);
   if (typeof input.userIdentifier !== 'string' || !USER_IDENTIFIER.test(input.userIdentifier)) {
-    throw new Error('userIdentifier must be 1-256 characters of letters, digits, _ - . @');
+    throw new Error(USER_IDENTIFIER_RULE);
   }
   if (typeof input.agentId !== 'string' || !AGENT_ID.test(input.agentId)) {
     throw new Error('agentId is not an agent id');

@@ -4,7 +4,7 @@ import readline from 'node:readline';
 import type { Command } from 'commander';
 import type { Answer } from '../answers/answer.ts';
 import { type AnswerEngine, createAnswerEngine } from '../answers/engine.ts';
-import { USER_IDENTIFIER } from '../auth/claims.ts';
+import { USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../auth/claims.ts';
 import { loadConfig } from '../config/load.ts';
 import { userContextFromStrings } from '../semantic/user-context.ts';
 import { collectContext, configPathOf, nowFrom, withConfigOption } from './common.ts';
@@ -48,7 +48,7 @@ export function registerAskCommand(program: Command): void {
       }
       if (!question) throw new Error('give a question, or --batch FILE');
       if (!opts.user || !USER_IDENTIFIER.test(opts.user)) {
-        throw new Error('--user is required: 1-256 characters of letters, digits, _ - . @');
+        throw new Error(`--user is required: ${USER_IDENTIFIER_RULE}`);
       }
       const userContext = userContextFromStrings(agent.config.userContext, opts.context);
       const answer = await engine.ask({
@@ -102,7 +102,7 @@ async function runBatch(engine: AnswerEngine, agentId: string, file: string, now
       if (typeof item.question !== 'string' || item.question.trim() === '')
         throw new Error('"question" must be a non-empty string');
       if (typeof item.userIdentifier !== 'string' || !USER_IDENTIFIER.test(item.userIdentifier)) {
-        throw new Error('"userIdentifier" must be 1-256 characters of letters, digits, _ - . @');
+        throw new Error(`"userIdentifier": ${USER_IDENTIFIER_RULE}`);
       }
       const key =
         typeof item.conversationId === 'string' ? `${item.userIdentifier}|${item.conversationId}` : undefined;

@@ -1,6 +1,6 @@
 // `parley token`: mints an HS256 session token for one user of one agent and prints only the JWT.
 import type { Command } from 'commander';
-import { USER_IDENTIFIER } from '../auth/claims.ts';
+import { USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../auth/claims.ts';
 import { mintSessionToken, sessionSecretKey } from '../auth/session-token.ts';
 import { loadConfig } from '../config/load.ts';
 import { userContextFromStrings } from '../semantic/user-context.ts';
@@ -29,7 +29,7 @@ export function registerTokenCommand(program: Command, deps: TokenCommandDeps = 
     program
       .command('token')
       .description('mint a session token (HS256, PARLEY_SESSION_SECRET) for one user; prints the JWT only')
-      .requiredOption('--user <userIdentifier>', 'the user: 1-256 characters of letters, digits, _ - . @')
+      .requiredOption('--user <userIdentifier>', 'the user: 1-256 printable characters')
       .option('--agent <id>', 'agent id (default: the only agent of the config)')
       .option(
         '--context <key=value>',
@@ -50,7 +50,7 @@ export function registerTokenCommand(program: Command, deps: TokenCommandDeps = 
     const secret = env.PARLEY_SESSION_SECRET;
     sessionSecretKey(secret);
     if (!opts.user || !USER_IDENTIFIER.test(opts.user)) {
-      throw new Error('--user must be 1-256 characters of letters, digits, _ - . @');
+      throw new Error(`--user: ${USER_IDENTIFIER_RULE}`);
     }
     const loaded = loadConfig(configPathOf(cmd), env);
     const ids = [...loaded.agents.keys()];

@@ -6,6 +6,20 @@ interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
+/**
+ * The binary collation that also keeps trailing spaces significant (NO PAD): MariaDB's utf8mb4_nopad_bin, MySQL 8's
+ * utf8mb4_0900_bin; plain utf8mb4_bin (PAD SPACE: 'a ' = 'a') only where neither exists. A fixed name from this
+ * list, never input, so it may sit in the DDL text.
+ */
+async function exactCollation(knex: Knex): Promise<string> {
+  const [rows] = (await knex.raw(
+    "SHOW COLLATION WHERE Collation IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin')",
+  )) as [Array<{ Collation: string }>];
+  const names = new Set(rows.map((r) => r.Collation));
+  for (const name of ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin']) if (names.has(name)) return name;
+  return 'utf8mb4_bin';
+}
+
 const migrations: Record<string, Migration> = {
   '001_conversations': {
     async up(knex) {
@@ -92,6 +106,34 @@ const migrations: Record<string, Migration> = {
     async down(knex) {
       await knex.schema.dropTableIfExists('parley_dataset_blobs');
       await knex.schema.dropTableIfExists('parley_dataset_files');
+    },
+  },
+  // identities compare exactly: a user's private files belong to their tenant too (scope_tenant, part of the
+  // scope hash for multi-tenant agents), and MySQL compares user ids byte for byte ('Alice' is not 'alice')
+  '003_exact_identities': {
+    async up(knex) {
+      const client = (knex.client as { config: { client: string } }).config.client;
+      if (client === 'mysql2' || client === 'mysql') {
+        const collation = await exactCollation(knex);
+        for (const [table, column] of [
+          ['parley_conversations', 'user_identifier'],
+          ['parley_dataset_files', 'scope_value'],
+        ] as const) {
+          await knex.raw(
+            `ALTER TABLE ?? MODIFY ?? VARCHAR(256) CHARACTER SET utf8mb4 COLLATE ${collation} NOT NULL`,
+            [table, column],
+          );
+        }
+      }
+      await knex.schema.alterTable('parley_dataset_files', (t) => {
+        // canonical JSON of the tenant (the scalar userContext fields) of a user file of a multi-tenant agent
+        t.text('scope_tenant');
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable('parley_dataset_files', (t) => {
+        t.dropColumn('scope_tenant');
+      });
     },
   },
 };

@@ -61,6 +61,19 @@ function storeContract(name: string, makeUrl: () => Promise<string>, cleanup: ()
       expect(await store.getConversation(conv.id, alice)).toBeUndefined();
     });
 
+    it('compares userIdentifiers exactly: case and accents make another user (MySQL collations ignore both)', async () => {
+      const conv = await store.createConversation({ ...alice, userIdentifier: 'auth0|Zoë' });
+      for (const other of ['auth0|zoë', 'AUTH0|Zoë', 'auth0|Zoe', 'auth0|Zoë ']) {
+        expect(
+          await store.getConversation(conv.id, { ...alice, userIdentifier: other }),
+          other,
+        ).toBeUndefined();
+        const page = await store.listConversations({ agentId: 'demo', userIdentifier: other });
+        expect(page.items.map((c) => c.id)).not.toContain(conv.id);
+      }
+      expect(await store.getConversation(conv.id, { ...alice, userIdentifier: 'auth0|Zoë' })).toBeDefined();
+    });
+
     it('pages conversations with a cursor, newest first, filtered by user and context', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i += 1)

@@ -11,6 +11,8 @@ export type DatasetErrorCode =
   | 'quota_exceeded'
   | 'conflict'
   | 'invalid_scope'
+  | 'tenant_required'
+  | 'invalid_user_context'
   | 'forbidden'
   | 'not_found'
   | 'unknown_agent';

@@ -16,7 +16,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-const USER_URL = () => `${server.url}/api/v1/agents/demo/datasets/user/limits_user`;
+/** the tenant of the test user's files (the demo agent is multi-tenant), as the host API takes it */
+const TENANT = `?userContext=${encodeURIComponent('{"organisationId":1}')}`;
+const USER_URL = (rest = '') => `${server.url}/api/v1/agents/demo/datasets/user/limits_user${rest}${TENANT}`;
 
 interface Part {
   name: string;
@@ -92,7 +94,7 @@ describe('size', () => {
     expect(over.body.error?.code).toBe('limit_file_size');
     expect(await server.blobRows()).toBe(blobs);
     expect(await listed()).toEqual(['big.csv']);
-    const res = await fetch(`${USER_URL()}/big.csv`, {
+    const res = await fetch(USER_URL(`/big.csv`), {
       method: 'DELETE',
       headers: { authorization: `Bearer ${server.apiKey}` },
     });
@@ -175,7 +177,7 @@ describe('filenames', () => {
     // 255 bytes is fine
     const ok = await post([csvFile(`${'n'.repeat(251)}.csv`)]);
     expect(ok.status).toBe(200);
-    await fetch(`${USER_URL()}/${'n'.repeat(251)}.csv`, {
+    await fetch(USER_URL(`/${'n'.repeat(251)}.csv`), {
       method: 'DELETE',
       headers: { authorization: `Bearer ${server.apiKey}` },
     });
@@ -238,7 +240,7 @@ describe('multipart shape', () => {
 
 describe('quotas', () => {
   it('refuses a third file in a scope limited to two with 409 quota_exceeded', async () => {
-    const url = `${server.url}/api/v1/agents/demo/datasets/user/quota_user`;
+    const url = `${server.url}/api/v1/agents/demo/datasets/user/quota_user${TENANT}`;
     expect((await post([csvFile('1.csv')], url)).status).toBe(200);
     expect((await post([csvFile('2.csv')], url)).status).toBe(200);
     const third = await post([csvFile('3.csv')], url);
@@ -256,7 +258,7 @@ describe('aborted uploads', () => {
     await new Promise<void>((resolve, reject) => {
       const socket = net.connect(Number(port), '127.0.0.1', () => {
         socket.write(
-          `POST /api/v1/agents/demo/datasets/user/limits_user HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+          `POST /api/v1/agents/demo/datasets/user/limits_user${TENANT} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
             `Authorization: Bearer ${server.apiKey}\r\nContent-Type: multipart/form-data; boundary=${BOUNDARY}\r\n` +
             `Content-Length: ${body.length}\r\n\r\n`,
         );

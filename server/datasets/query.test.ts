@@ -19,7 +19,12 @@ const MALLORY: DatasetOwner = {
   userIdentifier: 'mallory',
   userContext: { organisationId: 2 },
 };
-const user = (o: DatasetOwner): DatasetScope => ({ kind: 'user', userIdentifier: o.userIdentifier });
+/** a user's own scope: their identifier within their tenant */
+const user = (o: DatasetOwner): DatasetScope => ({
+  kind: 'user',
+  userIdentifier: o.userIdentifier,
+  tenant: { organisationId: o.userContext.organisationId as number },
+});
 const ORG1: DatasetScope = { kind: 'context', contextKey: 'organisationId', contextValue: 1 };
 const NOW = new Date('2025-06-15T12:00:00Z');
 

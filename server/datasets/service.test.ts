@@ -44,7 +44,12 @@ const CAROL: DatasetOwner = {
   userContext: { ...ALICE.userContext, organisationId: 2, region: 'US' },
 };
 
-const userOf = (o: DatasetOwner): DatasetScope => ({ kind: 'user', userIdentifier: o.userIdentifier });
+/** A user's own scope: their identifier within their tenant (the scalar fields of their userContext). */
+const userOf = (o: DatasetOwner): DatasetScope => ({
+  kind: 'user',
+  userIdentifier: o.userIdentifier,
+  tenant: { organisationId: o.userContext.organisationId as number, region: o.userContext.region as string },
+});
 const ORG1: DatasetScope = { kind: 'context', contextKey: 'organisationId', contextValue: 1 };
 
 type Driver = 'database' | 'filesystem';
@@ -465,7 +470,9 @@ describe('quotas and scopes', () => {
         expect.objectContaining({ status: 400 }),
       );
     }
-    expect(() => svc.userScope('a/b')).toThrow(expect.objectContaining({ status: 400 }));
+    expect(() => svc.userScope('demo', 'a\u202Eb', ALICE.userContext)).toThrow(
+      expect.objectContaining({ status: 400, code: 'invalid_scope' }),
+    );
     expect(svc.widgetContextKeys('demo')).toEqual(['organisationId', 'region']);
     expect(svc.contextScopeFor(ALICE, 'organisationId')).toEqual(ORG1);
   });
@@ -515,6 +522,72 @@ describe('quotas and scopes', () => {
         .listVisibleDatasets({ ...ALICE, agentId: 'other' })
         .catch((e: DatasetError) => e.status),
     ).toBe(404);
+  });
+});
+
+describe("a user's own files belong to the user within their tenant", () => {
+  let s: Setup;
+  afterEach(async () => {
+    await s?.close();
+  });
+  const bytes = Buffer.from('plan,price\nGold,42\n');
+  // "u17" of organisation 1 and "u17" of organisation 2 are two people (many host apps number users per tenant)
+  const U17_ORG1: DatasetOwner = { ...ALICE, userIdentifier: 'u17' };
+  const U17_ORG2: DatasetOwner = { ...CAROL, userIdentifier: 'u17' };
+
+  it('the same userIdentifier in another tenant neither lists, reads nor deletes the file', async () => {
+    s = await setup('database');
+    await s.service.upload('demo', s.service.ownerScope(U17_ORG1), { filename: 'plans.csv', bytes });
+    expect(await s.service.listVisibleDatasets(U17_ORG2)).toEqual([]);
+    expect(await s.service.read('demo', s.service.ownerScope(U17_ORG2), 'plans.csv')).toBeUndefined();
+    expect(await s.service.remove('demo', s.service.ownerScope(U17_ORG2), 'plans.csv')).toBe(false);
+    expect(await s.service.runnerFor(U17_ORG2)).toBeUndefined();
+    // the host API names the tenant; the owner's own view is unchanged
+    const hostScope = s.service.userScope('demo', 'u17', { ...U17_ORG1.userContext });
+    expect((await s.service.list('demo', hostScope)).map((d) => d.name)).toEqual(['plans.csv']);
+    expect((await s.service.listVisibleDatasets(U17_ORG1)).map((d) => d.name)).toEqual(['plans.csv']);
+  });
+
+  it('the host API must say which tenant in a multi-tenant agent, and only by its declared types', async () => {
+    s = await setup('database');
+    const svc = s.service;
+    expect(() => svc.userScope('demo', 'u17')).toThrow(
+      expect.objectContaining({ status: 400, code: 'tenant_required' }),
+    );
+    for (const bad of [
+      { organisationId: '1 OR 1=1' },
+      { organisationId: null },
+      { organisationId: [1, 2] },
+      'x',
+    ]) {
+      expect(() => svc.userScope('demo', 'u17', bad), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({ status: 400, code: 'invalid_user_context' }),
+      );
+    }
+  });
+
+  it('an agent without tenants keeps user files by userIdentifier alone', async () => {
+    s = await setup('database');
+    const single: DatasetAgentLookup = (id) =>
+      id === 'solo' ? { userContext: {}, multiTenant: false } : undefined;
+    const svc = new DatasetService({ db: s.store.db, agents: single, storage: s.service.storage });
+    expect(svc.userScope('solo', 'u17')).toEqual({ kind: 'user', userIdentifier: 'u17' });
+    expect(svc.ownerScope({ agentId: 'solo', userIdentifier: 'u17', userContext: {} })).toEqual({
+      kind: 'user',
+      userIdentifier: 'u17',
+    });
+  });
+
+  it('files stored before tenants were part of the scope are visible to no tenant (quarantined)', async () => {
+    s = await setup('database');
+    // a user file as the previous release stored it: hashed by (workspace, agent, user, id) only
+    await s.service.upload('demo', s.service.ownerScope(U17_ORG1), { filename: 'old.csv', bytes });
+    const legacyHash = sha(Buffer.from(JSON.stringify(['default', 'demo', 'user', 'userIdentifier', 'u17'])));
+    await s.store.db('parley_dataset_files').update({ scope_hash: legacyHash, scope_tenant: null });
+    for (const owner of [U17_ORG1, U17_ORG2]) {
+      expect(await s.service.listVisibleDatasets(owner)).toEqual([]);
+      expect(await s.service.remove('demo', s.service.ownerScope(owner), 'old.csv')).toBe(false);
+    }
   });
 });
 

@@ -4,9 +4,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { USER_IDENTIFIER } from '../auth/claims.ts';
+import { USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../auth/claims.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { UserContextType } from '../config/schema.ts';
+import { UserContextError, validateUserContext } from '../semantic/user-context.ts';
 import { DatasetError } from './errors.ts';
 import { checkFilename, type DatasetFormat } from './names.ts';
 import { type ParseLimits, parseDataset, profileDataset } from './parse.ts';
@@ -19,6 +20,7 @@ import type {
   DatasetOwner,
   DatasetRecord,
   DatasetScope,
+  DatasetTenant,
   VisibleDataset,
 } from './types.ts';
 
@@ -26,6 +28,8 @@ export const FILES_TABLE = 'parley_dataset_files';
 
 export interface DatasetAgentInfo {
   userContext: Record<string, UserContextType>;
+  /** default true: a user's files then belong to the user within their tenant */
+  multiTenant?: boolean;
   timeZone?: string;
   /** the agent's own table names: dataset tables are named around them (e.g. orders.csv -> orders_2) */
   tables?: readonly string[];
@@ -40,6 +44,7 @@ export function datasetAgentsFromConfig(config: Pick<LoadedConfig, 'agents'>): D
     return agent
       ? {
           userContext: agent.config.userContext,
+          multiTenant: agent.config.multiTenant,
           timeZone: agent.config.timeZone,
           tables: Object.keys(agent.model.tables),
         }
@@ -83,6 +88,7 @@ interface FileRow {
   scope_key: string;
   scope_value: string;
   scope_hash: string;
+  scope_tenant: string | null;
   name: string;
   format: DatasetFormat;
   version: string;
@@ -159,16 +165,54 @@ export class DatasetService {
     return agent;
   }
 
-  /** A user scope; 400 invalid_scope for a userIdentifier that is not 1-256 of letters, digits, _ - . @ */
-  userScope(userIdentifier: string): DatasetScope {
-    if (!USER_IDENTIFIER.test(userIdentifier)) {
+  /**
+   * The scope of one user's own files, named by the host backend: in a multi-tenant agent the userContext says
+   * which tenant the user is in (400 tenant_required without it, 400 invalid_user_context when it does not fit
+   * the agent's declaration). 400 invalid_scope for a malformed userIdentifier.
+   */
+  userScope(agentId: string, userIdentifier: string, userContext?: unknown): DatasetScope {
+    if (!USER_IDENTIFIER.test(userIdentifier))
+      throw new DatasetError(400, 'invalid_scope', USER_IDENTIFIER_RULE);
+    const agent = this.agent(agentId);
+    if (agent.multiTenant === false) return { kind: 'user', userIdentifier };
+    if (userContext === undefined) {
       throw new DatasetError(
         400,
-        'invalid_scope',
-        'the userIdentifier must be 1-256 characters of letters, digits, _ - . @',
+        'tenant_required',
+        `a user's files belong to their tenant in agent ${agentId}: give the user's userContext ` +
+          `(fields: ${Object.keys(agent.userContext).join(', ')}) as JSON in the userContext query parameter`,
       );
     }
-    return { kind: 'user', userIdentifier };
+    let checked: DatasetOwner['userContext'];
+    try {
+      checked = validateUserContext(agent.userContext, userContext);
+    } catch (err) {
+      if (err instanceof UserContextError) throw new DatasetError(400, 'invalid_user_context', err.message);
+      throw err;
+    }
+    return { kind: 'user', userIdentifier, tenant: this.tenantOf(agent, checked) };
+  }
+
+  /** The scope of a verified user's own files (widget, answers): their identifier within their tenant. */
+  ownerScope(owner: DatasetOwner): DatasetScope {
+    const agent = this.agent(owner.agentId);
+    if (agent.multiTenant === false) return { kind: 'user', userIdentifier: owner.userIdentifier };
+    return {
+      kind: 'user',
+      userIdentifier: owner.userIdentifier,
+      tenant: this.tenantOf(agent, owner.userContext),
+    };
+  }
+
+  /** The integer and string fields of a (validated) userContext, in declaration order. */
+  private tenantOf(agent: DatasetAgentInfo, userContext: DatasetOwner['userContext']): DatasetTenant {
+    const tenant: Record<string, number | string> = {};
+    for (const [key, type] of Object.entries(agent.userContext)) {
+      const value = Object.hasOwn(userContext, key) ? userContext[key] : undefined;
+      if (SCALAR_CONTEXT.has(type) && (typeof value === 'number' || typeof value === 'string'))
+        tenant[key] = value;
+    }
+    return tenant;
   }
 
   private contextType(agentId: string, contextKey: string): 'integer' | 'string' {
@@ -233,7 +277,7 @@ export class DatasetService {
   /** The scopes whose files a user sees: their own, and one per integer/string field of their userContext. */
   visibleScopes(owner: DatasetOwner): DatasetScope[] {
     const declared = this.agent(owner.agentId).userContext;
-    const scopes: DatasetScope[] = [{ kind: 'user', userIdentifier: owner.userIdentifier }];
+    const scopes: DatasetScope[] = [this.ownerScope(owner)];
     for (const [key, type] of Object.entries(declared)) {
       if (!SCALAR_CONTEXT.has(type)) continue;
       const value = Object.hasOwn(owner.userContext, key) ? owner.userContext[key] : undefined;
@@ -255,7 +299,11 @@ export class DatasetService {
 
   private scopeHash(agentId: string, scope: DatasetScope): string {
     const p = this.scopeParts(scope);
-    return sha256(JSON.stringify([this.settings.workspaceId, agentId, p.kind, p.key, p.value]));
+    const parts: unknown[] = [this.settings.workspaceId, agentId, p.kind, p.key, p.value];
+    // a user's files in a multi-tenant agent hash with their tenant: the same id in another tenant is another scope
+    // (files stored before tenants were part of the scope hash without one and so are visible to no tenant)
+    if (scope.kind === 'user' && scope.tenant) parts.push(canonicalTenant(scope.tenant));
+    return sha256(JSON.stringify(parts));
   }
 
   /** The logical path of a file: /{workspaceId}/{agentId}/userIdentifier/{id}/{name} or .../userContext/{k}:{v}/{name} */
@@ -272,8 +320,10 @@ export class DatasetService {
   private toRecord(row: FileRow): DatasetRecord {
     const meta = JSON.parse(row.meta) as Meta;
     let scope: DatasetScope;
-    if (row.scope_kind === 'user') scope = { kind: 'user', userIdentifier: row.scope_value };
-    else {
+    if (row.scope_kind === 'user') {
+      scope = { kind: 'user', userIdentifier: row.scope_value };
+      if (row.scope_tenant) scope.tenant = JSON.parse(row.scope_tenant) as DatasetTenant;
+    } else {
       const type = this.agents(row.agent_id)?.userContext[row.scope_key];
       scope = {
         kind: 'context',
@@ -466,6 +516,7 @@ export class DatasetService {
             scope_key: parts.key,
             scope_value: parts.value,
             scope_hash: hash,
+            scope_tenant: scope.kind === 'user' && scope.tenant ? canonicalTenant(scope.tenant) : null,
             name,
             created_at: now,
             ...fields,
@@ -665,6 +716,13 @@ export class DatasetService {
     await this.cache?.close();
     this.cache = undefined;
   }
+}
+
+/** Canonical JSON of a tenant (sorted keys), so equal tenants hash equal. */
+function canonicalTenant(tenant: DatasetTenant): string {
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(tenant).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  );
 }
 
 function safeText(text: string): string {

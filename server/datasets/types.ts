@@ -4,9 +4,19 @@ import type { UserContext } from '../semantic/user-context.ts';
 import type { DatasetFormat } from './names.ts';
 import type { DatasetValueType } from './parse.ts';
 
-/** Who a file belongs to: one user of an agent, or everyone whose userContext has `contextKey` = `contextValue`. */
+/**
+ * The tenant a user belongs to in a multi-tenant agent: the integer and string fields of their userContext
+ * (e.g. { organisationId: 2 }). List fields are permissions within the tenant, not part of it.
+ */
+export type DatasetTenant = Readonly<Record<string, number | string>>;
+
+/**
+ * Who a file belongs to: one user of an agent (in a multi-tenant agent, one user *of one tenant*: "u17" of
+ * organisation 1 and "u17" of organisation 2 are different people), or everyone whose userContext has
+ * `contextKey` = `contextValue`.
+ */
 export type DatasetScope =
-  | { kind: 'user'; userIdentifier: string }
+  | { kind: 'user'; userIdentifier: string; tenant?: DatasetTenant }
   | { kind: 'context'; contextKey: string; contextValue: number | string };
 
 /** The user a question or a widget call is for; always from a verified token (or the host backend). */

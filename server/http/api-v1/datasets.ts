@@ -9,15 +9,32 @@
 //   DELETE /agents/:agentId/datasets/context/:contextKey/:contextValue/:filename -> 200 { file, success: true } | 404
 //
 // The API key is checked for the agent before anything else (401/403), before the body is read.
+// In a multi-tenant agent a user's files belong to the user within their tenant: user routes take the user's
+// userContext as JSON in the `userContext` query parameter (the SDK passes it with `{ query: { userContext } }`),
+// e.g. ?userContext={"organisationId":1}; without it they answer 400 tenant_required.
 // The contextKey must be a declared integer or string userContext field; the value parses by that type (400).
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../app.ts';
-import { datasetNotFound } from '../../datasets/errors.ts';
+import { DatasetError, datasetNotFound } from '../../datasets/errors.ts';
 import { formField, routeParam, uploadedFile, uploadMiddleware } from '../../datasets/http.ts';
 import type { DatasetService } from '../../datasets/service.ts';
 import type { DatasetScope } from '../../datasets/types.ts';
 
 export type DatasetsApiDeps = Pick<AppDeps, 'apiKeys'> & { datasets: DatasetService };
+
+/** The `userContext` query parameter, parsed (JSON object text); undefined when absent. */
+function userContextQuery(req: Request): unknown {
+  const raw = (req.query as Record<string, unknown>).userContext;
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') {
+    throw new DatasetError(400, 'invalid_user_context', 'userContext must be given once, as JSON text');
+  }
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new DatasetError(400, 'invalid_user_context', 'userContext is not valid JSON');
+  }
+}
 
 export function datasetsApiRouter(deps: DatasetsApiDeps): Router {
   const router = Router();
@@ -33,7 +50,8 @@ export function datasetsApiRouter(deps: DatasetsApiDeps): Router {
     next();
   };
 
-  const userScope = (req: Request): DatasetScope => datasets.userScope(routeParam(req, 'userIdentifier'));
+  const userScope = (req: Request): DatasetScope =>
+    datasets.userScope(routeParam(req, 'agentId'), routeParam(req, 'userIdentifier'), userContextQuery(req));
   const contextScope = (req: Request): DatasetScope =>
     datasets.contextScope(
       routeParam(req, 'agentId'),

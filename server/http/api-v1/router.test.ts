@@ -115,7 +115,10 @@ describe('POST /agents/{agentId}/conversations', () => {
     ['a userContext that is not an object', { userIdentifier: 'u', userContext: 'organisationId=1' }],
     ['no userIdentifier', { userContext: { organisationId: 1 } }],
     ['an empty userIdentifier', { userIdentifier: '', userContext: { organisationId: 1 } }],
-    ['a userIdentifier with a space', { userIdentifier: 'a b', userContext: { organisationId: 1 } }],
+    [
+      'a userIdentifier with a control character',
+      { userIdentifier: 'a\u0007b', userContext: { organisationId: 1 } },
+    ],
     [
       'a 257-character userIdentifier',
       { userIdentifier: 'x'.repeat(257), userContext: { organisationId: 1 } },
@@ -135,7 +138,7 @@ describe('POST /agents/{agentId}/conversations', () => {
     });
     expect((typed.json.error as { message: string }).message).toContain('organisationId');
     const who = await call('POST', '/agents/demo/conversations', {
-      userIdentifier: 'a b',
+      userIdentifier: 'a\u202Eb',
       userContext: { organisationId: 1 },
     });
     expect((who.json.error as { message: string }).message).toContain('userIdentifier');

@@ -2,7 +2,7 @@
 // document is generated from them, so the two never drift. Shapes follow the official @inconvoai/node SDK;
 // Parley's extra answer fields (data, plan, sql, explanation, code, suggestions) ride along, which the SDK ignores.
 import { z } from 'zod';
-import { AGENT_ID, USER_IDENTIFIER } from '../../auth/claims.ts';
+import { AGENT_ID, USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../../auth/claims.ts';
 import type { OpenApiOperation } from '../openapi.ts';
 
 // ---- shared pieces -------------------------------------------------------------------------------
@@ -15,8 +15,8 @@ export const ResourceId = z.string().min(1).max(128).describe('An id this server
 
 export const UserIdentifier = z
   .string()
-  .regex(USER_IDENTIFIER, 'userIdentifier must be 1-256 characters of letters, digits, _ - . @')
-  .describe('The end user, 1-256 characters of letters, digits, _ - . @');
+  .regex(USER_IDENTIFIER, USER_IDENTIFIER_RULE)
+  .describe('The end user, 1-256 printable characters (no control or bidi-override characters)');
 
 /** Checked against the agent's declared userContext fields by validateUserContext (types, presence, nothing extra). */
 export const UserContextInput = z

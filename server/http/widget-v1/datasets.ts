@@ -90,7 +90,7 @@ export function datasetsWidgetRouter(deps: DatasetsWidgetDeps): Router {
     const owner = ownerOf(session);
     const scopeField = formField(req, 'scope') ?? 'user';
     let scope: DatasetScope;
-    if (scopeField === 'user') scope = { kind: 'user', userIdentifier: owner.userIdentifier };
+    if (scopeField === 'user') scope = datasets.ownerScope(owner);
     else if (scopeField === 'context') {
       requireContextWrite(session);
       let key = formField(req, 'contextKey');
@@ -119,11 +119,7 @@ export function datasetsWidgetRouter(deps: DatasetsWidgetDeps): Router {
   router.delete('/datasets/user/:filename', async (req, res) => {
     const session = sessionOf(res);
     const name = routeParam(req, 'filename');
-    const removed = await datasets.remove(
-      session.agentId,
-      { kind: 'user', userIdentifier: session.userIdentifier },
-      name,
-    );
+    const removed = await datasets.remove(session.agentId, datasets.ownerScope(ownerOf(session)), name);
     if (!removed) throw datasetNotFound();
     res.json({ file: name, success: true });
   });
