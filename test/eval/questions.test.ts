@@ -8,10 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/connect.ts';
 import { seedDemoData } from '../../server/seed/demo-data.ts';
 import { checkTurn, computeExpected, openExpectationDb } from './expected.ts';
-import { CATEGORIES, loadQuestionSet, parseQuestionSet, turnId } from './questions.ts';
+import { BLIND_KINDS, CATEGORIES, loadQuestionSet, parseQuestionSet, turnId } from './questions.ts';
 
-const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'questions.yaml');
-const set = loadQuestionSet(file);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const set = loadQuestionSet(path.join(HERE, 'questions.yaml'));
+/** the blind-written public set and the held-out set (issue 9): checked for shape and runnable SQL like the first */
+const blind = loadQuestionSet(path.join(HERE, 'questions-blind.yaml'));
+const holdout = loadQuestionSet(path.join(HERE, 'questions-holdout.yaml'));
 const turns = set.items.flatMap((item) => item.turns.map((turn) => ({ item, turn })));
 
 describe('question set', () => {
@@ -31,13 +34,30 @@ describe('question set', () => {
 
   it('covers every kind of question', () => {
     const used = new Set(set.items.map((i) => i.category));
-    for (const c of CATEGORIES.filter((c) => c !== 'ambiguous')) expect(used, c).toContain(c);
+    const original = CATEGORIES.filter(
+      (c) => c !== 'ambiguous' && !(BLIND_KINDS as readonly string[]).includes(c),
+    );
+    for (const c of original) expect(used, c).toContain(c);
     const chains = set.items.filter((i) => i.turns.length > 1);
     expect(chains.length).toBeGreaterThanOrEqual(8);
     expect(chains.every((c) => c.category === 'followup')).toBe(true);
     expect(
       set.items.filter((i) => i.category === 'unanswerable').every((i) => i.turns[0]!.spec.kind === 'none'),
     ).toBe(true);
+  });
+
+  it('the blind and held-out sets share the clock, cover every kind of issue 9 and reuse no id', () => {
+    const seen = new Map<string, string>();
+    for (const other of [set, blind, holdout]) {
+      expect(other.now.toISOString()).toBe('2026-11-25T12:00:00.000Z');
+      for (const item of other.items) {
+        expect(seen.has(item.id), item.id).toBe(false);
+        seen.set(item.id, other.file);
+      }
+    }
+    expect(blind.items.flatMap((i) => i.turns).length).toBeGreaterThanOrEqual(250);
+    const blindKinds = new Set(blind.items.map((i) => i.category));
+    for (const kind of BLIND_KINDS) expect(blindKinds, kind).toContain(kind);
   });
 
   it('rejects malformed items', () => {
@@ -85,11 +105,15 @@ describe('expected SQL on the seeded demo data', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('runs every query and gets sensible, unambiguous results', () => {
+  it.each([
+    ['questions.yaml', set],
+    ['questions-blind.yaml', blind],
+    ['questions-holdout.yaml', holdout],
+  ])('%s: runs every query and gets sensible, unambiguous results', (_name, questionSet) => {
     const db = openExpectationDb(dbFile);
     try {
       const errors: string[] = [];
-      for (const item of set.items) {
+      for (const item of questionSet.items) {
         const expected = computeExpected(db, item);
         item.turns.forEach((turn, i) => {
           for (const issue of checkTurn(db, turnId(item, i), item.org, turn, expected[i]!)) {

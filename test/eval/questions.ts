@@ -4,6 +4,17 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { GradeSpec } from './grade.ts';
 
+/** Kinds of question that the independently written set (questions-blind.yaml) adds to the original ones. */
+export const BLIND_KINDS = [
+  'event-time',
+  'entity',
+  'related-counts',
+  'filters',
+  'shape',
+  'vocabulary',
+  'prompts',
+] as const;
+
 export const CATEGORIES = [
   'count',
   'total',
@@ -21,6 +32,7 @@ export const CATEGORIES = [
   'followup',
   'unanswerable',
   'ambiguous',
+  ...BLIND_KINDS,
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 

@@ -1,4 +1,5 @@
-// `npm run eval`: Parley's measured-quality evaluation. Asks every question of test/eval/questions.yaml through
+// `npm run eval`: Parley's measured-quality evaluation. Asks every question of the public sets (test/eval/questions.yaml
+// and the blind-written test/eval/questions-blind.yaml, each graded on its own) through
 // the answer engine (follow-up chains in one conversation), grades each answer's data rows against the rows of
 // the question's hand-written SQL, prints per-category accuracy and the failures, writes a JSON report, and
 // exits non-zero when overall accuracy is below 95%.
@@ -34,6 +35,8 @@ import { type EvalItem, loadQuestionSet, type QuestionSet, QuestionSetError, tur
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
 const PASS_THRESHOLD = 0.95;
+/** The public sets: the original one, and the one written blind before the planner's rework (issue 9). */
+const PUBLIC_SETS = [path.join(HERE, 'questions.yaml'), path.join(HERE, 'questions-blind.yaml')];
 
 interface Options {
   database?: string;
@@ -42,7 +45,8 @@ interface Options {
   org?: number;
   verbose: boolean;
   checkSql: boolean;
-  questions: string;
+  /** the question sets, each evaluated and graded on its own */
+  questions: string[];
   report: string;
   timeoutMs: number;
   concurrency: number;
@@ -58,7 +62,7 @@ function parseOptions(argv: string[]): Options {
       org: { type: 'string' },
       verbose: { type: 'boolean', short: 'v', default: false },
       'check-sql': { type: 'boolean', default: false },
-      questions: { type: 'string', default: path.join(HERE, 'questions.yaml') },
+      questions: { type: 'string', multiple: true, default: PUBLIC_SETS },
       report: { type: 'string', default: path.join(ROOT, 'test-artifacts', 'eval-report.json') },
       timeout: { type: 'string', default: '60000' },
       concurrency: { type: 'string', default: '1' },
@@ -76,7 +80,7 @@ function parseOptions(argv: string[]): Options {
         '  --org N             only questions asked for organisation N',
         '  --verbose           print every question, its grade and the first rows',
         '  --check-sql         only run and sanity-check the expected SQL (no engine needed)',
-        '  --questions FILE    the question set (default test/eval/questions.yaml)',
+        '  --questions FILE    a question set (repeatable; default the public sets: questions.yaml, questions-blind.yaml)',
         '  --report FILE       JSON report (default test-artifacts/eval-report.json)',
         '  --timeout MS        per-question time limit (default 60000)',
         '  --concurrency N     items asked in parallel (default 1; chains stay sequential)',
@@ -101,7 +105,7 @@ function parseOptions(argv: string[]): Options {
     org: values.org === undefined ? undefined : positive(values.org, 'org'),
     verbose: values.verbose ?? false,
     checkSql: values['check-sql'] ?? false,
-    questions: path.resolve(values.questions!),
+    questions: (values.questions ?? PUBLIC_SETS).map((q) => path.resolve(q)),
     report: path.resolve(values.report!),
     timeoutMs: positive(values.timeout!, 'timeout'),
     concurrency: positive(values.concurrency!, 'concurrency'),
@@ -604,9 +608,15 @@ async function runEval(set: QuestionSet, items: EvalItem[], dbs: Databases, opts
 
 // ---------------------------------------------------------------------------------------------------------------
 
-async function main(argv: string[]): Promise<number> {
-  const opts = parseOptions(argv);
-  const set = loadQuestionSet(opts.questions);
+/** Where one set's report goes: the given file for a single set, else the file name suffixed with the set's name. */
+function reportFile(opts: Options, setFile: string): string {
+  if (opts.questions.length === 1) return opts.report;
+  const ext = path.extname(opts.report);
+  return `${opts.report.slice(0, opts.report.length - ext.length)}-${path.basename(setFile, path.extname(setFile))}${ext}`;
+}
+
+async function evaluateSet(opts: Options, file: string): Promise<number> {
+  const set = loadQuestionSet(file);
   if (opts.now !== undefined) {
     const now = new Date(opts.now);
     if (Number.isNaN(now.getTime())) throw new Error(`--now "${opts.now}" is not an ISO time`);
@@ -618,15 +628,26 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const items = selectItems(set, opts);
-  if (items.length === 0) throw new Error('no questions match --filter/--org');
+  if (items.length === 0) return -1;
   const log = (m: string) => process.stderr.write(`eval: ${m}\n`);
   const dbs = await prepareDatabases(opts, set, log);
   try {
     if (opts.checkSql) return checkSql(set, items, dbs.expectationsFile, opts);
-    return await runEval(set, items, dbs, opts);
+    return await runEval(set, items, dbs, { ...opts, report: reportFile(opts, file) });
   } finally {
     dbs.cleanup();
   }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const opts = parseOptions(argv);
+  const codes: number[] = [];
+  for (const file of opts.questions) {
+    if (opts.questions.length > 1) process.stdout.write(`\n===== ${path.relative(ROOT, file)}\n`);
+    codes.push(await evaluateSet(opts, file));
+  }
+  if (codes.every((c) => c === -1)) throw new Error('no questions match --filter/--org');
+  return Math.max(0, ...codes);
 }
 
 main(process.argv.slice(2)).then(
