@@ -93,6 +93,8 @@ function measureEqual(got: Cell | undefined, expected: Cell, percent: boolean): 
   if (percent) {
     if (Math.abs(g - e) <= Math.max(Math.abs(e) * 1e-6, 5e-4)) return true;
     if (Math.abs(g - e * 100) <= Math.max(Math.abs(e * 100) * 1e-6, 0.05)) return true;
+    // the expectation written as a percentage (5.08), the answer as a fraction (0.0508)
+    if (Math.abs(g * 100 - e) <= Math.max(Math.abs(e) * 1e-6, 0.05)) return true;
   }
   return false;
 }
