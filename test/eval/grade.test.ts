@@ -234,6 +234,27 @@ describe('breakdowns', () => {
     expect(grade(shifted, months, rows).pass).toBe(false);
   });
 
+  it('matches quarters and years the expected SQL wrote as text against dated answers', () => {
+    const quarters = expected(
+      ['quarter', 'revenue'],
+      [
+        ['2025-Q1', 10],
+        ['2025-Q2', 20],
+      ],
+    );
+    const dated = answer(
+      ['quarter', 'revenue'],
+      [
+        ['2025-01-01', 10],
+        ['2025-04-01', 20],
+      ],
+    );
+    expect(grade(dated, quarters, rows).pass).toBe(true);
+    const years = expected(['year', 'revenue'], [['2024', 5]]);
+    expect(grade(answer(['year', 'revenue'], [['2024-01-01', 5]]), years, rows).pass).toBe(true);
+    expect(grade(answer(['year', 'revenue'], [['2025-01-01', 5]]), years, rows).pass).toBe(false);
+  });
+
   it('matches two dimensions in any column order', () => {
     const want2 = expected(
       ['status', 'month', 'orders'],

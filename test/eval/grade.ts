@@ -149,7 +149,9 @@ type KeyMode = 'date' | 'number' | 'text';
 
 function keyModeOf(values: Cell[]): KeyMode {
   const present = values.filter((v) => v !== null);
-  if (present.length > 0 && present.every((v) => typeof v === 'string' && ISO_DAY.test(v))) return 'date';
+  // dates in any rendering the grader knows ('2025-01-01', '2025-Q1', '2025-01', '2025'), as the expected SQL wrote them
+  if (present.length > 0 && present.every((v) => typeof v === 'string' && normaliseDate(v) !== null))
+    return 'date';
   if (present.length > 0 && present.every((v) => typeof v === 'number')) return 'number';
   return 'text';
 }
