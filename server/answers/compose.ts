@@ -133,6 +133,14 @@ export function measureLabel(m: Measure, ctx: WordsContext, column?: OutputColum
       if (isShare(m)) return `Share of ${lowerFirst(num)}`;
       return `${num} per ${den.includes('(') ? lowerFirst(den) : singular(lowerFirst(den))}`;
     }
+    case 'difference':
+      return `${measureLabel(m.minuend, ctx)} minus ${lowerFirst(measureLabel(m.subtrahend, ctx))}`;
+    case 'running':
+      return `Running total of ${lowerFirst(measureLabel(m.of, ctx))}`;
+    case 'change':
+      return `Change in ${lowerFirst(measureLabel(m.of, ctx))}${m.mode === 'percent' ? ' (%)' : ''}`;
+    case 'shareOfTotal':
+      return `Share of ${lowerFirst(measureLabel(m.of, ctx))}`;
     default: {
       const { table, column: name } = splitRef(m.field);
       const words = humanise(name);
@@ -163,6 +171,11 @@ export function measureLabel(m: Measure, ctx: WordsContext, column?: OutputColum
 }
 
 function measureStyle(m: Measure | undefined, column: OutputColumn, values: CellValue[]): NumberStyle {
+  if (m?.kind === 'shareOfTotal' || (m?.kind === 'change' && m.mode === 'percent')) return 'percent';
+  if (m?.kind === 'running' || m?.kind === 'change' || m?.kind === 'difference') {
+    const inner = m.kind === 'difference' ? m.minuend : m.of;
+    return measureStyle(inner, column, values);
+  }
   if (m?.kind === 'ratio')
     return isShare(m) || isShareDefinition(column.definition ?? '') ? 'percent' : 'ratio';
   if (currencyOf(column.unit)) return 'money';

@@ -170,7 +170,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
               type: 'text',
               message: outcome.message,
               code: 'ambiguous',
-              suggestions: outcome.options,
+              suggestions: outcome.choices.map((c) => c.question),
             };
           }
           return {

@@ -5,7 +5,7 @@
 
 import { MONTHS } from '../dates/resolve.ts';
 import type { CompiledQuery, ResolvedTimeRange } from '../query/compile.ts';
-import type { DateRange, Filter, Measure, Period, Scalar } from '../query/plan.ts';
+import type { CountCondition, DateRange, Filter, Measure, Period, Scalar } from '../query/plan.ts';
 import {
   capitalise,
   type DisplayColumn,
@@ -158,6 +158,8 @@ export function describeFilter(
         ? `${name}: ${lowerFirst(description.replace(/\.$/, ''))}`
         : `in the ${name} segment`;
     }
+    case 'related':
+      return relatedWords(filter, ctx, mode);
     case 'dateRange': {
       const resolved = ctx.ranges.get(filter);
       if (mode === 'message')
@@ -204,6 +206,28 @@ export function describeFilter(
   }
 }
 
+const COUNT_WORDS: Record<CountCondition['op'], string> = {
+  eq: 'exactly',
+  neq: 'other than',
+  gt: 'more than',
+  gte: 'at least',
+  lt: 'fewer than',
+  lte: 'at most',
+};
+
+/** "has at least 5 orders where status is completed", "has orders where created at in last month" */
+function relatedWords(
+  filter: Extract<Filter, { op: 'related' }>,
+  ctx: WordsContext,
+  mode: 'explain' | 'message',
+): string {
+  const rows = ctx.tableLabel(filter.table);
+  const where = filter.filter ? ` where ${describeFilter(filter.filter, ctx, mode)}` : '';
+  if (!filter.count) return `has ${rows}${where}`;
+  const what = filter.count.distinct ? `distinct ${fieldWords(filter.count.distinct, ctx)} of ${rows}` : rows;
+  return `has ${COUNT_WORDS[filter.count.op]} ${filter.count.value} ${what}${where}`;
+}
+
 // ---- resolved ranges ----------------------------------------------------------------------------
 
 export interface RangeAttribution {
@@ -228,6 +252,8 @@ function dateLeaves(filter: Filter | undefined, out: Filter[]): boolean {
     case 'dateRange':
       out.push(filter);
       return true;
+    case 'related':
+      return dateLeaves(filter.filter, out);
     default:
       return true;
   }
@@ -239,6 +265,12 @@ function measureLeaves(measure: Measure, out: Filter[]): boolean {
       return false;
     case 'ratio':
       return [measureLeaves(measure.numerator, out), measureLeaves(measure.denominator, out)].every(Boolean);
+    case 'difference':
+      return [measureLeaves(measure.minuend, out), measureLeaves(measure.subtrahend, out)].every(Boolean);
+    case 'running':
+    case 'change':
+    case 'shareOfTotal':
+      return measureLeaves(measure.of, out);
     default:
       return dateLeaves(measure.filter, out);
   }
@@ -285,8 +317,18 @@ const VERBS: Record<'countDistinct' | 'sum' | 'avg' | 'min' | 'max', string> = {
 };
 
 function hasPlanFilter(measure: Measure): boolean {
-  if (measure.kind === 'ratio') return hasPlanFilter(measure.numerator) || hasPlanFilter(measure.denominator);
-  return measure.kind !== 'named' && measure.filter !== undefined;
+  switch (measure.kind) {
+    case 'ratio':
+      return hasPlanFilter(measure.numerator) || hasPlanFilter(measure.denominator);
+    case 'difference':
+      return hasPlanFilter(measure.minuend) || hasPlanFilter(measure.subtrahend);
+    case 'running':
+    case 'change':
+    case 'shareOfTotal':
+      return hasPlanFilter(measure.of);
+    default:
+      return measure.filter !== undefined;
+  }
 }
 
 /** What a measure computes, with its own filter: "the number of orders where status is cancelled". */
@@ -297,8 +339,6 @@ export function measureDefinition(
 ): string {
   const where = (f: Filter | undefined): string => (f ? ` where ${describeFilter(f, ctx)}` : '');
   switch (measure.kind) {
-    case 'named':
-      return column?.definition ?? humanise(splitRef(measure.name).column || measure.name);
     case 'count':
       return `the number of ${ctx.tableLabel(ctx.base)}${where(measure.filter)}`;
     case 'ratio': {
@@ -309,6 +349,16 @@ export function measureDefinition(
       const den = measureDefinition(measure.denominator, undefined, ctx);
       return `${num}, divided by ${den}${share}`;
     }
+    case 'difference':
+      return `${measureDefinition(measure.minuend, undefined, ctx)}, minus ${measureDefinition(measure.subtrahend, undefined, ctx)}`;
+    case 'running':
+      return `the running total of ${measureDefinition(measure.of, undefined, ctx)}, period by period`;
+    case 'change':
+      return `the change of ${measureDefinition(measure.of, undefined, ctx)} against the period before${measure.mode === 'percent' ? ', in percent' : ''}`;
+    case 'shareOfTotal':
+      return `each row's share of the total of ${measureDefinition(measure.of, undefined, ctx)}`;
+    case 'named':
+      return `${column?.definition ?? humanise(splitRef(measure.name).column || measure.name)}${where(measure.filter)}`;
     default:
       return `${VERBS[measure.kind]} ${measure.field}${where(measure.filter)}`;
   }

@@ -25,6 +25,12 @@ export interface DatasetPlanningContext {
   datasets: Array<{ table: string; name: string; notes: string }>;
 }
 
+/** One reading of an ambiguous question: a label for a button, and the question that asks it unambiguously. */
+export interface ClarifyChoice {
+  label: string;
+  question: string;
+}
+
 export interface PlannerInput {
   question: string;
   view: ModelView;
@@ -45,7 +51,8 @@ export type PlannerOutcome =
       presentation: Presentation /** what the planner understood, for the explanation */;
       notes: string[];
     }
-  | { kind: 'clarify'; message: string; options: string[] }
+  // several plausible readings: 2-4 choices, each a rewording the planner answers unambiguously
+  | { kind: 'clarify'; message: string; choices: ClarifyChoice[] }
   | { kind: 'unanswerable'; message: string; suggestions: string[] };
 
 export interface Planner {

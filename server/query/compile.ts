@@ -347,12 +347,17 @@ class Compilation {
         const segment = this.view.segment(filter.segment);
         return this.filterSql(segment.definition.filter, scope);
       }
+      case 'related':
+        throw new PlanError('related-row conditions are not supported yet');
       default:
         return this.leafSql(filter, scope);
     }
   }
 
-  private leafSql(filter: Exclude<Filter, { op: 'and' | 'or' | 'not' | 'segment' }>, scope: Scope): Knex.Raw {
+  private leafSql(
+    filter: Exclude<Filter, { op: 'and' | 'or' | 'not' | 'segment' | 'related' }>,
+    scope: Scope,
+  ): Knex.Raw {
     const field = this.view.field(filter.field);
     const direct = scope.fieldSql(field, false);
     if (!direct) return this.existsSql(filter, field, scope);
@@ -460,6 +465,14 @@ class Compilation {
     }
     if (measure.kind === 'count')
       return this.aggregateSql('count', undefined, measure.filter, scope.base, scope);
+    if (
+      measure.kind === 'difference' ||
+      measure.kind === 'running' ||
+      measure.kind === 'change' ||
+      measure.kind === 'shareOfTotal'
+    ) {
+      throw new PlanError(`${measure.kind} measures are not supported yet`);
+    }
     return this.aggregateSql(measure.kind, measure.field, measure.filter, undefined, scope);
   }
 

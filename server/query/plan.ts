@@ -53,6 +53,17 @@ export const DateRange = z.discriminatedUnion('kind', [
 ]);
 export type DateRange = z.infer<typeof DateRange>;
 
+/** A comparison of a count of related rows: "at least 5 orders" is { op: 'gte', value: 5 }. */
+export const CountCondition = z
+  .object({
+    op: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte']),
+    value: z.number().int().min(0).max(1_000_000_000),
+    // count distinct values of this field of the related rows instead of the rows ("in 250 different orders")
+    distinct: FieldRef.optional(),
+  })
+  .strict();
+export type CountCondition = z.infer<typeof CountCondition>;
+
 export type Filter =
   | { op: 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte'; field: string; value: Scalar }
   | { op: 'in' | 'notIn'; field: string; values: Scalar[] }
@@ -61,7 +72,11 @@ export type Filter =
   | { op: 'dateRange'; field: string; range: DateRange }
   | { op: 'segment'; segment: string }
   | { op: 'and' | 'or'; filters: Filter[] }
-  | { op: 'not'; filter: Filter };
+  | { op: 'not'; filter: Filter }
+  // rows that have related rows in `table` (a table the plan's rows own through one-to-many relations, e.g. a
+  // user's orders) matching `filter`: at least one, or as many as `count` says ("customers with 5+ orders",
+  // "products with no order items last month" = not related); `filter` applies to each related row as a whole
+  | { op: 'related'; table: string; filter?: Filter; count?: CountCondition };
 
 export const Filter: z.ZodType<Filter> = z.lazy(() =>
   z.discriminatedUnion('op', [
@@ -79,14 +94,31 @@ export const Filter: z.ZodType<Filter> = z.lazy(() =>
     z.object({ op: z.literal('segment'), segment: z.string().min(1).max(128) }).strict(),
     z.object({ op: z.enum(['and', 'or']), filters: z.array(Filter).min(1).max(50) }).strict(),
     z.object({ op: z.literal('not'), filter: Filter }).strict(),
+    z
+      .object({
+        op: z.literal('related'),
+        table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+        filter: Filter.optional(),
+        count: CountCondition.optional(),
+      })
+      .strict(),
   ]),
 );
 
 export type Measure =
   | { kind: 'count'; as?: string; filter?: Filter }
   | { kind: 'countDistinct' | 'sum' | 'avg' | 'min' | 'max'; field: string; as?: string; filter?: Filter }
-  | { kind: 'named'; name: string; as?: string }
-  | { kind: 'ratio'; numerator: Measure; denominator: Measure; as?: string };
+  // a measure of the model; `filter` narrows it further (its own filter, e.g. completed orders, always applies)
+  | { kind: 'named'; name: string; as?: string; filter?: Filter }
+  | { kind: 'ratio'; numerator: Measure; denominator: Measure; as?: string }
+  | { kind: 'difference'; minuend: Measure; subtrahend: Measure; as?: string }
+  // over the plan's time grain, in time order: the total so far ("running total of sign-ups by month")
+  | { kind: 'running'; of: Measure; as?: string }
+  // over the plan's time grain: the change against the previous bucket, also for the first bucket of the range
+  // ("month over month growth in %": percent = (this - previous) / previous)
+  | { kind: 'change'; of: Measure; mode: 'percent' | 'difference'; as?: string }
+  // each row's part of the total over all rows of the result ("each country's share of revenue")
+  | { kind: 'shareOfTotal'; of: Measure; as?: string };
 
 export const Measure: z.ZodType<Measure> = z.lazy(() =>
   z.discriminatedUnion('kind', [
@@ -100,10 +132,30 @@ export const Measure: z.ZodType<Measure> = z.lazy(() =>
       })
       .strict(),
     // a measure defined in the semantic model, by `name` or `table.name`
-    z.object({ kind: z.literal('named'), name: z.string().min(1).max(128), as: Alias.optional() }).strict(),
+    z
+      .object({
+        kind: z.literal('named'),
+        name: z.string().min(1).max(128),
+        as: Alias.optional(),
+        filter: Filter.optional(),
+      })
+      .strict(),
     z
       .object({ kind: z.literal('ratio'), numerator: Measure, denominator: Measure, as: Alias.optional() })
       .strict(),
+    z
+      .object({ kind: z.literal('difference'), minuend: Measure, subtrahend: Measure, as: Alias.optional() })
+      .strict(),
+    z.object({ kind: z.literal('running'), of: Measure, as: Alias.optional() }).strict(),
+    z
+      .object({
+        kind: z.literal('change'),
+        of: Measure,
+        mode: z.enum(['percent', 'difference']),
+        as: Alias.optional(),
+      })
+      .strict(),
+    z.object({ kind: z.literal('shareOfTotal'), of: Measure, as: Alias.optional() }).strict(),
   ]),
 );
 

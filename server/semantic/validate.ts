@@ -360,6 +360,18 @@ class ModelValidator {
         this.checkFilter(tableName, resolved.filter, where, [...stack, resolved.key], via ?? filter.segment);
         return;
       }
+      case 'related': {
+        // the related rows' own conditions are checked from the related table
+        const where = via ? path : `${path}.table`;
+        if (!Object.hasOwn(this.model.tables, filter.table)) {
+          if (!via) this.add(where, `unknown table ${filter.table}`);
+          return;
+        }
+        if (filter.filter) {
+          this.checkFilter(filter.table, filter.filter, via ? path : `${path}.filter`, stack, via);
+        }
+        return;
+      }
       default: {
         const where = via ? path : `${path}.field`;
         const field = this.resolveField(tableName, filter.field);

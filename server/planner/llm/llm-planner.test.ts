@@ -313,7 +313,10 @@ describe('LlmPlanner', () => {
     expect(await planner(server, fallbackPlanner()).plan(input({ question: 'How did we do?' }))).toEqual({
       kind: 'clarify',
       message: 'Do you mean revenue or the number of orders?',
-      options: ['Revenue last month', 'Number of orders last month'],
+      choices: [
+        { label: 'Revenue last month', question: 'Revenue last month' },
+        { label: 'Number of orders last month', question: 'Number of orders last month' },
+      ],
     });
   });
 

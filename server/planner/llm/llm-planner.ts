@@ -285,7 +285,7 @@ export class LlmPlanner implements Planner {
         outcome: {
           kind: 'clarify',
           message: message || 'Could you say a little more precisely what you would like to know?',
-          options: answer.options ?? [],
+          choices: (answer.options ?? []).map((o) => ({ label: o, question: o })),
         },
       };
     }

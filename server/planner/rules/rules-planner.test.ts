@@ -195,8 +195,16 @@ describe('ambiguity', () => {
     });
     expect(out.kind).toBe('clarify');
     if (out.kind === 'clarify') {
-      expect(out.options).toHaveLength(2);
-      expect(out.options.join(' ')).toMatch(/revenue.*product revenue|product revenue.*revenue/);
+      expect(out.choices).toHaveLength(2);
+      expect(out.choices.map((c) => c.label).join(' ')).toMatch(
+        /revenue.*product revenue|product revenue.*revenue/,
+      );
+      expect(out.choices.map((c) => c.question)).toEqual(
+        expect.arrayContaining([
+          'what were our revenue last month',
+          'what were our product revenue last month',
+        ]),
+      );
     }
   });
 

@@ -115,7 +115,7 @@ export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
 
   // "sales" naming two measures, and the model not saying which: ask, don't guess
   const ambiguous = matchesOf(r, 'measure').find((m) => (m.alternatives?.length ?? 0) > 0);
-  if (ambiguous) return clarify(view, ambiguous);
+  if (ambiguous) return clarify(view, ambiguous, r.question);
 
   for (const m of matchesOf(r, 'measure')) {
     addNamed(m.target.table, m.target.name, m);
@@ -588,18 +588,32 @@ function planOutcome(plan: Omit<QueryPlan, 'source'>, r: Reading, notes: string[
   return { kind: 'plan', plan: { ...plan, source: 'database' }, presentation: r.presentation, notes };
 }
 
-function clarify(view: ModelView, m: Match): PlannerOutcome {
-  const options = [m.target, ...(m.alternatives ?? [])].flatMap((t) => {
+function clarify(view: ModelView, m: Match, question: string): PlannerOutcome {
+  const choices = [m.target, ...(m.alternatives ?? [])].flatMap((t) => {
     if (t.kind !== 'measure') return [];
     const def = view.table(t.table).measures[t.name];
     const name = t.name.replace(/_/g, ' ');
-    return [def?.description ? `${name} (${def.description})` : name];
+    return [
+      {
+        label: def?.description ? `${name} (${def.description})` : name,
+        question: replaceWords(question, m.text, name),
+      },
+    ];
   });
   return {
     kind: 'clarify',
     message: `"${m.text}" could mean more than one thing here. Which did you mean?`,
-    options,
+    choices,
   };
+}
+
+/** The question with the words that matched replaced, however they were cased. */
+function replaceWords(question: string, words: string, by: string): string {
+  const pattern = new RegExp(
+    `\\b${words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+')}\\b`,
+    'i',
+  );
+  return pattern.test(question) ? question.replace(pattern, by) : `${question} (${by})`;
 }
 
 export function unanswerable(view: ModelView, message: string): PlannerOutcome {
@@ -752,6 +766,10 @@ function withFilter(m: Measure, filter: Filter, view: ModelView): Measure {
       return { kind: def.aggregate, field: `${named.table}.${def.column}`, filter: combined };
     }
     case 'ratio':
+    case 'difference':
+    case 'running':
+    case 'change':
+    case 'shareOfTotal':
       return m;
     default:
       return { ...m, filter: m.filter ? { op: 'and', filters: [m.filter, filter] } : filter };
@@ -770,6 +788,7 @@ export function fieldsOf(f: Filter): string[] {
     case 'not':
       return fieldsOf(f.filter);
     case 'segment':
+    case 'related':
       return [];
     default:
       return [f.field];
@@ -798,6 +817,11 @@ export function measureAlias(m: Measure, view: ModelView): string {
       return 'count';
     case 'ratio':
       return `${measureAlias(m.numerator, view)}_per_${measureAlias(m.denominator, view)}`.slice(0, 63);
+    case 'difference':
+    case 'running':
+    case 'change':
+    case 'shareOfTotal':
+      throw new Error(`${m.kind} measures carry their alias (as)`);
     default:
       return `${m.kind === 'countDistinct' ? 'distinct' : m.kind}_${m.field.split('.')[1]}`;
   }
