@@ -3,6 +3,7 @@
 
 import pluralize from 'pluralize';
 import type { ModelView } from '../../semantic/model-view.ts';
+import { countryAliases } from './countries.ts';
 import { type Token, tokenize, valueKey, valueStemKey } from './text.ts';
 
 export type Target =
@@ -142,25 +143,6 @@ function spellingVariants(value: string): string[] {
   return out;
 }
 
-// everyday names of values people type differently from how the data spells them
-const VALUE_ALIASES: Record<string, string[]> = {
-  'united states': [
-    'us',
-    'usa',
-    'u s',
-    'u s a',
-    'america',
-    'the us',
-    'the usa',
-    'the states',
-    'united states of america',
-  ],
-  'united kingdom': ['uk', 'u k', 'britain', 'great britain', 'gb', 'the uk', 'england'],
-  netherlands: ['the netherlands', 'holland', 'nl'],
-  germany: ['de', 'deutschland'],
-  'united arab emirates': ['uae'],
-};
-
 /** One column's values by normalised text; built once per values array (the engine caches the arrays). */
 interface FieldValues {
   byKey: Map<string, string>;
@@ -187,7 +169,8 @@ function indexValues(values: readonly string[]): FieldValues {
       for (const w of key.split(' ')) words.add(w);
       const stemKey = valueStemKey(value);
       if (!byStem.has(stemKey)) byStem.set(stemKey, value);
-      for (const alias of VALUE_ALIASES[key] ?? []) if (!byKey.has(alias)) byKey.set(alias, value);
+      // "German", "UK", "the States": a country's other names find the value as the data spells it
+      for (const alias of countryAliases(key)) if (!byKey.has(alias)) byKey.set(alias, value);
     }
     hit = { byKey, byStem, words, maxWords };
     fieldValuesCache.set(values, hit);

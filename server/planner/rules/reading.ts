@@ -121,26 +121,6 @@ const ASC_WORDS = new Set([
   'slowest',
 ]);
 
-// short forms people type; mapped before anything is matched
-const ABBREVIATIONS: Record<string, string> = {
-  avg: 'average',
-  qty: 'quantity',
-  amt: 'amount',
-  yr: 'year',
-  yrs: 'years',
-  mo: 'month',
-  mos: 'months',
-  mth: 'month',
-  mths: 'months',
-  cust: 'customer',
-  custs: 'customers',
-  rev: 'revenue',
-  no: 'number',
-  nr: 'number',
-  pct: 'percentage',
-  '%': 'percentage',
-};
-
 // words the grammar itself knows, so they are never "corrected" into model vocabulary
 const GRAMMAR_WORDS = new Set([
   ...STOP,
@@ -419,8 +399,6 @@ function hasHowMuch(words: string[], i: number): boolean {
 /** Abbreviations expanded and misspelt words corrected against the model's own vocabulary. */
 function normalise(tokens: Token[], lex: Lexicon, values: ValueIndex): Token[] {
   return tokens.map((t) => {
-    const expanded = ABBREVIATIONS[t.text];
-    if (expanded) return { ...t, text: expanded, stem: stem(expanded) };
     if (t.num !== undefined || t.text.length < 4 || GRAMMAR_WORDS.has(t.text) || lex.vocabulary.has(t.text))
       return t;
     if (values.hasWord(t.text)) return t;

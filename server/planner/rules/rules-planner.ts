@@ -17,6 +17,7 @@ import {
   valueColumn,
 } from './model-helpers.ts';
 import { type Reading, read, targetTable } from './reading.ts';
+import { expandShorthand } from './shorthand.ts';
 
 export class RulesPlanner implements Planner {
   readonly name = 'rules';
@@ -24,7 +25,7 @@ export class RulesPlanner implements Planner {
   constructor(private readonly modelKey: object) {}
 
   async plan(input: PlannerInput): Promise<PlannerOutcome> {
-    const question = input.question.trim();
+    const question = expandShorthand(input.question.trim());
     if (question === '') return unanswerable(input.view, 'Ask a question about your data.');
     const values = await loadValues(input);
     const reading = read(question, input, values, this.modelKey);

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { expandShorthand } from './shorthand.ts';
+
+describe('expandShorthand', () => {
+  it('writes out units of time however they are shortened', () => {
+    expect(expandShorthand('units by wk for the past 6 wks')).toBe('units by week for the past 6 weeks');
+    expect(expandShorthand('Signups Per Mth, prev yr')).toBe('Signups Per month, prev year');
+    expect(expandShorthand('spend in the last 14d vs last 2w')).toBe(
+      'spend in the last 14 days vs last 2 weeks',
+    );
+    expect(expandShorthand('avg basket size each qtr')).toBe('average basket size each quarter');
+  });
+
+  it('reads counting and percentage signs as words, but keeps a number’s own sign', () => {
+    expect(expandShorthand('#refunds this week')).toBe('number of refunds this week');
+    expect(expandShorthand('no. of accounts in spain')).toBe('number of accounts in spain');
+    expect(expandShorthand('what % of signups bought')).toBe('what percentage  of signups bought');
+    expect(expandShorthand('orders with 10% off')).toBe('orders with 10% off');
+    expect(expandShorthand('shoppers with 3+ purchases')).toBe('shoppers with 3 or more purchases');
+  });
+
+  it('leaves plain words, "no" as a word, and amounts alone', () => {
+    for (const q of ['no refunds at all last month', 'products over $1m', 'monthly income in 2025'])
+      expect(expandShorthand(q)).toBe(q);
+  });
+});
