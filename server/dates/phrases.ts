@@ -660,6 +660,29 @@ function isOpenBound(head: string, phrase: string): boolean {
   return OPEN_BOUND.test(head) || (/\bas\s+$/i.test(head) && /^of\s/i.test(phrase));
 }
 
+/** A date phrase after "before", "after", "until", ...: one side of an open-ended range. */
+export interface DateBound extends DateMatch {
+  /** before: earlier than the period's start; after: from the period's end on; until: up to the period's end */
+  side: 'before' | 'after' | 'until';
+  /** char offset of the bound word ("before") */
+  wordStart: number;
+}
+
+const BOUND_WORD =
+  /\b(before|prior\s+to|earlier\s+than|older\s+than|after|later\s+than|newer\s+than|until|till|through|thru|up\s+to)\s+(?:the\s+)?$/i;
+
+const BARE_AFTER_BOUND = new RegExp(
+  String.raw`(\b(?:before|prior\s+to|earlier\s+than|after|later\s+than|until|till|through|thru|up\s+to)\s+(?:the\s+(?:end|start|beginning)\s+of\s+)?)(?:(${MON})\.?(?:,?\s+(${YEAR}))?|(${YEAR}))${E}`,
+  'gi',
+);
+
+function boundSide(word: string): DateBound['side'] {
+  const w = word.toLowerCase();
+  if (/^(after|later|newer)/.test(w)) return 'after';
+  if (/^(until|till|through|thru|up)/.test(w)) return 'until';
+  return 'before';
+}
+
 function overlaps(a: { start: number; end: number }, b: { start: number; end: number }): boolean {
   return a.start < b.end && b.start < a.end;
 }
@@ -670,6 +693,15 @@ function overlaps(a: { start: number; end: number }, b: { start: number; end: nu
  * phrases that only make sense at the moment of asking ("3 days ago", "last Monday") become explicit dates.
  */
 export function findDateRanges(text: string, now: Date, timeZone: string): DateMatch[] {
+  return scanDates(text, now, timeZone).ranges;
+}
+
+/** The open-ended bounds of a text ("registered before 2025", "orders after March"), which findDateRanges leaves out. */
+export function findDateBounds(text: string, now: Date, timeZone: string): DateBound[] {
+  return scanDates(text, now, timeZone).bounds;
+}
+
+function scanDates(text: string, now: Date, timeZone: string): { ranges: DateMatch[]; bounds: DateBound[] } {
   const at = zonedNow(now, timeZone);
   const candidates: Candidate[] = [];
   RULES.forEach((r, priority) => {
@@ -700,7 +732,34 @@ export function findDateRanges(text: string, now: Date, timeZone: string): DateM
   const chosen = taken
     .filter((c) => !c.bound)
     .map(({ priority: _p, bound: _b, ...match }): DateMatch => match);
-  return chosen.sort((a, b) => a.start - b.start);
+  const bounds: DateBound[] = [];
+  for (const { priority: _p, bound, ...match } of taken) {
+    if (!bound) continue;
+    const head = BOUND_WORD.exec(text.slice(0, match.start));
+    if (head) bounds.push({ ...match, side: boundSide(head[1] ?? ''), wordStart: head.index });
+  }
+  // after a bound word a bare year or month is a date ("registered before 2025", "orders after March")
+  for (const m of text.matchAll(BARE_AFTER_BOUND)) {
+    const start = (m.index ?? 0) + (m[1]?.length ?? 0);
+    const end = (m.index ?? 0) + m[0].length;
+    if (taken.some((x) => overlaps(x, { start, end }))) continue;
+    const year = m[3] ? Number(m[3]) : m[4] ? Number(m[4]) : undefined;
+    const month = m[2] ? MONTH_NAMES.findIndex((n) => n.startsWith(m[2]!.toLowerCase().slice(0, 3))) + 1 : 0;
+    if (year !== undefined && !validYear(year)) continue;
+    const period: Period = month > 0 ? { month, ...(year ? { year } : {}) } : { year: year as number };
+    bounds.push({
+      range: { kind: 'period', period },
+      start,
+      end,
+      text: text.slice(start, end),
+      side: boundSide(m[1]?.trim().split(/\s+/)[0] ?? ''),
+      wordStart: m.index ?? 0,
+    });
+  }
+  return {
+    ranges: chosen.sort((a, b) => a.start - b.start),
+    bounds: bounds.sort((a, b) => a.start - b.start),
+  };
 }
 
 /** Absolute calendar dates (day, month and year all written) in formats the grammar above does not cover. */

@@ -1,13 +1,26 @@
 // Reading a question: date phrases and grains, vocabulary matches (model phrases and tenant values), and the
 // cue words of analytic questions (how many, by/per, top N, which, share of, vs, never, more than).
 import { distance } from 'fastest-levenshtein';
-import { type DateMatch, findDateRanges, findGrain } from '../../dates/phrases.ts';
+import { type DateMatch, findDateBounds, findDateRanges, findGrain } from '../../dates/phrases.ts';
 import type { Grain } from '../../query/plan.ts';
 import type { PlannerInput, Presentation } from '../planner.ts';
 import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
 import { stem, type Token, tokenize } from './text.ts';
+import { CLAUSE_WORDS } from './verbs.ts';
 
 export type Agg = 'sum' | 'avg' | 'min' | 'max';
+
+/** A date phrase where it stands among the tokens: a range ("in March"), or one side of one ("before 2025"). */
+export interface DatedPhrase {
+  range: DateMatch['range'];
+  text: string;
+  /** index of the first token after the phrase (tokens never include date words) */
+  token: number;
+  /** open-ended: earlier than the period, from its end on, or up to its end */
+  side?: 'before' | 'after' | 'until';
+  /** the range phrase itself, for the measure's time slot (absent for bounds) */
+  match?: DateMatch;
+}
 
 /** What a question says, before it becomes a plan. */
 export interface Reading {
@@ -15,6 +28,8 @@ export interface Reading {
   tokens: Token[];
   matches: Match[];
   dates: DateMatch[];
+  /** the date ranges and bounds, with their place among the tokens */
+  dated: DatedPhrase[];
   grain?: Grain;
   /** token index of "how many" / "number of" / "count", or -1 */
   countCue: number;
@@ -28,7 +43,8 @@ export interface Reading {
   compare: boolean;
   presentation: Presentation;
   negated: Set<number>;
-  comparisons: Array<{ op: 'gt' | 'gte' | 'lt' | 'lte'; value: number; at: number }>;
+  /** "more than 5", "5 or more", "exactly 3", "between 100 and 200" (two, at the same place) */
+  comparisons: Array<{ op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq'; value: number; at: number }>;
   whichAt: number;
   /** "percentage of", "share of", "rate": a ratio of a filtered count to the whole */
   share: boolean;
@@ -124,6 +140,7 @@ const ASC_WORDS = new Set([
 // words the grammar itself knows, so they are never "corrected" into model vocabulary
 const GRAMMAR_WORDS = new Set([
   ...STOP,
+  ...CLAUSE_WORDS,
   ...Object.keys(AGG_WORDS),
   ...DESC_WORDS,
   ...ASC_WORDS,
@@ -149,12 +166,14 @@ const GRAIN_NOUNS: Record<string, Grain> = {
 export function read(question: string, input: PlannerInput, values: ValueIndex, modelKey: object): Reading {
   const view = input.view;
   const dates = findDateRanges(question, input.now, view.agent.timeZone);
+  const bounds = findDateBounds(question, input.now, view.agent.timeZone);
   const grainHit = findGrain(question);
   let masked = question;
   const blank = (start: number, end: number): void => {
     masked = masked.slice(0, start) + ' '.repeat(end - start) + masked.slice(end);
   };
   for (const d of dates) blank(d.start, d.end);
+  for (const b of bounds) blank(b.wordStart, b.end);
   if (grainHit) blank(grainHit.start, grainHit.end);
   const lex = lexiconFor(view, modelKey);
   const tokens = normalise(tokenize(masked), lex, values);
@@ -162,6 +181,14 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   const has = (i: number, ...seq: string[]): boolean => seq.every((w, k) => words[i + k] === w);
 
   const matches = matchVocabulary(tokens, lex, values);
+  const tokenAt = (offset: number): number => {
+    const i = tokens.findIndex((t) => t.start >= offset);
+    return i < 0 ? tokens.length : i;
+  };
+  const dated: DatedPhrase[] = [
+    ...dates.map((d) => ({ range: d.range, text: d.text, token: tokenAt(d.end), match: d })),
+    ...bounds.map((b) => ({ range: b.range, text: b.text, token: tokenAt(b.end), side: b.side })),
+  ].sort((a, b) => a.token - b.token);
 
   // -- cues
   let countCue = -1;
@@ -305,8 +332,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     ) {
       future = true;
     }
-    const cmp = comparisonAt(words, tokens, i);
-    if (cmp) comparisons.push(cmp);
+    comparisons.push(...comparisonsAt(words, tokens, i));
   }
   if (dates.some((d) => /\bnext\b|\btomorrow\b/i.test(d.text))) future = true;
   if (
@@ -361,6 +387,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     tokens,
     matches,
     dates,
+    dated,
     grain: grainHit?.grain ?? dates.find((d) => d.grain)?.grain ?? byGrain,
     countCue,
     aggCues,
@@ -471,11 +498,29 @@ function rivals(hits: Array<{ target: Target; length: number; exact: boolean }>)
     .map((h) => h.target);
 }
 
-function comparisonAt(
-  words: string[],
-  tokens: Token[],
-  i: number,
-): Reading['comparisons'][number] | undefined {
+/** The numeric comparisons that start at token i. */
+function comparisonsAt(words: string[], tokens: Token[], i: number): Reading['comparisons'] {
+  const numAt = (k: number): number | undefined => tokens[k]?.num;
+  // "between 100 and 250", "from 100 to 250"
+  if (words[i] === 'between' || (words[i] === 'from' && words[i + 2] === 'to')) {
+    const low = numAt(i + 1);
+    const high = numAt(i + 3);
+    if (low !== undefined && high !== undefined && ['and', 'to'].includes(words[i + 2] ?? '') && low <= high)
+      return [
+        { op: 'gte', value: low, at: i },
+        { op: 'lte', value: high, at: i },
+      ];
+  }
+  // "5 or more", "5 and up", "10 or fewer", "3 plus"
+  const n = numAt(i);
+  if (n !== undefined && !(words[i - 1] === 'than' || words[i - 2] === 'between')) {
+    const next = `${words[i + 1] ?? ''} ${words[i + 2] ?? ''}`;
+    if (/^(or|and) (more|above|over|up|higher|greater|later)$/.test(next) || words[i + 1] === 'plus')
+      return [{ op: 'gte', value: n, at: i }];
+    if (/^(or|and) (less|fewer|below|under|lower)$/.test(next)) return [{ op: 'lte', value: n, at: i }];
+  }
+  if (words[i] === 'exactly' && numAt(i + 1) !== undefined)
+    return [{ op: 'eq', value: numAt(i + 1) as number, at: i }];
   const pairs: Array<[string[], 'gt' | 'gte' | 'lt' | 'lte']> = [
     [['more', 'than'], 'gt'],
     [['greater', 'than'], 'gt'],
@@ -486,6 +531,7 @@ function comparisonAt(
     [['above'], 'gt'],
     [['exceeding'], 'gt'],
     [['at', 'least'], 'gte'],
+    [['minimum', 'of'], 'gte'],
     [['less', 'than'], 'lt'],
     [['lower', 'than'], 'lt'],
     [['fewer', 'than'], 'lt'],
@@ -494,13 +540,14 @@ function comparisonAt(
     [['below'], 'lt'],
     [['at', 'most'], 'lte'],
     [['up', 'to'], 'lte'],
+    [['maximum', 'of'], 'lte'],
   ];
   for (const [seq, op] of pairs) {
     if (!seq.every((s, k) => words[i + k] === s)) continue;
-    const numTok = tokens[i + seq.length];
-    if (numTok?.num !== undefined) return { op, value: numTok.num, at: i };
+    const value = numAt(i + seq.length);
+    if (value !== undefined) return [{ op, value, at: i }];
   }
-  return undefined;
+  return [];
 }
 
 /** A one-word value ("Germany", "Books") counts when its column is small and the word is not everyday English. */

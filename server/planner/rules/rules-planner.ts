@@ -1,8 +1,10 @@
 // The embedded planner: the grammar of analytic questions over the semantic model, with no LLM.
 // reading.ts turns a question into cues; this module assembles a QueryPlan from them, or refuses.
+import { resolveDateRange } from '../../dates/resolve.ts';
 import type { DateRange, Dimension, Filter, Measure, QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
 import type { Planner, PlannerInput, PlannerOutcome } from '../planner.ts';
+import { type Clauses, readClauses } from './clauses.ts';
 import { planWithDatasets } from './datasets.ts';
 import { applyFollowUp, isFollowUp, SHIFT, shiftRange } from './followups.ts';
 import { type Match, type Target, ValueIndex } from './lexicon.ts';
@@ -16,7 +18,7 @@ import {
   unitsMeasure,
   valueColumn,
 } from './model-helpers.ts';
-import { type Reading, read, targetTable } from './reading.ts';
+import { type DatedPhrase, type Reading, read, targetTable } from './reading.ts';
 import { expandShorthand } from './shorthand.ts';
 
 export class RulesPlanner implements Planner {
@@ -80,7 +82,126 @@ function afterBy(r: Reading, m: Match): boolean {
   );
 }
 
-export function assemble(r: Reading, input: PlannerInput): PlannerOutcome {
+export function assemble(reading: Reading, input: PlannerInput): PlannerOutcome {
+  const clauses = readClauses(reading, input.view, input.now);
+  const outcome = assembleReading(withoutClauses(reading, clauses), input);
+  return outcome.kind === 'plan' ? applyConditions(outcome, clauses, reading, input) : outcome;
+}
+
+/** The reading without what its clauses took: their dates and the values and nouns inside them. */
+function withoutClauses(r: Reading, clauses: Clauses): Reading {
+  const taken = new Set(clauses.conditions.flatMap((c) => c.matches));
+  const counted = new Set(clauses.conditions.flatMap((c) => c.comparisons ?? []));
+  const dates = clauses.freeDates.flatMap((d) => (d.match ? [d.match] : []));
+  return {
+    ...r,
+    dates,
+    dated: clauses.freeDates,
+    matches: r.matches.filter((m) => !taken.has(m)),
+    comparisons: r.comparisons.filter((c) => !counted.has(c.at)),
+  };
+}
+
+/**
+ * Adds the clauses' conditions to a plan: on its own rows, on rows it belongs to, or (an activity of the rows'
+ * owner, such as "customers who ordered last month" on a plan over orders) as the rows' own dates and values.
+ * In a share ("what % of buyers came back") the conditions after the subject describe the part, not the whole.
+ */
+function applyConditions(
+  outcome: Extract<PlannerOutcome, { kind: 'plan' }>,
+  clauses: Clauses,
+  r: Reading,
+  input: PlannerInput,
+): PlannerOutcome {
+  if (clauses.conditions.length === 0) return outcome;
+  const view = input.view;
+  const plan = structuredClone(outcome.plan);
+  const notes = [...outcome.notes];
+  const share =
+    plan.measures.length === 1 && plan.measures[0]?.kind === 'ratio' ? plan.measures[0] : undefined;
+  const splitAt = share ? predicateStart(r) : Number.POSITIVE_INFINITY;
+  const timeField = plan.time?.field ?? nearestTimeField(view, plan.table);
+  for (const c of clauses.conditions) {
+    let filters: Filter[] = [];
+    if (c.table === plan.table) filters = [c.filter];
+    else if (c.activity && c.activity.relatedTable === plan.table) {
+      // the plan counts or sums the activity itself: its dates date the rows, its values filter them
+      filters = [...c.activity.values];
+      for (const d of c.activity.dates) {
+        if (!d.side && d.match && timeField && !plan.time?.range && !plan.time?.compare) {
+          plan.time = { ...(plan.time ?? { field: timeField }), range: d.range };
+        } else if (timeField) filters.push(...dateFilter(timeField, d, input));
+      }
+    } else if (
+      c.filter.op !== 'related' &&
+      c.filter.op !== 'not' &&
+      reachableToOne(view, plan.table, c.table)
+    )
+      filters = [c.filter];
+    else {
+      notes.push(
+        `left out a condition on ${c.table.replace(/_/g, ' ')} that does not apply to ${plan.table}`,
+      );
+      continue;
+    }
+    if (share && share.kind === 'ratio' && c.at >= splitAt) {
+      for (const f of filters) share.numerator = withFilter(share.numerator, f, view);
+      continue;
+    }
+    for (const f of filters) {
+      // a range on the plan's own date is its time slot (follow-ups shift it, explanations name it)
+      if (f.op === 'dateRange' && f.field === timeField && !plan.time?.range && !plan.time?.compare) {
+        plan.time = { ...(plan.time ?? { field: timeField }), range: f.range };
+      } else plan.filters.push(f);
+    }
+  }
+  return { ...outcome, plan, notes };
+}
+
+/** Where the predicate of "what share of <subject> <predicate>" starts: the first verb after the subject. */
+function predicateStart(r: Reading): number {
+  const cue = r.tokens.findIndex((t) => SHARE_WORDS.has(t.text));
+  for (let i = Math.max(0, cue) + 1; i < r.tokens.length; i += 1) {
+    if (PREDICATE_WORDS.has(r.tokens[i]?.text ?? '')) return i;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+const SHARE_WORDS = new Set(['percentage', 'percent', 'share', 'proportion', 'fraction', 'ratio', 'rate']);
+const PREDICATE_WORDS = new Set([
+  'are',
+  'is',
+  'were',
+  'was',
+  'have',
+  'has',
+  'had',
+  'did',
+  'do',
+  'does',
+  'who',
+  'that',
+  'which',
+  'came',
+  'ended',
+  'got',
+  'became',
+  'went',
+  'bought',
+  'ordered',
+  'placed',
+  'purchased',
+  'made',
+]);
+
+function dateFilter(field: string, d: DatedPhrase, input: PlannerInput): Filter[] {
+  if (!d.side) return [{ op: 'dateRange', field, range: d.range }];
+  const resolved = resolveDateRange(d.range, input.now, input.view.agent.timeZone);
+  const at = d.side === 'before' ? resolved.start : resolved.end;
+  return [{ op: d.side === 'after' ? 'gte' : 'lt', field, value: at.toISO() ?? '' }];
+}
+
+function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
   const view = input.view;
   const notes: string[] = [];
   const used = new Set<Match>();

@@ -1,0 +1,135 @@
+// Which event a date belongs to, and conditions on counts of related rows, read from the verbs of a question.
+// Every wording here is written for this test and appears in no eval file.
+import { describe, expect, it } from 'vitest';
+import { demoPlanOf } from '../../../test/support/demo-planner.ts';
+import type { Filter } from '../../query/plan.ts';
+
+const ordersIn = (range: unknown): Filter =>
+  ({
+    op: 'related',
+    table: 'orders',
+    filter: { op: 'dateRange', field: 'orders.created_at', range },
+  }) as Filter;
+
+describe('a date belongs to the event its verb names', () => {
+  it('dates the account when people joined, signed up or registered', async () => {
+    for (const q of ['how many members signed up in june', 'count the users who registered during june']) {
+      const p = await demoPlanOf(q);
+      expect(p.table, q).toBe('users');
+      expect(p.time, q).toEqual({
+        field: 'users.created_at',
+        range: { kind: 'period', period: { month: 6 } },
+      });
+      expect(
+        p.filters.filter((f) => f.op === 'related'),
+        q,
+      ).toEqual([]);
+    }
+  });
+
+  it('dates their orders when people bought, ordered or purchased', async () => {
+    for (const q of [
+      'how many members purchased anything during september',
+      'number of users that ordered in september',
+    ]) {
+      const p = await demoPlanOf(q);
+      expect(p.table, q).toBe('users');
+      expect(p.time?.range, q).toBeUndefined();
+      expect(p.filters, q).toContainEqual(ordersIn({ kind: 'period', period: { month: 9 } }));
+    }
+  });
+
+  it('keeps both when one clause says when they joined and another when they bought', async () => {
+    const p = await demoPlanOf('users who registered in 2024 and then purchased something in q2');
+    expect(p.time?.range).toEqual({ kind: 'period', period: { year: 2024 } });
+    expect(p.filters).toContainEqual(ordersIn({ kind: 'period', period: { quarter: 2 } }));
+  });
+
+  it("dates an order by its own date when the order is what was placed, and its buyer's by the buyer's", async () => {
+    const p = await demoPlanOf('number of orders placed in august by members that joined in july');
+    expect(p.table).toBe('orders');
+    expect(p.time?.range).toEqual({ kind: 'period', period: { month: 8 } });
+    expect(p.filters).toContainEqual({
+      op: 'dateRange',
+      field: 'users.created_at',
+      range: { kind: 'period', period: { month: 7 } },
+    });
+  });
+
+  it('reads an open-ended bound on the account date', async () => {
+    const p = await demoPlanOf('revenue in october from members registered before 2024');
+    expect(p.time?.range).toEqual({ kind: 'period', period: { month: 10 } });
+    expect(p.filters).toContainEqual({
+      op: 'lt',
+      field: 'users.created_at',
+      value: '2024-01-01T00:00:00.000Z',
+    });
+  });
+});
+
+describe('conditions on how many related rows there are', () => {
+  it('at least, more than, exactly and "N or more"', async () => {
+    const cases: Array<[string, unknown]> = [
+      ['members with at least 4 orders', { op: 'gte', value: 4 }],
+      ['how many shoppers have more than 7 purchases', { op: 'gt', value: 7 }],
+      ['users who placed exactly 2 orders', { op: 'eq', value: 2 }],
+      ['members that have 6 or more orders', { op: 'gte', value: 6 }],
+    ];
+    for (const [q, count] of cases) {
+      const p = await demoPlanOf(q);
+      expect(p.table, q).toBe('users');
+      expect(p.filters, q).toContainEqual({ op: 'related', table: 'orders', count });
+    }
+  });
+
+  it('once, twice and coming back', async () => {
+    const cases: Array<[string, unknown]> = [
+      ['members who purchased only once', { op: 'eq', value: 1 }],
+      ['users that ordered twice', { op: 'eq', value: 2 }],
+      ['how many members ordered more than once', { op: 'gt', value: 1 }],
+      ['users who came back and purchased again', { op: 'gte', value: 2 }],
+    ];
+    for (const [q, count] of cases) {
+      expect((await demoPlanOf(q)).filters, q).toContainEqual({ op: 'related', table: 'orders', count });
+    }
+  });
+
+  it('none, within a period: accounts without orders, products nobody bought', async () => {
+    const users = await demoPlanOf('how many members placed no orders during october');
+    expect(users.filters).toContainEqual({
+      op: 'not',
+      filter: ordersIn({ kind: 'period', period: { month: 10 } }),
+    });
+    const products = await demoPlanOf('which products did nobody purchase in august');
+    expect(products.table).toBe('products');
+    expect(products.filters).toContainEqual({
+      op: 'not',
+      filter: {
+        op: 'related',
+        table: 'order_items',
+        filter: {
+          op: 'dateRange',
+          field: 'orders.created_at',
+          range: { kind: 'period', period: { month: 8 } },
+        },
+      },
+    });
+  });
+
+  it('counts only the related rows the clause describes ("completed orders")', async () => {
+    const p = await demoPlanOf('members with over 3 completed orders');
+    expect(p.filters).toContainEqual({
+      op: 'related',
+      table: 'orders',
+      filter: { op: 'eq', field: 'orders.status', value: 'completed' },
+      count: { op: 'gt', value: 3 },
+    });
+  });
+
+  it('does not read "products we sell" or "buyers" as a condition', async () => {
+    expect((await demoPlanOf('how many products are we selling')).filters).toEqual([]);
+    expect((await demoPlanOf('how many buyers are there in france')).filters).not.toContainEqual(
+      expect.objectContaining({ op: 'related' }),
+    );
+  });
+});

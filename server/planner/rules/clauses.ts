@@ -1,0 +1,390 @@
+// What a question says about the things it is about, clause by clause: "people who JOINED in 2025" dates the
+// account, "people who BOUGHT something in March" dates their orders, "customers with 5 or more orders" counts
+// their orders, "products nobody ordered last month" has none. The verb decides which event a date belongs to;
+// the thing before the verb decides whose event it is. Dates no clause takes belong to the measure.
+import { resolveDateRange } from '../../dates/resolve.ts';
+import type { CountCondition, Filter } from '../../query/plan.ts';
+import type { ModelView } from '../../semantic/model-view.ts';
+import type { Match } from './lexicon.ts';
+import { nearestTimeField, reachableToOne } from './model-helpers.ts';
+import type { DatedPhrase, Reading } from './reading.ts';
+import { ACTIVITY, AGENT_NOUNS, BOUNDARY, CREATION, HAVING, NONE, REPEAT, TIMES } from './verbs.ts';
+
+/** A condition on the rows of `table`, read from one clause of the question. */
+export interface Condition {
+  /** the table whose rows it describes: its filter's fields are reachable from it (a related filter is relative to it) */
+  table: string;
+  filter: Filter;
+  /** token index where the clause starts (its verb or "with") */
+  at: number;
+  /** the vocabulary matches it used */
+  matches: Match[];
+  /** token positions of the numeric comparisons it used ("more than 5 orders") */
+  comparisons?: number[];
+  /**
+   * an activity of `table` without a count or a negation ("customers who ordered last month"): when the plan's
+   * own table is the activity (`relatedTable`), its dates and values apply to those rows directly
+   */
+  activity?: { relatedTable: string; dates: DatedPhrase[]; values: Filter[] };
+}
+
+export interface Clauses {
+  conditions: Condition[];
+  /** the date phrases no clause took, in question order: they date the measure */
+  freeDates: DatedPhrase[];
+}
+
+interface Verb {
+  at: number;
+  kind: 'creation' | 'activity' | 'having';
+  /** the clause's last token (exclusive) */
+  end: number;
+}
+
+/** Reads the clauses of a question; `subject` is the thing counted or listed, when the caller knows it. */
+export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
+  const words = r.tokens.map((t) => t.text);
+  const verbs: Verb[] = [];
+  for (let i = 0; i < words.length; i += 1) {
+    const w = words[i] ?? '';
+    const kind: Verb['kind'] | undefined = CREATION.has(w)
+      ? 'creation'
+      : ACTIVITY.has(w) || AGENT_NOUNS.has(w)
+        ? 'activity'
+        : HAVING.has(w)
+          ? 'having'
+          : undefined;
+    if (!kind) continue;
+    // "sign" needs its "up"; "came"/"come" only as "came back"; "have" only before a quantity or a related noun
+    if ((w === 'sign' || w === 'signed') && words[i + 1] !== 'up') continue;
+    if ((w === 'came' || w === 'come' || w === 'returned') && words[i + 1] !== 'back' && w !== 'returned')
+      continue;
+    verbs.push({ at: i, kind, end: words.length });
+  }
+  for (const [k, v] of verbs.entries()) {
+    const next = verbs[k + 1]?.at ?? words.length;
+    let end = next;
+    for (let j = v.at + 1; j < next; j += 1) {
+      // "6 or more", "100 and up" join a number to its comparison, not two clauses
+      const joinsNumber = r.tokens[j - 1]?.num !== undefined || r.tokens[j + 1]?.num !== undefined;
+      if (BOUNDARY.has(words[j] ?? '') && j > v.at + 1 && !joinsNumber) {
+        end = j;
+        break;
+      }
+    }
+    v.end = end;
+  }
+
+  const conditions: Condition[] = [];
+  const takenDates = new Set<DatedPhrase>();
+  for (const v of verbs) {
+    const actor =
+      actorBefore(r, v.at) ?? (AGENT_NOUNS.has(words[v.at] ?? '') ? personTable(view) : undefined);
+    if (!actor) continue;
+    const dates = r.dated.filter((d) => !takenDates.has(d) && d.token >= v.at && d.token <= v.end);
+    const values = r.matches.filter(
+      (m) =>
+        m.from > v.at &&
+        m.from < v.end &&
+        m.target.kind === 'value' &&
+        m.target.field.split('.')[0] !== actor,
+    );
+    const counted = countIn(r, v, view, actor);
+    const count = counted?.count;
+    const negated = isNegated(r, v);
+    const built =
+      v.kind === 'creation'
+        ? creation(view, actor, dates, now)
+        : v.kind === 'activity'
+          ? activity(view, actor, statesExistence(r, v), dates, values, count, negated, now)
+          : having(view, actor, r, v, dates, values, count, negated, now);
+    if (!built) continue;
+    for (const d of built.dates) takenDates.add(d);
+    const comparisons = counted?.at !== undefined && built.condition.filter ? [counted.at] : [];
+    conditions.push({ ...built.condition, at: v.at, comparisons });
+  }
+  return { conditions, freeDates: r.dated.filter((d) => !takenDates.has(d)) };
+}
+
+/** The table the nearest thing named before token `at` belongs to (skipping values), if any. */
+function actorBefore(r: Reading, at: number): string | undefined {
+  for (let k = r.matches.length - 1; k >= 0; k -= 1) {
+    const m = r.matches[k] as Match;
+    if (m.from >= at) continue;
+    if (m.target.kind === 'table' || m.target.kind === 'segment') return m.target.table;
+  }
+  return undefined;
+}
+
+/** The table of people: named or called people, persons, users, members, customers or accounts. */
+export function personTable(view: ModelView): string | undefined {
+  const PEOPLE = /^(people|persons?|users?|members?|customers?|accounts?|clients?|shoppers?)$/;
+  for (const [name, t] of view.tables) {
+    if (t.access !== 'queryable') continue;
+    if (PEOPLE.test(name) || t.synonyms.some((s) => /^(people|persons?)$/.test(s))) return name;
+  }
+  for (const [name, t] of view.tables) {
+    if (t.access === 'queryable' && t.synonyms.some((s) => PEOPLE.test(s))) return name;
+  }
+  return undefined;
+}
+
+/** A dated table that belongs to someone (an order has its user): its own date is its event. */
+function isEventTable(view: ModelView, table: string): boolean {
+  const t = view.tables.get(table);
+  if (!t?.timeColumn) return false;
+  return Object.values(t.relations).some((rel) => rel.kind === 'many-to-one');
+}
+
+/** The rows a table's activity leaves behind: the nearest table it owns (one-to-many) that has a date. */
+export function activityTable(view: ModelView, table: string): string | undefined {
+  const seen = new Set([table]);
+  let frontier = [table];
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const name of frontier) {
+      for (const rel of Object.values(view.tables.get(name)?.relations ?? {})) {
+        if (rel.kind !== 'one-to-many' || seen.has(rel.table) || !view.tables.has(rel.table)) continue;
+        if (view.tables.get(rel.table)?.access !== 'queryable') continue;
+        if (nearestTimeField(view, rel.table)) return rel.table;
+        seen.add(rel.table);
+        next.push(rel.table);
+      }
+    }
+    frontier = next;
+  }
+  return undefined;
+}
+
+function dateFilters(field: string, dates: DatedPhrase[], now: Date, view: ModelView): Filter[] {
+  return dates.map((d) => {
+    if (!d.side) return { op: 'dateRange', field, range: d.range };
+    const resolved = resolveDateRange(d.range, now, view.agent.timeZone);
+    const at = d.side === 'before' ? resolved.start : resolved.end;
+    return { op: d.side === 'after' ? 'gte' : 'lt', field, value: at.toISO() ?? '' } as Filter;
+  });
+}
+
+function creation(
+  view: ModelView,
+  actor: string,
+  dates: DatedPhrase[],
+  now: Date,
+): { condition: Omit<Condition, 'at'>; dates: DatedPhrase[] } | undefined {
+  const own = view.tables.get(actor)?.timeColumn;
+  if (!own || dates.length === 0) return undefined;
+  const filters = dateFilters(`${actor}.${own}`, dates, now, view);
+  return { condition: { table: actor, filter: all(filters), matches: [] }, dates };
+}
+
+function activity(
+  view: ModelView,
+  actor: string,
+  existence: boolean,
+  dates: DatedPhrase[],
+  values: Match[],
+  count: CountCondition | undefined,
+  negated: boolean,
+  now: Date,
+): { condition: Omit<Condition, 'at'>; dates: DatedPhrase[] } | undefined {
+  if (isEventTable(view, actor)) {
+    // "orders placed last week": the rows' own date
+    const own = view.tables.get(actor)?.timeColumn as string;
+    if (dates.length === 0) return undefined;
+    return {
+      condition: { table: actor, filter: all(dateFilters(`${actor}.${own}`, dates, now, view)), matches: [] },
+      dates,
+    };
+  }
+  const related = activityTable(view, actor);
+  if (!related) return undefined;
+  return relatedCondition(view, actor, related, existence, dates, values, count, negated, now);
+}
+
+function having(
+  view: ModelView,
+  actor: string,
+  r: Reading,
+  v: Verb,
+  dates: DatedPhrase[],
+  values: Match[],
+  count: CountCondition | undefined,
+  negated: boolean,
+  now: Date,
+): { condition: Omit<Condition, 'at'>; dates: DatedPhrase[] } | undefined {
+  // "with/have <quantity> <rows it owns>": the rows named after the verb must belong to the actor
+  const noun = r.matches.find(
+    (m) => m.from > v.at && m.from < v.end && m.target.kind === 'table' && m.target.table !== actor,
+  );
+  if (!noun || noun.target.kind !== 'table') return undefined;
+  const owned = noun.target.table;
+  let steps: ReturnType<ModelView['path']>;
+  try {
+    steps = view.path(actor, owned);
+  } catch {
+    return undefined;
+  }
+  if (!steps.some((s) => s.kind === 'one-to-many')) return undefined;
+  const explicitNone = r.tokens.slice(v.at + 1, noun.from).some((t) => NONE.has(t.text));
+  if (!count && !negated && !explicitNone && dates.length === 0 && values.length === 0) return undefined;
+  const built = relatedCondition(
+    view,
+    actor,
+    owned,
+    true,
+    dates,
+    values,
+    count,
+    negated || explicitNone,
+    now,
+  );
+  if (built) built.condition.matches.push(noun);
+  return built;
+}
+
+function relatedCondition(
+  view: ModelView,
+  actor: string,
+  noun: string,
+  existence: boolean,
+  dates: DatedPhrase[],
+  values: Match[],
+  count: CountCondition | undefined,
+  negated: boolean,
+  now: Date,
+): { condition: Omit<Condition, 'at'>; dates: DatedPhrase[] } | undefined {
+  const timeField = nearestTimeField(view, noun);
+  const inner: Filter[] = timeField ? dateFilters(timeField, dates, now, view) : [];
+  const usedValues: Match[] = [];
+  const valueFilters: Filter[] = [];
+  // values of the related rows ("completed orders", "bought Beauty products"), reachable from the deepest table
+  let table = noun;
+  for (const m of values) {
+    if (m.target.kind !== 'value') continue;
+    const owner = m.target.field.split('.')[0] as string;
+    const from = reachableToOne(view, table, owner) ? table : deeperOwner(view, actor, table, owner);
+    if (!from) continue;
+    table = from;
+    valueFilters.push({ op: 'eq', field: m.target.field, value: m.target.value });
+    usedValues.push(m);
+  }
+  inner.push(...valueFilters);
+  const filter = inner.length === 0 ? undefined : all(inner);
+  let countCond = count;
+  if (countCond && table !== noun) {
+    const pk = view.tables.get(noun)?.primaryKey;
+    if (pk) countCond = { ...countCond, distinct: `${noun}.${pk}` };
+  }
+  const none =
+    (negated && !countCond) ||
+    (countCond?.op === 'eq' && countCond.value === 0) ||
+    (countCond?.op === 'lt' && countCond.value === 1);
+  const related: Filter = { op: 'related', table, ...(filter ? { filter } : {}) };
+  const condition: Omit<Condition, 'at'> = {
+    table: actor,
+    filter: none
+      ? { op: 'not', filter: related }
+      : countCond
+        ? { ...related, count: countCond }
+        : negated
+          ? { op: 'not', filter: related }
+          : related,
+    matches: usedValues,
+  };
+  if (!countCond && !negated) {
+    condition.activity = { relatedTable: table, dates, values: valueFilters };
+    // "customers who ordered" says something; "products we sell", "buyers in Germany" name the rows, no more
+    if (!existence && dates.length === 0 && valueFilters.length === 0) return undefined;
+  }
+  return { condition, dates };
+}
+
+/** A table owned by `actor` below `from` from which both stay reachable to-one (order lines for "bought Beauty"). */
+function deeperOwner(view: ModelView, actor: string, from: string, owner: string): string | undefined {
+  for (const [name] of view.tables) {
+    if (name === from || name === actor) continue;
+    if (!reachableToOne(view, name, from) || !reachableToOne(view, name, owner)) continue;
+    try {
+      if (view.path(actor, name).some((s) => s.kind === 'one-to-many')) return name;
+    } catch {
+      // not reachable from the actor
+    }
+  }
+  return undefined;
+}
+
+/** "5 or more orders", "more than twice", "exactly once", "a second time", "again": a count of the activity. */
+function countIn(
+  r: Reading,
+  v: Verb,
+  view: ModelView,
+  actor: string,
+): { count: CountCondition; at?: number } | undefined {
+  const words = r.tokens.map((t) => t.text);
+  for (const c of r.comparisons) {
+    if (c.at < v.at || c.at >= v.end) continue;
+    const after = words.slice(c.at, c.at + 6);
+    const times = after.includes('times') || after.some((w) => Object.hasOwn(TIMES, w));
+    const noun = r.matches.find((m) => m.from > c.at && m.from <= c.at + 5 && m.target.kind === 'table');
+    if (!times && !noun) continue;
+    if (noun && noun.target.kind === 'table') {
+      try {
+        if (!view.path(actor, noun.target.table).some((s) => s.kind === 'one-to-many')) continue;
+      } catch {
+        continue;
+      }
+    }
+    return { count: { op: c.op, value: c.value }, at: c.at };
+  }
+  for (let i = v.at; i < v.end; i += 1) {
+    const w = words[i] ?? '';
+    if (Object.hasOwn(TIMES, w)) {
+      const n = TIMES[w] as number;
+      const before = words.slice(Math.max(v.at, i - 3), i);
+      const cmp = r.comparisons.find((c) => c.at >= i - 3 && c.at < i);
+      if (before.includes('than') && (before.includes('more') || before.includes('over')))
+        return { count: { op: 'gt', value: n }, at: cmp?.at };
+      if (before.includes('least')) return { count: { op: 'gte', value: n }, at: cmp?.at };
+      return { count: { op: 'eq', value: n } };
+    }
+    if (
+      r.tokens[i]?.num !== undefined &&
+      words[i + 1] === 'times' &&
+      !r.comparisons.some((c) => c.at < i && c.at >= i - 3)
+    )
+      return { count: { op: 'eq', value: r.tokens[i]?.num as number } };
+    if ((w === 'second' && words[i + 1] === 'time') || REPEAT.has(w))
+      return { count: { op: 'gte', value: 2 } };
+  }
+  return undefined;
+}
+
+/**
+ * Whether the verb says its rows did it ("customers who ordered", "users that have bought"), rather than naming
+ * them ("products we sell", "buyers"): a verb, with the thing right before it and no "we"/"you" as its subject.
+ */
+function statesExistence(r: Reading, v: Verb): boolean {
+  const words = r.tokens.map((t) => t.text);
+  if (AGENT_NOUNS.has(words[v.at] ?? '')) return false;
+  const before = words.slice(Math.max(0, v.at - 3), v.at);
+  if (before.some((w) => ['we', 'i', 'you', 'us', 'they'].includes(w))) return false;
+  const named = r.matches.some(
+    (m) => (m.target.kind === 'table' || m.target.kind === 'segment') && m.to <= v.at && v.at - m.to <= 3,
+  );
+  return named;
+}
+
+/** "never ordered", "didn't buy", "nobody bought", "no orders", "haven't placed a single order". */
+function isNegated(r: Reading, v: Verb): boolean {
+  for (let i = Math.max(0, v.at - 3); i < Math.min(r.tokens.length, v.at + 3); i += 1) {
+    const w = r.tokens[i]?.text ?? '';
+    if (NONE.has(w) || w === 'not' || /n['’]t$/.test(w) || w === 'didnt' || w === 'havent' || w === 'hasnt') {
+      if (i < v.at || w === 'no' || w === 'zero') return true;
+    }
+  }
+  return false;
+}
+
+function all(filters: Filter[]): Filter {
+  return filters.length === 1 ? (filters[0] as Filter) : { op: 'and', filters };
+}
