@@ -88,7 +88,14 @@ export function analyseShape(
   const dims: ShapeDim[] = [];
   const measures: ShapeMeasure[] = [];
   let fields = 0;
+  // a key beside its own table's label ("id" beside "name") only tells namesakes apart: charts use the label
+  const labelled = (c: DisplayColumn): boolean =>
+    c.identifies === true &&
+    columns.some(
+      (o) => o !== c && o.role === 'dimension' && o.field?.split('.')[0] === c.field?.split('.')[0],
+    );
   columns.forEach((column, index) => {
+    if (labelled(column)) return;
     if (column.role === 'measure') measures.push({ column, index });
     else if (column.role === 'field') fields += 1;
     else {

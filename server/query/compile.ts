@@ -25,6 +25,8 @@ export interface OutputColumn {
   grain?: Grain;
   /** a measure's plain description, for explanations */
   definition?: string;
+  /** a dimension that is its table's key: it tells rows apart; the label beside it is what people read */
+  identifies?: boolean;
 }
 
 export interface ResolvedTimeRange {
@@ -640,6 +642,9 @@ class Compilation {
           role: 'dimension',
           field: dim.field,
           unit: field.unit,
+          ...(field.kind === 'column' && field.column === this.view.table(field.table).primaryKey
+            ? { identifies: true }
+            : {}),
         });
       }
     }

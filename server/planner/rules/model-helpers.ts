@@ -8,6 +8,24 @@ export function labelField(view: ModelView, table: string): string | undefined {
   return Object.hasOwn(t.columns, t.labelColumn) ? `${table}.${t.labelColumn}` : undefined;
 }
 
+/**
+ * The dimensions that group by a thing of a table: its key, then its label ("top customers" are people, and two
+ * people may share a name). Only the label when the key is not a visible column.
+ */
+export function entityDimensions(view: ModelView, table: string): Array<{ field: string }> {
+  const label = labelField(view, table);
+  if (!label) return [];
+  const pk = view.tables.get(table)?.primaryKey;
+  const key = pk ? `${table}.${pk}` : undefined;
+  if (!key || key === label) return [{ field: label }];
+  try {
+    view.field(key);
+    return [{ field: key }, { field: label }];
+  } catch {
+    return [{ field: label }];
+  }
+}
+
 /** The column that says how big a row is (an order's total, a product's price): the first numeric one with a unit. */
 export function valueColumn(view: ModelView, table: string): string | undefined {
   const t = view.tables.get(table);

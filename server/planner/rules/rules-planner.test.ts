@@ -104,10 +104,10 @@ describe('values, statuses, segments and negation', () => {
 });
 
 describe('rankings, grains, comparisons and listings', () => {
-  it('ranks the top N of a breakdown', async () => {
+  it('ranks the top N of a breakdown, people by their key (namesakes are two people) and shown by name', async () => {
     const p = await planOf('top 5 customers by revenue');
     expect(p).toMatchObject({
-      dimensions: [{ field: 'users.name' }],
+      dimensions: [{ field: 'users.id' }, { field: 'users.name' }],
       order: [{ by: 'revenue', direction: 'desc' }],
       limit: 5,
     });

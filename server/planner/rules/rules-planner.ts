@@ -10,6 +10,7 @@ import { applyFollowUp, isFollowUp, SHIFT, shiftRange } from './followups.ts';
 import { type Match, type Target, ValueIndex } from './lexicon.ts';
 import {
   defaultListing,
+  entityDimensions,
   labelField,
   measureAlternatives,
   moneyMeasure,
@@ -367,7 +368,7 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
           version: 1,
           table: money.table,
           measures: [named],
-          dimensions: [{ field: label }],
+          dimensions: entityDimensions(view, entityTable),
           time: dateTime(r, view, money.table),
           filters: collectFilters(r, view, money.table, used, notes),
           select: [],
@@ -583,7 +584,7 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
         (byThis || m.target.table !== base || dimensions.length === 0) &&
         !(m.target.table === base && measures[0]?.kind === 'count' && !byThis)
       ) {
-        addDim(label);
+        for (const d of entityDimensions(view, m.target.table)) addDim(d.field);
         used.add(m);
       }
     } else if (m.target.kind === 'value' && byThis) {
