@@ -1,5 +1,6 @@
 // Reading a question: date phrases and grains, vocabulary matches (model phrases and tenant values), and the
 // cue words of analytic questions (how many, by/per, top N, which, share of, vs, never, more than).
+import { createRequire } from 'node:module';
 import { distance } from 'fastest-levenshtein';
 import { type DateMatch, findDateBounds, findDateRanges, findGrain } from '../../dates/phrases.ts';
 import type { Grain } from '../../query/plan.ts';
@@ -137,10 +138,27 @@ const ASC_WORDS = new Set([
   'slowest',
 ]);
 
+// English function and filler words ("still", "yet", "whats", "alongside") from the stopwords-iso lists: a word of
+// the question that nothing matched is unknown only when it is not one of these
+const FILLER: ReadonlySet<string> = new Set(
+  (createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>).en ?? [],
+);
+
 // words the grammar itself knows, so they are never "corrected" into model vocabulary
+// words of the shapes of an answer ("running total", "growth", "in terms of") and of everyday phrasing around the
+// thing asked ("based in", "worth", "still sitting in"): understood, so never unknown
+const PHRASING =
+  `running cumulative cumulatively accumulated growth grow grew grown growing change changed changes
+  increase increased decrease decreased rise rose fall fell drop dropped up down percent terms worth based located
+  living carry ranked rank ranking seller sellers selling moved shifted sitting coming included including
+  expensive cheap pricey actual actually paying platform standing longest shortest alongside beside along together
+  pull fetch retrieve bring brought breakdown overall figure figures stats statistics numbers counts totals tally
+  outside inside within`.split(/\s+/);
+
 const GRAMMAR_WORDS = new Set([
   ...STOP,
   ...CLAUSE_WORDS,
+  ...PHRASING,
   ...Object.keys(AGG_WORDS),
   ...DESC_WORDS,
   ...ASC_WORDS,
@@ -242,7 +260,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     if (!rankWord && ASC_WORDS.has(w) && !has(i, 'least', 'expensive'))
       rankWord = { direction: 'asc', at: i };
     if (
-      ['show', 'list', 'display', 'see', 'view'].includes(w) ||
+      ['show', 'list', 'display', 'see', 'view', 'pull', 'fetch', 'retrieve'].includes(w) ||
       has(i, 'give', 'me') ||
       has(i, 'what', 'are') ||
       has(i, 'which', 'are')
@@ -271,7 +289,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       presentation = 'chart';
     if (w === 'table' && (words[i - 1] === 'a' || words[i - 1] === 'as')) presentation = 'table';
     if (
-      ['not', 'never', 'without', 'excluding', 'except', 'non'].includes(w) ||
+      ['not', 'never', 'without', 'excluding', 'except', 'non', 'outside'].includes(w) ||
       has(i, 'other', 'than') ||
       w.endsWith("n't")
     ) {
@@ -377,6 +395,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     (w, i) =>
       !matchedWords.has(i) &&
       !GRAMMAR_WORDS.has(w) &&
+      !FILLER.has(w) &&
       !GRAIN_NOUNS[w] &&
       tokens[i]?.num === undefined &&
       w.length > 2,
@@ -442,9 +461,23 @@ function normalise(tokens: Token[], lex: Lexicon, values: ValueIndex): Token[] {
         bestDistance = d;
       }
     }
+    if (!best && t.text.length >= 6 && !FILLER.has(t.text)) {
+      // "diffrent", "cumulitive": the grammar's own longer words are spelt wrong too
+      for (const word of LONG_GRAMMAR_WORDS) {
+        if (Math.abs(word.length - t.text.length) > budget) continue;
+        const d = distance(word, t.text);
+        if (d < bestDistance) {
+          best = word;
+          bestDistance = d;
+        }
+      }
+    }
     return best ? { ...t, text: best, stem: stem(best) } : t;
   });
 }
+
+// verbs stay out: "shipping" is a word of its own, not a misspelt "shopping"
+const LONG_GRAMMAR_WORDS = [...GRAMMAR_WORDS].filter((w) => w.length >= 6 && !CLAUSE_WORDS.has(w));
 
 /** Longest phrase first; a tenant value competes with model phrases of the same length. */
 function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Match[] {
@@ -553,6 +586,8 @@ function comparisonsAt(words: string[], tokens: Token[], i: number): Reading['co
 /** A one-word value ("Germany", "Books") counts when its column is small and the word is not everyday English. */
 function acceptSingleWordValue(word: string, field: string, values: ValueIndex): boolean {
   if (STOP.has(word) || word.length < 3) return false;
+  // an email names one thing, however many values its column has
+  if (word.includes('@')) return true;
   return values.fieldSize(field) <= 300;
 }
 

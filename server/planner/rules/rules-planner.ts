@@ -215,6 +215,15 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
     );
   }
   if (r.unknownName) return unanswerable(view, `I don't have any data about "${r.unknownName}".`);
+  // a word nothing explains may be the whole point ("shipping costs", "customer acquisition cost"): answering the
+  // rest of the question would answer another question
+  if (r.unknownWords.length > 0) {
+    const words = r.unknownWords.map((w) => `"${w}"`).join(', ');
+    return unanswerable(
+      view,
+      `I don't know what ${words} means in this data, so I can't answer that reliably.`,
+    );
+  }
   if (/\b(day of (the )?week|weekday|hour of (the )?day|time of day)\b/i.test(r.question)) {
     return unanswerable(
       view,

@@ -1,0 +1,53 @@
+// Words the planner must understand, or must admit it does not: country names, emails, typos of its own words,
+// and business terms the model does not have. Every wording is written for this test, in no eval file.
+import { describe, expect, it } from 'vitest';
+import { demoPlanOf, planDemo } from '../../../test/support/demo-planner.ts';
+
+describe('values named the way people say them', () => {
+  it('reads demonyms and plurals of them as the country', async () => {
+    for (const [q, country] of [
+      ['revenue from canadian members in 2025', 'Canada'],
+      ['how many japanese shoppers signed up this year', 'Japan'],
+      ['order count of Americans last quarter', 'United States'],
+    ] as const) {
+      expect((await demoPlanOf(q)).filters, q).toContainEqual({
+        op: 'eq',
+        field: 'users.country',
+        value: country,
+      });
+    }
+  });
+
+  it('finds one person by their email, however many people there are', async () => {
+    const p = await demoPlanOf('total spend of noah.martin@acme.example in 2026');
+    expect(p.filters).toContainEqual({ op: 'eq', field: 'users.email', value: 'noah.martin@acme.example' });
+  });
+
+  it('reads "outside" as not', async () => {
+    expect((await demoPlanOf('number of members living outside canada')).filters).toContainEqual({
+      op: 'neq',
+      field: 'users.country',
+      value: 'Canada',
+    });
+  });
+
+  it('corrects a misspelt word of its own grammar, but not a real word into one', async () => {
+    const p = await demoPlanOf('how many distnct categories are there');
+    expect(p.measures).toEqual([{ kind: 'countDistinct', field: 'products.category' }]);
+    expect((await planDemo('total shipping charges in march')).kind).toBe('unanswerable');
+  });
+});
+
+describe('refusing what the model does not have', () => {
+  it('names the words it does not know instead of answering the rest of the question', async () => {
+    for (const [q, word] of [
+      ['what is the average packaging cost per order', 'packaging'],
+      ['how many returns did members file in may', 'returns'],
+      ['freight expenses by category last year', 'freight'],
+    ] as const) {
+      const out = await planDemo(q);
+      expect(out.kind, q).toBe('unanswerable');
+      if (out.kind === 'unanswerable') expect(out.message, q).toContain(word);
+    }
+  });
+});
