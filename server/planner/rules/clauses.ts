@@ -6,7 +6,7 @@ import { resolveDateRange } from '../../dates/resolve.ts';
 import type { CountCondition, Filter } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
 import type { Match } from './lexicon.ts';
-import { nearestTimeField, reachableToOne } from './model-helpers.ts';
+import { activityTable, nearestTimeField, personTable, reachableToOne } from './model-helpers.ts';
 import type { DatedPhrase, Reading } from './reading.ts';
 import { ACTIVITY, AGENT_NOUNS, BOUNDARY, CREATION, HAVING, NONE, REPEAT, TIMES } from './verbs.ts';
 
@@ -116,44 +116,11 @@ function actorBefore(r: Reading, at: number): string | undefined {
   return undefined;
 }
 
-/** The table of people: named or called people, persons, users, members, customers or accounts. */
-export function personTable(view: ModelView): string | undefined {
-  const PEOPLE = /^(people|persons?|users?|members?|customers?|accounts?|clients?|shoppers?)$/;
-  for (const [name, t] of view.tables) {
-    if (t.access !== 'queryable') continue;
-    if (PEOPLE.test(name) || t.synonyms.some((s) => /^(people|persons?)$/.test(s))) return name;
-  }
-  for (const [name, t] of view.tables) {
-    if (t.access === 'queryable' && t.synonyms.some((s) => PEOPLE.test(s))) return name;
-  }
-  return undefined;
-}
-
 /** A dated table that belongs to someone (an order has its user): its own date is its event. */
 function isEventTable(view: ModelView, table: string): boolean {
   const t = view.tables.get(table);
   if (!t?.timeColumn) return false;
   return Object.values(t.relations).some((rel) => rel.kind === 'many-to-one');
-}
-
-/** The rows a table's activity leaves behind: the nearest table it owns (one-to-many) that has a date. */
-export function activityTable(view: ModelView, table: string): string | undefined {
-  const seen = new Set([table]);
-  let frontier = [table];
-  while (frontier.length > 0) {
-    const next: string[] = [];
-    for (const name of frontier) {
-      for (const rel of Object.values(view.tables.get(name)?.relations ?? {})) {
-        if (rel.kind !== 'one-to-many' || seen.has(rel.table) || !view.tables.has(rel.table)) continue;
-        if (view.tables.get(rel.table)?.access !== 'queryable') continue;
-        if (nearestTimeField(view, rel.table)) return rel.table;
-        seen.add(rel.table);
-        next.push(rel.table);
-      }
-    }
-    frontier = next;
-  }
-  return undefined;
 }
 
 function dateFilters(field: string, dates: DatedPhrase[], now: Date, view: ModelView): Filter[] {
@@ -216,7 +183,7 @@ function having(
   const noun = r.matches.find(
     (m) => m.from > v.at && m.from < v.end && m.target.kind === 'table' && m.target.table !== actor,
   );
-  if (!noun || noun.target.kind !== 'table') return undefined;
+  if (noun?.target.kind !== 'table') return undefined;
   const owned = noun.target.table;
   let steps: ReturnType<ModelView['path']>;
   try {

@@ -146,3 +146,36 @@ export function unitsMeasure(view: ModelView): MeasureRef | undefined {
   }
   return undefined;
 }
+
+/** The table of people: named or called people, persons, users, members, customers or accounts. */
+export function personTable(view: ModelView): string | undefined {
+  const PEOPLE = /^(people|persons?|users?|members?|customers?|accounts?|clients?|shoppers?)$/;
+  for (const [name, t] of view.tables) {
+    if (t.access !== 'queryable') continue;
+    if (PEOPLE.test(name) || t.synonyms.some((s) => /^(people|persons?)$/.test(s))) return name;
+  }
+  for (const [name, t] of view.tables) {
+    if (t.access === 'queryable' && t.synonyms.some((s) => PEOPLE.test(s))) return name;
+  }
+  return undefined;
+}
+
+/** The rows a table's activity leaves behind: the nearest table it owns (one-to-many) that has a date. */
+export function activityTable(view: ModelView, table: string): string | undefined {
+  const seen = new Set([table]);
+  let frontier = [table];
+  while (frontier.length > 0) {
+    const next: string[] = [];
+    for (const name of frontier) {
+      for (const rel of Object.values(view.tables.get(name)?.relations ?? {})) {
+        if (rel.kind !== 'one-to-many' || seen.has(rel.table) || !view.tables.has(rel.table)) continue;
+        if (view.tables.get(rel.table)?.access !== 'queryable') continue;
+        if (nearestTimeField(view, rel.table)) return rel.table;
+        seen.add(rel.table);
+        next.push(rel.table);
+      }
+    }
+    frontier = next;
+  }
+  return undefined;
+}

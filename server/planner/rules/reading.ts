@@ -6,8 +6,9 @@ import { type DateMatch, findDateBounds, findDateRanges, findGrain } from '../..
 import type { Grain } from '../../query/plan.ts';
 import type { PlannerInput, Presentation } from '../planner.ts';
 import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
+import { personTable } from './model-helpers.ts';
 import { stem, type Token, tokenize } from './text.ts';
-import { CLAUSE_WORDS } from './verbs.ts';
+import { ACTIVITY, AGENT_NOUNS, CLAUSE_WORDS, CREATION } from './verbs.ts';
 
 export type Agg = 'sum' | 'avg' | 'min' | 'max';
 
@@ -34,6 +35,8 @@ export interface Reading {
   grain?: Grain;
   /** token index of "how many" / "number of" / "count", or -1 */
   countCue: number;
+  /** what is counted when it is not the thing named after the cue: "order counts", "of the customers..., how many have" */
+  countSubject?: Match;
   aggCues: Map<number, Agg>;
   byCues: number[];
   topN?: { n: number; direction: 'asc' | 'desc'; at: number };
@@ -153,7 +156,8 @@ const PHRASING =
   living carry ranked rank ranking seller sellers selling moved shifted sitting coming included including
   expensive cheap pricey actual actually paying platform standing longest shortest alongside beside along together
   pull fetch retrieve bring brought breakdown overall figure figures stats statistics numbers counts totals tally
-  outside inside within`.split(/\s+/);
+  outside inside within exist exists existing available offer offered file files uploaded upload uploads sheet
+  spreadsheet csv json document dataset datasets`.split(/\s+/);
 
 const GRAMMAR_WORDS = new Set([
   ...STOP,
@@ -199,6 +203,18 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   const has = (i: number, ...seq: string[]): boolean => seq.every((w, k) => words[i + k] === w);
 
   const matches = matchVocabulary(tokens, lex, values);
+  // "who ...?", "spenders", "buyers": people, though no word of the model names them
+  const people = personTable(view);
+  if (people) {
+    for (const [i, w] of words.entries()) {
+      const interrogative = w === 'who' && (i === 0 || ['and', 'so', 'then'].includes(words[i - 1] ?? ''));
+      const agent = AGENT_NOUNS.has(w) && !matches.some((m) => m.from <= i && m.to > i);
+      if (!interrogative && !agent) continue;
+      const at = matches.findIndex((m) => m.from > i);
+      const match: Match = { target: { kind: 'table', table: people }, from: i, to: i + 1, text: w };
+      matches.splice(at < 0 ? matches.length : at, 0, match);
+    }
+  }
   const tokenAt = (offset: number): number => {
     const i = tokens.findIndex((t) => t.start >= offset);
     return i < 0 ? tokens.length : i;
@@ -248,8 +264,15 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       w === 'every' ||
       (w === 'each' && words[i - 1] !== 'for') ||
       (w === 'for' && (words[i + 1] === 'each' || words[i + 1] === 'every'));
+    // "placed by people who ...", "bought by": who did it, not a breakdown
+    const agentive =
+      w === 'by' &&
+      words.slice(Math.max(0, i - 2), i).some((x) => CREATION.has(x) || ACTIVITY.has(x)) &&
+      matches.some((m) => m.from === i + 1 && (m.target.kind === 'table' || m.target.kind === 'segment')) &&
+      words.slice(i + 2, i + 5).some((x) => ['who', 'that', 'which', 'whose', 'with'].includes(x));
     if (
       byWord &&
+      !agentive &&
       !(w === 'by' && (words[i - 1] === 'sort' || words[i - 1] === 'sorted' || words[i - 1] === 'ordered'))
     ) {
       byCues.push(i);
@@ -295,12 +318,12 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     ) {
       for (let k = i + 1; k < Math.min(words.length, i + 5); k += 1) negated.add(k);
     }
-    if ((w === 'which' || w === 'what') && whichAt < 0) whichAt = i;
+    if ((w === 'which' || w === 'what' || (w === 'who' && i === 0)) && whichAt < 0) whichAt = i;
     if (['percentage', 'percent', 'share', 'proportion', 'fraction', 'ratio', 'rate'].includes(w))
       share = true;
     // "customers spent" is our revenue; "we spent" is an expense the model may not have
     if (
-      ['spend', 'spent', 'spending', 'spends'].includes(w) &&
+      ['spend', 'spent', 'spending', 'spends', 'spender', 'spenders'].includes(w) &&
       !['we', 'i', 'us'].includes(words[i - 1] ?? '') &&
       words[i - 2] !== 'we'
     ) {
@@ -351,6 +374,30 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       future = true;
     }
     comparisons.push(...comparisonsAt(words, tokens, i));
+  }
+  // "customer count", "order counts", "signup numbers": the thing counted comes before the word
+  let countSubject: Match | undefined;
+  for (const [i, w] of words.entries()) {
+    if (!['count', 'counts', 'numbers', 'tally'].includes(w)) continue;
+    const before = matches.find(
+      (m) => m.to === i && (m.target.kind === 'table' || m.target.kind === 'segment'),
+    );
+    if (before) {
+      countSubject = before;
+      if (countCue < 0 || countCue > i) countCue = i;
+      break;
+    }
+  }
+  // "of the customers who joined in 2025, how many have ordered": the cue looks back
+  if (!countSubject && countCue >= 0 && has(countCue, 'how', 'many')) {
+    const next = words[countCue + 2] ?? '';
+    if (
+      ['have', 'has', 'had', 'did', 'do', 'does', 'were', 'was', 'are', 'is', 'also', 'of'].includes(next)
+    ) {
+      countSubject = [...matches]
+        .reverse()
+        .find((m) => m.to <= countCue && (m.target.kind === 'table' || m.target.kind === 'segment'));
+    }
   }
   if (dates.some((d) => /\bnext\b|\btomorrow\b/i.test(d.text))) future = true;
   if (
@@ -409,6 +456,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     dated,
     grain: grainHit?.grain ?? dates.find((d) => d.grain)?.grain ?? byGrain,
     countCue,
+    countSubject,
     aggCues,
     byCues,
     topN,

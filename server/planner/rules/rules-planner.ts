@@ -21,6 +21,7 @@ import {
 } from './model-helpers.ts';
 import { type DatedPhrase, type Reading, read, targetTable } from './reading.ts';
 import { expandShorthand } from './shorthand.ts';
+import { stem } from './text.ts';
 
 export class RulesPlanner implements Planner {
   readonly name = 'rules';
@@ -37,16 +38,23 @@ export class RulesPlanner implements Planner {
     if (previous && previous.source === 'database' && !previous.blend && isFollowUp(reading, question)) {
       return applyFollowUp(previous, reading, input, question);
     }
-    const outcome = assemble(reading, input);
     const context = input.datasets;
-    if (!context) return outcome;
+    if (!context) return assemble(reading, input);
     const dsInput: PlannerInput = { ...input, view: context.view, values: context.values, history: [] };
     const dsValues = await loadValues(dsInput);
     const dsReading = read(question, dsInput, dsValues, context);
+    // words the user's files explain ("targets", "plan") are not unknown to either side of a blend
+    const inFiles = new Set(dsReading.matches.flatMap((m) => m.text.split(' ')));
+    const dbReading = { ...reading, unknownWords: reading.unknownWords.filter((w) => !inFiles.has(w)) };
+    const inDatabase = new Set(reading.matches.flatMap((m) => m.text.split(' ')));
+    const filesReading = {
+      ...dsReading,
+      unknownWords: dsReading.unknownWords.filter((w) => !inDatabase.has(w)),
+    };
     return planWithDatasets(
       question,
-      { reading, outcome, view: input.view },
-      { reading: dsReading, input: dsInput, values: dsValues },
+      { reading: dbReading, outcome: assemble(dbReading, input), view: input.view },
+      { reading: filesReading, input: dsInput, values: dsValues },
       context,
       assemble,
     );
@@ -301,13 +309,15 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
   // "what share of orders ...": the same count, later divided by the whole
   if (measures.length === 0 && (r.countCue >= 0 || r.share)) {
     const cue = r.countCue >= 0 ? r.countCue : -1;
-    const subject = r.matches.find(
-      (m) =>
-        m.from > cue &&
-        (m.target.kind === 'table' ||
-          m.target.kind === 'segment' ||
-          (m.target.kind === 'column' && r.countCue >= 0)),
-    );
+    const subject =
+      r.countSubject ??
+      r.matches.find(
+        (m) =>
+          m.from > cue &&
+          (m.target.kind === 'table' ||
+            m.target.kind === 'segment' ||
+            (m.target.kind === 'column' && r.countCue >= 0)),
+      );
     if (subject && subject.target.kind === 'column') {
       const field = subject.target.field;
       const distinctWord = /\b(different|distinct|unique|separate)\b/i.test(r.question);
@@ -418,6 +428,10 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
     }
   }
 
+  // the values a column takes: "what categories do we have", "which countries are our customers in"
+  const distinct = distinctValuesPlan(r, view, used, measures.length);
+  if (distinct) return planOutcome(distinct, r, notes);
+
   // a listing: "show the 10 most recent orders", "which grocery products cost more than 20 dollars?"
   const entity = tables.find((t) => !used.has(t)) ?? segments.find((s) => !used.has(s));
   // "which grocery products ...": the first thing named after "which", past any value words
@@ -521,6 +535,21 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
     }
   }
 
+  // "who placed the most orders", "which members have the fewest purchases": the rows ranked by are counted
+  const rankedBy = r.topN
+    ? tables.find((t) => t.from > (r.topN?.at ?? 0) && t.from - (r.topN?.at ?? 0) <= 2 && !used.has(t))
+    : undefined;
+  if (measures.length === 0 && rankedBy && view.tables.get(rankedBy.target.table)?.access === 'queryable') {
+    const entity = [...tables, ...segments].find(
+      (m) => m !== rankedBy && m.target.table !== rankedBy.target.table,
+    );
+    if (entity && reachableToOne(view, rankedBy.target.table, entity.target.table)) {
+      base = rankedBy.target.table;
+      measures.push({ kind: 'count' });
+      used.add(rankedBy);
+    }
+  }
+
   // "what was the busiest month": count the main activity of the model
   if (measures.length === 0 && r.rankGrain && tables.length === 0 && segments.length === 0) {
     const fact = factTable(view);
@@ -554,7 +583,12 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
 
   // "average number of items per order", "average revenue per customer": a total divided by a count of another table
   const averaged = averagePer(r, view, base, measures, used);
-  if (averaged) measures.splice(0, measures.length, averaged);
+  if (averaged) {
+    // what the replaced measure's words were read as no longer holds
+    if (averaged.kind === 'ratio' && averaged.numerator.kind === 'count' && measures[0]?.kind === 'named')
+      notes.length = 0;
+    measures.splice(0, measures.length, averaged);
+  }
 
   // ---- dimensions -------------------------------------------------------------------------------
   const dimensions: Dimension[] = [];
@@ -565,12 +599,11 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
   const firstMeasureAt = r.matches.find((x) => x.target.kind === 'measure')?.from ?? Number.POSITIVE_INFINITY;
   const cued = (m: Match): { byThis: boolean; which: boolean; ranked: boolean } => ({
     byThis: afterBy(r, m),
-    which: r.whichAt >= 0 && m.from > r.whichAt && m.from - r.whichAt <= 3 && m.from < firstMeasureAt,
+    which: r.whichAt >= 0 && m.from >= r.whichAt && m.from - r.whichAt <= 3 && m.from < firstMeasureAt,
     ranked: r.topN !== undefined && m.from > r.topN.at && m.from - r.topN.at <= 4,
   });
   // "top 3 countries by number of customers": what is counted is the measure, never a breakdown
-  const countSubject =
-    r.countCue >= 0 ? r.matches.find((m) => m.from > r.countCue && m.from - r.countCue <= 4) : undefined;
+  const countSubject = countedMatch(r);
   if (countSubject && countSubject.target.kind !== 'value' && measures[0]?.kind === 'count')
     used.add(countSubject);
   for (const m of r.matches) {
@@ -771,8 +804,7 @@ function segmentFilters(
   subject?: Match,
 ): Filter[] {
   const out: Filter[] = [];
-  const countSubject =
-    r.countCue >= 0 ? r.matches.find((m) => m.from > r.countCue && m.from - r.countCue <= 4) : undefined;
+  const countSubject = countedMatch(r);
   for (const s of matchesOf(r, 'segment')) {
     if (used.has(s) && s !== subject && s !== countSubject) continue;
     const table = s.target.table;
@@ -790,6 +822,51 @@ function segmentFilters(
     if (child) out.push({ op: 'not', filter: { op: 'isNotNull', field: child } });
   }
   return out;
+}
+
+/**
+ * "what categories do we have", "list the order statuses", "which countries are our customers in": the values of
+ * one text column, with how many rows have each (the rows of the thing named, if any: customers, not users).
+ */
+function distinctValuesPlan(
+  r: Reading,
+  view: ModelView,
+  used: Set<Match>,
+  measureCount: number,
+): Omit<QueryPlan, 'source'> | undefined {
+  if (measureCount > 0 || r.countCue >= 0 || r.grain || r.topN || r.share) return undefined;
+  if (!(r.whichAt >= 0 || r.listing) || r.comparisons.length > 0) return undefined;
+  const columns = matchesOf(r, 'column').filter((m) => !used.has(m));
+  const column = columns[0];
+  if (columns.length !== 1 || !column || matchesOf(r, 'value').length > 0) return undefined;
+  // "show every order status": "every" picks the column itself, it does not break anything down
+  if (r.byCues.some((b) => !(b < column.from && column.from - b <= 2))) return undefined;
+  const field = column.target.field;
+  if (view.field(field).type !== 'string') return undefined;
+  const owner = tableOf(field);
+  const named = [...matchesOf(r, 'table'), ...matchesOf(r, 'segment')].find((m) =>
+    reachableToOne(view, m.target.table, owner),
+  );
+  const table = named?.target.table ?? owner;
+  if (view.tables.get(table)?.access !== 'queryable') return undefined;
+  used.add(column);
+  if (named) used.add(named);
+  return {
+    version: 1,
+    table,
+    measures: [{ kind: 'count' }],
+    dimensions: [{ field }],
+    time: dateTime(r, view, table),
+    filters: segmentFilters(r, view, table, used, named),
+    select: [],
+    order: [{ by: field, direction: 'asc' }],
+  };
+}
+
+/** The thing a count cue counts: named before it ("order counts"), or within a few words after it. */
+function countedMatch(r: Reading): Match | undefined {
+  if (r.countSubject) return r.countSubject;
+  return r.countCue >= 0 ? r.matches.find((m) => m.from > r.countCue && m.from - r.countCue <= 4) : undefined;
 }
 
 /** The table of events: queryable, dated, and belonging to the most other tables (orders, in a shop). */
@@ -981,32 +1058,52 @@ function averagePer(
   const avg = [...r.aggCues.entries()].find(([, a]) => a === 'avg');
   const only = measures[0];
   if (!avg || measures.length !== 1 || !only) return undefined;
-  const summable =
-    only.kind === 'count' ||
-    (only.kind === 'named' && view.measure(only.name).definition.aggregate === 'sum');
-  if (!summable) return undefined;
+  // "per customer", "does a buyer place", "in an order", "for each account": the thing the total is spread over
   const per = r.matches.find(
     (m) =>
       !used.has(m) &&
       (m.target.kind === 'table' || m.target.kind === 'segment') &&
-      r.byCues.some((b) => r.tokens[b]?.text === 'per' && b < m.from && m.from - b <= 2),
+      r.tokens
+        .slice(Math.max(0, m.from - 2), m.from)
+        .some((t) => ['per', 'a', 'an', 'one', 'each', 'every'].includes(t.text)),
   );
   if (!per || (per.target.kind !== 'table' && per.target.kind !== 'segment')) return undefined;
+  let numerator: Measure | undefined;
+  if (only.kind === 'count') numerator = only;
+  else if (only.kind === 'named') {
+    const def = view.measure(only.name).definition;
+    if (def.aggregate === 'sum') numerator = only;
+    // "average orders per customer": the measure's words named the rows to count ("average order" is another thing)
+    else if (countsRowsOf(r, base)) numerator = { kind: 'count' };
+  }
+  if (!numerator) return undefined;
   const perTable = per.target.table;
   const pk = view.tables.get(perTable)?.primaryKey;
-  if (perTable === base || !pk || !reachableToOne(view, base, perTable)) return undefined;
-  try {
-    view.field(`${perTable}.${pk}`);
-  } catch {
+  if (!pk) return undefined;
+  let denominator: Measure;
+  if (perTable === base) {
+    // "units in an order": the total over the rows of a table, per row of a table they belong to
     return undefined;
   }
+  if (reachableToOne(view, base, perTable)) {
+    try {
+      view.field(`${perTable}.${pk}`);
+    } catch {
+      return undefined;
+    }
+    denominator = { kind: 'countDistinct', field: `${perTable}.${pk}` };
+  } else return undefined;
   used.add(per);
-  return {
-    kind: 'ratio',
-    numerator: only,
-    denominator: { kind: 'countDistinct', field: `${perTable}.${pk}` },
-    as: `average_per_${perTable}`.slice(0, 63),
-  };
+  return { kind: 'ratio', numerator, denominator, as: `average_per_${perTable}`.slice(0, 63) };
+}
+
+/** Whether the word right after "average" names the rows of `table` in the plural ("average orders per ..."). */
+function countsRowsOf(r: Reading, table: string): boolean {
+  const avgAt = [...r.aggCues.entries()].find(([, a]) => a === 'avg')?.[0];
+  const next = avgAt === undefined ? undefined : r.tokens[avgAt + 1];
+  return (
+    next !== undefined && next.text !== next.stem && next.text.endsWith('s') && next.stem === stem(table)
+  );
 }
 
 /** "Q2 and Q3 2025": a period without a year takes the year written on its neighbour. */
