@@ -110,7 +110,7 @@ describe('scalars', () => {
     expect(grade(answer(['pct'], [[6.2]]), share, spec).pass).toBe(false);
     expect(grade(answer(['pct'], [[5.08]]), share, rows).pass).toBe(false);
     // an expectation written as a percentage accepts the fraction too
-    const pct = expected(['pct'], [[5.0776255707762556]]);
+    const pct = expected(['pct'], [[5.077625570776256]]);
     expect(grade(answer(['share'], [[0.050776]]), pct, spec).pass).toBe(true);
     expect(grade(answer(['share'], [[0.062]]), pct, spec).pass).toBe(false);
   });
