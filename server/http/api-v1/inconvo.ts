@@ -17,7 +17,17 @@ import type {
 export type InconvoType = 'text' | 'chart' | 'table';
 
 export function inconvoType(type: Answer['type']): InconvoType {
-  return type === 'error' ? 'text' : type;
+  switch (type) {
+    case 'text':
+    case 'table':
+    case 'chart':
+      return type;
+    case 'error':
+    case 'clarification':
+      return 'text';
+    default:
+      throw new Error(`unknown answer type ${String(type)}`);
+  }
 }
 
 export function toResponseObject(answer: Answer): z.infer<typeof ResponseCreateResponse> {
