@@ -522,6 +522,11 @@ describe('unanswerable questions', () => {
     expect(grade(text, null, none, q).pass).toBe(true);
     const error = { type: 'error', message: 'There is no profit data.', data: { columns: [], rows: [] } };
     expect(grade(error, null, none, q).pass).toBe(true);
+    const clarification = { type: 'clarification', message: 'Do you mean gross or net margin?' };
+    expect(grade(clarification, null, none, q).pass).toBe(true);
+    expect(grade({ ...clarification, message: 'Gross margin was 31%, or net?' }, null, none, q).pass).toBe(
+      false,
+    );
   });
 
   it('fails a table, a chart or data rows with figures', () => {
