@@ -1,6 +1,6 @@
 // The server package's public entry: what a host backend or an embedding program imports.
 
-export type { Answer } from './answers/answer.ts';
+export type { Answer, AnswerChoice } from './answers/answer.ts';
 export { createAnswerEngine } from './answers/engine.ts';
 export { createApp } from './app.ts';
 export { mintSessionToken } from './auth/session-token.ts';

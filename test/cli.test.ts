@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withAmbiguousSales } from './support/config-text.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -86,6 +87,39 @@ describe('parley ask', () => {
     expect(JSON.parse(one.stdout).data.rows).toEqual([[lastMonthOrders(1)]]);
     expect(JSON.parse(three.stdout).data.rows).toEqual([[lastMonthOrders(3)]]);
     expect(lastMonthOrders(1)).not.toBe(lastMonthOrders(3));
+  });
+
+  it('prints a clarification: the answer object with --json, else the message and numbered choices', async () => {
+    const config = path.join(dir, 'ambiguous.config.yaml');
+    fs.writeFileSync(
+      config,
+      withAmbiguousSales(fs.readFileSync(path.join(ROOT, 'parley.config.yaml'), 'utf8')),
+    );
+    const args = ['ask', 'what were our sales last month', '--agent', 'demo', '--user', 'alice'];
+    const rest = ['--context', 'organisationId=1', '--now', NOW, '--config', config];
+    const json = await parley([...args, ...rest, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const answer = JSON.parse(json.stdout);
+    expect(answer).toMatchObject({ type: 'clarification', code: 'ambiguous' });
+    expect(answer.choices).toHaveLength(2);
+    expect(answer.choices[0]).toEqual({
+      label: expect.stringMatching(/^revenue/),
+      question: expect.any(String),
+    });
+
+    const text = await parley([...args, ...rest]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toBe(
+      [
+        answer.message,
+        '',
+        `1) ${answer.choices[0].label}`,
+        `   ask: ${answer.choices[0].question}`,
+        `2) ${answer.choices[1].label}`,
+        `   ask: ${answer.choices[1].question}`,
+        '',
+      ].join('\n'),
+    );
   });
 
   it('refuses a userContext that does not fit the declared types', async () => {

@@ -43,6 +43,7 @@ export { DEFAULT_STRINGS, type ParleyStrings } from './strings.ts';
 export type { Turn, TurnStatus } from './turns.ts';
 export type {
   Answer,
+  AnswerChoice,
   AnswerColumn,
   AnswerData,
   AnswerTable,

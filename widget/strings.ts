@@ -18,6 +18,7 @@ export const DEFAULT_STRINGS = {
   messagesLabel: 'Conversation',
   starterHeading: 'Try asking',
   suggestionsHeading: 'You could ask',
+  choicesLabel: 'Possible meanings',
   waiting: 'Sending…',
   stagePlanning: 'Planning',
   stageQuerying: 'Querying',

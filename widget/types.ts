@@ -1,7 +1,7 @@
 // The shapes the widget exchanges with the BFF (REST under /widget/v1 and the parley.v1 WebSocket).
 // They mirror server/ws/protocol.ts and docs/protocol.md; the widget never imports server code.
 
-export type AnswerType = 'text' | 'table' | 'chart' | 'error';
+export type AnswerType = 'text' | 'table' | 'chart' | 'error' | 'clarification';
 export type ColumnType = 'number' | 'string' | 'date' | 'boolean';
 export type CellValue = number | string | boolean | null;
 
@@ -21,6 +21,12 @@ export interface AnswerData {
   truncated?: boolean;
 }
 
+/** One reading of an ambiguous question: the button's label, and the question sent when it is chosen. */
+export interface AnswerChoice {
+  label: string;
+  question: string;
+}
+
 /** The answer object of the contract (REST history and the `response.completed` event). */
 export interface Answer {
   id: string;
@@ -36,6 +42,8 @@ export interface Answer {
   explanation?: string;
   code?: string;
   suggestions?: string[];
+  /** type clarification: 2-4 readings; choosing one sends its `question` in the same conversation */
+  choices?: AnswerChoice[];
 }
 
 export type Stage = 'planning' | 'querying' | 'composing';

@@ -1,7 +1,17 @@
 // The answer object of the contract: what the CLI (--json), the REST API and the final WebSocket event return.
 import type { QueryPlan } from '../query/plan.ts';
 
-export type AnswerType = 'text' | 'table' | 'chart' | 'error';
+export type AnswerType = 'text' | 'table' | 'chart' | 'error' | 'clarification';
+
+/** One reading of an ambiguous question: a label for a button, and the question that asks it unambiguously. */
+export interface AnswerChoice {
+  label: string;
+  question: string;
+}
+
+/** A clarification offers at least two readings and at most four. */
+export const MIN_CHOICES = 2;
+export const MAX_CHOICES = 4;
 
 export interface AnswerColumn {
   name: string;
@@ -28,8 +38,10 @@ export interface Answer {
   /** tenant values appear only as bindings */
   sql?: { text: string; bindings: unknown[] };
   explanation?: string;
-  /** for errors: a stable code (unanswerable, ambiguous, invalid_plan, query_timeout, ...) */
+  /** for errors and clarifications: a stable code (unanswerable, ambiguous, invalid_plan, query_timeout, ...) */
   code?: string;
-  /** suggestions or choices offered when the question could not be answered as asked */
+  /** answerable questions offered when the question could not be answered as asked */
   suggestions?: string[];
+  /** type clarification: the readings to choose from; asking a choice's `question` gets that reading's answer */
+  choices?: AnswerChoice[];
 }

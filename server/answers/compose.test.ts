@@ -6,7 +6,7 @@ import { type AgentModel, type CompiledQuery, compileQueryPlan } from '../query/
 import type { CellValue, QueryResult } from '../query/execute.ts';
 import type { QueryPlanInput } from '../query/plan.ts';
 import { specProblems } from './chart.ts';
-import { type ComposedAnswer, composeAnswer, periodPhrase } from './compose.ts';
+import { type ComposedAnswer, composeAnswer, composeClarification, periodPhrase } from './compose.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const ORG = 1234;
@@ -829,5 +829,67 @@ describe('periodPhrase', () => {
     ['2025', 'in 2025'],
   ])('%s -> %s', (label, phrase) => {
     expect(periodPhrase(label)).toBe(phrase);
+  });
+});
+
+describe('composeClarification', () => {
+  const message = '"sales" could mean more than one thing here. Which did you mean?';
+  const question = 'what were our sales last month';
+  const revenue = { label: 'revenue (completed orders)', question: 'what was our revenue last month' };
+  const productRevenue = {
+    label: 'product revenue (order items)',
+    question: 'what was our product revenue last month',
+  };
+
+  it('makes a clarification answer with the choices, code ambiguous', () => {
+    expect(composeClarification({ message, question, choices: [revenue, productRevenue] })).toEqual({
+      type: 'clarification',
+      message,
+      code: 'ambiguous',
+      choices: [revenue, productRevenue],
+    });
+  });
+
+  it('drops choices that repeat the question or each other, tidies whitespace and fills a missing label', () => {
+    const out = composeClarification({
+      message: `  ${message} `,
+      question,
+      choices: [
+        { label: 'the same again', question: '  What were our SALES last month ' },
+        revenue,
+        { label: 'duplicate', question: 'what was our  revenue last month' },
+        { label: '  ', question: ' how many orders did we have last month ' },
+        { label: 'empty', question: '   ' },
+      ],
+    });
+    expect(out.type).toBe('clarification');
+    expect(out.message).toBe(message);
+    expect(out.choices).toEqual([
+      revenue,
+      {
+        label: 'how many orders did we have last month',
+        question: 'how many orders did we have last month',
+      },
+    ]);
+  });
+
+  it('offers at most four choices', () => {
+    const choices = [1, 2, 3, 4, 5, 6].map((n) => ({ label: `reading ${n}`, question: `question ${n}` }));
+    const out = composeClarification({ message, question, choices });
+    expect(out.choices?.map((c) => c.label)).toEqual(['reading 1', 'reading 2', 'reading 3', 'reading 4']);
+  });
+
+  it('falls back to a text answer when fewer than two usable choices are left', () => {
+    expect(composeClarification({ message, question, choices: [revenue] })).toEqual({
+      type: 'text',
+      message,
+      code: 'ambiguous',
+      suggestions: [revenue.question],
+    });
+    expect(composeClarification({ message: ' ', question, choices: [] })).toEqual({
+      type: 'text',
+      message: 'Could you say a little more precisely what you would like to know?',
+      code: 'ambiguous',
+    });
   });
 });

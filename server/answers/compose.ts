@@ -5,7 +5,7 @@ import type { Presentation } from '../planner/planner.ts';
 import type { CompiledQuery, OutputColumn } from '../query/compile.ts';
 import type { CellValue, QueryResult } from '../query/execute.ts';
 import type { Filter, Measure, QueryPlan } from '../query/plan.ts';
-import type { Answer } from './answer.ts';
+import { type Answer, type AnswerChoice, MAX_CHOICES, MIN_CHOICES } from './answer.ts';
 import { analyseShape, chooseChart, type Shape, type ShapeDim, type ShapeMeasure } from './chart.ts';
 import {
   attributeRanges,
@@ -103,6 +103,47 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     sql: compiled.sql,
     explanation,
   };
+}
+
+// ---- clarifications -----------------------------------------------------------------------------
+
+export interface ClarifyInput {
+  /** what the planner asks the user ("“sales” could mean more than one thing here. Which did you mean?") */
+  message: string;
+  choices: ReadonlyArray<{ label: string; question: string }>;
+  /** the question that was asked: a choice that only repeats it would ask the same thing again */
+  question: string;
+}
+
+export type ComposedClarification = Pick<Answer, 'type' | 'message' | 'code' | 'choices' | 'suggestions'>;
+
+const DEFAULT_CLARIFY_MESSAGE = 'Could you say a little more precisely what you would like to know?';
+
+/**
+ * A planner's "which did you mean?" as an answer: `type: 'clarification'` with 2-4 distinct choices, each a
+ * question that differs from the one asked. Planners (a language model especially) may offer fewer usable
+ * choices than that; the answer is then a plain text question with the few it had as suggestions.
+ */
+export function composeClarification(input: ClarifyInput): ComposedClarification {
+  const key = (text: string): string => text.replace(/\s+/g, ' ').trim().toLowerCase();
+  const seen = new Set([key(input.question)]);
+  const choices: AnswerChoice[] = [];
+  for (const c of input.choices) {
+    const question = c.question.replace(/\s+/g, ' ').trim();
+    if (!question || seen.has(key(question))) continue;
+    seen.add(key(question));
+    choices.push({ label: c.label.replace(/\s+/g, ' ').trim() || question, question });
+  }
+  const message = input.message.trim() || DEFAULT_CLARIFY_MESSAGE;
+  if (choices.length < MIN_CHOICES) {
+    return {
+      type: 'text',
+      message,
+      code: 'ambiguous',
+      ...(choices.length > 0 ? { suggestions: choices.map((c) => c.question) } : {}),
+    };
+  }
+  return { type: 'clarification', message, code: 'ambiguous', choices: choices.slice(0, MAX_CHOICES) };
 }
 
 // ---- columns as shown ---------------------------------------------------------------------------

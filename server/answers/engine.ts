@@ -19,7 +19,7 @@ import type { QueryPlan } from '../query/plan.ts';
 import { ModelView } from '../semantic/model-view.ts';
 import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
-import { composeAnswer } from './compose.ts';
+import { composeAnswer, composeClarification } from './compose.ts';
 
 export type ProgressStage = 'planning' | 'querying' | 'composing';
 
@@ -167,10 +167,11 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           if (outcome.kind === 'clarify') {
             return {
               ...base,
-              type: 'text',
-              message: outcome.message,
-              code: 'ambiguous',
-              suggestions: outcome.choices.map((c) => c.question),
+              ...composeClarification({
+                message: outcome.message,
+                choices: outcome.choices,
+                question: input.question,
+              }),
             };
           }
           return {

@@ -130,6 +130,13 @@ function errorLine(id: string, message: string): Answer {
 
 export function renderAnswer(answer: Answer): string {
   const parts = [answer.message, ''];
+  // a clarification: the readings, numbered, each with the question to ask for it
+  if (answer.choices?.length) {
+    answer.choices.forEach((c, i) => {
+      parts.push(`${i + 1}) ${c.label}`, `   ask: ${c.question}`);
+    });
+    parts.push('');
+  }
   if (answer.table && answer.table.body.length > 1)
     parts.push(formatRows(answer.table.head, answer.table.body));
   if (answer.explanation) parts.push(answer.explanation, '');

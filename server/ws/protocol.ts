@@ -80,11 +80,14 @@ export type MessageSend = z.infer<typeof MessageSend>;
 
 // ---- server -> client -------------------------------------------------------------------------
 
+/** One reading of an ambiguous question: the button's label, and the question to send when it is chosen. */
+export const AnswerChoiceSchema = z.object({ label: z.string(), question: z.string() });
+
 /** The answer object of the contract (CLI --json, REST and the final WebSocket event). */
 export const AnswerSchema = z.object({
   id: z.string(),
   conversationId: z.string(),
-  type: z.enum(['text', 'table', 'chart', 'error']),
+  type: z.enum(['text', 'table', 'chart', 'error', 'clarification']),
   message: z.string(),
   table: z.object({ head: z.array(z.string()), body: z.array(z.array(z.string())) }).optional(),
   spec: z.record(z.string(), z.unknown()).optional(),
@@ -100,6 +103,8 @@ export const AnswerSchema = z.object({
   explanation: z.string().optional(),
   code: z.string().optional(),
   suggestions: z.array(z.string()).optional(),
+  /** type clarification: 2-4 readings; choosing one = sending its `question` in the same conversation */
+  choices: z.array(AnswerChoiceSchema).min(2).max(4).optional(),
 });
 
 export const ConversationCreatedEvent = z.object({

@@ -110,7 +110,7 @@ describe('scalars', () => {
     expect(grade(answer(['pct'], [[6.2]]), share, spec).pass).toBe(false);
     expect(grade(answer(['pct'], [[5.08]]), share, rows).pass).toBe(false);
     // an expectation written as a percentage accepts the fraction too
-    const pct = expected(['pct'], [[5.0776255707762556]]);
+    const pct = expected(['pct'], [[5.077625570776256]]);
     expect(grade(answer(['share'], [[0.050776]]), pct, spec).pass).toBe(true);
     expect(grade(answer(['share'], [[0.062]]), pct, spec).pass).toBe(false);
   });
@@ -522,6 +522,11 @@ describe('unanswerable questions', () => {
     expect(grade(text, null, none, q).pass).toBe(true);
     const error = { type: 'error', message: 'There is no profit data.', data: { columns: [], rows: [] } };
     expect(grade(error, null, none, q).pass).toBe(true);
+    const clarification = { type: 'clarification', message: 'Do you mean gross or net margin?' };
+    expect(grade(clarification, null, none, q).pass).toBe(true);
+    expect(grade({ ...clarification, message: 'Gross margin was 31%, or net?' }, null, none, q).pass).toBe(
+      false,
+    );
   });
 
   it('fails a table, a chart or data rows with figures', () => {

@@ -547,7 +547,8 @@ function hasNumber(cell: Cell | undefined): boolean {
 }
 
 function gradeUnanswerable(answer: GradableAnswer, question: string): Grade {
-  if (answer.type !== 'error' && answer.type !== 'text') {
+  // a clarification ("which did you mean?") runs no query: like a refusal it gives no figure
+  if (answer.type !== 'error' && answer.type !== 'text' && answer.type !== 'clarification') {
     return { pass: false, reason: `answered with a ${answer.type} instead of declining` };
   }
   const numericRow = answer.data?.rows.find((row) => row.some(hasNumber));

@@ -26,3 +26,18 @@ export function withDatasetsConfig(
   }
   return doc.toString();
 }
+
+/**
+ * The config text with "sales" also a synonym of the demo agent's `product_revenue` (it already names `revenue`):
+ * "what were our sales last month" then has two readings, and the embedded planner asks which one is meant.
+ */
+export function withAmbiguousSales(text: string, agentId = 'demo'): string {
+  const doc = parseDocument(text);
+  const agents = doc.toJS().agents as Array<{ id: string }>;
+  const index = agents.findIndex((a) => a.id === agentId);
+  if (index < 0) throw new Error(`the config has no agent "${agentId}"`);
+  const path = ['agents', index, 'model', 'tables', 'order_items', 'measures', 'product_revenue', 'synonyms'];
+  if (!doc.hasIn(path)) throw new Error(`agent "${agentId}" has no order_items.product_revenue synonyms`);
+  doc.addIn(path, 'sales');
+  return doc.toString();
+}

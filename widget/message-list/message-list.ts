@@ -7,7 +7,7 @@ import { icons } from '../shared/icons.ts';
 import { base } from '../shared/styles.ts';
 import { DEFAULT_STRINGS, fmt, type ParleyStrings } from '../strings.ts';
 import { isInProgress, type Turn } from '../turns.ts';
-import type { Rating, Stage } from '../types.ts';
+import type { AnswerChoice, Rating, Stage } from '../types.ts';
 
 const STAGES: readonly Stage[] = ['planning', 'querying', 'composing'];
 
@@ -39,6 +39,8 @@ function bindingText(value: unknown): string {
  * @csspart progress - the stage indicator
  * @csspart starters - the starter questions
  * @csspart suggestions - the suggested follow-up questions
+ * @csspart choices - a clarification's readings
+ * @csspart choice - one reading's button (asks its question)
  * @csspart details - the "how was this answered" disclosure
  */
 export class ParleyMessageList extends LitElement {
@@ -179,6 +181,25 @@ export class ParleyMessageList extends LitElement {
       }
       .chip:hover:not(:disabled) {
         border-color: var(--parley-color-accent);
+      }
+      .choices {
+        display: flex;
+        flex-direction: column;
+        align-items: flex-start;
+        gap: calc(var(--parley-space) / 2);
+      }
+      .choice {
+        min-block-size: 32px;
+        padding: calc(var(--parley-space) / 2) var(--parley-space);
+        border: 1px solid var(--parley-color-accent);
+        border-radius: var(--parley-radius-small);
+        background: var(--parley-color-bg);
+        color: var(--parley-color-accent);
+        text-align: start;
+        overflow-wrap: anywhere;
+      }
+      .choice:hover:not(:disabled) {
+        background: var(--parley-color-surface);
       }
       .starters {
         display: flex;
@@ -384,12 +405,33 @@ export class ParleyMessageList extends LitElement {
               ></parley-result-chart>
             </div>`
           : nothing;
+      case 'clarification':
+        return this.renderChoices(a.choices);
       case 'text':
       case 'error':
         return nothing;
       default:
         throw new Error(`unknown answer type ${String(a.type)}`);
     }
+  }
+
+  /** A clarification's readings: one button each, which asks that reading's question in this conversation. */
+  private renderChoices(choices: readonly AnswerChoice[] | undefined): TemplateResult | typeof nothing {
+    if (!choices || choices.length === 0) return nothing;
+    return html`<div class="choices" part="choices" role="group" aria-label=${this.strings.choicesLabel}>
+      ${choices.map(
+        (c) =>
+          html`<button
+            type="button"
+            class="choice"
+            part="choice"
+            ?disabled=${!this.canAsk}
+            @click=${() => this.actions?.ask(c.question)}
+          >
+            ${c.label}
+          </button>`,
+      )}
+    </div>`;
   }
 
   private renderSuggestions(

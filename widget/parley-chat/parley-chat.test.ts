@@ -228,6 +228,69 @@ describe('<parley-chat>', () => {
     });
   });
 
+  it('shows a clarification as one button per choice; a click asks its question in the same conversation', async () => {
+    const { el, sockets } = await mountOpen();
+    const sends: ParleySendEvent[] = [];
+    el.addEventListener('parley-send', (e) => sends.push(e));
+    el.ask('what were our sales last month');
+    await settle();
+    const ws = sockets.last();
+    const { clientId } = ws.messages()[0] as { clientId: string };
+    const choices = [
+      { label: 'revenue (completed orders)', question: 'what was our revenue last month' },
+      { label: 'product revenue (order items)', question: 'what was our product revenue last month' },
+    ];
+    ws.receive({ type: 'response.created', responseId: 'r1', conversationId: 'c1', clientId });
+    ws.receive({
+      type: 'response.completed',
+      responseId: 'r1',
+      conversationId: 'c1',
+      clientId,
+      answer: {
+        id: 'r1',
+        conversationId: 'c1',
+        type: 'clarification',
+        code: 'ambiguous',
+        message: '"sales" could mean more than one thing here. Which did you mean?',
+        choices,
+      },
+    });
+    await settle();
+    const answer = listRoot(el).querySelector('[role="log"] article.answer.clarification');
+    expect(answer?.querySelector('.text')?.textContent).toContain('Which did you mean?');
+    const group = answer?.querySelector('[part="choices"]');
+    expect(group?.getAttribute('role')).toBe('group');
+    expect(group?.getAttribute('aria-label')).toBe('Possible meanings');
+    const buttons = [...(group?.querySelectorAll('button') ?? [])];
+    expect(buttons.map((b) => b.textContent?.trim())).toEqual(choices.map((c) => c.label));
+    for (const b of buttons) {
+      expect(b.getAttribute('type')).toBe('button');
+      expect(b.getAttribute('part')).toBe('choice');
+      expect(b.disabled).toBe(false);
+      expect(b.tabIndex).toBe(0);
+    }
+    // the parts are reachable from the page
+    expect(list(el).getAttribute('exportparts')).toMatch(/\bchoices\b.*\bchoice\b/);
+
+    buttons[1]?.click();
+    await settle();
+    expect(ws.messages()).toHaveLength(2);
+    expect(ws.messages()[1]).toMatchObject({
+      type: 'message.send',
+      conversationId: 'c1',
+      text: 'what was our product revenue last month',
+    });
+    expect(sends.map((e) => e.text)).toEqual([
+      'what were our sales last month',
+      'what was our product revenue last month',
+    ]);
+    const questions = [...listRoot(el).querySelectorAll('.user')].map((p) => p.textContent);
+    expect(questions.at(-1)).toContain('what was our product revenue last month');
+    // while that answer is being made, the choices cannot ask again
+    const again = [...(listRoot(el).querySelectorAll('[part="choice"]') ?? [])] as HTMLButtonElement[];
+    expect(again.every((b) => b.disabled)).toBe(true);
+  });
+
   it('renders server text as text, never as HTML', async () => {
     const { el, sockets } = await mountOpen();
     el.ask('hi');

@@ -114,6 +114,8 @@ function isAbort(err: unknown): boolean {
  * @csspart progress - its stage indicator
  * @csspart starters - the starter questions
  * @csspart suggestions - suggested follow-up questions
+ * @csspart choices - a clarification's readings ("which did you mean?")
+ * @csspart choice - one reading's button: asks its question in the same conversation
  * @csspart details - "how was this answered"
  * @csspart table - a result table
  * @csspart pager - a result table's paging
@@ -705,7 +707,7 @@ export class ParleyChat extends LitElement {
             .actions=${this.actions}
             .dark=${this.dark}
             .canAsk=${!this.busy}
-            exportparts="messages,message,user-message,answer,pending,progress,starters,suggestions,details,table,pager,download,chart,toggle,feedback"
+            exportparts="messages,message,user-message,answer,pending,progress,starters,suggestions,choices,choice,details,table,pager,download,chart,toggle,feedback"
           ></parley-message-list>
           <parley-composer
             ${ref(this.composer)}

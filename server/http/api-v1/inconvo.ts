@@ -1,6 +1,7 @@
 // Parley's records in the shapes the @inconvoai/node SDK reads. Inconvo knows three answer types (text, chart,
-// table); a Parley answer of type error is a text answer with a `code`. Parley's Vega-Lite spec is Inconvo's
-// free-form `chart`. Extra fields (data, plan, sql, explanation, code, suggestions) are passed along.
+// table); a Parley answer of type error is a text answer with a `code`, and a clarification is a text answer whose
+// message lists the readings. Parley's Vega-Lite spec is Inconvo's free-form `chart`. Extra fields (data, plan,
+// sql, explanation, code, suggestions, choices) are passed along.
 import type { z } from 'zod';
 import type { Answer } from '../../answers/answer.ts';
 import type { ConversationRecord, FeedbackRecord, ResponseRecord } from '../../conversations/store.ts';
@@ -17,14 +18,34 @@ import type {
 export type InconvoType = 'text' | 'chart' | 'table';
 
 export function inconvoType(type: Answer['type']): InconvoType {
-  return type === 'error' ? 'text' : type;
+  switch (type) {
+    case 'text':
+    case 'table':
+    case 'chart':
+      return type;
+    case 'error':
+    case 'clarification':
+      return 'text';
+    default:
+      throw new Error(`unknown answer type ${String(type)}`);
+  }
+}
+
+/**
+ * The answer's message as Inconvo's text: a clarification's readings are listed after its question, one a line
+ * ("1) revenue (...)"), since an SDK client knows no clarification type and may show only the message.
+ */
+export function inconvoMessage(answer: Pick<Answer, 'type' | 'message' | 'choices'>): string {
+  if (answer.type !== 'clarification' || !answer.choices?.length) return answer.message;
+  const lines = answer.choices.map((c, i) => `${i + 1}) ${c.label}`);
+  return [answer.message, ...lines].join('\n');
 }
 
 export function toResponseObject(answer: Answer): z.infer<typeof ResponseCreateResponse> {
   return {
     id: answer.id,
     conversationId: answer.conversationId,
-    message: answer.message,
+    message: inconvoMessage(answer),
     type: inconvoType(answer.type),
     ...(answer.spec ? { chart: answer.spec } : {}),
     ...(answer.table ? { table: answer.table } : {}),
@@ -34,6 +55,7 @@ export function toResponseObject(answer: Answer): z.infer<typeof ResponseCreateR
     ...(answer.explanation ? { explanation: answer.explanation } : {}),
     ...(answer.code ? { code: answer.code } : {}),
     ...(answer.suggestions?.length ? { suggestions: answer.suggestions } : {}),
+    ...(answer.choices?.length ? { choices: answer.choices } : {}),
   };
 }
 
@@ -49,7 +71,7 @@ export function conversationMessages(
       messages.push({
         id: r.id,
         role: 'assistant',
-        message: a.message,
+        message: inconvoMessage(a),
         type: inconvoType(a.type),
         ...(a.spec ? { chart: a.spec } : {}),
         ...(a.table ? { table: a.table } : {}),
@@ -93,7 +115,12 @@ export function traceOf(r: ResponseRecord): Array<z.infer<typeof TraceStep>> {
     steps.push({
       name: 'planner',
       input: { question: r.question },
-      output: a.plan ?? { code: a.code ?? null, message: a.message, suggestions: a.suggestions ?? [] },
+      output: a.plan ?? {
+        code: a.code ?? null,
+        message: a.message,
+        suggestions: a.suggestions ?? [],
+        ...(a.choices ? { choices: a.choices } : {}),
+      },
     });
     if (a.sql) {
       steps.push({
@@ -122,7 +149,7 @@ export function toRetrieveResponse(
   const a = r.answer;
   const output: z.infer<typeof ResponseRetrieveResponse>['output'] = a
     ? {
-        text: a.message,
+        text: inconvoMessage(a),
         type: inconvoType(a.type),
         ...(a.spec ? { chart: a.spec } : {}),
         ...(a.table ? { table: a.table } : {}),

@@ -350,4 +350,29 @@ describe('POST .../response with stream: true', () => {
       suggestions: ['Try orders'],
     });
   });
+
+  it('maps a clarification to a text answer that lists the readings, with the choices alongside', async () => {
+    const choices = [
+      { label: 'revenue (completed orders)', question: 'what was our revenue last month' },
+      { label: 'product revenue (order items)', question: 'what was our product revenue last month' },
+    ];
+    script = async (input) =>
+      answerFor(input, {
+        type: 'clarification',
+        code: 'ambiguous',
+        message: 'Which did you mean?',
+        choices,
+      });
+    const conversationId = await newConversation();
+    const json = (await (await ask(conversationId, { message: 'sales?' })).json()) as Record<string, unknown>;
+    expect(json).toMatchObject({ type: 'text', code: 'ambiguous', choices });
+    expect(json.message).toBe(
+      'Which did you mean?\n1) revenue (completed orders)\n2) product revenue (order items)',
+    );
+
+    const blocks = await readBlocks(await ask(conversationId, { message: 'sales?', stream: true }));
+    const completed = blocks.find((b) => b.startsWith('event: response.completed'));
+    const event = JSON.parse(completed?.split('\ndata: ')[1] ?? '{}');
+    expect(event.response).toMatchObject({ type: 'text', code: 'ambiguous', choices, message: json.message });
+  });
 });

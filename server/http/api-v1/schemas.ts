@@ -1,6 +1,7 @@
 // The zod schemas of the host-backend API (/api/v1): the routes validate requests with them and the OpenAPI
 // document is generated from them, so the two never drift. Shapes follow the official @inconvoai/node SDK;
-// Parley's extra answer fields (data, plan, sql, explanation, code, suggestions) ride along, which the SDK ignores.
+// Parley's extra answer fields (data, plan, sql, explanation, code, suggestions, choices) ride along, which the SDK
+// ignores.
 import { z } from 'zod';
 import { AGENT_ID, USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../../auth/claims.ts';
 import type { OpenApiOperation } from '../openapi.ts';
@@ -156,7 +157,9 @@ export const ResponseCreateResponse = z.object({
   id: z.string().describe('The response id'),
   conversationId: z.string(),
   message: z.string().describe('One or two sentences for a person'),
-  type: InconvoType.describe("Parley's error answers are type text (with a code)"),
+  type: InconvoType.describe(
+    "Parley's error and clarification answers are type text (with a code); a clarification's message lists its choices",
+  ),
   chart: Chart.optional().describe('A Vega-Lite v6 specification, when type is chart'),
   table: Table.optional(),
   data: AnswerData.optional(),
@@ -165,6 +168,12 @@ export const ResponseCreateResponse = z.object({
   explanation: z.string().optional().describe('What was counted, over which dates, with which filters'),
   code: z.string().optional().describe('For answers that could not be given: unanswerable, ambiguous, ...'),
   suggestions: z.array(z.string()).optional(),
+  choices: z
+    .array(z.object({ label: z.string(), question: z.string() }))
+    .optional()
+    .describe(
+      'For a question with several readings (code ambiguous): asking a choice’s question in the same conversation answers it',
+    ),
 });
 
 export const ProgressStage = z.enum(['planning', 'querying', 'composing']);

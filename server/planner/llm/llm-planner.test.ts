@@ -301,7 +301,37 @@ describe('LlmPlanner', () => {
     expect(fallback.plan).not.toHaveBeenCalled();
   });
 
-  it('maps clarify to a clarify outcome with its options', async () => {
+  it('maps clarify to a clarify outcome with its labelled choices', async () => {
+    const server = await scripted({
+      content: answer({
+        narrative: 'The question can mean two things.',
+        outcome: 'clarify',
+        message: 'Do you mean revenue or the number of orders?',
+        choices: [
+          { label: 'Revenue', question: 'What was our revenue last month?' },
+          { label: 'Orders', question: 'How many orders did we have last month?' },
+          { label: 'no question' },
+          { question: '  How many customers ordered last month? ' },
+          42,
+        ],
+        options: ['ignored when there are choices'],
+      }),
+    });
+    expect(await planner(server, fallbackPlanner()).plan(input({ question: 'How did we do?' }))).toEqual({
+      kind: 'clarify',
+      message: 'Do you mean revenue or the number of orders?',
+      choices: [
+        { label: 'Revenue', question: 'What was our revenue last month?' },
+        { label: 'Orders', question: 'How many orders did we have last month?' },
+        {
+          label: 'How many customers ordered last month?',
+          question: 'How many customers ordered last month?',
+        },
+      ],
+    });
+  });
+
+  it('maps clarify to a clarify outcome with its plain-string options (the older answer format)', async () => {
     const server = await scripted({
       content: answer({
         narrative: 'The question can mean two things.',

@@ -13,6 +13,7 @@ import {
   buildSystemPrompt,
   RESPONSE_SCHEMA_NAME,
   ResponseEnvelope,
+  readingsOf,
   responseJsonSchema,
 } from './model-prompt.ts';
 import { type ChatMessage, LlmError, OpenAIClient } from './openai-client.ts';
@@ -285,7 +286,8 @@ export class LlmPlanner implements Planner {
         outcome: {
           kind: 'clarify',
           message: message || 'Could you say a little more precisely what you would like to know?',
-          choices: (answer.options ?? []).map((o) => ({ label: o, question: o })),
+          // labelled choices; plain-string options are what older prompts (and some models) still send
+          choices: readingsOf(answer.choices?.length ? answer.choices : answer.options),
         },
       };
     }
@@ -295,7 +297,7 @@ export class LlmPlanner implements Planner {
         outcome: {
           kind: 'unanswerable',
           message: message || 'This question cannot be answered from the available data.',
-          suggestions: answer.options ?? [],
+          suggestions: readingsOf(answer.options).map((o) => o.question),
         },
       };
     }

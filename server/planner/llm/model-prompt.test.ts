@@ -211,6 +211,19 @@ describe('the response schema', () => {
     expect(JSON.stringify(schema)).not.toContain('$schema');
   });
 
+  it('asks for clarify choices as label + question pairs, 2 to 4 of them', () => {
+    const schema = responseJsonSchema() as {
+      properties: Record<string, { minItems?: number; maxItems?: number; items?: Record<string, unknown> }>;
+    };
+    const choices = schema.properties.choices;
+    expect(choices).toMatchObject({ minItems: 2, maxItems: 4 });
+    expect(choices?.items).toMatchObject({
+      type: 'object',
+      properties: { label: { type: 'string' }, question: { type: 'string' } },
+      required: ['label', 'question'],
+    });
+  });
+
   it('is a fresh copy each time', () => {
     const a = responseJsonSchema();
     a.type = 'changed';

@@ -19,11 +19,22 @@ export const PlannerResponse = z
     plan: QueryPlan.optional().describe('the QueryPlan, when outcome is "plan"'),
     presentation: z.enum(PRESENTATIONS).optional(),
     message: z.string().max(1000).optional().describe('for clarify and unanswerable: what to tell the user'),
+    choices: z
+      .array(
+        z.object({
+          label: z.string().max(200).describe('a few words naming this reading, for a button'),
+          question: z.string().max(400).describe('the question reworded so that it has only this reading'),
+        }),
+      )
+      .min(2)
+      .max(4)
+      .optional()
+      .describe('for clarify: the readings to choose from'),
     options: z
       .array(z.string().max(200))
       .max(10)
       .optional()
-      .describe('for clarify: the choices to offer; for unanswerable: questions that can be answered'),
+      .describe('for unanswerable: questions that can be answered'),
   })
   .describe('query_plan_response');
 
@@ -37,11 +48,35 @@ export const ResponseEnvelope = z.object({
   plan: z.unknown().optional(),
   presentation: z.enum(PRESENTATIONS).optional().catch(undefined),
   message: z.string().optional().catch(undefined),
-  options: z.array(z.string()).optional().catch(undefined),
+  // read item by item (readingsOf): one odd entry should not cost the others
+  choices: z.array(z.unknown()).optional().catch(undefined),
+  options: z.array(z.unknown()).optional().catch(undefined),
 });
 export type ResponseEnvelope = z.infer<typeof ResponseEnvelope>;
 
 export const RESPONSE_SCHEMA_NAME = 'query_plan_response';
+
+/**
+ * The readings a model offered: {label, question} objects, or plain strings (the answer format before choices
+ * had labels, still what some models send in `options`), each then both the label and the question.
+ */
+export function readingsOf(
+  items: readonly unknown[] | undefined,
+): Array<{ label: string; question: string }> {
+  const out: Array<{ label: string; question: string }> = [];
+  for (const item of items ?? []) {
+    if (typeof item === 'string') {
+      if (item.trim()) out.push({ label: item.trim(), question: item.trim() });
+      continue;
+    }
+    if (item === null || typeof item !== 'object') continue;
+    const { label, question } = item as { label?: unknown; question?: unknown };
+    if (typeof question !== 'string' || !question.trim()) continue;
+    const name = typeof label === 'string' && label.trim() ? label.trim() : question.trim();
+    out.push({ label: name, question: question.trim() });
+  }
+  return out;
+}
 
 let cachedSchema: Record<string, unknown> | undefined;
 
@@ -203,9 +238,9 @@ A QueryPlan is {"version":1,"table":...,"measures":[...],"dimensions":[...],"tim
 
 export const ANSWER_RULES = `# How to answer
 Answer with one JSON object and nothing else:
-{"narrative":"<one short sentence saying what will be computed>","outcome":"plan|clarify|unanswerable","plan":<QueryPlan, for outcome plan>,"presentation":"auto|chart|table|text","message":"<for clarify or unanswerable>","options":["<choices, or answerable questions>"]}
+{"narrative":"<one short sentence saying what will be computed>","outcome":"plan|clarify|unanswerable","plan":<QueryPlan, for outcome plan>,"presentation":"auto|chart|table|text","message":"<for clarify or unanswerable>","choices":[{"label":"<a few words naming one reading>","question":"<the question reworded to have only that reading>"}],"options":["<answerable questions, for unanswerable>"]}
 - outcome "plan" when the model above can answer the question; "presentation" only when the question asks for a chart, a table or a sentence.
-- outcome "clarify" when the question is ambiguous: "message" asks which meaning, "options" lists 2 to 5 readings.
+- outcome "clarify" when the question is ambiguous: "message" asks which meaning, "choices" lists 2 to 4 readings; each "question" keeps the user's dates and filters and names the measure or column it means, so it can be answered as asked.
 - outcome "unanswerable" when the model has no data for it: "message" says why, "options" suggests answerable questions.
 - Never write SQL or any query text: only a QueryPlan.
 - You cannot filter by organisation, tenant or account owner: scoping to the user's own data is automatic and always applied.

@@ -1,0 +1,145 @@
+// The answer engine on a seeded SQLite file: an ambiguous question gets a clarification answer with its choices,
+// kept in the conversation like any answer, and asking a choice's question answers that reading.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withAmbiguousSales } from '../../test/support/config-text.ts';
+import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from '../../test/support/demo-db.ts';
+import { parseConfig } from '../config/load.ts';
+import type { Planner } from '../planner/planner.ts';
+import { type AnswerEngine, createAnswerEngine, InMemoryConversations } from './engine.ts';
+
+const NOW = new Date('2026-11-25T12:00:00Z');
+const AMBIGUOUS = 'what were our sales last month';
+
+let dir: string;
+let url: string;
+let engine: AnswerEngine;
+let memory: InMemoryConversations;
+
+function revenueLastMonth(org: number): number {
+  const db = new Database(url.replace(/^sqlite:\/\//, ''), { readonly: true });
+  try {
+    const row = db
+      .prepare(
+        `SELECT ROUND(SUM(total_amount), 2) AS v FROM orders WHERE organisation_id = ? AND status = 'completed'
+         AND created_at >= '2026-10-01 00:00:00' AND created_at < '2026-11-01 00:00:00'`,
+      )
+      .get(org) as { v: number };
+    return row.v;
+  } finally {
+    db.close();
+  }
+}
+
+function config(text = withAmbiguousSales(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8'))) {
+  return parseConfig(text, DEMO_CONFIG_FILE, { DATABASE_URL: url });
+}
+
+beforeAll(async () => {
+  dir = makeTempDir('parley-engine');
+  url = sqliteUrl(path.join(dir, 'demo.sqlite'));
+  await seedDemo(url, { anchor: NOW, thin: 10 });
+  memory = new InMemoryConversations();
+  engine = createAnswerEngine({ config: config(), now: () => NOW, memory });
+}, 60_000);
+
+afterAll(async () => {
+  await engine?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('clarification answers', () => {
+  const owner = { agentId: 'demo', userContext: { organisationId: 1 } };
+
+  it('answers an ambiguous question with a clarification, then a chosen reading with its figure', async () => {
+    const asked = await engine.ask({ ...owner, question: AMBIGUOUS });
+    expect(asked).toMatchObject({ type: 'clarification', code: 'ambiguous' });
+    expect(asked.message).toMatch(/sales/);
+    expect(asked).not.toHaveProperty('data');
+    expect(asked).not.toHaveProperty('sql');
+    expect(asked).not.toHaveProperty('suggestions');
+    const choices = asked.choices ?? [];
+    expect(choices).toHaveLength(2);
+    expect(choices.map((c) => c.label)).toEqual([
+      expect.stringMatching(/^revenue/),
+      expect.stringMatching(/^product revenue/),
+    ]);
+
+    // kept in the conversation like any other answer
+    const turns = await memory.turns(asked.conversationId, owner);
+    expect(turns).toEqual([{ question: AMBIGUOUS }]);
+
+    // picking the first choice asks its question in the same conversation
+    const picked = await engine.ask({
+      ...owner,
+      question: choices[0]?.question ?? '',
+      conversationId: asked.conversationId,
+    });
+    expect(picked.conversationId).toBe(asked.conversationId);
+    expect(picked.type).toBe('text');
+    expect(picked.plan?.measures).toEqual([{ kind: 'named', name: 'orders.revenue' }]);
+    expect(picked.data?.rows[0]?.[0]).toBeCloseTo(revenueLastMonth(1), 2);
+    expect((await memory.turns(asked.conversationId, owner))?.map((t) => t.question)).toEqual([
+      AMBIGUOUS,
+      choices[0]?.question,
+    ]);
+  });
+
+  it('takes a follow-up right after a clarification without failing', async () => {
+    const asked = await engine.ask({ ...owner, question: AMBIGUOUS });
+    expect(asked.type).toBe('clarification');
+    const followUp = await engine.ask({
+      ...owner,
+      question: 'and the month before?',
+      conversationId: asked.conversationId,
+    });
+    expect(followUp.conversationId).toBe(asked.conversationId);
+    expect(['text', 'table', 'chart', 'error', 'clarification']).toContain(followUp.type);
+    expect(followUp.message.length).toBeGreaterThan(0);
+  });
+
+  it('does not ask when the model gives the word to one measure', async () => {
+    const plain = createAnswerEngine({
+      config: config(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8')),
+      now: () => NOW,
+    });
+    try {
+      const answer = await plain.ask({ ...owner, question: AMBIGUOUS });
+      expect(answer.type).toBe('text');
+      expect(answer.choices).toBeUndefined();
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it("passes a planner's choices through, tidied, and falls back to text with fewer than two", async () => {
+    let choices = [
+      { label: 'Revenue', question: 'What was our revenue last month?' },
+      { label: 'Orders', question: 'How many orders did we have last month?' },
+      { label: 'Same', question: 'How did we do?' },
+    ];
+    const planner: Planner = {
+      name: 'stub',
+      plan: async () => ({ kind: 'clarify', message: 'Revenue or orders?', choices }),
+    };
+    const stubbed = createAnswerEngine({ config: config(), now: () => NOW, planner: () => planner });
+    try {
+      const two = await stubbed.ask({ ...owner, question: 'How did we do?' });
+      expect(two).toMatchObject({ type: 'clarification', message: 'Revenue or orders?' });
+      expect(two.choices).toEqual(choices.slice(0, 2));
+
+      choices = [{ label: 'Revenue', question: 'What was our revenue last month?' }];
+      const one = await stubbed.ask({ ...owner, question: 'How did we do?' });
+      expect(one).toMatchObject({
+        type: 'text',
+        code: 'ambiguous',
+        suggestions: ['What was our revenue last month?'],
+      });
+      expect(one.choices).toBeUndefined();
+    } finally {
+      await stubbed.close();
+    }
+  });
+});
