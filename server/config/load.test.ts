@@ -270,7 +270,7 @@ agents:
       'every aggregate but count needs a column',
     );
     expect(byPath['agents[0].model.tables.orders.measures.odd.filter.op']).toMatch(
-      /^expected one of eq\|neq\|gt.*\|not, got string "like"$/,
+      /^expected one of eq\|neq\|gt.*\|not\|related, got string "like"$/,
     );
     expect(byPath['agents[0].model.tables.orders.measures.nulls.filter.value']).toBe(
       'expected a string, a number or a boolean, got null (an empty value)',
