@@ -52,6 +52,12 @@ export interface Reading {
   whichAt: number;
   /** "percentage of", "share of", "rate": a ratio of a filtered count to the whole */
   share: boolean;
+  /** "running total", "cumulative": the total so far, period by period */
+  running: boolean;
+  /** "growth", "grow", "change", "increase": against the period before (in percent when `share` says so) */
+  growth: boolean;
+  /** "alongside", "with", "and": the plain figure is asked for beside a running total or a growth */
+  alongside: boolean;
   /** "how much did we make", "money": the model's money measure */
   money: boolean;
   /** "how many did we sell", "best-selling": the model's units measure */
@@ -236,6 +242,9 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   let presentation: Presentation = 'auto';
   let whichAt = -1;
   let share = false;
+  let running = false;
+  let growth = false;
+  let alongside = false;
   let money = false;
   let selling = false;
   let when: Reading['when'];
@@ -321,6 +330,26 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     if ((w === 'which' || w === 'what' || (w === 'who' && i === 0)) && whichAt < 0) whichAt = i;
     if (['percentage', 'percent', 'share', 'proportion', 'fraction', 'ratio', 'rate'].includes(w))
       share = true;
+    if (has(i, 'running', 'total') || ['cumulative', 'cumulatively', 'accumulated'].includes(w))
+      running = true;
+    if (
+      [
+        'growth',
+        'grow',
+        'grew',
+        'grown',
+        'growing',
+        'change',
+        'changed',
+        'increase',
+        'increased',
+        'decrease',
+        'decreased',
+      ].includes(w)
+    )
+      growth = true;
+    if (['alongside', 'beside', 'together'].includes(w) || has(i, 'as', 'well') || has(i, 'along', 'with'))
+      alongside = true;
     // "customers spent" is our revenue; "we spent" is an expense the model may not have
     if (
       ['spend', 'spent', 'spending', 'spends', 'spender', 'spenders'].includes(w) &&
@@ -469,6 +498,9 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     comparisons,
     whichAt,
     share,
+    running,
+    growth,
+    alongside,
     money,
     selling,
     when,

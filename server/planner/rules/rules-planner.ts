@@ -20,6 +20,7 @@ import {
   valueColumn,
 } from './model-helpers.ts';
 import { type DatedPhrase, type Reading, read, targetTable } from './reading.ts';
+import { applyShapes } from './shapes.ts';
 import { expandShorthand } from './shorthand.ts';
 import { stem } from './text.ts';
 
@@ -93,8 +94,11 @@ function afterBy(r: Reading, m: Match): boolean {
 
 export function assemble(reading: Reading, input: PlannerInput): PlannerOutcome {
   const clauses = readClauses(reading, input.view, input.now);
-  const outcome = assembleReading(withoutClauses(reading, clauses), input);
-  return outcome.kind === 'plan' ? applyConditions(outcome, clauses, reading, input) : outcome;
+  const r = withoutClauses(reading, clauses);
+  const outcome = assembleReading(r, input);
+  if (outcome.kind !== 'plan') return outcome;
+  const shaped = applyShapes(outcome, r, input, (m) => measureAlias(m, input.view));
+  return applyConditions(shaped, clauses, reading, input);
 }
 
 /** The reading without what its clauses took: their dates and the values and nouns inside them. */

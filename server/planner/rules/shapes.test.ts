@@ -69,3 +69,55 @@ describe('averages per thing', () => {
     }
   });
 });
+
+describe('running totals, growth and shares of the whole', () => {
+  const units = { kind: 'named', name: 'order_items.units_sold' };
+
+  it('adds a running total beside the figure, period by period', async () => {
+    for (const q of [
+      'units sold per week this quarter, cumulatively',
+      'accumulated units sold each month in 2025',
+    ]) {
+      const p = await demoPlanOf(q);
+      expect(p.measures, q).toEqual([units, { kind: 'running', of: units, as: 'running_units_sold' }]);
+      expect(p.time?.grain, q).toBeDefined();
+    }
+  });
+
+  it('compares each period with the one before, in percent when asked', async () => {
+    const p = await demoPlanOf(
+      'weekly units sold over the last 8 weeks and how much they changed in percent',
+    );
+    expect(p.measures).toEqual([
+      units,
+      { kind: 'change', of: units, mode: 'percent', as: 'units_sold_change_pct' },
+    ]);
+    expect(p.time?.grain).toBe('week');
+  });
+
+  it('turns the growth between two named periods into one figure, earlier period first', async () => {
+    const p = await demoPlanOf(
+      'how much did units sold increase in percent from january 2026 to february 2026',
+    );
+    const jan = {
+      op: 'dateRange',
+      field: 'orders.created_at',
+      range: { kind: 'period', period: { year: 2026, month: 1 } },
+    };
+    const feb = {
+      op: 'dateRange',
+      field: 'orders.created_at',
+      range: { kind: 'period', period: { year: 2026, month: 2 } },
+    };
+    expect(p.time).toBeUndefined();
+    expect(p.measures[0]).toMatchObject({ ...units, filter: jan });
+    expect(p.measures[1]).toMatchObject({ ...units, filter: feb });
+    expect(p.measures[2]).toMatchObject({ kind: 'ratio', numerator: { kind: 'difference' } });
+  });
+
+  it("gives each group's share of the total", async () => {
+    const p = await demoPlanOf('percentage of units sold per category in 2025');
+    expect(p.dimensions).toEqual([{ field: 'products.category' }]);
+    expect(p.measures).toEqual([units, { kind: 'shareOfTotal', of: units, as: 'share_of_units_sold' }]);
+  });
+});
