@@ -467,6 +467,11 @@ const RULES: Rule[] = [
     if (!m[2] && Math.abs(year - now.year) > 20 && /^\s+[a-z]+s\b/i.test(after)) return undefined;
     return range({ kind: 'period', period: { year } });
   }),
+  // a year before a noun, as an adjective: "our 2025 orders", "2025 revenue by month" (near today, not "2000 orders")
+  rule(`(?:^\\s*|(?<=\\b(?:our|the|their|my|all|of|your)\\s+))(${YEAR})(?=\\s+[a-z])`, (m, now) => {
+    const year = Number(m[1]);
+    return Math.abs(year - now.year) <= 20 ? range({ kind: 'period', period: { year } }) : undefined;
+  }),
   rule(`${AFTER_VS}(${YEAR})${E}`, (m) => range({ kind: 'period', period: { year: Number(m[1]) } })),
   rule(`${B}(${YEAR})${E}${BEFORE_VS}`, (m) => range({ kind: 'period', period: { year: Number(m[1]) } })),
   rule(`(?<=(?:19|20|21)\\d\\d\\s*(?:,|and|or|&)\\s*)(${YEAR})${E}`, (m) =>

@@ -19,7 +19,7 @@ import {
   unitsMeasure,
   valueColumn,
 } from './model-helpers.ts';
-import { type DatedPhrase, type Reading, read, targetTable } from './reading.ts';
+import { type DatedPhrase, type Reading, read, STOP, targetTable } from './reading.ts';
 import { applyShapes } from './shapes.ts';
 import { expandShorthand } from './shorthand.ts';
 import { stem } from './text.ts';
@@ -169,6 +169,77 @@ function applyConditions(
     }
   }
   return { ...outcome, plan, notes };
+}
+
+/**
+ * A model measure that aggregates `field` the same way and whose own words (beyond the column's) the question
+ * uses: "total quantity sold" is units sold (completed orders only), "total quantity" is every line's quantity.
+ */
+function sameAggregate(
+  view: ModelView,
+  r: Reading,
+  agg: string,
+  field: string,
+): { table: string; name: string } | undefined {
+  const [table, column] = field.split('.') as [string, string];
+  const said = new Set(r.tokens.map((t) => t.stem));
+  const columnWords = new Set(column.split('_').map((w) => stem(w)));
+  // "average value of cancelled orders": a measure defined over completed orders cannot answer for other statuses
+  const valueFields = new Set(r.matches.flatMap((m) => (m.target.kind === 'value' ? [m.target.field] : [])));
+  for (const [name, def] of Object.entries(view.tables.get(table)?.measures ?? {})) {
+    if (def.aggregate !== agg || def.column !== column) continue;
+    if (def.filter && fieldsOf(def.filter).some((f) => valueFields.has(f))) continue;
+    const words = [name, ...def.synonyms]
+      .flatMap((p) => p.split(/[\s_]+/))
+      .map((w) => stem(w.toLowerCase()))
+      .filter((w) => !columnWords.has(w) && !STOP.has(w));
+    if (words.some((w) => said.has(w))) return { table, name };
+  }
+  return undefined;
+}
+
+/** A listing's columns plus those the question names ("along with the customer's email"), if each row has one. */
+function withAskedColumns(
+  view: ModelView,
+  table: string,
+  listed: string[],
+  r: Reading,
+  used: Set<Match>,
+): string[] {
+  const out = [...listed];
+  for (const m of matchesOf(r, 'column')) {
+    if (used.has(m) || out.includes(m.target.field)) continue;
+    if (!reachableToOne(view, table, tableOf(m.target.field))) continue;
+    out.push(m.target.field);
+    used.add(m);
+  }
+  return out;
+}
+
+/** Where in the question a filter was named (the first word it came from), or -1. */
+function filterAt(r: Reading, f: Filter): number {
+  switch (f.op) {
+    case 'eq':
+    case 'neq':
+    case 'in':
+    case 'notIn': {
+      const m = r.matches.find((x) => x.target.kind === 'value' && x.target.field === f.field);
+      return m?.from ?? -1;
+    }
+    case 'segment': {
+      const m = r.matches.find(
+        (x) => x.target.kind === 'segment' && `${x.target.table}.${x.target.name}` === f.segment,
+      );
+      return m?.from ?? -1;
+    }
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      return r.comparisons.find((c) => c.value === f.value)?.at ?? -1;
+    default:
+      return -1;
+  }
 }
 
 /** Where the predicate of "what share of <subject> <predicate>" starts: the first verb after the subject. */
@@ -356,8 +427,13 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
           m.target.kind === 'column' && m.from > at && m.from - at <= 4 && isNumeric(view, m.target.field),
       );
       if (col && col.target.kind === 'column') {
-        measures.push({ kind: agg, field: col.target.field });
-        base = col.target.field.split('.')[0];
+        // "total quantity sold" is the model's units sold when the question says what that measure adds
+        const named = sameAggregate(view, r, agg, col.target.field);
+        if (named) addNamed(named.table, named.name);
+        else {
+          measures.push({ kind: agg, field: col.target.field });
+          base = col.target.field.split('.')[0];
+        }
         used.add(col);
         break;
       }
@@ -483,7 +559,7 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
           ...segmentFilters(r, view, table, used, entity),
           ...dateFilters(r, view, table),
         ],
-        select: defaultListing(view, table),
+        select: withAskedColumns(view, table, defaultListing(view, table), r, used),
         order,
         limit: n ?? (r.recency ? 10 : undefined),
       },
@@ -664,15 +740,24 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
   filters.push(...segmentFilters(r, view, base, used));
 
   // ---- shares: "what percentage of orders were cancelled" ---------------------------------------
-  if (r.share && filters.length > 0 && planMeasures.length === 1 && planMeasures[0]) {
+  // "what % of our Italian accounts are customers": what the subject says narrows both, the predicate the part
+  if (r.share && !r.growth && filters.length > 0 && planMeasures.length === 1 && planMeasures[0]) {
+    const cue = r.tokens.findIndex((t) => SHARE_WORDS.has(t.text));
+    const split = predicateStart(r);
+    const inSubject = (f: Filter): boolean => {
+      const at = filterAt(r, f);
+      return at > cue && at < split;
+    };
+    const wholeFilters = filters.filter(inSubject);
+    const partFilters = filters.filter((f) => !inSubject(f));
     const whole = planMeasures[0];
-    const part = filters.length === 1 ? filters[0] : { op: 'and' as const, filters: [...filters] };
-    if (part) {
+    const part = partFilters.length === 1 ? partFilters[0] : { op: 'and' as const, filters: partFilters };
+    if (part && partFilters.length > 0) {
       planMeasures = [
         { kind: 'ratio', numerator: withFilter(whole, part, view), denominator: whole, as: 'share' },
       ];
       notes.push(`the share is ${describeMeasure(whole)} matching the filters, divided by all of them`);
-      filters.length = 0;
+      filters.splice(0, filters.length, ...wholeFilters);
     }
   }
 
