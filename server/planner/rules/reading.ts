@@ -423,9 +423,10 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     if (
       ['have', 'has', 'had', 'did', 'do', 'does', 'were', 'was', 'are', 'is', 'also', 'of'].includes(next)
     ) {
-      countSubject = [...matches]
-        .reverse()
-        .find((m) => m.to <= countCue && (m.target.kind === 'table' || m.target.kind === 'segment'));
+      // the topic: the first thing the question names ("accounts that ... never placed an order - how many are there")
+      countSubject = matches.find(
+        (m) => m.to <= countCue && (m.target.kind === 'table' || m.target.kind === 'segment'),
+      );
     }
   }
   if (dates.some((d) => /\bnext\b|\btomorrow\b/i.test(d.text))) future = true;
@@ -577,7 +578,10 @@ function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Mat
         break;
       }
     }
-    const lexHits = lex.at(tokens, i);
+    const lexHits = lex.at(tokens, i).filter(
+      // "opened" is a verb of its own, not a form of the status word "open"
+      (h) => !(h.length === 1 && !h.exact && CLAUSE_WORDS.has(words[i] ?? '')),
+    );
     const lexHit = lexHits[0];
     if (
       lexHit &&

@@ -87,8 +87,13 @@ function matchesOf<K extends Kind>(r: Reading, kind: K): Array<MatchOf<K>> {
 
 /** A match within a few words after a "by/per/each" cue, with nothing but column words in between. */
 function afterBy(r: Reading, m: Match): boolean {
+  // "ranked by number of completed orders": after a count cue it is what is counted, not a breakdown
   return r.byCues.some(
-    (b) => b < m.from && m.from - b <= 3 && !r.matches.some((o) => o.from > b && o.from < m.from),
+    (b) =>
+      b < m.from &&
+      m.from - b <= 3 &&
+      !r.matches.some((o) => o.from > b && o.from < m.from) &&
+      !(r.countCue > b && r.countCue < m.from),
   );
 }
 
@@ -137,7 +142,10 @@ function applyConditions(
   for (const c of clauses.conditions) {
     let filters: Filter[] = [];
     if (c.table === plan.table) filters = [c.filter];
-    else if (c.activity && c.activity.relatedTable === plan.table) {
+    else if (
+      c.activity &&
+      (c.activity.relatedTable === plan.table || owns(view, plan.table, c.activity.relatedTable))
+    ) {
       // the plan counts or sums the activity itself: its dates date the rows, its values filter them
       filters = [...c.activity.values];
       for (const d of c.activity.dates) {
@@ -168,7 +176,26 @@ function applyConditions(
       } else plan.filters.push(f);
     }
   }
+  // "how much they spent on Electronics": a filter on the measure's many side needs the measure that lives there
+  const fitted = fitMeasure(view, plan.table, plan.measures, plan.filters.flatMap(fieldsOf));
+  if (fitted) {
+    notes.push(fitted.note);
+    const aliasBefore = plan.measures[0] ? measureAlias(plan.measures[0], view) : undefined;
+    plan.table = fitted.table;
+    plan.measures = [fitted.measure];
+    const aliasAfter = measureAlias(fitted.measure, view);
+    plan.order = plan.order.map((o) => (o.by === aliasBefore ? { ...o, by: aliasAfter } : o));
+  }
   return { ...outcome, plan, notes };
+}
+
+/** Whether rows of `table` own rows of `other` (one-to-many on the way): an order owns its lines. */
+function owns(view: ModelView, table: string, other: string): boolean {
+  try {
+    return view.path(table, other).some((s) => s.kind === 'one-to-many');
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -508,12 +535,28 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
     }
   }
 
+  // "who placed the most orders", "which members have the fewest purchases": the rows ranked by are counted
+  const rankedBy = r.topN
+    ? tables.find((t) => t.from > (r.topN?.at ?? 0) && t.from - (r.topN?.at ?? 0) <= 2 && !used.has(t))
+    : undefined;
+  if (measures.length === 0 && rankedBy && view.tables.get(rankedBy.target.table)?.access === 'queryable') {
+    const entity = [...tables, ...segments].find(
+      (m) => m !== rankedBy && m.target.table !== rankedBy.target.table,
+    );
+    if (entity && reachableToOne(view, rankedBy.target.table, entity.target.table)) {
+      base = rankedBy.target.table;
+      measures.push({ kind: 'count' });
+      used.add(rankedBy);
+    }
+  }
+
   // the values a column takes: "what categories do we have", "which countries are our customers in"
   const distinct = distinctValuesPlan(r, view, used, measures.length);
   if (distinct) return planOutcome(distinct, r, notes);
 
   // a listing: "show the 10 most recent orders", "which grocery products cost more than 20 dollars?"
-  const entity = tables.find((t) => !used.has(t)) ?? segments.find((s) => !used.has(s));
+  const entity =
+    tables.find((t) => !used.has(t)) ?? segments.find((s) => !used.has(s)) ?? enumeratedEntity(r, used);
   // "which grocery products ...": the first thing named after "which", past any value words
   const afterWhich =
     r.whichAt >= 0 ? r.matches.find((m) => m.from > r.whichAt && m.target.kind !== 'value') : undefined;
@@ -527,10 +570,11 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
     afterWhich?.target.kind !== 'column' &&
     (r.listing || r.recency !== undefined || whichEntity || (r.topN?.n ?? 0) > 0);
   if (wantsListing && entity) {
-    const table = entity.target.table;
+    const table = targetTable(entity.target);
     if (view.tables.get(table)?.access !== 'queryable')
       return unanswerable(view, `I can't list ${entity.text} on their own.`);
-    used.add(entity);
+    // a status that stands for its rows still filters them
+    if (entity.target.kind !== 'value') used.add(entity);
     const timeField = nearestTimeField(view, table);
     const n =
       r.topN?.n ||
@@ -612,21 +656,6 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
         r,
         notes,
       );
-    }
-  }
-
-  // "who placed the most orders", "which members have the fewest purchases": the rows ranked by are counted
-  const rankedBy = r.topN
-    ? tables.find((t) => t.from > (r.topN?.at ?? 0) && t.from - (r.topN?.at ?? 0) <= 2 && !used.has(t))
-    : undefined;
-  if (measures.length === 0 && rankedBy && view.tables.get(rankedBy.target.table)?.access === 'queryable') {
-    const entity = [...tables, ...segments].find(
-      (m) => m !== rankedBy && m.target.table !== rankedBy.target.table,
-    );
-    if (entity && reachableToOne(view, rankedBy.target.table, entity.target.table)) {
-      base = rankedBy.target.table;
-      measures.push({ kind: 'count' });
-      used.add(rankedBy);
     }
   }
 
@@ -904,12 +933,6 @@ function segmentFilters(
     if (!out.some((f) => JSON.stringify(f) === JSON.stringify(wanted))) out.push(wanted);
     used.add(s);
   }
-  // "products that have never been ordered": no child rows of the activity the verb names
-  if (out.length === 0) {
-    const never = r.tokens.findIndex((t, i) => r.negated.has(i) && ACTIVITY_VERBS.has(t.text));
-    const child = never >= 0 ? activityChild(view, base) : undefined;
-    if (child) out.push({ op: 'not', filter: { op: 'isNotNull', field: child } });
-  }
   return out;
 }
 
@@ -952,10 +975,20 @@ function distinctValuesPlan(
   };
 }
 
-/** The thing a count cue counts: named before it ("order counts"), or within a few words after it. */
+/**
+ * The thing a count cue counts: named before it ("order counts"), or the first thing named within a few words
+ * after it, past any values ("number of completed orders" counts orders).
+ */
 function countedMatch(r: Reading): Match | undefined {
   if (r.countSubject) return r.countSubject;
-  return r.countCue >= 0 ? r.matches.find((m) => m.from > r.countCue && m.from - r.countCue <= 4) : undefined;
+  if (r.countCue < 0) return undefined;
+  const near = r.matches.filter((m) => m.from > r.countCue && m.from - r.countCue <= 4);
+  return near.find((m) => m.target.kind !== 'value') ?? near[0];
+}
+
+/** "the five most recent refunds": a status value stands for the rows that have it, when nothing else is named. */
+function enumeratedEntity(r: Reading, used: Set<Match>): Match | undefined {
+  return r.matches.find((m) => !used.has(m) && m.target.kind === 'value' && m.target.enumerated);
 }
 
 /** The table of events: queryable, dated, and belonging to the most other tables (orders, in a shop). */
@@ -967,24 +1000,6 @@ function factTable(view: ModelView): string | undefined {
     if (!best || score > best.score) best = { table: name, score };
   }
   return best?.table;
-}
-
-const ACTIVITY_VERBS = new Set(['ordered', 'sold', 'bought', 'purchased', 'used', 'placed']);
-
-/** The key of the first table that belongs to `table` (one-to-many), e.g. a product's order lines. */
-function activityChild(view: ModelView, table: string): string | undefined {
-  for (const rel of Object.values(view.tables.get(table)?.relations ?? {})) {
-    if (rel.kind !== 'one-to-many') continue;
-    const pk = view.tables.get(rel.table)?.primaryKey;
-    if (!pk) continue;
-    try {
-      view.field(`${rel.table}.${pk}`);
-      return `${rel.table}.${pk}`;
-    } catch {
-      // the child's key is not a visible column: try the next relation
-    }
-  }
-  return undefined;
 }
 
 /** Value matches become filters; several values of one column become IN; negation flips them. */
