@@ -221,6 +221,10 @@ describe('parley query, check, token, connection list', () => {
     const out = await parley(['check', '--agent', 'demo']);
     expect(out.code, out.stdout + out.stderr).toBe(0);
     expect(out.stdout).toMatch(/demo: ok/);
+    // and says what the table prompts were read as
+    expect(out.stdout).toContain(
+      '    segment customer (also customers) = last_order_at is not null: not added, the YAML declares segment customer (with the same filter)',
+    );
   });
 
   it('mints a token only with a long enough secret', async () => {
@@ -244,5 +248,78 @@ describe('parley query, check, token, connection list', () => {
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toContain('demo-db');
     expect(out.stdout).not.toContain(dbFile);
+  });
+});
+
+describe('table prompts', () => {
+  // no synonyms and no segments for users in the YAML: only the prompt says what members and VIPs are
+  const configFile = path.join(dir, 'prompts.config.yaml');
+  const write = () =>
+    fs.writeFileSync(
+      configFile,
+      `connections:
+  - { id: shop, url: "sqlite://${dbFile}", owner: shop }
+agents:
+  - id: shop
+    connection: shop
+    userContext: { organisationId: integer }
+    model:
+      tables:
+        users:
+          prompt: Users are also referred to as members. A member is considered a VIP if their country is Germany.
+          labelColumn: name
+          timeColumn: created_at
+          contextFilters: [{ column: organisation_id, field: organisationId }]
+          columns:
+            id: { type: integer }
+            name: { type: string }
+            country: { type: string }
+            created_at: { type: datetime }
+`,
+    );
+
+  function usersOf(org: number, where = '1 = 1'): number {
+    const db = new Database(dbFile, { readonly: true });
+    const row = db
+      .prepare(`SELECT COUNT(*) AS n FROM users WHERE organisation_id = ? AND ${where}`)
+      .get(org) as { n: number };
+    db.close();
+    return row.n;
+  }
+
+  const ask = (question: string) =>
+    parley([
+      'ask',
+      question,
+      '--config',
+      configFile,
+      '--agent',
+      'shop',
+      '--user',
+      'alice',
+      '--context',
+      'organisationId=2',
+      '--now',
+      NOW,
+      '--json',
+    ]);
+
+  it('parley check prints what each sentence was read as', async () => {
+    write();
+    const out = await parley(['check', '--config', configFile]);
+    expect(out.code, out.stdout + out.stderr).toBe(0);
+    expect(out.stdout).toContain('shop: table prompts: 1 synonym and 1 segment added, 0 sentences not used');
+    expect(out.stdout).toContain('    synonym members -> table users: added');
+    expect(out.stdout).toContain('    segment vip (also vips) = country = "Germany": added');
+  });
+
+  it('parley ask answers with the synonym and the segment the prompt states', async () => {
+    write();
+    const members = await ask('how many members do we have');
+    expect(members.code, members.stderr).toBe(0);
+    expect(JSON.parse(members.stdout).data.rows).toEqual([[usersOf(2)]]);
+    const vips = await ask('how many VIPs');
+    expect(vips.code, vips.stderr).toBe(0);
+    expect(JSON.parse(vips.stdout).data.rows).toEqual([[usersOf(2, "country = 'Germany'")]]);
   });
 });

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { type LoadedConfig, loadConfig } from '../config/load.ts';
 import { openDatabase } from '../db/connect.ts';
 import { type CheckIssue, checkAgentAgainstDatabase, formatCheckIssue } from '../semantic/check.ts';
+import { formatPromptReport } from '../semantic/prompts.ts';
 import { validateModel } from '../semantic/validate.ts';
 import { configPathOf, withConfigOption } from './common.ts';
 
@@ -19,8 +20,9 @@ function plural(n: number, word: string): string {
 }
 
 /**
- * Checks the agents of a loaded config (one when `agentId` is given) and writes one line per issue and a summary
- * line per agent. Returns whether no agent has an error.
+ * Checks the agents of a loaded config (one when `agentId` is given) and writes what each table prompt sentence was
+ * read as, one line per issue and a summary line per agent. Returns whether no agent has an error (a prompt
+ * sentence that could not be used is not one: prompts are prose, the LLM planner still reads all of it).
  */
 export async function runCheck(
   loaded: LoadedConfig,
@@ -34,6 +36,7 @@ export async function runCheck(
   let allOk = true;
   for (const [id, agent] of loaded.agents) {
     if (agentId !== undefined && id !== agentId) continue;
+    for (const line of formatPromptReport(id, agent.prompts ?? { sentences: [] })) out(line);
     let issues: CheckIssue[];
     if (!agent.connection) {
       out(`${id}: warning: not linked to a connection; database checks skipped`);

@@ -409,6 +409,60 @@ describe('modelFile', () => {
   });
 });
 
+describe('table prompts', () => {
+  const PROMPTED = `connections:
+  - { id: shop, url: "sqlite://./shop.sqlite", owner: a, shareable: true }
+agents:
+  - id: a
+    connection: shop
+    userContext: { organisationId: integer }
+    modelFile: model.yaml
+  - id: b
+    connection: shop
+    userContext: { organisationId: integer }
+    modelFile: model.yaml
+`;
+  const MODEL_FILE = `tables:
+  orders:
+    prompt: Orders are also called purchases. A big order is an order whose total_amount is over 100.
+    contextFilters: [{ column: organisation_id, field: organisationId }]
+    columns:
+      id: { type: integer }
+      total_amount: { type: number }
+`;
+
+  it('merges what the prompts state into the resolved model; the YAML model stays as written', () => {
+    write('model.yaml', MODEL_FILE);
+    const loaded = loadConfig(write('parley.config.yaml', PROMPTED), {});
+    const a = loaded.agents.get('a');
+    const orders = a?.model.tables.orders;
+    expect(orders?.synonyms).toEqual(['purchases']);
+    expect(orders?.segments.big_order?.filter).toEqual({
+      op: 'gt',
+      field: 'orders.total_amount',
+      value: 100,
+    });
+    expect(a?.prompts?.sentences.map((s) => s.readings.map((r) => r.outcome))).toEqual([
+      ['added'],
+      ['added'],
+    ]);
+    // agents sharing a model file get a merged model each (what validates depends on the agent)
+    const b = loaded.agents.get('b');
+    expect(b?.model).not.toBe(a?.model);
+    expect(b?.model).toEqual(a?.model);
+  });
+
+  it('keeps inline models authoritative: config.model has no derived entries', () => {
+    const text = config().replace(
+      '        orders:\n',
+      '        orders:\n          prompt: Orders are also known as baskets.\n',
+    );
+    const agent = parseConfig(text, path.join(dir, 'parley.config.yaml'), {}).agents.get('demo');
+    expect(agent?.model.tables.orders?.synonyms).toEqual(['baskets']);
+    expect(agent?.config.model?.tables.orders?.synonyms).toEqual([]);
+  });
+});
+
 describe('the examples/ configs', () => {
   const examples = path.resolve(import.meta.dirname, '../../examples');
   const load = (name: string): LoadedConfig => {

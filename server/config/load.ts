@@ -6,6 +6,7 @@ import { distance } from 'fastest-levenshtein';
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseDatabaseUrl } from '../db/connect.ts';
+import { applyTablePrompts, type PromptReport } from '../semantic/prompts.ts';
 import { type AgentConfig, type ConnectionConfig, ParleyConfig, SemanticModel } from './schema.ts';
 
 export type PathSegment = string | number;
@@ -42,8 +43,13 @@ function formatIssue(file: string, issue: ConfigIssue): string {
 
 export interface ResolvedAgent {
   config: AgentConfig;
-  /** the agent's semantic model: inline `model`, or the content of `modelFile` */
+  /**
+   * the agent's semantic model: inline `model`, or the content of `modelFile`, plus the synonyms and segments its
+   * table prompts state (see server/semantic/prompts.ts); `config.model` stays exactly what the YAML says
+   */
   model: SemanticModel;
+  /** what each sentence of the table prompts was read as, and what of it was merged into `model` */
+  prompts?: PromptReport;
   /** undefined when the agent is not linked to a connection */
   connection?: ConnectionConfig;
 }
@@ -147,7 +153,10 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     const model = models.get(agent);
     if (!model) continue; // unreachable: a missing model is an issue above
     const connection = agent.connection === undefined ? undefined : connections.get(agent.connection);
-    agents.set(agent.id, connection ? { config: agent, model, connection } : { config: agent, model });
+    // prompts are read per agent: what validates depends on the agent (multiTenant, userContext)
+    const read = applyTablePrompts(agent, model);
+    const resolved: ResolvedAgent = { config: agent, model: read.model, prompts: read.report };
+    agents.set(agent.id, connection ? { ...resolved, connection } : resolved);
   }
   return { file: absFile, dir, config, agents, connections, storeUrl };
 }

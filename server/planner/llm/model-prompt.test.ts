@@ -5,6 +5,7 @@ import { parseConfig } from '../../config/load.ts';
 import { type AgentConfig, type SemanticModel, Table } from '../../config/schema.ts';
 import { QueryPlan } from '../../query/plan.ts';
 import { ModelView } from '../../semantic/model-view.ts';
+import { applyTablePrompts } from '../../semantic/prompts.ts';
 import {
   buildSystemPrompt,
   describeModel,
@@ -141,6 +142,24 @@ describe('describeModel', () => {
       { organisationId: 1, isAdmin: false, region: 'r' },
     );
     expect(describeModel(none)).toContain('No tables are available');
+  });
+});
+
+describe('entries read from table prompts', () => {
+  it('are shown apart from the YAML: synonyms as read from the prompt, segments marked', () => {
+    const model = structuredClone(demo!.config.model as SemanticModel);
+    const users = model.tables.users!;
+    users.prompt =
+      'Users are also referred to as patrons. A patron is considered a VIP if their country is Germany.';
+    const merged = applyTablePrompts(demo!.config, model).model;
+    const text = describeModel(new ModelView(demo!.config, merged, { organisationId: 1 }));
+    expect(text).toContain(
+      'sign ups, registrations, new users, new accounts, new signups; read from the prompt: patrons)',
+    );
+    expect(text).toContain(
+      '- vip (read from the prompt): A patron is considered a VIP if their country is Germany. (also: vips)',
+    );
+    expect(text).toContain('- customer: Users who have ordered at least once (also: customers,');
   });
 });
 

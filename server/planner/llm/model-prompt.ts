@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Table } from '../../config/schema.ts';
 import { QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
+import { type PromptDerivations, promptDerivations } from '../../semantic/prompts.ts';
 import type { DatasetPlanningContext } from '../planner.ts';
 
 export const PRESENTATIONS = ['auto', 'chart', 'table', 'text'] as const;
@@ -119,8 +120,16 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-function also(synonyms: readonly string[]): string {
-  return synonyms.length > 0 ? ` (also: ${synonyms.map(oneLine).join(', ')})` : '';
+function also(synonyms: readonly string[], derived: PromptDerivations | undefined, key: string): string {
+  // synonyms read from the table's prompt are told apart: the prompt itself is shown too, and it is the source
+  const fromPrompt = new Set(derived?.synonyms.get(key) ?? []);
+  const declared = synonyms.filter((s) => !fromPrompt.has(s)).map(oneLine);
+  const read = synonyms.filter((s) => fromPrompt.has(s)).map(oneLine);
+  const parts = [
+    ...(declared.length > 0 ? [`also: ${declared.join(', ')}`] : []),
+    ...(read.length > 0 ? [`read from the prompt: ${read.join(', ')}`] : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }
 
 function sentence(text: string | undefined): string {
@@ -135,13 +144,14 @@ export function visibleColumns(table: Table): string[] {
 
 function describeTable(name: string, table: Table, view: ModelView): string[] {
   const lines: string[] = [];
+  const derived = promptDerivations(table);
   const columns = visibleColumns(table);
   const shown = new Set(columns);
   const access =
     table.access === 'queryable'
       ? 'queryable'
       : 'joinable only: reach it through a relation, never as plan.table';
-  lines.push(`## ${name} (${access})${also(table.synonyms)}`);
+  lines.push(`## ${name} (${access})${also(table.synonyms, derived, 'table')}`);
   if (table.prompt && oneLine(table.prompt) !== '') lines.push(oneLine(table.prompt));
   const hints: string[] = [];
   if (table.timeColumn && shown.has(table.timeColumn))
@@ -157,7 +167,9 @@ function describeTable(name: string, table: Table, view: ModelView): string[] {
       if (!c) continue;
       const type = c.unit ? `${c.type}, ${c.unit}` : c.type;
       const values = c.values && c.values.length > 0 ? `; values: ${c.values.map(String).join(', ')}` : '';
-      lines.push(`- ${name}.${column} (${type}${values})${sentence(c.description)}${also(c.synonyms)}`);
+      lines.push(
+        `- ${name}.${column} (${type}${values})${sentence(c.description)}${also(c.synonyms, derived, `columns.${column}`)}`,
+      );
     }
   }
   const computed = sortedEntries(table.computed);
@@ -168,7 +180,9 @@ function describeTable(name: string, table: Table, view: ModelView): string[] {
       // the formula only when every name in it is a column the model may see
       const names = oneLine(c.expression).match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
       const formula = names.every((n) => shown.has(n)) ? ` = ${oneLine(c.expression)}` : '';
-      lines.push(`- ${name}.${column} (${type})${formula}${sentence(c.description)}${also(c.synonyms)}`);
+      lines.push(
+        `- ${name}.${column} (${type})${formula}${sentence(c.description)}${also(c.synonyms, derived, `columns.${column}`)}`,
+      );
     }
   }
   const relations = sortedEntries(table.relations).filter(([, r]) => view.tables.has(r.table));
@@ -186,15 +200,19 @@ function describeTable(name: string, table: Table, view: ModelView): string[] {
           : '';
       const unit = m.unit ? `, ${m.unit}` : '';
       lines.push(
-        `- ${measure} (${m.aggregate}${visibleColumn}${unit})${sentence(m.description)}${also(m.synonyms)}`,
+        `- ${measure} (${m.aggregate}${visibleColumn}${unit})${sentence(m.description)}${also(m.synonyms, derived, `measures.${measure}`)}`,
       );
     }
   }
   const segments = sortedEntries(table.segments);
   if (segments.length > 0) {
     lines.push('Segments ({"op":"segment","segment":"<name>"}):');
-    for (const [segment, s] of segments)
-      lines.push(`- ${segment}${sentence(s.description)}${also(s.synonyms)}`);
+    for (const [segment, s] of segments) {
+      const origin = derived?.segments.has(segment) ? ' (read from the prompt)' : '';
+      lines.push(
+        `- ${segment}${origin}${sentence(s.description)}${also(s.synonyms, derived, `segments.${segment}`)}`,
+      );
+    }
   }
   return lines;
 }
