@@ -179,3 +179,16 @@ export function activityTable(view: ModelView, table: string): string | undefine
   }
   return undefined;
 }
+
+/** The things that are sold ("best sellers"): the undated, labelled table the units measure's rows belong to. */
+export function soldThingTable(view: ModelView): string | undefined {
+  const units = unitsMeasure(view);
+  if (!units) return undefined;
+  const people = personTable(view);
+  for (const rel of Object.values(view.tables.get(units.table)?.relations ?? {})) {
+    if (rel.kind !== 'many-to-one' || rel.table === people) continue;
+    const t = view.tables.get(rel.table);
+    if (t?.access === 'queryable' && t.labelColumn && !t.timeColumn) return rel.table;
+  }
+  return undefined;
+}

@@ -6,7 +6,7 @@ import { type DateMatch, findDateBounds, findDateRanges, findGrain } from '../..
 import type { Grain } from '../../query/plan.ts';
 import type { PlannerInput, Presentation } from '../planner.ts';
 import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
-import { personTable } from './model-helpers.ts';
+import { personTable, soldThingTable } from './model-helpers.ts';
 import { stem, type Token, tokenize } from './text.ts';
 import { ACTIVITY, AGENT_NOUNS, CLAUSE_WORDS, CREATION } from './verbs.ts';
 
@@ -39,7 +39,8 @@ export interface Reading {
   countSubject?: Match;
   aggCues: Map<number, Agg>;
   byCues: number[];
-  topN?: { n: number; direction: 'asc' | 'desc'; at: number };
+  /** `subjectAt`: where the ranked thing is named when it comes before the rank word ("the 5 categories that ... most") */
+  topN?: { n: number; direction: 'asc' | 'desc'; at: number; subjectAt?: number };
   /** "best 3 months", "which month": a calendar unit to rank or group by */
   rankGrain?: { grain: Grain; at: number };
   listing: boolean;
@@ -209,6 +210,19 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   const has = (i: number, ...seq: string[]): boolean => seq.every((w, k) => words[i + k] === w);
 
   const matches = matchVocabulary(tokens, lex, values);
+  // "our 3 best sellers": the things sold, when the question names nothing else to rank
+  const sold = soldThingTable(view);
+  const sellerAt = words.findIndex((w) => w === 'sellers' || w === 'seller');
+  if (sold && sellerAt >= 0 && !matches.some((m) => m.target.kind === 'table' && m.target.table === sold)) {
+    const at = matches.findIndex((m) => m.from > sellerAt);
+    const match: Match = {
+      target: { kind: 'table', table: sold },
+      from: sellerAt,
+      to: sellerAt + 1,
+      text: words[sellerAt] ?? '',
+    };
+    matches.splice(at < 0 ? matches.length : at, 0, match);
+  }
   // "who ...?", "spenders", "buyers": people, though no word of the model names them
   const people = personTable(view);
   if (people) {
@@ -447,9 +461,22 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       .map((k) => tokens[k])
       .find((t) => t?.num !== undefined && Number.isInteger(t.num) && (t.num ?? 0) <= 1000);
     const afterWhich = whichAt >= 0 ? tokens[whichAt + 1] : undefined;
+    // "the 5 categories that sold the most": the count and the thing ranked come before the rank word
+    const lead = near
+      ? undefined
+      : tokens
+          .slice(Math.max(0, rankWord.at - 8), rankWord.at)
+          .findIndex((t, k, all) => isCount(t) && all[k + 1]?.num === undefined && k + 1 < all.length);
+    const leadAt = lead !== undefined && lead >= 0 ? Math.max(0, rankWord.at - 8) + lead : undefined;
     const n =
-      near?.num ?? (afterWhich?.num !== undefined && Number.isInteger(afterWhich.num) ? afterWhich.num : 0);
+      near?.num ??
+      (afterWhich?.num !== undefined && Number.isInteger(afterWhich.num)
+        ? afterWhich.num
+        : leadAt !== undefined
+          ? (tokens[leadAt]?.num ?? 0)
+          : 0);
     topN = { n, direction: rankWord.direction, at: rankWord.at };
+    if (leadAt !== undefined) topN.subjectAt = leadAt + 1;
   } else if (whichAt >= 0 && tokens[whichAt + 1]?.num !== undefined) {
     topN = { n: tokens[whichAt + 1]?.num ?? 0, direction: 'desc', at: whichAt };
   }
@@ -510,6 +537,13 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     unknownWords,
     unknownName: unknownName(masked, tokens, matchedWords),
   };
+}
+
+/** A small whole number that counts things ("5", "five"), not a year or an amount. */
+function isCount(t: Token | undefined): boolean {
+  return (
+    t?.num !== undefined && Number.isInteger(t.num) && t.num > 0 && t.num <= 100 && !t.text.startsWith('$')
+  );
 }
 
 function hasHowMuch(words: string[], i: number): boolean {

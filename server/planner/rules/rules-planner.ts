@@ -709,7 +709,9 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
   const cued = (m: Match): { byThis: boolean; which: boolean; ranked: boolean } => ({
     byThis: afterBy(r, m),
     which: r.whichAt >= 0 && m.from >= r.whichAt && m.from - r.whichAt <= 3 && m.from < firstMeasureAt,
-    ranked: r.topN !== undefined && m.from > r.topN.at && m.from - r.topN.at <= 4,
+    ranked:
+      r.topN !== undefined &&
+      ((m.from > r.topN.at && m.from - r.topN.at <= 4) || m.from === r.topN.subjectAt),
   });
   // "top 3 countries by number of customers": what is counted is the measure, never a breakdown
   const countSubject = countedMatch(r);

@@ -121,3 +121,42 @@ describe('running totals, growth and shares of the whole', () => {
     expect(p.measures).toEqual([units, { kind: 'shareOfTotal', of: units, as: 'share_of_units_sold' }]);
   });
 });
+
+describe('rankings and listings', () => {
+  it('ranks the thing named before the rank word ("the 4 countries that ... the most")', async () => {
+    const p = await demoPlanOf('the 4 countries whose members ordered the most units this year');
+    expect(p.dimensions).toEqual([{ field: 'users.country' }]);
+    expect(p.limit).toBe(4);
+  });
+
+  it('"best sellers" are the things sold', async () => {
+    const p = await demoPlanOf('top 4 sellers by units sold in 2025');
+    expect(p.dimensions).toEqual([{ field: 'products.id' }, { field: 'products.name' }]);
+    expect(p.measures).toEqual([{ kind: 'named', name: 'order_items.units_sold' }]);
+  });
+
+  it('a status stands for the rows that have it ("the 3 latest cancellations")', async () => {
+    const p = await demoPlanOf('list the 3 latest cancelled ones');
+    expect(p).toMatchObject({
+      table: 'orders',
+      limit: 3,
+      order: [{ by: 'orders.created_at', direction: 'desc' }],
+    });
+    expect(p.filters).toContainEqual({ op: 'eq', field: 'orders.status', value: 'cancelled' });
+  });
+
+  it('shows the columns a listing asks for', async () => {
+    const p = await demoPlanOf('show pending orders from this week together with the member email');
+    expect(p.select).toContain('users.email');
+  });
+
+  it('splits a share into the whole the subject names and the part the predicate names', async () => {
+    const p = await demoPlanOf('what proportion of our canadian members are customers');
+    expect(p.filters).toContainEqual({ op: 'eq', field: 'users.country', value: 'Canada' });
+    expect(p.measures[0]).toMatchObject({
+      kind: 'ratio',
+      numerator: { kind: 'count', filter: { op: 'segment', segment: 'users.customer' } },
+      denominator: { kind: 'count' },
+    });
+  });
+});
