@@ -2,6 +2,7 @@
 // list context filters, the row cap. A small seeded SQLite database checks what the SQL returns.
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   demoRows,
@@ -596,5 +597,403 @@ describe('impossible calendar dates', () => {
       compile({ version: 1, table: 'orders', measures: count, time: { field: 'orders.created_at', range } })
         .ranges[0],
     ).toMatchObject({ start: '2024-02-29 00:00:00', end: '2024-03-01 00:00:00' });
+  });
+});
+
+// ---- related-row conditions, filtered named measures, differences and window measures ----------------------
+// Expected values come from the seeder's rows (the database holds exactly those), computed here in JavaScript.
+
+const usersOf = (org: number) => rows.users.filter((u) => u.organisation_id === org);
+const productsOf = (org: number) => rows.products.filter((p) => p.organisation_id === org);
+const itemsOf = (org: number) => rows.orderItems.filter((i) => i.organisation_id === org);
+const within = (ts: string, r: { start: string; end: string } | undefined) =>
+  r !== undefined && ts >= r.start && ts < r.end;
+const COMPARE = {
+  eq: (a: number, b: number) => a === b,
+  neq: (a: number, b: number) => a !== b,
+  gt: (a: number, b: number) => a > b,
+  gte: (a: number, b: number) => a >= b,
+  lt: (a: number, b: number) => a < b,
+  lte: (a: number, b: number) => a <= b,
+} as const;
+
+/** How many rows of `list` each key has. */
+function tally<T>(list: readonly T[], key: (r: T) => number | string): Map<number | string, number> {
+  const out = new Map<number | string, number>();
+  for (const r of list) out.set(key(r), (out.get(key(r)) ?? 0) + 1);
+  return out;
+}
+
+/** A listing's first column, as a sorted list. */
+async function ids(plan: unknown, org: number): Promise<number[]> {
+  const r = await runner.run(compile(plan, { organisationId: org }, agent, { maxRows: 100_000 }));
+  return (r.rows.map((row) => row[0]) as number[]).sort((a, b) => a - b);
+}
+
+describe('related-row conditions', () => {
+  it.each([
+    ['gte', 3],
+    ['gt', 2],
+    ['eq', 2],
+    ['neq', 1],
+    ['lte', 2],
+    ['lt', 3],
+    ['gte', 1],
+    ['gt', 0],
+    ['neq', 0],
+    ['eq', 0],
+    ['lt', 1],
+    ['lte', 0],
+  ] as const)('counts users with %s %i orders (users without orders have 0)', async (op, value) => {
+    const org = 2;
+    const perUser = tally(ordersOf(org), (o) => o.user_id);
+    const expected = usersOf(org).filter((u) => COMPARE[op](perUser.get(u.id) ?? 0, value)).length;
+    const plan = {
+      version: 1,
+      table: 'users',
+      measures: count,
+      filters: [{ op: 'related', table: 'orders', count: { op, value } }],
+    };
+    expect((await runner.run(compile(plan, { organisationId: org }))).rows).toEqual([[expected]]);
+  });
+
+  it('finds users with no orders in a window (not related, with a date range on the related rows)', async () => {
+    const org = 2;
+    const plan = {
+      version: 1,
+      table: 'users',
+      select: ['users.id'],
+      filters: [
+        {
+          op: 'not',
+          filter: {
+            op: 'related',
+            table: 'orders',
+            filter: {
+              op: 'dateRange',
+              field: 'orders.created_at',
+              range: { kind: 'last', unit: 'month', n: 3 },
+            },
+          },
+        },
+      ],
+    };
+    const range = compile(plan).ranges[0];
+    expect(range).toMatchObject({ start: '2024-06-01 00:00:00', end: '2024-09-01 00:00:00' });
+    const active = new Set(
+      ordersOf(org)
+        .filter((o) => within(o.created_at, range))
+        .map((o) => o.user_id),
+    );
+    const expected = usersOf(org)
+      .filter((u) => !active.has(u.id))
+      .map((u) => u.id);
+    // some users ordered only before the window: they count as inactive too
+    expect(expected.length).toBeGreaterThan(usersOf(org).length - active.size - 1);
+    expect(await ids(plan, org)).toEqual(expected);
+  });
+
+  it('finds products with no order items in a window (the inner filter reaches orders.created_at)', async () => {
+    const org = 1;
+    const plan = {
+      version: 1,
+      table: 'products',
+      select: ['products.id'],
+      filters: [
+        {
+          op: 'not',
+          filter: {
+            op: 'related',
+            table: 'order_items',
+            filter: {
+              op: 'dateRange',
+              field: 'orders.created_at',
+              range: { kind: 'last', unit: 'month', n: 1 },
+            },
+          },
+        },
+      ],
+    };
+    const range = compile(plan).ranges[0];
+    const orders = new Map(ordersOf(org).map((o) => [o.id, o]));
+    const sold = new Set(
+      itemsOf(org)
+        .filter((i) => within(orders.get(i.order_id)?.created_at ?? '', range))
+        .map((i) => i.product_id),
+    );
+    const expected = productsOf(org)
+      .filter((p) => !sold.has(p.id))
+      .map((p) => p.id);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(productsOf(org).length);
+    expect(await ids(plan, org)).toEqual(expected);
+  });
+
+  it('counts orders, not order lines, through a two-step path (products -> order_items -> orders)', async () => {
+    const org = 1;
+    const orders = new Map(ordersOf(org).map((o) => [o.id, o]));
+    const ordersPerProduct = new Map<number, Set<number>>();
+    const completedPerProduct = new Map<number, Set<number>>();
+    for (const i of itemsOf(org)) {
+      const add = (m: Map<number, Set<number>>) =>
+        m.set(i.product_id, (m.get(i.product_id) ?? new Set()).add(i.order_id));
+      add(ordersPerProduct);
+      if (orders.get(i.order_id)?.status === 'completed') add(completedPerProduct);
+    }
+    const plan = (op: string, value: number, filter?: unknown) => ({
+      version: 1,
+      table: 'products',
+      select: ['products.id'],
+      filters: [{ op: 'related', table: 'orders', count: { op, value }, filter }],
+    });
+    const where = (m: Map<number, Set<number>>, keep: (n: number) => boolean) =>
+      productsOf(org)
+        .filter((p) => keep(m.get(p.id)?.size ?? 0))
+        .map((p) => p.id);
+    expect(await ids(plan('gte', 20, { op: 'eq', field: 'orders.status', value: 'completed' }), org)).toEqual(
+      where(completedPerProduct, (n) => n >= 20),
+    );
+    // the data has no product twice in one order: a copy gets one, so that lines and orders differ
+    const [product, set] = [...ordersPerProduct].find(([, s]) => s.size >= 5) as [number, Set<number>];
+    const copy = path.join(dir, 'duplicate-line.sqlite');
+    fs.copyFileSync(path.join(dir, 'demo.sqlite'), copy);
+    const db = new Database(copy);
+    db.prepare(
+      'INSERT INTO order_items (id, organisation_id, order_id, product_id, quantity, unit_price) VALUES (?, ?, ?, ?, 1, 1)',
+    ).run(10_000_000, org, [...set][0], product);
+    db.close();
+    const dup = createQueryRunner(sqliteUrl(copy));
+    try {
+      const run = async (p: unknown) =>
+        ((await dup.run(compile(p, { organisationId: org }))).rows.map((r) => r[0]) as number[]).sort(
+          (a, b) => a - b,
+        );
+      expect(await run(plan('eq', set.size))).toEqual(where(ordersPerProduct, (n) => n === set.size));
+      expect(await run(plan('gt', set.size))).toEqual(where(ordersPerProduct, (n) => n > set.size));
+      expect(await run(plan('eq', set.size))).toContain(product);
+    } finally {
+      await dup.close();
+    }
+  });
+
+  it('counts distinct values of the related rows (users who bought from 3+ categories)', async () => {
+    const org = 1;
+    const category = new Map(productsOf(org).map((p) => [p.id, p.category]));
+    const userOf = new Map(ordersOf(org).map((o) => [o.id, o.user_id]));
+    const categories = new Map<number, Set<string>>();
+    for (const i of itemsOf(org)) {
+      const user = userOf.get(i.order_id) as number;
+      categories.set(user, (categories.get(user) ?? new Set()).add(category.get(i.product_id) as string));
+    }
+    const expected = usersOf(org)
+      .filter((u) => (categories.get(u.id)?.size ?? 0) >= 3)
+      .map((u) => u.id);
+    expect(expected.length).toBeGreaterThan(0);
+    const plan = {
+      version: 1,
+      table: 'users',
+      select: ['users.id'],
+      filters: [
+        {
+          op: 'related',
+          table: 'orders',
+          count: { op: 'gte', value: 3, distinct: 'products.category' },
+        },
+      ],
+    };
+    expect(await ids(plan, org)).toEqual(expected);
+  });
+
+  it('gives the share of users with 2+ orders among users with 1+ (related filters in measure filters)', async () => {
+    const org = 1;
+    const perUser = tally(ordersOf(org), (o) => o.user_id);
+    const withAtLeast = (n: number) => usersOf(org).filter((u) => (perUser.get(u.id) ?? 0) >= n).length;
+    const related = (value: number) => ({ op: 'related', table: 'orders', count: { op: 'gte', value } });
+    const plan = {
+      version: 1,
+      table: 'users',
+      measures: [
+        {
+          kind: 'ratio',
+          numerator: { kind: 'count', filter: related(2) },
+          denominator: { kind: 'count', filter: related(1) },
+        },
+      ],
+    };
+    const [[share]] = (await runner.run(compile(plan, { organisationId: org }))).rows as [[number]];
+    expect(share).toBeCloseTo(withAtLeast(2) / withAtLeast(1), 6);
+  });
+
+  it('evaluates the inner filter on one related row (completed and in August: the same order)', async () => {
+    const org = 2;
+    const august = (o: { created_at: string }) => o.created_at.startsWith('2024-08');
+    const done = (o: { status: string }) => o.status === 'completed';
+    const sameOrder = new Set(
+      ordersOf(org)
+        .filter((o) => done(o) && august(o))
+        .map((o) => o.user_id),
+    );
+    const anyOrders = usersOf(org).filter(
+      (u) =>
+        ordersOf(org).some((o) => o.user_id === u.id && done(o)) &&
+        ordersOf(org).some((o) => o.user_id === u.id && august(o)),
+    );
+    expect(anyOrders.length).toBeGreaterThan(sameOrder.size);
+    const plan = {
+      version: 1,
+      table: 'users',
+      select: ['users.id'],
+      filters: [
+        {
+          op: 'related',
+          table: 'orders',
+          filter: {
+            op: 'and',
+            filters: [
+              { op: 'eq', field: 'orders.status', value: 'completed' },
+              {
+                op: 'dateRange',
+                field: 'orders.created_at',
+                range: { kind: 'period', period: { year: 2024, month: 8 } },
+              },
+            ],
+          },
+        },
+      ],
+    };
+    expect(await ids(plan, org)).toEqual([...sameOrder].sort((a, b) => a - b));
+  });
+
+  it('nests: users with a completed order that has 2+ units of a Books product on one line', async () => {
+    const org = 1;
+    const books = new Set(
+      productsOf(org)
+        .filter((p) => p.category === 'Books')
+        .map((p) => p.id),
+    );
+    const bookOrders = new Set(
+      itemsOf(org)
+        .filter((i) => books.has(i.product_id) && i.quantity >= 2)
+        .map((i) => i.order_id),
+    );
+    const expected = new Set(
+      ordersOf(org)
+        .filter((o) => o.status === 'completed' && bookOrders.has(o.id))
+        .map((o) => o.user_id),
+    );
+    expect(expected.size).toBeGreaterThan(0);
+    const plan = {
+      version: 1,
+      table: 'users',
+      select: ['users.id'],
+      filters: [
+        {
+          op: 'related',
+          table: 'orders',
+          filter: {
+            op: 'and',
+            filters: [
+              { op: 'eq', field: 'orders.status', value: 'completed' },
+              {
+                op: 'related',
+                table: 'order_items',
+                filter: {
+                  op: 'and',
+                  filters: [
+                    { op: 'eq', field: 'products.category', value: 'Books' },
+                    { op: 'gte', field: 'order_items.quantity', value: 2 },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+      ],
+    };
+    expect(await ids(plan, org)).toEqual([...expected].sort((a, b) => a - b));
+  });
+
+  it('means the segment’s rows wherever a segment with a related condition is used', async () => {
+    const a = variant((_ag, t) => {
+      if (t.users)
+        t.users.segments.repeat_buyer = {
+          synonyms: [],
+          filter: { op: 'related', table: 'orders', count: { op: 'gte', value: 2 } },
+        };
+    });
+    const org = 1;
+    const perUser = tally(ordersOf(org), (o) => o.user_id);
+    const repeat = new Set(
+      usersOf(org)
+        .filter((u) => (perUser.get(u.id) ?? 0) >= 2)
+        .map((u) => u.id),
+    );
+    const segment = [{ op: 'segment', segment: 'repeat_buyer' }];
+    const run = async (plan: unknown) => (await runner.run(compile(plan, { organisationId: org }, a))).rows;
+    // users in it; orders placed by them (through the order's user); products bought by them (EXISTS of a line)
+    expect(await run({ version: 1, table: 'users', measures: count, filters: segment })).toEqual([
+      [repeat.size],
+    ]);
+    const byRepeat = ordersOf(org).filter((o) => repeat.has(o.user_id));
+    expect(await run({ version: 1, table: 'orders', measures: count, filters: segment })).toEqual([
+      [byRepeat.length],
+    ]);
+    const bought = new Set(
+      itemsOf(org)
+        .filter((i) => byRepeat.some((o) => o.id === i.order_id))
+        .map((i) => i.product_id),
+    );
+    expect(await run({ version: 1, table: 'products', measures: count, filters: segment })).toEqual([
+      [bought.size],
+    ]);
+    // and inside a measure's filter
+    expect(
+      await run({
+        version: 1,
+        table: 'users',
+        measures: [{ kind: 'count', filter: { op: 'not', filter: segment[0] } }],
+      }),
+    ).toEqual([[usersOf(org).length - repeat.size]]);
+  });
+
+  it('refuses a related table that is the scope’s own, unknown or unreachable', () => {
+    for (const table of ['users', 'payments', 'organisations']) {
+      expect(() =>
+        compile({ version: 1, table: 'users', measures: count, filters: [{ op: 'related', table }] }),
+      ).toThrow(PlanError);
+    }
+  });
+});
+
+describe('tenant scoping of the new shapes', () => {
+  const plans = {
+    related: {
+      version: 1,
+      table: 'products',
+      measures: count,
+      filters: [
+        {
+          op: 'related',
+          table: 'orders',
+          count: { op: 'gte', value: 2, distinct: 'users.country' },
+          filter: {
+            op: 'related',
+            table: 'order_items',
+            filter: { op: 'eq', field: 'products.category', value: 'Books' },
+          },
+        },
+      ],
+    },
+  };
+
+  it.each(Object.entries(plans))('%s: one bound context filter per table reference', (_n, plan) => {
+    for (const dialect of ['sqlite', 'mysql'] as const) {
+      const compiled = compile(plan, { organisationId: TENANT }, agent, { dialect });
+      expect(compiled.sql.text).not.toContain(String(TENANT));
+      expect(tenantSqlProblems(compiled, agent.model, { organisationId: TENANT })).toEqual([]);
+      const refs = tableRefs(compiled.sql.text).length;
+      expect(refs).toBeGreaterThan(2);
+      expect(compiled.sql.bindings.filter((b) => b === TENANT)).toHaveLength(refs);
+    }
   });
 });

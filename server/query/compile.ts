@@ -100,7 +100,16 @@ export function compileQueryPlan(
 
 type Aggregate = 'count' | 'countDistinct' | 'sum' | 'avg' | 'min' | 'max';
 
-/** One FROM scope: the main query or an EXISTS subquery, with the joins it has added. */
+/** A measure as SQL. */
+interface BuiltMeasure {
+  sql: Knex.Raw;
+  type: ValueType;
+  unit?: string;
+  name: string;
+  definition: string;
+}
+
+/** One FROM scope: the main query, an EXISTS subquery or a related-row subquery, with the joins it has added. */
 class Scope {
   readonly joins = new Map<string, string>();
   fannedOut = false;
@@ -112,6 +121,8 @@ class Scope {
     readonly alias: string,
     /** EXISTS subqueries may fan out freely; the main query tracks it to protect its measures */
     readonly isSubquery: boolean,
+    /** a related-row subquery keeps one row per related row (its counts count them), like the main query */
+    readonly joinsFanOut: boolean = isSubquery,
   ) {}
 
   /** Adds (once) the LEFT JOINs for a path, each with its own context filters in the ON clause. */
@@ -143,7 +154,7 @@ class Scope {
   /** The SQL for a field reachable through to-one relations; `undefined` when the path fans out. */
   fieldSql(field: ResolvedField, allowFanOut: boolean): Knex.Raw | undefined {
     const steps = this.c.view.path(this.base, field.table);
-    if (!allowFanOut && !this.isSubquery && steps.some((s) => s.kind === 'one-to-many')) return undefined;
+    if (!allowFanOut && !this.joinsFanOut && steps.some((s) => s.kind === 'one-to-many')) return undefined;
     const alias = this.joinPath(steps);
     return this.c.columnSql(field, alias);
   }
@@ -333,24 +344,28 @@ class Compilation {
 
   // ---- filters --------------------------------------------------------------------------------
 
-  /** A filter as a boolean SQL expression in this scope; filters on fanning-out tables become EXISTS. */
-  filterSql(filter: Filter, scope: Scope): Knex.Raw {
+  /**
+   * A filter as a boolean SQL expression in this scope; filters on fanning-out tables become EXISTS. `anchor` is
+   * the table whose rows a related-row condition is about: the scope's, or the table of the segment or named
+   * measure that defines it (a segment of users means the same users from an orders query).
+   */
+  filterSql(filter: Filter, scope: Scope, anchor?: string): Knex.Raw {
     const k = this.k;
     switch (filter.op) {
       case 'and':
       case 'or': {
-        const parts = filter.filters.map((f) => this.filterSql(f, scope));
+        const parts = filter.filters.map((f) => this.filterSql(f, scope, anchor));
         const joiner = filter.op === 'and' ? ' AND ' : ' OR ';
         return k.raw(`(${parts.map(() => '?').join(joiner)})`, parts);
       }
       case 'not':
-        return k.raw('(NOT ?)', [this.filterSql(filter.filter, scope)]);
+        return k.raw('(NOT ?)', [this.filterSql(filter.filter, scope, anchor)]);
       case 'segment': {
         const segment = this.view.segment(filter.segment);
-        return this.filterSql(segment.definition.filter, scope);
+        return this.filterSql(segment.definition.filter, scope, segment.table);
       }
       case 'related':
-        throw new PlanError('related-row conditions are not supported yet');
+        return this.relatedSql(filter, scope, anchor ?? scope.base);
       default:
         return this.leafSql(filter, scope);
     }
@@ -414,7 +429,12 @@ class Compilation {
 
   /** A condition on a table reached through a one-to-many relation: EXISTS over a scoped subquery. */
   private existsSql(filter: Filter, field: ResolvedField, outer: Scope): Knex.Raw {
-    const steps = this.view.path(outer.base, field.table);
+    return this.existsVia(field.table, outer, (inner) => this.filterSql(filter, inner));
+  }
+
+  /** EXISTS over the first one-to-many step towards `table`, with `condition` evaluated inside it. */
+  private existsVia(table: string, outer: Scope, condition: (inner: Scope) => Knex.Raw): Knex.Raw {
+    const steps = this.view.path(outer.base, table);
     const firstMany = steps.findIndex((s) => s.kind === 'one-to-many');
     const outerAlias = outer.joinPath(steps.slice(0, firstMany));
     const edge = steps[firstMany] as JoinStep;
@@ -427,37 +447,86 @@ class Compilation {
       sub.whereRaw('?? = ??', [`${subAlias}.${remote}`, `${outerAlias}.${local}`]);
     this.contextFilterWhere(sub, edge.to, subAlias);
     const inner = new Scope(this, sub, edge.to, subAlias, true);
-    sub.where(this.filterSql(filter, inner));
+    sub.where(condition(inner));
     return this.k.raw('EXISTS ?', [sub]);
+  }
+
+  /**
+   * Rows of the scope that have related rows in `filter.table` matching `filter.filter` as one row: a subquery on
+   * the related rows, correlated on the first relation step, with the further steps inner-joined (a related row
+   * exists, in this tenant, or it is not related) and every table scoped. Without a count it is an EXISTS; with one,
+   * a correlated COUNT (0 when nothing is related) compared to the count's value.
+   */
+  private relatedSql(filter: Extract<Filter, { op: 'related' }>, outer: Scope, anchor: string): Knex.Raw {
+    const k = this.k;
+    if (anchor !== outer.base) {
+      // about other rows than the scope's: through their join, or "has one of them that..." when they are many
+      const toAnchor = this.view.path(outer.base, anchor);
+      if (toAnchor.some((s) => s.kind === 'one-to-many'))
+        return this.existsVia(anchor, outer, (inner) => this.relatedSql(filter, inner, anchor));
+      const alias = outer.joinPath(toAnchor);
+      return this.relatedSql(filter, new Scope(this, outer.qb, anchor, alias, outer.isSubquery), anchor);
+    }
+    const steps = this.view.path(outer.base, filter.table);
+    const first = steps[0];
+    if (!first) throw new PlanError(`a related-row condition on ${outer.base} needs another table`);
+    const related = this.view.table(filter.table);
+    const firstAlias = this.nextAlias('s');
+    const sub = k.queryBuilder().from({ [firstAlias]: first.to });
+    for (const [local, remote] of Object.entries(first.on))
+      sub.whereRaw('?? = ??', [`${firstAlias}.${remote}`, `${outer.alias}.${local}`]);
+    this.contextFilterWhere(sub, first.to, firstAlias);
+    let alias = firstAlias;
+    for (const step of steps.slice(1)) {
+      const next = this.nextAlias('s');
+      const fromAlias = alias;
+      const c = this;
+      sub.join({ [next]: step.to }, function () {
+        for (const [local, remote] of Object.entries(step.on))
+          this.on(`${fromAlias}.${local}`, '=', `${next}.${remote}`);
+        c.contextFilterOn(this, step.to, next);
+      });
+      alias = next;
+    }
+    // the inner filter sees one related row: its to-one fields are joined, its to-many ones become EXISTS
+    const inner = new Scope(this, sub, filter.table, alias, true, false);
+    const count = filter.count;
+    const distinct = count?.distinct ? inner.fieldSql(this.view.field(count.distinct), true) : undefined;
+    if (filter.filter) sub.where(this.filterSql(filter.filter, inner));
+    if (!count) return k.raw('EXISTS ?', [sub.select(k.raw('1'))]);
+    if (!distinct) {
+      // "at least one" and "none" need no count: EXISTS stops at the first related row
+      const { op, value } = count;
+      if ((op === 'gte' && value === 1) || ((op === 'gt' || op === 'neq') && value === 0))
+        return k.raw('EXISTS ?', [sub.select(k.raw('1'))]);
+      if ((op === 'lt' && value === 1) || ((op === 'eq' || op === 'lte') && value === 0))
+        return k.raw('(NOT EXISTS ?)', [sub.select(k.raw('1'))]);
+    }
+    // a related table reached past its first step repeats (an order once per item of the product): count it once
+    const counted =
+      distinct !== undefined
+        ? k.raw('COUNT(DISTINCT ?)', [distinct])
+        : steps.length > 1
+          ? k.raw('COUNT(DISTINCT ??)', [`${alias}.${related.primaryKey}`])
+          : k.raw('COUNT(??)', [`${alias}.${related.primaryKey}`]);
+    const op = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }[count.op];
+    return k.raw(`(? ${op} ?)`, [sub.select(counted), count.value]);
   }
 
   // ---- measures -------------------------------------------------------------------------------
 
-  private measureSql(
-    measure: Measure,
-    scope: Scope,
-  ): { sql: Knex.Raw; type: ValueType; unit?: string; name: string; definition: string } {
-    const k = this.k;
-    if (measure.kind === 'ratio') {
-      const num = this.measureSql(measure.numerator, scope);
-      const den = this.measureSql(measure.denominator, scope);
-      if (num.type !== 'number' || den.type !== 'number') {
-        throw new PlanError(
-          `a ratio divides numbers; ${num.type !== 'number' ? num.name : den.name} is not a number`,
-        );
-      }
-      return {
-        sql: k.raw('(? * 1e0 / NULLIF(?, 0))', [num.sql, den.sql]),
-        type: 'number',
-        name: `${num.name}_per_${den.name}`.slice(0, 63),
-        definition: `${num.definition} divided by ${den.definition}`,
-      };
-    }
+  private measureSql(measure: Measure, scope: Scope): BuiltMeasure {
+    if (measure.kind === 'ratio')
+      return this.ratioOf(
+        this.measureSql(measure.numerator, scope),
+        this.measureSql(measure.denominator, scope),
+      );
     if (measure.kind === 'named') {
       const named = this.view.measure(measure.name);
       const def = named.definition;
       const field = def.column ? `${named.table}.${def.column}` : undefined;
-      const built = this.aggregateSql(def.aggregate, field, def.filter, named.table, scope);
+      const cond = def.filter ? this.filterSql(def.filter, scope, named.table) : undefined;
+      const built = this.aggregateSql(def.aggregate, field, cond, named.table, scope);
       return {
         ...built,
         unit: def.unit ?? built.unit,
@@ -465,8 +534,6 @@ class Compilation {
         definition: def.description ?? built.definition,
       };
     }
-    if (measure.kind === 'count')
-      return this.aggregateSql('count', undefined, measure.filter, scope.base, scope);
     if (
       measure.kind === 'difference' ||
       measure.kind === 'running' ||
@@ -475,18 +542,34 @@ class Compilation {
     ) {
       throw new PlanError(`${measure.kind} measures are not supported yet`);
     }
-    return this.aggregateSql(measure.kind, measure.field, measure.filter, undefined, scope);
+    const cond = measure.filter ? this.filterSql(measure.filter, scope) : undefined;
+    if (measure.kind === 'count') return this.aggregateSql('count', undefined, cond, scope.base, scope);
+    return this.aggregateSql(measure.kind, measure.field, cond, undefined, scope);
   }
 
+  private ratioOf(num: BuiltMeasure, den: BuiltMeasure): BuiltMeasure {
+    if (num.type !== 'number' || den.type !== 'number') {
+      throw new PlanError(
+        `a ratio divides numbers; ${num.type !== 'number' ? num.name : den.name} is not a number`,
+      );
+    }
+    return {
+      sql: this.k.raw('(? * 1e0 / NULLIF(?, 0))', [num.sql, den.sql]),
+      type: 'number',
+      name: `${num.name}_per_${den.name}`.slice(0, 63),
+      definition: `${num.definition} divided by ${den.definition}`,
+    };
+  }
+
+  /** An aggregate of the scope's rows; `cond` (a filter's SQL) keeps only the rows it counts. */
   private aggregateSql(
     aggregate: Aggregate,
     fieldRef: string | undefined,
-    filter: Filter | undefined,
+    cond: Knex.Raw | undefined,
     countTable: string | undefined,
     scope: Scope,
-  ): { sql: Knex.Raw; type: ValueType; unit?: string; name: string; definition: string } {
+  ): BuiltMeasure {
     const k = this.k;
-    const cond = filter ? this.filterSql(filter, scope) : undefined;
     const base = this.view.table(scope.base);
     if (aggregate === 'count') {
       if (countTable !== undefined && countTable !== scope.base) {
