@@ -608,6 +608,7 @@ const productsOf = (org: number) => rows.products.filter((p) => p.organisation_i
 const itemsOf = (org: number) => rows.orderItems.filter((i) => i.organisation_id === org);
 const within = (ts: string, r: { start: string; end: string } | undefined) =>
   r !== undefined && ts >= r.start && ts < r.end;
+const cents = (x: number) => Math.round(x * 100) / 100;
 const COMPARE = {
   eq: (a: number, b: number) => a === b,
   neq: (a: number, b: number) => a !== b,
@@ -962,6 +963,125 @@ describe('related-row conditions', () => {
         compile({ version: 1, table: 'users', measures: count, filters: [{ op: 'related', table }] }),
       ).toThrow(PlanError);
     }
+  });
+});
+
+describe('filtered named measures and differences', () => {
+  it('narrows a named measure by the plan’s filter and keeps its own (completed orders only)', async () => {
+    const org = 1;
+    const users = new Map(usersOf(org).map((u) => [u.id, u]));
+    const country = users.get(ordersOf(org)[0]?.user_id as number)?.country as string;
+    const plan = {
+      version: 1,
+      table: 'orders',
+      measures: [
+        { kind: 'named', name: 'revenue', filter: { op: 'eq', field: 'users.country', value: country } },
+        { kind: 'named', name: 'revenue' },
+      ],
+    };
+    const compiled = compile(plan, { organisationId: org });
+    expect(compiled.columns.map((c) => [c.name, c.unit, c.definition])).toEqual([
+      ['revenue', 'USD', 'the sum of total_amount over completed orders'],
+      ['revenue_2', 'USD', 'the sum of total_amount over completed orders'],
+    ]);
+    const completed = ordersOf(org).filter((o) => o.status === 'completed');
+    const expected = completed
+      .filter((o) => users.get(o.user_id)?.country === country)
+      .reduce((s, o) => s + o.total_amount, 0);
+    const [[filtered, all]] = (await runner.run(compiled)).rows as [[number, number]];
+    expect(filtered).toBeCloseTo(expected, 2);
+    expect(all).toBeCloseTo(
+      completed.reduce((s, o) => s + o.total_amount, 0),
+      2,
+    );
+    expect(filtered).toBeLessThan(all);
+  });
+
+  it('applies the plan’s filter alone to a named measure without one of its own', async () => {
+    const a = variant((_ag, t) => {
+      if (t.orders) t.orders.measures.order_count = { aggregate: 'count', synonyms: [] };
+    });
+    const plan = {
+      version: 1,
+      table: 'orders',
+      measures: [
+        {
+          kind: 'named',
+          name: 'order_count',
+          filter: { op: 'eq', field: 'orders.status', value: 'refunded' },
+        },
+      ],
+    };
+    const r = await runner.run(compile(plan, { organisationId: 1 }, a));
+    expect(r.rows).toEqual([[ordersOf(1).filter((o) => o.status === 'refunded').length]]);
+  });
+
+  it('subtracts: revenue in August minus revenue in July, per country', async () => {
+    const org = 1;
+    const month = (m: number) => ({
+      op: 'dateRange',
+      field: 'orders.created_at',
+      range: { kind: 'period', period: { year: 2024, month: m } },
+    });
+    const plan = {
+      version: 1,
+      table: 'orders',
+      measures: [
+        {
+          kind: 'difference',
+          minuend: { kind: 'named', name: 'revenue', filter: month(8) },
+          subtrahend: { kind: 'named', name: 'revenue', filter: month(7) },
+        },
+      ],
+      dimensions: [{ field: 'users.country' }],
+      order: [{ by: 'country', direction: 'asc' }],
+    };
+    const compiled = compile(plan, { organisationId: org });
+    expect(compiled.columns[1]).toMatchObject({ name: 'difference', unit: 'USD', type: 'number' });
+    const country = new Map(usersOf(org).map((u) => [u.id, u.country]));
+    const expected = new Map<string, number>();
+    for (const o of ordersOf(org)) {
+      if (o.status !== 'completed') continue;
+      const sign = o.created_at.startsWith('2024-08') ? 1 : o.created_at.startsWith('2024-07') ? -1 : 0;
+      const c = country.get(o.user_id) as string;
+      expected.set(c, (expected.get(c) ?? 0) + sign * o.total_amount);
+    }
+    const rows = (await runner.run(compiled)).rows as Array<[string, number]>;
+    expect(rows.map(([c, d]) => [c, cents(d)])).toEqual(
+      [...expected].sort((x, y) => (x[0] < y[0] ? -1 : 1)).map(([c, d]) => [c, cents(d)]),
+    );
+  });
+
+  it('is NULL when a side is (an average of no rows), and refuses non-numbers', async () => {
+    const plan = {
+      version: 1,
+      table: 'orders',
+      measures: [
+        {
+          kind: 'difference',
+          minuend: {
+            kind: 'avg',
+            field: 'orders.total_amount',
+            filter: { op: 'eq', field: 'orders.status', value: 'none' },
+          },
+          subtrahend: { kind: 'count' },
+        },
+      ],
+    };
+    expect((await runner.run(compile(plan))).rows).toEqual([[null]]);
+    expect(() =>
+      compile({
+        version: 1,
+        table: 'users',
+        measures: [
+          {
+            kind: 'difference',
+            minuend: { kind: 'max', field: 'users.created_at' },
+            subtrahend: { kind: 'count' },
+          },
+        ],
+      }),
+    ).toThrow(PlanError);
   });
 });
 

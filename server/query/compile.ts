@@ -521,11 +521,20 @@ class Compilation {
         this.measureSql(measure.numerator, scope),
         this.measureSql(measure.denominator, scope),
       );
+    if (measure.kind === 'difference') {
+      return this.differenceOf(
+        this.measureSql(measure.minuend, scope),
+        this.measureSql(measure.subtrahend, scope),
+      );
+    }
     if (measure.kind === 'named') {
       const named = this.view.measure(measure.name);
       const def = named.definition;
       const field = def.column ? `${named.table}.${def.column}` : undefined;
-      const cond = def.filter ? this.filterSql(def.filter, scope, named.table) : undefined;
+      // the plan's filter narrows the measure; the model's own filter (completed orders) always applies
+      const own = def.filter ? this.filterSql(def.filter, scope, named.table) : undefined;
+      const extra = measure.filter ? this.filterSql(measure.filter, scope) : undefined;
+      const cond = own && extra ? this.k.raw('(? AND ?)', [own, extra]) : (own ?? extra);
       const built = this.aggregateSql(def.aggregate, field, cond, named.table, scope);
       return {
         ...built,
@@ -534,12 +543,7 @@ class Compilation {
         definition: def.description ?? built.definition,
       };
     }
-    if (
-      measure.kind === 'difference' ||
-      measure.kind === 'running' ||
-      measure.kind === 'change' ||
-      measure.kind === 'shareOfTotal'
-    ) {
+    if (measure.kind === 'running' || measure.kind === 'change' || measure.kind === 'shareOfTotal') {
       throw new PlanError(`${measure.kind} measures are not supported yet`);
     }
     const cond = measure.filter ? this.filterSql(measure.filter, scope) : undefined;
@@ -558,6 +562,22 @@ class Compilation {
       type: 'number',
       name: `${num.name}_per_${den.name}`.slice(0, 63),
       definition: `${num.definition} divided by ${den.definition}`,
+    };
+  }
+
+  /** NULL when either side is (an average of no rows); sums are COALESCEd to 0 already. */
+  private differenceOf(minuend: BuiltMeasure, subtrahend: BuiltMeasure): BuiltMeasure {
+    if (minuend.type !== 'number' || subtrahend.type !== 'number') {
+      throw new PlanError(
+        `a difference subtracts numbers; ${minuend.type !== 'number' ? minuend.name : subtrahend.name} is not a number`,
+      );
+    }
+    return {
+      sql: this.k.raw('(? - ?)', [minuend.sql, subtrahend.sql]),
+      type: 'number',
+      unit: minuend.unit === subtrahend.unit ? minuend.unit : undefined,
+      name: 'difference',
+      definition: `${minuend.definition} minus ${subtrahend.definition}`,
     };
   }
 
