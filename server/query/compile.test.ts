@@ -608,6 +608,7 @@ const productsOf = (org: number) => rows.products.filter((p) => p.organisation_i
 const itemsOf = (org: number) => rows.orderItems.filter((i) => i.organisation_id === org);
 const within = (ts: string, r: { start: string; end: string } | undefined) =>
   r !== undefined && ts >= r.start && ts < r.end;
+const monthOf = (ts: string) => `${ts.slice(0, 7)}-01`;
 const cents = (x: number) => Math.round(x * 100) / 100;
 const COMPARE = {
   eq: (a: number, b: number) => a === b,
@@ -1085,6 +1086,308 @@ describe('filtered named measures and differences', () => {
   });
 });
 
+/** [month, count] of an organisation's orders, every month of the data. */
+function ordersPerMonth(org: number): Map<string, number> {
+  return tally(ordersOf(org), (o) => monthOf(o.created_at)) as Map<string, number>;
+}
+
+describe('running totals', () => {
+  it('adds up the buckets in time order, from the start of the range', async () => {
+    const org = 2;
+    const plan = {
+      version: 1,
+      table: 'orders',
+      measures: [{ kind: 'count' }, { kind: 'running', of: { kind: 'count' } }],
+      time: {
+        field: 'orders.created_at',
+        grain: 'month',
+        range: { kind: 'since', period: { year: 2024, month: 3 } },
+      },
+    };
+    const compiled = compile(plan, { organisationId: org });
+    expect(compiled.columns.map((c) => c.name)).toEqual(['month', 'count', 'running_count']);
+    const months = [...ordersPerMonth(org)].filter(([m]) => m >= '2024-03-01').sort();
+    const expected = months.map(([m, n], i) => [m, n, months.slice(0, i + 1).reduce((t, e) => t + e[1], 0)]);
+    expect((await runner.run(compiled)).rows).toEqual(expected);
+  });
+
+  it('runs per group when there are other dimensions (revenue per country, month by month)', async () => {
+    const org = 3;
+    const country = new Map(usersOf(org).map((u) => [u.id, u.country]));
+    const perGroup = new Map<string, number>();
+    for (const o of ordersOf(org)) {
+      // a group of only pending orders is there too, with 0 revenue
+      const key = `${monthOf(o.created_at)}|${country.get(o.user_id)}`;
+      perGroup.set(key, (perGroup.get(key) ?? 0) + (o.status === 'completed' ? o.total_amount : 0));
+    }
+    const running = new Map<string, number>();
+    const expected = [...perGroup]
+      .map(([key, v]) => [...key.split('|'), v] as [string, string, number])
+      .sort((a, b) => (a[0] + a[1] < b[0] + b[1] ? -1 : 1))
+      .map(([m, c, v]) => {
+        running.set(c, (running.get(c) ?? 0) + v);
+        return [m, c, cents(running.get(c) as number)];
+      });
+    const plan = {
+      version: 1,
+      table: 'orders',
+      measures: [{ kind: 'running', of: { kind: 'named', name: 'revenue' }, as: 'revenue_so_far' }],
+      dimensions: [{ field: 'users.country' }],
+      time: { field: 'orders.created_at', grain: 'month' },
+    };
+    const compiled = compile(plan, { organisationId: org });
+    expect(compiled.columns[2]).toMatchObject({ name: 'revenue_so_far', unit: 'USD' });
+    const rows = (await runner.run(compiled)).rows as Array<[string, string, number]>;
+    expect(rows.map(([m, c, v]) => [m, c, cents(v)])).toEqual(expected);
+  });
+
+  it('refuses a running total without a time grain, or of another window measure', () => {
+    expect(() =>
+      compile({
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'running', of: { kind: 'count' } }],
+        dimensions: [{ field: 'orders.status' }],
+      }),
+    ).toThrow(/time grain/);
+    expect(() =>
+      compile({
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'running', of: { kind: 'change', of: { kind: 'count' }, mode: 'difference' } }],
+        time: { field: 'orders.created_at', grain: 'month' },
+      }),
+    ).toThrow(PlanError);
+    expect(() =>
+      compile({
+        version: 1,
+        table: 'users',
+        measures: [{ kind: 'running', of: { kind: 'min', field: 'users.email' } }],
+        time: { field: 'users.created_at', grain: 'month' },
+      }),
+    ).toThrow(/needs a number/);
+  });
+});
+
+describe('change against the previous bucket', () => {
+  it('compares the first month of a range with the month before it', async () => {
+    const org = 1;
+    const plan = {
+      version: 1,
+      table: 'orders',
+      measures: [
+        { kind: 'count' },
+        { kind: 'change', of: { kind: 'count' }, mode: 'percent' },
+        { kind: 'change', of: { kind: 'count' }, mode: 'difference', as: 'more_orders' },
+      ],
+      time: { field: 'orders.created_at', grain: 'month', range: { kind: 'last', unit: 'month', n: 3 } },
+    };
+    const compiled = compile(plan, { organisationId: org });
+    expect(compiled.columns.map((c) => c.name)).toEqual(['month', 'count', 'change_count', 'more_orders']);
+    // the explanation's range is the plan's, not the extra month read for the first change
+    expect(compiled.ranges).toEqual([
+      expect.objectContaining({ start: '2024-06-01 00:00:00', end: '2024-09-01 00:00:00' }),
+    ]);
+    const perMonth = ordersPerMonth(org);
+    const expected = ['2024-06-01', '2024-07-01', '2024-08-01'].map((m) => {
+      const prevMonth = `${m.slice(0, 5)}${String(Number(m.slice(5, 7)) - 1).padStart(2, '0')}-01`;
+      const now = perMonth.get(m) as number;
+      const before = perMonth.get(prevMonth) as number;
+      return [m, now, Math.round(((now - before) / before) * 1e6) / 1e6, now - before];
+    });
+    expect(expected[0]?.[2]).not.toBeNull();
+    expect((await runner.run(compiled)).rows).toEqual(expected);
+  });
+
+  it('compares with 0 when the previous bucket had no rows (not with the last bucket that had some)', async () => {
+    const org = 3;
+    const plan = {
+      version: 1,
+      table: 'orders',
+      measures: [
+        { kind: 'count' },
+        { kind: 'change', of: { kind: 'count' }, mode: 'difference' },
+        { kind: 'change', of: { kind: 'count' }, mode: 'percent', as: 'growth' },
+        { kind: 'change', of: { kind: 'avg', field: 'orders.total_amount' }, mode: 'difference' },
+      ],
+      time: {
+        field: 'orders.created_at',
+        grain: 'day',
+        range: { kind: 'between', from: '2024-03-01', to: '2024-04-30' },
+      },
+    };
+    const perDay = new Map<string, { n: number; sum: number }>();
+    for (const o of ordersOf(org)) {
+      const d = o.created_at.slice(0, 10);
+      const e = perDay.get(d) ?? { n: 0, sum: 0 };
+      perDay.set(d, { n: e.n + 1, sum: e.sum + o.total_amount });
+    }
+    const dayBefore = (d: string) =>
+      new Date(Date.parse(`${d}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    const days = [...perDay.keys()].filter((d) => d >= '2024-03-01' && d <= '2024-04-30').sort();
+    // the data must have days whose previous day had no orders, or this test proves nothing
+    expect(days.filter((d) => !perDay.has(dayBefore(d))).length).toBeGreaterThan(3);
+    const expected = days.map((d) => {
+      const now = perDay.get(d) as { n: number; sum: number };
+      const before = perDay.get(dayBefore(d));
+      const avgChange = before ? cents(now.sum / now.n - before.sum / before.n) : null;
+      return [
+        d,
+        now.n,
+        now.n - (before?.n ?? 0),
+        before ? Math.round(((now.n - before.n) / before.n) * 1e6) / 1e6 : null,
+        avgChange,
+      ];
+    });
+    const rows = (await runner.run(compile(plan, { organisationId: org }))).rows as unknown[][];
+    expect(rows.map((r) => [...r.slice(0, 4), r[4] === null ? null : cents(r[4] as number)])).toEqual(
+      expected,
+    );
+  });
+
+  it('compares each period of a comparison with the one before it in time (the earliest has none)', async () => {
+    const org = 2;
+    const month = (m: number) => ({ kind: 'period', period: { year: 2024, month: m } });
+    const plan = {
+      version: 1,
+      table: 'orders',
+      measures: [
+        { kind: 'named', name: 'revenue' },
+        { kind: 'change', of: { kind: 'named', name: 'revenue' }, mode: 'difference' },
+      ],
+      dimensions: [{ field: 'orders.status' }],
+      time: {
+        field: 'orders.created_at',
+        compare: [
+          { label: 'August', range: month(8) },
+          { label: 'June', range: month(6) },
+          { label: 'July', range: month(7) },
+        ],
+      },
+    };
+    const revenue = (m: string) =>
+      ordersOf(org)
+        .filter((o) => o.status === 'completed' && o.created_at.startsWith(m))
+        .reduce((s, o) => s + o.total_amount, 0);
+    const rows = (await runner.run(compile(plan, { organisationId: org }))).rows as Array<
+      [string, string, number, number | null]
+    >;
+    const completed = rows
+      .filter((r) => r[1] === 'completed')
+      .map(([p, , v, c]) => [p, cents(v), c === null ? null : cents(c)]);
+    const [jun, jul, aug] = [revenue('2024-06'), revenue('2024-07'), revenue('2024-08')];
+    expect(completed).toEqual([
+      ['August', cents(aug), cents(aug - jul)],
+      ['June', cents(jun), null],
+      ['July', cents(jul), cents(jul - jun)],
+    ]);
+  });
+
+  it('refuses a change without a grain or comparison, or over both', () => {
+    expect(() =>
+      compile({
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'change', of: { kind: 'count' }, mode: 'percent' }],
+      }),
+    ).toThrow(/time grain/);
+    expect(() =>
+      compile({
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'change', of: { kind: 'count' }, mode: 'percent' }],
+        time: {
+          field: 'orders.created_at',
+          grain: 'month',
+          compare: [
+            { label: 'a', range: { kind: 'current', unit: 'year' } },
+            { label: 'b', range: { kind: 'last', unit: 'year', n: 1 } },
+          ],
+        },
+      }),
+    ).toThrow(/both a comparison/);
+    expect(() =>
+      compile({
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'change', of: { kind: 'count' }, mode: 'percent' }],
+        dimensions: [
+          { field: 'orders.created_at', grain: 'month' },
+          { field: 'orders.created_at', grain: 'year' },
+        ],
+        time: { field: 'orders.created_at', grain: 'month' },
+      }),
+    ).toThrow(/another grain/);
+  });
+});
+
+describe('share of the total', () => {
+  it('divides each row by the total of all rows, including those a limit leaves out', async () => {
+    const org = 1;
+    const country = new Map(usersOf(org).map((u) => [u.id, u.country]));
+    const perCountry = new Map<string, number>();
+    for (const o of ordersOf(org)) {
+      if (o.status !== 'completed') continue;
+      const c = country.get(o.user_id) as string;
+      perCountry.set(c, (perCountry.get(c) ?? 0) + o.total_amount);
+    }
+    const total = [...perCountry.values()].reduce((a, b) => a + b, 0);
+    const plan = {
+      version: 1,
+      table: 'orders',
+      measures: [{ kind: 'shareOfTotal', of: { kind: 'named', name: 'revenue' } }],
+      dimensions: [{ field: 'users.country' }],
+      limit: 3,
+    };
+    const compiled = compile(plan, { organisationId: org });
+    expect(compiled.columns[1]).toMatchObject({ name: 'share_revenue', type: 'number', unit: undefined });
+    const top = [...perCountry].sort((a, b) => b[1] - a[1]).slice(0, 3);
+    const rows = (await runner.run(compiled)).rows as Array<[string, number]>;
+    expect(rows.map((r) => r[0])).toEqual(top.map((t) => t[0]));
+    for (const [i, [, share]] of rows.entries())
+      expect(share).toBeCloseTo((top[i]?.[1] as number) / total, 6);
+  });
+
+  it('with a time grain and other dimensions, is the share within each bucket', async () => {
+    const org = 2;
+    const orders = new Map(ordersOf(org).map((o) => [o.id, o]));
+    const category = new Map(productsOf(org).map((p) => [p.id, p.category]));
+    const units = new Map<string, number>();
+    for (const i of itemsOf(org)) {
+      const o = orders.get(i.order_id);
+      if (o?.status !== 'completed' || o.created_at < '2024-06-01') continue;
+      const key = `${monthOf(o.created_at)}|${category.get(i.product_id)}`;
+      units.set(key, (units.get(key) ?? 0) + i.quantity);
+    }
+    const monthTotal = new Map<string, number>();
+    for (const [key, n] of units)
+      monthTotal.set(key.slice(0, 10), (monthTotal.get(key.slice(0, 10)) ?? 0) + n);
+    const expected = [...units]
+      .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+      .map(([key, n]) => [
+        key.slice(0, 10),
+        key.slice(11),
+        Math.round((n / (monthTotal.get(key.slice(0, 10)) as number)) * 1e6) / 1e6,
+      ]);
+    const plan = {
+      version: 1,
+      table: 'order_items',
+      measures: [{ kind: 'shareOfTotal', of: { kind: 'named', name: 'units_sold' } }],
+      dimensions: [{ field: 'products.category' }],
+      time: {
+        field: 'orders.created_at',
+        grain: 'month',
+        range: { kind: 'since', period: { year: 2024, month: 6 } },
+      },
+      order: [
+        { by: 'month', direction: 'asc' },
+        { by: 'category', direction: 'asc' },
+      ],
+    };
+    expect((await runner.run(compile(plan, { organisationId: org }))).rows).toEqual(expected);
+  });
+});
+
 describe('tenant scoping of the new shapes', () => {
   const plans = {
     related: {
@@ -1103,6 +1406,20 @@ describe('tenant scoping of the new shapes', () => {
           },
         },
       ],
+    },
+    windows: {
+      version: 1,
+      table: 'orders',
+      measures: [
+        {
+          kind: 'running',
+          of: { kind: 'count', filter: { op: 'not', filter: { op: 'related', table: 'order_items' } } },
+        },
+        { kind: 'change', of: { kind: 'named', name: 'revenue' }, mode: 'percent' },
+        { kind: 'shareOfTotal', of: { kind: 'count' } },
+      ],
+      dimensions: [{ field: 'users.country' }],
+      time: { field: 'orders.created_at', grain: 'month', range: { kind: 'last', unit: 'month', n: 2 } },
     },
   };
 
