@@ -304,7 +304,282 @@ function fixedCases(): FixedCase[] {
   return cases;
 }
 
-const CASES = fixedCases();
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** [bucket, value] rows in time order, each with the value of the bucket just before it (0 when it had no rows). */
+function withPrevious(
+  series: Array<[string, number]>,
+  grain: Grain,
+  all: Map<string, number>,
+): Array<[string, number, number]> {
+  return series.map(([b, v]) => {
+    const before = DateTime.fromISO(b, { zone: 'utc' })
+      .minus({ [grain]: 1 })
+      .toFormat('yyyy-MM-dd');
+    return [b, v, all.get(before) ?? 0];
+  });
+}
+
+/**
+ * Related-row conditions, filtered named measures, differences and window measures, with their oracles: the
+ * change of a range's first bucket reads the bucket before the range, in the agent's zone.
+ */
+function newShapeCases(): FixedCase[] {
+  const cases: FixedCase[] = [];
+  const ordersOf = (org: number) => rows.orders.filter((o) => o.organisation_id === org);
+  const usersOf = (org: number) => rows.users.filter((u) => u.organisation_id === org);
+  const perUser = (org: number) => {
+    const out = new Map<number, number>();
+    for (const o of ordersOf(org)) out.set(o.user_id, (out.get(o.user_id) ?? 0) + 1);
+    return out;
+  };
+  cases.push({
+    name: 'users with 3+ orders per country (a correlated count)',
+    zone: 'UTC',
+    org: 1,
+    plan: {
+      version: 1,
+      table: 'users',
+      measures: [{ kind: 'count' }],
+      dimensions: [{ field: 'users.country' }],
+      filters: [{ op: 'related', table: 'orders', count: { op: 'gte', value: 3 } }],
+    },
+    expected: () => {
+      const n = perUser(1);
+      const out = new Map<string, number>();
+      for (const u of usersOf(1))
+        if ((n.get(u.id) ?? 0) >= 3) out.set(u.country, (out.get(u.country) ?? 0) + 1);
+      return [...out].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    },
+  });
+  cases.push({
+    name: 'the share of users with 2+ orders among users with 1+',
+    zone: 'UTC',
+    org: 2,
+    plan: {
+      version: 1,
+      table: 'users',
+      measures: [
+        {
+          kind: 'ratio',
+          numerator: {
+            kind: 'count',
+            filter: { op: 'related', table: 'orders', count: { op: 'gte', value: 2 } },
+          },
+          denominator: { kind: 'count', filter: { op: 'related', table: 'orders' } },
+        },
+      ],
+    },
+    expected: () => {
+      const n = [...perUser(2).values()];
+      return [[round2(n.filter((x) => x >= 2).length / n.length)]];
+    },
+  });
+  cases.push({
+    name: 'the number of users with no order in the last 30 days, and of products none of whose items sold in them',
+    zone: 'UTC',
+    org: 3,
+    plan: {
+      version: 1,
+      table: 'products',
+      measures: [
+        {
+          kind: 'count',
+          filter: {
+            op: 'not',
+            filter: {
+              op: 'related',
+              table: 'order_items',
+              filter: {
+                op: 'dateRange',
+                field: 'orders.created_at',
+                range: { kind: 'last', unit: 'day', n: 30 },
+              },
+            },
+          },
+        },
+      ],
+    },
+    expected: (c) => {
+      const orders = new Map(ordersOf(3).map((o) => [o.id, o]));
+      const sold = new Set(
+        rows.orderItems
+          .filter(
+            (i) => i.organisation_id === 3 && inRange(orders.get(i.order_id)?.created_at ?? '', c.ranges[0]),
+          )
+          .map((i) => i.product_id),
+      );
+      return [[rows.products.filter((p) => p.organisation_id === 3 && !sold.has(p.id)).length]];
+    },
+  });
+  cases.push({
+    name: 'revenue from users in one country, and all revenue minus it (a filtered named measure, a difference)',
+    zone: 'UTC',
+    org: 1,
+    plan: {
+      version: 1,
+      table: 'orders',
+      measures: [
+        { kind: 'named', name: 'revenue', filter: { op: 'eq', field: 'users.country', value: 'Germany' } },
+        {
+          kind: 'difference',
+          minuend: { kind: 'named', name: 'revenue' },
+          subtrahend: {
+            kind: 'named',
+            name: 'revenue',
+            filter: { op: 'eq', field: 'users.country', value: 'Germany' },
+          },
+        },
+      ],
+    },
+    expected: () => {
+      const country = new Map(usersOf(1).map((u) => [u.id, u.country]));
+      let germany = 0;
+      let all = 0;
+      for (const o of ordersOf(1)) {
+        if (o.status !== 'completed') continue;
+        all += o.total_amount;
+        if (country.get(o.user_id) === 'Germany') germany += o.total_amount;
+      }
+      return [[round2(germany), round2(all - germany)]];
+    },
+  });
+  for (const zone of ZONES) {
+    cases.push({
+      name: `running total of orders per month since October 2024 (${zone})`,
+      zone,
+      org: 1,
+      plan: {
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'running', of: { kind: 'count' } }],
+        time: {
+          field: 'orders.created_at',
+          grain: 'month',
+          range: { kind: 'since', period: { year: 2024, month: 10 } },
+        },
+      },
+      expected: (c) => {
+        let total = 0;
+        return ordersPerBucket(1, zone, 'month', c.ranges[0]).map(([b, n]) => {
+          total += n;
+          return [b, total];
+        });
+      },
+    });
+    const changeCases: Array<[string, Grain, DateRange | undefined, number]> = [
+      [
+        'month over month since November 2024',
+        'month',
+        { kind: 'since', period: { year: 2024, month: 11 } },
+        1,
+      ],
+      [
+        'day over day around new year, with days without orders',
+        'day',
+        { kind: 'between', from: '2024-12-20', to: '2025-01-10' },
+        3,
+      ],
+      [
+        'week over week across the year boundary',
+        'week',
+        { kind: 'between', from: '2024-12-16', to: '2025-01-12' },
+        2,
+      ],
+      [
+        'quarter over quarter since April 2024',
+        'quarter',
+        { kind: 'since', period: { year: 2024, month: 4 } },
+        2,
+      ],
+      ['year over year, the first year against an empty one', 'year', undefined, 3],
+    ];
+    for (const [what, grain, range, org] of changeCases) {
+      cases.push({
+        name: `${what}: orders and their change (${zone})`,
+        zone,
+        org,
+        plan: {
+          version: 1,
+          table: 'orders',
+          measures: [
+            { kind: 'count' },
+            { kind: 'change', of: { kind: 'count' }, mode: 'difference' },
+            { kind: 'change', of: { kind: 'count' }, mode: 'percent' },
+          ],
+          time: { field: 'orders.created_at', grain, range },
+        },
+        expected: (c) => {
+          const all = new Map(ordersPerBucket(org, zone, grain));
+          const shown = withPrevious(ordersPerBucket(org, zone, grain, c.ranges[0]), grain, all);
+          if (grain === 'day') expect(shown.filter(([, , before]) => before === 0).length).toBeGreaterThan(0);
+          return shown.map(([b, n, before]) => [
+            b,
+            n,
+            n - before,
+            before === 0 ? null : round2((n - before) / before),
+          ]);
+        },
+      });
+    }
+  }
+  cases.push({
+    name: 'each status’s share of the orders within each quarter',
+    zone: 'UTC',
+    org: 2,
+    plan: {
+      version: 1,
+      table: 'orders',
+      measures: [{ kind: 'shareOfTotal', of: { kind: 'count' } }],
+      dimensions: [{ field: 'orders.status' }],
+      time: { field: 'orders.created_at', grain: 'quarter' },
+    },
+    expected: () => {
+      const perStatus = new Map<string, number>();
+      const perQuarter = new Map<string, number>();
+      for (const o of ordersOf(2)) {
+        const q = bucket(o.created_at, 'UTC', 'quarter');
+        perStatus.set(`${q}|${o.status}`, (perStatus.get(`${q}|${o.status}`) ?? 0) + 1);
+        perQuarter.set(q, (perQuarter.get(q) ?? 0) + 1);
+      }
+      return [...perStatus]
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1))
+        .map(([key, n]) => {
+          const [q, status] = key.split('|') as [string, string];
+          return [q, status, round2(n / (perQuarter.get(q) as number))];
+        });
+    },
+  });
+  cases.push({
+    name: 'each period of a comparison against the one before it in time',
+    zone: 'UTC',
+    org: 1,
+    plan: {
+      version: 1,
+      table: 'orders',
+      measures: [{ kind: 'count' }, { kind: 'change', of: { kind: 'count' }, mode: 'difference' }],
+      time: {
+        field: 'orders.created_at',
+        compare: [
+          { label: 'January', range: { kind: 'period', period: { year: 2025, month: 1 } } },
+          { label: 'November', range: { kind: 'period', period: { year: 2024, month: 11 } } },
+          { label: 'December', range: { kind: 'period', period: { year: 2024, month: 12 } } },
+        ],
+      },
+    },
+    expected: (c) => {
+      const [jan, nov, dec] = c.ranges.map((r) => countOrders(1, r)) as [number, number, number];
+      return [
+        ['January', jan, jan - dec],
+        ['November', nov, null],
+        ['December', dec, dec - nov],
+      ];
+    },
+  });
+  return cases;
+}
+
+const CASES = [...fixedCases(), ...newShapeCases()];
 
 function rowsOf(r: QueryResult): unknown[][] {
   return r.rows.map((row) => row.map((c) => (typeof c === 'number' ? Math.round(c * 100) / 100 : c)));

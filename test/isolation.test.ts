@@ -37,7 +37,7 @@ import {
   openMysqlRoot,
   testDatabaseName,
 } from './support/mysql.ts';
-import { type GeneratedPlan, planArbitrary } from './support/plans.ts';
+import { type GeneratedPlan, planArbitrary, shapesOf } from './support/plans.ts';
 import { diffResults, EXACTISH, hasData, isOrdered, tenantSqlProblems } from './support/results.ts';
 
 const SPEC: SeedSpec = { anchor: new Date('2024-09-01T00:00:00Z'), scale: 1, thin: 8 };
@@ -60,7 +60,7 @@ let poison: PoisonRows;
 let acmeOrderIds: number[];
 
 beforeAll(() => {
-  agent = loadDemoAgent();
+  agent = withRelatedSegments(loadDemoAgent());
   const rows = demoRows(SPEC);
   pools = demoValuePools(rows);
   acmeOrderIds = rows.orders
@@ -94,9 +94,18 @@ interface Stats {
   refused: number;
   withData: number;
   refusals: Map<string, number>;
+  /** executed plans per shape they use (related-row conditions, window measures...) */
+  shapes: Map<string, number>;
 }
 
-const newStats = (): Stats => ({ plans: 0, executed: 0, refused: 0, withData: 0, refusals: new Map() });
+const newStats = (): Stats => ({
+  plans: 0,
+  executed: 0,
+  refused: 0,
+  withData: 0,
+  refusals: new Map(),
+  shapes: new Map(),
+});
 
 function compileFor(setup: Setup, plan: unknown, view: View): CompiledQuery | PlanError {
   try {
@@ -161,6 +170,7 @@ async function checkIsolation(plan: GeneratedPlan, setup: Setup, stats: Stats): 
   } else {
     stats.executed += 1;
     if (outcomes.some((o) => 'data' in o && o.data)) stats.withData += 1;
+    for (const shape of shapesOf(plan)) stats.shapes.set(shape, (stats.shapes.get(shape) ?? 0) + 1);
   }
 }
 
@@ -170,9 +180,14 @@ function report(label: string, setup: Setup, stats: Stats, ms: number): void {
     .slice(0, 6)
     .map(([m, n]) => `    ${n} × ${m}`)
     .join('\n');
+  const shapes = [...stats.shapes.entries()]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ');
   console.log(
     `${label}: ${stats.plans} plans × ${setup.views.length} users in ${(ms / 1000).toFixed(1)} s; ` +
-      `${stats.executed} ran (${stats.withData} with data), ${stats.refused} refused alike for every user\n${top}`,
+      `${stats.executed} ran (${stats.withData} with data), ${stats.refused} refused alike for every user\n${top}\n` +
+      `    ran with: ${shapes}`,
   );
 }
 
@@ -189,11 +204,64 @@ async function runProperty(label: string, setup: Setup, numRuns: number): Promis
   // the property means little if most plans are refused or see nothing
   expect(stats.executed).toBeGreaterThan(numRuns * 0.5);
   expect(stats.withData).toBeGreaterThan(stats.executed * 0.5);
+  // and it means little for the newer shapes unless plans that use them ran
+  for (const shape of NEW_SHAPES) expect(stats.shapes.get(shape) ?? 0, shape).toBeGreaterThan(numRuns / 200);
+}
+
+const NEW_SHAPES = [
+  'related',
+  'related count',
+  'not related',
+  'related in measure',
+  'related in related',
+  'named filter',
+  'difference',
+  'running',
+  'change',
+  'shareOfTotal',
+];
+
+/**
+ * Segments defined by related-row conditions (counted, negated, with inner filters that reach other tables), so that
+ * random plans use them from every table: a segment of users means those users from an orders or products query too.
+ */
+function withRelatedSegments(a: AgentModel): AgentModel {
+  const { users, products, orders } = a.model.tables;
+  if (!users || !products || !orders) throw new Error('demo model changed');
+  users.segments.repeat_buyer = {
+    synonyms: [],
+    filter: { op: 'related', table: 'orders', count: { op: 'gte', value: 2 } },
+  };
+  users.segments.lapsed = {
+    synonyms: [],
+    filter: {
+      op: 'not',
+      filter: {
+        op: 'related',
+        table: 'orders',
+        filter: { op: 'dateRange', field: 'orders.created_at', range: { kind: 'last', unit: 'month', n: 3 } },
+      },
+    },
+  };
+  products.segments.bestseller = {
+    synonyms: [],
+    filter: {
+      op: 'related',
+      table: 'order_items',
+      filter: { op: 'eq', field: 'orders.status', value: 'completed' },
+      count: { op: 'gte', value: 3 },
+    },
+  };
+  orders.segments.multi_line = {
+    synonyms: [],
+    filter: { op: 'related', table: 'order_items', count: { op: 'gt', value: 1, distinct: 'products.id' } },
+  };
+  return a;
 }
 
 /** The demo agent with a many-to-one relation from every tenant table to organisations (filtered on its id). */
 function withOrganisationRelations(): AgentModel {
-  const a = loadDemoAgent();
+  const a = withRelatedSegments(loadDemoAgent());
   for (const [name, table] of Object.entries(a.model.tables)) {
     if (name === 'organisations') continue;
     table.relations.organisation = {
@@ -207,7 +275,7 @@ function withOrganisationRelations(): AgentModel {
 
 /** The demo agent whose users may see a list of organisations (`organisationIds: integer[]`, `in` filters). */
 function withOrganisationLists(): AgentModel {
-  const a = loadDemoAgent();
+  const a = withRelatedSegments(loadDemoAgent());
   a.userContext = { organisationIds: 'integer[]' };
   for (const table of Object.values(a.model.tables)) {
     table.contextFilters = table.contextFilters.map((f) => ({

@@ -4,12 +4,12 @@
 import knex, { type Knex } from 'knex';
 import { DateTime } from 'luxon';
 import type { AgentConfig, SemanticModel } from '../config/schema.ts';
-import { resolveDateRange, toUtcSql } from '../dates/resolve.ts';
+import { resolveDateRange, startOfGrain, toUtcSql } from '../dates/resolve.ts';
 import type { Dialect } from '../db/connect.ts';
 import type { Expr } from '../semantic/expression.ts';
 import { type JoinStep, ModelError, ModelView, type ResolvedField } from '../semantic/model-view.ts';
 import { validateUserContext } from '../semantic/user-context.ts';
-import { localTime, truncateDate } from './dialect.ts';
+import { localTime, previousBucket, truncateDate } from './dialect.ts';
 import { type DateRange, type Filter, type Grain, type Measure, QueryPlan, type Scalar } from './plan.ts';
 
 export type ValueType = 'number' | 'string' | 'date' | 'boolean';
@@ -100,7 +100,23 @@ export function compileQueryPlan(
 
 type Aggregate = 'count' | 'countDistinct' | 'sum' | 'avg' | 'min' | 'max';
 
-/** One FROM scope: the main query or an EXISTS subquery, with the joins it has added. */
+/** A measure as SQL: an aggregate of the grouped query, or (window measures) an expression of the outer query. */
+interface BuiltMeasure {
+  sql: Knex.Raw;
+  type: ValueType;
+  unit?: string;
+  name: string;
+  definition: string;
+}
+
+type WindowKind = 'running' | 'change' | 'shareOfTotal';
+const WINDOW_WORDS: Record<WindowKind, string> = {
+  running: 'running total',
+  change: 'change',
+  shareOfTotal: 'share of the total',
+};
+
+/** One FROM scope: the main query, an EXISTS subquery or a related-row subquery, with the joins it has added. */
 class Scope {
   readonly joins = new Map<string, string>();
   fannedOut = false;
@@ -112,6 +128,8 @@ class Scope {
     readonly alias: string,
     /** EXISTS subqueries may fan out freely; the main query tracks it to protect its measures */
     readonly isSubquery: boolean,
+    /** a related-row subquery keeps one row per related row (its counts count them), like the main query */
+    readonly joinsFanOut: boolean = isSubquery,
   ) {}
 
   /** Adds (once) the LEFT JOINs for a path, each with its own context filters in the ON clause. */
@@ -143,7 +161,7 @@ class Scope {
   /** The SQL for a field reachable through to-one relations; `undefined` when the path fans out. */
   fieldSql(field: ResolvedField, allowFanOut: boolean): Knex.Raw | undefined {
     const steps = this.c.view.path(this.base, field.table);
-    if (!allowFanOut && !this.isSubquery && steps.some((s) => s.kind === 'one-to-many')) return undefined;
+    if (!allowFanOut && !this.joinsFanOut && steps.some((s) => s.kind === 'one-to-many')) return undefined;
     const alias = this.joinPath(steps);
     return this.c.columnSql(field, alias);
   }
@@ -315,7 +333,11 @@ class Compilation {
     }
   }
 
-  private resolveRange(field: ResolvedField, ref: string, range: DateRange): { start: string; end: string } {
+  private resolveRange(
+    field: ResolvedField,
+    ref: string,
+    range: DateRange,
+  ): { start: string; end: string; startAt: DateTime } {
     if (field.type !== 'date' && field.type !== 'datetime')
       throw new PlanError(`${ref} is not a date column`);
     let resolved: ReturnType<typeof resolveDateRange>;
@@ -325,32 +347,40 @@ class Compilation {
       // an impossible date (30 February) is a bad plan, not a server error
       throw new PlanError(err instanceof Error ? err.message : String(err));
     }
-    const fmt = (dt: DateTime): string => (field.type === 'date' ? dt.toFormat('yyyy-MM-dd') : toUtcSql(dt));
-    const out = { start: fmt(resolved.start), end: fmt(resolved.end) };
+    const out = { start: this.instant(field, resolved.start), end: this.instant(field, resolved.end) };
     this.ranges.push({ field: ref, label: resolved.label, ...out });
-    return out;
+    return { ...out, startAt: resolved.start };
+  }
+
+  /** A moment as the column stores it: a local date, or a UTC date-time. */
+  private instant(field: ResolvedField, dt: DateTime): string {
+    return field.type === 'date' ? dt.toFormat('yyyy-MM-dd') : toUtcSql(dt);
   }
 
   // ---- filters --------------------------------------------------------------------------------
 
-  /** A filter as a boolean SQL expression in this scope; filters on fanning-out tables become EXISTS. */
-  filterSql(filter: Filter, scope: Scope): Knex.Raw {
+  /**
+   * A filter as a boolean SQL expression in this scope; filters on fanning-out tables become EXISTS. `anchor` is
+   * the table whose rows a related-row condition is about: the scope's, or the table of the segment or named
+   * measure that defines it (a segment of users means the same users from an orders query).
+   */
+  filterSql(filter: Filter, scope: Scope, anchor?: string): Knex.Raw {
     const k = this.k;
     switch (filter.op) {
       case 'and':
       case 'or': {
-        const parts = filter.filters.map((f) => this.filterSql(f, scope));
+        const parts = filter.filters.map((f) => this.filterSql(f, scope, anchor));
         const joiner = filter.op === 'and' ? ' AND ' : ' OR ';
         return k.raw(`(${parts.map(() => '?').join(joiner)})`, parts);
       }
       case 'not':
-        return k.raw('(NOT ?)', [this.filterSql(filter.filter, scope)]);
+        return k.raw('(NOT ?)', [this.filterSql(filter.filter, scope, anchor)]);
       case 'segment': {
         const segment = this.view.segment(filter.segment);
-        return this.filterSql(segment.definition.filter, scope);
+        return this.filterSql(segment.definition.filter, scope, segment.table);
       }
       case 'related':
-        throw new PlanError('related-row conditions are not supported yet');
+        return this.relatedSql(filter, scope, anchor ?? scope.base);
       default:
         return this.leafSql(filter, scope);
     }
@@ -414,7 +444,12 @@ class Compilation {
 
   /** A condition on a table reached through a one-to-many relation: EXISTS over a scoped subquery. */
   private existsSql(filter: Filter, field: ResolvedField, outer: Scope): Knex.Raw {
-    const steps = this.view.path(outer.base, field.table);
+    return this.existsVia(field.table, outer, (inner) => this.filterSql(filter, inner));
+  }
+
+  /** EXISTS over the first one-to-many step towards `table`, with `condition` evaluated inside it. */
+  private existsVia(table: string, outer: Scope, condition: (inner: Scope) => Knex.Raw): Knex.Raw {
+    const steps = this.view.path(outer.base, table);
     const firstMany = steps.findIndex((s) => s.kind === 'one-to-many');
     const outerAlias = outer.joinPath(steps.slice(0, firstMany));
     const edge = steps[firstMany] as JoinStep;
@@ -427,37 +462,95 @@ class Compilation {
       sub.whereRaw('?? = ??', [`${subAlias}.${remote}`, `${outerAlias}.${local}`]);
     this.contextFilterWhere(sub, edge.to, subAlias);
     const inner = new Scope(this, sub, edge.to, subAlias, true);
-    sub.where(this.filterSql(filter, inner));
+    sub.where(condition(inner));
     return this.k.raw('EXISTS ?', [sub]);
+  }
+
+  /**
+   * Rows of the scope that have related rows in `filter.table` matching `filter.filter` as one row: a subquery on
+   * the related rows, correlated on the first relation step, with the further steps inner-joined (a related row
+   * exists, in this tenant, or it is not related) and every table scoped. Without a count it is an EXISTS; with one,
+   * a correlated COUNT (0 when nothing is related) compared to the count's value.
+   */
+  private relatedSql(filter: Extract<Filter, { op: 'related' }>, outer: Scope, anchor: string): Knex.Raw {
+    const k = this.k;
+    if (anchor !== outer.base) {
+      // about other rows than the scope's: through their join, or "has one of them that..." when they are many
+      const toAnchor = this.view.path(outer.base, anchor);
+      if (toAnchor.some((s) => s.kind === 'one-to-many'))
+        return this.existsVia(anchor, outer, (inner) => this.relatedSql(filter, inner, anchor));
+      const alias = outer.joinPath(toAnchor);
+      return this.relatedSql(filter, new Scope(this, outer.qb, anchor, alias, outer.isSubquery), anchor);
+    }
+    const steps = this.view.path(outer.base, filter.table);
+    const first = steps[0];
+    if (!first) throw new PlanError(`a related-row condition on ${outer.base} needs another table`);
+    const related = this.view.table(filter.table);
+    const firstAlias = this.nextAlias('s');
+    const sub = k.queryBuilder().from({ [firstAlias]: first.to });
+    for (const [local, remote] of Object.entries(first.on))
+      sub.whereRaw('?? = ??', [`${firstAlias}.${remote}`, `${outer.alias}.${local}`]);
+    this.contextFilterWhere(sub, first.to, firstAlias);
+    let alias = firstAlias;
+    for (const step of steps.slice(1)) {
+      const next = this.nextAlias('s');
+      const fromAlias = alias;
+      const c = this;
+      sub.join({ [next]: step.to }, function () {
+        for (const [local, remote] of Object.entries(step.on))
+          this.on(`${fromAlias}.${local}`, '=', `${next}.${remote}`);
+        c.contextFilterOn(this, step.to, next);
+      });
+      alias = next;
+    }
+    // the inner filter sees one related row: its to-one fields are joined, its to-many ones become EXISTS
+    const inner = new Scope(this, sub, filter.table, alias, true, false);
+    const count = filter.count;
+    const distinct = count?.distinct ? inner.fieldSql(this.view.field(count.distinct), true) : undefined;
+    if (filter.filter) sub.where(this.filterSql(filter.filter, inner));
+    if (!count) return k.raw('EXISTS ?', [sub.select(k.raw('1'))]);
+    if (!distinct) {
+      // "at least one" and "none" need no count: EXISTS stops at the first related row
+      const { op, value } = count;
+      if ((op === 'gte' && value === 1) || ((op === 'gt' || op === 'neq') && value === 0))
+        return k.raw('EXISTS ?', [sub.select(k.raw('1'))]);
+      if ((op === 'lt' && value === 1) || ((op === 'eq' || op === 'lte') && value === 0))
+        return k.raw('(NOT EXISTS ?)', [sub.select(k.raw('1'))]);
+    }
+    // a related table reached past its first step repeats (an order once per item of the product): count it once
+    const counted =
+      distinct !== undefined
+        ? k.raw('COUNT(DISTINCT ?)', [distinct])
+        : steps.length > 1
+          ? k.raw('COUNT(DISTINCT ??)', [`${alias}.${related.primaryKey}`])
+          : k.raw('COUNT(??)', [`${alias}.${related.primaryKey}`]);
+    const op = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }[count.op];
+    return k.raw(`(? ${op} ?)`, [sub.select(counted), count.value]);
   }
 
   // ---- measures -------------------------------------------------------------------------------
 
-  private measureSql(
-    measure: Measure,
-    scope: Scope,
-  ): { sql: Knex.Raw; type: ValueType; unit?: string; name: string; definition: string } {
-    const k = this.k;
-    if (measure.kind === 'ratio') {
-      const num = this.measureSql(measure.numerator, scope);
-      const den = this.measureSql(measure.denominator, scope);
-      if (num.type !== 'number' || den.type !== 'number') {
-        throw new PlanError(
-          `a ratio divides numbers; ${num.type !== 'number' ? num.name : den.name} is not a number`,
-        );
-      }
-      return {
-        sql: k.raw('(? * 1e0 / NULLIF(?, 0))', [num.sql, den.sql]),
-        type: 'number',
-        name: `${num.name}_per_${den.name}`.slice(0, 63),
-        definition: `${num.definition} divided by ${den.definition}`,
-      };
+  private measureSql(measure: Measure, scope: Scope): BuiltMeasure {
+    if (measure.kind === 'ratio')
+      return this.ratioOf(
+        this.measureSql(measure.numerator, scope),
+        this.measureSql(measure.denominator, scope),
+      );
+    if (measure.kind === 'difference') {
+      return this.differenceOf(
+        this.measureSql(measure.minuend, scope),
+        this.measureSql(measure.subtrahend, scope),
+      );
     }
     if (measure.kind === 'named') {
       const named = this.view.measure(measure.name);
       const def = named.definition;
       const field = def.column ? `${named.table}.${def.column}` : undefined;
-      const built = this.aggregateSql(def.aggregate, field, def.filter, named.table, scope);
+      // the plan's filter narrows the measure; the model's own filter (completed orders) always applies
+      const own = def.filter ? this.filterSql(def.filter, scope, named.table) : undefined;
+      const extra = measure.filter ? this.filterSql(measure.filter, scope) : undefined;
+      const cond = own && extra ? this.k.raw('(? AND ?)', [own, extra]) : (own ?? extra);
+      const built = this.aggregateSql(def.aggregate, field, cond, named.table, scope);
       return {
         ...built,
         unit: def.unit ?? built.unit,
@@ -465,28 +558,54 @@ class Compilation {
         definition: def.description ?? built.definition,
       };
     }
-    if (measure.kind === 'count')
-      return this.aggregateSql('count', undefined, measure.filter, scope.base, scope);
-    if (
-      measure.kind === 'difference' ||
-      measure.kind === 'running' ||
-      measure.kind === 'change' ||
-      measure.kind === 'shareOfTotal'
-    ) {
-      throw new PlanError(`${measure.kind} measures are not supported yet`);
+    if (measure.kind === 'running' || measure.kind === 'change' || measure.kind === 'shareOfTotal') {
+      // the query's measures with windows go through windowMeasureSql, which refuses windows inside windows
+      throw new PlanError(`a ${WINDOW_WORDS[measure.kind]} cannot be part of another window measure`);
     }
-    return this.aggregateSql(measure.kind, measure.field, measure.filter, undefined, scope);
+    const cond = measure.filter ? this.filterSql(measure.filter, scope) : undefined;
+    if (measure.kind === 'count') return this.aggregateSql('count', undefined, cond, scope.base, scope);
+    return this.aggregateSql(measure.kind, measure.field, cond, undefined, scope);
   }
 
+  private ratioOf(num: BuiltMeasure, den: BuiltMeasure): BuiltMeasure {
+    if (num.type !== 'number' || den.type !== 'number') {
+      throw new PlanError(
+        `a ratio divides numbers; ${num.type !== 'number' ? num.name : den.name} is not a number`,
+      );
+    }
+    return {
+      sql: this.k.raw('(? * 1e0 / NULLIF(?, 0))', [num.sql, den.sql]),
+      type: 'number',
+      name: `${num.name}_per_${den.name}`.slice(0, 63),
+      definition: `${num.definition} divided by ${den.definition}`,
+    };
+  }
+
+  /** NULL when either side is (an average of no rows); sums are COALESCEd to 0 already. */
+  private differenceOf(minuend: BuiltMeasure, subtrahend: BuiltMeasure): BuiltMeasure {
+    if (minuend.type !== 'number' || subtrahend.type !== 'number') {
+      throw new PlanError(
+        `a difference subtracts numbers; ${minuend.type !== 'number' ? minuend.name : subtrahend.name} is not a number`,
+      );
+    }
+    return {
+      sql: this.k.raw('(? - ?)', [minuend.sql, subtrahend.sql]),
+      type: 'number',
+      unit: minuend.unit === subtrahend.unit ? minuend.unit : undefined,
+      name: 'difference',
+      definition: `${minuend.definition} minus ${subtrahend.definition}`,
+    };
+  }
+
+  /** An aggregate of the scope's rows; `cond` (a filter's SQL) keeps only the rows it counts. */
   private aggregateSql(
     aggregate: Aggregate,
     fieldRef: string | undefined,
-    filter: Filter | undefined,
+    cond: Knex.Raw | undefined,
     countTable: string | undefined,
     scope: Scope,
-  ): { sql: Knex.Raw; type: ValueType; unit?: string; name: string; definition: string } {
+  ): BuiltMeasure {
     const k = this.k;
-    const cond = filter ? this.filterSql(filter, scope) : undefined;
     const base = this.view.table(scope.base);
     if (aggregate === 'count') {
       if (countTable !== undefined && countTable !== scope.base) {
@@ -554,6 +673,236 @@ class Compilation {
     };
   }
 
+  // ---- window measures ------------------------------------------------------------------------
+
+  /** What window measures see of the grouped query: its output columns, its time bucket and its period. */
+  private windowing(scope: Scope, columns: OutputColumn[], compared: boolean): Windowing {
+    const dims = columns.filter((c) => c.role === 'dimension');
+    const time = this.plan.time;
+    const bucketColumn = time?.grain ? dims.find((d) => d.grain && d.field === time.field) : undefined;
+    return {
+      scope,
+      dims: dims.map((d) => d.name),
+      bucket: bucketColumn?.grain ? { name: bucketColumn.name, grain: bucketColumn.grain } : undefined,
+      // the same date at another grain ("by year and month") would split the buckets' sequence
+      otherGrainOfBucket: dims.some(
+        (d) => d.grain && d.field === bucketColumn?.field && d.name !== bucketColumn?.name,
+      ),
+      period: compared ? dims[0]?.name : undefined,
+      parts: [],
+      partColumns: new Map(),
+      lags: [],
+    };
+  }
+
+  /**
+   * A measure of the outer query: parts without windows are columns of the grouped query (`q.$m1`); ratios and
+   * differences combine what their sides give; running totals, changes and shares are window functions over them.
+   */
+  private windowMeasureSql(measure: Measure, w: Windowing): BuiltMeasure {
+    const k = this.k;
+    if (!hasKind(measure, WINDOW_KINDS)) return this.windowPart(measure, w).built;
+    switch (measure.kind) {
+      case 'ratio':
+        return this.ratioOf(
+          this.windowMeasureSql(measure.numerator, w),
+          this.windowMeasureSql(measure.denominator, w),
+        );
+      case 'difference':
+        return this.differenceOf(
+          this.windowMeasureSql(measure.minuend, w),
+          this.windowMeasureSql(measure.subtrahend, w),
+        );
+      case 'running':
+      case 'change':
+      case 'shareOfTotal':
+        break;
+      default:
+        throw new PlanError(`a ${measure.kind} measure has no window inside`);
+    }
+    const words = WINDOW_WORDS[measure.kind];
+    if (hasKind(measure.of, WINDOW_KINDS)) {
+      // SQL cannot nest window functions, and a running total of shares means little
+      throw new PlanError(`a ${words} cannot be taken of a running total, change or share`);
+    }
+    const { built: of, column } = this.windowPart(measure.of, w);
+    if (of.type !== 'number') throw new PlanError(`a ${words} needs a number; ${of.name} is not one`);
+    const value = `q.${column}`;
+    const bucket = w.bucket;
+    if (measure.kind === 'shareOfTotal') {
+      // with a time bucket (or period) and other dimensions, the share within each bucket: the bars of one month
+      // add up to 100%; otherwise of the whole result, including the groups a limit leaves out
+      const time = [w.period, bucket?.name].filter((n): n is string => n !== undefined);
+      const others = w.dims.filter((d) => !time.includes(d));
+      return {
+        sql: k.raw('(? * 1e0 / NULLIF(SUM(??) OVER ?, 0))', [
+          k.raw('??', [value]),
+          value,
+          this.windowSpec('q', others.length > 0 ? time : []),
+        ]),
+        type: 'number',
+        name: `share_${of.name}`.slice(0, 63),
+        definition:
+          others.length > 0 && time.length > 0
+            ? `each row's share of ${of.definition} within its ${bucket?.grain ?? 'period'}`
+            : `each row's share of the total of ${of.definition}`,
+      };
+    }
+    if (measure.kind === 'running') {
+      if (!bucket) throw new PlanError('a running total needs the plan’s time grain (time.grain)');
+      if (w.otherGrainOfBucket)
+        throw new PlanError(
+          `a running total by ${bucket.grain} cannot also group by another grain of that date`,
+        );
+      // restarts at the range's start; a row without a date (NULL bucket) is no step of it
+      const q = (n: string) => `q.${n}`;
+      return {
+        sql: k.raw('SUM(CASE WHEN ?? IS NOT NULL THEN ?? END) OVER ?', [
+          q(bucket.name),
+          value,
+          this.windowSpec(
+            'q',
+            w.dims.filter((d) => d !== bucket.name),
+            bucket.name,
+            true,
+          ),
+        ]),
+        type: 'number',
+        unit: of.unit,
+        name: `running_${of.name}`.slice(0, 63),
+        definition: `the running total of ${of.definition}, ${bucket.grain} by ${bucket.grain}`,
+      };
+    }
+    return this.changeSql(measure, of, column, w);
+  }
+
+  /**
+   * The change against the previous bucket (or the comparison's period before), whose value the LAG layer of
+   * windowQuery puts beside each row.
+   */
+  private changeSql(
+    measure: Extract<Measure, { kind: 'change' }>,
+    of: BuiltMeasure,
+    column: string,
+    w: Windowing,
+  ): BuiltMeasure {
+    const k = this.k;
+    const bucket = w.bucket;
+    let against: string;
+    if (bucket && w.period === undefined) {
+      if (w.otherGrainOfBucket)
+        throw new PlanError(`a change by ${bucket.grain} cannot also group by another grain of that date`);
+      w.lag ??= { key: bucket.name, grain: bucket.grain, partition: w.dims.filter((d) => d !== bucket.name) };
+      against = `the previous ${bucket.grain}`;
+    } else if (!bucket && w.period !== undefined) {
+      const period = w.period;
+      w.lag ??= { key: RANK, partition: w.dims.filter((d) => d !== period) };
+      against = 'the period before it';
+    } else if (bucket) {
+      // each period's buckets would need their own bucket before: ask per bucket over one range, or per period
+      throw new PlanError('a change cannot be over both a comparison of periods and a time grain');
+    } else {
+      throw new PlanError('a change needs the plan’s time grain (time.grain) or a comparison of periods');
+    }
+    const previous = `$prev${w.lags.length + 1}`;
+    w.lags.push({ from: column, as: previous, empty: emptyValue(measure.of, this.view) });
+    const percent = measure.mode === 'percent';
+    return {
+      sql: percent
+        ? k.raw('((?? - ??) * 1e0 / NULLIF(??, 0))', [`q.${column}`, `q.${previous}`, `q.${previous}`])
+        : k.raw('(?? - ??)', [`q.${column}`, `q.${previous}`]),
+      type: 'number',
+      unit: percent ? undefined : of.unit,
+      name: `change_${of.name}`.slice(0, 63),
+      definition: percent
+        ? `the change of ${of.definition} against ${against}, as a fraction of it`
+        : `the change of ${of.definition} against ${against}`,
+    };
+  }
+
+  /** A window-free measure as a column of the grouped query (once per distinct SQL), and its outer SQL. */
+  private windowPart(measure: Measure, w: Windowing): { built: BuiltMeasure; column: string } {
+    const built = this.measureSql(measure, w.scope);
+    const native = built.sql.toSQL();
+    const key = `${native.sql} ${JSON.stringify(native.bindings)}`;
+    let column = w.partColumns.get(key);
+    if (column === undefined) {
+      column = `$m${w.parts.length + 1}`;
+      w.partColumns.set(key, column);
+      w.parts.push(this.k.raw('? AS ??', [built.sql, column]));
+    }
+    return { built: { ...built, sql: this.k.raw('??', [`q.${column}`]) }, column };
+  }
+
+  /** `(PARTITION BY .. ORDER BY .. ROWS ..)` over columns of the derived table `alias`. */
+  private windowSpec(alias: string, partition: string[], order?: string, running = false): Knex.Raw {
+    const text: string[] = [];
+    const bindings: string[] = [];
+    if (partition.length > 0) {
+      text.push(`PARTITION BY ${partition.map(() => '??').join(', ')}`);
+      bindings.push(...partition.map((n) => `${alias}.${n}`));
+    }
+    if (order !== undefined) {
+      text.push('ORDER BY ??');
+      bindings.push(`${alias}.${order}`);
+    }
+    if (running) text.push('ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW');
+    return this.k.raw(`(${text.join(' ')})`, bindings);
+  }
+
+  /**
+   * The outer query of window measures: over the grouped query, or, for changes, over the grouped query with the
+   * previous rows' values (LAG) beside each row; the bucket read before the range is dropped here, after LAG.
+   */
+  private windowQuery(
+    grouped: Knex.QueryBuilder,
+    w: Windowing,
+    columns: OutputColumn[],
+    measures: Knex.Raw[],
+    keepFrom: string | undefined,
+  ): Knex.QueryBuilder {
+    const k = this.k;
+    let source = grouped;
+    const lag = w.lag;
+    if (lag) {
+      const spec = this.windowSpec('g', lag.partition, lag.key);
+      const key = k.raw('??', [`g.${lag.key}`]);
+      // the row before is the previous bucket (period) only when its key is the one just before this one's;
+      // otherwise that bucket had no rows, and the measure's value over no rows stands in (0 for counts, sums)
+      const expected = lag.grain
+        ? previousBucket(k, this.options.dialect, key, lag.grain)
+        : k.raw('? - 1', [key]);
+      const found = k.raw('LAG(?) OVER ? = ?', [key, spec, expected]);
+      // the first bucket of all (no range) has an empty one before it; the earliest period has none
+      const hasBefore = lag.grain ? k.raw('? IS NOT NULL', [key]) : k.raw('? > 1', [key]);
+      source = k
+        .queryBuilder()
+        .from(grouped.as('g'))
+        .select('g.*')
+        .select(
+          w.lags.map((l) =>
+            l.empty === 0
+              ? k.raw('CASE WHEN ? THEN LAG(??) OVER ? WHEN ? THEN 0 END AS ??', [
+                  found,
+                  `g.${l.from}`,
+                  spec,
+                  hasBefore,
+                  l.as,
+                ])
+              : k.raw('CASE WHEN ? THEN LAG(??) OVER ? END AS ??', [found, `g.${l.from}`, spec, l.as]),
+          ),
+        );
+    }
+    const outer = k.queryBuilder().from(source.as('q'));
+    const dims = columns.filter((c) => c.role === 'dimension');
+    outer.select([...dims.map((d) => k.raw('?? AS ??', [`q.${d.name}`, d.name])), ...measures]);
+    // ordering text byte-wise in MySQL now reads the grouped query's column
+    for (const d of dims)
+      if (this.textOutputs.has(d.name)) this.textOutputs.set(d.name, k.raw('??', [`q.${d.name}`]));
+    if (keepFrom !== undefined && w.bucket) outer.where(k.raw('?? >= ?', [`q.${w.bucket.name}`, keepFrom]));
+    return outer;
+  }
+
   // ---- the query ------------------------------------------------------------------------------
 
   run(): CompiledQuery {
@@ -574,6 +923,13 @@ class Compilation {
     };
     const selects: Knex.Raw[] = [];
     let compareLabels: string[] | undefined;
+    // window measures (running, change, share) are computed by an outer query over this grouped one
+    const windowed = plan.measures.some((m) => hasKind(m, WINDOW_KINDS));
+    const changes = plan.measures.some((m) => hasKind(m, ['change']));
+    /** columns grouped on but not shown (a comparison period's rank) */
+    let hiddenGroups = 0;
+    /** the first bucket the answer shows, when the query also reads the one before the range */
+    let keepFrom: string | undefined;
 
     // time slot: range filter, comparison periods, grain
     const dimensions = [...plan.dimensions];
@@ -581,26 +937,63 @@ class Compilation {
       const timeField = this.view.field(plan.time.field);
       const timeSql = scope.fieldSql(timeField, false);
       if (!timeSql) throw new PlanError(`${plan.time.field} is on the many side of ${plan.table}`);
+      const time = plan.time;
+      const bucketGrain = time.grain
+        ? (dimensions.find((d) => d.field === time.field && d.grain)?.grain ?? time.grain)
+        : undefined;
       if (plan.time.range) {
-        const { start, end } = this.resolveRange(timeField, plan.time.field, plan.time.range);
-        qb.where(k.raw('? >= ? AND ? < ?', [timeSql, start, timeSql, end]));
+        const { start, end, startAt } = this.resolveRange(timeField, plan.time.field, plan.time.range);
+        if (changes && bucketGrain) {
+          // the first bucket's change needs the bucket before it: read that one too, and drop it after LAG
+          const first = startOfGrain(startAt, bucketGrain);
+          const before = {
+            start: this.instant(timeField, first.minus({ [bucketGrain]: 1 })),
+            end: this.instant(timeField, first),
+          };
+          keepFrom = first.toFormat('yyyy-MM-dd');
+          qb.where(
+            before.end === start
+              ? k.raw('? >= ? AND ? < ?', [timeSql, before.start, timeSql, end])
+              : k.raw('((? >= ? AND ? < ?) OR (? >= ? AND ? < ?))', [
+                  timeSql,
+                  start,
+                  timeSql,
+                  end,
+                  timeSql,
+                  before.start,
+                  timeSql,
+                  before.end,
+                ]),
+          );
+        } else qb.where(k.raw('? >= ? AND ? < ?', [timeSql, start, timeSql, end]));
       }
       if (plan.time.compare) {
         const cases: Knex.RawBinding[] = [];
         const whens: string[] = [];
         const ors: Knex.Raw[] = [];
+        const periods: Array<{ inRange: Knex.Raw; start: string; end: string }> = [];
         for (const period of plan.time.compare) {
           const { start, end } = this.resolveRange(timeField, plan.time.field, period.range);
           const inRange = k.raw('(? >= ? AND ? < ?)', [timeSql, start, timeSql, end]);
           whens.push('WHEN ? THEN ?');
           cases.push(inRange, period.label);
           ors.push(inRange);
+          periods.push({ inRange, start, end });
         }
         qb.where(k.raw(`(${ors.map(() => '?').join(' OR ')})`, ors));
         const name = uniqueName('period');
         selects.push(k.raw(`CASE ${whens.join(' ')} END AS ??`, [...cases, name]));
         columns.push({ name, label: 'Period', type: 'string', role: 'dimension', field: plan.time.field });
         compareLabels = plan.time.compare.map((p) => p.label);
+        if (changes && !bucketGrain) {
+          // a change compares each period with the one before it in time: its rank, earliest first
+          const order = [...periods].sort(
+            (a, b) => a.start.localeCompare(b.start) || a.end.localeCompare(b.end),
+          );
+          const ranks = periods.flatMap((p) => [p.inRange, order.indexOf(p) + 1]);
+          selects.push(k.raw(`CASE ${whens.join(' ')} END AS ??`, [...ranks, RANK]));
+          hiddenGroups += 1;
+        }
       }
       if (plan.time.grain && !dimensions.some((d) => d.field === plan.time?.field && d.grain)) {
         dimensions.unshift({ field: plan.time.field, grain: plan.time.grain });
@@ -649,10 +1042,12 @@ class Compilation {
       }
     }
 
+    const windows = windowed ? this.windowing(scope, columns, compareLabels !== undefined) : undefined;
+    const outerSelects: Knex.Raw[] = [];
     for (const measure of plan.measures) {
-      const built = this.measureSql(measure, scope);
+      const built = windows ? this.windowMeasureSql(measure, windows) : this.measureSql(measure, scope);
       const name = uniqueName(measure.as ?? built.name);
-      selects.push(k.raw('? AS ??', [built.sql, name]));
+      (windows ? outerSelects : selects).push(k.raw('? AS ??', [built.sql, name]));
       columns.push({
         name,
         label: humanise(name),
@@ -662,6 +1057,7 @@ class Compilation {
         definition: built.definition,
       });
     }
+    if (windows) selects.push(...windows.parts);
 
     const isListing = plan.measures.length === 0 && dimensions.length === 0 && !compareLabels;
     if (isListing) {
@@ -691,20 +1087,21 @@ class Compilation {
     qb.select(selects);
 
     const groupCount = columns.filter((c) => c.role === 'dimension').length;
-    if (groupCount > 0) {
+    if (groupCount + hiddenGroups > 0) {
       // ordinals: the same text in both dialects, and no re-binding of expressions
-      qb.groupByRaw(Array.from({ length: groupCount }, (_, i) => String(i + 1)).join(', '));
+      qb.groupByRaw(Array.from({ length: groupCount + hiddenGroups }, (_, i) => String(i + 1)).join(', '));
     }
 
-    this.applyOrder(qb, columns, scope, isListing, table.primaryKey);
+    const query = windows ? this.windowQuery(qb, windows, columns, outerSelects, keepFrom) : qb;
+    this.applyOrder(query, columns, scope, isListing, table.primaryKey);
 
     const explicit = plan.limit;
     const capped = explicit === undefined || explicit > maxRows;
     const limit = capped ? maxRows : explicit;
     // aggregates without dimensions return one row; everything else fetches one extra row to detect the cap
-    if (groupCount > 0 || isListing) qb.limit(capped ? limit + 1 : limit);
+    if (groupCount > 0 || isListing) query.limit(capped ? limit + 1 : limit);
 
-    const native = qb.toSQL();
+    const native = query.toSQL();
     return {
       plan,
       sql: { text: native.sql, bindings: [...native.bindings] },
@@ -764,6 +1161,65 @@ class Compilation {
       // the expression, not the alias: inside an expression MySQL reads a name as a table column
       qb.orderByRaw(`BINARY ? ${direction === 'asc' ? 'ASC' : 'DESC'}`, [expr]);
     } else qb.orderBy(column.name, direction);
+  }
+}
+
+/** Window measures: computed over the grouped rows, by the outer query. */
+const WINDOW_KINDS: readonly Measure['kind'][] = ['running', 'change', 'shareOfTotal'];
+/** Names of the outer queries' own columns: `$` is in no alias or model identifier, so none collides. */
+const RANK = '$rank';
+
+interface Windowing {
+  scope: Scope;
+  /** the dimension columns, in order (the period first, when there is one) */
+  dims: string[];
+  /** the time grain's bucket column */
+  bucket?: { name: string; grain: Grain };
+  otherGrainOfBucket: boolean;
+  /** a comparison's period column */
+  period?: string;
+  /** the grouped query's measure columns (`$m1`, ...) */
+  parts: Knex.Raw[];
+  /** the grouped query's measure columns by their SQL, so that a measure used twice is computed once */
+  partColumns: Map<string, string>;
+  /** the row before each row (for changes): by bucket (with its grain) or period rank, in the other dimensions */
+  lag?: { key: string; grain?: Grain; partition: string[] };
+  /** the previous row's value of a measure column, or `empty` (the value of no rows) if it had none */
+  lags: Array<{ from: string; as: string; empty: 0 | null }>;
+}
+
+function hasKind(m: Measure, kinds: readonly Measure['kind'][]): boolean {
+  if (kinds.includes(m.kind)) return true;
+  switch (m.kind) {
+    case 'ratio':
+      return hasKind(m.numerator, kinds) || hasKind(m.denominator, kinds);
+    case 'difference':
+      return hasKind(m.minuend, kinds) || hasKind(m.subtrahend, kinds);
+    case 'running':
+    case 'change':
+    case 'shareOfTotal':
+      return hasKind(m.of, kinds);
+    default:
+      return false;
+  }
+}
+
+/** What a measure gives over no rows (a bucket without any): 0 for counts and sums, NULL for the rest. */
+function emptyValue(m: Measure, view: ModelView): 0 | null {
+  switch (m.kind) {
+    case 'count':
+    case 'countDistinct':
+    case 'sum':
+      return 0;
+    case 'named': {
+      const aggregate = view.measure(m.name).definition.aggregate;
+      return aggregate === 'count' || aggregate === 'countDistinct' || aggregate === 'sum' ? 0 : null;
+    }
+    case 'difference':
+      return emptyValue(m.minuend, view) === 0 && emptyValue(m.subtrahend, view) === 0 ? 0 : null;
+    default:
+      // a ratio of no rows divides by 0 or NULL; avg, min and max of nothing are NULL
+      return null;
   }
 }
 

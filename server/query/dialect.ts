@@ -1,4 +1,4 @@
-// The few expressions that differ between SQLite and MySQL: time-zone shifts and date truncation.
+// The few expressions that differ between SQLite and MySQL: time-zone shifts, date truncation and bucket steps.
 // Every identifier is a `??` binding and every value a `?` binding; the text here is fixed per dialect.
 import type { Knex } from 'knex';
 import type { Dialect } from '../db/connect.ts';
@@ -45,6 +45,41 @@ export function truncateDate(k: Knex, dialect: Dialect, value: Knex.Raw, grain: 
       return k.raw("CONCAT(YEAR(?), '-', LPAD((QUARTER(?) - 1) * 3 + 1, 2, '0'), '-01')", [value, value]);
     case 'year':
       return k.raw("DATE_FORMAT(?, '%Y-01-01')", [value]);
+    default:
+      throw new Error(`unknown grain ${grain satisfies never}`);
+  }
+}
+
+/** The bucket before `bucket` (a `YYYY-MM-DD` first day of a grain, as truncateDate gives), as the same text. */
+export function previousBucket(k: Knex, dialect: Dialect, bucket: Knex.Raw, grain: Grain): Knex.Raw {
+  if (dialect === 'sqlite') {
+    // the first day of a month minus whole months is the first day of a month: no end-of-month clamping
+    switch (grain) {
+      case 'day':
+        return k.raw("date(?, '-1 day')", [bucket]);
+      case 'week':
+        return k.raw("date(?, '-7 days')", [bucket]);
+      case 'month':
+        return k.raw("date(?, '-1 month')", [bucket]);
+      case 'quarter':
+        return k.raw("date(?, '-3 months')", [bucket]);
+      case 'year':
+        return k.raw("date(?, '-1 year')", [bucket]);
+      default:
+        throw new Error(`unknown grain ${grain satisfies never}`);
+    }
+  }
+  switch (grain) {
+    case 'day':
+      return k.raw("DATE_FORMAT(DATE_SUB(?, INTERVAL 1 DAY), '%Y-%m-%d')", [bucket]);
+    case 'week':
+      return k.raw("DATE_FORMAT(DATE_SUB(?, INTERVAL 7 DAY), '%Y-%m-%d')", [bucket]);
+    case 'month':
+      return k.raw("DATE_FORMAT(DATE_SUB(?, INTERVAL 1 MONTH), '%Y-%m-%d')", [bucket]);
+    case 'quarter':
+      return k.raw("DATE_FORMAT(DATE_SUB(?, INTERVAL 3 MONTH), '%Y-%m-%d')", [bucket]);
+    case 'year':
+      return k.raw("DATE_FORMAT(DATE_SUB(?, INTERVAL 1 YEAR), '%Y-%m-%d')", [bucket]);
     default:
       throw new Error(`unknown grain ${grain satisfies never}`);
   }

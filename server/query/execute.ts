@@ -110,7 +110,7 @@ interface Executor {
 class SqliteExecutor implements Executor {
   private idle: Worker[] = [];
   private live = 0;
-  private waiting: Array<(w: Worker) => void> = [];
+  private waiting: Array<(w: Worker | Promise<Worker>) => void> = [];
   private nextId = 0;
   private closed = false;
 
@@ -120,20 +120,36 @@ class SqliteExecutor implements Executor {
     private readonly max: number,
   ) {}
 
-  private spawn(): Worker {
+  /**
+   * A new worker, once it has opened the file: a statement's time limit is the statement's own, and a new thread
+   * loading better-sqlite3 on a busy machine can take longer than a short limit.
+   */
+  private spawn(): Promise<Worker> {
     this.live += 1;
     const worker = new Worker(new URL('./sqlite-worker.mjs', import.meta.url), {
       workerData: { filename: this.filename },
     });
     worker.unref();
-    return worker;
+    return new Promise<Worker>((resolve, reject) => {
+      const onMessage = (msg: { ready?: boolean }): void => {
+        if (!msg.ready) return;
+        worker.off('message', onMessage).off('error', onError);
+        resolve(worker);
+      };
+      const onError = (err: Error): void => {
+        worker.off('message', onMessage).off('error', onError);
+        this.live -= 1;
+        reject(new QueryFailedError(err.message));
+      };
+      worker.on('message', onMessage).on('error', onError);
+    });
   }
 
   private acquire(): Promise<Worker> {
     if (this.closed) return Promise.reject(new QueryFailedError('the connection is closed'));
     const idle = this.idle.pop();
     if (idle) return Promise.resolve(idle);
-    if (this.live < this.max) return Promise.resolve(this.spawn());
+    if (this.live < this.max) return this.spawn();
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
@@ -157,6 +173,11 @@ class SqliteExecutor implements Executor {
   ): Promise<unknown[][]> {
     if (signal?.aborted) throw new QueryCancelledError('the query was cancelled');
     const worker = await this.acquire();
+    // cancelled while waiting for a worker: the statement never starts
+    if (signal?.aborted) {
+      this.release(worker);
+      throw new QueryCancelledError('the query was cancelled');
+    }
     const id = ++this.nextId;
     return new Promise<unknown[][]>((resolve, reject) => {
       let settled = false;

@@ -38,3 +38,5 @@ parentPort.on('message', ({ id, sql, bindings }) => {
     parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
   }
 });
+// the executor starts a statement's clock only now, not while the thread and the file were opening
+parentPort.postMessage({ ready: true });

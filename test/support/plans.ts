@@ -41,6 +41,11 @@ export interface PlanArbitraryOptions {
    * doubles (3 * 19.99 = 59.970000000000006), MySQL in decimals, so equal-looking values differ (see the report)
    */
   avoidComputedComparisons?: boolean;
+  /**
+   * related-row conditions (in filters, measure filters and inner filters), filtered named measures, differences,
+   * running totals, changes and shares of the total (default true)
+   */
+  newShapes?: boolean;
 }
 
 /** What the generator produces: the input shape of a QueryPlan (JSON-serialisable). */
@@ -89,6 +94,76 @@ export const HOSTILE_STRINGS = [
   'Acme%',
   'organisation_id',
 ] as const;
+
+/** True when `m` is or contains a measure of one of `kinds`. */
+export function usesKind(m: Measure, kinds: readonly Measure['kind'][]): boolean {
+  if (kinds.includes(m.kind)) return true;
+  switch (m.kind) {
+    case 'ratio':
+      return usesKind(m.numerator, kinds) || usesKind(m.denominator, kinds);
+    case 'difference':
+      return usesKind(m.minuend, kinds) || usesKind(m.subtrahend, kinds);
+    case 'running':
+    case 'change':
+    case 'shareOfTotal':
+      return usesKind(m.of, kinds);
+    default:
+      return false;
+  }
+}
+
+/** The new plan shapes a plan uses (related-row conditions, filtered named measures, window measures...). */
+export function shapesOf(plan: GeneratedPlan): Set<string> {
+  const out = new Set<string>();
+  const filter = (f: Filter | undefined, where: string): void => {
+    if (!f) return;
+    switch (f.op) {
+      case 'and':
+      case 'or':
+        for (const g of f.filters) filter(g, where);
+        return;
+      case 'not':
+        if (f.filter.op === 'related') out.add('not related');
+        filter(f.filter, where);
+        return;
+      case 'related':
+        out.add(f.count ? 'related count' : 'related');
+        if (where !== 'plan') out.add(`related in ${where}`);
+        filter(f.filter, 'related');
+        return;
+      default:
+        return;
+    }
+  };
+  const measure = (m: Measure): void => {
+    switch (m.kind) {
+      case 'ratio':
+        measure(m.numerator);
+        measure(m.denominator);
+        return;
+      case 'difference':
+        out.add('difference');
+        measure(m.minuend);
+        measure(m.subtrahend);
+        return;
+      case 'running':
+      case 'change':
+      case 'shareOfTotal':
+        out.add(m.kind);
+        measure(m.of);
+        return;
+      case 'named':
+        if (m.filter) out.add('named filter');
+        filter(m.filter, 'measure');
+        return;
+      default:
+        filter(m.filter, 'measure');
+    }
+  };
+  for (const f of plan.filters ?? []) filter(f, 'plan');
+  for (const m of plan.measures ?? []) measure(m);
+  return out;
+}
 
 /** Removes undefined-valued keys (zod's strict objects accept them, but the printed plans stay readable). */
 function compact<T extends object>(o: T): T {
@@ -199,6 +274,7 @@ function buildPlanArbitrary(
   invalid: boolean,
 ): fc.Arbitrary<GeneratedPlan> {
   const bad = invalid ? 1 : 0;
+  const relatedShapes = options.newShapes !== false;
   const maxDepth = options.maxDepth ?? 2;
   const tenantColumn = options.tenantColumn ?? 'organisation_id';
   const [firstYear, lastYear] = options.years;
@@ -289,8 +365,17 @@ function buildPlanArbitrary(
     return weighted<string>([8, real], [2, hostile], [1, fc.string({ maxLength: 3 })]);
   };
 
-  // ---- per base table -------------------------------------------------------------------------
-  const planFor = (base: string): fc.Arbitrary<GeneratedPlan> => {
+  // ---- fields and filters seen from one table (a plan's base, or a related-row condition's table) -----
+  const scopes = new Map<string, ReturnType<typeof scopeOf>>();
+  const scopeFor = (table: string) => {
+    let scope = scopes.get(table);
+    if (!scope) {
+      scope = scopeOf(table);
+      scopes.set(table, scope);
+    }
+    return scope;
+  };
+  const scopeOf = (base: string) => {
     const { toOne, toMany, refused } = baseFields(model, base, tenantColumn);
     type Weights = { one: number; many: number; refused: number };
     const maybeField = (w: Weights, filter?: (f: FieldInfo) => boolean) => {
@@ -359,11 +444,69 @@ function buildPlanArbitrary(
       [3, fromList(segmentNames)?.map((segment) => ({ op: 'segment' as const, segment }))],
       [bad, fc.constant({ op: 'segment' as const, segment: 'no_such_segment' })],
     );
+    // related-row conditions: mostly on the tables this one owns (one-to-many), with a count or not, and an
+    // inner filter seen from the related table (which may hold another related-row condition)
+    const reach = reachableTables(model, base);
+    const relatedTables = [...reach].filter(([t]) => t !== base);
+    const relatedTable = maybeWeighted<string>(
+      [4, fromList(relatedTables.filter(([, many]) => many).map(([t]) => t))],
+      [1, fromList(relatedTables.filter(([, many]) => !many).map(([t]) => t))],
+      [
+        bad,
+        fc.constantFrom(base, 'no_such_table', ...Object.keys(model.tables).filter((t) => !reach.has(t))),
+      ],
+    );
+    const countCondition = (table: string) =>
+      fc
+        .record({
+          op: fc.constantFrom(
+            'eq' as const,
+            'neq' as const,
+            'gt' as const,
+            'gte' as const,
+            'lt' as const,
+            'lte' as const,
+          ),
+          value: weighted<number>([6, fc.integer({ min: 0, max: 3 })], [1, fc.integer({ min: 4, max: 12 })]),
+          distinct: fc.option(
+            model.tables[table]
+              ? scopeFor(table)
+                  .field({ one: 1, many: 0, refused: 0 }, comparable)
+                  .map((f) => f.ref)
+              : fc.constant('no_such_table.id'),
+            { nil: undefined, freq: 4 },
+          ),
+        })
+        .map((c) => compact(c));
+    const relatedAt = (depth: number): fc.Arbitrary<Filter> | undefined =>
+      relatedTable?.chain((table) =>
+        fc
+          .record({
+            op: fc.constant('related' as const),
+            table: fc.constant(table),
+            filter:
+              depth > 0 && model.tables[table]
+                ? fc.option(scopeFor(table).filterAt(depth - 1), { nil: undefined, freq: 4 })
+                : fc.constant(undefined),
+            count: fc.option(countCondition(table), { nil: undefined, freq: 2 }),
+          })
+          .map((f) => compact(f)),
+      );
+    const filters = new Map<number, fc.Arbitrary<Filter>>();
     const filterAt = (depth: number): fc.Arbitrary<Filter> => {
-      const leafOrSegment = weighted<Filter>([10, leafAny], [segmentNames.length > 0 ? 1 : 0, segment]);
-      if (depth <= 0) return leafOrSegment;
+      const known = filters.get(depth);
+      if (known) return known;
+      const leafOrSegment = weighted<Filter>(
+        [10, leafAny],
+        [segmentNames.length > 0 ? 1 : 0, segment],
+        [relatedShapes ? 2 : 0, relatedAt(Math.min(depth, 1))],
+      );
+      if (depth <= 0) {
+        filters.set(depth, leafOrSegment);
+        return leafOrSegment;
+      }
       const sub = filterAt(depth - 1);
-      return weighted<Filter>(
+      const arbitrary = weighted<Filter>(
         [6, leafOrSegment],
         [
           2,
@@ -374,7 +517,15 @@ function buildPlanArbitrary(
         ],
         [1, fc.record({ op: fc.constant('not' as const), filter: sub })],
       );
+      filters.set(depth, arbitrary);
+      return arbitrary;
     };
+    return { toOne, toMany, maybeField, field, comparable, filterAt };
+  };
+
+  // ---- per base table -------------------------------------------------------------------------
+  const planFor = (base: string): fc.Arbitrary<GeneratedPlan> => {
+    const { toOne, toMany, maybeField, field, comparable, filterAt } = scopeFor(base);
     const filter = filterAt(maxDepth);
     const measureFilter = fc.option(filterAt(Math.min(1, maxDepth)), { nil: undefined, freq: 3 });
 
@@ -394,6 +545,13 @@ function buildPlanArbitrary(
       [bad, fromList(otherMeasures)?.map((name) => ({ kind: 'named' as const, name }))],
       [bad, fc.constant({ kind: 'named' as const, name: 'no_such_measure' })],
     );
+    // a named measure narrowed by the plan ("revenue from Germany"): its own filter still applies
+    const filteredNamed =
+      named && relatedShapes
+        ? fc
+            .tuple(named, fc.option(filterAt(Math.min(1, maxDepth)), { nil: undefined, freq: 2 }))
+            .map(([m, f]) => compact({ ...m, filter: f }) as Measure)
+        : named;
     const count: fc.Arbitrary<Measure> = fc
       .record({ kind: fc.constant('count' as const), filter: measureFilter })
       .map((m) => compact(m));
@@ -412,7 +570,7 @@ function buildPlanArbitrary(
     const simpleMeasure = weighted<Measure>(
       [3, count],
       [4, aggregate],
-      [baseMeasures.length > 0 ? 3 : 1, named],
+      [baseMeasures.length > 0 ? 3 : 1, filteredNamed],
     );
     // a ratio divides numbers: min/max of text or dates only in the plans that may be refused
     const numericFields = new Set([...toOne, ...toMany].filter((f) => isNumeric(f.type)).map((f) => f.ref));
@@ -424,7 +582,32 @@ function buildPlanArbitrary(
       numerator: ratioPart,
       denominator: ratioPart,
     });
-    const measure = weighted<Measure>([8, simpleMeasure], [options.ratios === false ? 0 : 1, ratio]);
+    const difference: fc.Arbitrary<Measure> = fc.record({
+      kind: fc.constant('difference' as const),
+      minuend: ratioPart,
+      subtrahend: ratioPart,
+    });
+    // window measures over the grouped rows; the plan gets a time grain when one needs it (see aggregatePlan)
+    const windowOf = weighted<Measure>([6, ratioPart], [1, ratio], [1, difference]);
+    const windowMeasure = fc.oneof(
+      fc.record({ kind: fc.constant('running' as const), of: windowOf }),
+      fc.record({
+        kind: fc.constant('change' as const),
+        of: windowOf,
+        mode: fc.constantFrom('percent' as const, 'difference' as const),
+      }),
+      fc.record({ kind: fc.constant('shareOfTotal' as const), of: windowOf }),
+    );
+    const measure = weighted<Measure>(
+      [8, simpleMeasure],
+      [options.ratios === false ? 0 : 1, ratio],
+      [relatedShapes ? 1 : 0, difference],
+      [relatedShapes ? 3 : 0, windowMeasure],
+      [
+        relatedShapes ? 1 : 0,
+        fc.record({ kind: fc.constant('ratio' as const), numerator: windowMeasure, denominator: ratioPart }),
+      ],
+    );
     const measures = fc
       .array(fc.tuple(measure, fc.boolean()), { minLength: 0, maxLength: 3 })
       .map((list) => list.map(([m, named], i) => (named ? { ...m, as: `m${i + 1}` } : m)));
@@ -484,11 +667,25 @@ function buildPlanArbitrary(
         measures,
         dimensions,
         time: timeChance > 0 ? fc.option(time, { nil: undefined, freq: timeChance }) : fc.constant(undefined),
+        // the time slot of a plan whose running total or change needs a grain and has none
+        grainTime:
+          timeChance > 0
+            ? fc
+                .tuple(timeField, grain, fc.option(range, { nil: undefined }))
+                .map(([f, g, r]) => compact({ field: f.ref, grain: g, range: r }))
+            : fc.constant(undefined),
         filters,
         limit,
         orderPick: fc.array(fc.tuple(fc.nat(), direction), { maxLength: 2 }),
       })
-      .map(({ measures: ms, dimensions: ds, time: t, filters: fs, limit: l, orderPick }) => {
+      .map(({ measures: ms, dimensions: ds, time: slot, grainTime, filters: fs, limit: l, orderPick }) => {
+        const needsGrain = ms.some((m) => usesKind(m, ['running', 'change']));
+        const t =
+          !needsGrain || slot?.grain || slot?.compare
+            ? slot
+            : slot && grainTime
+              ? { ...slot, grain: grainTime.grain }
+              : grainTime;
         // order by names the result has: measure aliases, dimension fields or aliases, plus a few that it lacks
         const names = [
           ...ms.map((m) => m.as).filter((a): a is string => a !== undefined),

@@ -33,7 +33,8 @@ export function isOrdered(compiled: CompiledQuery): boolean {
 
 /** The result columns named in the ORDER BY of compiled SQL, in order (raw expressions are skipped). */
 export function orderColumns(compiled: CompiledQuery): string[] {
-  const m = /\border by (.*?)(?: limit \?)?$/i.exec(compiled.sql.text);
+  // the last ORDER BY: window measures have their own inside OVER (...) before it
+  const m = /^.*\border by (.*?)(?: limit \?)?$/is.exec(compiled.sql.text);
   if (!m) return [];
   return (m[1] as string)
     .split(', ')
