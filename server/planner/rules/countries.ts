@@ -60,3 +60,8 @@ function index(): Map<string, string[]> {
 export function countryAliases(valueKey: string): readonly string[] {
   return index().get(key(valueKey)) ?? [];
 }
+
+/** A short code people write for a country ("UK", "USA"): read as a country although it is a short word. */
+export function isCountryCode(word: string): boolean {
+  return CODES_PEOPLE_WRITE.has(word);
+}

@@ -5,6 +5,7 @@ import { distance } from 'fastest-levenshtein';
 import { type DateMatch, findDateBounds, findDateRanges, findGrain } from '../../dates/phrases.ts';
 import type { Grain } from '../../query/plan.ts';
 import type { PlannerInput, Presentation } from '../planner.ts';
+import { isCountryCode } from './countries.ts';
 import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
 import { personTable, soldThingTable } from './model-helpers.ts';
 import { stem, type Token, tokenize } from './text.ts';
@@ -164,7 +165,8 @@ const PHRASING =
   expensive cheap pricey actual actually paying platform standing longest shortest alongside beside along together
   pull fetch retrieve bring brought breakdown overall figure figures stats statistics numbers counts totals tally
   outside inside within exist exists existing available offer offered file files uploaded upload uploads sheet
-  spreadsheet csv json document dataset datasets`.split(/\s+/);
+  spreadsheet csv json document dataset datasets bigger larger greater higher smaller lower fewer less exceeding
+  minimum maximum stuff gear things kit range whats`.split(/\s+/);
 
 const GRAMMAR_WORDS = new Set([
   ...STOP,
@@ -549,7 +551,7 @@ function isCount(t: Token | undefined): boolean {
 function hasHowMuch(words: string[], i: number): boolean {
   return (
     words
-      .slice(Math.max(0, i - 6), i)
+      .slice(Math.max(0, i - 9), i)
       .join(' ')
       .includes('how much') ||
     words[i - 1] === 'we' ||
@@ -703,6 +705,7 @@ function comparisonsAt(words: string[], tokens: Token[], i: number): Reading['co
 
 /** A one-word value ("Germany", "Books") counts when its column is small and the word is not everyday English. */
 function acceptSingleWordValue(word: string, field: string, values: ValueIndex): boolean {
+  if (isCountryCode(word)) return true;
   if (STOP.has(word) || word.length < 3) return false;
   // an email names one thing, however many values its column has
   if (word.includes('@')) return true;

@@ -670,8 +670,10 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
 
   // nothing measurable named: count the table the question is about, if every word was understood
   if (measures.length === 0) {
-    const subject =
-      tables.find((t) => view.tables.get(t.target.table)?.access === 'queryable') ?? segments[0];
+    // the head of the phrase: the first thing named ("repeat buyers (2 or more orders) per country" counts buyers)
+    const subject = [...tables, ...segments]
+      .sort((a, b) => a.from - b.from)
+      .find((t) => view.tables.get(t.target.table)?.access === 'queryable');
     if (subject && !r.unknownMetric && r.unknownWords.length === 0) {
       base = subject.target.table;
       measures.push({ kind: 'count' });
@@ -719,6 +721,8 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
     used.add(countSubject);
   for (const m of r.matches) {
     if (used.has(m) || m.target.kind !== 'column') continue;
+    // "top 3 by amount spent": a number to rank by is the measure, not a breakdown
+    if (r.topN && measures.length > 0 && isNumeric(view, m.target.field)) continue;
     const c = cued(m);
     if (c.byThis || c.which || c.ranked) {
       addDim(m.target.field);

@@ -31,6 +31,7 @@ const WORDS: Record<string, string> = {
   // "typical order size" is the average one
   typical: 'average',
   thru: 'through',
+  diff: 'different',
 };
 
 /** Patterns over the raw text, applied in order; each keeps the question readable for people too. */
@@ -46,6 +47,10 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/\b(\d+)\s?w\b/gi, '$1 weeks'],
   [/\b(\d+)\s?(?:mo|mos)\b/gi, '$1 months'],
   [/\b(\d+)\s?(?:y|yr|yrs)\b/gi, '$1 years'],
+  // contractions the grammar reads as two words ("who've placed", "they're", "what's")
+  [/\b(who|they|we|you|i)['’]ve\b/gi, '$1 have'],
+  [/\b(they|we|you)['’]re\b/gi, '$1 are'],
+  [/\b(what|who|that|where|how)['’]s\b/gi, '$1 is'],
   // "2+ orders": two or more
   [/\b(\d+)\s?\+(?=\s|$|\))/g, '$1 or more'],
   // "%" not after a number means percentage ("what %", "as a % of", "growth (%)"); "5%" stays a number's sign

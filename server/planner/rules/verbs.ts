@@ -10,6 +10,8 @@ export const CREATION = new Set([
   'sign',
   'registered',
   'register',
+  'create',
+  'creating',
   'registering',
   'created',
   'opened',
