@@ -133,3 +133,44 @@ describe('conditions on how many related rows there are', () => {
     );
   });
 });
+
+describe('clauses that repeat or borrow a date', () => {
+  it('a date after "and again" repeats the activity as a second condition', async () => {
+    for (const q of [
+      'members who purchased in march and again in april',
+      'how many shoppers ordered during q1 and also during q2',
+    ]) {
+      const related = (await demoPlanOf(q)).filters.filter((f) => f.op === 'related');
+      expect(related, q).toHaveLength(2);
+    }
+  });
+
+  it('a leading date with no word of joining dates what the people did', async () => {
+    const p = await demoPlanOf('during 2024, how many members placed at least 6 orders');
+    expect(p.time?.range).toBeUndefined();
+    expect(p.filters).toContainEqual({
+      op: 'related',
+      table: 'orders',
+      filter: {
+        op: 'dateRange',
+        field: 'orders.created_at',
+        range: { kind: 'period', period: { year: 2024 } },
+      },
+      count: { op: 'gte', value: 6 },
+    });
+    // "new" people are dated by their joining
+    const fresh = await demoPlanOf('during 2024, how many new members placed at least 6 orders');
+    expect(fresh.time?.range).toEqual({ kind: 'period', period: { year: 2024 } });
+  });
+
+  it('a share of people that only a clause narrows', async () => {
+    const p = await demoPlanOf('what fraction of our members purchased more than 4 times');
+    const share = p.measures[0];
+    expect(share).toMatchObject({ kind: 'ratio', denominator: { kind: 'count' } });
+    if (share?.kind !== 'ratio') throw new Error('not a ratio');
+    expect(JSON.stringify(share.numerator)).toContain(
+      JSON.stringify({ op: 'related', table: 'orders', count: { op: 'gt', value: 4 } }),
+    );
+    expect(p.filters).toEqual([]);
+  });
+});

@@ -21,6 +21,8 @@ export interface Condition {
   matches: Match[];
   /** token positions of the numeric comparisons it used ("more than 5 orders") */
   comparisons?: number[];
+  /** the same condition over other dates ("in 2025 how many customers placed 3+ orders" dates the orders) */
+  redate?: (dates: DatedPhrase[]) => Filter | undefined;
   /**
    * an activity of `table` without a count or a negation ("customers who ordered last month"): when the plan's
    * own table is the activity (`relatedTable`), its dates and values apply to those rows directly
@@ -67,7 +69,9 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
     for (let j = v.at + 1; j < next; j += 1) {
       // "6 or more", "100 and up" join a number to its comparison, not two clauses
       const joinsNumber = r.tokens[j - 1]?.num !== undefined || r.tokens[j + 1]?.num !== undefined;
-      if (BOUNDARY.has(words[j] ?? '') && j > v.at + 1 && !joinsNumber) {
+      // (a boundary right after the verb only counts when a date stood between them: "ordered in May and ...")
+      const apart = j > v.at + 1 || r.dated.some((d) => d.token === j);
+      if (BOUNDARY.has(words[j] ?? '') && apart && !joinsNumber) {
         end = j;
         break;
       }
@@ -92,19 +96,50 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
     const counted = countIn(r, v, view, actor);
     const count = counted?.count;
     const negated = isNegated(r, v);
-    const built =
+    const build = (on: DatedPhrase[]) =>
       v.kind === 'creation'
-        ? creation(view, actor, dates, now)
+        ? creation(view, actor, on, now)
         : v.kind === 'activity'
-          ? activity(view, actor, statesExistence(r, v), dates, values, count, negated, now)
-          : having(view, actor, r, v, dates, values, count, negated, now);
+          ? activity(view, actor, statesExistence(r, v), on, values, count, negated, now)
+          : having(view, actor, r, v, on, values, count, negated, now);
+    const built = build(dates);
     if (!built) continue;
     for (const d of built.dates) takenDates.add(d);
     const comparisons = counted?.at !== undefined && built.condition.filter ? [counted.at] : [];
-    conditions.push({ ...built.condition, at: v.at, comparisons });
+    const condition: Condition = { ...built.condition, at: v.at, comparisons };
+    if (v.kind !== 'creation' && built.condition.filter.op !== 'and') {
+      condition.redate = (on) => build(on)?.condition.filter;
+    }
+    conditions.push(condition);
+    // "ordered in October and again in November": a date after the clause, with no verb of its own, repeats it
+    for (const d of r.dated) {
+      if (takenDates.has(d) || v.kind === 'creation' || d.token <= v.end) continue;
+      const between = words.slice(v.end, Math.max(v.end, d.token - 1));
+      if (between.some((w) => !ELLIPSIS.has(w)) || verbs.some((o) => o.at > v.at && o.at < d.token)) continue;
+      const again = build([d]);
+      if (!again) continue;
+      takenDates.add(d);
+      conditions.push({ ...again.condition, at: v.at, comparisons: [] });
+    }
   }
   return { conditions, freeDates: r.dated.filter((d) => !takenDates.has(d)) };
 }
+
+// the words between a clause and a date that repeats it ("and then again in", "and also in")
+const ELLIPSIS = new Set([
+  'and',
+  'then',
+  'also',
+  'again',
+  'as',
+  'well',
+  'plus',
+  'but',
+  'or',
+  'in',
+  'during',
+  'too',
+]);
 
 /** The table the nearest thing named before token `at` belongs to (skipping values), if any. */
 function actorBefore(r: Reading, at: number): string | undefined {

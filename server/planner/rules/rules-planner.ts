@@ -135,10 +135,39 @@ function applyConditions(
   const view = input.view;
   const plan = structuredClone(outcome.plan);
   const notes = [...outcome.notes];
+  // "what % of our buyers came back": a share whose part only the clauses name is made here
+  const only = plan.measures.length === 1 ? plan.measures[0] : undefined;
+  const predicate = predicateStart(r);
+  if (
+    r.share &&
+    !r.growth &&
+    only &&
+    only.kind !== 'ratio' &&
+    plan.dimensions.length === 0 &&
+    clauses.conditions.some((c) => c.table === plan.table && c.at >= predicate)
+  ) {
+    plan.measures = [{ kind: 'ratio', numerator: only, denominator: only, as: 'share' }];
+  }
   const share =
     plan.measures.length === 1 && plan.measures[0]?.kind === 'ratio' ? plan.measures[0] : undefined;
-  const splitAt = share ? predicateStart(r) : Number.POSITIVE_INFINITY;
+  const splitAt = share ? predicate : Number.POSITIVE_INFINITY;
   const timeField = plan.time?.field ?? nearestTimeField(view, plan.table);
+  const seen = new Set<string>();
+  // "in 2025 how many customers placed more than 3 orders": with no word of joining, a date the plan gave to the
+  // people's own date belongs to what they did
+  const ownTime = `${plan.table}.${view.tables.get(plan.table)?.timeColumn ?? ''}`;
+  const joining =
+    clauses.conditions.some((c) => !c.redate && c.table === plan.table) ||
+    r.tokens.some((t) => t.text === 'new' || t.text === 'newly');
+  const freeRange = clauses.freeDates.find((d) => d.match && !d.side);
+  const adopter = clauses.conditions.find((c) => c.table === plan.table && c.redate);
+  if (adopter?.redate && freeRange && !joining && plan.time?.field === ownTime && plan.time.range) {
+    const redated = adopter.redate([freeRange]);
+    if (redated) {
+      adopter.filter = redated;
+      plan.time = plan.time.grain ? { field: plan.time.field, grain: plan.time.grain } : undefined;
+    }
+  }
   for (const c of clauses.conditions) {
     let filters: Filter[] = [];
     if (c.table === plan.table) filters = [c.filter];
@@ -165,6 +194,13 @@ function applyConditions(
       );
       continue;
     }
+    // two clauses may say the same ("came back and ordered a second time")
+    filters = filters.filter((f) => {
+      const key = JSON.stringify(f);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     if (share && share.kind === 'ratio' && c.at >= splitAt) {
       for (const f of filters) share.numerator = withFilter(share.numerator, f, view);
       continue;
@@ -243,35 +279,39 @@ function withAskedColumns(
   return out;
 }
 
-/** Where in the question a filter was named (the first word it came from), or -1. */
-function filterAt(r: Reading, f: Filter): number {
+/** Where in the question a filter was named (every place its words stand). */
+function filterAt(r: Reading, f: Filter): number[] {
   switch (f.op) {
     case 'eq':
     case 'neq':
     case 'in':
-    case 'notIn': {
-      const m = r.matches.find((x) => x.target.kind === 'value' && x.target.field === f.field);
-      return m?.from ?? -1;
-    }
-    case 'segment': {
-      const m = r.matches.find(
-        (x) => x.target.kind === 'segment' && `${x.target.table}.${x.target.name}` === f.segment,
-      );
-      return m?.from ?? -1;
-    }
+    case 'notIn':
+      return r.matches
+        .filter((x) => x.target.kind === 'value' && x.target.field === f.field)
+        .map((x) => x.from);
+    case 'segment':
+      return r.matches
+        .filter((x) => x.target.kind === 'segment' && `${x.target.table}.${x.target.name}` === f.segment)
+        .map((x) => x.from);
     case 'gt':
     case 'gte':
     case 'lt':
     case 'lte':
-      return r.comparisons.find((c) => c.value === f.value)?.at ?? -1;
+      return r.comparisons.filter((c) => c.value === f.value).map((c) => c.at);
     default:
-      return -1;
+      return [];
   }
+}
+
+/** The share word that opens "<share> of <subject>", else the first share word. */
+function shareCue(r: Reading): number {
+  const withOf = r.tokens.findIndex((t, i) => SHARE_WORDS.has(t.text) && r.tokens[i + 1]?.text === 'of');
+  return withOf >= 0 ? withOf : r.tokens.findIndex((t) => SHARE_WORDS.has(t.text));
 }
 
 /** Where the predicate of "what share of <subject> <predicate>" starts: the first verb after the subject. */
 function predicateStart(r: Reading): number {
-  const cue = r.tokens.findIndex((t) => SHARE_WORDS.has(t.text));
+  const cue = shareCue(r);
   for (let i = Math.max(0, cue) + 1; i < r.tokens.length; i += 1) {
     if (PREDICATE_WORDS.has(r.tokens[i]?.text ?? '')) return i;
   }
@@ -777,12 +817,9 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
   // ---- shares: "what percentage of orders were cancelled" ---------------------------------------
   // "what % of our Italian accounts are customers": what the subject says narrows both, the predicate the part
   if (r.share && !r.growth && filters.length > 0 && planMeasures.length === 1 && planMeasures[0]) {
-    const cue = r.tokens.findIndex((t) => SHARE_WORDS.has(t.text));
+    const cue = shareCue(r);
     const split = predicateStart(r);
-    const inSubject = (f: Filter): boolean => {
-      const at = filterAt(r, f);
-      return at > cue && at < split;
-    };
+    const inSubject = (f: Filter): boolean => filterAt(r, f).some((at) => at > cue && at < split);
     const wholeFilters = filters.filter(inSubject);
     const partFilters = filters.filter((f) => !inSubject(f));
     const whole = planMeasures[0];
