@@ -19,7 +19,7 @@ import {
   unitsMeasure,
   valueColumn,
 } from './model-helpers.ts';
-import { type DatedPhrase, type Reading, read, STOP, targetTable } from './reading.ts';
+import { type DatedPhrase, type Reading, read, targetTable } from './reading.ts';
 import { applyShapes } from './shapes.ts';
 import { expandShorthand } from './shorthand.ts';
 import { stem } from './text.ts';
@@ -255,7 +255,7 @@ function sameAggregate(
     const words = [name, ...def.synonyms]
       .flatMap((p) => p.split(/[\s_]+/))
       .map((w) => stem(w.toLowerCase()))
-      .filter((w) => !columnWords.has(w) && !STOP.has(w));
+      .filter((w) => !columnWords.has(w));
     if (words.some((w) => said.has(w))) return { table, name };
   }
   return undefined;
@@ -1259,11 +1259,17 @@ function withSharedYear<T extends { range: DateRange }>(dates: T[]): T[] {
     .map((d) => (d.range.kind === 'period' ? d.range.period.year : undefined))
     .find((y) => y !== undefined);
   if (year === undefined) return dates;
-  return dates.map((d) =>
+  const shared = dates.map((d) =>
     d.range.kind === 'period' && d.range.period.year === undefined
-      ? { ...d, range: { kind: 'period', period: { ...d.range.period, year } } }
+      ? { ...d, range: { kind: 'period' as const, period: { ...d.range.period, year } } }
       : d,
   );
+  // "October vs October last year": the same month twice is two years, not one
+  const keys = shared.map((d) => {
+    const p = d.range.kind === 'period' ? d.range.period : undefined;
+    return p ? `${p.year}-${p.quarter}-${p.month}-${p.day}` : JSON.stringify(d.range);
+  });
+  return new Set(keys).size < keys.length ? dates : shared;
 }
 
 /** "5 most expensive": a count written just before the superlative. */

@@ -72,6 +72,10 @@ export const HAVING = new Set([
   "haven't",
   "hasn't",
   "hadn't",
+  // "products got zero orders", "accounts that received no orders"
+  'got',
+  'get',
+  'received',
 ]);
 export const BOUNDARY = new Set([
   'who',
