@@ -5,8 +5,16 @@
 import { resolveDateRange } from '../../dates/resolve.ts';
 import type { CountCondition, Filter } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
+import { fieldsOf } from './filters.ts';
 import type { Match } from './lexicon.ts';
-import { activityTable, nearestTimeField, personTable, reachableToOne } from './model-helpers.ts';
+import {
+  activityTable,
+  moneyMeasure,
+  nearestTimeField,
+  personTable,
+  reachableToOne,
+  unitsMeasure,
+} from './model-helpers.ts';
 import type { DatedPhrase, Reading } from './reading.ts';
 import { ACTIVITY, AGENT_NOUNS, BOUNDARY, CREATION, HAVING, NONE, REPEAT, TIMES } from './verbs.ts';
 
@@ -100,7 +108,17 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
       v.kind === 'creation'
         ? creation(view, actor, on, now)
         : v.kind === 'activity'
-          ? activity(view, actor, statesExistence(r, v), on, values, count, negated, now)
+          ? activity(
+              view,
+              actor,
+              statesExistence(r, v),
+              on,
+              values,
+              count,
+              negated,
+              now,
+              verbDefinition(view, words[v.at] ?? ''),
+            )
           : having(view, actor, r, v, on, values, count, negated, now);
     const built = build(dates);
     if (!built) continue;
@@ -188,6 +206,7 @@ function activity(
   count: CountCondition | undefined,
   negated: boolean,
   now: Date,
+  definedBy?: Filter,
 ): { condition: Omit<Condition, 'at'>; dates: DatedPhrase[] } | undefined {
   if (isEventTable(view, actor)) {
     // "orders placed last week": the rows' own date
@@ -200,8 +219,24 @@ function activity(
   }
   const related = activityTable(view, actor);
   if (!related) return undefined;
-  return relatedCondition(view, actor, related, existence, dates, values, count, negated, now);
+  return relatedCondition(view, actor, related, existence, dates, values, count, negated, now, definedBy);
 }
+
+/**
+ * What a verb's measure counts as done: "sold" is what units sold counts (completed orders), "spent" what revenue
+ * counts; "bought" and "ordered" are any order (the contract's definitions live in the model's measures).
+ */
+export function verbDefinition(view: ModelView, verb: string): Filter | undefined {
+  const measure = SELL_VERBS.has(verb)
+    ? unitsMeasure(view)
+    : SPEND_VERBS.has(verb)
+      ? moneyMeasure(view)
+      : undefined;
+  return measure ? view.tables.get(measure.table)?.measures[measure.name]?.filter : undefined;
+}
+
+const SELL_VERBS = new Set(['sold', 'sell', 'sells', 'selling']);
+const SPEND_VERBS = new Set(['spent', 'spend', 'spends', 'spending', 'spender', 'spenders']);
 
 function having(
   view: ModelView,
@@ -254,6 +289,7 @@ function relatedCondition(
   count: CountCondition | undefined,
   negated: boolean,
   now: Date,
+  definedBy?: Filter,
 ): { condition: Omit<Condition, 'at'>; dates: DatedPhrase[] } | undefined {
   const timeField = nearestTimeField(view, noun);
   const inner: Filter[] = timeField ? dateFilters(timeField, dates, now, view) : [];
@@ -271,6 +307,10 @@ function relatedCondition(
     usedValues.push(m);
   }
   inner.push(...valueFilters);
+  // the verb's own definition ("sold" = in a completed order), when the related rows can see its fields
+  if (definedBy && fieldsOf(definedBy).every((f) => reachableToOne(view, table, f.split('.')[0] as string))) {
+    inner.push(definedBy);
+  }
   const filter = inner.length === 0 ? undefined : all(inner);
   let countCond = count;
   if (countCond && table !== noun) {

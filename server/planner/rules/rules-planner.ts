@@ -6,6 +6,7 @@ import type { ModelView } from '../../semantic/model-view.ts';
 import type { Planner, PlannerInput, PlannerOutcome } from '../planner.ts';
 import { type Clauses, readClauses } from './clauses.ts';
 import { planWithDatasets } from './datasets.ts';
+import { fieldsOf } from './filters.ts';
 import { applyFollowUp, isFollowUp, SHIFT, shiftRange } from './followups.ts';
 import { type Match, type Target, ValueIndex } from './lexicon.ts';
 import {
@@ -505,6 +506,47 @@ function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
         break;
       }
     }
+  }
+
+  // "the sum of every order", "what's an order worth on average": the aggregate of a table's value column
+  const worthWords = r.tokens.some((t) => ['sum', 'worth', 'value', 'size'].includes(t.text));
+  if (measures.length === 0 && r.countCue < 0) {
+    for (const [at, agg] of [...r.aggCues.entries()].sort((a, b) => a[0] - b[0])) {
+      if (!(agg === 'avg' || (agg === 'sum' && worthWords))) continue;
+      const table = r.matches.find(
+        (m) => !used.has(m) && m.target.kind === 'table' && Math.abs(m.from - at) <= 4,
+      );
+      const valueCol = table?.target.kind === 'table' ? valueColumn(view, table.target.table) : undefined;
+      if (!table || !valueCol || view.tables.get(tableOf(valueCol))?.access !== 'queryable') continue;
+      const named = sameAggregate(view, r, agg, valueCol);
+      if (named) addNamed(named.table, named.name);
+      else {
+        measures.push({ kind: agg, field: valueCol });
+        base = tableOf(valueCol);
+      }
+      used.add(table);
+      break;
+    }
+  }
+
+  // "amount refunded this year": money of the rows a status names is their total
+  const moneyColumn = matchesOf(r, 'column').find(
+    (m) => !used.has(m) && Boolean(currencyOf(view, m.target.field)),
+  );
+  const statuses = matchesOf(r, 'value');
+  if (
+    measures.length === 0 &&
+    r.countCue < 0 &&
+    !r.listing &&
+    moneyColumn &&
+    statuses.length > 0 &&
+    statuses.every(
+      (v) => v.target.enumerated && tableOf(v.target.field) === tableOf(moneyColumn.target.field),
+    )
+  ) {
+    measures.push({ kind: 'sum', field: moneyColumn.target.field });
+    base = tableOf(moneyColumn.target.field);
+    used.add(moneyColumn);
   }
 
   // "largest order", "priciest book", "3 biggest orders last month": rank rows by the table's value column
@@ -1136,23 +1178,18 @@ function describeMeasure(m: Measure): string {
   return m.kind === 'named' ? (m.name.split('.').pop()?.replace(/_/g, ' ') ?? m.name) : m.kind;
 }
 
-export function fieldsOf(f: Filter): string[] {
-  switch (f.op) {
-    case 'and':
-    case 'or':
-      return f.filters.flatMap(fieldsOf);
-    case 'not':
-      return fieldsOf(f.filter);
-    case 'segment':
-    case 'related':
-      return [];
-    default:
-      return [f.field];
-  }
-}
-
 function tableOf(field: string): string {
   return field.split('.')[0] as string;
+}
+
+/** The currency of a money column (a three-letter unit such as USD), if it is one. */
+function currencyOf(view: ModelView, field: string): string | undefined {
+  try {
+    const unit = view.field(field).unit;
+    return unit && /^[A-Z]{3}$/.test(unit) ? unit : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isNumeric(view: ModelView, field: string): boolean {
