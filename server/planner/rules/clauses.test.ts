@@ -174,3 +174,27 @@ describe('clauses that repeat or borrow a date', () => {
     expect(p.filters).toEqual([]);
   });
 });
+
+describe('follow-ups edit the related-row condition', () => {
+  it('moves its date or its count, keeping the rest', async () => {
+    const first = await demoPlanOf('how many members had no orders in september');
+    const history = [{ question: 'how many members had no orders in september', plan: first }];
+    const moved = await demoPlanOf('and in august?', history);
+    expect(moved.filters).toContainEqual({
+      op: 'not',
+      filter: ordersIn({ kind: 'period', period: { month: 8 } }),
+    });
+    const counted = await demoPlanOf('members with at least 3 orders');
+    const more = await demoPlanOf('what about at least 9?', [
+      { question: 'members with at least 3 orders', plan: counted },
+    ]);
+    expect(more.filters).toContainEqual({ op: 'related', table: 'orders', count: { op: 'gte', value: 9 } });
+  });
+
+  it('reads "sold" by what units sold counts and "bought" as any order', async () => {
+    const sold = await demoPlanOf('which products were not sold in october');
+    expect(JSON.stringify(sold.filters)).toContain('"orders.status","value":"completed"');
+    const bought = await demoPlanOf('which products did nobody buy in october');
+    expect(JSON.stringify(bought.filters)).not.toContain('orders.status');
+  });
+});

@@ -65,6 +65,15 @@ export function applyFollowUp(
     return unanswerable(view, `I can't find anything about "${r.unknownMetric}" in this data.`);
   }
 
+  // a condition on related rows carries the previous question's date and count ("products with no order this
+  // month" / "and last month?"; "customers with more than 2 orders" / "and more than 5?"): the follow-up edits them
+  const retargeted = retargetRelated(plan, r);
+  if (retargeted) {
+    plan = retargeted;
+    notes.push('changed the condition of the previous question');
+    return { kind: 'plan', plan, presentation: r.presentation, notes };
+  }
+
   // dates: shift the previous period, or take the new one
   const shift = SHIFT.exec(question);
   const timeField = plan.time?.field ?? nearestTimeField(view, plan.table);
@@ -258,4 +267,56 @@ function unitOf(range: DateRange): 'day' | 'week' | 'month' | 'quarter' | 'year'
     default:
       return 'day';
   }
+}
+
+/**
+ * The previous plan with its related-row condition moved to the follow-up's date or count, when the follow-up
+ * says nothing else (no new measure, subject, value or breakdown) and the plan has no date of its own.
+ */
+function retargetRelated(plan: QueryPlan, r: Reading): QueryPlan | undefined {
+  const newDate = r.dates[0];
+  const newCount = r.comparisons[0];
+  if ((!newDate && !newCount) || r.dates.length > 1 || plan.time?.range || plan.time?.compare)
+    return undefined;
+  if (r.matches.some((m) => m.target.kind !== 'table' || r.byCues.length > 0)) return undefined;
+  let changed = false;
+  const edit = (f: Filter): Filter => {
+    switch (f.op) {
+      case 'and':
+      case 'or':
+        return { ...f, filters: f.filters.map(edit) };
+      case 'not':
+        return { ...f, filter: edit(f.filter) };
+      case 'related': {
+        let next: Filter = f;
+        if (newDate && f.filter && hasDate(f.filter)) {
+          next = { ...next, filter: redate(f.filter, newDate.range) } as Filter;
+          changed = true;
+        }
+        if (newCount && f.count) {
+          next = { ...next, count: { ...f.count, op: newCount.op, value: newCount.value } } as Filter;
+          changed = true;
+        }
+        return next;
+      }
+      default:
+        return f;
+    }
+  };
+  const filters = plan.filters.map(edit);
+  return changed ? { ...plan, filters } : undefined;
+}
+
+function hasDate(f: Filter): boolean {
+  if (f.op === 'dateRange') return true;
+  if (f.op === 'and' || f.op === 'or') return f.filters.some(hasDate);
+  if (f.op === 'not') return hasDate(f.filter);
+  return false;
+}
+
+function redate(f: Filter, range: DateRange): Filter {
+  if (f.op === 'dateRange') return { ...f, range };
+  if (f.op === 'and' || f.op === 'or') return { ...f, filters: f.filters.map((x) => redate(x, range)) };
+  if (f.op === 'not') return { ...f, filter: redate(f.filter, range) };
+  return f;
 }
