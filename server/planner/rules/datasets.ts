@@ -4,9 +4,9 @@ import type { Grain, Measure, QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
 import type { DatasetPlanningContext, PlannerInput, PlannerOutcome } from '../planner.ts';
 import type { Match, ValueIndex } from './lexicon.ts';
+import { measureAlias } from './measures.ts';
 import { nearestTimeField } from './model-helpers.ts';
 import type { Reading } from './reading.ts';
-import { measureAlias } from './rules-planner.ts';
 import { stem } from './text.ts';
 
 const FILE_WORDS =

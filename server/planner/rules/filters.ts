@@ -1,5 +1,10 @@
-// Small facts about filters the planner builds: which fields a filter reads.
-import type { Filter } from '../../query/plan.ts';
+// Filters the planner builds from a reading (values, comparisons, segments, dates) and facts about filters.
+import type { Filter, QueryPlan } from '../../query/plan.ts';
+import type { ModelView } from '../../semantic/model-view.ts';
+import { countedMatch, matchesOf } from './assembly.ts';
+import type { Match } from './lexicon.ts';
+import { isNumeric, nearestTimeField, reachableToOne, tableOf, valueColumn } from './model-helpers.ts';
+import type { Reading } from './reading.ts';
 
 /** The `table.column` fields a filter reads on its own rows (segments and related rows are read elsewhere). */
 export function fieldsOf(f: Filter): string[] {
@@ -15,4 +20,109 @@ export function fieldsOf(f: Filter): string[] {
     default:
       return [f.field];
   }
+}
+
+/** Value matches become filters; several values of one column become IN; negation flips them. */
+export function collectFilters(
+  r: Reading,
+  view: ModelView,
+  base: string,
+  used: Set<Match>,
+  notes: string[],
+): Filter[] {
+  const byField = new Map<string, { values: Array<string | number>; negated: boolean }>();
+  for (const m of r.matches) {
+    if (used.has(m) || m.target.kind !== 'value') continue;
+    const { field, value } = m.target;
+    try {
+      view.path(base, tableOf(field));
+    } catch {
+      continue;
+    }
+    const entry = byField.get(field) ?? { values: [], negated: r.negated.has(m.from) };
+    if (!entry.values.includes(value)) entry.values.push(value);
+    byField.set(field, entry);
+    used.add(m);
+  }
+  const filters: Filter[] = [];
+  for (const [field, { values, negated }] of byField) {
+    if (values.length === 1)
+      filters.push({ op: negated ? 'neq' : 'eq', field, value: values[0] as string | number });
+    else filters.push({ op: negated ? 'notIn' : 'in', field, values });
+    notes.push(`${field} ${negated ? 'is not' : 'is'} ${values.join(' or ')}`);
+  }
+  for (const c of r.comparisons) {
+    // the numeric column named just before "more than", else the table's value column
+    const named = [...r.matches]
+      .reverse()
+      .find(
+        (m) =>
+          m.target.kind === 'column' && m.to <= c.at && c.at - m.to <= 3 && isNumeric(view, m.target.field),
+      );
+    const field = named?.target.kind === 'column' ? named.target.field : valueColumn(view, base);
+    if (named) used.add(named);
+    if (field) filters.push({ op: c.op, field, value: c.value });
+  }
+  return filters;
+}
+
+/** Segment words become filters ("customers in Germany"); after "never"/"not" they are negated. */
+export function segmentFilters(
+  r: Reading,
+  view: ModelView,
+  base: string,
+  used: Set<Match>,
+  subject?: Match,
+): Filter[] {
+  const out: Filter[] = [];
+  const countSubject = countedMatch(r);
+  for (const s of matchesOf(r, 'segment')) {
+    if (used.has(s) && s !== subject && s !== countSubject) continue;
+    const table = s.target.table;
+    // a segment describes rows of its own table: it filters that table or one the base belongs to, never children
+    if (!reachableToOne(view, base, table)) continue;
+    const filter: Filter = { op: 'segment', segment: `${table}.${s.target.name}` };
+    const wanted: Filter = r.negated.has(s.from) ? { op: 'not', filter } : filter;
+    if (!out.some((f) => JSON.stringify(f) === JSON.stringify(wanted))) out.push(wanted);
+    used.add(s);
+  }
+  return out;
+}
+
+/** "Germany vs France": two values of one column compared become a breakdown by that column. */
+export function valueComparisonField(r: Reading, filters: Filter[]): string | undefined {
+  if (!r.compare || r.dates.length >= 2) return undefined;
+  const multi = filters.find((f) => f.op === 'in');
+  return multi && multi.op === 'in' ? multi.field : undefined;
+}
+
+export function dateTime(r: Reading, view: ModelView, table: string): QueryPlan['time'] {
+  const timeField = nearestTimeField(view, table);
+  const first = r.dates[0];
+  return timeField && first ? { field: timeField, range: first.range } : undefined;
+}
+
+export function dateFilters(r: Reading, view: ModelView, table: string): Filter[] {
+  const timeField = nearestTimeField(view, table);
+  const first = r.dates[0];
+  if (!timeField || !first) return [];
+  return [{ op: 'dateRange', field: timeField, range: first.range }];
+}
+
+/** A listing's columns plus those the question names ("along with the customer's email"), if each row has one. */
+export function withAskedColumns(
+  view: ModelView,
+  table: string,
+  listed: string[],
+  r: Reading,
+  used: Set<Match>,
+): string[] {
+  const out = [...listed];
+  for (const m of matchesOf(r, 'column')) {
+    if (used.has(m) || out.includes(m.target.field)) continue;
+    if (!reachableToOne(view, table, tableOf(m.target.field))) continue;
+    out.push(m.target.field);
+    used.add(m);
+  }
+  return out;
 }

@@ -3,11 +3,12 @@
 import { resolveDateRange } from '../../dates/resolve.ts';
 import type { DateRange, Dimension, Filter, Measure, QueryPlan } from '../../query/plan.ts';
 import type { PlannerInput, PlannerOutcome } from '../planner.ts';
-import { fieldsOf } from './filters.ts';
+import { collectFilters, fieldsOf } from './filters.ts';
 import type { Match } from './lexicon.ts';
+import { fitMeasure, measureAlias } from './measures.ts';
 import { labelField, nearestTimeField, reachableToOne } from './model-helpers.ts';
+import { unanswerable } from './outcomes.ts';
 import type { Reading } from './reading.ts';
-import { collectFilters, fitMeasure, measureAlias, unanswerable } from './rules-planner.ts';
 
 const FOLLOW_UP_START =
   /^\s*(and|what about|how about|what of|same|only|just|now|then|also|but|break|split|group|as a|show (it|that|this|them) as|make it|instead|the (day|week|month|quarter|year) before|previous|prior|vs|versus|compared|excluding|without|plus)\b/i;

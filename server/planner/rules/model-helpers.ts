@@ -192,3 +192,16 @@ export function soldThingTable(view: ModelView): string | undefined {
   }
   return undefined;
 }
+
+export function tableOf(field: string): string {
+  return field.split('.')[0] as string;
+}
+
+export function isNumeric(view: ModelView, field: string): boolean {
+  try {
+    const f = view.field(field);
+    return f.type === 'integer' || f.type === 'number';
+  } catch {
+    return false;
+  }
+}

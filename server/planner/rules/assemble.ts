@@ -1,0 +1,64 @@
+// The embedded planner's assembly line: read the clauses, let each strategy in turn decide the question or add to
+// it, then give the plan its shape (running totals, growth, shares) and the clauses' conditions.
+import type { PlannerInput, PlannerOutcome } from '../planner.ts';
+import { Assembly, type Strategy } from './assembly.ts';
+import { readClauses } from './clauses.ts';
+import { applyConditions, withoutClauses } from './conditions.ts';
+import { measureAlias } from './measures.ts';
+import type { Reading } from './reading.ts';
+import { applyShapes } from './shapes.ts';
+import { breakdown } from './strategies/breakdown.ts';
+import {
+  busiestPeriod,
+  columnAggregate,
+  countedRows,
+  namedMeasures,
+  rankedByCount,
+  statusMoney,
+  subjectCount,
+  tableValueAggregate,
+} from './strategies/measure.ts';
+import {
+  clarifyAmbiguousMeasure,
+  refuseUnmeasured,
+  refuseWhatNoFigureAnswers,
+} from './strategies/refusals.ts';
+import { columnValues, earliestOrLatest, listing, lookup, superlativeRows } from './strategies/rows.ts';
+
+/** The strategies, in the order they look at a question; the first to give an outcome decides it. */
+export const STRATEGIES: readonly Strategy[] = [
+  refuseWhatNoFigureAnswers,
+  clarifyAmbiguousMeasure,
+  namedMeasures,
+  earliestOrLatest,
+  countedRows,
+  columnAggregate,
+  tableValueAggregate,
+  statusMoney,
+  superlativeRows,
+  rankedByCount,
+  columnValues,
+  listing,
+  lookup,
+  busiestPeriod,
+  subjectCount,
+  refuseUnmeasured,
+];
+
+export function assemble(reading: Reading, input: PlannerInput): PlannerOutcome {
+  const clauses = readClauses(reading, input.view, input.now);
+  const r = withoutClauses(reading, clauses);
+  const outcome = assembleReading(r, input);
+  if (outcome.kind !== 'plan') return outcome;
+  const shaped = applyShapes(outcome, r, input, (m) => measureAlias(m, input.view));
+  return applyConditions(shaped, clauses, reading, input);
+}
+
+function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {
+  const a = new Assembly(r, input);
+  for (const strategy of STRATEGIES) {
+    const outcome = strategy(a);
+    if (outcome) return outcome;
+  }
+  return breakdown(a);
+}

@@ -1,0 +1,147 @@
+// The conditions clauses read (clauses.ts) applied to an assembled plan: on its rows, on rows they belong to, or
+// as the rows' own dates and values when the plan is over the activity itself.
+import { resolveDateRange } from '../../dates/resolve.ts';
+import type { Filter } from '../../query/plan.ts';
+import type { ModelView } from '../../semantic/model-view.ts';
+import type { PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { Clauses } from './clauses.ts';
+import { fieldsOf } from './filters.ts';
+import { fitMeasure, measureAlias, withFilter } from './measures.ts';
+import { nearestTimeField, reachableToOne } from './model-helpers.ts';
+import type { DatedPhrase, Reading } from './reading.ts';
+import { predicateStart } from './share.ts';
+
+/** The reading without what its clauses took: their dates and the values and nouns inside them. */
+export function withoutClauses(r: Reading, clauses: Clauses): Reading {
+  const taken = new Set(clauses.conditions.flatMap((c) => c.matches));
+  const counted = new Set(clauses.conditions.flatMap((c) => c.comparisons ?? []));
+  const dates = clauses.freeDates.flatMap((d) => (d.match ? [d.match] : []));
+  return {
+    ...r,
+    dates,
+    dated: clauses.freeDates,
+    matches: r.matches.filter((m) => !taken.has(m)),
+    comparisons: r.comparisons.filter((c) => !counted.has(c.at)),
+  };
+}
+
+/**
+ * Adds the clauses' conditions to a plan: on its own rows, on rows it belongs to, or (an activity of the rows'
+ * owner, such as "customers who ordered last month" on a plan over orders) as the rows' own dates and values.
+ * In a share ("what % of buyers came back") the conditions after the subject describe the part, not the whole.
+ */
+export function applyConditions(
+  outcome: Extract<PlannerOutcome, { kind: 'plan' }>,
+  clauses: Clauses,
+  r: Reading,
+  input: PlannerInput,
+): PlannerOutcome {
+  if (clauses.conditions.length === 0) return outcome;
+  const view = input.view;
+  const plan = structuredClone(outcome.plan);
+  const notes = [...outcome.notes];
+  // "what % of our buyers came back": a share whose part only the clauses name is made here
+  const only = plan.measures.length === 1 ? plan.measures[0] : undefined;
+  const predicate = predicateStart(r);
+  if (
+    r.share &&
+    !r.growth &&
+    only &&
+    only.kind !== 'ratio' &&
+    plan.dimensions.length === 0 &&
+    clauses.conditions.some((c) => c.table === plan.table && c.at >= predicate)
+  ) {
+    plan.measures = [{ kind: 'ratio', numerator: only, denominator: only, as: 'share' }];
+  }
+  const share =
+    plan.measures.length === 1 && plan.measures[0]?.kind === 'ratio' ? plan.measures[0] : undefined;
+  const splitAt = share ? predicate : Number.POSITIVE_INFINITY;
+  const timeField = plan.time?.field ?? nearestTimeField(view, plan.table);
+  const seen = new Set<string>();
+  // "in 2025 how many customers placed more than 3 orders": with no word of joining, a date the plan gave to the
+  // people's own date belongs to what they did
+  const ownTime = `${plan.table}.${view.tables.get(plan.table)?.timeColumn ?? ''}`;
+  const joining =
+    clauses.conditions.some((c) => !c.redate && c.table === plan.table) ||
+    r.tokens.some((t) => t.text === 'new' || t.text === 'newly');
+  const freeRange = clauses.freeDates.find((d) => d.match && !d.side);
+  const adopter = clauses.conditions.find((c) => c.table === plan.table && c.redate);
+  if (adopter?.redate && freeRange && !joining && plan.time?.field === ownTime && plan.time.range) {
+    const redated = adopter.redate([freeRange]);
+    if (redated) {
+      adopter.filter = redated;
+      plan.time = plan.time.grain ? { field: plan.time.field, grain: plan.time.grain } : undefined;
+    }
+  }
+  for (const c of clauses.conditions) {
+    let filters: Filter[] = [];
+    if (c.table === plan.table) filters = [c.filter];
+    else if (
+      c.activity &&
+      (c.activity.relatedTable === plan.table || owns(view, plan.table, c.activity.relatedTable))
+    ) {
+      // the plan counts or sums the activity itself: its dates date the rows, its values filter them
+      filters = [...c.activity.values];
+      for (const d of c.activity.dates) {
+        if (!d.side && d.match && timeField && !plan.time?.range && !plan.time?.compare) {
+          plan.time = { ...(plan.time ?? { field: timeField }), range: d.range };
+        } else if (timeField) filters.push(...dateFilter(timeField, d, input));
+      }
+    } else if (
+      c.filter.op !== 'related' &&
+      c.filter.op !== 'not' &&
+      reachableToOne(view, plan.table, c.table)
+    )
+      filters = [c.filter];
+    else {
+      notes.push(
+        `left out a condition on ${c.table.replace(/_/g, ' ')} that does not apply to ${plan.table}`,
+      );
+      continue;
+    }
+    // two clauses may say the same ("came back and ordered a second time")
+    filters = filters.filter((f) => {
+      const key = JSON.stringify(f);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    if (share && share.kind === 'ratio' && c.at >= splitAt) {
+      for (const f of filters) share.numerator = withFilter(share.numerator, f, view);
+      continue;
+    }
+    for (const f of filters) {
+      // a range on the plan's own date is its time slot (follow-ups shift it, explanations name it)
+      if (f.op === 'dateRange' && f.field === timeField && !plan.time?.range && !plan.time?.compare) {
+        plan.time = { ...(plan.time ?? { field: timeField }), range: f.range };
+      } else plan.filters.push(f);
+    }
+  }
+  // "how much they spent on Electronics": a filter on the measure's many side needs the measure that lives there
+  const fitted = fitMeasure(view, plan.table, plan.measures, plan.filters.flatMap(fieldsOf));
+  if (fitted) {
+    notes.push(fitted.note);
+    const aliasBefore = plan.measures[0] ? measureAlias(plan.measures[0], view) : undefined;
+    plan.table = fitted.table;
+    plan.measures = [fitted.measure];
+    const aliasAfter = measureAlias(fitted.measure, view);
+    plan.order = plan.order.map((o) => (o.by === aliasBefore ? { ...o, by: aliasAfter } : o));
+  }
+  return { ...outcome, plan, notes };
+}
+
+/** Whether rows of `table` own rows of `other` (one-to-many on the way): an order owns its lines. */
+export function owns(view: ModelView, table: string, other: string): boolean {
+  try {
+    return view.path(table, other).some((s) => s.kind === 'one-to-many');
+  } catch {
+    return false;
+  }
+}
+
+export function dateFilter(field: string, d: DatedPhrase, input: PlannerInput): Filter[] {
+  if (!d.side) return [{ op: 'dateRange', field, range: d.range }];
+  const resolved = resolveDateRange(d.range, input.now, input.view.agent.timeZone);
+  const at = d.side === 'before' ? resolved.start : resolved.end;
+  return [{ op: d.side === 'after' ? 'gte' : 'lt', field, value: at.toISO() ?? '' }];
+}

@@ -1,0 +1,214 @@
+// Strategies that find the measure: named, implied by a verb, a count, an aggregate of a column or of a table's
+// value, the money of a status, a count of what is ranked, or the rows the question is about.
+import type { PlannerOutcome } from '../../planner.ts';
+import { type Assembly, factTable, matchesOf } from '../assembly.ts';
+import { currencyOf, sameAggregate } from '../measures.ts';
+import {
+  isNumeric,
+  moneyMeasure,
+  reachableToOne,
+  tableOf,
+  unitsMeasure,
+  valueColumn,
+} from '../model-helpers.ts';
+import { targetTable } from '../reading.ts';
+
+/** The measures the question names, or implies by selling ("how many did we sell") or money ("how much did we make"). */
+export function namedMeasures(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  for (const m of matchesOf(r, 'measure')) {
+    a.addNamed(m.target.table, m.target.name, m);
+    used.add(m);
+  }
+  // "how many items did we sell last month" is units; "how many products do we sell" is the catalogue
+  const soldInThePast = r.dates.length > 0 || /\b(did|sold|have we sold|has been sold)\b/i.test(r.question);
+  const sellingUnits = r.countCue < 0 || soldInThePast || matchesOf(r, 'value').length > 0;
+  if (
+    measures.length === 0 &&
+    r.selling &&
+    sellingUnits &&
+    (r.countCue >= 0 || r.topN || /\bhow much\b|\bunits?\b/i.test(r.question))
+  ) {
+    const units = unitsMeasure(view);
+    if (units) a.addNamed(units.table, units.name);
+  }
+  if (measures.length === 0 && r.money) {
+    const money = moneyMeasure(view);
+    if (money) a.addNamed(money.table, money.name);
+  }
+  return undefined;
+}
+
+/**
+ * "how many X": count the table (or segment) named after the cue, or distinct values of a column; "what share of
+ * orders ...": the same count, later divided by the whole.
+ */
+export function countedRows(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  if (measures.length === 0 && (r.countCue >= 0 || r.share)) {
+    const cue = r.countCue >= 0 ? r.countCue : -1;
+    const subject =
+      r.countSubject ??
+      r.matches.find(
+        (m) =>
+          m.from > cue &&
+          (m.target.kind === 'table' ||
+            m.target.kind === 'segment' ||
+            (m.target.kind === 'column' && r.countCue >= 0)),
+      );
+    if (subject && subject.target.kind === 'column') {
+      const field = subject.target.field;
+      const distinctWord = /\b(different|distinct|unique|separate)\b/i.test(r.question);
+      if (distinctWord || view.field(field).type === 'string') {
+        a.base = field.split('.')[0];
+        measures.push({ kind: 'countDistinct', field });
+        used.add(subject);
+      }
+    } else if (subject) {
+      const table = targetTable(subject.target);
+      if (view.tables.get(table)?.access === 'queryable') {
+        a.base = table;
+        measures.push({ kind: 'count' });
+        if (subject.target.kind === 'table') used.add(subject);
+      }
+    } else {
+      // "how many refunds": a status value names the rows it counts
+      const value = r.matches.find((m) => m.from > cue && m.target.kind === 'value' && m.target.enumerated);
+      const table = value ? targetTable(value.target) : undefined;
+      if (table && view.tables.get(table)?.access === 'queryable') {
+        a.base = table;
+        measures.push({ kind: 'count' });
+      }
+    }
+  }
+  return undefined;
+}
+
+/** "average value of cancelled orders", "highest price": an aggregate word before a numeric column. */
+export function columnAggregate(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  if (measures.length === 0) {
+    for (const [at, agg] of [...r.aggCues.entries()].sort((a, b) => a[0] - b[0])) {
+      const col = r.matches.find(
+        (m) =>
+          m.target.kind === 'column' && m.from > at && m.from - at <= 4 && isNumeric(view, m.target.field),
+      );
+      if (col && col.target.kind === 'column') {
+        // "total quantity sold" is the model's units sold when the question says what that measure adds
+        const named = sameAggregate(view, r, agg, col.target.field);
+        if (named) a.addNamed(named.table, named.name);
+        else {
+          measures.push({ kind: agg, field: col.target.field });
+          a.base = col.target.field.split('.')[0];
+        }
+        used.add(col);
+        break;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** "the sum of every order", "what's an order worth on average": the aggregate of a table's value column. */
+export function tableValueAggregate(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  const worthWords = r.tokens.some((t) => ['sum', 'worth', 'value', 'size'].includes(t.text));
+  if (measures.length === 0 && r.countCue < 0) {
+    for (const [at, agg] of [...r.aggCues.entries()].sort((a, b) => a[0] - b[0])) {
+      if (!(agg === 'avg' || (agg === 'sum' && worthWords))) continue;
+      const table = r.matches.find(
+        (m) => !used.has(m) && m.target.kind === 'table' && Math.abs(m.from - at) <= 4,
+      );
+      const valueCol = table?.target.kind === 'table' ? valueColumn(view, table.target.table) : undefined;
+      if (!table || !valueCol || view.tables.get(tableOf(valueCol))?.access !== 'queryable') continue;
+      const named = sameAggregate(view, r, agg, valueCol);
+      if (named) a.addNamed(named.table, named.name);
+      else {
+        measures.push({ kind: agg, field: valueCol });
+        a.base = tableOf(valueCol);
+      }
+      used.add(table);
+      break;
+    }
+  }
+  return undefined;
+}
+
+/** "amount refunded this year": money of the rows a status names is their total. */
+export function statusMoney(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  const moneyColumn = matchesOf(r, 'column').find(
+    (m) => !used.has(m) && Boolean(currencyOf(view, m.target.field)),
+  );
+  const statuses = matchesOf(r, 'value');
+  if (
+    measures.length === 0 &&
+    r.countCue < 0 &&
+    !r.listing &&
+    moneyColumn &&
+    statuses.length > 0 &&
+    statuses.every(
+      (v) => v.target.enumerated && tableOf(v.target.field) === tableOf(moneyColumn.target.field),
+    )
+  ) {
+    measures.push({ kind: 'sum', field: moneyColumn.target.field });
+    a.base = tableOf(moneyColumn.target.field);
+    used.add(moneyColumn);
+  }
+  return undefined;
+}
+
+/** "who placed the most orders", "which members have the fewest purchases": the rows ranked by are counted. */
+export function rankedByCount(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  const tables = matchesOf(r, 'table');
+  const segments = matchesOf(r, 'segment');
+  const rankedBy = r.topN
+    ? tables.find((t) => t.from > (r.topN?.at ?? 0) && t.from - (r.topN?.at ?? 0) <= 2 && !used.has(t))
+    : undefined;
+  if (measures.length === 0 && rankedBy && view.tables.get(rankedBy.target.table)?.access === 'queryable') {
+    const entity = [...tables, ...segments].find(
+      (m) => m !== rankedBy && m.target.table !== rankedBy.target.table,
+    );
+    if (entity && reachableToOne(view, rankedBy.target.table, entity.target.table)) {
+      a.base = rankedBy.target.table;
+      measures.push({ kind: 'count' });
+      used.add(rankedBy);
+    }
+  }
+  return undefined;
+}
+
+/** "what was the busiest month": count the main activity of the model. */
+export function busiestPeriod(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, measures } = a;
+  const tables = matchesOf(r, 'table');
+  const segments = matchesOf(r, 'segment');
+  if (measures.length === 0 && r.rankGrain && tables.length === 0 && segments.length === 0) {
+    const fact = factTable(view);
+    if (fact) {
+      a.base = fact;
+      measures.push({ kind: 'count' });
+    }
+  }
+  return undefined;
+}
+
+/** Nothing measurable named: count the table the question is about, if every word was understood. */
+export function subjectCount(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  const tables = matchesOf(r, 'table');
+  const segments = matchesOf(r, 'segment');
+  if (measures.length === 0) {
+    // the head of the phrase: the first thing named ("repeat buyers (2 or more orders) per country" counts buyers)
+    const subject = [...tables, ...segments]
+      .sort((x, y) => x.from - y.from)
+      .find((t) => view.tables.get(t.target.table)?.access === 'queryable');
+    if (subject && !r.unknownMetric && r.unknownWords.length === 0) {
+      a.base = subject.target.table;
+      measures.push({ kind: 'count' });
+      if (subject.target.kind === 'table') used.add(subject);
+    }
+  }
+  return undefined;
+}

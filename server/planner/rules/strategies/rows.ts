@@ -1,0 +1,286 @@
+// Strategies whose answer is rows rather than a measure: the earliest or latest time, the top rows by value, a
+// column's values, a listing, a lookup.
+import type { Measure, QueryPlan } from '../../../query/plan.ts';
+import type { ModelView } from '../../../semantic/model-view.ts';
+import type { PlannerOutcome } from '../../planner.ts';
+import { type Assembly, enumeratedEntity, isPluralAt, matchesOf, numberBefore } from '../assembly.ts';
+import { collectFilters, dateFilters, dateTime, segmentFilters, withAskedColumns } from '../filters.ts';
+import type { Match } from '../lexicon.ts';
+import { measureAlias } from '../measures.ts';
+import {
+  defaultListing,
+  entityDimensions,
+  labelField,
+  moneyMeasure,
+  nearestTimeField,
+  reachableToOne,
+  tableOf,
+  valueColumn,
+} from '../model-helpers.ts';
+import { planOutcome, unanswerable } from '../outcomes.ts';
+import { type Reading, targetTable } from '../reading.ts';
+
+/** "when was our first order": the earliest or latest time of the subject. */
+export function earliestOrLatest(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, notes, used, measures } = a;
+  if (measures.length === 0 && r.when) {
+    const subject = matchesOf(r, 'table')[0] ?? matchesOf(r, 'segment')[0];
+    const table = subject ? subject.target.table : undefined;
+    const timeField = table ? nearestTimeField(view, table) : undefined;
+    if (table && timeField && view.tables.get(table)?.access === 'queryable') {
+      if (subject) used.add(subject);
+      return planOutcome(
+        {
+          version: 1,
+          table,
+          measures: [{ kind: r.when, field: timeField }],
+          dimensions: [],
+          filters: [
+            ...collectFilters(r, view, table, used, notes),
+            ...segmentFilters(r, view, table, used),
+            ...dateFilters(r, view, table),
+          ],
+          select: [],
+          order: [],
+        },
+        r,
+        notes,
+      );
+    }
+  }
+  return undefined;
+}
+
+/** "largest order", "priciest book", "3 biggest orders last month": rank rows by the table's value column. */
+export function superlativeRows(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, notes, used, measures } = a;
+  const tables = matchesOf(r, 'table');
+  const segments = matchesOf(r, 'segment');
+  if (measures.length === 0 && r.countCue < 0 && r.byCues.length === 0) {
+    const superlative = [...r.aggCues.entries()].find(([, agg]) => agg === 'max' || agg === 'min');
+    const entity = tables[0] ?? segments[0] ?? matchesOf(r, 'value')[0];
+    const entityTable = entity ? targetTable(entity.target) : undefined;
+    const label = entityTable ? labelField(view, entityTable) : undefined;
+    const money = moneyMeasure(view);
+    if (
+      superlative &&
+      entity &&
+      entityTable &&
+      !valueColumn(view, entityTable) &&
+      label &&
+      money &&
+      reachableToOne(view, money.table, entityTable)
+    ) {
+      // "our biggest customer": the one with the most money against their name
+      used.add(entity);
+      notes.push(`ranked by ${money.name.replace(/_/g, ' ')}: ${money.description ?? ''}`.trim());
+      const named: Measure = { kind: 'named', name: `${money.table}.${money.name}` };
+      return planOutcome(
+        {
+          version: 1,
+          table: money.table,
+          measures: [named],
+          dimensions: entityDimensions(view, entityTable),
+          time: dateTime(r, view, money.table),
+          filters: collectFilters(r, view, money.table, used, notes),
+          select: [],
+          order: [{ by: measureAlias(named, view), direction: superlative[1] === 'max' ? 'desc' : 'asc' }],
+          limit: r.topN?.n || numberBefore(r, superlative[0]) || (isPluralAt(r, entity) ? 10 : 1),
+        },
+        r,
+        notes,
+      );
+    }
+    if (superlative && entity) {
+      const table = targetTable(entity.target);
+      const valueCol = valueColumn(view, table);
+      if (valueCol && view.tables.get(table)?.access === 'queryable') {
+        if (entity.target.kind !== 'value') used.add(entity);
+        return planOutcome(
+          {
+            version: 1,
+            table,
+            measures: [],
+            dimensions: [],
+            filters: [
+              ...collectFilters(r, view, table, used, notes),
+              ...segmentFilters(r, view, table, used),
+              ...dateFilters(r, view, table),
+            ],
+            select: defaultListing(view, table),
+            order: [{ by: valueCol, direction: superlative[1] === 'max' ? 'desc' : 'asc' }],
+            limit:
+              r.topN?.n ||
+              numberBefore(r, superlative[0]) ||
+              (isPluralAt(r, entity) && entity.target.kind !== 'value' ? 10 : 1),
+          },
+          r,
+          notes,
+        );
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The values a column takes: "what categories do we have", "which countries are our customers in". */
+export function columnValues(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, notes, used, measures } = a;
+  const distinct = distinctValuesPlan(r, view, used, measures.length);
+  if (distinct) return planOutcome(distinct, r, notes);
+  return undefined;
+}
+
+/** A listing: "show the 10 most recent orders", "which grocery products cost more than 20 dollars?" */
+export function listing(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, notes, used, measures } = a;
+  const tables = matchesOf(r, 'table');
+  const segments = matchesOf(r, 'segment');
+  const entity =
+    tables.find((t) => !used.has(t)) ?? segments.find((s) => !used.has(s)) ?? enumeratedEntity(r, used);
+  // "which grocery products ...": the first thing named after "which", past any value words
+  const afterWhich =
+    r.whichAt >= 0 ? r.matches.find((m) => m.from > r.whichAt && m.target.kind !== 'value') : undefined;
+  const whichEntity = entity !== undefined && afterWhich === entity && entity.from - r.whichAt <= 4;
+  const wantsListing =
+    measures.length === 0 &&
+    r.countCue < 0 &&
+    r.byCues.length === 0 &&
+    !r.grain &&
+    !r.share &&
+    afterWhich?.target.kind !== 'column' &&
+    (r.listing || r.recency !== undefined || whichEntity || (r.topN?.n ?? 0) > 0);
+  if (wantsListing && entity) {
+    const table = targetTable(entity.target);
+    if (view.tables.get(table)?.access !== 'queryable')
+      return unanswerable(view, `I can't list ${entity.text} on their own.`);
+    // a status that stands for its rows still filters them
+    if (entity.target.kind !== 'value') used.add(entity);
+    const timeField = nearestTimeField(view, table);
+    const n =
+      r.topN?.n ||
+      r.tokens.find(
+        (t) =>
+          t.num !== undefined &&
+          Number.isInteger(t.num) &&
+          t.num <= 1000 &&
+          !r.comparisons.some((c) => c.value === t.num),
+      )?.num;
+    const valueCol = valueColumn(view, table);
+    const order: QueryPlan['order'] =
+      r.recency && timeField
+        ? [{ by: timeField, direction: r.recency }]
+        : r.topN && valueCol
+          ? [{ by: valueCol, direction: r.topN.direction }]
+          : [];
+    return planOutcome(
+      {
+        version: 1,
+        table,
+        measures: [],
+        dimensions: [],
+        filters: [
+          ...collectFilters(r, view, table, used, notes),
+          ...segmentFilters(r, view, table, used, entity),
+          ...dateFilters(r, view, table),
+        ],
+        select: withAskedColumns(view, table, defaultListing(view, table), r, used),
+        order,
+        limit: n ?? (r.recency ? 10 : undefined),
+      },
+      r,
+      notes,
+    );
+  }
+  return undefined;
+}
+
+/** A lookup: "what's the price of the Enterprise plan", "what is Emma Taylor's email". */
+export function lookup(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, notes, used, measures } = a;
+  const lookupColumns = matchesOf(r, 'column').filter((m) => !used.has(m));
+  const lookupValues = matchesOf(r, 'value');
+  if (
+    measures.length === 0 &&
+    r.countCue < 0 &&
+    !r.share &&
+    lookupColumns.length > 0 &&
+    r.byCues.length === 0 &&
+    !r.grain &&
+    (lookupValues.length > 0 || r.dates.length > 0)
+  ) {
+    const table = tableOf(lookupColumns[0]?.target.field ?? '');
+    if (
+      view.tables.get(table)?.access === 'queryable' &&
+      lookupValues.every((v) => reachableToOne(view, table, tableOf(v.target.field)))
+    ) {
+      const label = labelField(view, table);
+      const select = [
+        ...new Set([
+          ...(label ? [label] : []),
+          ...lookupValues.map((v) => v.target.field),
+          ...lookupColumns.map((c) => c.target.field),
+        ]),
+      ];
+      for (const c of lookupColumns) used.add(c);
+      // nothing asked beyond what filters the rows ("how much does the Starter plan cost"): show whole rows
+      const filtered = new Set(lookupValues.map((v) => v.target.field));
+      const asked = select.filter((f) => f !== label && !filtered.has(f));
+      const shown = asked.length > 0 ? select : defaultListing(view, table);
+      return planOutcome(
+        {
+          version: 1,
+          table,
+          measures: [],
+          dimensions: [],
+          filters: [...collectFilters(r, view, table, used, notes), ...dateFilters(r, view, table)],
+          select: shown.filter((f) => reachableToOne(view, table, tableOf(f))),
+          order: [],
+          limit: 50,
+        },
+        r,
+        notes,
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * "what categories do we have", "list the order statuses", "which countries are our customers in": the values of
+ * one text column, with how many rows have each (the rows of the thing named, if any: customers, not users).
+ */
+export function distinctValuesPlan(
+  r: Reading,
+  view: ModelView,
+  used: Set<Match>,
+  measureCount: number,
+): Omit<QueryPlan, 'source'> | undefined {
+  if (measureCount > 0 || r.countCue >= 0 || r.grain || r.topN || r.share) return undefined;
+  if (!(r.whichAt >= 0 || r.listing) || r.comparisons.length > 0) return undefined;
+  const columns = matchesOf(r, 'column').filter((m) => !used.has(m));
+  const column = columns[0];
+  if (columns.length !== 1 || !column || matchesOf(r, 'value').length > 0) return undefined;
+  // "show every order status": "every" picks the column itself, it does not break anything down
+  if (r.byCues.some((b) => !(b < column.from && column.from - b <= 2))) return undefined;
+  const field = column.target.field;
+  if (view.field(field).type !== 'string') return undefined;
+  const owner = tableOf(field);
+  const named = [...matchesOf(r, 'table'), ...matchesOf(r, 'segment')].find((m) =>
+    reachableToOne(view, m.target.table, owner),
+  );
+  const table = named?.target.table ?? owner;
+  if (view.tables.get(table)?.access !== 'queryable') return undefined;
+  used.add(column);
+  if (named) used.add(named);
+  return {
+    version: 1,
+    table,
+    measures: [{ kind: 'count' }],
+    dimensions: [{ field }],
+    time: dateTime(r, view, table),
+    filters: segmentFilters(r, view, table, used, named),
+    select: [],
+    order: [{ by: field, direction: 'asc' }],
+  };
+}
