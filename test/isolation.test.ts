@@ -9,7 +9,12 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../server/db/connect.ts';
 import { type AgentModel, type CompiledQuery, compileQueryPlan, PlanError } from '../server/query/compile.ts';
-import { createQueryRunner, type QueryResult, type QueryRunner } from '../server/query/execute.ts';
+import {
+  createQueryRunner,
+  type QueryResult,
+  type QueryRunner,
+  QueryTimeoutError,
+} from '../server/query/execute.ts';
 import { UserContextError } from '../server/semantic/user-context.ts';
 import {
   copyMysqlForOrg,
@@ -52,6 +57,8 @@ const SEED = process.env.PARLEY_FC_SEED
     ? 20_240_901
     : Math.floor(Math.random() * 2 ** 31);
 const PROPERTY_TIMEOUT = 900_000;
+/** the plans run in tens of milliseconds; one that MariaDB plans badly is cut here instead of at 30 s */
+const MYSQL_STATEMENT_MS = 10_000;
 
 let agent: AgentModel;
 let pools: ValuePools;
@@ -96,6 +103,8 @@ interface Stats {
   refusals: Map<string, number>;
   /** executed plans per shape they use (related-row conditions, window measures...) */
   shapes: Map<string, number>;
+  /** plans a database could not run within the statement limit (their SQL, for the report) */
+  timedOut: string[];
 }
 
 const newStats = (): Stats => ({
@@ -105,6 +114,7 @@ const newStats = (): Stats => ({
   withData: 0,
   refusals: new Map(),
   shapes: new Map(),
+  timedOut: [],
 });
 
 function compileFor(setup: Setup, plan: unknown, view: View): CompiledQuery | PlanError {
@@ -136,6 +146,10 @@ async function checkIsolation(plan: GeneratedPlan, setup: Setup, stats: Stats): 
       try {
         [full, own] = await Promise.all([setup.full.run(compiled), view.own.run(again)]);
       } catch (err) {
+        // MariaDB's optimizer now and then picks a plan that multiplies EXISTS subqueries over popular rows; a
+        // statement past its limit says nothing about isolation, so it is counted (and bounded below), not compared
+        if (err instanceof QueryTimeoutError)
+          return { view, refused: undefined, timedOut: compiled.sql.text };
         throw new Error(
           `${view.label}: running ${compiled.sql.text} ${JSON.stringify(compiled.sql.bindings)} failed: ${String(err)}`,
         );
@@ -163,7 +177,10 @@ async function checkIsolation(plan: GeneratedPlan, setup: Setup, stats: Stats): 
     );
   }
   const [refused] = [...refusals];
-  if (refused !== undefined) {
+  const timedOut = outcomes.find((o) => 'timedOut' in o && o.timedOut);
+  if (timedOut && 'timedOut' in timedOut) {
+    stats.timedOut.push(`${timedOut.view.label}: ${timedOut.timedOut}`);
+  } else if (refused !== undefined) {
     stats.refused += 1;
     const key = refused.replace(/"[^"]*"/g, '"…"').slice(0, 80);
     stats.refusals.set(key, (stats.refusals.get(key) ?? 0) + 1);
@@ -184,10 +201,11 @@ function report(label: string, setup: Setup, stats: Stats, ms: number): void {
     .sort((a, b) => a[0].localeCompare(b[0]))
     .map(([s, n]) => `${s} ${n}`)
     .join(', ');
+  const slow = stats.timedOut.map((t) => `\n    timed out: ${t}`).join('');
   console.log(
     `${label}: ${stats.plans} plans × ${setup.views.length} users in ${(ms / 1000).toFixed(1)} s; ` +
-      `${stats.executed} ran (${stats.withData} with data), ${stats.refused} refused alike for every user\n${top}\n` +
-      `    ran with: ${shapes}`,
+      `${stats.executed} ran (${stats.withData} with data), ${stats.refused} refused alike for every user, ` +
+      `${stats.timedOut.length} timed out\n${top}\n    ran with: ${shapes}${slow}`,
   );
 }
 
@@ -204,6 +222,7 @@ async function runProperty(label: string, setup: Setup, numRuns: number): Promis
   // the property means little if most plans are refused or see nothing
   expect(stats.executed).toBeGreaterThan(numRuns * 0.5);
   expect(stats.withData).toBeGreaterThan(stats.executed * 0.5);
+  expect(stats.timedOut.length).toBeLessThanOrEqual(Math.ceil(numRuns / 100));
   // and it means little for the newer shapes unless plans that use them ran
   for (const shape of NEW_SHAPES) expect(stats.shapes.get(shape) ?? 0, shape).toBeGreaterThan(numRuns / 200);
 }
@@ -702,11 +721,11 @@ describe.skipIf(!mysqlEnabled)(mysqlTitle('tenant isolation on MariaDB/MySQL'), 
     for (const org of DEMO_ORG_IDS) {
       const url = await createMysqlDatabase(root, names.org(org));
       await copyMysqlForOrg(root, names.full, names.org(org), org);
-      const own = createQueryRunner(url, { statementTimeoutMs: 30_000, poolMax: 2 });
+      const own = createQueryRunner(url, { statementTimeoutMs: MYSQL_STATEMENT_MS, poolMax: 2 });
       runners.push(own);
       views.push({ label: `organisation ${org}`, userContext: { organisationId: org }, own });
     }
-    const full = createQueryRunner(fullUrl, { statementTimeoutMs: 30_000, poolMax: 4 });
+    const full = createQueryRunner(fullUrl, { statementTimeoutMs: MYSQL_STATEMENT_MS, poolMax: 4 });
     runners.push(full);
     setup = { dialect: 'mysql', agent, full, views };
   });
