@@ -161,7 +161,7 @@ describe('filenames', () => {
       expect([filename, res.status, res.body.error?.code]).toEqual([filename, 400, 'invalid_filename']);
     }
     // RFC 5987 names decode to the raw characters: NUL and newline inside, or a path
-    for (const encoded of ['a%00.csv', 'a%0Ab.csv', '..%2Fx.csv']) {
+    for (const encoded of ['a%00.csv', 'a%0Ab.csv', '..%2Fx.csv', 'evil%E2%80%AEgnp.csv', 'a%E2%81%A6b.csv']) {
       const res = await post([
         {
           name: 'file',
@@ -169,7 +169,7 @@ describe('filenames', () => {
           body: 'a\n1\n',
         },
       ]);
-      expect([encoded, res.status]).toEqual([encoded, 400]);
+      expect([encoded, res.status, res.body.error?.code]).toEqual([encoded, 400, 'invalid_filename']);
     }
     // a raw control character in the part header is a malformed multipart body: also 400
     const raw = await post([csvFile('a\u0000.csv')]);
