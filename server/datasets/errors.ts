@@ -15,13 +15,15 @@ export type DatasetErrorCode =
   | 'invalid_user_context'
   | 'forbidden'
   | 'not_found'
-  | 'unknown_agent';
+  | 'unknown_agent'
+  | 'rate_limited'
+  | 'busy';
 
 export class DatasetError extends HttpError {
   declare readonly code: DatasetErrorCode;
 
-  constructor(status: number, code: DatasetErrorCode, message: string) {
-    super(status, code, message);
+  constructor(status: number, code: DatasetErrorCode, message: string, retryAfter?: number) {
+    super(status, code, message, retryAfter);
   }
 }
 

@@ -66,9 +66,11 @@ export function datasetsApiRouter(deps: DatasetsApiDeps): Router {
     router.post(
       prefix,
       authorise,
-      // the scope is checked before the body is read
-      (req, _res, next) => {
-        scopeOf(req);
+      // the scope is checked, and the upload admitted (429 past the uploader's rate or concurrency), before the
+      // body is read
+      async (req, res, next) => {
+        const scope = scopeOf(req);
+        await datasets.admitUpload(datasets.uploaderKey(routeParam(req, 'agentId'), scope), res);
         next();
       },
       upload,
