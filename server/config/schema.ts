@@ -235,6 +235,8 @@ export const DatasetsConfig = z
       .positive()
       .max(100 * 1024 * 1024)
       .optional(),
+    // the agent of the agent-less dataset routes (/api/v1/datasets/...) for API keys not scoped to exactly one
+    defaultAgent: z.string().optional(),
     maxColumns: z.number().int().positive().max(1999).optional(),
     maxRows: z.number().int().positive().optional(),
     maxCellBytes: z.number().int().positive().optional(),

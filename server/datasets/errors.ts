@@ -16,6 +16,7 @@ export type DatasetErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'unknown_agent'
+  | 'agent_required'
   | 'rate_limited'
   | 'busy';
 

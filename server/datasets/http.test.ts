@@ -134,6 +134,16 @@ describe('size', () => {
   });
 });
 
+describe('agent-less routes without a way to choose the agent', () => {
+  it('answer 400 agent_required for a key of every agent when no datasets.defaultAgent is set', async () => {
+    const res = await fetch(`${server.url}/api/v1/datasets/user/limits_user${TENANT}`, {
+      headers: { authorization: `Bearer ${server.apiKey}` },
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('agent_required');
+  });
+});
+
 describe('content', () => {
   it('refuses ZIP, gzip, PDF, PNG and HTML content named .csv or .json with 415', async () => {
     const samples: Array<[string, Buffer]> = [
