@@ -2,6 +2,7 @@
 // profile, and write the typed rows as a SQLite file (table `data`). Also copying built tables into the one file a
 // user's combination of datasets is queried from. These run in worker threads (build-worker.mjs, pool.ts); they are
 // plain functions so tests can call them in-process.
+import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { DatasetError, type DatasetErrorCode } from './errors.ts';
 import type { DatasetFormat } from './names.ts';
@@ -27,6 +28,8 @@ export interface BuildInput {
 export interface BuildOutput {
   rowCount: number;
   columns: DatasetColumnInfo[];
+  /** hex SHA-256 of the bytes (hashed here: 10 MB take tens of milliseconds of the main thread otherwise) */
+  sha256: string;
 }
 
 export interface CombineInput {
@@ -112,7 +115,7 @@ export async function buildDataset(input: BuildInput): Promise<BuildOutput> {
   } finally {
     db.close();
   }
-  return { rowCount: parsed.rows.length, columns };
+  return { rowCount: parsed.rows.length, columns, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** Copies built dataset tables (each file's `data`) into one file, each under its table name. */

@@ -18,6 +18,8 @@ export interface DatasetWorkersOptions {
   maxQueue?: number;
   /** a thread with nothing to do ends after this long (default 30 s) */
   idleTimeoutMs?: number;
+  /** how much lower the threads' scheduling priority is than the server's (default 10) */
+  niceIncrement?: number;
 }
 
 export interface DatasetWorkers {
@@ -83,6 +85,9 @@ export function createDatasetWorkers(options: DatasetWorkersOptions = {}): Datas
     maxThreads: options.maxThreads ?? defaultWorkerThreads(),
     maxQueue: options.maxQueue ?? 64,
     idleTimeout: options.idleTimeoutMs ?? 30_000,
+    // reading a file is background work: on a busy machine, questions (the main thread, the query threads) go
+    // first (Linux nice of the worker threads; @napi-rs/nice comes with piscina)
+    niceIncrement: options.niceIncrement ?? 10,
   });
   let closed = false;
   const run = async <T>(name: string, input: unknown, transfer?: ArrayBuffer[]): Promise<T> => {

@@ -502,7 +502,7 @@ export class DatasetService {
     const cache = this.queryCache();
     const timeZone = agentInfo.timeZone ?? 'UTC';
     const scratch = cache.scratchFile();
-    let built: { rowCount: number; columns: DatasetColumnInfo[] };
+    let built: { rowCount: number; columns: DatasetColumnInfo[]; sha256: string };
     try {
       built = await this.workers.build({ bytes, format, limits: this.limits, timeZone, file: scratch });
     } catch (err) {
@@ -512,7 +512,7 @@ export class DatasetService {
     const meta: Meta = { rowCount: built.rowCount, columns: built.columns };
 
     const version = randomUUID();
-    const digest = sha256(bytes);
+    const digest = built.sha256;
     const now = this.clock().toISOString();
     const parts = this.scopeParts(scope);
     let flipped: { id: string; createdAt: string; old?: string };
