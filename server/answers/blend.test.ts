@@ -46,7 +46,10 @@ describe('composeComparison', () => {
     const parts = composeComparison(AT, columns(), ROWS, 'auto', 'UTC', '');
     expect(parts.type).toBe('chart');
     expect(specProblems(parts.spec ?? {})).toEqual([]);
-    expect((parts.spec?.transform as Array<{ fold?: string[] }>)[0]?.fold).toEqual(['revenue', 'target']);
+    expect((parts.spec?.transform as Array<{ fold?: string[] }> | undefined)?.[0]?.fold).toEqual([
+      'revenue',
+      'target',
+    ]);
     expect(composeComparison(AT, columns(), ROWS, 'table', 'UTC', '').type).toBe('table');
   });
 
