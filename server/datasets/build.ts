@@ -21,6 +21,9 @@ export interface BuildInput {
   timeZone: string;
   /** where to write the SQLite file (it must not exist) */
   file: string;
+  /** the table's name in the file (default `data`): the file's own table name lets a user who sees only this
+   * file query it as it is, without a copy */
+  table?: string;
   /** the columns inferred at upload, when rebuilding a stored version (no checks, no inference) */
   columns?: readonly DatasetColumnInfo[];
 }
@@ -34,7 +37,8 @@ export interface BuildOutput {
 
 export interface CombineInput {
   file: string;
-  parts: Array<{ table: string; columns: readonly DatasetColumnInfo[]; file: string }>;
+  /** each built file's table (`source`) copied in as `table` */
+  parts: Array<{ table: string; source: string; columns: readonly DatasetColumnInfo[]; file: string }>;
 }
 
 function sqlType(column: Pick<ParsedColumn, 'type'>): string {
@@ -97,9 +101,10 @@ export async function buildDataset(input: BuildInput): Promise<BuildOutput> {
   try {
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
-    db.exec(tableDdl('data', parsed.columns));
+    const table = input.table ?? 'data';
+    db.exec(tableDdl(table, parsed.columns));
     const insert = db.prepare(
-      `INSERT INTO "data" VALUES (${['?', ...parsed.columns.map(() => '?')].join(', ')})`,
+      `INSERT INTO ${quote(table)} VALUES (${['?', ...parsed.columns.map(() => '?')].join(', ')})`,
     );
     const convert = parsed.columns.map((c) => cellConverter(c, input.timeZone));
     const width = convert.length;
@@ -118,7 +123,7 @@ export async function buildDataset(input: BuildInput): Promise<BuildOutput> {
   return { rowCount: parsed.rows.length, columns, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
-/** Copies built dataset tables (each file's `data`) into one file, each under its table name. */
+/** Copies built dataset tables into one file, each under its table name for this combination. */
 export function combineDatasets(input: CombineInput): void {
   const db = new Database(input.file);
   try {
@@ -128,7 +133,7 @@ export function combineDatasets(input: CombineInput): void {
       db.prepare('ATTACH DATABASE ? AS src').run(part.file);
       try {
         db.exec(tableDdl(part.table, part.columns));
-        db.exec(`INSERT INTO main.${quote(part.table)} SELECT * FROM src."data"`);
+        db.exec(`INSERT INTO main.${quote(part.table)} SELECT * FROM src.${quote(part.source)}`);
       } finally {
         db.exec('DETACH DATABASE src');
       }

@@ -3,11 +3,12 @@
 // over them, alone or together.
 //
 // Cache layout (DatasetQueryCache): two levels of SQLite files in a private cache folder.
-// - one file per dataset version (`d-<hash>.sqlite`, table `data`), built at upload by the worker pool and adopted
+// - one file per dataset version (`d-<hash>.sqlite`, its table named by datasetTableName), built at upload by the worker pool and adopted
 //   here; rebuilt from the stored bytes (with the column types stored at upload, so nothing is inferred again) only
 //   when this instance never had it or evicted it;
 // - one file per combination of datasets a user sees (`c-<hash>.sqlite`), its tables named by datasetTableName,
-//   copied from the dataset files with ATTACH in a worker (no parsing). The query runner opens this one file, so
+//   copied from the dataset files with ATTACH in a worker (no parsing); a user who sees one file queries its own
+//   file, no copy. The query runner opens this one file, so
 //   plans need no ATTACH and the read-only SQLite worker of server/query/execute.ts runs them unchanged.
 // Keys are dataset version (+ time zone), so a replaced file is never served stale. A superseded version (replaced
 // or deleted here, or seen replaced in a listing from another instance) is retired: its files and query runners
@@ -283,22 +284,26 @@ export class DatasetQueryCache {
     for (const d of datasets) this.retireDataset(d.id, d.version);
     const timeZone = options.timeZone ?? 'UTC';
     const parts = datasets.map((d) => ({ dataset: d, key: datasetFileKey(d.version, timeZone) }));
+    const fileOf = (p: (typeof parts)[number]): Promise<Entry> =>
+      this.acquire(p.key, new Map([[p.dataset.id, p.dataset.version]]), (f) =>
+        this.rebuild(f, p.dataset, timeZone),
+      );
+    // one file, under its own table name (the usual case): its built file is queried as it is, no copy
+    const only = parts.length === 1 ? parts[0] : undefined;
+    if (only && only.dataset.table === datasetTableName(only.dataset.name)) {
+      return this.lease(await fileOf(only), datasets, timeZone);
+    }
     const comboKey = `c-${sha(JSON.stringify(parts.map((p) => [p.dataset.table, p.key]).sort()))}`;
     const members = new Map(datasets.map((d) => [d.id, d.version]));
     const entry = await this.acquire(comboKey, members, async (file) => {
       const leased: Entry[] = [];
       try {
-        for (const p of parts) {
-          leased.push(
-            await this.acquire(p.key, new Map([[p.dataset.id, p.dataset.version]]), (f) =>
-              this.rebuild(f, p.dataset, timeZone),
-            ),
-          );
-        }
+        for (const p of parts) leased.push(await fileOf(p));
         await this.options.workers.combine({
           file,
           parts: parts.map((p, i) => ({
             table: p.dataset.table,
+            source: datasetTableName(p.dataset.name),
             columns: p.dataset.columns,
             file: (leased[i] as Entry).file,
           })),
@@ -481,6 +486,7 @@ export class DatasetQueryCache {
       limits: this.options.limits,
       timeZone,
       file,
+      table: datasetTableName(dataset.name),
       columns: dataset.columns,
     });
   }

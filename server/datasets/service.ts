@@ -10,7 +10,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { UserContextType } from '../config/schema.ts';
 import { UserContextError, validateUserContext } from '../semantic/user-context.ts';
 import { DatasetError } from './errors.ts';
-import { checkFilename, type DatasetFormat } from './names.ts';
+import { checkFilename, type DatasetFormat, datasetTableName } from './names.ts';
 import type { ParseLimits } from './parse.ts';
 import { type DatasetWorkers, sharedDatasetWorkers } from './pool.ts';
 import { assignDatasetTables, DatasetChangedError, DatasetQueryCache, type DatasetRunner } from './query.ts';
@@ -504,7 +504,14 @@ export class DatasetService {
     const scratch = cache.scratchFile();
     let built: { rowCount: number; columns: DatasetColumnInfo[]; sha256: string };
     try {
-      built = await this.workers.build({ bytes, format, limits: this.limits, timeZone, file: scratch });
+      built = await this.workers.build({
+        bytes,
+        format,
+        limits: this.limits,
+        timeZone,
+        file: scratch,
+        table: datasetTableName(name),
+      });
     } catch (err) {
       fs.rmSync(scratch, { force: true });
       throw err;
