@@ -81,15 +81,20 @@ export class DatabaseDatasetStorage implements DatasetStorage {
     const createdAt = this.clock().toISOString();
     const count = Math.max(1, Math.ceil(bytes.length / this.chunkBytes));
     try {
-      // one statement per chunk, outside a transaction: a 10 MB transaction of BLOBs can exceed InnoDB's
-      // redo-log share; a crash part-way leaves rows that no file references, which sweepOrphans removes
-      for (let seq = 0; seq < count; seq += 1) {
-        // a SQLite store writes synchronously and its promises resolve without leaving the microtask queue: yield
-        // between chunks so a 10 MB file does not hold the event loop for its whole write (other users wait)
-        if (seq > 0) await new Promise((resolve) => setImmediate(resolve));
-        await this.options.beforeChunk?.(seq);
-        const data = bytes.subarray(seq * this.chunkBytes, (seq + 1) * this.chunkBytes);
-        await this.db(BLOBS_TABLE).insert({ version_id: versionId, seq, data, created_at: createdAt });
+      // about a megabyte of chunks per transaction, never the whole file: a 10 MB transaction of BLOBs can exceed
+      // InnoDB's redo-log share, and a SQLite store writes (and syncs) synchronously, so between batches the event
+      // loop is yielded to other users; fewer, larger commits also mean fewer disk syncs competing with theirs.
+      // A crash part-way leaves rows that no file references, which sweepOrphans removes.
+      const perBatch = Math.max(1, Math.floor((1024 * 1024) / this.chunkBytes));
+      for (let first = 0; first < count; first += perBatch) {
+        if (first > 0) await new Promise((resolve) => setImmediate(resolve));
+        await this.db.transaction(async (trx) => {
+          for (let seq = first; seq < Math.min(count, first + perBatch); seq += 1) {
+            await this.options.beforeChunk?.(seq);
+            const data = bytes.subarray(seq * this.chunkBytes, (seq + 1) * this.chunkBytes);
+            await trx(BLOBS_TABLE).insert({ version_id: versionId, seq, data, created_at: createdAt });
+          }
+        });
       }
     } catch (err) {
       await this.delete(versionId).catch(() => undefined);

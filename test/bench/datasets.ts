@@ -79,7 +79,9 @@ export async function runDatasetsBench(): Promise<boolean> {
     console.log(
       `another user's question while one user (another process) uploads 8 MB files back to back (${asked.idle} idle, ${asked.loaded} loaded)`,
     );
-    console.log(`  idle        p50 ${f(stall.idleP50, 1)} ms   p99 ${f(stall.idleP99, 1)} ms`);
+    console.log(
+      `  idle        p50 ${f(stall.idleP50, 1)} ms   p99 ${f(stall.idleP99, 1)} ms   (server event loop max ${f(stall.idleEventLoopMaxMs)} ms)`,
+    );
     console.log(
       `  uploading   p50 ${f(stall.loadedP50, 1)} ms   p99 ${f(stall.loadedP99, 1)} ms   (${stall.uploadsDuring} uploads meanwhile; server event loop max ${f(stall.eventLoopMaxMs)} ms)`,
     );
