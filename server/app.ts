@@ -30,8 +30,8 @@ export interface SessionVerifier {
 }
 
 export interface ApiKeyChecker {
-  /** throws an AuthError (401 unknown key, 403 key not scoped to the agent) */
-  check(authorization: string | undefined, agentId?: string): { name: string };
+  /** throws an AuthError (401 unknown key, 403 key not scoped to the agent); `agents`: the key's scope, if any */
+  check(authorization: string | undefined, agentId?: string): { name: string; agents?: readonly string[] };
 }
 
 export interface AppDeps {
@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRouter({ readiness: deps.readiness, metrics: deps.metrics }));
-  app.use('/api/v1', datasetsApiRouter(deps));
+  app.use('/api/v1', datasetsApiRouter({ ...deps, defaultAgent: deps.config.config.datasets.defaultAgent }));
   app.use('/api/v1', apiV1Router(deps));
   app.use('/widget/v1', datasetsWidgetRouter(deps));
   app.use('/widget/v1', widgetV1Router(deps));

@@ -55,6 +55,33 @@ afterAll(() => {
 });
 
 describe('parley ask', () => {
+  it('reads the uploaded datasets of the configured store (PARLEY_STORE_URL)', async () => {
+    const { ConversationStore } = await import('../server/conversations/store.ts');
+    const { DatasetService } = await import('../server/datasets/service.ts');
+    const store = await ConversationStore.open(env.PARLEY_STORE_URL);
+    const datasets = new DatasetService({
+      db: store.db,
+      agents: () => ({ userContext: { organisationId: 'integer' } }),
+    });
+    await datasets.upload(
+      'demo',
+      { kind: 'context', contextKey: 'organisationId', contextValue: 1 },
+      { filename: 'pricing.csv', bytes: Buffer.from('plan,price\nTeam,99\nEnterprise,499\n') },
+    );
+    await datasets.close();
+    await store.close();
+    const args = ['--agent', 'demo', '--user', 'carol', '--now', NOW, '--json'];
+    const q = "What's the price for the Enterprise plan?";
+    const one = await parley(['ask', q, ...args, '--context', 'organisationId=1']);
+    expect(one.code, one.stderr).toBe(0);
+    const answer = JSON.parse(one.stdout);
+    expect(answer.plan.source).toBe('datasets');
+    expect(answer.data.rows.flat()).toContain(499);
+    // another organisation does not see the file
+    const three = await parley(['ask', q, ...args, '--context', 'organisationId=3']);
+    expect(JSON.stringify(JSON.parse(three.stdout).data ?? null)).not.toContain('499');
+  });
+
   it('answers for the organisation given and only for it', async () => {
     const q = 'How many orders did we have last month?';
     const one = await parley([

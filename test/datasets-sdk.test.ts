@@ -41,7 +41,7 @@ beforeAll(async () => {
   server = await startDatasetsTestServer({
     configText: withOtherAgent,
     apiKeys: [{ key: OTHER_KEY, agents: ['other'], name: 'other-only' }],
-    settings: { quotas: { user: { files: 3 } } },
+    settings: { quotas: { user: { files: 3 } }, defaultAgent: 'demo' },
   });
   client = new Inconvo({
     apiKey: server.apiKey,
@@ -366,5 +366,108 @@ describe('API keys and agents', () => {
       .list('u', { agentId: 'nope' }, ORG1)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(APIError);
+  });
+});
+
+describe("the guide's agent-less routes (/api/v1/datasets/...)", () => {
+  const OTHER_CONTEXT = JSON.stringify({ organisationId: 1, region: 'EU', teamIds: [1] });
+  const call = async (
+    key: string,
+    method: string,
+    path: string,
+    body?: { name: string; text: string; notes?: string },
+  ): Promise<{ status: number; json: Record<string, unknown> }> => {
+    let form: FormData | undefined;
+    if (body) {
+      form = new FormData();
+      form.append('file', new Blob([body.text], { type: 'text/csv' }), body.name);
+      if (body.notes) form.append('notes', body.notes);
+    }
+    const res = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}` },
+      ...(form ? { body: form } : {}),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+  const q = (userContext: string) => `?userContext=${encodeURIComponent(userContext)}`;
+
+  it('a key scoped to one agent uploads, lists and deletes user files of that agent, seen by the SDK routes too', async () => {
+    const path = `/datasets/user/${encodeURIComponent('auth0|guide')}`;
+    const up = await call(OTHER_KEY, 'POST', `${path}${q(OTHER_CONTEXT)}`, {
+      name: 'targets.csv',
+      text: TARGETS,
+    });
+    expect(up).toEqual({
+      status: 200,
+      json: {
+        file: {
+          name: 'targets.csv',
+          path: '/default/other/userIdentifier/auth0|guide/targets.csv',
+          size: TARGETS.length,
+        },
+      },
+    });
+    expect(await call(OTHER_KEY, 'GET', `${path}${q(OTHER_CONTEXT)}`)).toEqual({
+      status: 200,
+      json: { files: ['targets.csv'] },
+    });
+    const scoped = new Inconvo({
+      apiKey: OTHER_KEY,
+      baseURL: `${server.url}/api/v1`,
+      logLevel: 'off',
+      maxRetries: 0,
+    });
+    expect(
+      await scoped.agents.datasets.user.list(
+        'auth0|guide',
+        { agentId: 'other' },
+        { query: { userContext: OTHER_CONTEXT } },
+      ),
+    ).toEqual({ files: ['targets.csv'] });
+    // a multi-tenant agent's user routes need the tenant, as the SDK routes do
+    expect((await call(OTHER_KEY, 'GET', path)).json).toMatchObject({ error: { code: 'tenant_required' } });
+    expect(await call(OTHER_KEY, 'DELETE', `${path}/targets.csv${q(OTHER_CONTEXT)}`)).toEqual({
+      status: 200,
+      json: { file: 'targets.csv', success: true },
+    });
+    expect((await call(OTHER_KEY, 'DELETE', `${path}/targets.csv${q(OTHER_CONTEXT)}`)).status).toBe(404);
+  });
+
+  it('context routes work the same, and the unscoped key uses datasets.defaultAgent', async () => {
+    const path = '/datasets/context/organisationId/7';
+    const up = await call(server.apiKey, 'POST', path, {
+      name: 'pricing.csv',
+      text: 'plan,price\nTeam,99\n',
+      notes: 'prices',
+    });
+    expect(up).toEqual({
+      status: 200,
+      json: {
+        file: {
+          name: 'pricing.csv',
+          path: '/default/demo/userContext/organisationId:7/pricing.csv',
+          size: 19,
+        },
+      },
+    });
+    expect(
+      await client.agents.datasets.context.list('7', { agentId: 'demo', contextKey: 'organisationId' }),
+    ).toEqual({
+      files: ['pricing.csv'],
+    });
+    // the scoped key's agent ('other') has no such file
+    expect(await call(OTHER_KEY, 'GET', path)).toEqual({ status: 200, json: { files: [] } });
+    expect((await call(server.apiKey, 'DELETE', `${path}/pricing.csv`)).status).toBe(200);
+    expect(await call(server.apiKey, 'GET', path)).toEqual({ status: 200, json: { files: [] } });
+  });
+
+  it('refuses unknown keys (401) and bad scopes (400) in the one error shape', async () => {
+    const unknown = await call('pk_wrong_0123456789abcdef', 'GET', '/datasets/user/alice');
+    expect(unknown.status).toBe(401);
+    expect(unknown.json).toMatchObject({ error: { code: 'invalid_api_key', message: expect.any(String) } });
+    const bad = await call(server.apiKey, 'GET', '/datasets/context/teamIds/1');
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ error: { code: 'invalid_scope' } });
   });
 });

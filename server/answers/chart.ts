@@ -137,6 +137,27 @@ export function chooseChart(
   return spec ? { type: 'chart', spec } : { type: 'table' };
 }
 
+/**
+ * Several measures over one dimension on one axis, whatever their sizes: a blend's actual and target, which the
+ * reader compares by eye (lines over time, side-by-side bars over categories).
+ */
+export function seriesChart(
+  columns: readonly DisplayColumn[],
+  rows: readonly CellValue[][],
+  dim: number,
+  measures: readonly number[],
+): Record<string, unknown> {
+  const column = columns[dim] as DisplayColumn;
+  const d: ShapeDim = {
+    column,
+    index: dim,
+    kind: column.grain || column.type === 'date' ? 'time' : 'category',
+  };
+  const ms = measures.map((index) => ({ column: columns[index] as DisplayColumn, index }));
+  const b = new SpecBuilder(columns, rows, {});
+  return d.kind === 'time' ? b.foldedLines(d, ms) : b.foldedBars(d, ms);
+}
+
 // ---- specs --------------------------------------------------------------------------------------
 
 type Spec = Record<string, unknown>;

@@ -2,10 +2,12 @@
 // period, an Inconvo-compatible table of strings, the typed data, a Vega-Lite v6 chart when the shape suits one,
 // and a plain explanation of how it was computed. Nothing here invents a number: every figure comes from the rows.
 import type { Presentation } from '../planner/planner.ts';
+import type { BlendedQuery } from '../query/blend.ts';
 import type { CompiledQuery, OutputColumn } from '../query/compile.ts';
 import type { CellValue, QueryResult } from '../query/execute.ts';
 import type { Filter, Measure, QueryPlan } from '../query/plan.ts';
 import { type Answer, type AnswerChoice, MAX_CHOICES, MIN_CHOICES } from './answer.ts';
+import { composeComparison } from './blend.ts';
 import { analyseShape, chooseChart, type Shape, type ShapeDim, type ShapeMeasure } from './chart.ts';
 import {
   attributeRanges,
@@ -89,6 +91,35 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     ctx,
     attribution,
   });
+  const comparison = (compiled as BlendedQuery).comparison;
+  if (comparison) {
+    // a blend that compares: its own message, a Total line, and a chart of both series
+    const messages = new Messages(compiled, columns, rows, result.truncated, ctx, attribution);
+    const parts = composeComparison(
+      comparison,
+      columns,
+      rows,
+      input.presentation,
+      ctx.timeZone,
+      messages.periodText(),
+    );
+    return {
+      type: parts.type,
+      message: parts.message,
+      table: {
+        head: columns.map((c) => c.label),
+        body: [
+          ...rows.map((row) => columns.map((c, i) => formatCell(row[i] ?? null, c, ctx.timeZone))),
+          parts.totalRow,
+        ],
+      },
+      ...(parts.spec ? { spec: parts.spec } : {}),
+      data,
+      plan: compiled.plan,
+      sql: compiled.sql,
+      explanation,
+    };
+  }
   const choice = chooseChart(columns, rows, input.presentation, { compareLabels: compiled.compareLabels });
   const shape = analyseShape(columns, rows, compiled.compareLabels);
   const message = new Messages(compiled, columns, rows, result.truncated, ctx, attribution).compose(shape);
@@ -299,6 +330,11 @@ class Messages {
       }
     }
     this.period = label ? ` ${periodPhrase(label)}` : '';
+  }
+
+  /** the answer's period as it reads after a figure (" in October 2026"), or '' */
+  periodText(): string {
+    return this.period;
   }
 
   compose(shape: Shape): string {

@@ -158,7 +158,13 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           history,
           now,
           values,
-          datasets: lease ? datasetContext(lease, agent.config.timeZone) : undefined,
+          // with the datasets feature on, a user without files still gets a (empty) context: a question about "my
+          // uploaded file" is then refused as such rather than answered from the database alone
+          datasets: lease
+            ? datasetContext(lease, agent.config.timeZone)
+            : options.datasets && input.userIdentifier
+              ? emptyDatasetContext(agent.config.timeZone)
+              : undefined,
           signal: input.signal,
           onDelta: input.onDelta,
         });
@@ -279,8 +285,27 @@ function datasetContext(lease: DatasetRunner, timeZone: string): DatasetPlanning
   return {
     view,
     values,
-    datasets: lease.datasets.map((d) => ({ table: d.table, name: d.name, notes: d.notes })),
+    datasets: lease.datasets.map((d) => ({
+      table: d.table,
+      name: d.name,
+      notes: d.notes,
+      columns: d.columns.map((c) => ({
+        name: c.name,
+        header: c.header,
+        type: c.type,
+        ...(c.grain ? { grain: c.grain } : {}),
+      })),
+    })),
   };
+}
+
+function emptyDatasetContext(timeZone: string): DatasetPlanningContext {
+  const view = new ModelView(
+    { id: 'datasets', multiTenant: false, timeZone, userContext: {} },
+    { tables: {} },
+    {},
+  );
+  return { view, values: { values: async () => [] }, datasets: [] };
 }
 
 /** Conversation turns kept in this process only (the CLI and tests); owners are checked on every read. */

@@ -5,7 +5,9 @@ import type { Command } from 'commander';
 import type { Answer } from '../answers/answer.ts';
 import { type AnswerEngine, createAnswerEngine } from '../answers/engine.ts';
 import { USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../auth/claims.ts';
-import { loadConfig } from '../config/load.ts';
+import { type LoadedConfig, loadConfig } from '../config/load.ts';
+import { ConversationStore } from '../conversations/store.ts';
+import { createDatasetService, type DatasetService, datasetAgentsFromConfig } from '../datasets/service.ts';
 import { userContextFromStrings } from '../semantic/user-context.ts';
 import { collectContext, configPathOf, nowFrom, withConfigOption } from './common.ts';
 import { formatRows } from './format-rows.ts';
@@ -40,7 +42,8 @@ export function registerAskCommand(program: Command): void {
     if (!agent)
       throw new Error(`unknown agent "${opts.agent}" (agents: ${[...loaded.agents.keys()].join(', ')})`);
     const now = nowFrom(opts.now);
-    const engine = createAnswerEngine({ config: loaded, now: () => now });
+    const stored = await openStoreDatasets(loaded);
+    const engine = createAnswerEngine({ config: loaded, now: () => now, datasets: stored?.datasets });
     try {
       if (opts.batch) {
         await runBatch(engine, opts.agent, opts.batch, now);
@@ -62,8 +65,33 @@ export function registerAskCommand(program: Command): void {
       if (answer.type === 'error') process.exitCode = 2;
     } finally {
       await engine.close();
+      await stored?.close();
     }
   });
+}
+
+/**
+ * The uploaded datasets of the configured store (PARLEY_STORE_URL or store.url), so `parley ask` answers as the
+ * server would ("the targets in my uploaded file"); undefined when no store is configured (the default store is
+ * not created just to ask).
+ */
+async function openStoreDatasets(
+  loaded: LoadedConfig,
+): Promise<{ datasets: DatasetService; close(): Promise<void> } | undefined> {
+  if (!process.env.PARLEY_STORE_URL && !loaded.config.store?.url) return undefined;
+  const store = await ConversationStore.open(loaded.storeUrl);
+  const datasets = createDatasetService({
+    db: store.db,
+    agents: datasetAgentsFromConfig(loaded),
+    settings: loaded.config.datasets,
+  });
+  return {
+    datasets,
+    async close() {
+      await datasets.close();
+      await store.close();
+    },
+  };
 }
 
 async function runBatch(engine: AnswerEngine, agentId: string, file: string, now: Date): Promise<void> {

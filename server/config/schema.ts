@@ -235,8 +235,22 @@ export const DatasetsConfig = z
       .positive()
       .max(100 * 1024 * 1024)
       .optional(),
-    maxColumns: z.number().int().positive().optional(),
+    // the agent of the agent-less dataset routes (/api/v1/datasets/...) for API keys not scoped to exactly one
+    defaultAgent: z.string().optional(),
+    maxColumns: z.number().int().positive().max(1999).optional(),
     maxRows: z.number().int().positive().optional(),
+    maxCellBytes: z.number().int().positive().optional(),
+    // per user: uploads started per minute, and read at the same time (429 with Retry-After above)
+    uploadsPerMinute: z.number().int().positive().optional(),
+    concurrentUploads: z.number().int().positive().optional(),
+    // the worker threads that read uploads and build their tables
+    workers: z
+      .object({
+        maxThreads: z.number().int().positive().max(64).optional(),
+        maxQueue: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
     quotas: z.object({ user: Quota.optional(), context: Quota.optional() }).strict().optional(),
     maxContextScopesPerAgent: z.number().int().positive().optional(),
     // the userContext keys end users may share files to (default: every integer or string field)

@@ -15,13 +15,16 @@ export type DatasetErrorCode =
   | 'invalid_user_context'
   | 'forbidden'
   | 'not_found'
-  | 'unknown_agent';
+  | 'unknown_agent'
+  | 'agent_required'
+  | 'rate_limited'
+  | 'busy';
 
 export class DatasetError extends HttpError {
   declare readonly code: DatasetErrorCode;
 
-  constructor(status: number, code: DatasetErrorCode, message: string) {
-    super(status, code, message);
+  constructor(status: number, code: DatasetErrorCode, message: string, retryAfter?: number) {
+    super(status, code, message, retryAfter);
   }
 }
 

@@ -8,7 +8,7 @@ let server: DatasetsTestServer;
 
 beforeAll(async () => {
   server = await startDatasetsTestServer({
-    settings: { quotas: { user: { files: 2, bytes: 11 * 1024 * 1024 } } },
+    settings: { quotas: { user: { files: 2, bytes: 11 * 1024 * 1024 } }, uploadsPerMinute: 1000 },
   });
 });
 
@@ -101,6 +101,47 @@ describe('size', () => {
     expect(res.status).toBe(200);
     expect(await server.blobRows()).toBe(0);
   });
+
+  it('accepts a narrow 10 MB CSV of about 650,000 rows (rows are bounded by the file size alone)', async () => {
+    const lines = ['month,units'];
+    let size = lines[0]?.length ?? 0;
+    const months = ['2026-01', '2026-02', '2026-03', '2026-04'];
+    for (let i = 0; size < 10 * 1024 * 1024 - 32; i += 1) {
+      const line = `${months[i % 4]},${i % 10}`;
+      lines.push(line);
+      size += line.length + 1;
+    }
+    const text = `${lines.join('\n')}\n`;
+    expect(lines.length - 1).toBeGreaterThan(650_000);
+    const ok = await post([csvFile('narrow.csv', text)]);
+    expect([ok.status, ok.body.error]).toEqual([200, undefined]);
+    const widget = await fetch(`${server.url}/widget/v1/datasets`, {
+      headers: { authorization: `Bearer ${server.token('limits_user', 1)}` },
+    });
+    const listed = (await widget.json()) as {
+      datasets: Array<{ name: string; rowCount: number; columns: unknown[] }>;
+    };
+    const narrow = listed.datasets.find((d) => d.name === 'narrow.csv');
+    expect(narrow?.rowCount).toBe(lines.length - 1);
+    expect(narrow?.columns).toEqual([
+      { name: 'month', header: 'month', type: 'date' },
+      { name: 'units', header: 'units', type: 'number' },
+    ]);
+    await fetch(USER_URL('/narrow.csv'), {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${server.apiKey}` },
+    });
+  });
+});
+
+describe('agent-less routes without a way to choose the agent', () => {
+  it('answer 400 agent_required for a key of every agent when no datasets.defaultAgent is set', async () => {
+    const res = await fetch(`${server.url}/api/v1/datasets/user/limits_user${TENANT}`, {
+      headers: { authorization: `Bearer ${server.apiKey}` },
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('agent_required');
+  });
 });
 
 describe('content', () => {
@@ -161,7 +202,13 @@ describe('filenames', () => {
       expect([filename, res.status, res.body.error?.code]).toEqual([filename, 400, 'invalid_filename']);
     }
     // RFC 5987 names decode to the raw characters: NUL and newline inside, or a path
-    for (const encoded of ['a%00.csv', 'a%0Ab.csv', '..%2Fx.csv']) {
+    for (const encoded of [
+      'a%00.csv',
+      'a%0Ab.csv',
+      '..%2Fx.csv',
+      'evil%E2%80%AEgnp.csv',
+      'a%E2%81%A6b.csv',
+    ]) {
       const res = await post([
         {
           name: 'file',
@@ -169,7 +216,7 @@ describe('filenames', () => {
           body: 'a\n1\n',
         },
       ]);
-      expect([encoded, res.status]).toEqual([encoded, 400]);
+      expect([encoded, res.status, res.body.error?.code]).toEqual([encoded, 400, 'invalid_filename']);
     }
     // a raw control character in the part header is a malformed multipart body: also 400
     const raw = await post([csvFile('a\u0000.csv')]);

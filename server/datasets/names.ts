@@ -8,8 +8,8 @@ export const MAX_FILENAME_BYTES = 255;
 
 /**
  * Checks an uploaded filename and returns it NFC-normalised with its format. 400 `invalid_filename` for an empty
- * name, `.` or `..`, a path separator (`/` or `\`), NUL or another control character, or more than 255 UTF-8
- * bytes; 415 `unsupported_file_type` when it does not end in .csv or .json (any case).
+ * name, `.` or `..`, a path separator (`/` or `\`), NUL or another control character, a bidirectional control
+ * character (U+202E makes `x\u202Evsc.exe` display as `xexe.csv`), or more than 255 UTF-8 bytes; 415 `unsupported_file_type` when it does not end in .csv or .json (any case).
  */
 export function checkFilename(raw: unknown): { name: string; format: DatasetFormat } {
   if (typeof raw !== 'string' || raw.length === 0) {
@@ -27,6 +27,14 @@ export function checkFilename(raw: unknown): { name: string; format: DatasetForm
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name)) {
     throw new DatasetError(400, 'invalid_filename', 'the filename contains control characters');
+  }
+  // bidi embeddings, overrides, isolates and marks, and lone surrogates: names that display as something else
+  if (/[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]|\p{Cs}/u.test(name)) {
+    throw new DatasetError(
+      400,
+      'invalid_filename',
+      'the filename contains bidirectional control characters (they make a name display as another)',
+    );
   }
   if (name.includes('/') || name.includes('\\')) {
     throw new DatasetError(400, 'invalid_filename', 'the filename must not contain path separators');

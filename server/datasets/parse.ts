@@ -5,6 +5,15 @@
 // `prototype` in a header or a JSON key are column names like any other.
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { DateTime } from 'luxon';
+import {
+  DATE_FORMATS,
+  DateCellReader,
+  DateColumnDetector,
+  type DateFormat,
+  type DateGrain,
+  dateFormatOf,
+  isYearHeader,
+} from './dates.ts';
 import { MalformedFileError } from './errors.ts';
 import { JsonScanError, scanJson } from './json-scan.ts';
 import { columnIdentifier, type DatasetFormat, uniqueIdentifier } from './names.ts';
@@ -21,8 +30,12 @@ export interface ParsedColumn {
   /** the header text as written (trimmed) */
   header: string;
   type: DatasetValueType;
-  /** for dates: `date` when every value is a calendar date, `datetime` when some carry a time */
+  /** for dates: `date` when every value is a calendar date (or a month, quarter, year), `datetime` with times */
   dateKind?: 'date' | 'datetime';
+  /** for `date` columns: the period each value names (a month column holds `2026-01` or `Jan 2026`) */
+  grain?: DateGrain;
+  /** for `date` columns: the luxon tokens the values are written in (`MMM yyyy`); absent for ISO date-times */
+  dateFormat?: string;
 }
 
 export interface ParsedDataset {
@@ -63,11 +76,22 @@ export function dateTextKind(v: string): 'date' | 'datetime' | undefined {
   return undefined;
 }
 
-function inferColumn(rows: Cell[][], index: number): Pick<ParsedColumn, 'type' | 'dateKind'> {
+type Inferred = Pick<ParsedColumn, 'type' | 'dateKind' | 'grain' | 'dateFormat'>;
+
+const YEAR = /^\d{4}$/;
+
+/**
+ * A column's type from all of its values: boolean, then number (a column of 4-digit integers under a header such as
+ * "year" or "FY" is a year date column), then a date written one way throughout (DATE_FORMATS: days, months,
+ * quarters, years), then ISO date-times, else string. Empty cells do not count.
+ */
+function inferColumn(rows: Cell[][], index: number, header: string): Inferred {
   let number = true;
   let boolean = true;
-  let date = true;
+  let iso = true;
   let withTime = false;
+  let years = isYearHeader(header);
+  const dates = new DateColumnDetector();
   let seen = 0;
   for (const row of rows) {
     const cell = row[index];
@@ -76,44 +100,82 @@ function inferColumn(rows: Cell[][], index: number): Pick<ParsedColumn, 'type' |
     if (v === '') continue;
     seen += 1;
     if (number && !isNumberText(v)) number = false;
+    if (years && !YEAR.test(v)) years = false;
     if (boolean && !BOOLEAN.test(v)) boolean = false;
-    if (date) {
+    if (iso) {
       const kind = dateTextKind(v);
-      if (kind === undefined) date = false;
+      if (kind === undefined) iso = false;
       else if (kind === 'datetime') withTime = true;
     }
-    if (!number && !boolean && !date) break;
+    if (dates.possible) dates.feed(v);
+    if (!number && !boolean && !iso && !dates.possible) break;
   }
   if (seen === 0) return { type: 'string' };
   if (boolean) return { type: 'boolean' };
+  if (number && years) {
+    const year = DATE_FORMATS.find((f) => f.grain === 'year') as DateFormat;
+    return { type: 'date', dateKind: 'date', grain: 'year', dateFormat: year.tokens };
+  }
   if (number) return { type: 'number' };
-  if (date) return { type: 'date', dateKind: withTime ? 'datetime' : 'date' };
+  if (iso && withTime) return { type: 'date', dateKind: 'datetime' };
+  const detected = dates.possible ? dates.result() : undefined;
+  if (detected) {
+    return { type: 'date', dateKind: 'date', grain: detected.grain, dateFormat: detected.format.tokens };
+  }
   return { type: 'string' };
 }
 
-/** A cell as the value stored for its column: REAL, 0/1, 'YYYY-MM-DD' or UTC 'YYYY-MM-DD HH:MM:SS', or the text. */
-export function sqlValue(cell: Cell, column: ParsedColumn, timeZone = 'UTC'): string | number | null {
-  if (cell === null) return null;
-  if (column.type === 'string') return cell;
-  const v = cell.trim();
-  if (v === '') return null;
-  // a cell that does not fit its column's type (never the case for the inferred type) is stored as NULL
+/**
+ * A converter of one column's cells to stored values: REAL, 0/1, the ISO date that starts a date's period
+ * ('2026-04-01' for `Q2 2026`), UTC 'YYYY-MM-DD HH:MM:SS' for date-times, or the text. Date texts are memoised.
+ */
+export function cellConverter(
+  column: ParsedColumn,
+  timeZone = 'UTC',
+): (cell: Cell) => string | number | null {
   switch (column.type) {
+    case 'string':
+      return (cell) => cell;
     case 'number':
-      return isNumberText(v) ? Number(v) : null;
+      return (cell) => {
+        if (cell === null) return null;
+        const v = cell.trim();
+        return v !== '' && isNumberText(v) ? Number(v) : null;
+      };
     case 'boolean':
-      return BOOLEAN.test(v) ? (v.toLowerCase() === 'true' ? 1 : 0) : null;
+      return (cell) => {
+        if (cell === null) return null;
+        const v = cell.trim();
+        return BOOLEAN.test(v) ? (v.toLowerCase() === 'true' ? 1 : 0) : null;
+      };
     case 'date': {
-      const kind = dateTextKind(v);
-      if (kind === undefined) return null;
-      if (column.dateKind === 'date') return kind === 'date' ? v : null;
-      // a date-time without an offset is wall-clock time in the agent's zone; stored as UTC
-      const dt = isoDateTime(v, timeZone);
-      return dt.isValid ? dt.toUTC().toFormat('yyyy-MM-dd HH:mm:ss') : null;
+      if (column.dateKind === 'datetime') {
+        return (cell) => {
+          if (cell === null) return null;
+          const v = cell.trim();
+          if (dateTextKind(v) === undefined) return null;
+          // a date-time without an offset is wall-clock time in the agent's zone; stored as UTC
+          const dt = isoDateTime(v, timeZone);
+          return dt.isValid ? dt.toUTC().toFormat('yyyy-MM-dd HH:mm:ss') : null;
+        };
+      }
+      // columns stored before formats were detected are ISO days
+      const format = dateFormatOf(column.dateFormat) ?? (DATE_FORMATS[0] as DateFormat);
+      const reader = new DateCellReader(format);
+      return (cell) => {
+        if (cell === null) return null;
+        const v = cell.trim();
+        return v === '' ? null : reader.read(v);
+      };
     }
     default:
       throw new Error(`unknown column type ${column.type satisfies never}`);
   }
+}
+
+/** One cell as the value stored for its column (see cellConverter); a cell that does not fit is NULL. */
+export function sqlValue(cell: Cell, column: ParsedColumn, timeZone = 'UTC'): string | number | null {
+  return cellConverter(column, timeZone)(cell);
 }
 
 // ---- CSV ----------------------------------------------------------------------------------------
@@ -178,8 +240,62 @@ function checkCell(cell: string, limits: ParseLimits, where: () => { line: numbe
   }
 }
 
+/**
+ * The fast path: csv-parse without per-record callbacks (which make it build a context object for every record,
+ * the larger part of its time and garbage on a 650,000-row file), then the limits checked over the records. When
+ * anything is wrong the file is read again by parseCsvPrecisely, only to name the line and column of the problem.
+ */
 function parseCsvText(text: string, limits: ParseLimits): { headers: string[]; rows: Cell[][] } {
   const delimiter = detectDelimiter(text);
+  let records: string[][];
+  try {
+    records = parseCsv(text, {
+      delimiter,
+      bom: true,
+      skip_empty_lines: true,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      relax_column_count: false,
+      relax_quotes: false,
+      to: limits.maxRows + 2,
+    }) as string[][];
+  } catch (err) {
+    if (err instanceof CsvError) return parseCsvPrecisely(text, limits, delimiter);
+    throw err;
+  }
+  const header = records[0];
+  if (!header) throw new MalformedFileError(1, 1, 'the file has no header line');
+  if (header.length > limits.maxColumns || records.length - 1 > limits.maxRows) {
+    return parseCsvPrecisely(text, limits, delimiter);
+  }
+  const quick = limits.maxCellBytes / 3;
+  const rows = records as Cell[][];
+  let kept = 0;
+  for (let r = 0; r < records.length; r += 1) {
+    const record = records[r] as string[];
+    let blank = r > 0;
+    for (let i = 0; i < record.length; i += 1) {
+      const cell = record[i] as string;
+      // cheap bound first: a UTF-8 character takes at most 3 bytes per UTF-16 unit
+      if (cell.length > quick && Buffer.byteLength(cell, 'utf8') > limits.maxCellBytes) {
+        return parseCsvPrecisely(text, limits, delimiter);
+      }
+      if (r === 0) continue;
+      if (cell === '') (rows[r] as Cell[])[i] = null;
+      else if (blank && cell.trim() !== '') blank = false;
+    }
+    // rows of only empty cells (",,,", common at the end of spreadsheet exports) are not data
+    if (r > 0 && !blank) rows[kept++] = rows[r] as Cell[];
+  }
+  rows.length = kept;
+  return { headers: header.map((h) => h.trim()), rows };
+}
+
+/** The reading that tracks every record's line, to report where a file goes wrong (or past a limit). */
+function parseCsvPrecisely(
+  text: string,
+  limits: ParseLimits,
+  delimiter: ',' | ';' | '\t',
+): { headers: string[]; rows: Cell[][] } {
   let prevLines = 0;
   let prevEmpty = 0;
   let width = 0;
@@ -328,14 +444,26 @@ function parseJsonText(text: string, limits: ParseLimits): { headers: string[]; 
 
 // ---- entry point --------------------------------------------------------------------------------
 
-/** Parses a file's text (already checked by checkContent); throws MalformedFileError (422) at the first problem. */
-export function parseDataset(input: string, format: DatasetFormat, limits: ParseLimits): ParsedDataset {
+/**
+ * Parses a file's text (already checked by checkContent); throws MalformedFileError (422) at the first problem.
+ * `known`: the columns inferred when the file was uploaded (a rebuild from stored bytes infers nothing again).
+ */
+export function parseDataset(
+  input: string,
+  format: DatasetFormat,
+  limits: ParseLimits,
+  known?: readonly ParsedColumn[],
+): ParsedDataset {
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   const { headers, rows } = format === 'csv' ? parseCsvText(text, limits) : parseJsonText(text, limits);
+  if (known) {
+    if (known.length !== headers.length) throw new Error('the stored columns do not match the file');
+    return { format, columns: known.map((c) => ({ ...c })), rows };
+  }
   const used = new Set<string>();
   const columns = headers.map((header, i): ParsedColumn => {
     const name = uniqueIdentifier(columnIdentifier(header, i), used);
-    return { name, header: header === '' ? name : header, ...inferColumn(rows, i) };
+    return { name, header: header === '' ? name : header, ...inferColumn(rows, i, header) };
   });
   return { format, columns, rows };
 }

@@ -264,7 +264,7 @@ describe('DatasetQueryCache', () => {
     }
   });
 
-  it('parses a version once, rebuilds after a replacement, and serves the new version', async () => {
+  it('builds a version at upload (the question parses nothing), serves a replacement, retires the old one', async () => {
     await upload(user(ALICE), 'targets.csv', TARGETS);
     await upload(ORG1, 'shared.csv', 'a\n1\n');
     const cache = service.queryCache();
@@ -284,11 +284,16 @@ describe('DatasetQueryCache', () => {
     };
     expect(await count()).toEqual([[4]]);
     expect(await count()).toEqual([[4]]);
-    expect(cache.stats).toMatchObject({ parses: 2, combinations: 1 });
+    // both tables were built at upload and adopted: no question parsed a file
+    expect(cache.stats).toMatchObject({ parses: 0, adopted: 2, combinations: 1 });
+    const before = cache.count;
     await upload(user(ALICE), 'targets.csv', 'Region,Monthly Target\nEU,1\n');
     expect(await count()).toEqual([[1]]);
-    // only the replaced file is parsed again; the shared one comes from its cached file
-    expect(cache.stats).toMatchObject({ parses: 3, combinations: 2 });
+    expect(cache.stats).toMatchObject({ parses: 0, adopted: 3, combinations: 2 });
+    // the old version's file and the combination holding it are gone, runners closed
+    expect(cache.stats.retired).toBe(2);
+    expect(cache.count).toBe(before);
+    expect(cache.openRunners).toBe(1);
     const [a, b] = await Promise.all([service.runnerFor(ALICE), service.runnerFor(ALICE)]);
     expect(a?.file).toBe(b?.file);
     a?.release();
@@ -304,6 +309,7 @@ describe('DatasetQueryCache', () => {
     const cache = new DatasetQueryCache({
       load: (d) => service.readVersion(d),
       limits: service.limits,
+      workers: service.workers,
       dir,
       maxBytes: 1,
     });
@@ -321,7 +327,9 @@ describe('DatasetQueryCache', () => {
       await expect.poll(() => fs.existsSync(leaseA.file)).toBe(false);
       expect(fs.existsSync(leaseB.file)).toBe(true);
       leaseB.release();
-      expect(cache.stats.evictions).toBeGreaterThanOrEqual(3);
+      // each user sees one file under its own name: it is queried as built, nothing is copied
+      expect(cache.stats.combinations).toBe(0);
+      expect(cache.stats.evictions).toBeGreaterThanOrEqual(2);
     } finally {
       await cache.close();
     }

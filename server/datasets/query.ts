@@ -3,29 +3,34 @@
 // over them, alone or together.
 //
 // Cache layout (DatasetQueryCache): two levels of SQLite files in a private cache folder.
-// - one file per dataset version (`d-<hash>.sqlite`, table `data`), parsed from the stored bytes once;
+// - one file per dataset version (`d-<hash>.sqlite`, its table named by datasetTableName), built at upload by the worker pool and adopted
+//   here; rebuilt from the stored bytes (with the column types stored at upload, so nothing is inferred again) only
+//   when this instance never had it or evicted it;
 // - one file per combination of datasets a user sees (`c-<hash>.sqlite`), its tables named by datasetTableName,
-//   copied from the dataset files with ATTACH (cheap: no parsing). The query runner opens this one file, so plans
-//   need no ATTACH and the read-only SQLite worker of server/query/execute.ts runs them unchanged.
-// Keys are dataset id + version (+ time zone), so a replaced file is never served stale. Files are evicted least
-// recently used once the folder exceeds maxBytes; a file in use (leased by runnerFor) is never evicted.
+//   copied from the dataset files with ATTACH in a worker (no parsing); a user who sees one file queries its own
+//   file, no copy. The query runner opens this one file, so
+//   plans need no ATTACH and the read-only SQLite worker of server/query/execute.ts runs them unchanged.
+// Keys are dataset version (+ time zone), so a replaced file is never served stale. A superseded version (replaced
+// or deleted here, or seen replaced in a listing from another instance) is retired: its files and query runners
+// go as soon as no lease holds them, so replace-and-ask cycles leak no threads. Runners idle for a while are
+// closed (their files stay). Files are evicted least recently used once the folder exceeds maxBytes; a file in use
+// (leased by runnerFor) is never evicted.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { SemanticModel, Table } from '../config/schema.ts';
 import { type AgentModel, type CompiledQuery, compileQueryPlan } from '../query/compile.ts';
 import { createQueryRunner, type QueryResult, type QueryRunner } from '../query/execute.ts';
+import { DATASET_ROW_KEY } from './build.ts';
 import { datasetTableName, uniqueIdentifier, words } from './names.ts';
-import { type ParsedColumn, type ParseLimits, parseDataset, sqlValue } from './parse.ts';
+import type { ParseLimits } from './parse.ts';
+import type { DatasetWorkers } from './pool.ts';
 import type { DatasetColumnInfo, DatasetRecord, VisibleDataset } from './types.ts';
 
+export { DATASET_ROW_KEY } from './build.ts';
 export { datasetTableName } from './names.ts';
 export type { DatasetColumnInfo, DatasetRecord, DatasetScope, VisibleDataset } from './types.ts';
-
-/** The hidden primary key column of every dataset table (row number, from 1). */
-export const DATASET_ROW_KEY = '_row';
 
 /**
  * Table names for datasets seen together: datasetTableName of each filename, with `_2`, `_3`, ... on collisions
@@ -58,7 +63,7 @@ function tableFor(d: VisibleDataset): Table {
       c.name,
       {
         type: c.modelType,
-        description: `"${c.header}" in ${d.name}`,
+        description: `"${c.header}" in ${d.name}${c.grain ? ` (${c.grain}s)` : ''}`,
         synonyms: columnSynonyms(c),
         ...(c.values !== undefined && c.modelType === 'string' ? { values: [...c.values] } : {}),
       },
@@ -141,12 +146,18 @@ export interface DatasetRunner {
 export interface DatasetQueryCacheOptions {
   load: DatasetLoader;
   limits: ParseLimits;
+  /** the thread pool that builds and combines tables */
+  workers: DatasetWorkers;
   /** a private folder is made inside it; default the OS temp dir */
   dir?: string;
   /** default 512 MB */
   maxBytes?: number;
   /** statement time limit of the runners, ms (default 15 s) */
   statementTimeoutMs?: number;
+  /** a query runner unused this long is closed (default 30 s) */
+  runnerIdleMs?: number;
+  /** most query runners open at once; the least recently used idle ones close first (default 16) */
+  maxRunners?: number;
 }
 
 interface Entry {
@@ -155,50 +166,40 @@ interface Entry {
   size: number;
   lastUsed: number;
   leases: number;
+  /** the dataset versions in the file, by dataset id */
+  members: Map<string, string>;
+  /** superseded: removed once no lease holds it */
+  retired: boolean;
   runner?: QueryRunner;
+  idleTimer?: NodeJS.Timeout;
 }
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 40);
 
-function sqlType(column: Pick<ParsedColumn, 'type'>): string {
-  switch (column.type) {
-    case 'number':
-      return 'REAL';
-    case 'boolean':
-      return 'INTEGER';
-    case 'date':
-    case 'string':
-      return 'TEXT';
-    default:
-      throw new Error(`unknown column type ${column.type satisfies never}`);
-  }
-}
-
-const quote = (id: string): string => `"${id.replace(/"/g, '""')}"`;
-
-function tableDdl(table: string, columns: readonly DatasetColumnInfo[]): string {
-  const defs = [
-    `${quote(DATASET_ROW_KEY)} INTEGER PRIMARY KEY`,
-    ...columns.map((c) => `${quote(c.name)} ${sqlType(c)}`),
-  ];
-  return `CREATE TABLE ${quote(table)} (${defs.join(', ')})`;
+/** The cache key of one built dataset version in one time zone. */
+export function datasetFileKey(version: string, timeZone: string): string {
+  return `d-${sha(JSON.stringify([version, timeZone]))}`;
 }
 
 export class DatasetQueryCache {
   readonly dir: string;
   private readonly maxBytes: number;
+  private readonly runnerIdleMs: number;
+  private readonly maxRunners: number;
   private readonly entries = new Map<string, Entry>();
   private readonly building = new Map<string, Promise<Entry>>();
   private tick = 0;
   private closed = false;
-  /** counters, for tests and metrics */
-  readonly stats = { parses: 0, combinations: 0, evictions: 0 };
+  /** counters, for tests and metrics: rebuilds from stored bytes, files adopted from uploads, combinations built */
+  readonly stats = { parses: 0, adopted: 0, combinations: 0, evictions: 0, retired: 0, runnersClosed: 0 };
 
   constructor(private readonly options: DatasetQueryCacheOptions) {
     const parent = options.dir ?? os.tmpdir();
     fs.mkdirSync(parent, { recursive: true });
     this.dir = fs.mkdtempSync(path.join(parent, 'parley-datasets-'));
     this.maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
+    this.runnerIdleMs = options.runnerIdleMs ?? 30_000;
+    this.maxRunners = options.maxRunners ?? 16;
   }
 
   /** Bytes of the cached files. */
@@ -213,8 +214,59 @@ export class DatasetQueryCache {
     return this.entries.size;
   }
 
+  /** Query runners open now. */
+  get openRunners(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.runner) n += 1;
+    return n;
+  }
+
+  /** A fresh path in the cache folder for an upload to build its table into (then adopt, or delete it). */
+  scratchFile(): string {
+    return path.join(this.dir, `u-${randomBytes(8).toString('hex')}.tmp`);
+  }
+
   /**
-   * A lease on one SQLite file holding every given dataset as its `table`. Parses a dataset version only when it
+   * Takes a table built at upload as the cached file of that version, so the first question reads it without
+   * parsing anything. The file is moved into place (or deleted when the version is cached already).
+   */
+  adopt(dataset: Pick<DatasetRecord, 'id' | 'version'>, timeZone: string, builtFile: string): void {
+    const key = datasetFileKey(dataset.version, timeZone);
+    if (this.closed || this.entries.has(key)) {
+      fs.rmSync(builtFile, { force: true });
+      return;
+    }
+    const file = path.join(this.dir, `${key}.sqlite`);
+    fs.renameSync(builtFile, file);
+    this.entries.set(key, {
+      key,
+      file,
+      size: fs.statSync(file).size,
+      lastUsed: ++this.tick,
+      leases: 0,
+      members: new Map([[dataset.id, dataset.version]]),
+      retired: false,
+    });
+    this.stats.adopted += 1;
+    this.evict();
+  }
+
+  /**
+   * Retires every cached file holding a version of this dataset other than `current` (undefined: every version,
+   * the file was deleted). Their runners close and files go once no lease holds them.
+   */
+  retireDataset(id: string, current?: string): void {
+    for (const e of [...this.entries.values()]) {
+      const version = e.members.get(id);
+      if (version === undefined || version === current || e.retired) continue;
+      e.retired = true;
+      this.stats.retired += 1;
+      if (e.leases === 0) this.remove(e);
+    }
+  }
+
+  /**
+   * A lease on one SQLite file holding every given dataset as its `table`. Builds a dataset version only when it
    * is not cached. Throws DatasetChangedError when a version is no longer stored.
    */
   async runnerFor(
@@ -228,21 +280,35 @@ export class DatasetQueryCache {
       if (tables.has(d.table.toLowerCase())) throw new Error(`two datasets share the table name ${d.table}`);
       tables.add(d.table.toLowerCase());
     }
+    // a listing newer than the cache (another instance replaced a file): the older versions go
+    for (const d of datasets) this.retireDataset(d.id, d.version);
     const timeZone = options.timeZone ?? 'UTC';
-    const parts = datasets.map((d) => ({
-      dataset: d,
-      key: `d-${sha(JSON.stringify([d.id, d.version, timeZone]))}`,
-    }));
+    const parts = datasets.map((d) => ({ dataset: d, key: datasetFileKey(d.version, timeZone) }));
+    const fileOf = (p: (typeof parts)[number]): Promise<Entry> =>
+      this.acquire(p.key, new Map([[p.dataset.id, p.dataset.version]]), (f) =>
+        this.rebuild(f, p.dataset, timeZone),
+      );
+    // one file, under its own table name (the usual case): its built file is queried as it is, no copy
+    const only = parts.length === 1 ? parts[0] : undefined;
+    if (only && only.dataset.table === datasetTableName(only.dataset.name)) {
+      return this.lease(await fileOf(only), datasets, timeZone);
+    }
     const comboKey = `c-${sha(JSON.stringify(parts.map((p) => [p.dataset.table, p.key]).sort()))}`;
-    const entry = await this.acquire(comboKey, async (file) => {
+    const members = new Map(datasets.map((d) => [d.id, d.version]));
+    const entry = await this.acquire(comboKey, members, async (file) => {
       const leased: Entry[] = [];
       try {
-        for (const p of parts)
-          leased.push(await this.acquire(p.key, (f) => this.buildDataset(f, p.dataset, timeZone)));
-        this.buildCombination(
+        for (const p of parts) leased.push(await fileOf(p));
+        await this.options.workers.combine({
           file,
-          parts.map((p, i) => ({ dataset: p.dataset, file: (leased[i] as Entry).file })),
-        );
+          parts: parts.map((p, i) => ({
+            table: p.dataset.table,
+            source: datasetTableName(p.dataset.name),
+            columns: p.dataset.columns,
+            file: (leased[i] as Entry).file,
+          })),
+        });
+        this.stats.combinations += 1;
       } finally {
         for (const e of leased) this.release(e);
       }
@@ -256,9 +322,13 @@ export class DatasetQueryCache {
     let released = false;
     const runner = (): QueryRunner => {
       if (released) throw new Error('the dataset lease was released');
-      entry.runner ??= createQueryRunner(`sqlite://${entry.file}`, {
-        statementTimeoutMs: this.options.statementTimeoutMs,
-      });
+      if (!entry.runner) {
+        entry.runner = createQueryRunner(`sqlite://${entry.file}`, {
+          statementTimeoutMs: this.options.statementTimeoutMs,
+          poolMax: 1,
+        });
+        this.capRunners(entry);
+      }
       return entry.runner;
     };
     return {
@@ -287,17 +357,20 @@ export class DatasetQueryCache {
   }
 
   /** The entry for a key with a lease taken, building it when missing (once, however many ask at the same time). */
-  private async acquire(key: string, build: (file: string) => Promise<void> | void): Promise<Entry> {
+  private async acquire(
+    key: string,
+    members: Map<string, string>,
+    build: (file: string) => Promise<void>,
+  ): Promise<Entry> {
     for (;;) {
       const cached = this.entries.get(key);
-      if (cached) {
-        cached.leases += 1;
-        cached.lastUsed = ++this.tick;
+      if (cached && !cached.retired) {
+        this.take(cached);
         return cached;
       }
       let pending = this.building.get(key);
       if (!pending) {
-        pending = this.create(key, build);
+        pending = this.create(key, members, build);
         this.building.set(key, pending);
         const settle = (): void => {
           this.building.delete(key);
@@ -306,16 +379,26 @@ export class DatasetQueryCache {
       }
       const built = await pending;
       // taken while the entry is certainly present (acquire's lease), or loop when it was evicted meanwhile
-      if (this.entries.get(key) === built) {
-        built.leases += 1;
-        built.lastUsed = ++this.tick;
+      if (this.entries.get(key) === built && !built.retired) {
+        this.take(built);
         this.evict();
         return built;
       }
     }
   }
 
-  private async create(key: string, build: (file: string) => Promise<void> | void): Promise<Entry> {
+  private take(entry: Entry): void {
+    entry.leases += 1;
+    entry.lastUsed = ++this.tick;
+    if (entry.idleTimer) clearTimeout(entry.idleTimer);
+    entry.idleTimer = undefined;
+  }
+
+  private async create(
+    key: string,
+    members: Map<string, string>,
+    build: (file: string) => Promise<void>,
+  ): Promise<Entry> {
     const file = path.join(this.dir, `${key}.sqlite`);
     const tmp = path.join(this.dir, `${key}.${randomBytes(4).toString('hex')}.tmp`);
     try {
@@ -324,7 +407,15 @@ export class DatasetQueryCache {
     } finally {
       fs.rmSync(tmp, { force: true });
     }
-    const entry: Entry = { key, file, size: fs.statSync(file).size, lastUsed: ++this.tick, leases: 0 };
+    const entry: Entry = {
+      key,
+      file,
+      size: fs.statSync(file).size,
+      lastUsed: ++this.tick,
+      leases: 0,
+      members,
+      retired: false,
+    };
     this.entries.set(key, entry);
     return entry;
   }
@@ -332,7 +423,43 @@ export class DatasetQueryCache {
   private release(entry: Entry): void {
     entry.leases = Math.max(0, entry.leases - 1);
     entry.lastUsed = ++this.tick;
+    if (entry.leases > 0) return;
+    if (entry.retired) {
+      this.remove(entry);
+      return;
+    }
+    if (entry.runner && !this.closed) {
+      entry.idleTimer = setTimeout(() => {
+        entry.idleTimer = undefined;
+        if (entry.leases === 0) this.closeRunner(entry);
+      }, this.runnerIdleMs);
+      entry.idleTimer.unref();
+    }
     this.evict();
+  }
+
+  private closeRunner(entry: Entry): Promise<void> {
+    if (entry.idleTimer) clearTimeout(entry.idleTimer);
+    entry.idleTimer = undefined;
+    const runner = entry.runner;
+    entry.runner = undefined;
+    if (!runner) return Promise.resolve();
+    this.stats.runnersClosed += 1;
+    return runner.close().catch(() => undefined);
+  }
+
+  /** Closes the least recently used idle runners beyond maxRunners (never `keep`'s, never a leased one). */
+  private capRunners(keep: Entry): void {
+    const open = [...this.entries.values()].filter((e) => e.runner);
+    if (open.length <= this.maxRunners) return;
+    const idle = open.filter((e) => e !== keep && e.leases === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const e of idle.slice(0, open.length - this.maxRunners)) void this.closeRunner(e);
+  }
+
+  /** Drops an unleased entry: its runner closes, then its file goes. */
+  private remove(entry: Entry): void {
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+    void this.closeRunner(entry).finally(() => fs.rmSync(entry.file, { force: true }));
   }
 
   private evict(): void {
@@ -343,69 +470,33 @@ export class DatasetQueryCache {
       .sort((a, b) => a.lastUsed - b.lastUsed);
     for (const e of candidates) {
       if (total <= this.maxBytes) break;
-      this.entries.delete(e.key);
       total -= e.size;
       this.stats.evictions += 1;
-      const runner = e.runner;
-      e.runner = undefined;
-      void (runner ? runner.close() : Promise.resolve()).finally(() => fs.rmSync(e.file, { force: true }));
+      this.remove(e);
     }
   }
 
-  private async buildDataset(file: string, dataset: VisibleDataset, timeZone: string): Promise<void> {
+  /** A version this instance has no file for: built again from its stored bytes, with its stored column types. */
+  private async rebuild(file: string, dataset: VisibleDataset, timeZone: string): Promise<void> {
     const bytes = await this.options.load(dataset);
-    // the stored column list decides the table; cells are matched by position (the parser is deterministic)
-    const parsed = parseDataset(bytes.toString('utf8'), dataset.format, this.options.limits);
     this.stats.parses += 1;
-    const columns = dataset.columns;
-    const db = new Database(file);
-    try {
-      db.pragma('journal_mode = OFF');
-      db.pragma('synchronous = OFF');
-      db.exec(tableDdl('data', columns));
-      const insert = db.prepare(`INSERT INTO "data" VALUES (${['?', ...columns.map(() => '?')].join(', ')})`);
-      const typed: ParsedColumn[] = columns.map((c) => ({
-        name: c.name,
-        header: c.header,
-        type: c.type,
-        dateKind: c.modelType === 'date' ? 'date' : c.modelType === 'datetime' ? 'datetime' : undefined,
-      }));
-      db.transaction(() => {
-        parsed.rows.forEach((row, r) => {
-          insert.run(r + 1, ...typed.map((c, i) => sqlValue(row[i] ?? null, c, timeZone)));
-        });
-      })();
-    } finally {
-      db.close();
-    }
-  }
-
-  private buildCombination(file: string, parts: Array<{ dataset: VisibleDataset; file: string }>): void {
-    const db = new Database(file);
-    try {
-      db.pragma('journal_mode = OFF');
-      db.pragma('synchronous = OFF');
-      for (const part of parts) {
-        db.prepare('ATTACH DATABASE ? AS src').run(part.file);
-        try {
-          db.exec(tableDdl(part.dataset.table, part.dataset.columns));
-          db.exec(`INSERT INTO main.${quote(part.dataset.table)} SELECT * FROM src."data"`);
-        } finally {
-          db.exec('DETACH DATABASE src');
-        }
-      }
-      this.stats.combinations += 1;
-    } finally {
-      db.close();
-    }
+    await this.options.workers.build({
+      bytes,
+      format: dataset.format,
+      limits: this.options.limits,
+      timeZone,
+      file,
+      table: datasetTableName(dataset.name),
+      columns: dataset.columns,
+    });
   }
 
   /** Closes every runner and deletes the cache folder. */
   async close(): Promise<void> {
     this.closed = true;
-    const runners = [...this.entries.values()].flatMap((e) => (e.runner ? [e.runner] : []));
+    const entries = [...this.entries.values()];
     this.entries.clear();
-    await Promise.all(runners.map((r) => r.close().catch(() => undefined)));
+    await Promise.all(entries.map((e) => this.closeRunner(e)));
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -218,6 +218,9 @@ for (const driver of ['database', 'filesystem'] as const) {
       })();
       const reader = async () => {
         while (!done) {
+          // each read is its own event, as requests are: the upload's worker thread answers between them (SQLite
+          // store reads resolve without leaving the microtask queue, so a bare loop would starve it)
+          await new Promise((r) => setImmediate(r));
           const got = await s.service.read('demo', userOf(ALICE), 'race.csv');
           expect(got).toBeDefined();
           expect(known.has(sha(got?.bytes as Buffer))).toBe(true);
@@ -621,6 +624,9 @@ describe.skipIf(!mysqlEnabled)(mysqlTitle('dataset service on a shared MySQL sto
       };
       const reader = async (svc: DatasetService) => {
         while (!done) {
+          // each read is its own event, as requests are: the upload's worker thread answers between them (SQLite
+          // store reads resolve without leaving the microtask queue, so a bare loop would starve it)
+          await new Promise((r) => setImmediate(r));
           const got = await svc.read('demo', userOf(ALICE), 'big.csv');
           expect(known.has(sha(got?.bytes as Buffer))).toBe(true);
           reads += 1;

@@ -2,6 +2,7 @@
 // user can see, quotas, the orphan sweep and the query cache. Metadata lives in the store database
 // (parley_dataset_files); bytes live in a DatasetStorage by version (see storage.ts).
 import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../auth/claims.ts';
@@ -9,11 +10,11 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { UserContextType } from '../config/schema.ts';
 import { UserContextError, validateUserContext } from '../semantic/user-context.ts';
 import { DatasetError } from './errors.ts';
-import { checkFilename, type DatasetFormat } from './names.ts';
-import { type ParseLimits, parseDataset, profileDataset } from './parse.ts';
+import { checkFilename, type DatasetFormat, datasetTableName } from './names.ts';
+import type { ParseLimits } from './parse.ts';
+import { type DatasetWorkers, sharedDatasetWorkers } from './pool.ts';
 import { assignDatasetTables, DatasetChangedError, DatasetQueryCache, type DatasetRunner } from './query.ts';
 import { type DatasetSettings, type DatasetSettingsInput, resolveDatasetSettings } from './settings.ts';
-import { checkContent } from './sniff.ts';
 import { DatabaseDatasetStorage, type DatasetStorage, FilesystemDatasetStorage } from './storage.ts';
 import type {
   DatasetColumnInfo,
@@ -23,6 +24,7 @@ import type {
   DatasetTenant,
   VisibleDataset,
 } from './types.ts';
+import { UploadLimiter } from './upload-limits.ts';
 
 export const FILES_TABLE = 'parley_dataset_files';
 
@@ -59,6 +61,8 @@ export interface DatasetServiceOptions {
   settings?: DatasetSettingsInput | DatasetSettings;
   /** default: by settings.storage (the database driver unless configured otherwise) */
   storage?: DatasetStorage;
+  /** the threads that read uploads and build tables; default: this process's pool for settings.workers */
+  workers?: DatasetWorkers;
   clock?: () => Date;
   logger?: Pick<Logger, 'info' | 'warn'>;
   /** test hooks */
@@ -123,6 +127,9 @@ const SCALAR_CONTEXT: ReadonlySet<UserContextType> = new Set(['integer', 'string
 export class DatasetService {
   readonly settings: DatasetSettings;
   readonly storage: DatasetStorage;
+  readonly workers: DatasetWorkers;
+  /** per-user upload rate and concurrency; the HTTP routes admit each upload before reading its body */
+  readonly uploads: UploadLimiter;
   private readonly db: Knex;
   private readonly agents: DatasetAgentLookup;
   private readonly clock: () => Date;
@@ -146,6 +153,11 @@ export class DatasetService {
       (this.settings.storage.driver === 'filesystem'
         ? new FilesystemDatasetStorage(this.settings.storage.dir)
         : new DatabaseDatasetStorage(this.db, { chunkBytes: this.settings.chunkBytes, clock: this.clock }));
+    this.workers = options.workers ?? sharedDatasetWorkers(this.settings.workers);
+    this.uploads = new UploadLimiter({
+      perMinute: this.settings.uploadsPerMinute,
+      concurrent: this.settings.concurrentUploads,
+    });
   }
 
   get limits(): ParseLimits {
@@ -306,6 +318,23 @@ export class DatasetService {
     return sha256(JSON.stringify(parts));
   }
 
+  /** Who an upload counts against for rate and concurrency limits: the scope's user (or context) in this agent. */
+  uploaderKey(agentId: string, scope: DatasetScope): string {
+    return this.scopeHash(agentId, scope);
+  }
+
+  /**
+   * Admits one upload by `key` (see uploaderKey) or throws 429 rate_limited with Retry-After; the limit is released
+   * when the response ends, however it ends.
+   */
+  async admitUpload(
+    key: string,
+    res: { once(event: 'close', listener: () => void): unknown },
+  ): Promise<void> {
+    const release = await this.uploads.admit(key);
+    res.once('close', release);
+  }
+
   /** The logical path of a file: /{workspaceId}/{agentId}/userIdentifier/{id}/{name} or .../userContext/{k}:{v}/{name} */
   logicalPath(agentId: string, scope: DatasetScope, name: string): string {
     const where =
@@ -454,7 +483,7 @@ export class DatasetService {
    * stores nothing.
    */
   async upload(agentId: string, scope: DatasetScope, input: UploadInput): Promise<UploadResult> {
-    this.agent(agentId);
+    const agentInfo = this.agent(agentId);
     const { name, format } = checkFilename(input.filename);
     const notes = this.checkNotes(input.notes);
     const bytes = input.bytes;
@@ -465,30 +494,41 @@ export class DatasetService {
         `files are limited to ${this.settings.maxFileBytes} bytes`,
       );
     }
-    const text = await checkContent(bytes, format);
-    const parsed = parseDataset(text, format, this.limits);
-    const profile = profileDataset(parsed);
-    const meta: Meta = {
-      rowCount: profile.rowCount,
-      columns: profile.columns.map((c) => ({
-        name: c.name,
-        header: c.header,
-        type: c.type,
-        modelType: c.type === 'date' ? (c.dateKind === 'date' ? 'date' : 'datetime') : c.type,
-        ...(c.values ? { values: c.values } : {}),
-        samples: c.samples,
-      })),
-    };
     const hash = this.scopeHash(agentId, scope);
-    // refuse early, before storing bytes, when the quota is already used up (checked again in the flip)
+    // refuse early, before reading or storing anything, when the quota is already used up (checked again in the flip)
     await this.checkQuota(this.db, agentId, scope, hash, name, bytes.length);
 
+    // checked, parsed, typed (once) and built as a queryable table in a worker thread, never on this one
+    const cache = this.queryCache();
+    const timeZone = agentInfo.timeZone ?? 'UTC';
+    const scratch = cache.scratchFile();
+    let built: { rowCount: number; columns: DatasetColumnInfo[]; sha256: string };
+    try {
+      built = await this.workers.build({
+        bytes,
+        format,
+        limits: this.limits,
+        timeZone,
+        file: scratch,
+        table: datasetTableName(name),
+      });
+    } catch (err) {
+      fs.rmSync(scratch, { force: true });
+      throw err;
+    }
+    const meta: Meta = { rowCount: built.rowCount, columns: built.columns };
+
     const version = randomUUID();
-    const digest = sha256(bytes);
+    const digest = built.sha256;
     const now = this.clock().toISOString();
     const parts = this.scopeParts(scope);
-    await this.storage.put(version, bytes);
     let flipped: { id: string; createdAt: string; old?: string };
+    try {
+      await this.storage.put(version, bytes);
+    } catch (err) {
+      fs.rmSync(scratch, { force: true });
+      throw err;
+    }
     try {
       await this.hooks.afterPut?.(version);
       flipped = await this.retrying(() =>
@@ -525,11 +565,15 @@ export class DatasetService {
         }),
       );
     } catch (err) {
+      fs.rmSync(scratch, { force: true });
       await this.storage
         .delete(version)
         .catch((e: unknown) => this.logger?.warn({ err: e }, 'dataset cleanup failed'));
       throw err;
     }
+    // the first question reads the table built above; the replaced version's files and runners go
+    cache.adopt({ id: flipped.id, version }, timeZone, scratch);
+    cache.retireDataset(flipped.id, version);
     if (flipped.old) await this.deleteBytes(flipped.old);
     this.logger?.info(
       { agentId, scope: parts.kind, size: bytes.length, replaced: flipped.old !== undefined },
@@ -634,6 +678,7 @@ export class DatasetService {
         this.db(FILES_TABLE).where({ id: row.id, version: row.version }).delete(),
       );
       if (n > 0) {
+        this.cache?.retireDataset(row.id);
         await this.deleteBytes(row.version);
         return true;
       }
@@ -669,6 +714,7 @@ export class DatasetService {
     this.cache ??= new DatasetQueryCache({
       load: (d) => this.readVersion(d),
       limits: this.limits,
+      workers: this.workers,
       dir: this.settings.cache.dir,
       maxBytes: this.settings.cache.maxBytes,
     });

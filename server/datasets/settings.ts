@@ -21,10 +21,24 @@ export interface DatasetSettings {
   maxFileBytes: number;
   /** most columns in a file (422 above) */
   maxColumns: number;
-  /** most data rows in a file (422 above) */
+  /**
+   * most data rows in a file (422 above). The default is above what any file within maxFileBytes can hold (a row
+   * takes at least 2 bytes), so rows are bounded by the file size alone unless an operator sets a lower cap.
+   */
   maxRows: number;
   /** largest cell, UTF-8 bytes (422 above) */
   maxCellBytes: number;
+  /** per user: uploads started per minute (429 with Retry-After above) */
+  uploadsPerMinute: number;
+  /** per user: uploads being read at the same time (429 with Retry-After above) */
+  concurrentUploads: number;
+  /** the worker threads that read files and build their tables */
+  workers: {
+    /** most threads (default: cores - 1, at least 1, at most 4) */
+    maxThreads?: number;
+    /** most uploads waiting for a thread (503 busy above) */
+    maxQueue: number;
+  };
   /** longest notes text, characters (400 above) */
   maxNotesLength: number;
   quotas: {
@@ -54,9 +68,10 @@ export interface DatasetSettings {
   };
 }
 
-export type DatasetSettingsInput = Partial<Omit<DatasetSettings, 'quotas' | 'cache'>> & {
+export type DatasetSettingsInput = Partial<Omit<DatasetSettings, 'quotas' | 'cache' | 'workers'>> & {
   quotas?: { user?: Partial<DatasetQuota>; context?: Partial<DatasetQuota> };
   cache?: Partial<DatasetSettings['cache']>;
+  workers?: Partial<DatasetSettings['workers']>;
 };
 
 const MB = 1024 * 1024;
@@ -66,8 +81,11 @@ const DEFAULTS: DatasetSettings = {
   workspaceId: 'default',
   maxFileBytes: 10 * MB,
   maxColumns: 200,
-  maxRows: 200_000,
+  maxRows: 10_000_000,
   maxCellBytes: 32 * 1024,
+  uploadsPerMinute: 20,
+  concurrentUploads: 2,
+  workers: { maxQueue: 64 },
   maxNotesLength: 2000,
   quotas: { user: { files: 50, bytes: 100 * MB }, context: { files: 50, bytes: 100 * MB } },
   maxContextScopesPerAgent: 1000,
@@ -93,6 +111,9 @@ export function resolveDatasetSettings(input: DatasetSettingsInput = {}): Datase
     maxColumns: input.maxColumns ?? d.maxColumns,
     maxRows: input.maxRows ?? d.maxRows,
     maxCellBytes: input.maxCellBytes ?? d.maxCellBytes,
+    uploadsPerMinute: input.uploadsPerMinute ?? d.uploadsPerMinute,
+    concurrentUploads: input.concurrentUploads ?? d.concurrentUploads,
+    workers: { ...d.workers, ...input.workers },
     maxNotesLength: input.maxNotesLength ?? d.maxNotesLength,
     quotas: {
       user: { ...d.quotas.user, ...input.quotas?.user },
@@ -112,9 +133,16 @@ export function resolveDatasetSettings(input: DatasetSettingsInput = {}): Datase
   }
   positiveInt('maxFileBytes', s.maxFileBytes);
   positiveInt('maxColumns', s.maxColumns);
+  // SQLite's column limit is 2000 and every dataset table has its hidden row key
+  if (s.maxColumns > 1999)
+    throw new Error('datasets.maxColumns must be at most 1999 (SQLite holds 2000 columns)');
   positiveInt('maxRows', s.maxRows);
   positiveInt('maxCellBytes', s.maxCellBytes);
   positiveInt('maxNotesLength', s.maxNotesLength);
+  positiveInt('uploadsPerMinute', s.uploadsPerMinute);
+  positiveInt('concurrentUploads', s.concurrentUploads);
+  positiveInt('workers.maxQueue', s.workers.maxQueue);
+  if (s.workers.maxThreads !== undefined) positiveInt('workers.maxThreads', s.workers.maxThreads);
   if (s.maxNotesLength > 4096)
     throw new Error('datasets.maxNotesLength must be at most 4096 (the multipart field limit)');
   positiveInt('quotas.user.files', s.quotas.user.files);

@@ -81,12 +81,20 @@ export class DatabaseDatasetStorage implements DatasetStorage {
     const createdAt = this.clock().toISOString();
     const count = Math.max(1, Math.ceil(bytes.length / this.chunkBytes));
     try {
-      // one statement per chunk, outside a transaction: a 10 MB transaction of BLOBs can exceed InnoDB's
-      // redo-log share; a crash part-way leaves rows that no file references, which sweepOrphans removes
-      for (let seq = 0; seq < count; seq += 1) {
-        await this.options.beforeChunk?.(seq);
-        const data = bytes.subarray(seq * this.chunkBytes, (seq + 1) * this.chunkBytes);
-        await this.db(BLOBS_TABLE).insert({ version_id: versionId, seq, data, created_at: createdAt });
+      // about a megabyte of chunks per transaction, never the whole file: a 10 MB transaction of BLOBs can exceed
+      // InnoDB's redo-log share, and a SQLite store writes (and syncs) synchronously, so between batches the event
+      // loop is yielded to other users; fewer, larger commits also mean fewer disk syncs competing with theirs.
+      // A crash part-way leaves rows that no file references, which sweepOrphans removes.
+      const perBatch = Math.max(1, Math.floor((1024 * 1024) / this.chunkBytes));
+      for (let first = 0; first < count; first += perBatch) {
+        if (first > 0) await new Promise((resolve) => setImmediate(resolve));
+        await this.db.transaction(async (trx) => {
+          for (let seq = first; seq < Math.min(count, first + perBatch); seq += 1) {
+            await this.options.beforeChunk?.(seq);
+            const data = bytes.subarray(seq * this.chunkBytes, (seq + 1) * this.chunkBytes);
+            await trx(BLOBS_TABLE).insert({ version_id: versionId, seq, data, created_at: createdAt });
+          }
+        });
       }
     } catch (err) {
       await this.delete(versionId).catch(() => undefined);
@@ -108,6 +116,21 @@ export class DatabaseDatasetStorage implements DatasetStorage {
 
   async delete(versionId: string): Promise<void> {
     checkVersionId(versionId);
+    // a few chunks per statement, last chunks first, yielding between statements: one DELETE of a 10 MB version
+    // holds a SQLite store's event loop for its whole length (a half-deleted version is incomplete, never read)
+    const last = (await this.db(BLOBS_TABLE).where('version_id', versionId).max({ n: 'seq' }).first()) as
+      | { n: number | string | null }
+      | undefined;
+    const top = last?.n === null || last?.n === undefined ? -1 : Number(last.n);
+    const step = Math.max(1, Math.floor((1024 * 1024) / this.chunkBytes));
+    for (let from = top - step + 1; from > -step; from -= step) {
+      await this.db(BLOBS_TABLE)
+        .where('version_id', versionId)
+        .andWhere('seq', '>=', Math.max(0, from))
+        .delete();
+      if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    // anything left (a concurrent writer of the same version cannot exist: ids are fresh; belt and braces)
     await this.db(BLOBS_TABLE).where('version_id', versionId).delete();
   }
 

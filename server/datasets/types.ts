@@ -1,6 +1,7 @@
 // The shapes shared by the dataset service, the HTTP routes and the query side.
 import type { ColumnType } from '../config/schema.ts';
 import type { UserContext } from '../semantic/user-context.ts';
+import type { DateGrain } from './dates.ts';
 import type { DatasetFormat } from './names.ts';
 import type { DatasetValueType } from './parse.ts';
 
@@ -34,6 +35,10 @@ export interface DatasetColumnInfo {
   type: DatasetValueType;
   /** the semantic model's type: number, string, boolean, date (calendar dates) or datetime */
   modelType: Extract<ColumnType, 'number' | 'string' | 'boolean' | 'date' | 'datetime'>;
+  /** a date column's grain: its values name days, months, quarters or years (stored as the period's first day) */
+  grain?: DateGrain;
+  /** how a date column's values are written (luxon tokens, e.g. `MMM yyyy`) */
+  dateFormat?: string;
   /** every distinct value of a string column with at most 50 of them, for value matching */
   values?: string[];
   /** a few values, shortened */

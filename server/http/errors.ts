@@ -9,6 +9,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** whole seconds for a Retry-After header (429, 503) */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -20,6 +22,7 @@ interface Mapped {
   status: number;
   code: string;
   message: string;
+  retryAfter?: number;
 }
 
 // errors from other modules carry a `code` (and auth errors a `status`); map them by name, not by import,
@@ -35,7 +38,11 @@ const BY_NAME: Record<string, number> = {
 };
 
 export function mapError(err: unknown): Mapped {
-  if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message };
+  if (err instanceof HttpError) {
+    const mapped: Mapped = { status: err.status, code: err.code, message: err.message };
+    if (err.retryAfter !== undefined) mapped.retryAfter = err.retryAfter;
+    return mapped;
+  }
   if (err instanceof ZodError) {
     const first = err.issues[0];
     const where = first?.path.length ? `${first.path.join('.')}: ` : '';
@@ -78,6 +85,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
+    if (mapped.retryAfter !== undefined)
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(mapped.retryAfter))));
     res.status(mapped.status).json({ error: { code: mapped.code, message: mapped.message } });
   };
 }

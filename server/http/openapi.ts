@@ -4,6 +4,7 @@
 // builds from its own zod schemas. Served at GET /api/v1/openapi.json.
 import { z } from 'zod';
 import { apiV1Components, apiV1Paths } from './api-v1/schemas.ts';
+import { DATASETS_SURFACE } from './datasets-openapi.ts';
 import { widgetV1Paths, widgetV1SecuritySchemes } from './widget-v1/schemas.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -65,7 +66,7 @@ const WIDGET_V1: OpenApiSurface = { paths: widgetV1Paths, securitySchemes: widge
  * here, or registers itself at run time with registerOpenApiSurface. Component names and operationIds must be
  * unique across surfaces, and no path + method may be described twice (openApiDocument throws).
  */
-const SURFACES: OpenApiSurface[] = [API_V1, WIDGET_V1];
+const SURFACES: OpenApiSurface[] = [API_V1, WIDGET_V1, DATASETS_SURFACE];
 
 type Json = Record<string, unknown>;
 
@@ -234,6 +235,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       { name: 'responses' },
       { name: 'feedback' },
       { name: 'agents' },
+      { name: 'datasets' },
       { name: 'meta' },
       { name: 'widget' },
     ],

@@ -1,5 +1,5 @@
 // What every planner (embedded rules, LLM) takes and gives: a question in, a QueryPlan or a reasoned refusal out.
-import type { QueryPlan } from '../query/plan.ts';
+import type { Grain, QueryPlan } from '../query/plan.ts';
 import type { ModelView } from '../semantic/model-view.ts';
 
 /** How the answer should be shown, when the question says so ("as a chart", "list ...") */
@@ -22,7 +22,14 @@ export interface ValueLookup {
 export interface DatasetPlanningContext {
   view: ModelView;
   values: ValueLookup;
-  datasets: Array<{ table: string; name: string; notes: string }>;
+  /** the files, each with its table name; empty when the user has none (questions about "my file" are refused) */
+  datasets: Array<{
+    table: string;
+    name: string;
+    notes: string;
+    /** the columns as inferred at upload; a date column's grain says whether it holds days, months, ... */
+    columns?: Array<{ name: string; header: string; type: string; grain?: Grain }>;
+  }>;
 }
 
 /** One reading of an ambiguous question: a label for a button, and the question that asks it unambiguously. */

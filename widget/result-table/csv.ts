@@ -1,9 +1,12 @@
 // CSV export of a result. Cells that a spreadsheet would read as a formula (starting with = + - @, a tab or a
-// carriage return) get a leading apostrophe (OWASP "CSV injection"); cells with a comma, quote or line break are
-// quoted, with quotes doubled. Numbers and booleans are written as they are: they cannot carry a formula.
+// carriage return, also after leading spaces, which Excel and LibreOffice skip) get a leading apostrophe (OWASP
+// "CSV injection"); cells with a comma, quote or line break are quoted, with quotes doubled. Numbers and booleans
+// are written as they are: they cannot carry a formula.
 import type { CellValue } from '../types.ts';
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+// any whitespace (spaces, NBSP, ideographic space, line breaks) may precede the trigger; the full-width forms
+// of = + - @ are triggers too (spreadsheets fold them to ASCII)
+const FORMULA_START = /^[\s\u00a0\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r]/;
 
 /** One cell, escaped and quoted as needed. */
 export function escapeCsvCell(value: CellValue | undefined): string {

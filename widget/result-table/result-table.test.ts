@@ -16,6 +16,15 @@ describe('CSV export', () => {
     expect(escapeCsvCell('a=b')).toBe('a=b');
   });
 
+  it('escapes formula cells after leading whitespace and full-width triggers', () => {
+    expect(escapeCsvCell(' =1+1')).toBe("' =1+1");
+    expect(escapeCsvCell('   @SUM(A1)')).toBe("'   @SUM(A1)");
+    expect(escapeCsvCell('\u00a0+cmd')).toBe("'\u00a0+cmd");
+    expect(escapeCsvCell('\n=cmd')).toBe(`"'\n=cmd"`);
+    expect(escapeCsvCell('\uff1dcmd')).toBe("'\uff1dcmd");
+    expect(escapeCsvCell(' plain = fine')).toBe(' plain = fine');
+  });
+
   it('quotes commas, quotes and line breaks (RFC 4180)', () => {
     expect(escapeCsvCell('Smith, John')).toBe('"Smith, John"');
     expect(escapeCsvCell('say "hi"')).toBe('"say ""hi"""');

@@ -8,6 +8,11 @@
 //   GET    /agents/:agentId/datasets/context/:contextKey/:contextValue          -> 200 { files: [name, ...] }
 //   DELETE /agents/:agentId/datasets/context/:contextKey/:contextValue/:filename -> 200 { file, success: true } | 404
 //
+// The guide's agent-less routes are the same without `/agents/:agentId` (POST/GET /datasets/user/:userIdentifier,
+// DELETE /datasets/user/:userIdentifier/:filename, and the same for /datasets/context/:contextKey/:contextValue):
+// the agent is the one the API key is scoped to when it is scoped to exactly one, else `datasets.defaultAgent` of
+// the config; with neither they answer 400 agent_required.
+//
 // The API key is checked for the agent before anything else (401/403), before the body is read.
 // In a multi-tenant agent a user's files belong to the user within their tenant: user routes take the user's
 // userContext as JSON in the `userContext` query parameter (the SDK passes it with `{ query: { userContext } }`),
@@ -20,7 +25,20 @@ import { formField, routeParam, uploadedFile, uploadMiddleware } from '../../dat
 import type { DatasetService } from '../../datasets/service.ts';
 import type { DatasetScope } from '../../datasets/types.ts';
 
-export type DatasetsApiDeps = Pick<AppDeps, 'apiKeys'> & { datasets: DatasetService };
+export type DatasetsApiDeps = Pick<AppDeps, 'apiKeys'> & {
+  datasets: DatasetService;
+  /** the agent of the agent-less routes for keys not scoped to exactly one agent (config datasets.defaultAgent) */
+  defaultAgent?: string;
+};
+
+/** The route prefixes of the dataset routes, with and without the agent in the path. */
+export const DATASET_ROUTE_PREFIXES = {
+  user: ['/agents/:agentId/datasets/user/:userIdentifier', '/datasets/user/:userIdentifier'],
+  context: [
+    '/agents/:agentId/datasets/context/:contextKey/:contextValue',
+    '/datasets/context/:contextKey/:contextValue',
+  ],
+} as const;
 
 /** The `userContext` query parameter, parsed (JSON object text); undefined when absent. */
 function userContextQuery(req: Request): unknown {
@@ -41,41 +59,71 @@ export function datasetsApiRouter(deps: DatasetsApiDeps): Router {
   const { datasets } = deps;
   const upload = uploadMiddleware(datasets.settings);
 
-  // the key first (401 unknown key, 403 not scoped to this agent), then the agent (404)
+  /**
+   * The agent of a request: the path's, or for the agent-less routes the key's only agent or the default agent.
+   * The key is checked first (401 unknown key, 403 not scoped to the agent), then the agent (404).
+   */
+  const agentOf = (req: Request): string => {
+    const named = routeParam(req, 'agentId');
+    if (named !== '') {
+      deps.apiKeys.check(req.headers.authorization, named);
+      return named;
+    }
+    const identity = deps.apiKeys.check(req.headers.authorization);
+    const only = identity.agents?.length === 1 ? identity.agents[0] : undefined;
+    const agentId = only ?? deps.defaultAgent;
+    if (agentId === undefined) {
+      throw new DatasetError(
+        400,
+        'agent_required',
+        'this API key is not scoped to exactly one agent and no datasets.defaultAgent is configured: ' +
+          'use /agents/{agentId}/datasets/...',
+      );
+    }
+    if (only === undefined) deps.apiKeys.check(req.headers.authorization, agentId);
+    return agentId;
+  };
+  const agentKey = Symbol('datasetAgent');
+  type WithAgent = Request & { [agentKey]?: string };
+  const agentIdOf = (req: Request): string => {
+    const agentId = (req as WithAgent)[agentKey];
+    if (agentId === undefined) throw new Error('authorise runs first');
+    return agentId;
+  };
+
   const authorise = (req: Request, res: Response, next: NextFunction): void => {
-    const agentId = routeParam(req, 'agentId');
-    deps.apiKeys.check(req.headers.authorization, agentId);
+    const agentId = agentOf(req);
     datasets.agent(agentId);
+    (req as WithAgent)[agentKey] = agentId;
     res.setHeader('Cache-Control', 'no-store');
     next();
   };
 
   const userScope = (req: Request): DatasetScope =>
-    datasets.userScope(routeParam(req, 'agentId'), routeParam(req, 'userIdentifier'), userContextQuery(req));
+    datasets.userScope(agentIdOf(req), routeParam(req, 'userIdentifier'), userContextQuery(req));
   const contextScope = (req: Request): DatasetScope =>
-    datasets.contextScope(
-      routeParam(req, 'agentId'),
-      routeParam(req, 'contextKey'),
-      routeParam(req, 'contextValue'),
-    );
+    datasets.contextScope(agentIdOf(req), routeParam(req, 'contextKey'), routeParam(req, 'contextValue'));
 
-  for (const [prefix, scopeOf] of [
-    ['/agents/:agentId/datasets/user/:userIdentifier', userScope],
-    ['/agents/:agentId/datasets/context/:contextKey/:contextValue', contextScope],
-  ] as const) {
+  const routes: Array<[string, (req: Request) => DatasetScope]> = [
+    ...DATASET_ROUTE_PREFIXES.user.map((p): [string, (req: Request) => DatasetScope] => [p, userScope]),
+    ...DATASET_ROUTE_PREFIXES.context.map((p): [string, (req: Request) => DatasetScope] => [p, contextScope]),
+  ];
+  for (const [prefix, scopeOf] of routes) {
     router.post(
       prefix,
       authorise,
-      // the scope is checked before the body is read
-      (req, _res, next) => {
-        scopeOf(req);
+      // the scope is checked, and the upload admitted (429 past the uploader's rate or concurrency), before the
+      // body is read
+      async (req, res, next) => {
+        const scope = scopeOf(req);
+        await datasets.admitUpload(datasets.uploaderKey(agentIdOf(req), scope), res);
         next();
       },
       upload,
       async (req, res) => {
         const scope = scopeOf(req);
         const file = uploadedFile(req);
-        const { record } = await datasets.upload(routeParam(req, 'agentId'), scope, {
+        const { record } = await datasets.upload(agentIdOf(req), scope, {
           filename: file.filename,
           bytes: file.bytes,
           notes: formField(req, 'notes'),
@@ -85,13 +133,13 @@ export function datasetsApiRouter(deps: DatasetsApiDeps): Router {
     );
 
     router.get(prefix, authorise, async (req, res) => {
-      const records = await datasets.list(routeParam(req, 'agentId'), scopeOf(req));
+      const records = await datasets.list(agentIdOf(req), scopeOf(req));
       res.json({ files: records.map((r) => r.name) });
     });
 
     router.delete(`${prefix}/:filename`, authorise, async (req, res) => {
       const name = routeParam(req, 'filename');
-      const removed = await datasets.remove(routeParam(req, 'agentId'), scopeOf(req), name);
+      const removed = await datasets.remove(agentIdOf(req), scopeOf(req), name);
       if (!removed) throw datasetNotFound();
       res.json({ file: name, success: true });
     });

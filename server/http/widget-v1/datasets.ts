@@ -10,7 +10,7 @@
 //
 // Someone else's file (another user's, another organisation's) answers 404 whether it exists or not: the scope
 // is built from the token, so such a file is simply not in it.
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import type { AppDeps, VerifiedSession } from '../../app.ts';
 import { hasPermission, PERMISSION_DATASETS_CONTEXT_WRITE } from '../../auth/claims.ts';
 import { DatasetError, datasetNotFound } from '../../datasets/errors.ts';
@@ -85,7 +85,14 @@ export function datasetsWidgetRouter(deps: DatasetsWidgetDeps): Router {
 
   router.use('/datasets', widgetCors(deps), widgetAuth(deps));
 
-  router.post('/datasets', upload, async (req, res) => {
+  // admitted per user (429 past their upload rate or concurrency) before the body is read
+  const admit: RequestHandler = async (_req, res, next) => {
+    const owner = ownerOf(sessionOf(res));
+    await datasets.admitUpload(datasets.uploaderKey(owner.agentId, datasets.ownerScope(owner)), res);
+    next();
+  };
+
+  router.post('/datasets', admit, upload, async (req, res) => {
     const session = sessionOf(res);
     const owner = ownerOf(session);
     const scopeField = formField(req, 'scope') ?? 'user';

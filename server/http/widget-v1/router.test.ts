@@ -130,6 +130,25 @@ describe('GET /config', () => {
     );
     expect(sharer.user).toMatchObject({ permissions: ['datasets:context:write'], canShareWithContext: true });
   });
+
+  it('announces the upload limits with their values, and the date forms files may use', async () => {
+    const config = WidgetConfig.parse(
+      await (await api('/config', { token: server.token('alice', 1) })).json(),
+    );
+    expect(config.datasets).toMatchObject({
+      formats: ['csv', 'json'],
+      maxFileBytes: 10 * 1024 * 1024,
+      maxColumns: 200,
+      maxCellBytes: 32 * 1024,
+      uploadsPerMinute: 20,
+      concurrentUploads: 2,
+    });
+    // no row cap below what a 10 MB file can hold
+    expect(config.datasets.maxRows).toBeGreaterThanOrEqual(5 * 1024 * 1024);
+    expect(config.datasets.dateFormats).toEqual(
+      expect.arrayContaining(['2026-01', 'Jan 2026', 'Q1 2026', '2026-Q1']),
+    );
+  });
 });
 
 describe('conversations', () => {

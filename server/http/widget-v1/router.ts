@@ -4,6 +4,7 @@
 import express, { type Router } from 'express';
 import type { AppDeps } from '../../app.ts';
 import type { ConversationRecord, Owner, ResponseRecord } from '../../conversations/store.ts';
+import { DATE_FORMATS } from '../../datasets/dates.ts';
 import { MAX_TEXT_LENGTH, PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../ws/protocol.ts';
 import { userRateLimiter } from '../../ws/rate-limit.ts';
 import { HttpError, notFound } from '../errors.ts';
@@ -82,6 +83,12 @@ export function widgetV1Router(deps: AppDeps): Router {
       datasets: {
         formats: ['csv', 'json'],
         maxFileBytes: deps.datasets.settings.maxFileBytes,
+        maxColumns: deps.datasets.settings.maxColumns,
+        maxCellBytes: deps.datasets.settings.maxCellBytes,
+        maxRows: deps.datasets.settings.maxRows,
+        uploadsPerMinute: deps.datasets.settings.uploadsPerMinute,
+        concurrentUploads: deps.datasets.settings.concurrentUploads,
+        dateFormats: DATE_FORMATS.map((f) => f.example),
         shareContextKeys: session.permissions.includes(CONTEXT_WRITE_PERMISSION)
           ? deps.datasets.widgetContextKeys(agent.config.id)
           : [],

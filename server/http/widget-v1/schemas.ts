@@ -108,7 +108,19 @@ export const WidgetConfig = z.object({
   /** uploads: what the element may offer (its upload button shows when this is present) */
   datasets: z.object({
     formats: z.array(z.string()),
+    /** largest file, bytes (413 above); any CSV/JSON up to it is accepted, however many rows */
     maxFileBytes: z.int().positive(),
+    /** most columns (422 above): each becomes a column of a queryable table and of the planners' model */
+    maxColumns: z.int().positive(),
+    /** largest cell, UTF-8 bytes (422 above): cells are values to count and match, not documents */
+    maxCellBytes: z.int().positive(),
+    /** most data rows (422 above); by default above what any file within maxFileBytes holds */
+    maxRows: z.int().positive(),
+    /** per user: uploads started per minute, and being read at once (429 with Retry-After above) */
+    uploadsPerMinute: z.int().positive(),
+    concurrentUploads: z.int().positive(),
+    /** the ways a date column may be written, e.g. 2026-01, Jan 2026, Q1 2026 */
+    dateFormats: z.array(z.string()),
     /** the userContext keys this user may share files with (empty without `datasets:context:write`) */
     shareContextKeys: z.array(z.string()),
   }),

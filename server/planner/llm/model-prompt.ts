@@ -293,7 +293,7 @@ export function buildSystemPrompt(view: ModelView, now: Date, datasets?: Dataset
     '',
     describeModel(view),
     '',
-    ...(datasets ? [describeDatasets(datasets), ''] : []),
+    ...(datasets && datasets.datasets.length > 0 ? [describeDatasets(datasets), ''] : []),
     DATE_RULES,
     '',
     PLAN_RULES,

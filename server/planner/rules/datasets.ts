@@ -13,6 +13,36 @@ const FILE_WORDS =
   /\b(upload(ed|s)?|my files?|the files?|our files?|spreadsheets?|csv|sheets?|datasets?|data sets?|file)\b/i;
 const COMPARE_WORDS =
   /\b(vs\.?|versus|against|compare[ds]?|comparison|compared to|compared with|relative to)\b/i;
+/** The question says the figures are in the user's own files ("my uploaded file", "in my spreadsheet", "x.csv"). */
+const OWN_FILE =
+  /\b(upload(ed|s)?|(my|our) (own )?(files?|spreadsheets?|csv|sheets?|datasets?|data sets?))\b|\.(csv|json)\b/i;
+const GRAIN_ORDER: Grain[] = ['day', 'week', 'month', 'quarter', 'year'];
+
+/** What the question looks for in a file: "the targets in my uploaded file" -> "targets". */
+function soughtInFile(question: string): string | undefined {
+  const q = question.toLowerCase();
+  const before =
+    /\b(?:the|my|our)\s+((?:[a-z]+\s+){0,2}?[a-z]+)\s+(?:in|from|of)\s+(?:my|our|the)\s+(?:own\s+)?(?:uploaded\s+)?(?:files?|spreadsheets?|csv|sheets?|datasets?|data)\b/.exec(
+      q,
+    );
+  if (before) return before[1];
+  const named = /\b(?:my|our)\s+(?:uploaded\s+)?([a-z]+)\s+(?:file|spreadsheet|csv|sheet)\b/.exec(q);
+  if (named && named[1] !== 'uploaded') return named[1];
+  return undefined;
+}
+
+function noFileMessage(question: string, datasets: DatasetPlanningContext['datasets']): string {
+  const sought = soughtInFile(question);
+  if (datasets.length === 0) {
+    return sought
+      ? `You have no uploaded file with ${sought}, so I can't compare with it. Upload one (CSV or JSON) and ask again.`
+      : 'You have no uploaded files yet. Upload one (CSV or JSON) and ask again.';
+  }
+  const names = datasets.map((d) => d.name).join(', ');
+  return sought
+    ? `You have no uploaded file with ${sought} (your files: ${names}).`
+    : `I couldn't tell which of your uploaded files (${names}) the question is about.`;
+}
 
 export interface DatasetReadings {
   reading: Reading;
@@ -39,29 +69,32 @@ export function planWithDatasets(
   context: DatasetPlanningContext,
   assembleFor: (r: Reading, input: PlannerInput) => PlannerOutcome,
 ): PlannerOutcome {
+  const ownFile = OWN_FILE.test(question);
+  // "the targets in my uploaded file" with no such file: say so, never answer from the database alone
+  if (context.datasets.length === 0) {
+    return ownFile ? unanswerable(noFileMessage(question, context.datasets)) : db.outcome;
+  }
   const fileCue = FILE_WORDS.test(question) || ds.reading.matches.some((m) => m.target.kind === 'table');
   const dsNumeric = numericColumns(ds.reading, context);
   const dbMeasured = db.outcome.kind === 'plan' && db.outcome.plan.measures.length > 0;
+  const comparing = COMPARE_WORDS.test(question);
 
   // a database measure set against a number from the file: blend them
-  if (
-    dbMeasured &&
-    db.outcome.kind === 'plan' &&
-    dsNumeric.length > 0 &&
-    (COMPARE_WORDS.test(question) || fileCue)
-  ) {
-    const blended = blend(db.outcome.plan, dsNumeric[0] as ColumnMatch, context, db.reading, db.view);
-    if (blended) {
+  if (dbMeasured && db.outcome.kind === 'plan' && dsNumeric.length > 0 && (comparing || fileCue)) {
+    const column = dsNumeric[0] as ColumnMatch;
+    const blended = blend(db.outcome.plan, column, context, db.reading, db.view);
+    if (blended.plan) {
+      const file = datasetName(context, blended.plan.blend?.plan.table);
       return {
         kind: 'plan',
-        plan: blended,
+        plan: blended.plan,
         presentation: db.outcome.presentation,
-        notes: [
-          ...db.outcome.notes,
-          `compared with ${dsNumeric[0]?.text} from ${datasetName(context, blended.blend?.plan.table)}`,
-        ],
+        notes: [...db.outcome.notes, `compared with ${column.text} from ${file}${blended.note ?? ''}`],
       };
     }
+    // the file has the figure but nothing to line it up by: say why rather than answer half the question
+    if (comparing || ownFile)
+      return unanswerable(blended.why ?? 'I could not line your file up with the data.');
   }
 
   const dbRefused = db.outcome.kind !== 'plan';
@@ -78,7 +111,14 @@ export function planWithDatasets(
       };
     }
   }
+  // the question is about the user's file, but none of their files holds what it asks for
+  if (ownFile && comparing && dsNumeric.length === 0)
+    return unanswerable(noFileMessage(question, context.datasets));
   return db.outcome;
+}
+
+function unanswerable(message: string): PlannerOutcome {
+  return { kind: 'unanswerable', message, suggestions: [] };
 }
 
 type ColumnMatch = Match & { target: { kind: 'column'; field: string } };
@@ -116,6 +156,26 @@ function datasetName(context: DatasetPlanningContext, table: string | undefined)
   return found ? `your file ${found.name}` : 'your uploaded file';
 }
 
+interface BlendOutcome {
+  plan?: QueryPlan;
+  /** how the periods were lined up, for the explanation */
+  note?: string;
+  /** why the file could not be lined up, for the refusal */
+  why?: string;
+}
+
+/** The coarser of two grains ("by month" against a quarterly file is compared by quarter). */
+function coarser(a: Grain, b: Grain): Grain {
+  return GRAIN_ORDER.indexOf(a) >= GRAIN_ORDER.indexOf(b) ? a : b;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  number: 'number',
+  string: 'text',
+  date: 'date',
+  boolean: 'yes/no',
+};
+
 /** The database plan by a time bucket (or a shared column), and the file's number summed by the same key. */
 function blend(
   dbPlan: QueryPlan,
@@ -123,44 +183,57 @@ function blend(
   context: DatasetPlanningContext,
   dbReading: Reading,
   dbView: ModelView,
-): QueryPlan | undefined {
+): BlendOutcome {
   const dbTimeField = nearestTimeField(dbView, dbPlan.table);
-  const [table] = column.target.field.split('.') as [string, string];
+  const [table, columnName] = column.target.field.split('.') as [string, string];
   const dsTable = context.view.tables.get(table);
-  if (!dsTable) return undefined;
-  const dsMeasure: Measure = {
-    kind: 'sum',
-    field: column.target.field,
-    as: column.target.field.split('.')[1],
-  };
+  const dataset = context.datasets.find((d) => d.table === table);
+  const fileName = dataset ? `Your file ${dataset.name}` : 'Your file';
+  if (!dsTable) return { why: `${fileName} cannot be read.` };
+  const dsMeasure: Measure = { kind: 'sum', field: column.target.field, as: columnName };
   const dbMeasure = dbPlan.measures[0];
-  if (!dbMeasure || dbPlan.select.length > 0) return undefined;
-
-  // join on time: the file's date column and the plan's own time field, by the question's grain (default month)
-  if (dsTable.timeColumn && (dbPlan.time || dbPlan.dimensions.length === 0)) {
-    const grain: Grain = dbReading.grain ?? dbPlan.time?.grain ?? 'month';
-    const timeField = dbPlan.time?.field ?? dbTimeField;
-    if (!timeField) return undefined;
+  if (!dbMeasure || dbPlan.select.length > 0) {
     return {
-      ...dbPlan,
-      dimensions: [],
-      time: { field: timeField, grain, ...(dbPlan.time?.range ? { range: dbPlan.time.range } : {}) },
-      order: [],
-      limit: undefined,
-      blend: {
-        plan: {
-          version: 1,
-          source: 'datasets',
-          table,
-          measures: [dsMeasure],
-          dimensions: [],
-          time: { field: `${table}.${dsTable.timeColumn}`, grain },
-          filters: [],
-          select: [],
-          order: [],
+      why: `I can compare one figure from the data with ${column.text} from ${fileName.toLowerCase()}.`,
+    };
+  }
+
+  // join on time: the file's date column and the plan's own time field, at the coarser of the question's grain
+  // and the file's (a quarterly file is compared by quarter; monthly targets can be summed into quarters)
+  if (dsTable.timeColumn && (dbPlan.time || dbPlan.dimensions.length === 0)) {
+    const fileGrain = dataset?.columns?.find((c) => c.name === dsTable.timeColumn)?.grain;
+    const asked: Grain | undefined = dbReading.grain ?? dbPlan.time?.grain;
+    const natural: Grain = fileGrain && fileGrain !== 'day' ? fileGrain : 'month';
+    const grain: Grain = asked ? (fileGrain ? coarser(asked, fileGrain) : asked) : natural;
+    const timeField = dbPlan.time?.field ?? dbTimeField;
+    if (!timeField) return { why: `The data has no dates to line up with ${fileName.toLowerCase()}.` };
+    const note =
+      asked && grain !== asked
+        ? `, by ${grain} (the file's ${column.text} are per ${fileGrain}, so they cannot be split by ${asked})`
+        : `, by ${grain}`;
+    return {
+      note,
+      plan: {
+        ...dbPlan,
+        dimensions: [],
+        time: { field: timeField, grain, ...(dbPlan.time?.range ? { range: dbPlan.time.range } : {}) },
+        order: [],
+        limit: undefined,
+        blend: {
+          plan: {
+            version: 1,
+            source: 'datasets',
+            table,
+            measures: [dsMeasure],
+            dimensions: [],
+            time: { field: `${table}.${dsTable.timeColumn}`, grain },
+            filters: [],
+            select: [],
+            order: [],
+          },
+          on: [{ left: grain, right: grain }],
+          keep: 'dataset',
         },
-        on: [{ left: grain, right: grain }],
-        keep: 'dataset',
       },
     };
   }
@@ -169,26 +242,38 @@ function blend(
   const shared = Object.keys(dsTable.columns).find((c) =>
     dbPlan.dimensions.some((d) => d.field.split('.')[1] === c && dsTable.columns[c]?.type === 'string'),
   );
-  if (!shared) return undefined;
-  const dbDim = dbPlan.dimensions.find((d) => d.field.split('.')[1] === shared);
-  if (!dbDim) return undefined;
+  const dbDim = shared ? dbPlan.dimensions.find((d) => d.field.split('.')[1] === shared) : undefined;
+  if (!shared || !dbDim) {
+    const described = (dataset?.columns ?? [])
+      .map((c) => `${c.header} (${TYPE_WORDS[c.type] ?? c.type})`)
+      .join(', ');
+    return {
+      why:
+        `${fileName} has no date column I can read${described ? ` (its columns: ${described})` : ''}, so its ` +
+        `${column.text} cannot be lined up with the data by period. Months written like 2026-01, Jan 2026, ` +
+        'January 2026 or 01/2026, quarters like Q1 2026 or 2026-Q1, and dates like 2026-01-31 are read.',
+    };
+  }
   return {
-    ...dbPlan,
-    dimensions: [{ field: dbDim.field, as: shared }],
-    order: dbPlan.order.filter((o) => o.by === measureAlias(dbMeasure, dbView)),
-    blend: {
-      plan: {
-        version: 1,
-        source: 'datasets',
-        table,
-        measures: [dsMeasure],
-        dimensions: [{ field: `${table}.${shared}`, as: shared }],
-        filters: [],
-        select: [],
-        order: [],
+    note: `, by ${shared}`,
+    plan: {
+      ...dbPlan,
+      dimensions: [{ field: dbDim.field, as: shared }],
+      order: dbPlan.order.filter((o) => o.by === measureAlias(dbMeasure, dbView)),
+      blend: {
+        plan: {
+          version: 1,
+          source: 'datasets',
+          table,
+          measures: [dsMeasure],
+          dimensions: [{ field: `${table}.${shared}`, as: shared }],
+          filters: [],
+          select: [],
+          order: [],
+        },
+        on: [{ left: shared, right: shared }],
+        keep: 'all',
       },
-      on: [{ left: shared, right: shared }],
-      keep: 'all',
     },
   };
 }
