@@ -180,6 +180,13 @@ describe.skipIf(!mysqlEnabled)(mysqlTitle('prepareDemoData from MySQL'), () => {
     expect(prepared[0]).toMatchObject({ built: true, linked: true });
     const lines: string[] = [];
     expect(await runCheck(config, undefined, (line) => lines.push(line))).toBe(true);
-    expect(lines).toEqual(['demo: ok', 'acme-sales: ok', 'globex-support: ok', 'initech: ok']);
+    // no issue at all: only the summaries, besides the report of what the table prompts were read as
+    const reportLine = (line: string) => line.startsWith('  ') || line.includes(': table prompts: ');
+    expect(lines.filter((line) => !reportLine(line))).toEqual([
+      'demo: ok',
+      'acme-sales: ok',
+      'globex-support: ok',
+      'initech: ok',
+    ]);
   });
 });
