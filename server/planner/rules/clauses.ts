@@ -64,12 +64,15 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
         : HAVING.has(w)
           ? 'having'
           : undefined;
-    if (!kind) continue;
+    // "gone on to order", "did not order": the noun's word used as a verb
+    const orderVerb =
+      w === 'order' && ['to', 'not', "n't", 'never', 'did'].some((x) => (words[i - 1] ?? '').endsWith(x));
+    if (!kind && !orderVerb) continue;
     // "sign" needs its "up"; "came"/"come" only as "came back"; "have" only before a quantity or a related noun
     if ((w === 'sign' || w === 'signed') && words[i + 1] !== 'up') continue;
     if ((w === 'came' || w === 'come' || w === 'returned') && words[i + 1] !== 'back' && w !== 'returned')
       continue;
-    verbs.push({ at: i, kind, end: words.length });
+    verbs.push({ at: i, kind: kind ?? 'activity', end: words.length });
   }
   for (const [k, v] of verbs.entries()) {
     const next = verbs[k + 1]?.at ?? words.length;
@@ -254,6 +257,8 @@ function having(
     (m) => m.from > v.at && m.from < v.end && m.target.kind === 'table' && m.target.table !== actor,
   );
   if (noun?.target.kind !== 'table') return undefined;
+  // "who has the most refunded orders" ranks people by them; it is not a condition
+  if (r.topN && r.topN.at > v.at && r.topN.at < noun.from) return undefined;
   const owned = noun.target.table;
   let steps: ReturnType<ModelView['path']>;
   try {
@@ -334,7 +339,9 @@ function relatedCondition(
     matches: usedValues,
   };
   if (!countCond && !negated) {
-    condition.activity = { relatedTable: table, dates, values: valueFilters };
+    // (the verb's own definition goes with the values: "sold" on the sold rows themselves is "completed")
+    const defined = definedBy && inner.includes(definedBy) ? [definedBy] : [];
+    condition.activity = { relatedTable: table, dates, values: [...valueFilters, ...defined] };
     // "customers who ordered" says something; "products we sell", "buyers in Germany" name the rows, no more
     if (!existence && dates.length === 0 && valueFilters.length === 0) return undefined;
   }

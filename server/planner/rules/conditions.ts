@@ -10,10 +10,18 @@ import { fitMeasure, measureAlias, withFilter } from './measures.ts';
 import { nearestTimeField, reachableToOne } from './model-helpers.ts';
 import type { DatedPhrase, Reading } from './reading.ts';
 import { predicateStart } from './share.ts';
+import { AGENT_NOUNS } from './verbs.ts';
 
 /** The reading without what its clauses took: their dates and the values and nouns inside them. */
 export function withoutClauses(r: Reading, clauses: Clauses): Reading {
   const taken = new Set(clauses.conditions.flatMap((c) => c.matches));
+  // a verb a clause explains ("have not ordered since January") is not also a segment word ("ordered")
+  const verbs = new Set(
+    clauses.conditions.map((c) => c.at).filter((at) => !AGENT_NOUNS.has(r.tokens[at]?.text ?? '')),
+  );
+  for (const m of r.matches) {
+    if (m.target.kind === 'segment' && [...verbs].some((v) => v >= m.from && v < m.to)) taken.add(m);
+  }
   const counted = new Set(clauses.conditions.flatMap((c) => c.comparisons ?? []));
   const dates = clauses.freeDates.flatMap((d) => (d.match ? [d.match] : []));
   return {

@@ -166,7 +166,7 @@ const PHRASING =
   pull fetch retrieve bring brought breakdown overall figure figures stats statistics numbers counts totals tally
   outside inside within exist exists existing available offer offered file files uploaded upload uploads sheet
   spreadsheet csv json document dataset datasets bigger larger greater higher smaller lower fewer less exceeding
-  minimum maximum stuff gear things kit range whats`.split(/\s+/);
+  minimum maximum stuff gear things kit range whats performing performer performers popular`.split(/\s+/);
 
 const GRAMMAR_WORDS = new Set([
   ...STOP,
@@ -293,8 +293,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     const agentive =
       w === 'by' &&
       words.slice(Math.max(0, i - 2), i).some((x) => CREATION.has(x) || ACTIVITY.has(x)) &&
-      matches.some((m) => m.from === i + 1 && (m.target.kind === 'table' || m.target.kind === 'segment')) &&
-      words.slice(i + 2, i + 5).some((x) => ['who', 'that', 'which', 'whose', 'with'].includes(x));
+      matches.some((m) => m.from === i + 1 && (m.target.kind === 'table' || m.target.kind === 'segment'));
     if (
       byWord &&
       !agentive &&
@@ -302,11 +301,27 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     ) {
       byCues.push(i);
     }
-    if (!rankWord && DESC_WORDS.has(w) && !has(i, 'most', 'recent') && !has(i, 'most', 'expensive')) {
+    // "at least 3", "at most 5" compare; they do not rank
+    const bound = words[i - 1] === 'at' && (w === 'least' || w === 'most');
+    if (
+      !rankWord &&
+      !bound &&
+      DESC_WORDS.has(w) &&
+      !has(i, 'most', 'recent') &&
+      !has(i, 'most', 'expensive')
+    ) {
       rankWord = { direction: 'desc', at: i };
     }
-    if (!rankWord && ASC_WORDS.has(w) && !has(i, 'least', 'expensive'))
+    if (!rankWord && !bound && ASC_WORDS.has(w) && !has(i, 'least', 'expensive'))
       rankWord = { direction: 'asc', at: i };
+    // "rank our products by revenue" ("lowest first" turns it round)
+    if (!rankWord && (w === 'rank' || w === 'ranking') && i <= 1) {
+      const tail = words.slice(i + 1).join(' ');
+      rankWord = {
+        direction: /\b(lowest|smallest|least|worst|fewest) first\b/.test(tail) ? 'asc' : 'desc',
+        at: i,
+      };
+    }
     if (
       ['show', 'list', 'display', 'see', 'view', 'pull', 'fetch', 'retrieve'].includes(w) ||
       has(i, 'give', 'me') ||
@@ -394,7 +409,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     ) {
       money = true;
     }
-    if (['sell', 'sold', 'selling', 'seller', 'sellers'].includes(w) || has(i, 'best', 'seller'))
+    if (['sell', 'sold', 'selling', 'seller', 'sellers', 'popular'].includes(w) || has(i, 'best', 'seller'))
       selling = true;
     if (w === 'when' || has(i, 'what', 'date') || has(i, 'what', 'day')) {
       const rest = words.slice(i + 1, i + 8);

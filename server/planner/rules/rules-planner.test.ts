@@ -87,9 +87,9 @@ describe('values, statuses, segments and negation', () => {
     });
   });
 
-  it('negates a segment after "never"', async () => {
+  it('reads "never ordered" as no orders at all', async () => {
     const p = await planOf('how many users have never ordered anything');
-    expect(p.filters).toContainEqual({ op: 'not', filter: { op: 'segment', segment: 'users.customer' } });
+    expect(p.filters).toContainEqual({ op: 'not', filter: { op: 'related', table: 'orders' } });
   });
 
   it('turns "what share of orders were cancelled" into a ratio of counts', async () => {

@@ -160,3 +160,40 @@ describe('rankings and listings', () => {
     });
   });
 });
+
+describe('more kinds found by a fresh set of questions', () => {
+  it('"rank X by Y" ranks, highest first unless it says otherwise', async () => {
+    const high = await demoPlanOf('rank the books products by product revenue');
+    expect(high.order).toEqual([{ by: 'product_revenue', direction: 'desc' }]);
+    expect(high.dimensions).toEqual([{ field: 'products.id' }, { field: 'products.name' }]);
+    const low = await demoPlanOf('rank members by revenue, lowest first');
+    expect(low.order).toEqual([{ by: 'revenue', direction: 'asc' }]);
+  });
+
+  it('"who has the most <status> orders" ranks people; "at least" never ranks', async () => {
+    const who = await demoPlanOf('who has the most cancelled orders this year');
+    expect(who.dimensions).toEqual([{ field: 'users.id' }, { field: 'users.name' }]);
+    expect(who.limit).toBe(1);
+    const atLeast = await demoPlanOf('how many members have at least 2 refunded orders');
+    expect(atLeast.limit).toBeUndefined();
+    expect(atLeast.filters).toContainEqual({
+      op: 'related',
+      table: 'orders',
+      filter: { op: 'eq', field: 'orders.status', value: 'refunded' },
+      count: { op: 'gte', value: 2 },
+    });
+  });
+
+  it('"distinct products sold" counts products among the sold lines, not units', async () => {
+    for (const q of [
+      'how many unique products were sold in june',
+      'number of distinct products ordered per category in 2025',
+    ]) {
+      const p = await demoPlanOf(q);
+      expect([p.table, p.measures], q).toEqual([
+        'order_items',
+        [{ kind: 'countDistinct', field: 'products.id' }],
+      ]);
+    }
+  });
+});

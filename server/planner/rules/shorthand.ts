@@ -32,6 +32,9 @@ const WORDS: Record<string, string> = {
   typical: 'average',
   thru: 'through',
   diff: 'different',
+  pls: 'please',
+  plz: 'please',
+  thx: 'thanks',
 };
 
 /** Patterns over the raw text, applied in order; each keeps the question readable for people too. */
@@ -51,6 +54,9 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/\b(who|they|we|you|i)['’]ve\b/gi, '$1 have'],
   [/\b(they|we|you)['’]re\b/gi, '$1 are'],
   [/\b(what|who|that|where|how)['’]s\b/gi, '$1 is'],
+  // negations typed without their apostrophe ("havent", "didnt", "dont")
+  [/\b(have|has|had|did|do|does|was|were|is|are|could|would|should)nt\b/gi, "$1n't"],
+  [/\b(ca|wo)nt\b/gi, "$1n't"],
   // "2+ orders": two or more
   [/\b(\d+)\s?\+(?=\s|$|\))/g, '$1 or more'],
   // "%" not after a number means percentage ("what %", "as a % of", "growth (%)"); "5%" stays a number's sign

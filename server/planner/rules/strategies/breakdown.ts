@@ -46,7 +46,8 @@ export function breakdown(a: Assembly): PlannerOutcome {
     which: r.whichAt >= 0 && m.from >= r.whichAt && m.from - r.whichAt <= 3 && m.from < firstMeasureAt,
     ranked:
       r.topN !== undefined &&
-      ((m.from > r.topN.at && m.from - r.topN.at <= 4) || m.from === r.topN.subjectAt),
+      ((m.from > r.topN.at && m.from - r.topN.at <= 4) ||
+        (r.topN.subjectAt !== undefined && m.from >= r.topN.subjectAt && m.from - r.topN.subjectAt <= 1)),
   });
   // "top 3 countries by number of customers": what is counted is the measure, never a breakdown
   const countSubject = countedMatch(r);

@@ -1,9 +1,12 @@
 // Strategies that find the measure: named, implied by a verb, a count, an aggregate of a column or of a table's
 // value, the money of a status, a count of what is ranked, or the rows the question is about.
+import type { ModelView } from '../../../semantic/model-view.ts';
 import type { PlannerOutcome } from '../../planner.ts';
 import { type Assembly, factTable, matchesOf } from '../assembly.ts';
+import type { Match } from '../lexicon.ts';
 import { currencyOf, sameAggregate } from '../measures.ts';
 import {
+  activityTable,
   isNumeric,
   moneyMeasure,
   reachableToOne,
@@ -11,7 +14,8 @@ import {
   unitsMeasure,
   valueColumn,
 } from '../model-helpers.ts';
-import { targetTable } from '../reading.ts';
+import { type Reading, targetTable } from '../reading.ts';
+import { ACTIVITY } from '../verbs.ts';
 
 /** The measures the question names, or implies by selling ("how many did we sell") or money ("how much did we make"). */
 export function namedMeasures(a: Assembly): PlannerOutcome | undefined {
@@ -23,10 +27,15 @@ export function namedMeasures(a: Assembly): PlannerOutcome | undefined {
   // "how many items did we sell last month" is units; "how many products do we sell" is the catalogue
   const soldInThePast = r.dates.length > 0 || /\b(did|sold|have we sold|has been sold)\b/i.test(r.question);
   const sellingUnits = r.countCue < 0 || soldInThePast || matchesOf(r, 'value').length > 0;
+  // "how many distinct products sold" counts products, not units
+  const countsDistinctThings = r.matches.some(
+    (m) => m.target.kind === 'table' && m.from > r.countCue && distinctBefore(r, m),
+  );
   if (
     measures.length === 0 &&
     r.selling &&
     sellingUnits &&
+    !(r.countCue >= 0 && countsDistinctThings) &&
     (r.countCue >= 0 || r.topN || /\bhow much\b|\bunits?\b/i.test(r.question))
   ) {
     const units = unitsMeasure(view);
@@ -66,7 +75,13 @@ export function countedRows(a: Assembly): PlannerOutcome | undefined {
       }
     } else if (subject) {
       const table = targetTable(subject.target);
-      if (view.tables.get(table)?.access === 'queryable') {
+      // "how many different products sold last quarter": distinct things among the activity's rows
+      const activity = distinctActivity(r, view, subject);
+      if (activity) {
+        a.base = activity.table;
+        measures.push({ kind: 'countDistinct', field: activity.key });
+        used.add(subject);
+      } else if (view.tables.get(table)?.access === 'queryable') {
         a.base = table;
         measures.push({ kind: 'count' });
         if (subject.target.kind === 'table') used.add(subject);
@@ -211,4 +226,30 @@ export function subjectCount(a: Assembly): PlannerOutcome | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * "different products sold", "unique products ordered": a thing's key counted once among the rows of its activity,
+ * when the question says distinct and names the activity by its verb.
+ */
+function distinctActivity(
+  r: Reading,
+  view: ModelView,
+  subject: Match,
+): { table: string; key: string } | undefined {
+  if (subject.target.kind !== 'table') return undefined;
+  const verb = r.tokens.some((t, i) => i > subject.from && ACTIVITY.has(t.text));
+  if (!distinctBefore(r, subject) || !verb) return undefined;
+  const table = subject.target.table;
+  const pk = view.tables.get(table)?.primaryKey;
+  const rows = activityTable(view, table);
+  if (!pk || !rows || !reachableToOne(view, rows, table)) return undefined;
+  return { table: rows, key: `${table}.${pk}` };
+}
+
+/** "different products", "unique buyers": a word of distinctness right before the thing named. */
+function distinctBefore(r: Reading, m: Match): boolean {
+  return r.tokens
+    .slice(Math.max(0, m.from - 2), m.from)
+    .some((t) => ['different', 'distinct', 'unique', 'separate'].includes(t.text));
 }
