@@ -33,7 +33,15 @@ export class RulesPlanner implements Planner {
     const dsReading = read(question, dsInput, dsValues, context);
     // words the user's files explain ("targets", "plan") are not unknown to either side of a blend
     const inFiles = new Set(dsReading.matches.flatMap((m) => m.text.split(' ')));
-    const dbReading = { ...reading, unknownWords: reading.unknownWords.filter((w) => !inFiles.has(w)) };
+    // a file's name is the file ("my sales targets file"): its words do not also name the database's measures
+    const fileNames = dsReading.matches.filter((m) => m.target.kind === 'table');
+    const inAFileName = (m: { from: number; to: number }) =>
+      fileNames.some((f) => f.from < m.to && m.from < f.to && f.to - f.from > m.to - m.from);
+    const dbReading = {
+      ...reading,
+      matches: reading.matches.filter((m) => !inAFileName(m)),
+      unknownWords: reading.unknownWords.filter((w) => !inFiles.has(w)),
+    };
     const inDatabase = new Set(reading.matches.flatMap((m) => m.text.split(' ')));
     const filesReading = {
       ...dsReading,
