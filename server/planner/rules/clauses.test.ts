@@ -198,3 +198,23 @@ describe('follow-ups edit the related-row condition', () => {
     expect(JSON.stringify(bought.filters)).not.toContain('orders.status');
   });
 });
+
+describe('first times, and who did it when nobody is named', () => {
+  it('"their first order in a period": an order then and none before', async () => {
+    for (const q of [
+      'how many members made their first purchase in october',
+      'shoppers whose first order was in september',
+    ]) {
+      const p = await demoPlanOf(q);
+      const text = JSON.stringify(p.filters);
+      expect(text, q).toContain('"op":"not","filter":{"op":"related","table":"orders","filter":{"op":"lt"');
+    }
+  });
+
+  it('people join and buy when nobody else is named', async () => {
+    const p = await demoPlanOf('of the members who registered in may, how many went on to order');
+    expect(p.table).toBe('users');
+    expect(p.time?.range).toEqual({ kind: 'period', period: { month: 5 } });
+    expect(p.filters).toContainEqual({ op: 'related', table: 'orders' });
+  });
+});

@@ -93,8 +93,9 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
   const conditions: Condition[] = [];
   const takenDates = new Set<DatedPhrase>();
   for (const v of verbs) {
-    const actor =
-      actorBefore(r, v.at) ?? (AGENT_NOUNS.has(words[v.at] ?? '') ? personTable(view) : undefined);
+    // nobody named ("everyone who signed up", "how many joined"): people are who joins and buys
+    const nobodyNamed = v.kind === 'creation' || AGENT_NOUNS.has(words[v.at] ?? '');
+    const actor = actorBefore(r, v.at) ?? (nobodyNamed ? personTable(view) : undefined);
     if (!actor) continue;
     const dates = r.dated.filter((d) => !takenDates.has(d) && d.token >= v.at && d.token <= v.end);
     const values = r.matches.filter(
@@ -107,6 +108,8 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
     const counted = countIn(r, v, view, actor);
     const count = counted?.count;
     const negated = isNegated(r, v);
+    // "placed their very first order this month", "bought for the first time in May"
+    const first = words.slice(Math.max(0, v.at - 2), v.end).includes('first');
     const build = (on: DatedPhrase[]) =>
       v.kind === 'creation'
         ? creation(view, actor, on, now)
@@ -123,7 +126,8 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
               verbDefinition(view, words[v.at] ?? ''),
             )
           : having(view, actor, r, v, on, values, count, negated, now);
-    const built = build(dates);
+    let built = build(dates);
+    if (built && first && v.kind !== 'creation') built = firstTime(view, built, now);
     if (!built) continue;
     for (const d of built.dates) takenDates.add(d);
     const comparisons = counted?.at !== undefined && built.condition.filter ? [counted.at] : [];
@@ -348,6 +352,32 @@ function relatedCondition(
   return { condition, dates };
 }
 
+/**
+ * "their first order this month": the activity in the period and none before it (the period's first date is then
+ * the first time).
+ */
+function firstTime(
+  view: ModelView,
+  built: { condition: Omit<Condition, 'at'>; dates: DatedPhrase[] },
+  now: Date,
+): { condition: Omit<Condition, 'at'>; dates: DatedPhrase[] } | undefined {
+  const related = built.condition.filter;
+  const range = built.dates.find((d) => !d.side);
+  if (related.op !== 'related' || related.count || !range) return built;
+  const timeField = nearestTimeField(view, related.table);
+  if (!timeField) return built;
+  const before = dateFilters(timeField, [{ ...range, side: 'before' }], now, view);
+  const earlier: Filter = { op: 'related', table: related.table, filter: all(before) };
+  return {
+    ...built,
+    condition: {
+      ...built.condition,
+      filter: { op: 'and', filters: [related, { op: 'not', filter: earlier }] },
+      activity: undefined,
+    },
+  };
+}
+
 /** A table owned by `actor` below `from` from which both stay reachable to-one (order lines for "bought Beauty"). */
 function deeperOwner(view: ModelView, actor: string, from: string, owner: string): string | undefined {
   for (const [name] of view.tables) {
@@ -420,7 +450,9 @@ function statesExistence(r: Reading, v: Verb): boolean {
   const named = r.matches.some(
     (m) => (m.target.kind === 'table' || m.target.kind === 'segment') && m.to <= v.at && v.at - m.to <= 3,
   );
-  return named;
+  // "of the users who signed up in 2025, how many have gone on to order": the counted ones did it
+  const counted = r.countSubject !== undefined && r.countCue >= 0 && r.countCue < v.at;
+  return named || counted;
 }
 
 /** "never ordered", "didn't buy", "nobody bought", "no orders", "haven't placed a single order". */

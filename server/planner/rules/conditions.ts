@@ -20,7 +20,9 @@ export function withoutClauses(r: Reading, clauses: Clauses): Reading {
     clauses.conditions.map((c) => c.at).filter((at) => !AGENT_NOUNS.has(r.tokens[at]?.text ?? '')),
   );
   for (const m of r.matches) {
-    if (m.target.kind === 'segment' && [...verbs].some((v) => v >= m.from && v < m.to)) taken.add(m);
+    // (a one-word table match is the verb itself, "went on to order"; "signed up" still names the sign-ups)
+    const explained = m.target.kind === 'segment' || (m.target.kind === 'table' && m.to - m.from === 1);
+    if (explained && [...verbs].some((v) => v >= m.from && v < m.to)) taken.add(m);
   }
   const counted = new Set(clauses.conditions.flatMap((c) => c.comparisons ?? []));
   const dates = clauses.freeDates.flatMap((d) => (d.match ? [d.match] : []));

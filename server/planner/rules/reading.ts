@@ -303,13 +303,10 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     }
     // "at least 3", "at most 5" compare; they do not rank
     const bound = words[i - 1] === 'at' && (w === 'least' || w === 'most');
-    if (
-      !rankWord &&
-      !bound &&
-      DESC_WORDS.has(w) &&
-      !has(i, 'most', 'recent') &&
-      !has(i, 'most', 'expensive')
-    ) {
+    // the first rank word decides, unless a later one carries the count ("best sellers ..., top 5 products")
+    const counted = (k: number): boolean => isCount(tokens[k + 1]) || isCount(tokens[k - 1]);
+    const free = !rankWord || (!counted(rankWord.at) && rankWord.direction === 'desc' && counted(i));
+    if (free && !bound && DESC_WORDS.has(w) && !has(i, 'most', 'recent') && !has(i, 'most', 'expensive')) {
       rankWord = { direction: 'desc', at: i };
     }
     if (!rankWord && !bound && ASC_WORDS.has(w) && !has(i, 'least', 'expensive'))
@@ -451,9 +448,9 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   // "of the customers who joined in 2025, how many have ordered": the cue looks back
   if (!countSubject && countCue >= 0 && has(countCue, 'how', 'many')) {
     const next = words[countCue + 2] ?? '';
-    if (
-      ['have', 'has', 'had', 'did', 'do', 'does', 'were', 'was', 'are', 'is', 'also', 'of'].includes(next)
-    ) {
+    // "how many have ...", "how many went on to ...", "how many of them": no thing named right after the cue
+    const named = matches.some((m) => m.from === countCue + 2 && m.target.kind !== 'value');
+    if (next !== '' && !named) {
       // the topic: the first thing the question names ("accounts that ... never placed an order - how many are there")
       countSubject = matches.find(
         (m) => m.to <= countCue && (m.target.kind === 'table' || m.target.kind === 'segment'),
@@ -515,6 +512,8 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   const unknownWords = words.filter(
     (w, i) =>
       !matchedWords.has(i) &&
+      // what "we" did ("refunds did we issue", "orders we processed") is the rows themselves, not a new thing
+      words[i - 1] !== 'we' &&
       !GRAMMAR_WORDS.has(w) &&
       !FILLER.has(w) &&
       !GRAIN_NOUNS[w] &&

@@ -72,7 +72,10 @@ export const HAVING = new Set([
   "haven't",
   "hasn't",
   "hadn't",
-  // "products got zero orders", "accounts that received no orders"
+  // "products got zero orders", "accounts that received no orders", "made their first purchase"
+  'made',
+  'make',
+  'makes',
   'got',
   'get',
   'received',
