@@ -132,6 +132,21 @@ storeContract(
   async () => fs.rmSync(tmp, { recursive: true, force: true }),
 );
 
+describe('the SQLite store file', () => {
+  it('is written ahead (WAL, synchronous NORMAL): answers do not wait for a disk sync per commit', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-store-wal-'));
+    const store = await ConversationStore.open(`sqlite://${path.join(dir, 'store.sqlite')}`);
+    try {
+      const journal = (await store.db.raw('PRAGMA journal_mode')) as Array<{ journal_mode: string }>;
+      const sync = (await store.db.raw('PRAGMA synchronous')) as Array<{ synchronous: number }>;
+      expect([journal[0]?.journal_mode, sync[0]?.synchronous]).toEqual(['wal', 1]);
+    } finally {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 const mysqlDb = testDatabaseName('parley_store');
 describe.skipIf(!mysqlEnabled)(mysqlTitle('conversation store'), () => {
   const root = mysqlEnabled ? openMysqlRoot() : undefined;

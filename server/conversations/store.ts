@@ -102,7 +102,7 @@ export class ConversationStore {
   ) {}
 
   static async open(url: string, options: { clock?: () => Date } = {}): Promise<ConversationStore> {
-    const db = openDatabase(url, { create: true, pool: { min: 0, max: 10 } });
+    const db = openDatabase(url, { create: true, pool: { min: 0, max: 10 }, writeAheadLog: true });
     await db.migrate.latest({ migrationSource: storeMigrations, tableName: 'parley_migrations' });
     return new ConversationStore(db, options.clock ?? (() => new Date()));
   }

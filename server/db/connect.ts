@@ -56,6 +56,12 @@ export interface OpenOptions {
   /** create the SQLite file's folder when missing (seeding, the store); queries never create files */
   create?: boolean;
   readOnly?: boolean;
+  /**
+   * SQLite only: write-ahead logging with `synchronous = NORMAL`, for a file written often by one process (the
+   * store): readers do not wait for the writer and a commit is not a disk sync (a crash loses at most the last
+   * commits, never consistency)
+   */
+  writeAheadLog?: boolean;
 }
 
 export function openDatabase(url: string, options: OpenOptions = {}): Knex {
@@ -67,11 +73,31 @@ export function openDatabase(url: string, options: OpenOptions = {}): Knex {
         throw new DatabaseUrlError(`SQLite database file ${target.location} does not exist`);
       }
     }
+    const wal = options.writeAheadLog && target.location !== ':memory:' && !options.readOnly;
     return knex({
       client: 'better-sqlite3',
       connection: { filename: target.location, options: { readonly: options.readOnly ?? false } },
       useNullAsDefault: true,
-      pool: { min: 1, max: 1 },
+      pool: {
+        min: 1,
+        max: 1,
+        ...(wal
+          ? {
+              afterCreate: (
+                conn: { pragma(sql: string): unknown },
+                done: (err: Error | null, c: unknown) => void,
+              ) => {
+                try {
+                  conn.pragma('journal_mode = WAL');
+                  conn.pragma('synchronous = NORMAL');
+                  done(null, conn);
+                } catch (err) {
+                  done(err as Error, conn);
+                }
+              },
+            }
+          : {}),
+      },
     });
   }
   const u = new URL(target.location);
