@@ -131,7 +131,12 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
     if (!built) continue;
     for (const d of built.dates) takenDates.add(d);
     const comparisons = counted?.at !== undefined && built.condition.filter ? [counted.at] : [];
-    const condition: Condition = { ...built.condition, at: v.at, comparisons };
+    // "placed more than 40 orders": the counted rows are the clause's, not a second subject of the question
+    const matches =
+      counted?.noun && !built.condition.matches.includes(counted.noun)
+        ? [...built.condition.matches, counted.noun]
+        : built.condition.matches;
+    const condition: Condition = { ...built.condition, matches, at: v.at, comparisons };
     if (v.kind !== 'creation' && built.condition.filter.op !== 'and') {
       condition.redate = (on) => build(on)?.condition.filter;
     }
@@ -260,6 +265,10 @@ function having(
   const noun = r.matches.find(
     (m) => m.from > v.at && m.from < v.end && m.target.kind === 'table' && m.target.table !== actor,
   );
+  // "with 5 or more refunds": a value that names rows ("refunds" are orders refunded) names them as a table would
+  const valueNoun = noun ? undefined : rowsNamedByValue(r, view, actor, v.at, v.end);
+  if (valueNoun)
+    return having(view, actor, withTableMatch(r, valueNoun), v, dates, values, count, negated, now);
   if (noun?.target.kind !== 'table') return undefined;
   // "who has the most refunded orders" ranks people by them; it is not a condition
   if (r.topN && r.topN.at > v.at && r.topN.at < noun.from) return undefined;
@@ -286,6 +295,34 @@ function having(
   );
   if (built) built.condition.matches.push(noun);
   return built;
+}
+
+/** A value right in the clause whose rows the actor owns ("refunds", "cancellations"): it names those rows. */
+function rowsNamedByValue(
+  r: Reading,
+  view: ModelView,
+  actor: string,
+  from: number,
+  to: number,
+): Match | undefined {
+  return r.matches.find((m) => {
+    if (m.target.kind !== 'value' || m.from <= from || m.from >= to) return false;
+    const owner = m.target.field.split('.')[0] as string;
+    if (owner === actor) return false;
+    try {
+      return view.path(actor, owner).some((s) => s.kind === 'one-to-many');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The reading with a value match also read as its table, at the same words. */
+function withTableMatch(r: Reading, m: Match): Reading {
+  if (m.target.kind !== 'value') return r;
+  const table = m.target.field.split('.')[0] as string;
+  const asTable: Match = { ...m, target: { kind: 'table', table } };
+  return { ...r, matches: [...r.matches, asTable] };
 }
 
 function relatedCondition(
@@ -398,13 +435,15 @@ function countIn(
   v: Verb,
   view: ModelView,
   actor: string,
-): { count: CountCondition; at?: number } | undefined {
+): { count: CountCondition; at?: number; noun?: Match } | undefined {
   const words = r.tokens.map((t) => t.text);
   for (const c of r.comparisons) {
     if (c.at < v.at || c.at >= v.end) continue;
     const after = words.slice(c.at, c.at + 6);
     const times = after.includes('times') || after.some((w) => Object.hasOwn(TIMES, w));
-    const noun = r.matches.find((m) => m.from > c.at && m.from <= c.at + 5 && m.target.kind === 'table');
+    const noun =
+      r.matches.find((m) => m.from > c.at && m.from <= c.at + 5 && m.target.kind === 'table') ??
+      rowsNamedByValue(r, view, actor, c.at, c.at + 6);
     if (!times && !noun) continue;
     if (noun && noun.target.kind === 'table') {
       try {
@@ -413,7 +452,7 @@ function countIn(
         continue;
       }
     }
-    return { count: { op: c.op, value: c.value }, at: c.at };
+    return { count: { op: c.op, value: c.value }, at: c.at, ...(noun ? { noun } : {}) };
   }
   for (let i = v.at; i < v.end; i += 1) {
     const w = words[i] ?? '';
