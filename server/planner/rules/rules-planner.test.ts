@@ -260,3 +260,18 @@ describe('follow-ups that compare or break down', () => {
     expect(next.time?.range).toEqual({ kind: 'last', unit: 'month', n: 1 });
   });
 });
+
+describe('how many rows a listing shows', () => {
+  it('takes the number right before the thing listed, never a number of a condition', async () => {
+    for (const [q, limit] of [
+      ['give me the members with over 6 orders', undefined],
+      ['show users who placed at least 12 orders', undefined],
+      ['give me 4 of the most recent members', 4],
+      ['show twelve users who joined in 2025', 12],
+    ] as const) {
+      const p = await planOf(q);
+      expect(p.select.length, q).toBeGreaterThan(0);
+      expect(p.limit, q).toBe(limit);
+    }
+  });
+});
