@@ -4,6 +4,7 @@ import type { PlannerInput, PlannerOutcome } from '../planner.ts';
 import { Assembly, type Strategy } from './assembly.ts';
 import { readClauses } from './clauses.ts';
 import { applyConditions, withoutClauses } from './conditions.ts';
+import { applyDefinitionConflicts } from './definitions.ts';
 import { measureAlias } from './measures.ts';
 import { applyPerRowCount } from './per-row-count.ts';
 import type { Reading } from './reading.ts';
@@ -53,7 +54,8 @@ export function assemble(reading: Reading, input: PlannerInput): PlannerOutcome 
   if (outcome.kind !== 'plan') return outcome;
   const shaped = applyShapes(outcome, r, input, (m) => measureAlias(m, input.view));
   const conditioned = applyConditions(shaped, clauses, reading, input);
-  return conditioned.kind === 'plan' ? applyPerRowCount(conditioned, reading, clauses, input) : conditioned;
+  if (conditioned.kind !== 'plan') return conditioned;
+  return applyDefinitionConflicts(applyPerRowCount(conditioned, reading, clauses, input), input.view);
 }
 
 function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {

@@ -102,7 +102,7 @@ export const STOP = new Set(
   percentage percent share proportion fraction ratio rate when where why there here overall whole entire so far
   different distinct unique separate money dollars dollar euros euro bucks earn earned bring brought generate generated
   take took sell sold selling buy spend spent
-  not never no without except excluding non having got getting
+  not never no without except excluding non having got getting counting considering
   new old big small large high low good bad great created registered joined signed placed added opened came come
   happened occurred received got`.split(/\s+/),
 );

@@ -51,3 +51,17 @@ describe('refusing what the model does not have', () => {
     }
   });
 });
+
+describe('words that say which rows count', () => {
+  it('reads "only counting" and "considering only" as the filter that follows', async () => {
+    for (const q of [
+      'mean order total in 2026 only counting orders over 250',
+      'order count this quarter considering only orders above 40 dollars',
+    ]) {
+      const p = await demoPlanOf(q);
+      expect(p.filters, q).toContainEqual(
+        expect.objectContaining({ op: 'gt', field: 'orders.total_amount' }),
+      );
+    }
+  });
+});
