@@ -4,10 +4,16 @@ import { demoPlanOf } from '../../../test/support/demo-planner.ts';
 
 describe('a measure asked of rows its own definition excludes', () => {
   it('gives the plain aggregate of those rows, not a zero', async () => {
-    for (const q of ['turnover of the refunded orders in q1', 'income we had from canceled orders this year']) {
+    for (const q of [
+      'turnover of the refunded orders in q1',
+      'income we had from canceled orders this year',
+    ]) {
       const p = await demoPlanOf(q);
       expect(p.measures, q).toEqual([{ kind: 'sum', field: 'orders.total_amount' }]);
-      expect(p.filters.find((f) => f.op === 'eq' && f.field === 'orders.status'), q).toBeDefined();
+      expect(
+        p.filters.find((f) => f.op === 'eq' && f.field === 'orders.status'),
+        q,
+      ).toBeDefined();
     }
   });
 

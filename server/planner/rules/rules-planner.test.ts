@@ -275,3 +275,30 @@ describe('how many rows a listing shows', () => {
     }
   });
 });
+
+describe('questions of existence and of who did it', () => {
+  it('"is there any …", "are there any …" show the rows', async () => {
+    for (const q of [
+      'are there any members who never placed an order',
+      'is there any product nobody bought',
+    ]) {
+      const p = await planOf(q);
+      expect(p.select.length, q).toBeGreaterThan(0);
+      expect(p.measures, q).toEqual([]);
+    }
+  });
+
+  it('"spent by the people who …" says who spent, it is not a breakdown by person', async () => {
+    for (const q of [
+      'amount spent by the members who registered in may',
+      'turnover brought in by those users that joined during 2025',
+    ]) {
+      const p = await planOf(q);
+      expect(p.dimensions, q).toEqual([]);
+      expect(
+        p.filters.some((f) => f.op === 'dateRange' && f.field === 'users.created_at'),
+        q,
+      ).toBe(true);
+    }
+  });
+});
