@@ -302,3 +302,14 @@ describe('questions of existence and of who did it', () => {
     }
   });
 });
+
+describe('a thing and its column, said together', () => {
+  it('"by member country", "per item category" break down by that column, not by the thing', async () => {
+    for (const [q, field] of [
+      ['income by member country in 2025', 'users.country'],
+      ['units sold per item category last month', 'products.category'],
+    ] as const) {
+      expect((await planOf(q)).dimensions, q).toEqual([{ field }]);
+    }
+  });
+});
