@@ -105,9 +105,11 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
         m.target.kind === 'value' &&
         m.target.field.split('.')[0] !== actor,
     );
-    const counted = countIn(r, v, view, actor);
-    const count = counted?.count;
     const negated = isNegated(r, v);
+    // "never placed a single order" is none, not one
+    const read = countIn(r, v, view, actor);
+    const counted = read?.bare && negated ? undefined : read;
+    const count = counted?.count;
     // "placed their very first order this month", "bought for the first time in May"
     const first = words.slice(Math.max(0, v.at - 2), v.end).includes('first');
     const build = (on: DatedPhrase[]) =>
@@ -297,6 +299,22 @@ function having(
   return built;
 }
 
+/** Whether the actor owns the rows a match names (a customer's orders), through a one-to-many relation. */
+function ownsRows(view: ModelView, actor: string, m: Match): boolean {
+  const table =
+    m.target.kind === 'table'
+      ? m.target.table
+      : m.target.kind === 'value'
+        ? m.target.field.split('.')[0]
+        : undefined;
+  if (!table || table === actor) return false;
+  try {
+    return view.path(actor, table).some((s) => s.kind === 'one-to-many');
+  } catch {
+    return false;
+  }
+}
+
 /** A value right in the clause whose rows the actor owns ("refunds", "cancellations"): it names those rows. */
 function rowsNamedByValue(
   r: Reading,
@@ -435,7 +453,7 @@ function countIn(
   v: Verb,
   view: ModelView,
   actor: string,
-): { count: CountCondition; at?: number; noun?: Match } | undefined {
+): { count: CountCondition; at?: number; noun?: Match; bare?: boolean } | undefined {
   const words = r.tokens.map((t) => t.text);
   for (const c of r.comparisons) {
     if (c.at < v.at || c.at >= v.end) continue;
@@ -474,6 +492,19 @@ function countIn(
     if ((w === 'second' && words[i + 1] === 'time') || REPEAT.has(w))
       return { count: { op: 'gte', value: 2 } };
   }
+  // "have just one order", "with 2 orders", "made only a single purchase": that many, no more
+  for (let i = v.at + 1; i < v.end; i += 1) {
+    const n =
+      r.tokens[i]?.num ??
+      (words[i] === 'single' && ['a', 'one'].includes(words[i - 1] ?? '') ? 1 : undefined);
+    if (n === undefined || !Number.isInteger(n) || r.comparisons.some((c) => c.at >= i - 3 && c.at <= i))
+      continue;
+    const noun =
+      r.matches.find((m) => m.from > i && m.from <= i + 2 && m.target.kind === 'table') ??
+      rowsNamedByValue(r, view, actor, i, i + 3);
+    if (!noun || !ownsRows(view, actor, noun)) continue;
+    return { count: { op: 'eq', value: n }, noun, bare: true };
+  }
   return undefined;
 }
 
@@ -496,14 +527,36 @@ function statesExistence(r: Reading, v: Verb): boolean {
 
 /** "never ordered", "didn't buy", "nobody bought", "no orders", "haven't placed a single order". */
 function isNegated(r: Reading, v: Verb): boolean {
-  for (let i = Math.max(0, v.at - 3); i < Math.min(r.tokens.length, v.at + 3); i += 1) {
+  for (let i = Math.max(0, v.at - 5); i < Math.min(r.tokens.length, v.at + 3); i += 1) {
     const w = r.tokens[i]?.text ?? '';
     if (NONE.has(w) || w === 'not' || /n['’]t$/.test(w) || w === 'didnt' || w === 'havent' || w === 'hasnt') {
+      // further back only through the clause's own small words ("have not made a single purchase")
+      const between = r.tokens.slice(i + 1, v.at).map((t) => t.text);
+      if (v.at - i > 3 && !between.every((x) => NEGATED_GAP.has(x))) continue;
       if (i < v.at || w === 'no' || w === 'zero') return true;
     }
   }
   return false;
 }
+
+// the words that may stand between a negation and its verb ("not made a single purchase", "never even once bought")
+const NEGATED_GAP = new Set([
+  'made',
+  'make',
+  'a',
+  'single',
+  'one',
+  'even',
+  'once',
+  'yet',
+  'ever',
+  'been',
+  'have',
+  'has',
+  'had',
+  'done',
+  'actually',
+]);
 
 function all(filters: Filter[]): Filter {
   return filters.length === 1 ? (filters[0] as Filter) : { op: 'and', filters };
