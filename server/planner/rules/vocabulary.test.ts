@@ -65,3 +65,21 @@ describe('words that say which rows count', () => {
     }
   });
 });
+
+describe('products we sell, counted', () => {
+  it('counts the catalogue when the count names products, in the present tense', async () => {
+    for (const q of [
+      'number of electronics products we sell',
+      'count of beauty products that we sell under 50 dollars',
+    ]) {
+      const p = await demoPlanOf(q);
+      expect(p.table, q).toBe('products');
+      expect(p.measures, q).toEqual([{ kind: 'count' }]);
+    }
+  });
+
+  it('counts units when it asks what was sold', async () => {
+    const p = await demoPlanOf('how many electronics products did we sell in october');
+    expect(p.measures).toEqual([{ kind: 'named', name: 'order_items.units_sold' }]);
+  });
+});

@@ -2,7 +2,7 @@
 // value, the money of a status, a count of what is ranked, or the rows the question is about.
 import type { ModelView } from '../../../semantic/model-view.ts';
 import type { PlannerOutcome } from '../../planner.ts';
-import { type Assembly, factTable, matchesOf } from '../assembly.ts';
+import { type Assembly, countedMatch, factTable, matchesOf } from '../assembly.ts';
 import type { Match } from '../lexicon.ts';
 import { currencyOf, sameAggregate } from '../measures.ts';
 import {
@@ -26,7 +26,11 @@ export function namedMeasures(a: Assembly): PlannerOutcome | undefined {
   }
   // "how many items did we sell last month" is units; "how many products do we sell" is the catalogue
   const soldInThePast = r.dates.length > 0 || /\b(did|sold|have we sold|has been sold)\b/i.test(r.question);
-  const sellingUnits = r.countCue < 0 || soldInThePast || matchesOf(r, 'value').length > 0;
+  // "number of beauty products we sell" counts the catalogue's products (a value names which, not what was sold)
+  const counted = countedMatch(r);
+  const catalogue =
+    !soldInThePast && counted?.target.kind === 'table' && counted.target.table !== unitsMeasure(view)?.table;
+  const sellingUnits = r.countCue < 0 || soldInThePast || (matchesOf(r, 'value').length > 0 && !catalogue);
   // "how many distinct products sold" counts products, not units
   const countsDistinctThings = r.matches.some(
     (m) => m.target.kind === 'table' && m.from > r.countCue && distinctBefore(r, m),
