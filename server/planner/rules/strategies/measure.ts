@@ -17,6 +17,8 @@ import {
 import { type Reading, targetTable } from '../reading.ts';
 import { ACTIVITY } from '../verbs.ts';
 
+const SOLD_MORE = new Set(['more', 'less', 'fewer', 'better', 'worse']);
+
 /** The measures the question names, or implies by selling ("how many did we sell") or money ("how much did we make"). */
 export function namedMeasures(a: Assembly): PlannerOutcome | undefined {
   const { r, view, used, measures } = a;
@@ -45,7 +47,9 @@ export function namedMeasures(a: Assembly): PlannerOutcome | undefined {
     const units = unitsMeasure(view);
     if (units) a.addNamed(units.table, units.name);
   }
-  if (measures.length === 0 && r.money) {
+  // "did we sell more in Q3 or Q2", "are we selling less than last year": how much was sold is sales
+  const sellsMore = r.selling && r.countCue < 0 && !r.topN && r.tokens.some((t) => SOLD_MORE.has(t.text));
+  if (measures.length === 0 && (r.money || sellsMore)) {
     const money = moneyMeasure(view);
     if (money) a.addNamed(money.table, money.name);
   }
