@@ -83,3 +83,27 @@ describe('products we sell, counted', () => {
     expect(p.measures).toEqual([{ kind: 'named', name: 'order_items.units_sold' }]);
   });
 });
+
+describe('a product named without its brand', () => {
+  it('finds the one product whose name ends that way', async () => {
+    for (const q of ['units of classic pyjamas sold in 2025', 'revenue from the compact tablet this year']) {
+      const p = await demoPlanOf(q);
+      expect(
+        p.filters.some(
+          (f) => f.op === 'eq' && f.field === 'products.name' && String(f.value).startsWith('Acme '),
+        ),
+        q,
+      ).toBe(true);
+    }
+  });
+});
+
+it('does not guess between two products that end the same way', async () => {
+  const { ValueIndex } = await import('./lexicon.ts');
+  const index = new ValueIndex();
+  index.addField('products.name', ['Acme Compact Tablet', 'Globex Compact Tablet', 'Acme Eco Yoga Mat']);
+  expect(index.lookup('compact tablet', 'compact tablet')).toEqual([]);
+  expect(index.lookup('eco yoga mat', 'eco yoga mat')).toEqual([
+    { field: 'products.name', value: 'Acme Eco Yoga Mat' },
+  ]);
+});
