@@ -355,7 +355,8 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       listing = true;
     }
     if (['latest', 'newest', 'recent'].includes(w) || has(i, 'most', 'recent')) recency = 'desc';
-    if (['oldest', 'earliest'].includes(w)) recency = 'asc';
+    // "longest-standing customers", "had an account with us the longest": the earliest to join
+    if (['oldest', 'earliest', 'longest'].includes(w)) recency = 'asc';
     if (
       ['vs', 'versus', 'against'].includes(w) ||
       ['compared', 'compare', 'comparison', 'comparing'].includes(w)

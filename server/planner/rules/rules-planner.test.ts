@@ -313,3 +313,10 @@ describe('a thing and its column, said together', () => {
     }
   });
 });
+
+it('"longest-standing" people are the earliest to join', async () => {
+  for (const q of ['five longest-standing members', 'the 4 users who have been with us the longest']) {
+    const p = await planOf(q);
+    expect(p.order, q).toEqual([{ by: 'users.created_at', direction: 'asc' }]);
+  }
+});
