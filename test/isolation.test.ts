@@ -234,6 +234,7 @@ const NEW_SHAPES = [
   'related in measure',
   'related in related',
   'related of another table',
+  'related sum',
   'named filter',
   'difference',
   'running',

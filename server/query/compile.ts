@@ -507,9 +507,10 @@ class Compilation {
     const inner = new Scope(this, sub, filter.table, alias, true, false);
     const count = filter.count;
     const distinct = count?.distinct ? inner.fieldSql(this.view.field(count.distinct), true) : undefined;
+    const summed = count?.sum ? this.relatedSum(inner, count.sum) : undefined;
     if (filter.filter) sub.where(this.filterSql(filter.filter, inner));
     if (!count) return k.raw('EXISTS ?', [sub.select(k.raw('1'))]);
-    if (!distinct) {
+    if (!distinct && !summed) {
       // "at least one" and "none" need no count: EXISTS stops at the first related row
       const { op, value } = count;
       if ((op === 'gte' && value === 1) || ((op === 'gt' || op === 'neq') && value === 0))
@@ -519,13 +520,28 @@ class Compilation {
     }
     // a related table reached past its first step repeats (an order once per item of the product): count it once
     const counted =
-      distinct !== undefined
-        ? k.raw('COUNT(DISTINCT ?)', [distinct])
-        : steps.length > 1
-          ? k.raw('COUNT(DISTINCT ??)', [`${alias}.${related.primaryKey}`])
-          : k.raw('COUNT(??)', [`${alias}.${related.primaryKey}`]);
+      summed !== undefined
+        ? k.raw('COALESCE(SUM(?), 0)', [summed])
+        : distinct !== undefined
+          ? k.raw('COUNT(DISTINCT ?)', [distinct])
+          : steps.length > 1
+            ? k.raw('COUNT(DISTINCT ??)', [`${alias}.${related.primaryKey}`])
+            : k.raw('COUNT(??)', [`${alias}.${related.primaryKey}`]);
     const op = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }[count.op];
     return k.raw(`(? ${op} ?)`, [sub.select(counted), count.value]);
+  }
+
+  /** A numeric field each related row has once (its own, or of what it belongs to): a sum over it does not double. */
+  private relatedSum(inner: Scope, ref: string): Knex.Raw {
+    const field = this.view.field(ref);
+    if (field.type !== 'number' && field.type !== 'integer')
+      throw new PlanError(`a related-row sum needs a numeric column, ${ref} is ${field.type}`);
+    const sql = inner.fieldSql(field, false);
+    if (!sql)
+      throw new PlanError(
+        `a related-row sum of ${ref} would count rows more than once; sum a column of ${inner.base}`,
+      );
+    return sql;
   }
 
   // ---- measures -------------------------------------------------------------------------------

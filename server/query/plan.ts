@@ -53,15 +53,26 @@ export const DateRange = z.discriminatedUnion('kind', [
 ]);
 export type DateRange = z.infer<typeof DateRange>;
 
-/** A comparison of a count of related rows: "at least 5 orders" is { op: 'gte', value: 5 }. */
+/**
+ * A comparison of a count of related rows: "at least 5 orders" is { op: 'gte', value: 5 }; or of a sum of their
+ * values: "spent over 10,000" is { op: 'gt', value: 10000, sum: 'orders.total_amount' } (0 when none are related).
+ */
 export const CountCondition = z
   .object({
     op: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte']),
-    value: z.number().int().min(0).max(1_000_000_000),
+    value: z.number().min(0).max(1_000_000_000_000),
     // count distinct values of this field of the related rows instead of the rows ("in 250 different orders")
     distinct: FieldRef.optional(),
+    // add up this numeric field of the related rows (or of what each belongs to) instead of counting them
+    sum: FieldRef.optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.sum !== undefined || Number.isInteger(c.value), {
+    message: 'a count is compared with a whole number',
+  })
+  .refine((c) => c.sum === undefined || c.distinct === undefined, {
+    message: 'a related-row condition sums or counts distinct values, not both',
+  });
 export type CountCondition = z.infer<typeof CountCondition>;
 
 export type Filter =

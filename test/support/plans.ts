@@ -128,6 +128,7 @@ export function shapesOf(plan: GeneratedPlan): Set<string> {
         return;
       case 'related':
         out.add(f.count ? 'related count' : 'related');
+        if (f.count?.sum) out.add('related sum');
         if (f.of) out.add('related of another table');
         if (where !== 'plan') out.add(`related in ${where}`);
         filter(f.filter, 'related');
@@ -477,8 +478,17 @@ function buildPlanArbitrary(
               : fc.constant('no_such_table.id'),
             { nil: undefined, freq: 4 },
           ),
+          // a sum of a numeric field instead of a count ("spent over 10,000"); fanning-out ones are refused
+          sum: fc.option(
+            (model.tables[table]
+              ? scopeFor(table)
+                  .maybeField({ one: 3, many: 1, refused: 0 }, (f) => isNumeric(f.type))
+                  ?.map((f) => f.ref)
+              : undefined) ?? fc.constant('no_such_table.id'),
+            { nil: undefined, freq: 4 },
+          ),
         })
-        .map((c) => compact(c));
+        .map((c) => compact(c.sum !== undefined ? { ...c, distinct: undefined, value: c.value * 50 } : c));
     const relatedAt = (depth: number): fc.Arbitrary<Filter> | undefined =>
       relatedTable?.chain((table) =>
         fc
