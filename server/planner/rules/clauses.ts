@@ -36,6 +36,8 @@ export interface Condition {
    * own table is the activity (`relatedTable`), its dates and values apply to those rows directly
    */
   activity?: { relatedTable: string; dates: DatedPhrase[]; values: Filter[] };
+  /** an amount of the verb's measure compared ("spent over 10k"): the verb's money or units are taken by it */
+  amount?: boolean;
 }
 
 export interface Clauses {
@@ -108,7 +110,9 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
     const negated = isNegated(r, v);
     // "never placed a single order" is none, not one
     const read = countIn(r, v, view, actor);
-    const counted = read?.bare && negated ? undefined : read;
+    const counted =
+      (read?.bare && negated ? undefined : read) ??
+      (v.kind === 'activity' ? amountIn(r, v, view) : undefined);
     const count = counted?.count;
     // "placed their very first order this month", "bought for the first time in May"
     const first = words.slice(Math.max(0, v.at - 2), v.end).includes('first');
@@ -134,11 +138,14 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
     for (const d of built.dates) takenDates.add(d);
     const comparisons = counted?.at !== undefined && built.condition.filter ? [counted.at] : [];
     // "placed more than 40 orders": the counted rows are the clause's, not a second subject of the question
+    const noun = counted && 'noun' in counted ? counted.noun : undefined;
     const matches =
-      counted?.noun && !built.condition.matches.includes(counted.noun)
-        ? [...built.condition.matches, counted.noun]
+      noun && !built.condition.matches.includes(noun)
+        ? [...built.condition.matches, noun]
         : built.condition.matches;
     const condition: Condition = { ...built.condition, matches, at: v.at, comparisons };
+    // "customers who spent over 10k": the spending is the condition, not also the figure asked for
+    if (count?.sum) condition.amount = true;
     if (v.kind !== 'creation' && built.condition.filter.op !== 'and') {
       condition.redate = (on) => build(on)?.condition.filter;
     }
@@ -299,6 +306,48 @@ function having(
   return built;
 }
 
+/**
+ * "spent over 10k", "sold fewer than 50 units": an amount of the verb's measure (revenue for spending, units for
+ * selling) compared, as a sum over the actor's related rows; a comparison followed by rows ("over 500 orders",
+ * "orders over 500") is not one.
+ */
+function amountIn(
+  r: Reading,
+  v: Verb,
+  view: ModelView,
+): { count: CountCondition; at: number; noun?: Match } | undefined {
+  const verb = r.tokens[v.at]?.text ?? '';
+  const measure = SPEND_VERBS.has(verb)
+    ? moneyMeasure(view)
+    : SELL_VERBS.has(verb)
+      ? unitsMeasure(view)
+      : undefined;
+  const def = measure ? view.tables.get(measure.table)?.measures[measure.name] : undefined;
+  if (!measure || !def?.column || def.aggregate !== 'sum') return undefined;
+  const c = r.comparisons.find((x) => x.at > v.at && x.at < v.end);
+  if (!c) return undefined;
+  // ("100 units" may name the measure's own rows: those are what is added up)
+  const rows = r.matches.some(
+    (m) =>
+      m.target.kind === 'table' &&
+      m.target.table !== measure.table &&
+      m.from > v.at &&
+      Math.abs(m.from - c.at) <= 4,
+  );
+  if (rows) return undefined;
+  // "fewer than 50 units": the unit word names the amount, it is not also the figure asked for
+  const unit = r.matches.find(
+    (m) =>
+      m.target.kind === 'measure' &&
+      m.target.table === measure.table &&
+      m.target.name === measure.name &&
+      m.from > c.at &&
+      m.from <= c.at + 3,
+  );
+  const count: CountCondition = { op: c.op, value: c.value, sum: `${measure.table}.${def.column}` };
+  return { count, at: c.at, ...(unit ? { noun: unit } : {}) };
+}
+
 /** Whether the actor owns the rows a match names (a customer's orders), through a one-to-many relation. */
 function ownsRows(view: ModelView, actor: string, m: Match): boolean {
   const table =
@@ -377,14 +426,15 @@ function relatedCondition(
   }
   const filter = inner.length === 0 ? undefined : all(inner);
   let countCond = count;
-  if (countCond && table !== noun) {
+  if (countCond && !countCond.sum && table !== noun) {
     const pk = view.tables.get(noun)?.primaryKey;
     if (pk) countCond = { ...countCond, distinct: `${noun}.${pk}` };
   }
   const none =
     (negated && !countCond) ||
-    (countCond?.op === 'eq' && countCond.value === 0) ||
-    (countCond?.op === 'lt' && countCond.value === 1);
+    (!countCond?.sum &&
+      ((countCond?.op === 'eq' && countCond.value === 0) ||
+        (countCond?.op === 'lt' && countCond.value === 1)));
   const related: Filter = { op: 'related', table, ...(filter ? { filter } : {}) };
   const condition: Omit<Condition, 'at'> = {
     table: actor,

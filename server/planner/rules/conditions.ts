@@ -26,8 +26,10 @@ export function withoutClauses(r: Reading, clauses: Clauses): Reading {
   }
   const counted = new Set(clauses.conditions.flatMap((c) => c.comparisons ?? []));
   const dates = clauses.freeDates.flatMap((d) => (d.match ? [d.match] : []));
+  const amount = clauses.conditions.some((c) => c.amount);
   return {
     ...r,
+    ...(amount ? { money: false, selling: false } : {}),
     dates,
     dated: clauses.freeDates,
     matches: r.matches.filter((m) => !taken.has(m)),
