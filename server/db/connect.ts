@@ -70,7 +70,9 @@ export function openDatabase(url: string, options: OpenOptions = {}): Knex {
     if (target.location !== ':memory:') {
       if (options.create) fs.mkdirSync(path.dirname(target.location), { recursive: true });
       else if (!fs.existsSync(target.location)) {
-        throw new DatabaseUrlError(`SQLite database file ${target.location} does not exist`);
+        throw new DatabaseUrlError(
+          `SQLite database file ${target.location} does not exist (create it; 'npm run demo' creates the demo databases)`,
+        );
       }
     }
     const wal = options.writeAheadLog && target.location !== ':memory:' && !options.readOnly;

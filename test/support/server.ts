@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
+import { buildSingleOrganisationDatabase } from '../../demo/prepare-data.ts';
 import { mintSessionToken } from '../../server/auth/session-token.ts';
 import { parseConfig } from '../../server/config/load.ts';
 import { type RunningServer, startServer } from '../../server/main.ts';
@@ -36,9 +37,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const dir = makeTempDir('parley-server');
   const databaseUrl = options.databaseUrl ?? sqliteUrl(path.join(dir, 'demo.sqlite'));
   if (!options.databaseUrl) await seedDemo(databaseUrl, { anchor: TEST_NOW });
+  // the committed config links the dedicated-database agent: give it its own copy, as `npm run demo` does
+  let initechUrl = options.env?.INITECH_DATABASE_URL;
+  if (initechUrl === undefined) {
+    initechUrl = sqliteUrl(path.join(dir, 'initech.sqlite'));
+    await buildSingleOrganisationDatabase(databaseUrl, initechUrl, 3);
+  }
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
+    INITECH_DATABASE_URL: initechUrl,
     PARLEY_STORE_URL: options.storeUrl ?? sqliteUrl(path.join(dir, 'store.sqlite')),
     PARLEY_SESSION_SECRET: TEST_SECRET,
     PARLEY_API_KEY: TEST_API_KEY,
