@@ -2,7 +2,7 @@
 // a temp store, a session secret and an API key, listening on 127.0.0.1 with a random port.
 import fs from 'node:fs';
 import path from 'node:path';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { buildSingleOrganisationDatabase } from '../../demo/prepare-data.ts';
 import { mintSessionToken } from '../../server/auth/session-token.ts';
 import { parseConfig } from '../../server/config/load.ts';
@@ -31,6 +31,9 @@ export interface TestServerOptions {
   configText?: (text: string) => string;
   env?: NodeJS.ProcessEnv;
   storeUrl?: string;
+  /** the folder of the widget bundle (default: dist/widget) */
+  widgetDir?: string;
+  logger?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -61,7 +64,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: 0,
     host: '127.0.0.1',
     env,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
+    ...(options.widgetDir !== undefined ? { widgetDir: options.widgetDir } : {}),
   });
   return {
     ...running,
