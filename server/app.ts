@@ -11,6 +11,7 @@ import { datasetsApiRouter } from './http/api-v1/datasets.ts';
 import { apiV1Router } from './http/api-v1/router.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { healthRouter } from './http/health.ts';
+import { homePageRouter } from './http/home-page.ts';
 import { widgetBundleRouter } from './http/widget-bundle.ts';
 import { datasetsWidgetRouter } from './http/widget-v1/datasets.ts';
 import { widgetV1Router } from './http/widget-v1/router.ts';
@@ -49,6 +50,8 @@ export interface AppDeps {
   readiness: () => Promise<void>;
   /** folder of the built widget bundle (parley-widget.js and its chunks), when built */
   widgetDir?: string;
+  /** the demo host app's URL, under `parley demo` (a getter: it starts after the server) */
+  demoHostUrl?: () => string | undefined;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -79,6 +82,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRouter({ readiness: deps.readiness, metrics: deps.metrics }));
+  app.use(homePageRouter(deps));
   app.use('/api/v1', datasetsApiRouter({ ...deps, defaultAgent: deps.config.config.datasets.defaultAgent }));
   app.use('/api/v1', apiV1Router(deps));
   app.use('/widget/v1', datasetsWidgetRouter(deps));

@@ -31,6 +31,8 @@ export interface StartOptions {
   skipCheck?: boolean;
   /** the folder of the built widget bundle (default: dist/widget) */
   widgetDir?: string;
+  /** the demo host app's URL once it listens (`parley demo`), linked from the home page */
+  demoHostUrl?: () => string | undefined;
 }
 
 export interface RunningServer {
@@ -90,6 +92,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     clock,
     readiness,
     widgetDir,
+    ...(options.demoHostUrl ? { demoHostUrl: options.demoHostUrl } : {}),
   };
   const app = createApp(deps);
   const server = http.createServer(app);

@@ -48,8 +48,8 @@ function appRoutes(): string[] {
   return [...new Set(routesOf(app.router.stack))].sort();
 }
 
-/** Endpoints outside the API document on purpose: process health, Prometheus, the widget bundle's files. */
-const NOT_API = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /widget/{file}']);
+/** Outside the API document on purpose: the home page, process health, Prometheus, the widget bundle's files. */
+const NOT_API = new Set(['GET /', 'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /widget/{file}']);
 
 describe('the OpenAPI document and the routers', () => {
   const doc = openApiDocument() as { paths: Record<string, Record<string, unknown>> };

@@ -33,6 +33,8 @@ export interface TestServerOptions {
   storeUrl?: string;
   /** the folder of the widget bundle (default: dist/widget) */
   widgetDir?: string;
+  /** as `parley demo` passes it */
+  demoHostUrl?: () => string | undefined;
   logger?: Logger;
 }
 
@@ -66,6 +68,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     env,
     logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.widgetDir !== undefined ? { widgetDir: options.widgetDir } : {}),
+    ...(options.demoHostUrl !== undefined ? { demoHostUrl: options.demoHostUrl } : {}),
   });
   return {
     ...running,
