@@ -7,6 +7,7 @@ import type { AnswerEngine } from './answers/engine.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { ConversationStore } from './conversations/store.ts';
 import type { DatasetService } from './datasets/service.ts';
+import { agentPageRouter } from './http/agent-page.ts';
 import { datasetsApiRouter } from './http/api-v1/datasets.ts';
 import { apiV1Router } from './http/api-v1/router.ts';
 import { errorHandler, notFound } from './http/errors.ts';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(healthRouter({ readiness: deps.readiness, metrics: deps.metrics }));
   app.use(homePageRouter(deps));
+  app.use(agentPageRouter(deps));
   app.use('/api/v1', datasetsApiRouter({ ...deps, defaultAgent: deps.config.config.datasets.defaultAgent }));
   app.use('/api/v1', apiV1Router(deps));
   app.use('/widget/v1', datasetsWidgetRouter(deps));

@@ -67,3 +67,36 @@ describe('GET /', () => {
     expect(demoPage).toContain('<a id="demo-host" href="http://127.0.0.1:3999">');
   });
 });
+
+describe('GET /agents/{agentId} (host backends, with the API key)', () => {
+  it('refuses a request without the API key, and an unknown agent, in the one error shape', async () => {
+    const anonymous = await fetch(`${server.url}/agents/demo`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({
+      error: { code: expect.any(String), message: expect.any(String) },
+    });
+    const unknown = await fetch(`${server.url}/agents/nope`, {
+      headers: { authorization: `Bearer ${server.apiKey}` },
+    });
+    expect(unknown.status).toBe(404);
+  });
+
+  it("shows the agent's tables, measures, segments and starter questions, each example checked", async () => {
+    const res = await fetch(`${server.url}/agents/initech`, {
+      headers: { authorization: `Bearer ${server.apiKey}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toBe(PAGE_CSP);
+    const html = await res.text();
+    for (const table of ['users', 'products', 'orders', 'order_items'])
+      expect(html).toContain(`<h3><code>${table}</code>`);
+    expect(html).toContain(
+      '<tr data-ref="orders.revenue"><td><code>orders.revenue</code></td><td>the sum of total_amount over completed orders</td><td>sales, turnover, income, total sales</td><td><span class="pass">pass</span> <q>Revenue this year</q></td></tr>',
+    );
+    expect(html).toContain('data-ref="order_items.units_sold"');
+    expect(html).toContain('<tr data-ref="users.customer">');
+    expect(html).toContain('<li><span class="pass">pass</span> <q>How many customers do we have?</q></li>');
+    expect(html).toContain('Self-check: 6 of 6 questions read as meant');
+    expect(html).not.toMatch(/<script|<style/);
+  });
+});

@@ -1,4 +1,5 @@
 // `parley model pull`: reads a database's tables and keys and prints (or writes) a starting semantic model as YAML.
+// `parley model show`: what an agent understands, with example questions checked against the embedded planner.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -7,7 +8,7 @@ import { loadConfig } from '../config/load.ts';
 import { SemanticModel } from '../config/schema.ts';
 import { openDatabase, redactUrl } from '../db/connect.ts';
 import { introspectDatabase, modelFromSchema } from '../semantic/introspect.ts';
-import { configPathOf, withConfigOption } from './common.ts';
+import { configPathOf, nowFrom, withConfigOption } from './common.ts';
 
 /** What the commands use from the outside world; tests pass their own. */
 export interface ModelCommandDeps {
@@ -188,6 +189,28 @@ export function registerModelCommands(program: Command, deps: ModelCommandDeps =
         );
       }
     }
+  });
+  withConfigOption(
+    group
+      .command('show')
+      .description(
+        'what an agent understands: tables, measures, segments, synonyms, starter questions, with example questions checked against the embedded planner',
+      )
+      .requiredOption('--agent <id>', 'the agent')
+      .option('--now <iso>', 'the clock for the example questions (default: PARLEY_NOW, else now)')
+      .option('--json', 'print JSON instead of text'),
+  ).action(async (opts: { agent: string; now?: string; json?: boolean }, cmd: Command) => {
+    const loaded = loadConfig(configPathOf(cmd), deps.env ?? process.env);
+    const agent = loaded.agents.get(opts.agent);
+    if (!agent) {
+      throw new Error(`unknown agent '${opts.agent}' (agents: ${[...loaded.agents.keys()].join(', ')})`);
+    }
+    const { agentGuide, guideTally } = await import('../planner/agent-guide.ts');
+    const guide = await agentGuide(agent, nowFrom(opts.now, deps.env ?? process.env));
+    if (opts.json) stdout(`${JSON.stringify(guide, null, 2)}\n`);
+    else stdout((await import('../planner/agent-guide-text.ts')).agentGuideText(guide));
+    const { passed, total } = guideTally(guide);
+    if (passed < total) process.exitCode = 1;
   });
   return group;
 }
