@@ -70,9 +70,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Knex {
     if (target.location !== ':memory:') {
       if (options.create) fs.mkdirSync(path.dirname(target.location), { recursive: true });
       else if (!fs.existsSync(target.location)) {
-        throw new DatabaseUrlError(
-          `SQLite database file ${target.location} does not exist (create it; 'npm run demo' creates the demo databases)`,
-        );
+        throw new DatabaseUrlError(`SQLite database file ${target.location} does not exist`);
       }
     }
     const wal = options.writeAheadLog && target.location !== ':memory:' && !options.readOnly;
