@@ -91,12 +91,40 @@ describe('GET /agents/{agentId} (host backends, with the API key)', () => {
     for (const table of ['users', 'products', 'orders', 'order_items'])
       expect(html).toContain(`<h3><code>${table}</code>`);
     expect(html).toContain(
-      '<tr data-ref="orders.revenue"><td><code>orders.revenue</code></td><td>the sum of total_amount over completed orders</td><td>sales, turnover, income, total sales</td><td><span class="pass">pass</span> <q>Revenue this year</q></td></tr>',
+      '<tr data-ref="orders.revenue"><td><code>orders.revenue</code></td><td>the sum of total_amount over completed orders</td><td>sales, turnover, income, total sales</td><td><span class="pass">pass</span> <q>Revenue this year</q> (answered: text, 1 row)</td></tr>',
     );
     expect(html).toContain('data-ref="order_items.units_sold"');
     expect(html).toContain('<tr data-ref="users.customer">');
-    expect(html).toContain('<li><span class="pass">pass</span> <q>How many customers do we have?</q></li>');
-    expect(html).toContain('Self-check: 6 of 6 questions read as meant');
+    expect(html).toContain(
+      '<li><span class="pass">pass</span> <q>How many customers do we have?</q> (answered: text, 1 row)</li>',
+    );
+    expect(html).toContain(
+      'Self-check: 6 of 6 questions read as meant by the embedded planner and answered from the database.',
+    );
     expect(html).not.toMatch(/<script|<style/);
+  });
+
+  it('plans only for a multi-tenant agent, and runs the examples as the tenant given in ?userContext=', async () => {
+    const auth = { headers: { authorization: `Bearer ${server.apiKey}` } };
+    const planned = await (await fetch(`${server.url}/agents/acme-sales`, auth)).text();
+    expect(planned).toContain('<span class="pass">pass</span> <q>Units sold this year</q></td>');
+    expect(planned).toContain(
+      'planned only; add ?userContext={...} (JSON) to the URL to also run them as a tenant',
+    );
+    const ran = await (
+      await fetch(
+        `${server.url}/agents/acme-sales?userContext=${encodeURIComponent('{"organisationId":1}')}`,
+        auth,
+      )
+    ).text();
+    expect(ran).toContain('<q>Units sold this year</q> (answered: text, 1 row)');
+    expect(ran).toContain(
+      'Self-check: 7 of 7 questions read as meant by the embedded planner and answered from the database.',
+    );
+    const bad = await fetch(
+      `${server.url}/agents/acme-sales?userContext=${encodeURIComponent('{"organisationId":"1 OR 1=1"}')}`,
+      auth,
+    );
+    expect(bad.status).toBe(400);
   });
 });

@@ -2,21 +2,44 @@
 // (`Authorization: Bearer <API key>`, scoped to the agent). Plain HTML under the pages' CSP, every value escaped.
 import express, { type Router } from 'express';
 import type { AppDeps } from '../app.ts';
+import type { ResolvedAgent } from '../config/load.ts';
 import {
   type AgentGuide,
   agentGuide,
   type CheckedQuestion,
   type GuideEntry,
-  guideTally,
+  guideSummary,
 } from '../planner/agent-guide.ts';
+import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
 import { HttpError } from './errors.ts';
 import { sendPage } from './home-page.ts';
 import { type Html, html } from './html.ts';
 
-export type AgentPageDeps = Pick<AppDeps, 'config' | 'apiKeys' | 'clock'>;
+export type AgentPageDeps = Pick<AppDeps, 'config' | 'apiKeys' | 'clock' | 'engine'>;
 
 function checked(q: CheckedQuestion): Html {
-  return html`<span class="${q.pass ? 'pass' : 'fail'}">${q.pass ? 'pass' : 'FAIL'}</span> <q>${q.question}</q>${q.why ? html` (${q.why})` : ''}`;
+  const ran =
+    q.ran && !q.why
+      ? ` (answered: ${q.ran.type}${q.ran.rows !== undefined ? `, ${q.ran.rows} ${q.ran.rows === 1 ? 'row' : 'rows'}` : ''})`
+      : '';
+  return html`<span class="${q.pass ? 'pass' : 'fail'}">${q.pass ? 'pass' : 'FAIL'}</span> <q>${q.question}</q>${q.why ? html` (${q.why})` : ran}`;
+}
+
+/** The tenant to run the examples as: `?userContext={...}` (JSON), or none needed; undefined: plan only. */
+function tenantOf(agent: ResolvedAgent, query: unknown): UserContext | undefined {
+  const raw = typeof query === 'string' ? query : undefined;
+  if (raw === undefined) {
+    return Object.keys(agent.config.userContext).length === 0
+      ? validateUserContext({}, undefined)
+      : undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, 'invalid_request', 'userContext: expected a JSON object');
+  }
+  return validateUserContext(agent.config.userContext, parsed);
 }
 
 const synonyms = (list: readonly string[]) => (list.length > 0 ? list.join(', ') : '');
@@ -36,10 +59,9 @@ ${
 
 export function agentGuideHtml(guide: AgentGuide): Html {
   const fields = Object.entries(guide.userContext).map(([k, t]) => `${k}: ${t}`);
-  const { passed, total } = guideTally(guide);
   return html`<header><h1>${guide.name ?? guide.id} <code>${guide.id}</code></h1>
 <p>${guide.multiTenant ? `Multi-tenant; userContext { ${fields.join(', ')} }` : 'Single tenant'}; connection ${guide.connection ?? 'not linked'}.</p>
-<p id="self-check">Self-check: ${passed} of ${total} questions read as meant by the embedded planner (planned without tenant data).</p>
+<p id="self-check">${guideSummary(guide, 'add ?userContext={...} (JSON) to the URL')}</p>
 <p><a href="/">Parley home</a></p></header>
 <main>
 <section id="tables"><h2>Tables</h2>
@@ -66,7 +88,24 @@ export function agentPageRouter(deps: AgentPageDeps): Router {
     deps.apiKeys.check(req.headers.authorization, agentId);
     const agent = deps.config.agents.get(agentId);
     if (!agent) throw new HttpError(404, 'unknown_agent', 'no such agent');
-    const guide = await agentGuide(agent, deps.clock());
+    const userContext = agent.connection ? tenantOf(agent, req.query.userContext) : undefined;
+    const now = deps.clock();
+    const guide = await agentGuide(
+      agent,
+      now,
+      userContext
+        ? async (question) => {
+            const answer = await deps.engine.ask({
+              agentId: agent.config.id,
+              userContext,
+              userIdentifier: 'parley-agent-page',
+              question,
+              now,
+            });
+            return { type: answer.type, rows: answer.data?.rows.length, message: answer.message };
+          }
+        : undefined,
+    );
     sendPage(res, `${guide.name ?? guide.id}: what it understands`, agentGuideHtml(guide));
   });
   return router;

@@ -1,8 +1,14 @@
 // The agent guide (agent-guide.ts) as plain text, for `parley model show`.
-import type { AgentGuide, CheckedQuestion } from './agent-guide.ts';
-import { guideTally } from './agent-guide.ts';
+import { type AgentGuide, type CheckedQuestion, guideSummary } from './agent-guide.ts';
 
 const mark = (q: CheckedQuestion) => (q.pass ? 'pass' : 'FAIL');
+/** what the check found: the planner's or the answer's reason for a FAIL, the answer's shape for a pass that ran */
+const detail = (q: CheckedQuestion) =>
+  q.why
+    ? `: ${q.why}`
+    : q.ran
+      ? ` -> ${q.ran.type}${q.ran.rows !== undefined ? `, ${q.ran.rows} ${q.ran.rows === 1 ? 'row' : 'rows'}` : ''}`
+      : '';
 const also = (synonyms: readonly string[]) => (synonyms.length > 0 ? ` (also: ${synonyms.join(', ')})` : '');
 
 export function agentGuideText(guide: AgentGuide): string {
@@ -28,19 +34,12 @@ export function agentGuideText(guide: AgentGuide): string {
     if (entries.length === 0) lines.push('  (none)');
     for (const e of entries) {
       lines.push(`  ${e.ref}${e.description ? `: ${e.description}` : ''}${also(e.synonyms)}`);
-      lines.push(
-        `    [${mark(e.example)}] "${e.example.question}"${e.example.why ? `: ${e.example.why}` : ''}`,
-      );
+      lines.push(`    [${mark(e.example)}] "${e.example.question}"${detail(e.example)}`);
     }
   }
   lines.push('', 'Starter questions');
   if (guide.starterQuestions.length === 0) lines.push('  (none)');
-  for (const q of guide.starterQuestions)
-    lines.push(`  [${mark(q)}] "${q.question}"${q.why ? `: ${q.why}` : ''}`);
-  const { passed, total } = guideTally(guide);
-  lines.push(
-    '',
-    `Self-check: ${passed} of ${total} questions read as meant by the embedded planner (planned without tenant data).`,
-  );
+  for (const q of guide.starterQuestions) lines.push(`  [${mark(q)}] "${q.question}"${detail(q)}`);
+  lines.push('', guideSummary(guide, 'give --context key=value'));
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_CONFIG_FILE } from '../../test/support/demo-db.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildSingleOrganisationDatabase } from '../../demo/prepare-data.ts';
+import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from '../../test/support/demo-db.ts';
 import { registerModelCommands } from '../cli/model.ts';
 import { parseConfig } from '../config/load.ts';
 import { agentGuide, guideTally } from './agent-guide.ts';
@@ -56,6 +58,19 @@ describe('agentGuide', () => {
 
 describe('parley model show', () => {
   let exitCode: typeof process.exitCode;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    dir = makeTempDir('parley-model-show');
+    const demo = sqliteUrl(path.join(dir, 'demo.sqlite'));
+    await seedDemo(demo, { anchor: NOW });
+    const initech = sqliteUrl(path.join(dir, 'initech.sqlite'));
+    await buildSingleOrganisationDatabase(demo, initech, 3);
+    env = { PARLEY_NOW: NOW.toISOString(), DATABASE_URL: demo, INITECH_DATABASE_URL: initech };
+  }, 60_000);
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
   afterEach(() => {
     process.exitCode = exitCode;
   });
@@ -65,7 +80,7 @@ describe('parley model show', () => {
     let out = '';
     const program = new Command('parley').exitOverride();
     registerModelCommands(program, {
-      env: { PARLEY_NOW: NOW.toISOString() },
+      env,
       stdout: (t) => {
         out += t;
       },
@@ -74,18 +89,38 @@ describe('parley model show', () => {
     return out;
   }
 
-  it('prints what the agent understands and which example questions pass', async () => {
+  it("prints what the agent understands, and runs the examples as the agent's one tenant", async () => {
     const out = await show(['--agent', 'initech']);
     expect(out).toContain('initech: Initech analytics (dedicated database)');
     expect(out).toContain('single tenant; connection initech-db');
     expect(out).toMatch(
       /\n {2}orders\.revenue: the sum of total_amount over completed orders \(also: sales, turnover/,
     );
-    expect(out).toContain('    [pass] "Revenue this year"');
+    expect(out).toContain('    [pass] "Revenue this year" -> text, 1 row');
     expect(out).toContain('  users.customer: Users who have ordered at least once');
-    expect(out).toContain('  [pass] "How many orders did we have last month?"');
-    expect(out).toContain('Self-check: 6 of 6 questions read as meant');
+    expect(out).toContain('  [pass] "How many orders did we have last month?" -> text, 1 row');
+    expect(out).toContain(
+      'Self-check: 6 of 6 questions read as meant by the embedded planner and answered from the database.',
+    );
     expect(process.exitCode).toBe(exitCode);
+  });
+
+  it('plans only for a multi-tenant agent until --context names a tenant, then runs them as it', async () => {
+    const planned = await show(['--agent', 'globex-support']);
+    expect(planned).toContain('    [pass] "How many customers do we have?"\n');
+    expect(planned).toContain('(planned only; give --context key=value to also run them as a tenant)');
+    const ran = await show([
+      '--agent',
+      'globex-support',
+      '--context',
+      'organisationId=2',
+      '--context',
+      'countries=["Germany"]',
+    ]);
+    expect(ran).toContain('    [pass] "How many customers do we have?" -> text, 1 row');
+    expect(ran).toContain(
+      'Self-check: 4 of 4 questions read as meant by the embedded planner and answered from the database.',
+    );
   });
 
   it('prints JSON with --json, and refuses an unknown agent', async () => {

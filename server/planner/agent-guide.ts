@@ -11,11 +11,27 @@ import { RulesPlanner } from './rules/rules-planner.ts';
 /** An example question and what the embedded planner made of it. */
 export interface CheckedQuestion {
   question: string;
-  /** the planner read it as meant (for a starter question: it planned a query at all) */
+  /** the planner read it as meant (for a starter question: it planned a query at all), and, when it was run, answered */
   pass: boolean;
-  /** what the planner said instead, when it did not pass */
+  /** what the planner or the answer said instead, when it did not pass */
   why?: string;
+  /** how the question was answered when it was run against the database as a tenant */
+  ran?: QuestionRun;
 }
+
+/** A question asked through the answer engine as a tenant: what came back. */
+export interface QuestionRun {
+  /** the answer's type (text, table, chart, error, clarification) */
+  type: string;
+  /** rows of the query behind it */
+  rows?: number;
+  message: string;
+}
+
+/** Asks a question against the agent's database as a tenant (`parley model show --context`, the page's userContext). */
+export type QuestionRunner = (question: string) => Promise<QuestionRun>;
+
+const answered = (run: QuestionRun) => run.type !== 'error' && run.type !== 'clarification';
 
 export interface GuideEntry {
   /** `table.name`, as plans write it */
@@ -39,6 +55,8 @@ export interface AgentGuide {
   multiTenant: boolean;
   userContext: Record<string, string>;
   connection?: string;
+  /** whether the examples were also asked against the database as a tenant (else: planned only) */
+  ranAgainstDatabase: boolean;
   tables: GuideTable[];
   measures: GuideEntry[];
   segments: GuideEntry[];
@@ -95,15 +113,23 @@ function outcomeWhy(outcome: PlannerOutcome, meant: string): string {
 }
 
 /**
- * Builds the guide of one agent. The examples are planned by the embedded planner with no tenant values (no
- * database is read): a self-check of the model's words, not of the data.
+ * Builds the guide of one agent. The examples are planned by the embedded planner with no tenant values: a self-check
+ * of the model's words. With `run`, each example the planner read as meant is also asked against the database as a
+ * tenant, and passes only when it is answered (not an error or a question back).
  */
-export async function agentGuide(agent: ResolvedAgent, now: Date): Promise<AgentGuide> {
+export async function agentGuide(agent: ResolvedAgent, now: Date, run?: QuestionRunner): Promise<AgentGuide> {
   const { config, model } = agent;
   const planner = new RulesPlanner(model);
   const view = new ModelView(config, model, {});
   const plan = (question: string) =>
     planner.plan({ question, view, history: [], now, values: { values: async () => [] } });
+
+  /** Runs a question the planner read as meant, when a runner is given: it passes only when it is answered. */
+  async function runIfPlanned(checked: CheckedQuestion): Promise<CheckedQuestion> {
+    if (!run || !checked.pass) return checked;
+    const ran = await run(checked.question);
+    return answered(ran) ? { ...checked, ran } : { ...checked, ran, pass: false, why: ran.message };
+  }
 
   /** The first candidate the planner reads as meant; else the first candidate and why it failed. */
   async function firstThatPasses(
@@ -114,7 +140,7 @@ export async function agentGuide(agent: ResolvedAgent, now: Date): Promise<Agent
     let first: CheckedQuestion | undefined;
     for (const question of candidates) {
       const outcome = await plan(question);
-      if (outcome.kind === 'plan' && test(outcome.plan)) return { question, pass: true };
+      if (outcome.kind === 'plan' && test(outcome.plan)) return runIfPlanned({ question, pass: true });
       first ??= { question, pass: false, why: outcomeWhy(outcome, meant) };
     }
     return first ?? { question: '', pass: false, why: 'no question to try' };
@@ -163,7 +189,7 @@ export async function agentGuide(agent: ResolvedAgent, now: Date): Promise<Agent
     const outcome = await plan(question);
     starterQuestions.push(
       outcome.kind === 'plan'
-        ? { question, pass: true }
+        ? await runIfPlanned({ question, pass: true })
         : { question, pass: false, why: outcomeWhy(outcome, 'a query') },
     );
   }
@@ -173,11 +199,20 @@ export async function agentGuide(agent: ResolvedAgent, now: Date): Promise<Agent
     multiTenant: config.multiTenant,
     userContext: { ...config.userContext },
     ...(agent.connection ? { connection: agent.connection.id } : {}),
+    ranAgainstDatabase: run !== undefined,
     tables,
     measures,
     segments,
     starterQuestions,
   };
+}
+
+/** The self-check's summary line. */
+export function guideSummary(guide: AgentGuide, contextHint: string): string {
+  const { passed, total } = guideTally(guide);
+  return guide.ranAgainstDatabase
+    ? `Self-check: ${passed} of ${total} questions read as meant by the embedded planner and answered from the database.`
+    : `Self-check: ${passed} of ${total} questions read as meant by the embedded planner (planned only; ${contextHint} to also run them as a tenant).`;
 }
 
 /** How many of the guide's checked questions pass, out of how many. */
