@@ -233,6 +233,7 @@ const NEW_SHAPES = [
   'not related',
   'related in measure',
   'related in related',
+  'related of another table',
   'named filter',
   'difference',
   'running',

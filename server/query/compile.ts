@@ -380,7 +380,7 @@ class Compilation {
         return this.filterSql(segment.definition.filter, scope, segment.table);
       }
       case 'related':
-        return this.relatedSql(filter, scope, anchor ?? scope.base);
+        return this.relatedSql(filter, scope, filter.of ?? anchor ?? scope.base);
       default:
         return this.leafSql(filter, scope);
     }

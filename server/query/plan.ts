@@ -75,8 +75,9 @@ export type Filter =
   | { op: 'not'; filter: Filter }
   // rows that have related rows in `table` (a table the plan's rows own through one-to-many relations, e.g. a
   // user's orders) matching `filter`: at least one, or as many as `count` says ("customers with 5+ orders",
-  // "products with no order items last month" = not related); `filter` applies to each related row as a whole
-  | { op: 'related'; table: string; filter?: Filter; count?: CountCondition };
+  // "products with no order items last month" = not related); `filter` applies to each related row as a whole.
+  // `of` makes it about the rows of another table the plan's rows reach ("orders of customers with 40+ orders")
+  | { op: 'related'; table: string; of?: string; filter?: Filter; count?: CountCondition };
 
 export const Filter: z.ZodType<Filter> = z.lazy(() =>
   z.discriminatedUnion('op', [
@@ -98,6 +99,10 @@ export const Filter: z.ZodType<Filter> = z.lazy(() =>
       .object({
         op: z.literal('related'),
         table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+        of: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+          .optional(),
         filter: Filter.optional(),
         count: CountCondition.optional(),
       })

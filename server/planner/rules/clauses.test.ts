@@ -218,3 +218,27 @@ describe('first times, and who did it when nobody is named', () => {
     expect(p.filters).toContainEqual({ op: 'related', table: 'orders' });
   });
 });
+
+describe('a bare number of related rows is that many', () => {
+  it('"just one order", "with 3 orders" count exactly', async () => {
+    for (const [q, value] of [
+      ['what fraction of members have just one order', 1],
+      ['number of users having 3 orders', 3],
+    ] as const) {
+      const p = await demoPlanOf(q);
+      expect(JSON.stringify(p), q).toContain(`"count":{"op":"eq","value":${value}}`);
+    }
+  });
+
+  it('does not take a listing size for a count', async () => {
+    const p = await demoPlanOf('show just 4 orders');
+    expect(p.limit).toBe(4);
+    expect(JSON.stringify(p.filters)).not.toContain('"count"');
+  });
+});
+
+it('"never bought a single thing" is none, not exactly one', async () => {
+  const p = await demoPlanOf('members that have not made a single purchase in 2025');
+  expect(JSON.stringify(p.filters)).toContain('"op":"not"');
+  expect(JSON.stringify(p.filters)).not.toContain('"value":1}');
+});
