@@ -7,10 +7,13 @@ import type { AnswerEngine } from './answers/engine.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { ConversationStore } from './conversations/store.ts';
 import type { DatasetService } from './datasets/service.ts';
+import { agentPageRouter } from './http/agent-page.ts';
 import { datasetsApiRouter } from './http/api-v1/datasets.ts';
 import { apiV1Router } from './http/api-v1/router.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { healthRouter } from './http/health.ts';
+import { homePageRouter } from './http/home-page.ts';
+import { widgetBundleRouter } from './http/widget-bundle.ts';
 import { datasetsWidgetRouter } from './http/widget-v1/datasets.ts';
 import { widgetV1Router } from './http/widget-v1/router.ts';
 import type { Metrics } from './observability/metrics.ts';
@@ -48,6 +51,8 @@ export interface AppDeps {
   readiness: () => Promise<void>;
   /** folder of the built widget bundle (parley-widget.js and its chunks), when built */
   widgetDir?: string;
+  /** the demo host app's URL, under `parley demo` (a getter: it starts after the server) */
+  demoHostUrl?: () => string | undefined;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -78,28 +83,13 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRouter({ readiness: deps.readiness, metrics: deps.metrics }));
+  app.use(homePageRouter(deps));
+  app.use(agentPageRouter(deps));
   app.use('/api/v1', datasetsApiRouter({ ...deps, defaultAgent: deps.config.config.datasets.defaultAgent }));
   app.use('/api/v1', apiV1Router(deps));
   app.use('/widget/v1', datasetsWidgetRouter(deps));
   app.use('/widget/v1', widgetV1Router(deps));
-  if (deps.widgetDir) {
-    app.use(
-      '/widget',
-      express.static(deps.widgetDir, {
-        index: false,
-        setHeaders(res, file) {
-          // hashed chunks never change; the entry file must revalidate so hosts get new releases
-          const hashed = /-[A-Za-z0-9_-]{8,}\.js$/.test(file);
-          res.setHeader(
-            'Cache-Control',
-            hashed ? 'public, max-age=31536000, immutable' : 'public, max-age=300, must-revalidate',
-          );
-          res.setHeader('Access-Control-Allow-Origin', '*');
-          res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-        },
-      }),
-    );
-  }
+  app.use('/widget', widgetBundleRouter(deps.widgetDir));
   app.use((_req, _res, next) => next(notFound('no such route')));
   app.use(errorHandler(deps.logger));
   return app;

@@ -15,6 +15,7 @@ import type { LoadedConfig } from './config/load.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { createDatasetService, type DatasetService, datasetAgentsFromConfig } from './datasets/service.ts';
 import { openDatabase } from './db/connect.ts';
+import { WIDGET_NOT_BUILT } from './http/widget-bundle.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { assertAgentsReady } from './semantic/check.ts';
 import { attachWidgetSocket } from './ws/widget-socket.ts';
@@ -28,6 +29,10 @@ export interface StartOptions {
   logger?: Logger;
   /** skip `parley check` at start (tests that build their own databases); never in production */
   skipCheck?: boolean;
+  /** the folder of the built widget bundle (default: dist/widget) */
+  widgetDir?: string;
+  /** the demo host app's URL once it listens (`parley demo`), linked from the home page */
+  demoHostUrl?: () => string | undefined;
 }
 
 export interface RunningServer {
@@ -38,7 +43,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const WIDGET_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/widget');
+export const WIDGET_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/widget');
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const env = options.env ?? process.env;
@@ -71,6 +76,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await store.ping();
     await engine.ping();
   };
+  const bundleDir = options.widgetDir ?? WIDGET_DIST;
+  const widgetDir = fs.existsSync(path.join(bundleDir, 'parley-widget.js')) ? bundleDir : undefined;
+  if (!widgetDir)
+    logger.warn({ widgetDir: bundleDir }, `/widget/parley-widget.js answers 404: ${WIDGET_NOT_BUILT}`);
   const deps = {
     config,
     engine,
@@ -82,7 +91,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     metrics,
     clock,
     readiness,
-    widgetDir: fs.existsSync(WIDGET_DIST) ? WIDGET_DIST : undefined,
+    widgetDir,
+    ...(options.demoHostUrl ? { demoHostUrl: options.demoHostUrl } : {}),
   };
   const app = createApp(deps);
   const server = http.createServer(app);

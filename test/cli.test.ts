@@ -161,7 +161,40 @@ describe('parley ask', () => {
       'organisationId=1 OR 1=1',
     ]);
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/organisationId must be an integer/);
+    expect(out.stderr).toMatch(/organisationId is an integer, got "1 OR 1=1"/);
+  });
+
+  it('reads a list field from a JSON array or a comma list, and refuses a broken list', async () => {
+    const ask = (countries: string) =>
+      parley([
+        'ask',
+        'How many accounts do we have?',
+        '--agent',
+        'globex-support',
+        '--user',
+        'x',
+        '--json',
+        '--context',
+        'organisationId=2',
+        '--context',
+        `countries=${countries}`,
+      ]);
+    const db = new Database(dbFile, { readonly: true });
+    const { n } = db
+      .prepare(
+        "SELECT COUNT(*) AS n FROM users WHERE organisation_id = 2 AND country IN ('Germany', 'France')",
+      )
+      .get() as { n: number };
+    db.close();
+    expect(n).toBeGreaterThan(0);
+    for (const countries of ['["Germany","France"]', 'Germany,France']) {
+      const out = await ask(countries);
+      expect(out.code, out.stderr).toBe(0);
+      expect(JSON.parse(out.stdout).data.rows).toEqual([[n]]);
+    }
+    const broken = await ask('["Germany","France"');
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/countries is a list of strings: .* is not a JSON array/);
   });
 
   it('answers a JSONL batch one line per question, with the same ids', async () => {

@@ -35,9 +35,17 @@ export function registerDemoCommand(program: Command): void {
     await ensureWidgetBundle({ log });
 
     const { startServer } = await import('../main.ts');
-    const running = await startServer({ config: loaded, port: portFrom(opts.port) });
-    const lines = [`Parley is listening on ${running.url}`];
+    let hostUrl: string | undefined;
+    const running = await startServer({
+      config: loaded,
+      port: portFrom(opts.port),
+      demoHostUrl: () => hostUrl,
+    });
+    const lines = [
+      `Parley is listening on ${running.url}  (open it: the agents, the embed snippet, the API and this demo)`,
+    ];
     const hostApp = await startHostApp(running.url, Number(opts.hostPort));
+    hostUrl = hostApp.url;
     lines.push(`Demo host app: ${hostApp.url}  (log in as a user of any organisation)`);
     lines.push(
       '',

@@ -13,6 +13,13 @@ export function registerServeCommand(program: Command): void {
       .option('--host <host>', 'interface to listen on (default: server.host in the config)'),
   ).action(async (opts: { port?: string; host?: string }, cmd: Command) => {
     const loaded = loadConfig(configPathOf(cmd));
+    const { ensureWidgetBundle, widgetBundleStatus } = await import('../../demo/widget-bundle.ts');
+    const { widgetBundleAtFirstStart } = await import('./widget-at-start.ts');
+    await widgetBundleAtFirstStart({
+      missing: () => widgetBundleStatus() === 'missing',
+      build: () => ensureWidgetBundle({ rebuildStale: false }).then(() => {}),
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
     // loaded on demand: the other commands need none of the server's modules
     const { startServer } = await import('../main.ts');
     const running = await startServer({ config: loaded, port: portFrom(opts.port), host: opts.host });

@@ -2,6 +2,7 @@
 // within that agent (another agent's conversation is as unknown as a made-up id).
 import type { Request } from 'express';
 import type { AppDeps } from '../../app.ts';
+import type { ApiKeyIdentity } from '../../auth/api-keys.ts';
 import type { ResolvedAgent } from '../../config/load.ts';
 import type { ConversationRecord, ResponseRecord } from '../../conversations/store.ts';
 import { type UserContext, UserContextError, validateUserContext } from '../../semantic/user-context.ts';
@@ -20,11 +21,29 @@ export function param(req: Request, name: string): string {
 
 /** The agent of the route, after the API key was accepted for it; 404 when there is no such agent. */
 export function agentFor(deps: ApiDeps, req: Request): ResolvedAgent {
+  return agentAndKeyFor(deps, req).agent;
+}
+
+/** agentFor, and the identity of the API key that was accepted for it (for routes whose reach depends on the key). */
+export function agentAndKeyFor(deps: ApiDeps, req: Request): { agent: ResolvedAgent; key: ApiKeyIdentity } {
   const agentId = param(req, 'agentId');
-  deps.apiKeys.check(req.headers.authorization, agentId);
+  const key = deps.apiKeys.check(req.headers.authorization, agentId);
   const agent = AgentId.safeParse(agentId).success ? deps.config.agents.get(agentId) : undefined;
   if (!agent) throw new HttpError(404, 'unknown_agent', 'no such agent');
-  return agent;
+  return { agent, key };
+}
+
+/**
+ * The one decision of which tenants a host key's conversation list covers. With a userContext: exactly that tenant.
+ * Without one (the SDK's filter is optional, as in Inconvo): every tenant of the agent, which this release allows to
+ * every key because API keys are not pinned to a tenant yet; a key pinned to a tenant must list only inside it, and
+ * that check belongs here. `undefined` means "across tenants".
+ */
+export function conversationListTenantOfUnpinnedKey(
+  _key: ApiKeyIdentity,
+  requested: UserContext | undefined,
+): UserContext | undefined {
+  return requested;
 }
 
 /** A conversation of exactly this agent, or 404. */

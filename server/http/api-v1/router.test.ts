@@ -222,8 +222,21 @@ describe('GET /agents/{agentId}/conversations', () => {
     expect((json.json.items as Array<{ id: string }>).map((i) => i.id)).toEqual([org3]);
   });
 
+  it("lists a user's conversations in every tenant when only the userIdentifier is given", async () => {
+    const who = `roamer-${Date.now()}`;
+    const mine = [await conversation(1, who), await conversation(3, who)];
+    await conversation(1, `${who}-other`);
+    const { status, json } = await call('GET', `/agents/demo/conversations?userIdentifier=${who}`);
+    expect(status).toBe(200);
+    const items = json.items as Array<{ id: string; userIdentifier: string; userContext: unknown }>;
+    expect(items.map((i) => i.id).sort()).toEqual([...mine].sort());
+    expect(items.map((i) => (i.userContext as { organisationId: number }).organisationId).sort()).toEqual([
+      1, 3,
+    ]);
+  });
+
   it.each([
-    ['no userContext', ''],
+    ['neither a userIdentifier nor a userContext', ''],
     ['a non-integer organisationId', 'userContext%5BorganisationId%5D=1%20OR%201%3D1'],
     ['an undeclared field', 'userContext%5BorganisationId%5D=1&userContext%5Bx%5D=2'],
     ['a bad limit', 'userContext%5BorganisationId%5D=1&limit=1000'],

@@ -116,7 +116,7 @@ export const ConversationListQuery = z.object({
     .optional()
     .describe(
       'The tenant context as a deep object: userContext[organisationId]=1 (list fields comma-separated). ' +
-        'Required when the agent declares userContext fields; only conversations of exactly this context are listed.',
+        "Only conversations of exactly this context are listed. Optional: without it the userIdentifier's conversations in every tenant are listed (an agent that declares userContext fields then needs a userIdentifier).",
     ),
   cursor: z.string().min(1).max(512).optional().describe('nextCursor of the previous page'),
   limit: z.coerce.number().int().min(1).max(100).optional().describe('Page size, 1-100 (default 20)'),
