@@ -12,6 +12,7 @@ import { type ApiKeyChecker, createApp, type SessionVerifier } from './app.ts';
 import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
 import { createSessionVerifier, sessionAuthConfigFromEnv } from './auth/session-token.ts';
 import type { LoadedConfig } from './config/load.ts';
+import { InstanceLease, newInstanceId } from './conversations/leases.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { createDatasetService, type DatasetService, datasetAgentsFromConfig } from './datasets/service.ts';
 import { openDatabase } from './db/connect.ts';
@@ -56,8 +57,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   );
   const apiKeys: ApiKeyChecker = createApiKeyChecker([...config.config.auth.apiKeys, ...apiKeysFromEnv(env)]);
   // the store stamps real time even when PARLEY_NOW pins the answers' clock: reconnect sync relies on order
-  const store = await ConversationStore.open(config.storeUrl);
-  await store.failAbandoned();
+  const instanceId = env.PARLEY_INSTANCE_ID || newInstanceId();
+  const store = await ConversationStore.open(config.storeUrl, { instanceId });
+  // answers other instances are making stay theirs; only those of instances whose lease ran out are failed
+  const lease = new InstanceLease(store.db, instanceId, {
+    ttlMs: (config.config.cluster?.leaseSeconds ?? 30) * 1000,
+    onError: (err) => logger.warn({ err }, 'could not renew the instance lease'),
+  });
+  await lease.start();
   const datasets = createDatasetService({
     db: store.db,
     agents: datasetAgentsFromConfig(config),
@@ -96,7 +103,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  logger.info({ url }, 'parley listening');
+  logger.info({ url, instanceId }, 'parley listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -107,6 +114,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       server.closeAllConnections();
       await engine.close();
       await datasets.close();
+      await lease
+        .stop()
+        .catch((err: unknown) => logger.warn({ err }, 'could not give up the instance lease'));
       await store.close();
     })();
     return closing;

@@ -93,18 +93,25 @@ interface ResponseRow {
   error: string | null;
   created_at: string;
   completed_at: string | null;
+  /** the server instance making the answer (leases.ts); null for rows of the CLI or of older versions */
+  instance_id?: string | null;
 }
 
 export class ConversationStore {
   private constructor(
     readonly db: Knex,
     private readonly clock: () => Date,
+    /** stamped on the responses this process makes, so only its lease running out fails them */
+    readonly instanceId?: string,
   ) {}
 
-  static async open(url: string, options: { clock?: () => Date } = {}): Promise<ConversationStore> {
+  static async open(
+    url: string,
+    options: { clock?: () => Date; instanceId?: string } = {},
+  ): Promise<ConversationStore> {
     const db = openDatabase(url, { create: true, pool: { min: 0, max: 10 }, writeAheadLog: true });
     await db.migrate.latest({ migrationSource: storeMigrations, tableName: 'parley_migrations' });
-    return new ConversationStore(db, options.clock ?? (() => new Date()));
+    return new ConversationStore(db, options.clock ?? (() => new Date()), options.instanceId);
   }
 
   private now(): string {
@@ -218,6 +225,7 @@ export class ConversationStore {
         error: null,
         created_at: now,
         completed_at: null,
+        ...(this.instanceId ? { instance_id: this.instanceId } : {}),
       };
       await trx('parley_responses').insert(row);
       const update: Partial<ConversationRow> = { updated_at: now };
@@ -273,17 +281,6 @@ export class ConversationStore {
       .select('r.*')
       .limit(100);
     return rows.map(toResponse);
-  }
-
-  /** Marks responses that a previous process left in progress as failed (they can never finish now). */
-  async failAbandoned(): Promise<number> {
-    return this.db('parley_responses')
-      .where('status', 'in_progress')
-      .update({
-        status: 'failed',
-        error: JSON.stringify({ code: 'interrupted', message: 'the server restarted' }),
-        completed_at: this.now(),
-      });
   }
 
   // ---- feedback -----------------------------------------------------------------------------
