@@ -58,7 +58,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const apiKeys: ApiKeyChecker = createApiKeyChecker([...config.config.auth.apiKeys, ...apiKeysFromEnv(env)]);
   // the store stamps real time even when PARLEY_NOW pins the answers' clock: reconnect sync relies on order
   const instanceId = env.PARLEY_INSTANCE_ID || newInstanceId();
-  const store = await ConversationStore.open(config.storeUrl, { instanceId });
+  const store = await ConversationStore.open(config.storeUrl, {
+    instanceId,
+    migrationLockWaitMs: config.config.store?.migrationLockWaitMs,
+  });
   // answers other instances are making stay theirs; only those of instances whose lease ran out are failed
   const lease = new InstanceLease(store.db, instanceId, {
     ttlMs: (config.config.cluster?.leaseSeconds ?? 30) * 1000,

@@ -213,6 +213,32 @@ describe('parley ask', () => {
   });
 });
 
+describe('parley migrate', () => {
+  it('migrates a fresh store, and clears a lock a crash left with `parley migrate unlock`', async () => {
+    const storeUrl = `sqlite://${path.join(dir, 'migrated.sqlite')}`;
+    const first = await parley(['migrate'], { PARLEY_STORE_URL: storeUrl });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/applied 001_conversations, .*004_instance_leases/);
+    expect((await parley(['migrate'], { PARLEY_STORE_URL: storeUrl })).stdout).toMatch(/already up to date/);
+
+    const db = new Database(path.join(dir, 'migrated.sqlite'));
+    db.prepare('UPDATE parley_migrations_lock SET is_locked = 1').run();
+    db.close();
+    const config = path.join(dir, 'short-wait.yaml');
+    fs.writeFileSync(
+      config,
+      `${fs.readFileSync(path.join(ROOT, 'parley.config.yaml'), 'utf8')}\nstore:\n  migrationLockWaitMs: 200\n`,
+    );
+    const locked = await parley(['migrate', '--config', config], { PARLEY_STORE_URL: storeUrl });
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toContain('parley migrate unlock');
+    expect(locked.stderr + locked.stdout).not.toMatch(/knex/);
+    const unlocked = await parley(['migrate', 'unlock'], { PARLEY_STORE_URL: storeUrl });
+    expect(unlocked.stdout).toMatch(/migration lock cleared/);
+    expect((await parley(['migrate'], { PARLEY_STORE_URL: storeUrl })).code).toBe(0);
+  });
+});
+
 describe('parley query, check, token, connection list', () => {
   it('runs a plan file and prints tenant values only as bindings', async () => {
     const planFile = path.join(dir, 'plan.json');

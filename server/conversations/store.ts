@@ -7,7 +7,7 @@ import type { ConversationMemory, ConversationOwner } from '../answers/engine.ts
 import { openDatabase } from '../db/connect.ts';
 import type { PlannedTurn, Presentation } from '../planner/planner.ts';
 import type { UserContext } from '../semantic/user-context.ts';
-import { storeMigrations } from './migrations.ts';
+import { migrateStore } from './migrate.ts';
 
 export interface Owner {
   agentId: string;
@@ -107,10 +107,15 @@ export class ConversationStore {
 
   static async open(
     url: string,
-    options: { clock?: () => Date; instanceId?: string } = {},
+    options: { clock?: () => Date; instanceId?: string; migrationLockWaitMs?: number } = {},
   ): Promise<ConversationStore> {
     const db = openDatabase(url, { create: true, pool: { min: 0, max: 10 }, writeAheadLog: true });
-    await db.migrate.latest({ migrationSource: storeMigrations, tableName: 'parley_migrations' });
+    try {
+      await migrateStore(db, { waitMs: options.migrationLockWaitMs });
+    } catch (err) {
+      await db.destroy();
+      throw err;
+    }
     return new ConversationStore(db, options.clock ?? (() => new Date()), options.instanceId);
   }
 
