@@ -42,6 +42,7 @@ export interface RunningServer {
 const WIDGET_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/widget');
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
+  let closing: Promise<void> | undefined;
   const env = options.env ?? process.env;
   const { config } = options;
   const logger = options.logger ?? pino({ level: env.PARLEY_LOG_LEVEL ?? 'info' });
@@ -61,6 +62,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const store = await ConversationStore.open(config.storeUrl, {
     instanceId,
     migrationLockWaitMs: config.config.store?.migrationLockWaitMs,
+    queryTimeoutMs: config.config.store?.queryTimeoutMs,
   });
   // answers other instances are making stay theirs; only those of instances whose lease ran out are failed
   const lease = new InstanceLease(store.db, instanceId, {
@@ -96,24 +98,53 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   };
   const app = createApp(deps);
   const server = http.createServer(app);
-  const sockets = attachWidgetSocket(server, deps);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? config.config.server.port, options.host ?? config.config.server.host, () =>
-      resolve(),
-    );
+  // in-flight HTTP requests (/api/v1 answers and their streams among them), drained on shutdown like the socket
+  const inFlight = new Set<http.ServerResponse>();
+  let drained: (() => void) | undefined;
+  server.on('request', (_req, res: http.ServerResponse) => {
+    inFlight.add(res);
+    if (closing) res.setHeader('Connection', 'close');
+    res.on('close', () => {
+      inFlight.delete(res);
+      if (inFlight.size === 0) drained?.();
+    });
   });
+  const graceMs = Math.min(5000, Math.floor(config.config.server.shutdownTimeoutMs / 3));
+  const sockets = attachWidgetSocket(server, deps, { shutdownGraceMs: graceMs });
+  const port = options.port ?? config.config.server.port;
+  const listenHost = options.host ?? config.config.server.host;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, listenHost, () => resolve());
+    });
+  } catch (err) {
+    // nothing may keep running for a server that does not listen
+    await Promise.allSettled([sockets.close(), engine.close(), datasets.close(), lease.stop()]);
+    await store.close().catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new Error(
+        `port ${port} on ${listenHost} is already in use: stop what listens there or choose another (--port, PARLEY_PORT)`,
+      );
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   logger.info({ url, instanceId }, 'parley listening');
 
-  let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      // stop taking new work, let in-flight answers finish or cancel, then close the databases
+      // stop taking new work, let in-flight answers (socket and HTTP) finish or cancel, then close the databases
       server.close();
-      await sockets.close();
+      server.closeIdleConnections();
+      const httpDrained = new Promise<void>((resolve) => {
+        drained = resolve;
+        if (inFlight.size === 0) resolve();
+        setTimeout(resolve, graceMs).unref();
+      });
+      await Promise.all([sockets.close(), httpDrained]);
       server.closeAllConnections();
       await engine.close();
       await datasets.close();

@@ -97,6 +97,9 @@ interface ResponseRow {
   instance_id?: string | null;
 }
 
+/** below the default statement limit of the analytics databases (15 s): a store call never outwaits a query */
+export const DEFAULT_STORE_QUERY_TIMEOUT_MS = 5000;
+
 export class ConversationStore {
   private constructor(
     readonly db: Knex,
@@ -107,9 +110,21 @@ export class ConversationStore {
 
   static async open(
     url: string,
-    options: { clock?: () => Date; instanceId?: string; migrationLockWaitMs?: number } = {},
+    options: {
+      clock?: () => Date;
+      instanceId?: string;
+      migrationLockWaitMs?: number;
+      /** MySQL: client-side deadline of one statement, and of getting a connection (default 5 s) */
+      queryTimeoutMs?: number;
+    } = {},
   ): Promise<ConversationStore> {
-    const db = openDatabase(url, { create: true, pool: { min: 0, max: 10 }, writeAheadLog: true });
+    const queryMs = options.queryTimeoutMs ?? DEFAULT_STORE_QUERY_TIMEOUT_MS;
+    const db = openDatabase(url, {
+      create: true,
+      pool: { min: 0, max: 10 },
+      writeAheadLog: true,
+      deadlines: { connectMs: queryMs, acquireMs: queryMs, queryMs },
+    });
     try {
       await migrateStore(db, { waitMs: options.migrationLockWaitMs });
     } catch (err) {

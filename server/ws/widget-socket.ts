@@ -10,6 +10,7 @@ import {
   type AnswerRun,
   activeRuns,
   type CancelReason,
+  describeFailure,
   ownerKey,
   ownerOf,
   type RunOutcome,
@@ -444,7 +445,8 @@ export function attachWidgetSocket(
       });
     } catch (err) {
       log.error({ err, socket: conn.id }, 'could not start an answer');
-      conn.error({ clientId, code: 'internal_error', message: 'something went wrong on our side' });
+      const { code, message } = describeFailure(err);
+      conn.error({ clientId, code, message });
       return;
     } finally {
       conn.pending -= 1;

@@ -200,7 +200,8 @@ export function describeFailure(err: unknown): { code: string; message: string; 
     return { code: 'not_found', message: 'conversation not found', httpStatus: 404 };
   }
   const mapped = mapError(err);
-  if (mapped.status >= 500) {
+  // 503/504 are timeouts with messages written for users; other 5xx may carry internals
+  if (mapped.status >= 500 && mapped.status !== 503 && mapped.status !== 504) {
     return { code: 'internal_error', message: 'something went wrong on our side', httpStatus: mapped.status };
   }
   return { code: mapped.code, message: mapped.message, httpStatus: mapped.status };
