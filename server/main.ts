@@ -13,6 +13,7 @@ import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
 import { createSessionVerifier, sessionAuthConfigFromEnv } from './auth/session-token.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { InstanceLease, newInstanceId } from './conversations/leases.ts';
+import { flushSaves } from './conversations/save-outcome.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { createDatasetService, type DatasetService, datasetAgentsFromConfig } from './datasets/service.ts';
 import { openDatabase } from './db/connect.ts';
@@ -148,6 +149,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       server.closeAllConnections();
       await engine.close();
       await datasets.close();
+      await flushSaves(store, graceMs);
       await lease
         .stop()
         .catch((err: unknown) => logger.warn({ err }, 'could not give up the instance lease'));

@@ -1,6 +1,7 @@
 // The `parley` command as a user runs it: a child process of bin/parley.mjs, against a seeded SQLite file.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -236,6 +237,21 @@ describe('parley migrate', () => {
     const unlocked = await parley(['migrate', 'unlock'], { PARLEY_STORE_URL: storeUrl });
     expect(unlocked.stdout).toMatch(/migration lock cleared/);
     expect((await parley(['migrate'], { PARLEY_STORE_URL: storeUrl })).code).toBe(0);
+  });
+});
+
+describe('parley serve', () => {
+  it('exits at once, naming the port, when the port is taken', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const out = await parley(['serve', '--port', String(port)], { PARLEY_SESSION_SECRET: 'x'.repeat(40) });
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      taken.close();
+    }
   });
 });
 

@@ -291,6 +291,58 @@ describe('POST .../response with stream: true', () => {
     expect(record?.status).toBe('failed');
   });
 
+  it('keeps the answer through a store hiccup while saving: the caller gets it, the row ends completed', async () => {
+    const complete = store.completeResponse.bind(store);
+    let refusals = 0;
+    // the store refuses the first two saves (a failover), then answers again
+    store.completeResponse = async (id, answer) => {
+      if (refusals < 2) {
+        refusals += 1;
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      }
+      return complete(id, answer);
+    };
+    try {
+      const conversationId = await newConversation();
+      const res = await ask(conversationId, { message: 'still here?' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ message: 'You asked: still here?' });
+      expect(refusals).toBe(2);
+      const [record] = await store.responses(conversationId);
+      expect(record?.status).toBe('completed');
+    } finally {
+      store.completeResponse = complete;
+    }
+  });
+
+  it('answers at once through a longer store outage, and records the answer when the store is back', async () => {
+    const complete = store.completeResponse.bind(store);
+    let refusals = 0;
+    // more refusals than the quick retries the caller waits for: the rest goes on in the background
+    store.completeResponse = async (id, answer) => {
+      if (refusals < 5) {
+        refusals += 1;
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      }
+      return complete(id, answer);
+    };
+    try {
+      const conversationId = await newConversation();
+      const res = await ask(conversationId, { message: 'outage?' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ message: 'You asked: outage?' });
+      expect((await store.responses(conversationId))[0]?.status).toBe('in_progress');
+      let status: string | undefined;
+      for (let i = 0; i < 100 && status !== 'completed'; i += 1) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = (await store.responses(conversationId))[0]?.status;
+      }
+      expect(status).toBe('completed');
+    } finally {
+      store.completeResponse = complete;
+    }
+  });
+
   it('answers 500 without a retry invitation when the engine throws on a JSON request', async () => {
     script = async () => {
       throw new Error('boom');
