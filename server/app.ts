@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { AnswerEngine } from './answers/engine.ts';
+import type { SharedState } from './cluster/shared-state.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { ConversationStore } from './conversations/store.ts';
 import type { DatasetService } from './datasets/service.ts';
@@ -48,6 +49,8 @@ export interface AppDeps {
   readiness: () => Promise<void>;
   /** folder of the built widget bundle (parley-widget.js and its chunks), when built */
   widgetDir?: string;
+  /** what instances share (Redis), when several run behind a load balancer; absent: one instance, in memory */
+  shared?: SharedState;
 }
 
 export function createApp(deps: AppDeps): Express {

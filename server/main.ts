@@ -11,6 +11,7 @@ import { createAnswerEngine } from './answers/engine.ts';
 import { type ApiKeyChecker, createApp, type SessionVerifier } from './app.ts';
 import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
 import { createSessionVerifier, sessionAuthConfigFromEnv } from './auth/session-token.ts';
+import { memoryState, redisState, redisUrlFrom, type SharedState } from './cluster/shared-state.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { InstanceLease, newInstanceId } from './conversations/leases.ts';
 import { flushSaves } from './conversations/save-outcome.ts';
@@ -37,6 +38,9 @@ export interface RunningServer {
   server: http.Server;
   store: ConversationStore;
   datasets: DatasetService;
+  instanceId: string;
+  /** what this instance shares with others: 'redis', or 'memory' (one instance) */
+  shared: SharedState['mode'];
   close(): Promise<void>;
 }
 
@@ -60,6 +64,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const apiKeys: ApiKeyChecker = createApiKeyChecker([...config.config.auth.apiKeys, ...apiKeysFromEnv(env)]);
   // the store stamps real time even when PARLEY_NOW pins the answers' clock: reconnect sync relies on order
   const instanceId = env.PARLEY_INSTANCE_ID || newInstanceId();
+  const redisUrl = redisUrlFrom(env, config.config.cluster?.redisUrl);
+  const shared = redisUrl ? await redisState(redisUrl, instanceId, logger) : memoryState(instanceId);
   const store = await ConversationStore.open(config.storeUrl, {
     instanceId,
     migrationLockWaitMs: config.config.store?.migrationLockWaitMs,
@@ -95,6 +101,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     metrics,
     clock,
     readiness,
+    shared,
     widgetDir: fs.existsSync(WIDGET_DIST) ? WIDGET_DIST : undefined,
   };
   const app = createApp(deps);
@@ -122,7 +129,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (err) {
     // nothing may keep running for a server that does not listen
     await Promise.allSettled([sockets.close(), engine.close(), datasets.close(), lease.stop()]);
-    await store.close().catch(() => undefined);
+    await Promise.allSettled([store.close(), shared.close()]);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
       throw new Error(
@@ -133,7 +140,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  logger.info({ url, instanceId }, 'parley listening');
+  logger.info({ url, instanceId, shared: shared.mode }, 'parley listening');
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -154,10 +161,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         .stop()
         .catch((err: unknown) => logger.warn({ err }, 'could not give up the instance lease'));
       await store.close();
+      await shared.close();
     })();
     return closing;
   };
-  return { url, server, store, datasets, close };
+  return { url, server, store, datasets, instanceId, shared: shared.mode, close };
 }
 
 function clockFromEnv(env: NodeJS.ProcessEnv): () => Date {

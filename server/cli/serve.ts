@@ -18,7 +18,13 @@ export function registerServeCommand(program: Command): void {
     const running = await startServer({ config: loaded, port: portFrom(opts.port), host: opts.host }).catch(
       exitAtOnce,
     );
-    process.stdout.write(`Parley is listening on ${running.url}\n`);
+    process.stdout.write(
+      `Parley is listening on ${running.url} (instance ${running.instanceId}; ${
+        running.shared === 'redis'
+          ? 'shared state in Redis: limits, socket caps and answer events across instances'
+          : 'state in memory: one instance (set PARLEY_REDIS_URL to run several)'
+      })\n`,
+    );
     await untilSignalled(running, loaded.config.server.shutdownTimeoutMs);
   });
 }
