@@ -95,6 +95,23 @@ beforeEach(() => {
   script = async (input) => answerFor(input);
 });
 
+/** Makes the store refuse the next `n` answer saves (connection refused); restoreSaves() undoes it. */
+const realComplete = ConversationStore.prototype.completeResponse;
+function refuseSaves(n: number): { count: number } {
+  const refusals = { count: 0 };
+  store.completeResponse = async (id, answer) => {
+    if (refusals.count < n) {
+      refusals.count += 1;
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    }
+    return realComplete.call(store, id, answer);
+  };
+  return refusals;
+}
+function restoreSaves(): void {
+  store.completeResponse = realComplete;
+}
+
 async function newConversation(organisationId = 1): Promise<string> {
   const res = await fetch(`${url}/agents/demo/conversations`, {
     method: 'POST',
@@ -292,40 +309,24 @@ describe('POST .../response with stream: true', () => {
   });
 
   it('keeps the answer through a store hiccup while saving: the caller gets it, the row ends completed', async () => {
-    const complete = store.completeResponse.bind(store);
-    let refusals = 0;
     // the store refuses the first two saves (a failover), then answers again
-    store.completeResponse = async (id, answer) => {
-      if (refusals < 2) {
-        refusals += 1;
-        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-      }
-      return complete(id, answer);
-    };
+    const refusals = refuseSaves(2);
     try {
       const conversationId = await newConversation();
       const res = await ask(conversationId, { message: 'still here?' });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ message: 'You asked: still here?' });
-      expect(refusals).toBe(2);
+      expect(refusals.count).toBe(2);
       const [record] = await store.responses(conversationId);
       expect(record?.status).toBe('completed');
     } finally {
-      store.completeResponse = complete;
+      restoreSaves();
     }
   });
 
   it('answers at once through a longer store outage, and records the answer when the store is back', async () => {
-    const complete = store.completeResponse.bind(store);
-    let refusals = 0;
     // more refusals than the quick retries the caller waits for: the rest goes on in the background
-    store.completeResponse = async (id, answer) => {
-      if (refusals < 5) {
-        refusals += 1;
-        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-      }
-      return complete(id, answer);
-    };
+    refuseSaves(5);
     try {
       const conversationId = await newConversation();
       const res = await ask(conversationId, { message: 'outage?' });
@@ -339,7 +340,7 @@ describe('POST .../response with stream: true', () => {
       }
       expect(status).toBe('completed');
     } finally {
-      store.completeResponse = complete;
+      restoreSaves();
     }
   });
 
