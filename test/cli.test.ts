@@ -237,7 +237,8 @@ describe('parley migrate', () => {
     const unlocked = await parley(['migrate', 'unlock'], { PARLEY_STORE_URL: storeUrl });
     expect(unlocked.stdout).toMatch(/migration lock cleared/);
     expect((await parley(['migrate'], { PARLEY_STORE_URL: storeUrl })).code).toBe(0);
-  });
+    // five starts of the CLI
+  }, 120_000);
 });
 
 describe('parley serve', () => {
@@ -252,7 +253,7 @@ describe('parley serve', () => {
     } finally {
       taken.close();
     }
-  });
+  }, 60_000);
 });
 
 describe('parley query, check, token, connection list', () => {

@@ -86,7 +86,7 @@ describe.skipIf(!enabled)(
       const file = path.join(dir, `parley-${name}.yaml`);
       fs.writeFileSync(
         file,
-        `${text}\nstore:\n  queryTimeoutMs: 1000\n  migrationLockWaitMs: 20000\ncluster:\n  leaseSeconds: 2\n`,
+        `${text}\nstore:\n  queryTimeoutMs: 2000\n  migrationLockWaitMs: 30000\ncluster:\n  leaseSeconds: 3\n`,
       );
       return file;
     }

@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Answer } from '../answers/answer.ts';
 import type { ConversationMemory, ConversationOwner } from '../answers/engine.ts';
-import { openDatabase } from '../db/connect.ts';
+import { openDatabase, parseDatabaseUrl } from '../db/connect.ts';
 import type { PlannedTurn, Presentation } from '../planner/planner.ts';
 import type { UserContext } from '../semantic/user-context.ts';
 import { migrateStore } from './migrate.ts';
@@ -125,11 +125,18 @@ export class ConversationStore {
       writeAheadLog: true,
       deadlines: { connectMs: queryMs, acquireMs: queryMs, queryMs },
     });
+    // migrations run on connections of their own without the statement deadline: DDL on a big table takes its time
+    const migrator =
+      parseDatabaseUrl(url).dialect === 'mysql'
+        ? openDatabase(url, { pool: { min: 0, max: 2 }, deadlines: { connectMs: Math.max(queryMs, 5000) } })
+        : db;
     try {
-      await migrateStore(db, { waitMs: options.migrationLockWaitMs });
+      await migrateStore(migrator, { waitMs: options.migrationLockWaitMs });
     } catch (err) {
       await db.destroy();
       throw err;
+    } finally {
+      if (migrator !== db) await migrator.destroy();
     }
     return new ConversationStore(db, options.clock ?? (() => new Date()), options.instanceId);
   }
