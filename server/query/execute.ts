@@ -304,7 +304,7 @@ class MysqlExecutor implements Executor {
     abandoned.catch(() => undefined);
     const kill = (why: 'timeout' | 'cancel'): void => {
       stop ??= why;
-      if (conn) void killQuery(this.url, conn.threadId, ABANDON_AFTER_MS);
+      if (conn) void killQuery(this.url, conn.threadId);
     };
     const killTimer = setTimeout(() => kill('timeout'), this.timeoutMs + 250);
     const abandonTimer = setTimeout(
