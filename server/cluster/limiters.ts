@@ -13,12 +13,13 @@ export interface LimiterOptions {
   duration: number;
 }
 
+/** `shared`: the server's `deps.shared`; absent (one instance, most tests) means in memory. */
 export function createLimiter(
-  shared: Pick<SharedState, 'mode' | 'redis'>,
+  shared: Pick<SharedState, 'mode' | 'redis'> | undefined,
   options: LimiterOptions,
 ): RateLimiterAbstract {
   const memory = new RateLimiterMemory({ ...options, keyPrefix: `parley:${options.keyPrefix}` });
-  if (shared.mode === 'memory' || !shared.redis) return memory;
+  if (shared?.mode !== 'redis' || !shared.redis) return memory;
   return new RateLimiterRedis({
     ...options,
     keyPrefix: `parley:${options.keyPrefix}`,

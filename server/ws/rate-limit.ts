@@ -131,7 +131,7 @@ function memoryLimiter(options: RateLimitOptions): UserRateLimiter {
 
 function sharedQuestionLimiter(deps: AppDeps, options: RateLimitOptions): UserRateLimiter {
   checkOptions(options);
-  const limiter = createLimiter(deps.shared ?? { mode: 'memory' }, {
+  const limiter = createLimiter(deps.shared, {
     keyPrefix: 'questions',
     points: options.burst,
     duration: Math.max(1, Math.ceil((options.burst * 60) / options.perMinute)),
