@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { AnswerEngine } from './answers/engine.ts';
+import type { SharedState } from './cluster/shared-state.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { ConversationStore } from './conversations/store.ts';
 import type { DatasetService } from './datasets/service.ts';
@@ -53,6 +54,8 @@ export interface AppDeps {
   widgetDir?: string;
   /** the demo host app's URL, under `parley demo` (a getter: it starts after the server) */
   demoHostUrl?: () => string | undefined;
+  /** what instances share (Redis), when several run behind a load balancer; absent: one instance, in memory */
+  shared?: SharedState;
 }
 
 export function createApp(deps: AppDeps): Express {

@@ -11,7 +11,10 @@ import { createAnswerEngine } from './answers/engine.ts';
 import { type ApiKeyChecker, createApp, type SessionVerifier } from './app.ts';
 import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
 import { createSessionVerifier, sessionAuthConfigFromEnv } from './auth/session-token.ts';
+import { memoryState, redisState, redisUrlFrom, type SharedState } from './cluster/shared-state.ts';
 import type { LoadedConfig } from './config/load.ts';
+import { InstanceLease, newInstanceId } from './conversations/leases.ts';
+import { flushSaves } from './conversations/save-outcome.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { createDatasetService, type DatasetService, datasetAgentsFromConfig } from './datasets/service.ts';
 import { openDatabase } from './db/connect.ts';
@@ -40,12 +43,16 @@ export interface RunningServer {
   server: http.Server;
   store: ConversationStore;
   datasets: DatasetService;
+  instanceId: string;
+  /** what this instance shares with others: 'redis', or 'memory' (one instance) */
+  shared: SharedState['mode'];
   close(): Promise<void>;
 }
 
 export const WIDGET_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/widget');
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
+  let closing: Promise<void> | undefined;
   const env = options.env ?? process.env;
   const { config } = options;
   const logger = options.logger ?? pino({ level: env.PARLEY_LOG_LEVEL ?? 'info' });
@@ -61,8 +68,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   );
   const apiKeys: ApiKeyChecker = createApiKeyChecker([...config.config.auth.apiKeys, ...apiKeysFromEnv(env)]);
   // the store stamps real time even when PARLEY_NOW pins the answers' clock: reconnect sync relies on order
-  const store = await ConversationStore.open(config.storeUrl);
-  await store.failAbandoned();
+  const instanceId = env.PARLEY_INSTANCE_ID || newInstanceId();
+  const redisUrl = redisUrlFrom(env, config.config.cluster?.redisUrl);
+  const shared = redisUrl ? await redisState(redisUrl, instanceId, logger) : memoryState(instanceId);
+  const store = await ConversationStore.open(config.storeUrl, {
+    instanceId,
+    migrationLockWaitMs: config.config.store?.migrationLockWaitMs,
+    queryTimeoutMs: config.config.store?.queryTimeoutMs,
+  });
+  // answers other instances are making stay theirs; only those of instances whose lease ran out are failed
+  const lease = new InstanceLease(store.db, instanceId, {
+    ttlMs: (config.config.cluster?.leaseSeconds ?? 30) * 1000,
+    onError: (err) => logger.warn({ err }, 'could not renew the instance lease'),
+  });
+  await lease.start();
   const datasets = createDatasetService({
     db: store.db,
     agents: datasetAgentsFromConfig(config),
@@ -91,37 +110,72 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     metrics,
     clock,
     readiness,
+    shared,
     widgetDir,
     ...(options.demoHostUrl ? { demoHostUrl: options.demoHostUrl } : {}),
   };
   const app = createApp(deps);
   const server = http.createServer(app);
-  const sockets = attachWidgetSocket(server, deps);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? config.config.server.port, options.host ?? config.config.server.host, () =>
-      resolve(),
-    );
+  // in-flight HTTP requests (/api/v1 answers and their streams among them), drained on shutdown like the socket
+  const inFlight = new Set<http.ServerResponse>();
+  let drained: (() => void) | undefined;
+  server.on('request', (_req, res: http.ServerResponse) => {
+    inFlight.add(res);
+    if (closing) res.setHeader('Connection', 'close');
+    res.on('close', () => {
+      inFlight.delete(res);
+      if (inFlight.size === 0) drained?.();
+    });
   });
+  const graceMs = Math.min(5000, Math.floor(config.config.server.shutdownTimeoutMs / 3));
+  const sockets = attachWidgetSocket(server, deps, { shutdownGraceMs: graceMs });
+  const port = options.port ?? config.config.server.port;
+  const listenHost = options.host ?? config.config.server.host;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, listenHost, () => resolve());
+    });
+  } catch (err) {
+    // nothing may keep running for a server that does not listen
+    await Promise.allSettled([sockets.close(), engine.close(), datasets.close(), lease.stop()]);
+    await Promise.allSettled([store.close(), shared.close()]);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new Error(
+        `port ${port} on ${listenHost} is already in use: stop what listens there or choose another (--port, PARLEY_PORT)`,
+      );
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  logger.info({ url }, 'parley listening');
+  logger.info({ url, instanceId, shared: shared.mode }, 'parley listening');
 
-  let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      // stop taking new work, let in-flight answers finish or cancel, then close the databases
+      // stop taking new work, let in-flight answers (socket and HTTP) finish or cancel, then close the databases
       server.close();
-      await sockets.close();
+      server.closeIdleConnections();
+      const httpDrained = new Promise<void>((resolve) => {
+        drained = resolve;
+        if (inFlight.size === 0) resolve();
+        setTimeout(resolve, graceMs).unref();
+      });
+      await Promise.all([sockets.close(), httpDrained]);
       server.closeAllConnections();
       await engine.close();
       await datasets.close();
+      await flushSaves(store, graceMs);
+      await lease
+        .stop()
+        .catch((err: unknown) => logger.warn({ err }, 'could not give up the instance lease'));
       await store.close();
+      await shared.close();
     })();
     return closing;
   };
-  return { url, server, store, datasets, close };
+  return { url, server, store, datasets, instanceId, shared: shared.mode, close };
 }
 
 function clockFromEnv(env: NodeJS.ProcessEnv): () => Date {

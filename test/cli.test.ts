@@ -1,6 +1,7 @@
 // The `parley` command as a user runs it: a child process of bin/parley.mjs, against a seeded SQLite file.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -244,6 +245,48 @@ describe('parley ask', () => {
     expect(lines[3]).toMatchObject({ type: 'error' });
     expect(lines[3].data).toBeUndefined();
   });
+});
+
+describe('parley migrate', () => {
+  it('migrates a fresh store, and clears a lock a crash left with `parley migrate unlock`', async () => {
+    const storeUrl = `sqlite://${path.join(dir, 'migrated.sqlite')}`;
+    const first = await parley(['migrate'], { PARLEY_STORE_URL: storeUrl });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/applied 001_conversations, .*004_instance_leases/);
+    expect((await parley(['migrate'], { PARLEY_STORE_URL: storeUrl })).stdout).toMatch(/already up to date/);
+
+    const db = new Database(path.join(dir, 'migrated.sqlite'));
+    db.prepare('UPDATE parley_migrations_lock SET is_locked = 1').run();
+    db.close();
+    const config = path.join(dir, 'short-wait.yaml');
+    fs.writeFileSync(
+      config,
+      `${fs.readFileSync(path.join(ROOT, 'parley.config.yaml'), 'utf8')}\nstore:\n  migrationLockWaitMs: 200\n`,
+    );
+    const locked = await parley(['migrate', '--config', config], { PARLEY_STORE_URL: storeUrl });
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toContain('parley migrate unlock');
+    expect(locked.stderr + locked.stdout).not.toMatch(/knex/);
+    const unlocked = await parley(['migrate', 'unlock'], { PARLEY_STORE_URL: storeUrl });
+    expect(unlocked.stdout).toMatch(/migration lock cleared/);
+    expect((await parley(['migrate'], { PARLEY_STORE_URL: storeUrl })).code).toBe(0);
+    // five starts of the CLI
+  }, 120_000);
+});
+
+describe('parley serve', () => {
+  it('exits at once, naming the port, when the port is taken', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const out = await parley(['serve', '--port', String(port)], { PARLEY_SESSION_SECRET: 'x'.repeat(40) });
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
 });
 
 describe('parley query, check, token, connection list', () => {

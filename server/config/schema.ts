@@ -272,11 +272,29 @@ export const ParleyConfig = z
       .object({
         port: z.number().int().min(0).max(65535).default(3210),
         host: z.string().default('127.0.0.1'),
+        // on SIGTERM: in-flight answers get most of this to finish; past it the process exits regardless
+        shutdownTimeoutMs: z.number().int().min(1000).max(600_000).default(15_000),
       })
       .strict()
-      .default({ port: 3210, host: '127.0.0.1' }),
+      .default({ port: 3210, host: '127.0.0.1', shutdownTimeoutMs: 15_000 }),
     store: z
-      .object({ url: z.string().min(1) })
+      .object({
+        url: z.string().min(1).optional(),
+        // client-side deadline of one store statement (a silent database fails it, it never hangs)
+        queryTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+        // instances starting together wait this long for another's migration before giving up
+        migrationLockWaitMs: z.number().int().min(0).max(3_600_000).optional(),
+      })
+      .strict()
+      .optional(),
+    // several instances behind a load balancer (README: Running several instances)
+    cluster: z
+      .object({
+        // shared state (rate limits, socket caps, answer events) across instances; PARLEY_REDIS_URL overrides
+        redisUrl: z.string().min(1).optional(),
+        // an instance that has not renewed its lease for this long is gone: its unfinished answers fail
+        leaseSeconds: z.number().min(1).max(3600).default(30),
+      })
       .strict()
       .optional(),
     auth: AuthConfig.default({ apiKeys: [] }),

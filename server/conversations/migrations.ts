@@ -136,6 +136,29 @@ const migrations: Record<string, Migration> = {
       });
     },
   },
+  // answer leases (leases.ts): each server instance renews a row; a response records the instance making it, so
+  // another instance fails it as interrupted only once that instance's lease has run out
+  '004_instance_leases': {
+    async up(knex) {
+      await knex.schema.createTable('parley_instances', (t) => {
+        t.string('id', 64).primary();
+        t.string('started_at', 30).notNullable();
+        t.string('expires_at', 30).notNullable();
+        t.index(['expires_at'], 'parley_inst_expires_idx');
+      });
+      await knex.schema.alterTable('parley_responses', (t) => {
+        t.string('instance_id', 64);
+        t.index(['status'], 'parley_resp_status_idx');
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable('parley_responses', (t) => {
+        t.dropIndex(['status'], 'parley_resp_status_idx');
+        t.dropColumn('instance_id');
+      });
+      await knex.schema.dropTableIfExists('parley_instances');
+    },
+  },
 };
 
 export const storeMigrations: Knex.MigrationSource<string> = {

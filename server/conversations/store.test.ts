@@ -89,15 +89,12 @@ function storeContract(name: string, makeUrl: () => Promise<string>, cleanup: ()
       await expect(store.listConversations({ ...filter, cursor: 'garbage' })).rejects.toThrow(/cursor/);
     });
 
-    it('never lets a late result overwrite a cancellation, and fails what a crash abandoned', async () => {
+    it('never lets a late result overwrite a cancellation', async () => {
       const conv = await store.createConversation(alice);
       const cancelled = await store.startResponse(conv.id, 'q1');
       await store.failResponse(cancelled.id, { code: 'cancelled', message: 'stopped' }, 'cancelled');
       await store.completeResponse(cancelled.id, answerFor(conv.id, undefined));
       expect((await store.getResponse(cancelled.id, conv.id))?.status).toBe('cancelled');
-      const abandoned = await store.startResponse(conv.id, 'q2');
-      expect(await store.failAbandoned()).toBeGreaterThanOrEqual(1);
-      expect((await store.getResponse(abandoned.id, conv.id))?.error?.code).toBe('interrupted');
     });
 
     it('gives the engine earlier plans only for the owning agent and context', async () => {

@@ -4,10 +4,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Answer } from '../answers/answer.ts';
 import type { ConversationMemory, ConversationOwner } from '../answers/engine.ts';
-import { openDatabase } from '../db/connect.ts';
+import { openDatabase, parseDatabaseUrl } from '../db/connect.ts';
 import type { PlannedTurn, Presentation } from '../planner/planner.ts';
 import type { UserContext } from '../semantic/user-context.ts';
-import { storeMigrations } from './migrations.ts';
+import { migrateStore } from './migrate.ts';
 
 export interface Owner {
   agentId: string;
@@ -93,18 +93,52 @@ interface ResponseRow {
   error: string | null;
   created_at: string;
   completed_at: string | null;
+  /** the server instance making the answer (leases.ts); null for rows of the CLI or of older versions */
+  instance_id?: string | null;
 }
+
+/** below the default statement limit of the analytics databases (15 s): a store call never outwaits a query */
+export const DEFAULT_STORE_QUERY_TIMEOUT_MS = 5000;
 
 export class ConversationStore {
   private constructor(
     readonly db: Knex,
     private readonly clock: () => Date,
+    /** stamped on the responses this process makes, so only its lease running out fails them */
+    readonly instanceId?: string,
   ) {}
 
-  static async open(url: string, options: { clock?: () => Date } = {}): Promise<ConversationStore> {
-    const db = openDatabase(url, { create: true, pool: { min: 0, max: 10 }, writeAheadLog: true });
-    await db.migrate.latest({ migrationSource: storeMigrations, tableName: 'parley_migrations' });
-    return new ConversationStore(db, options.clock ?? (() => new Date()));
+  static async open(
+    url: string,
+    options: {
+      clock?: () => Date;
+      instanceId?: string;
+      migrationLockWaitMs?: number;
+      /** MySQL: client-side deadline of one statement, and of getting a connection (default 5 s) */
+      queryTimeoutMs?: number;
+    } = {},
+  ): Promise<ConversationStore> {
+    const queryMs = options.queryTimeoutMs ?? DEFAULT_STORE_QUERY_TIMEOUT_MS;
+    const db = openDatabase(url, {
+      create: true,
+      pool: { min: 0, max: 10 },
+      writeAheadLog: true,
+      deadlines: { connectMs: queryMs, acquireMs: queryMs, queryMs },
+    });
+    // migrations run on connections of their own without the statement deadline: DDL on a big table takes its time
+    const migrator =
+      parseDatabaseUrl(url).dialect === 'mysql'
+        ? openDatabase(url, { pool: { min: 0, max: 2 }, deadlines: { connectMs: Math.max(queryMs, 5000) } })
+        : db;
+    try {
+      await migrateStore(migrator, { waitMs: options.migrationLockWaitMs });
+    } catch (err) {
+      await db.destroy();
+      throw err;
+    } finally {
+      if (migrator !== db) await migrator.destroy();
+    }
+    return new ConversationStore(db, options.clock ?? (() => new Date()), options.instanceId);
   }
 
   private now(): string {
@@ -218,6 +252,7 @@ export class ConversationStore {
         error: null,
         created_at: now,
         completed_at: null,
+        ...(this.instanceId ? { instance_id: this.instanceId } : {}),
       };
       await trx('parley_responses').insert(row);
       const update: Partial<ConversationRow> = { updated_at: now };
@@ -273,17 +308,6 @@ export class ConversationStore {
       .select('r.*')
       .limit(100);
     return rows.map(toResponse);
-  }
-
-  /** Marks responses that a previous process left in progress as failed (they can never finish now). */
-  async failAbandoned(): Promise<number> {
-    return this.db('parley_responses')
-      .where('status', 'in_progress')
-      .update({
-        status: 'failed',
-        error: JSON.stringify({ code: 'interrupted', message: 'the server restarted' }),
-        completed_at: this.now(),
-      });
   }
 
   // ---- feedback -----------------------------------------------------------------------------

@@ -34,6 +34,8 @@ const BY_NAME: Record<string, number> = {
   UnknownAgentError: 404,
   UnknownConversationError: 404,
   QueryTimeoutError: 504,
+  // the store did not answer within its client-side deadline
+  DatabaseTimeoutError: 503,
   QueryCancelledError: 499,
 };
 

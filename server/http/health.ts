@@ -2,6 +2,9 @@
 import { Router } from 'express';
 import type { Metrics } from '../observability/metrics.ts';
 
+/** a load balancer must hear "not ready" quickly, even from a database that does not answer at all */
+export const READINESS_DEADLINE_MS = 900;
+
 export function healthRouter(deps: { readiness: () => Promise<void>; metrics: Metrics }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -9,7 +12,11 @@ export function healthRouter(deps: { readiness: () => Promise<void>; metrics: Me
   });
   router.get('/readyz', async (_req, res) => {
     try {
-      await deps.readiness();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('readiness timed out')), READINESS_DEADLINE_MS);
+      });
+      await Promise.race([deps.readiness(), late]).finally(() => clearTimeout(timer));
       res.json({ status: 'ready' });
     } catch {
       // which database failed is for the logs, not for anonymous callers

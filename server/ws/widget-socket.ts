@@ -1,15 +1,19 @@
 // The widget WebSocket at /widget/v1/ws (protocol parley.v1, see docs/protocol.md). `ws` in noServer mode: the HTTP
 // server's `upgrade` event verifies the session token (offered as the subprotocol `parley.token.<JWT>`) and the page
 // origin BEFORE the handshake completes; a refusal is a plain HTTP answer on the raw socket, never a 101.
+import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { AppDeps, VerifiedSession } from '../app.ts';
+import type { ClusterMessage } from '../cluster/shared-state.ts';
+import { SharedSocketCount } from '../cluster/socket-count.ts';
 import type { Owner } from '../conversations/store.ts';
 import {
   type AnswerRun,
   activeRuns,
   type CancelReason,
+  describeFailure,
   ownerKey,
   ownerOf,
   type RunOutcome,
@@ -117,6 +121,8 @@ class Connection {
     readonly ws: WebSocket,
     readonly session: VerifiedSession,
     readonly id: number,
+    /** this socket in the user's count across instances (Redis) */
+    readonly member: string,
     options: Required<Pick<WidgetSocketOptions, 'invalidMessages' | 'rejectedMessages' | 'syncs'>>,
   ) {
     this.owner = ownerOf(session);
@@ -182,6 +188,10 @@ export function attachWidgetSocket(
   };
   const limiter = userRateLimiter(deps, options.rateLimit ?? DEFAULT_RATE_LIMIT);
   const log = deps.logger.child({ component: 'widget-socket' });
+  const shared = deps.shared?.mode === 'redis' ? deps.shared : undefined;
+  const socketCount = shared?.redis ? new SharedSocketCount(shared.redis, heartbeatMs * 3) : undefined;
+  /** cancels asked of other instances, waiting for the one making the answer to say it stopped it */
+  const cancelAcks = new Map<string, () => void>();
   const now = () => Date.now(); // token expiry is real time (jsonwebtoken checks exp against it), not the app clock
 
   const connections = new Set<Connection>();
@@ -293,9 +303,31 @@ export function attachWidgetSocket(
           refuse(socket, result);
           return;
         }
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          socket.off('error', onSocketError);
-          onConnection(ws, result);
+        const member = `${deps.shared?.instanceId ?? 'local'}:${randomUUID()}`;
+        const counted = socketCount
+          ? socketCount.admit(ownerKey(ownerOf(result)), member, maxSocketsPerUser).catch((err: unknown) => {
+              // Redis away: this instance's own count (checked in admit) still holds
+              log.warn({ err }, 'could not count the socket across instances');
+              return true;
+            })
+          : Promise.resolve(true);
+        void counted.then((ok) => {
+          if (socket.destroyed) {
+            socketCount?.release(ownerKey(ownerOf(result)), member);
+            return;
+          }
+          if (!ok) {
+            refuse(socket, {
+              status: 429,
+              code: 'too_many_sockets',
+              message: `at most ${maxSocketsPerUser} open sockets per user`,
+            });
+            return;
+          }
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            socket.off('error', onSocketError);
+            onConnection(ws, result, member);
+          });
         });
       },
       (err: unknown) => {
@@ -308,8 +340,8 @@ export function attachWidgetSocket(
 
   // ---- a connection -----------------------------------------------------------------------------
 
-  function onConnection(ws: WebSocket, session: VerifiedSession): void {
-    const conn = new Connection(ws, session, nextId++, perConnection);
+  function onConnection(ws: WebSocket, session: VerifiedSession, member: string): void {
+    const conn = new Connection(ws, session, nextId++, member, perConnection);
     const clog = log.child({ socket: conn.id, agentId: session.agentId });
     ws.on('error', (err) => clog.debug({ err }, 'socket error'));
     connections.add(conn);
@@ -328,6 +360,7 @@ export function attachWidgetSocket(
       const set = byOwner.get(conn.ownerKey);
       set?.delete(conn);
       if (set?.size === 0) byOwner.delete(conn.ownerKey);
+      socketCount?.release(conn.ownerKey, conn.member);
       deps.metrics.openSockets.dec();
       clog.debug({ code, inFlight: conn.runs.size }, 'socket closed');
       // in-flight answers go on: they are recorded, and delivered to the user's other sockets or by a later sync
@@ -392,7 +425,10 @@ export function attachWidgetSocket(
       });
       return;
     }
-    const allowed = limiter.take(conn.ownerKey);
+    conn.pending += 1;
+    const allowed = await limiter.take(conn.ownerKey).finally(() => {
+      conn.pending -= 1;
+    });
     if (!allowed.ok) {
       conn.error({
         clientId,
@@ -444,7 +480,8 @@ export function attachWidgetSocket(
       });
     } catch (err) {
       log.error({ err, socket: conn.id }, 'could not start an answer');
-      conn.error({ clientId, code: 'internal_error', message: 'something went wrong on our side' });
+      const { code, message } = describeFailure(err);
+      conn.error({ clientId, code, message });
       return;
     } finally {
       conn.pending -= 1;
@@ -459,33 +496,82 @@ export function attachWidgetSocket(
 
   /** The final event goes to the socket that asked; when it has closed, to the user's other open sockets (a reconnect). */
   function deliver(conn: Connection, run: AnswerRun, clientId: string, outcome: RunOutcome): void {
-    const targets = conn.open ? [conn] : [...(byOwner.get(conn.ownerKey) ?? [])].filter((c) => c.open);
-    for (const target of targets) {
-      const withClientId = target === conn ? { clientId } : {};
-      if (outcome.status === 'completed') {
-        target.send({
-          type: 'response.completed',
-          responseId: run.id,
-          conversationId: run.conversationId,
-          ...withClientId,
-          answer: outcome.answer,
-          completedAt: outcome.completedAt,
-        });
-      } else {
-        target.error({
-          responseId: run.id,
-          conversationId: run.conversationId,
-          ...withClientId,
-          code: outcome.code,
-          message: outcome.message,
-        });
-      }
+    const event: ServerEvent =
+      outcome.status === 'completed'
+        ? {
+            type: 'response.completed',
+            responseId: run.id,
+            conversationId: run.conversationId,
+            answer: outcome.answer,
+            completedAt: outcome.completedAt,
+          }
+        : {
+            type: 'response.error',
+            responseId: run.id,
+            conversationId: run.conversationId,
+            code: outcome.code,
+            message: outcome.message,
+          };
+    if (conn.open) {
+      conn.send({ ...event, clientId } as ServerEvent);
+      return;
     }
+    // the asking socket is gone: a reconnect may be open here, or on another instance
+    deliverToOwner(conn.ownerKey, event);
+    shared?.publish({ from: shared.instanceId, kind: 'final', ownerKey: conn.ownerKey, event });
+  }
+
+  function deliverToOwner(key: string, event: ServerEvent): void {
+    for (const target of byOwner.get(key) ?? []) if (target.open) target.send(event);
+  }
+
+  shared?.onMessage((message: ClusterMessage) => {
+    if (message.kind === 'final') {
+      deliverToOwner(message.ownerKey, message.event as unknown as ServerEvent);
+    } else if (message.kind === 'cancel') {
+      const entry = runsById.get(message.responseId);
+      if (!entry || entry.ownerKey !== message.ownerKey) return;
+      shared.publish({
+        from: shared.instanceId,
+        kind: 'cancel-ack',
+        requestId: message.requestId,
+        to: message.from,
+      });
+      void entry.run.cancel();
+    } else if (message.kind === 'cancel-ack' && message.to === shared.instanceId) {
+      cancelAcks.get(message.requestId)?.();
+    }
+  });
+
+  /** Asks the other instances to cancel an answer one of them is making; false when none says it has it. */
+  function cancelElsewhere(conn: Connection, responseId: string): Promise<boolean> {
+    if (!shared) return Promise.resolve(false);
+    const requestId = randomUUID();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        cancelAcks.delete(requestId);
+        resolve(false);
+      }, 1000);
+      cancelAcks.set(requestId, () => {
+        clearTimeout(timer);
+        cancelAcks.delete(requestId);
+        resolve(true);
+      });
+      shared.publish({
+        from: shared.instanceId,
+        kind: 'cancel',
+        requestId,
+        responseId,
+        ownerKey: conn.ownerKey,
+      });
+    });
   }
 
   async function cancel(conn: Connection, responseId: string): Promise<void> {
     const entry = runsById.get(responseId);
     if (!entry || entry.ownerKey !== conn.ownerKey) {
+      // the instance making it cancels it; its final event reaches this socket as a live delivery
+      if (!entry && (await cancelElsewhere(conn, responseId))) return;
       // unknown, finished, or someone else's: all look the same
       conn.error({ responseId, code: 'not_found', message: 'no answer in progress with this id' });
       return;
@@ -549,6 +635,7 @@ export function attachWidgetSocket(
       conn.alive = false;
       if (conn.open) conn.ws.ping();
     }
+    socketCount?.refresh(connections);
   }, heartbeatMs);
   heartbeat.unref();
 

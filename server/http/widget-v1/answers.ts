@@ -2,6 +2,7 @@
 // outcome. A run settles exactly once: completed, failed, or cancelled; a cancelled run never completes.
 import type { Answer } from '../../answers/answer.ts';
 import type { AppDeps, VerifiedSession } from '../../app.ts';
+import { saveOutcome } from '../../conversations/save-outcome.ts';
 import { contextKey, type Owner, type ResponseRecord } from '../../conversations/store.ts';
 import { mapError } from '../errors.ts';
 
@@ -164,12 +165,18 @@ export class AnswerRun {
     try {
       if (answer) {
         const final: Answer = { ...answer, id: response.id, conversationId: response.conversationId };
-        await deps.store.completeResponse(response.id, final);
-        const record = await deps.store.getResponse(response.id, response.conversationId);
+        // the client gets its answer even when the store is away for a while (the row follows)
+        const saved = await saveOutcome(
+          deps.store,
+          () => deps.store.completeResponse(response.id, final),
+          deps.logger,
+          response.id,
+        );
+        const record = saved ? await deps.store.getResponse(response.id, response.conversationId) : undefined;
         outcome = {
           status: 'completed',
           answer: final,
-          completedAt: record?.completedAt ?? deps.clock().toISOString(),
+          completedAt: record?.completedAt ?? new Date().toISOString(),
         };
         this.count(final.type);
         endTimer();
@@ -177,7 +184,12 @@ export class AnswerRun {
         const described = describeFailure(failure);
         if (described.httpStatus >= 500)
           deps.logger.error({ err: failure, responseId: response.id }, 'answer failed');
-        await deps.store.failResponse(response.id, { code: described.code, message: described.message });
+        await saveOutcome(
+          deps.store,
+          () => deps.store.failResponse(response.id, { code: described.code, message: described.message }),
+          deps.logger,
+          response.id,
+        );
         outcome = { status: 'failed', ...described };
         this.count('failed');
       }
@@ -200,7 +212,8 @@ export function describeFailure(err: unknown): { code: string; message: string; 
     return { code: 'not_found', message: 'conversation not found', httpStatus: 404 };
   }
   const mapped = mapError(err);
-  if (mapped.status >= 500) {
+  // 503/504 are timeouts with messages written for users; other 5xx may carry internals
+  if (mapped.status >= 500 && mapped.status !== 503 && mapped.status !== 504) {
     return { code: 'internal_error', message: 'something went wrong on our side', httpStatus: mapped.status };
   }
   return { code: mapped.code, message: mapped.message, httpStatus: mapped.status };

@@ -147,7 +147,7 @@ export function widgetV1Router(deps: AppDeps): Router {
     const { id } = ConversationParams.parse(req.params);
     const body = SendMessageBody.parse(req.body);
     const conversation = await ownConversation(deps, owner, id);
-    const allowed = userRateLimiter(deps).take(ownerKey(owner));
+    const allowed = await userRateLimiter(deps).take(ownerKey(owner));
     if (!allowed.ok) {
       res.setHeader('Retry-After', String(allowed.retryAfter));
       throw new HttpError(429, 'rate_limited', `too many questions: try again in ${allowed.retryAfter} s`);
