@@ -17,7 +17,7 @@ import { createDatasetService, type DatasetService, datasetAgentsFromConfig } fr
 import { openDatabase } from './db/connect.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { assertAgentsReady } from './semantic/check.ts';
-import { attachWidgetSocket } from './ws/widget-socket.ts';
+import { attachWidgetSocket, type WidgetSocketOptions } from './ws/widget-socket.ts';
 
 export interface StartOptions {
   config: LoadedConfig;
@@ -28,6 +28,8 @@ export interface StartOptions {
   logger?: Logger;
   /** skip `parley check` at start (tests that build their own databases); never in production */
   skipCheck?: boolean;
+  /** the widget socket's limits (the benchmark lifts the per-user question rate); default: the socket's own */
+  widgetSocket?: WidgetSocketOptions;
 }
 
 export interface RunningServer {
@@ -86,7 +88,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   };
   const app = createApp(deps);
   const server = http.createServer(app);
-  const sockets = attachWidgetSocket(server, deps);
+  const sockets = attachWidgetSocket(server, deps, options.widgetSocket);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? config.config.server.port, options.host ?? config.config.server.host, () =>
