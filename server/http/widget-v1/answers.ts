@@ -67,6 +67,8 @@ export class AnswerRun {
     readonly owner: Owner,
     private readonly surface: Surface,
     private readonly hooks: RunHooks = {},
+    /** the conversation was started with this question: it has no earlier turns to read */
+    private readonly newConversation = false,
   ) {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -146,6 +148,7 @@ export class AnswerRun {
         userIdentifier: owner.userIdentifier,
         question: response.question,
         conversationId: response.conversationId,
+        newConversation: this.newConversation,
         signal: this.controller.signal,
         onProgress: (stage) => {
           if (this.state === 'running') this.hooks.onProgress?.(stage);
@@ -164,12 +167,12 @@ export class AnswerRun {
     try {
       if (answer) {
         const final: Answer = { ...answer, id: response.id, conversationId: response.conversationId };
-        await deps.store.completeResponse(response.id, final);
-        const record = await deps.store.getResponse(response.id, response.conversationId);
+        // the store's own completion time, not read back (undefined only when cancelled at the last moment)
+        const completedAt = await deps.store.completeResponse(response.id, final);
         outcome = {
           status: 'completed',
           answer: final,
-          completedAt: record?.completedAt ?? deps.clock().toISOString(),
+          completedAt: completedAt ?? deps.clock().toISOString(),
         };
         this.count(final.type);
         endTimer();
@@ -208,8 +211,10 @@ export function describeFailure(err: unknown): { code: string; message: string; 
 
 export interface StartAnswerInput {
   owner: Owner;
-  /** a conversation already checked to belong to `owner` */
-  conversationId: string;
+  /** a conversation already checked to belong to `owner`; absent = a new conversation started with this question */
+  conversationId?: string;
+  /** called with a new conversation's id before `onCreated` */
+  onConversation?(conversationId: string): void;
   question: string;
   surface: Surface;
   /** called with the recorded response before the engine starts (so `response.created` precedes progress) */
@@ -218,7 +223,19 @@ export interface StartAnswerInput {
 }
 
 export async function startAnswer(deps: AppDeps, input: StartAnswerInput): Promise<AnswerRun> {
-  const response = await deps.store.startResponse(input.conversationId, input.question);
+  let response: ResponseRecord;
+  if (input.conversationId === undefined) {
+    // one transaction for the conversation and its first question
+    ({ response } = await deps.store.startConversation(input.owner, input.question));
+    input.onConversation?.(response.conversationId);
+  } else response = await deps.store.startResponse(input.conversationId, input.question);
   input.onCreated?.(response);
-  return new AnswerRun(deps, response, input.owner, input.surface, input.hooks);
+  return new AnswerRun(
+    deps,
+    response,
+    input.owner,
+    input.surface,
+    input.hooks,
+    input.conversationId === undefined,
+  );
 }
