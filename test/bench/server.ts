@@ -93,7 +93,9 @@ interface Child {
 }
 
 async function startChild(databaseUrl: string, dir: string, tag: string): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+  // BENCH_CPU_PROF=<dir>: a CPU profile of the server under load, to see where its time goes
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', CHILD], {
     cwd: ROOT,
     env: {
       ...process.env,
