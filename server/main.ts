@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
 import { createAnswerEngine } from './answers/engine.ts';
 import { type ApiKeyChecker, createApp, type SessionVerifier } from './app.ts';
@@ -16,6 +15,7 @@ import { ConversationStore } from './conversations/store.ts';
 import { createDatasetService, type DatasetService, datasetAgentsFromConfig } from './datasets/service.ts';
 import { openDatabase } from './db/connect.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 import { assertAgentsReady } from './semantic/check.ts';
 import { attachWidgetSocket, type WidgetSocketOptions } from './ws/widget-socket.ts';
 
@@ -40,7 +40,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const WIDGET_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/widget');
+const WIDGET_DIST = path.join(PACKAGE_ROOT, 'dist', 'widget');
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const env = options.env ?? process.env;

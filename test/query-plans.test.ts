@@ -56,7 +56,10 @@ describe.skipIf(!mysqlEnabled)(mysqlTitle('MariaDB plans of key demo queries'), 
       now: NOW,
       maxRows: 1000,
     });
-    const [rows] = (await db.raw(`EXPLAIN ${compiled.sql.text}`, compiled.sql.bindings)) as [ExplainRow[]];
+    const [rows] = (await db.raw(
+      `EXPLAIN ${compiled.sql.text}`,
+      compiled.sql.bindings as Knex.RawBinding[],
+    )) as [ExplainRow[]];
     return { rows, sql: compiled.sql.text };
   }
 
@@ -115,7 +118,9 @@ describe.skipIf(!mysqlEnabled)(mysqlTitle('MariaDB plans of key demo queries'), 
         { organisationId: 1 },
         { dialect: 'mysql', now: NOW, maxRows: 1000 },
       );
-      const [rows] = (await db.raw(compiled.sql.text, compiled.sql.bindings)) as [Array<{ count: number }>];
+      const [rows] = (await db.raw(compiled.sql.text, compiled.sql.bindings as Knex.RawBinding[])) as [
+        Array<{ count: number }>,
+      ];
       return Number(rows[0]?.count);
     };
     expect(await count('Electronics')).toBeGreaterThan(0);

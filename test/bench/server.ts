@@ -94,7 +94,9 @@ interface Child {
 
 async function startChild(databaseUrl: string, dir: string, tag: string): Promise<Child> {
   // BENCH_CPU_PROF=<dir>: a CPU profile of the server under load, to see where its time goes
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   const proc = spawn(process.execPath, [...profile, '--import', 'tsx', CHILD], {
     cwd: ROOT,
     env: {
