@@ -227,8 +227,10 @@ export class ConversationStore {
       const seq = Number(last?.seq ?? 0) + 1;
       const update: Partial<ConversationRow> = { updated_at: now };
       if (seq === 1) update.title = question.slice(0, 200);
+      // the response first, then its conversation, in the order deleteConversation takes them (no lock-order deadlock)
+      const response = await this.insertResponse(unit, conversationId, question, now, seq);
       await unit.write(this.db('parley_conversations').where('id', conversationId).update(update));
-      return this.insertResponse(unit, conversationId, question, now, seq);
+      return response;
     });
   }
 
