@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type Logger, pino } from 'pino';
-import { createAnswerEngine } from './answers/engine.ts';
+import type { AnswerEngine } from './answers/engine.ts';
 import { type ApiKeyChecker, createApp, type SessionVerifier } from './app.ts';
 import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
 import { createSessionVerifier, sessionAuthConfigFromEnv } from './auth/session-token.ts';
@@ -67,7 +67,22 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
   });
   datasets.startMaintenance();
-  const engine = createAnswerEngine({ config, now: clock, memory: store.memory(), datasets });
+  // the engine's modules (the planner, its date parser) load while the server starts listening, not before it:
+  // a quarter of start-up; an answer or a readiness check asked meanwhile waits for them
+  let loading: Promise<AnswerEngine> | undefined;
+  const loadEngine = (): Promise<AnswerEngine> => {
+    loading ??= import('./answers/engine.ts').then(({ createAnswerEngine }) =>
+      createAnswerEngine({ config, now: clock, memory: store.memory(), datasets }),
+    );
+    return loading;
+  };
+  const engine: AnswerEngine = {
+    ask: async (input) => (await loadEngine()).ask(input),
+    ping: async () => (await loadEngine()).ping(),
+    close: async () => {
+      if (loading) await (await loading).close();
+    },
+  };
   const metrics = createMetrics();
   const readiness = async (): Promise<void> => {
     await store.ping();
@@ -99,6 +114,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   logger.info({ url }, 'parley listening');
+  loadEngine().catch((err: unknown) => logger.error({ err }, 'could not load the answer engine'));
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
