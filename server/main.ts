@@ -5,9 +5,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
-import { createAnswerEngine } from './answers/engine.ts';
+import type { AnswerEngine } from './answers/engine.ts';
 import { type ApiKeyChecker, createApp, type SessionVerifier } from './app.ts';
 import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
 import { createSessionVerifier, sessionAuthConfigFromEnv } from './auth/session-token.ts';
@@ -20,8 +19,9 @@ import { createDatasetService, type DatasetService, datasetAgentsFromConfig } fr
 import { openDatabase } from './db/connect.ts';
 import { WIDGET_NOT_BUILT } from './http/widget-bundle.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 import { assertAgentsReady } from './semantic/check.ts';
-import { attachWidgetSocket } from './ws/widget-socket.ts';
+import { attachWidgetSocket, type WidgetSocketOptions } from './ws/widget-socket.ts';
 
 export interface StartOptions {
   config: LoadedConfig;
@@ -36,6 +36,8 @@ export interface StartOptions {
   widgetDir?: string;
   /** the demo host app's URL once it listens (`parley demo`), linked from the home page */
   demoHostUrl?: () => string | undefined;
+  /** the widget socket's limits (the benchmark lifts the per-user question rate); default: the socket's own */
+  widgetSocket?: WidgetSocketOptions;
 }
 
 export interface RunningServer {
@@ -49,7 +51,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const WIDGET_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/widget');
+export const WIDGET_DIST = path.join(PACKAGE_ROOT, 'dist', 'widget');
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   let closing: Promise<void> | undefined;
@@ -89,7 +91,22 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
   });
   datasets.startMaintenance();
-  const engine = createAnswerEngine({ config, now: clock, memory: store.memory(), datasets });
+  // the engine's modules (the planner, its date parser) load while the server starts listening, not before it:
+  // a quarter of start-up; an answer or a readiness check asked meanwhile waits for them
+  let loading: Promise<AnswerEngine> | undefined;
+  const loadEngine = (): Promise<AnswerEngine> => {
+    loading ??= import('./answers/engine.ts').then(({ createAnswerEngine }) =>
+      createAnswerEngine({ config, now: clock, memory: store.memory(), datasets }),
+    );
+    return loading;
+  };
+  const engine: AnswerEngine = {
+    ask: async (input) => (await loadEngine()).ask(input),
+    ping: async () => (await loadEngine()).ping(),
+    close: async () => {
+      if (loading) await (await loading).close();
+    },
+  };
   const metrics = createMetrics();
   const readiness = async (): Promise<void> => {
     await store.ping();
@@ -128,7 +145,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
   });
   const graceMs = Math.min(5000, Math.floor(config.config.server.shutdownTimeoutMs / 3));
-  const sockets = attachWidgetSocket(server, deps, { shutdownGraceMs: graceMs });
+  const sockets = attachWidgetSocket(server, deps, { ...options.widgetSocket, shutdownGraceMs: graceMs });
   const port = options.port ?? config.config.server.port;
   const listenHost = options.host ?? config.config.server.host;
   try {
@@ -151,6 +168,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   logger.info({ url, instanceId, shared: shared.mode }, 'parley listening');
+  loadEngine().catch((err: unknown) => logger.error({ err }, 'could not load the answer engine'));
 
   const close = (): Promise<void> => {
     closing ??= (async () => {

@@ -426,3 +426,38 @@ agents:
     expect(JSON.parse(vips.stdout).data.rows).toEqual([[usersOf(2, "country = 'Germany'")]]);
   });
 });
+
+describe('parley serve, the built process', () => {
+  it('is the process the bin started: SIGTERM reaches the server, which closes and exits', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+      cwd: ROOT,
+      env: {
+        ...env,
+        INITECH_DATABASE_URL: `sqlite://${dbFile}`,
+        PARLEY_SESSION_SECRET: 'cli-test-session-secret-0123456789abcdef',
+        PARLEY_LOG_LEVEL: 'silent',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m?.[1]) resolve(m[1]);
+      });
+      child.once('exit', () => reject(new Error(`parley serve exited early: ${stderr}`)));
+    });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/SIGTERM: finishing in-flight answers and closing/);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  }, 60_000);
+});

@@ -30,6 +30,8 @@ export interface AskInput {
   userIdentifier?: string;
   question: string;
   conversationId?: string;
+  /** the caller has just started `conversationId` with this question: there are no earlier turns to read */
+  newConversation?: boolean;
   now?: Date;
   signal?: AbortSignal;
   onProgress?: (stage: ProgressStage) => void;
@@ -114,7 +116,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
       const owner: ConversationOwner = { agentId: agent.config.id, userContext };
       const conversationId = input.conversationId ?? randomUUID();
       let history: PlannedTurn[] = [];
-      if (input.conversationId) {
+      if (input.conversationId && !input.newConversation) {
         const turns = await memory.turns(input.conversationId, owner);
         if (!turns) throw new UnknownConversationError('conversation not found');
         history = turns;

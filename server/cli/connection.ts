@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { select } from '@inquirer/prompts';
 import type { Command } from 'commander';
 import { isMap, isNode, isScalar, parseDocument, type Scalar, type YAMLMap } from 'yaml';
 import { type LoadedConfig, parseConfig, readConfigText, YAML_OPTIONS } from '../config/load.ts';
@@ -225,6 +224,8 @@ export function linkableConnections(loaded: LoadedConfig, agent: string): Connec
 
 async function pickWithPrompt(message: string, choices: ConnectionChoice[]): Promise<string> {
   try {
+    // the prompt library loads only when a prompt is shown
+    const { select } = await import('@inquirer/prompts');
     return await select({ message, choices });
   } catch (err) {
     if (err instanceof Error && err.name === 'ExitPromptError')

@@ -4,10 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
-import { loadConfig } from '../config/load.ts';
-import { SemanticModel } from '../config/schema.ts';
+import type { SemanticModel } from '../config/schema.ts';
 import { openDatabase, redactUrl } from '../db/connect.ts';
-import { introspectDatabase, modelFromSchema } from '../semantic/introspect.ts';
+import type { introspectDatabase } from '../semantic/introspect.ts';
 import { userContextFromStrings } from '../semantic/user-context.ts';
 import { collectContext, configPathOf, nowFrom, withConfigOption } from './common.ts';
 
@@ -109,6 +108,12 @@ export function registerModelCommands(program: Command, deps: ModelCommandDeps =
       .option('--out <file>', 'write the model to this file instead of printing it')
       .option('--force', 'overwrite --out when it exists'),
   ).action(async (opts: PullOptions, cmd: Command) => {
+    // loaded when the command runs: `parley --help` and the other commands need none of it
+    const [{ loadConfig }, { SemanticModel }, { introspectDatabase, modelFromSchema }] = await Promise.all([
+      import('../config/load.ts'),
+      import('../config/schema.ts'),
+      import('../semantic/introspect.ts'),
+    ]);
     if ((opts.database === undefined) === (opts.connection === undefined)) {
       throw new Error('model pull needs exactly one of --database URL or --connection ID');
     }
@@ -211,6 +216,7 @@ export function registerModelCommands(program: Command, deps: ModelCommandDeps =
       opts: { agent: string; context: Record<string, string>; now?: string; json?: boolean },
       cmd: Command,
     ) => {
+      const { loadConfig } = await import('../config/load.ts');
       const loaded = loadConfig(configPathOf(cmd), deps.env ?? process.env);
       const agent = loaded.agents.get(opts.agent);
       if (!agent) {

@@ -1,6 +1,5 @@
 // `parley serve`: the backend-for-frontend, until SIGINT/SIGTERM, then a graceful shutdown.
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.ts';
 import type { RunningServer } from '../main.ts';
 import { configPathOf, withConfigOption } from './common.ts';
 
@@ -12,6 +11,11 @@ export function registerServeCommand(program: Command): void {
       .option('--port <n>', 'port (default: PARLEY_PORT or server.port in the config)')
       .option('--host <host>', 'interface to listen on (default: server.host in the config)'),
   ).action(async (opts: { port?: string; host?: string }, cmd: Command) => {
+    // loaded on demand: the other commands need none of the server's modules
+    const [{ loadConfig }, { startServer }] = await Promise.all([
+      import('../config/load.ts'),
+      import('../main.ts'),
+    ]);
     const loaded = loadConfig(configPathOf(cmd));
     const { ensureWidgetBundle, widgetBundleStatus } = await import('../../demo/widget-bundle.ts');
     const { widgetBundleAtFirstStart } = await import('./widget-at-start.ts');
@@ -20,8 +24,6 @@ export function registerServeCommand(program: Command): void {
       build: () => ensureWidgetBundle({ rebuildStale: false }).then(() => {}),
       log: (line) => process.stdout.write(`${line}\n`),
     });
-    // loaded on demand: the other commands need none of the server's modules
-    const { startServer } = await import('../main.ts');
     const running = await startServer({ config: loaded, port: portFrom(opts.port), host: opts.host }).catch(
       exitAtOnce,
     );

@@ -1,8 +1,6 @@
 // `parley token`: mints an HS256 session token for one user of one agent and prints only the JWT.
 import type { Command } from 'commander';
 import { USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../auth/claims.ts';
-import { mintSessionToken, sessionSecretKey } from '../auth/session-token.ts';
-import { loadConfig } from '../config/load.ts';
 import { userContextFromStrings } from '../semantic/user-context.ts';
 import { collectContext, configPathOf, withConfigOption } from './common.ts';
 
@@ -44,7 +42,12 @@ export function registerTokenCommand(program: Command, deps: TokenCommandDeps = 
         collectList,
         [],
       ),
-  ).action((opts: TokenOptions, cmd: Command) => {
+  ).action(async (opts: TokenOptions, cmd: Command) => {
+    // loaded when the command runs: `parley --help` and the other commands need none of it
+    const [{ mintSessionToken, sessionSecretKey }, { loadConfig }] = await Promise.all([
+      import('../auth/session-token.ts'),
+      import('../config/load.ts'),
+    ]);
     const env = deps.env ?? process.env;
     // the secret first: no point loading anything without it (and the message never shows it)
     const secret = env.PARLEY_SESSION_SECRET;

@@ -27,7 +27,7 @@ function registry(store: object): { saves: Set<Promise<void>>; stop: AbortContro
  */
 export async function saveOutcome(
   store: object,
-  save: () => Promise<void>,
+  save: () => Promise<unknown>,
   log: SaveLog,
   responseId: string,
 ): Promise<boolean> {
@@ -48,7 +48,10 @@ export async function saveOutcome(
       onFailedAttempt,
       signal: entry.stop.signal,
       unref: true,
-    }).catch((last: unknown) => log.error({ err: last, responseId }, 'gave up recording an answer'));
+    }).then(
+      () => {},
+      (last: unknown) => log.error({ err: last, responseId }, 'gave up recording an answer'),
+    );
     entry.saves.add(later);
     void later.finally(() => entry.saves.delete(later));
     return false;

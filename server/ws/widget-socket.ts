@@ -442,7 +442,7 @@ export function attachWidgetSocket(
     conn.pending += 1;
     let run: AnswerRun;
     try {
-      let conversationId = message.conversationId;
+      const conversationId = message.conversationId;
       if (conversationId !== undefined) {
         const owned = await deps.store.getConversation(conversationId, {
           agentId: conn.owner.agentId,
@@ -453,9 +453,6 @@ export function attachWidgetSocket(
           conn.error({ clientId, conversationId, code: 'not_found', message: 'conversation not found' });
           return;
         }
-      } else {
-        conversationId = (await deps.store.createConversation(conn.owner)).id;
-        conn.send({ type: 'conversation.created', conversationId, clientId });
       }
       let responseId = '';
       run = await startAnswer(deps, {
@@ -463,6 +460,7 @@ export function attachWidgetSocket(
         conversationId,
         question: message.text,
         surface: 'ws',
+        onConversation: (id) => conn.send({ type: 'conversation.created', conversationId: id, clientId }),
         onCreated: (response) => {
           responseId = response.id;
           conn.send({

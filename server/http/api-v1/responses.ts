@@ -40,9 +40,12 @@ export function responseRoutes(router: Router, deps: ApiDeps, options: ResponseR
     const onClose = (): void => {
       if (res.writableFinished || controller.signal.aborted) return;
       controller.abort();
-      cancelled = deps.store.failResponse(id, CANCELLED, 'cancelled').catch((err: unknown) => {
-        deps.logger.error({ err, responseId: id }, 'could not mark a response cancelled');
-      });
+      cancelled = deps.store.failResponse(id, CANCELLED, 'cancelled').then(
+        () => undefined,
+        (err: unknown) => {
+          deps.logger.error({ err, responseId: id }, 'could not mark a response cancelled');
+        },
+      );
     };
     res.on('close', onClose);
     // the client may have left while the question was being recorded

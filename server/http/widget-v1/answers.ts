@@ -68,6 +68,8 @@ export class AnswerRun {
     readonly owner: Owner,
     private readonly surface: Surface,
     private readonly hooks: RunHooks = {},
+    /** the conversation was started with this question: it has no earlier turns to read */
+    private readonly newConversation = false,
   ) {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -147,6 +149,7 @@ export class AnswerRun {
         userIdentifier: owner.userIdentifier,
         question: response.question,
         conversationId: response.conversationId,
+        newConversation: this.newConversation,
         signal: this.controller.signal,
         onProgress: (stage) => {
           if (this.state === 'running') this.hooks.onProgress?.(stage);
@@ -165,18 +168,21 @@ export class AnswerRun {
     try {
       if (answer) {
         const final: Answer = { ...answer, id: response.id, conversationId: response.conversationId };
-        // the client gets its answer even when the store is away for a while (the row follows)
-        const saved = await saveOutcome(
+        // the client gets its answer even when the store is away for a while (the row follows); the completion
+        // time is the store's own, not read back
+        let completedAt: string | undefined;
+        await saveOutcome(
           deps.store,
-          () => deps.store.completeResponse(response.id, final),
+          async () => {
+            completedAt = await deps.store.completeResponse(response.id, final);
+          },
           deps.logger,
           response.id,
         );
-        const record = saved ? await deps.store.getResponse(response.id, response.conversationId) : undefined;
         outcome = {
           status: 'completed',
           answer: final,
-          completedAt: record?.completedAt ?? new Date().toISOString(),
+          completedAt: completedAt ?? deps.clock().toISOString(),
         };
         this.count(final.type);
         endTimer();
@@ -221,8 +227,10 @@ export function describeFailure(err: unknown): { code: string; message: string; 
 
 export interface StartAnswerInput {
   owner: Owner;
-  /** a conversation already checked to belong to `owner` */
-  conversationId: string;
+  /** a conversation already checked to belong to `owner`; absent = a new conversation started with this question */
+  conversationId?: string;
+  /** called with a new conversation's id before `onCreated` */
+  onConversation?(conversationId: string): void;
   question: string;
   surface: Surface;
   /** called with the recorded response before the engine starts (so `response.created` precedes progress) */
@@ -231,7 +239,19 @@ export interface StartAnswerInput {
 }
 
 export async function startAnswer(deps: AppDeps, input: StartAnswerInput): Promise<AnswerRun> {
-  const response = await deps.store.startResponse(input.conversationId, input.question);
+  let response: ResponseRecord;
+  if (input.conversationId === undefined) {
+    // one transaction for the conversation and its first question
+    ({ response } = await deps.store.startConversation(input.owner, input.question));
+    input.onConversation?.(response.conversationId);
+  } else response = await deps.store.startResponse(input.conversationId, input.question);
   input.onCreated?.(response);
-  return new AnswerRun(deps, response, input.owner, input.surface, input.hooks);
+  return new AnswerRun(
+    deps,
+    response,
+    input.owner,
+    input.surface,
+    input.hooks,
+    input.conversationId === undefined,
+  );
 }
