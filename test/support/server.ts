@@ -2,7 +2,7 @@
 // a temp store, a session secret and an API key, listening on 127.0.0.1 with a random port.
 import fs from 'node:fs';
 import path from 'node:path';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { mintSessionToken } from '../../server/auth/session-token.ts';
 import { parseConfig } from '../../server/config/load.ts';
 import { type RunningServer, startServer } from '../../server/main.ts';
@@ -30,6 +30,8 @@ export interface TestServerOptions {
   configText?: (text: string) => string;
   env?: NodeJS.ProcessEnv;
   storeUrl?: string;
+  /** default: silent */
+  logger?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -53,7 +55,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: 0,
     host: '127.0.0.1',
     env,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
   });
   return {
     ...running,
