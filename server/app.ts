@@ -13,6 +13,7 @@ import { errorHandler, notFound } from './http/errors.ts';
 import { healthRouter } from './http/health.ts';
 import { datasetsWidgetRouter } from './http/widget-v1/datasets.ts';
 import { widgetV1Router } from './http/widget-v1/router.ts';
+import type { LimiterStore } from './limits/limiters.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { UserContext } from './semantic/user-context.ts';
 
@@ -46,6 +47,8 @@ export interface AppDeps {
   clock: () => Date;
   /** resolves when the store and every agent's database answer */
   readiness: () => Promise<void>;
+  /** builds the front door's rate limiters (default in memory per process; a shared store for several instances) */
+  limiterStore?: LimiterStore;
   /** folder of the built widget bundle (parley-widget.js and its chunks), when built */
   widgetDir?: string;
 }

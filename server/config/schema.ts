@@ -265,6 +265,29 @@ export const DatasetsConfig = z
   .strict();
 export type DatasetsConfig = z.infer<typeof DatasetsConfig>;
 
+const Limit = z
+  .object({ points: z.number().int().positive(), durationSec: z.number().int().positive() })
+  .strict();
+
+/** The front door's per-socket and per-user limits (every key optional; defaults in server/limits/settings.ts). */
+export const LimitsConfig = z
+  .object({
+    socketMessages: z
+      .object({
+        perSocket: Limit.optional(),
+        perUser: Limit.optional(),
+        blockSec: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    conversations: z
+      .object({ perUser: Limit.optional(), maxStoredPerUser: z.number().int().positive().optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type LimitsConfig = z.infer<typeof LimitsConfig>;
+
 export const ParleyConfig = z
   .object({
     version: z.literal(1).default(1),
@@ -281,6 +304,7 @@ export const ParleyConfig = z
       .optional(),
     auth: AuthConfig.default({ apiKeys: [] }),
     datasets: DatasetsConfig.default({}),
+    limits: LimitsConfig.default({}),
     connections: z.array(Connection).default([]),
     agents: z.array(Agent).min(1),
   })

@@ -1,11 +1,13 @@
 // The widget WebSocket at /widget/v1/ws (protocol parley.v1, see docs/protocol.md). `ws` in noServer mode: the HTTP
 // server's `upgrade` event verifies the session token (offered as the subprotocol `parley.token.<JWT>`) and the page
 // origin BEFORE the handshake completes; a refusal is a plain HTTP answer on the raw socket, never a 101.
+import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { AppDeps, VerifiedSession } from '../app.ts';
 import type { Owner } from '../conversations/store.ts';
+import { HttpError } from '../http/errors.ts';
 import {
   type AnswerRun,
   activeRuns,
@@ -16,6 +18,9 @@ import {
   startAnswer,
 } from '../http/widget-v1/answers.ts';
 import { originAllowedForAgent, originAllowedForAnyAgent } from '../http/widget-v1/origin.ts';
+import { createConversationWithinLimits } from '../limits/conversations.ts';
+import { frontDoorLimits } from '../limits/settings.ts';
+import { type MessageBudgetOptions, messageBudget } from './message-budget.ts';
 import {
   CloseCode,
   MAX_PAYLOAD_BYTES,
@@ -50,6 +55,8 @@ export interface WidgetSocketOptions {
   rejectedMessages?: RateLimitOptions;
   /** syncs per connection. Default burst 5, 20 a minute */
   syncs?: RateLimitOptions;
+  /** messages of any type per socket and per user (default: the config's `limits.socketMessages`) */
+  messageBudget?: MessageBudgetOptions;
   /** on close(): how long in-flight answers may take to finish before they are cancelled. Default 5 s */
   shutdownGraceMs?: number;
   /** on close(): how long to wait for the clients' close handshakes before terminating. Default 2 s */
@@ -105,6 +112,10 @@ class Connection {
   alive = true;
   /** messages being set up (before their run exists) plus running answers */
   pending = 0;
+  /** set once the message budget is spent: later messages are dropped unread while the socket closes */
+  overBudget = false;
+  /** this socket's key in the message budget (unique across instances sharing a limiter store) */
+  readonly budgetKey = randomUUID();
   readonly runs = new Set<AnswerRun>();
   readonly owner: Owner;
   readonly ownerKey: string;
@@ -181,6 +192,11 @@ export function attachWidgetSocket(
     syncs: options.syncs ?? { burst: 5, perMinute: 20 },
   };
   const limiter = userRateLimiter(deps, options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const budget = messageBudget(
+    deps,
+    deps,
+    options.messageBudget ?? frontDoorLimits(deps.config.config.limits).socketMessages,
+  );
   const log = deps.logger.child({ component: 'widget-socket' });
   const now = () => Date.now(); // token expiry is real time (jsonwebtoken checks exp against it), not the app clock
 
@@ -249,6 +265,16 @@ export function attachWidgetSocket(
     }
     if (session.expiresAt.getTime() <= now())
       return { status: 401, code: 'token_expired', message: 'the token has expired' };
+    const blocked = await budget.userBlockedFor(ownerKey(ownerOf(session)));
+    if (blocked > 0) {
+      deps.metrics.refusals.inc({ reason: 'message_budget' });
+      return {
+        status: 429,
+        code: 'too_many_messages',
+        message: `this user sent too many messages: try again in ${blocked} s`,
+        headers: { 'Retry-After': String(blocked) },
+      };
+    }
     const open = byOwner.get(ownerKey(ownerOf(session)))?.size ?? 0;
     if (open >= maxSocketsPerUser) {
       return {
@@ -337,12 +363,28 @@ export function attachWidgetSocket(
     });
     ws.on('message', (data, isBinary) => {
       conn.alive = true;
-      try {
-        onMessage(conn, data, isBinary);
-      } catch (err) {
-        clog.error({ err }, 'message handler failed');
-        conn.close(CloseCode.internalError, 'internal error');
-      }
+      if (conn.overBudget) return;
+      // counted before it is even parsed; the limiter answers in order, so messages are handled in order
+      budget.take(conn.budgetKey, conn.ownerKey).then(
+        (taken) => {
+          if (conn.overBudget) return;
+          if (!taken.ok) {
+            overBudget(conn, clog);
+            return;
+          }
+          try {
+            onMessage(conn, data, isBinary);
+          } catch (err) {
+            clog.error({ err }, 'message handler failed');
+            conn.close(CloseCode.internalError, 'internal error');
+          }
+        },
+        (err: unknown) => {
+          // the limiter's store failed: fail closed
+          clog.error({ err }, 'message budget unavailable');
+          conn.close(CloseCode.internalError, 'internal error');
+        },
+      );
     });
     conn.armExpiry(now);
   }
@@ -375,6 +417,15 @@ export function attachWidgetSocket(
         conn.send({ type: 'pong' });
         return;
     }
+  }
+
+  function overBudget(conn: Connection, clog: typeof log): void {
+    conn.overBudget = true;
+    deps.metrics.refusals.inc({ reason: 'message_budget' });
+    clog.info('message budget spent: closing with 4029');
+    conn.close(CloseCode.tooManyRequests, 'too many messages');
+    // a peer that ignores the close frame and keeps sending must not keep the socket
+    setTimeout(() => conn.ws.terminate(), 1000).unref();
   }
 
   function invalidMessage(conn: Connection, message: string, clientId?: string): void {
@@ -418,7 +469,20 @@ export function attachWidgetSocket(
           return;
         }
       } else {
-        conversationId = (await deps.store.createConversation(conn.owner)).id;
+        let created: Awaited<ReturnType<typeof createConversationWithinLimits>>;
+        try {
+          created = await createConversationWithinLimits(deps, conn.owner);
+        } catch (err) {
+          if (!(err instanceof HttpError)) throw err;
+          conn.error({
+            clientId,
+            code: err.code === 'conversation_limit' ? 'conversation_limit' : 'rate_limited',
+            message: err.message,
+            ...(err.retryAfter !== undefined ? { retryAfter: err.retryAfter } : {}),
+          });
+          return;
+        }
+        conversationId = created.id;
         conn.send({ type: 'conversation.created', conversationId, clientId });
       }
       let responseId = '';

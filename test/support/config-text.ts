@@ -41,3 +41,10 @@ export function withAmbiguousSales(text: string, agentId = 'demo'): string {
   doc.addIn(path, 'sales');
   return doc.toString();
 }
+
+/** The config text with a top-level section (e.g. `limits`, `server`) merged in (its other keys kept). */
+export function withSection(text: string, key: string, value: Record<string, unknown>): string {
+  const doc = parseDocument(text);
+  for (const [k, v] of Object.entries(value)) doc.setIn([key, k], doc.createNode(v));
+  return doc.toString();
+}

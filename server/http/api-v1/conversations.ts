@@ -1,6 +1,7 @@
 // Conversations: create (for an end user and tenant), retrieve (with questions and answers), list (by cursor).
 import type { Request, Router } from 'express';
 import type { ResolvedAgent } from '../../config/load.ts';
+import { createConversationWithinLimits } from '../../limits/conversations.ts';
 import { type UserContext, userContextFromStrings } from '../../semantic/user-context.ts';
 import { HttpError } from '../errors.ts';
 import { type ApiDeps, agentFor, checkUserContext, conversationFor } from './context.ts';
@@ -12,7 +13,7 @@ export function conversationRoutes(router: Router, deps: ApiDeps): void {
     const agent = agentFor(deps, req);
     const body = ConversationCreateBody.parse(req.body ?? {});
     const userContext = checkUserContext(agent, body.userContext);
-    const conversation = await deps.store.createConversation({
+    const conversation = await createConversationWithinLimits(deps, {
       agentId: agent.config.id,
       userIdentifier: body.userIdentifier,
       userContext,
