@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { AnswerEngine } from './answers/engine.ts';
+import type { RevocationStore } from './auth/revocations.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { ConversationStore } from './conversations/store.ts';
 import type { DatasetService } from './datasets/service.ts';
@@ -24,6 +25,9 @@ export interface VerifiedSession {
   userContext: UserContext;
   permissions: string[];
   expiresAt: Date;
+  /** the token's `jti` and `iat`, which revocation looks at */
+  tokenId?: string;
+  issuedAt?: Date;
 }
 
 export interface SessionVerifier {
@@ -47,6 +51,8 @@ export interface AppDeps {
   clock: () => Date;
   /** resolves when the store and every agent's database answer */
   readiness: () => Promise<void>;
+  /** revoked tokens and sessions, in the store (the session verifier already refuses them; sockets are re-checked) */
+  revocations?: RevocationStore;
   /** builds the front door's rate limiters (default in memory per process; a shared store for several instances) */
   limiterStore?: LimiterStore;
   /** folder of the built widget bundle (parley-widget.js and its chunks), when built */

@@ -10,7 +10,8 @@ import { type Logger, pino } from 'pino';
 import { createAnswerEngine } from './answers/engine.ts';
 import { type ApiKeyChecker, createApp, type SessionVerifier } from './app.ts';
 import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
-import { createSessionVerifier, sessionAuthConfigFromEnv } from './auth/session-token.ts';
+import { RevocationStore, withRevocation } from './auth/revocations.ts';
+import { createSessionVerifier, MAX_LIFETIME_SEC, sessionAuthConfigFromEnv } from './auth/session-token.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { createDatasetService, type DatasetService, datasetAgentsFromConfig } from './datasets/service.ts';
@@ -50,14 +51,22 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (!options.skipCheck)
     await assertAgentsReady(config, (url) => openDatabase(url, { readOnly: true, pool: { min: 0, max: 1 } }));
 
-  const sessions: SessionVerifier = createSessionVerifier(
-    sessionAuthConfigFromEnv(env, config.config.auth.session),
-    (agentId) => config.agents.get(agentId)?.config,
-  );
+  const sessionConfig = sessionAuthConfigFromEnv(env, config.config.auth.session);
+  const verifier = createSessionVerifier(sessionConfig, (agentId) => config.agents.get(agentId)?.config);
   const apiKeys: ApiKeyChecker = createApiKeyChecker([...config.config.auth.apiKeys, ...apiKeysFromEnv(env)]);
   // the store stamps real time even when PARLEY_NOW pins the answers' clock: reconnect sync relies on order
   const store = await ConversationStore.open(config.storeUrl);
   await store.failAbandoned();
+  // revocations live in the store, so every instance sharing it refuses a revoked token on its next use
+  const revocations = new RevocationStore(store.db);
+  const sessions: SessionVerifier = withRevocation(verifier, revocations);
+  const maxLifetimeSec = sessionConfig.maxLifetimeSec ?? MAX_LIFETIME_SEC;
+  const purge = setInterval(() => {
+    revocations
+      .purge(maxLifetimeSec)
+      .catch((err: unknown) => logger.warn({ err }, 'revocation purge failed'));
+  }, 3_600_000);
+  purge.unref();
   const datasets = createDatasetService({
     db: store.db,
     agents: datasetAgentsFromConfig(config),
@@ -82,6 +91,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     metrics,
     clock,
     readiness,
+    revocations,
     widgetDir: fs.existsSync(WIDGET_DIST) ? WIDGET_DIST : undefined,
   };
   const app = createApp(deps);
@@ -103,6 +113,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     closing ??= (async () => {
       // stop taking new work, let in-flight answers finish or cancel, then close the databases
       server.close();
+      clearInterval(purge);
       await sockets.close();
       server.closeAllConnections();
       await engine.close();

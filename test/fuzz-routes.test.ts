@@ -38,6 +38,7 @@ const ROUTES: Array<[string, string]> = [
     '/api/v1/agents/:agentId/conversations/:conversationId/response/:responseId/feedback/:feedbackId',
   ],
   ['GET', '/api/v1/agents/:agentId/data-summary'],
+  ['POST', '/api/v1/revocations'],
   ['POST', '/api/v1/agents/:agentId/datasets/user/:userIdentifier'],
   ['GET', '/api/v1/agents/:agentId/datasets/user/:userIdentifier'],
   ['DELETE', '/api/v1/agents/:agentId/datasets/user/:userIdentifier/:filename'],
@@ -195,6 +196,8 @@ describe('fuzzing every route', () => {
           '{"message":"revenue","stream":true}',
           '{"__proto__":{"polluted":true}}',
           '{"rating":"up"}',
+        '{"userIdentifier":"fuzz-victim","agentId":"demo"}',
+        '{"tokenId":"x","issuedBefore":"2026-01-01T00:00:00Z"}',
           '{',
           '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\na,b\n1,2\r\n--xyz--\r\n',
         )

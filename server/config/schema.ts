@@ -188,6 +188,8 @@ export const AuthConfig = z
           .positive()
           .max(7 * 24 * 3600)
           .optional(),
+        // refuse tokens without a jti (the id one token is revoked by); default true
+        requireJti: z.boolean().optional(),
         // claim mapping for host apps that issue their own JWTs, e.g. userContext: { organisationId: org_id }
         claims: z
           .object({

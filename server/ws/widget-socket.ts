@@ -6,6 +6,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { AppDeps, VerifiedSession } from '../app.ts';
+import { RevocationStore } from '../auth/revocations.ts';
 import type { Owner } from '../conversations/store.ts';
 import { HttpError } from '../http/errors.ts';
 import {
@@ -57,6 +58,8 @@ export interface WidgetSocketOptions {
   syncs?: RateLimitOptions;
   /** messages of any type per socket and per user (default: the config's `limits.socketMessages`) */
   messageBudget?: MessageBudgetOptions;
+  /** how often open sockets are checked against revocations in the store (closed with 4003 `token revoked`). Default 5 s */
+  revocationCheckMs?: number;
   /** on close(): how long in-flight answers may take to finish before they are cancelled. Default 5 s */
   shutdownGraceMs?: number;
   /** on close(): how long to wait for the clients' close handshakes before terminating. Default 2 s */
@@ -616,10 +619,47 @@ export function attachWidgetSocket(
   }, heartbeatMs);
   heartbeat.unref();
 
+  // ---- revocation -------------------------------------------------------------------------------
+
+  // every check re-reads what was revoked in the last minute (rows another instance stamped with a slightly
+  // different clock, or committed late, are not missed; closing is idempotent)
+  const revocationCheckMs = options.revocationCheckMs ?? 5_000;
+  const REVOCATION_LOOKBACK_MS = 60_000;
+  let checkedAt = Date.now();
+  let checking = false;
+  const revocationTimer = setInterval(() => {
+    const revocations = deps.revocations;
+    if (!revocations || checking) return;
+    const started = Date.now();
+    if (connections.size === 0) {
+      checkedAt = started;
+      return;
+    }
+    checking = true;
+    revocations
+      .revokedSince(new Date(checkedAt - REVOCATION_LOOKBACK_MS))
+      .then((recent) => {
+        checkedAt = started;
+        if (recent.tokenHashes.size === 0 && recent.subjects.size === 0) return;
+        for (const conn of connections) {
+          if (RevocationStore.matches(recent, conn.session)) {
+            deps.metrics.refusals.inc({ reason: 'token_revoked' });
+            conn.close(CloseCode.forbidden, 'token revoked');
+          }
+        }
+      })
+      .catch((err: unknown) => log.warn({ err }, 'revocation check failed'))
+      .finally(() => {
+        checking = false;
+      });
+  }, revocationCheckMs);
+  revocationTimer.unref();
+
   // ---- shutdown ---------------------------------------------------------------------------------
 
   async function shutdown(): Promise<void> {
     clearInterval(heartbeat);
+    clearInterval(revocationTimer);
     const runs = activeRuns(deps);
     // let in-flight answers (both surfaces) finish for a while, then cancel what is left
     const pending = [...runs].filter((r) => r.running);
