@@ -196,8 +196,8 @@ describe('fuzzing every route', () => {
           '{"message":"revenue","stream":true}',
           '{"__proto__":{"polluted":true}}',
           '{"rating":"up"}',
-        '{"userIdentifier":"fuzz-victim","agentId":"demo"}',
-        '{"tokenId":"x","issuedBefore":"2026-01-01T00:00:00Z"}',
+          '{"userIdentifier":"fuzz-victim","agentId":"demo"}',
+          '{"tokenId":"x","issuedBefore":"2026-01-01T00:00:00Z"}',
           '{',
           '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\na,b\n1,2\r\n--xyz--\r\n',
         )

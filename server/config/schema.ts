@@ -297,6 +297,9 @@ export const ParleyConfig = z
       .object({
         port: z.number().int().min(0).max(65535).default(3210),
         host: z.string().default('127.0.0.1'),
+        // the URL users reach Parley at, when the host app is served from the same origin (behind one proxy):
+        // pages of this origin may then use every agent. Never inferred from a request's Host header.
+        publicUrl: z.url({ protocol: /^https?$/ }).optional(),
       })
       .strict()
       .default({ port: 3210, host: '127.0.0.1' }),

@@ -18,7 +18,11 @@ import {
   type RunOutcome,
   startAnswer,
 } from '../http/widget-v1/answers.ts';
-import { originAllowedForAgent, originAllowedForAnyAgent } from '../http/widget-v1/origin.ts';
+import {
+  logRefusedOrigin,
+  originAllowedForAgent,
+  originAllowedForAnyAgent,
+} from '../http/widget-v1/origin.ts';
 import { createConversationWithinLimits } from '../limits/conversations.ts';
 import { frontDoorLimits } from '../limits/settings.ts';
 import { type MessageBudgetOptions, messageBudget } from './message-budget.ts';
@@ -239,9 +243,9 @@ export function attachWidgetSocket(
     if (tokens.length > 1)
       return { status: 401, code: 'invalid_token', message: 'offer exactly one session token' };
     const origin = req.headers.origin;
-    const host = req.headers.host;
     // cheap first: an origin no agent allows is refused before the token is even looked at
-    if (!originAllowedForAnyAgent(deps, origin, host)) {
+    if (!originAllowedForAnyAgent(deps, origin)) {
+      if (origin !== undefined) logRefusedOrigin(deps, origin, undefined);
       return { status: 403, code: 'origin_not_allowed', message: 'this page’s origin is not allowed' };
     }
     let session: VerifiedSession;
@@ -259,7 +263,8 @@ export function attachWidgetSocket(
     }
     if (!deps.config.agents.has(session.agentId))
       return { status: 401, code: 'invalid_token', message: 'unknown agent' };
-    if (!originAllowedForAgent(deps, session.agentId, origin, host)) {
+    if (!originAllowedForAgent(deps, session.agentId, origin)) {
+      if (origin !== undefined) logRefusedOrigin(deps, origin, session.agentId);
       return {
         status: 403,
         code: 'origin_not_allowed',
