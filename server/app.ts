@@ -53,6 +53,8 @@ export interface AppDeps {
   readiness: () => Promise<void>;
   /** revoked tokens and sessions, in the store (the session verifier already refuses them; sockets are re-checked) */
   revocations?: RevocationStore;
+  /** the bearer token /metrics needs on the public port; absent: /metrics is not served on it */
+  metricsToken?: string;
   /** builds the front door's rate limiters (default in memory per process; a shared store for several instances) */
   limiterStore?: LimiterStore;
   /** folder of the built widget bundle (parley-widget.js and its chunks), when built */
@@ -86,7 +88,13 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  app.use(healthRouter({ readiness: deps.readiness, metrics: deps.metrics }));
+  app.use(
+    healthRouter({
+      readiness: deps.readiness,
+      metrics: deps.metrics,
+      ...(deps.metricsToken !== undefined ? { metricsToken: deps.metricsToken } : {}),
+    }),
+  );
   app.use('/api/v1', datasetsApiRouter({ ...deps, defaultAgent: deps.config.config.datasets.defaultAgent }));
   app.use('/api/v1', apiV1Router(deps));
   app.use('/widget/v1', datasetsWidgetRouter(deps));

@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import express from 'express';
 import { type Logger, pino } from 'pino';
 import { createAnswerEngine } from './answers/engine.ts';
 import { type ApiKeyChecker, createApp, type SessionVerifier } from './app.ts';
@@ -16,6 +17,8 @@ import type { LoadedConfig } from './config/load.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { createDatasetService, type DatasetService, datasetAgentsFromConfig } from './datasets/service.ts';
 import { openDatabase } from './db/connect.ts';
+import { errorHandler, notFound } from './http/errors.ts';
+import { metricsRouter } from './http/health.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { assertAgentsReady } from './semantic/check.ts';
 import { attachWidgetSocket } from './ws/widget-socket.ts';
@@ -33,6 +36,8 @@ export interface StartOptions {
 
 export interface RunningServer {
   url: string;
+  /** the private /metrics listener, when server.metrics.port (or PARLEY_METRICS_PORT) is set */
+  metricsUrl?: string;
   server: http.Server;
   store: ConversationStore;
   datasets: DatasetService;
@@ -80,6 +85,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await store.ping();
     await engine.ping();
   };
+  const metricsSettings = metricsSettingsFrom(env, config.config.server.metrics);
   const deps = {
     config,
     engine,
@@ -92,6 +98,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     clock,
     readiness,
     revocations,
+    ...(metricsSettings.token !== undefined ? { metricsToken: metricsSettings.token } : {}),
     widgetDir: fs.existsSync(WIDGET_DIST) ? WIDGET_DIST : undefined,
   };
   const app = createApp(deps);
@@ -103,16 +110,31 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       resolve(),
     );
   });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = urlOf(server);
   logger.info({ url }, 'parley listening');
+  let metricsServer: http.Server | undefined;
+  if (metricsSettings.port !== undefined) {
+    const metricsApp = express();
+    metricsApp.disable('x-powered-by');
+    metricsApp.use(metricsRouter(metrics));
+    metricsApp.use((_req, _res, next) => next(notFound('no such route')));
+    metricsApp.use(errorHandler(logger));
+    const listening = http.createServer(metricsApp);
+    metricsServer = listening;
+    await new Promise<void>((resolve, reject) => {
+      listening.once('error', reject);
+      listening.listen(metricsSettings.port, metricsSettings.host, () => resolve());
+    });
+    logger.info({ url: `${urlOf(listening)}/metrics` }, 'metrics listening');
+  }
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       // stop taking new work, let in-flight answers finish or cancel, then close the databases
       server.close();
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
       clearInterval(purge);
       await sockets.close();
       server.closeAllConnections();
@@ -122,7 +144,42 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     })();
     return closing;
   };
-  return { url, server, store, datasets, close };
+  return {
+    url,
+    ...(metricsServer ? { metricsUrl: urlOf(metricsServer) } : {}),
+    server,
+    store,
+    datasets,
+    close,
+  };
+}
+
+function urlOf(server: http.Server): string {
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/** PARLEY_METRICS_TOKEN and PARLEY_METRICS_PORT win over server.metrics in the config. */
+function metricsSettingsFrom(
+  env: NodeJS.ProcessEnv,
+  configured: { token?: string; host?: string; port?: number } | undefined,
+): { token?: string; host: string; port?: number } {
+  const token = env.PARLEY_METRICS_TOKEN?.trim() || configured?.token;
+  if (token !== undefined && token.length < 16)
+    throw new Error('the metrics token must be at least 16 characters');
+  const portText = env.PARLEY_METRICS_PORT?.trim();
+  let port = configured?.port;
+  if (portText) {
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)
+      throw new Error('PARLEY_METRICS_PORT must be a port number');
+    port = Number(portText);
+  }
+  return {
+    ...(token !== undefined ? { token } : {}),
+    host: configured?.host ?? '127.0.0.1',
+    ...(port !== undefined ? { port } : {}),
+  };
 }
 
 function clockFromEnv(env: NodeJS.ProcessEnv): () => Date {

@@ -300,6 +300,16 @@ export const ParleyConfig = z
         // the URL users reach Parley at, when the host app is served from the same origin (behind one proxy):
         // pages of this origin may then use every agent. Never inferred from a request's Host header.
         publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+        // /metrics is off the public port by default: a bearer token for it there (PARLEY_METRICS_TOKEN wins), and/or
+        // a separate listen address serving only /metrics (PARLEY_METRICS_PORT wins; host default 127.0.0.1)
+        metrics: z
+          .object({
+            token: z.string().min(16).optional(),
+            host: z.string().optional(),
+            port: z.number().int().min(0).max(65535).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({ port: 3210, host: '127.0.0.1' }),

@@ -28,7 +28,6 @@ export function apiV1Router(deps: AppDeps | ApiDeps, options: ResponseRouteOptio
   responseRoutes(router, deps, options);
   feedbackRoutes(router, deps);
   dataSummaryRoutes(router, deps);
-  if ('revocations' in deps && deps.revocations)
-    revocationRoutes(router, { ...deps, revocations: deps.revocations });
+  revocationRoutes(router, deps);
   return router;
 }
