@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { AnswerEngine } from './answers/engine.ts';
+import type { ApiKeyIdentity } from './auth/api-keys.ts';
 import type { RevocationStore } from './auth/revocations.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { ConversationStore } from './conversations/store.ts';
@@ -36,7 +37,7 @@ export interface SessionVerifier {
 
 export interface ApiKeyChecker {
   /** throws an AuthError (401 unknown key, 403 key not scoped to the agent); `agents`: the key's scope, if any */
-  check(authorization: string | undefined, agentId?: string): { name: string; agents?: readonly string[] };
+  check(authorization: string | undefined, agentId?: string): ApiKeyIdentity;
 }
 
 export interface AppDeps {

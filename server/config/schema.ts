@@ -212,6 +212,13 @@ export const AuthConfig = z
             name: z.string().optional(),
             key: z.string().min(16),
             agents: z.array(z.string()).optional(),
+            // pins the key to one tenant: it acts only inside this userContext (typed by each agent's declaration)
+            userContext: z
+              .record(
+                z.string(),
+                z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]),
+              )
+              .optional(),
           })
           .strict(),
       )

@@ -15,7 +15,12 @@ export function withAllowedOrigins(text: string, origins: string[], agentId = 'd
 export function withDatasetsConfig(
   text: string,
   datasets: Record<string, unknown> = {},
-  apiKeys: Array<{ key: string; agents?: string[]; name?: string }> = [],
+  apiKeys: Array<{
+    key: string;
+    agents?: string[];
+    name?: string;
+    userContext?: Record<string, unknown>;
+  }> = [],
 ): string {
   const doc = parseDocument(text);
   if (Object.keys(datasets).length > 0) doc.set('datasets', doc.createNode(datasets));

@@ -4,15 +4,23 @@ import type { ResolvedAgent } from '../../config/load.ts';
 import { createConversationWithinLimits } from '../../limits/conversations.ts';
 import { type UserContext, userContextFromStrings } from '../../semantic/user-context.ts';
 import { HttpError } from '../errors.ts';
-import { type ApiDeps, agentFor, checkUserContext, conversationFor } from './context.ts';
+import {
+  type ApiDeps,
+  agentFor,
+  apiKeyOf,
+  checkUserContext,
+  conversationFor,
+  userContextForKey,
+} from './context.ts';
 import { toConversation, toListItem } from './inconvo.ts';
 import { ConversationCreateBody, ConversationListQuery } from './schemas.ts';
+import { keyTenant, tenantWithinPin } from './tenant-pin.ts';
 
 export function conversationRoutes(router: Router, deps: ApiDeps): void {
   router.post('/agents/:agentId/conversations', async (req, res) => {
     const agent = agentFor(deps, req);
     const body = ConversationCreateBody.parse(req.body ?? {});
-    const userContext = checkUserContext(agent, body.userContext);
+    const userContext = userContextForKey(agent, req, body.userContext);
     const conversation = await createConversationWithinLimits(deps, {
       agentId: agent.config.id,
       userIdentifier: body.userIdentifier,
@@ -28,7 +36,11 @@ export function conversationRoutes(router: Router, deps: ApiDeps): void {
 
   router.get('/agents/:agentId/conversations', async (req, res) => {
     const agent = agentFor(deps, req);
-    const query = listQuery(req, agent);
+    const key = apiKeyOf(req);
+    const query = listQuery(req, agent, keyTenant(key, agent.config.userContext));
+    // a pinned key lists only its tenant's conversations, and may not name another
+    query.userContext =
+      tenantWithinPin(key, agent.config.userContext, query.userContext) ?? query.userContext;
     const page = await deps.store.listConversations({
       agentId: agent.config.id,
       userIdentifier: query.userIdentifier,
@@ -60,7 +72,7 @@ interface ListQuery {
  * (`userContext={"organisationId":1}`) works too. Values are typed by the agent's declared fields, then validated:
  * `1 OR 1=1` for an integer field is refused, never read as "no filter".
  */
-export function listQuery(req: Request, agent: ResolvedAgent): ListQuery {
+export function listQuery(req: Request, agent: ResolvedAgent, defaultContext?: UserContext): ListQuery {
   const params = new URL(req.originalUrl, 'http://parley.invalid').searchParams;
   const single = (name: string): string | undefined => {
     const all = params.getAll(name);
@@ -103,6 +115,8 @@ export function listQuery(req: Request, agent: ResolvedAgent): ListQuery {
     userContext = checkUserContext(agent, raw);
   } else if (Object.keys(deep).length > 0) {
     userContext = userContextFromStrings(agent.config.userContext, deep);
+  } else if (defaultContext !== undefined) {
+    userContext = defaultContext;
   } else {
     // required exactly when the agent declares fields; an agent without any lists its (context-free) conversations
     userContext = checkUserContext(agent, undefined);

@@ -8,6 +8,7 @@ import type { UserContext } from '../../semantic/user-context.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { type ApiDeps, checkUserContext } from './context.ts';
 import { RevocationBody } from './schemas.ts';
+import { tenantWithinPin } from './tenant-pin.ts';
 
 const FUTURE_SLACK_MS = 60_000;
 
@@ -24,6 +25,14 @@ export function revocationRoutes(router: Router, deps: RevocationDeps): void {
     if ((body.tokenId === undefined) === (body.userIdentifier === undefined))
       throw new HttpError(400, 'invalid_request', 'give exactly one of tokenId and userIdentifier');
     const now = Date.now();
+    if (body.tokenId !== undefined && key.userContext !== undefined) {
+      // a token id does not say whose token it is: a tenant-pinned key revokes per user, inside its tenant
+      throw new HttpError(
+        403,
+        'tenant_not_allowed',
+        'a tenant-pinned API key revokes by userIdentifier, not tokenId',
+      );
+    }
     if (body.tokenId !== undefined) {
       if (body.issuedBefore !== undefined || body.userContext !== undefined)
         throw new HttpError(
@@ -36,17 +45,22 @@ export function revocationRoutes(router: Router, deps: RevocationDeps): void {
       res.json({ revoked: 'token', tokenId: body.tokenId, until: expiresAt.toISOString() });
       return;
     }
-    if (body.agentId === undefined && key.agents !== undefined)
-      throw new HttpError(400, 'agent_required', 'this API key is scoped to agents: give agentId');
+    if (body.agentId === undefined && (key.agents !== undefined || key.userContext !== undefined))
+      throw new HttpError(
+        400,
+        'agent_required',
+        'this API key is scoped to agents or a tenant: give agentId',
+      );
     let userContext: UserContext | undefined;
+    const agent = body.agentId === undefined ? undefined : deps.config.agents.get(body.agentId);
+    if (body.agentId !== undefined && !agent) throw new HttpError(404, 'unknown_agent', 'no such agent');
     if (body.userContext !== undefined) {
-      const agent = body.agentId === undefined ? undefined : deps.config.agents.get(body.agentId);
       if (!agent)
         throw new HttpError(400, 'agent_required', 'a userContext is typed by its agent: give agentId');
       userContext = checkUserContext(agent, body.userContext);
-    } else if (body.agentId !== undefined && !deps.config.agents.has(body.agentId)) {
-      throw new HttpError(404, 'unknown_agent', 'no such agent');
     }
+    // a tenant-pinned key revokes only inside its tenant
+    if (agent) userContext = tenantWithinPin(key, agent.config.userContext, userContext);
     const issuedBefore = body.issuedBefore ? new Date(body.issuedBefore) : new Date(now);
     if (issuedBefore.getTime() > now + FUTURE_SLACK_MS)
       throw new HttpError(400, 'invalid_request', 'issuedBefore may not be in the future');
