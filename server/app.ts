@@ -14,6 +14,7 @@ import { apiV1Router } from './http/api-v1/router.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { healthRouter } from './http/health.ts';
 import { datasetsWidgetRouter } from './http/widget-v1/datasets.ts';
+import { originCheckRoute } from './http/widget-v1/origin.ts';
 import { widgetV1Router } from './http/widget-v1/router.ts';
 import type { LimiterStore } from './limits/limiters.ts';
 import type { Metrics } from './observability/metrics.ts';
@@ -98,6 +99,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use('/api/v1', datasetsApiRouter({ ...deps, defaultAgent: deps.config.config.datasets.defaultAgent }));
   app.use('/api/v1', apiV1Router(deps));
+  app.get('/widget/v1/origin', originCheckRoute(deps));
   app.use('/widget/v1', datasetsWidgetRouter(deps));
   app.use('/widget/v1', widgetV1Router(deps));
   if (deps.widgetDir) {

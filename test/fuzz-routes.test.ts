@@ -14,6 +14,7 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/readyz'],
   ['GET', '/metrics'],
   ['GET', '/widget/v1/config'],
+  ['GET', '/widget/v1/origin'],
   ['GET', '/widget/v1/conversations'],
   ['POST', '/widget/v1/conversations'],
   ['GET', '/widget/v1/conversations/:id'],

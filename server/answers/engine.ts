@@ -18,9 +18,9 @@ import {
 import type { QueryPlan } from '../query/plan.ts';
 import { ModelView } from '../semantic/model-view.ts';
 import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
-import { scopeNotice, tenantLabelField } from './scope-notice.ts';
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
+import { scopeNotice, tenantLabelField } from './scope-notice.ts';
 
 export type ProgressStage = 'planning' | 'querying' | 'composing';
 

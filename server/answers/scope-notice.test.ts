@@ -16,7 +16,8 @@ const agent = {
     },
   },
 };
-const plan = (extra: object = {}) => ({ version: 1, table: 'orders', measures: [{ kind: 'count' }], ...extra }) as unknown as QueryPlan;
+const plan = (extra: object = {}) =>
+  ({ version: 1, table: 'orders', measures: [{ kind: 'count' }], ...extra }) as unknown as QueryPlan;
 const notice = (question: string, p: QueryPlan = plan()) =>
   scopeNotice({ question, agent, userContext: { organisationId: 1 }, plan: p, tenantName: 'Acme Corp' });
 

@@ -49,7 +49,8 @@ function entityWords(field: string, tables: Record<string, TableWords>): string[
   }
   for (const w of [...words]) {
     if (w.endsWith('s')) words.add(w.slice(0, -1));
-    if (w === 'organisation' || w === 'organization') for (const x of ['organisation', 'organization', 'org']) words.add(x);
+    if (w === 'organisation' || w === 'organization')
+      for (const x of ['organisation', 'organization', 'org']) words.add(x);
   }
   return [...words].filter((w) => w.length >= 2).sort((a, b) => b.length - a.length);
 }
@@ -57,14 +58,19 @@ function entityWords(field: string, tables: Record<string, TableWords>): string[
 /** "organisation 2", "org id 2", "organisationId=2", "company #2", "tenant no. 2" */
 function mentionPattern(words: string[]): RegExp {
   const names = words.map((w) => escape(w).replace(/ /g, '[\\s_-]?')).join('|');
-  return new RegExp(`\\b(?:${names})s?(?:[\\s_-]*(?:id|number|no\\.?))?\\s*(?:[:=#]|is)?\\s*#?\\s*(-?\\d+)\\b`, 'giu');
+  return new RegExp(
+    `\\b(?:${names})s?(?:[\\s_-]*(?:id|number|no\\.?))?\\s*(?:[:=#]|is)?\\s*#?\\s*(-?\\d+)\\b`,
+    'giu',
+  );
 }
 
 const ID_MENTION = /\b([a-z][a-z_]{1,30})\s*(?:id|#|number|no\.)\s*[:=]?\s*#?\s*(\d{1,18})\b/giu;
 
 function planMentions(plan: QueryPlan | undefined, value: string): boolean {
   if (!plan) return false;
-  return new RegExp(`(?<![\\w.])${escape(value)}(?![\\w.])`).test(JSON.stringify({ ...plan, limit: undefined }));
+  return new RegExp(`(?<![\\w.])${escape(value)}(?![\\w.])`).test(
+    JSON.stringify({ ...plan, limit: undefined }),
+  );
 }
 
 export function scopeNotice(input: Input): ScopeNotice | undefined {
@@ -99,11 +105,15 @@ export function scopeNotice(input: Input): ScopeNotice | undefined {
 }
 
 /** The table whose `id` is the context field and which names its rows (organisations.name), for "Acme Corp". */
-export function tenantLabelField(
-  agent: { userContext: Record<string, string>; model?: { tables?: Record<string, TableWords & { labelColumn?: string }> } },
-): string | undefined {
+export function tenantLabelField(agent: {
+  userContext: Record<string, string>;
+  model?: { tables?: Record<string, TableWords & { labelColumn?: string }> };
+}): string | undefined {
   for (const [name, table] of Object.entries(agent.model?.tables ?? {})) {
-    if (table.labelColumn && table.contextFilters?.some((f) => f.column === 'id' && f.field in agent.userContext))
+    if (
+      table.labelColumn &&
+      table.contextFilters?.some((f) => f.column === 'id' && f.field in agent.userContext)
+    )
       return `${name}.${table.labelColumn}`;
   }
   return undefined;

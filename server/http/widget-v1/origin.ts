@@ -3,6 +3,7 @@
 // public URL). Never anything the request says about itself (the Host header is the client's to choose: trusting it
 // would let `Origin: http://evil` + `Host: evil` through, the DNS-rebinding shape). Requests without an Origin header
 // come from non-browser clients, which the session token alone authenticates.
+import type { RequestHandler } from 'express';
 import type { AppDeps } from '../../app.ts';
 
 /** `https://App.example.com/` -> `https://app.example.com` */
@@ -74,4 +75,25 @@ export function logRefusedOrigin(
       ? 'refused a page origin no agent allows: add it to the agent’s allowedOrigins in parley.config.yaml'
       : `refused a page origin agent ${agentId} does not allow: add it to its allowedOrigins in parley.config.yaml`,
   );
+}
+
+/**
+ * GET /widget/v1/origin?agent=ID: may the calling page's origin use the agent? A page whose origin is refused cannot
+ * read any other widget answer (CORS hides it; a refused WebSocket handshake looks like a network error), so this one
+ * answers every origin, without credentials, so the widget can name the cause instead of reconnecting forever. It
+ * says only what the page's own CORS failures already imply. A refused origin is logged once.
+ */
+export function originCheckRoute(deps: Pick<AppDeps, 'config' | 'logger'>): RequestHandler {
+  return (req, res) => {
+    const origin = req.headers.origin;
+    const agent = typeof req.query.agent === 'string' ? req.query.agent : undefined;
+    const allowed =
+      agent !== undefined && deps.config.agents.has(agent)
+        ? originAllowedForAgent(deps, agent, origin)
+        : originAllowedForAnyAgent(deps, origin);
+    if (!allowed && origin !== undefined) logRefusedOrigin(deps, origin, agent);
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ origin: origin ?? null, allowed });
+  };
 }
