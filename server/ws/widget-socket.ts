@@ -121,6 +121,8 @@ class Connection {
   pending = 0;
   /** set once the message budget is spent: later messages are dropped unread while the socket closes */
   overBudget = false;
+  /** messages counted but not yet answered by the limiter */
+  awaitingBudget = 0;
   /** this socket's key in the message budget (unique across instances sharing a limiter store) */
   readonly budgetKey = randomUUID();
   readonly runs = new Set<AnswerRun>();
@@ -199,11 +201,9 @@ export function attachWidgetSocket(
     syncs: options.syncs ?? { burst: 5, perMinute: 20 },
   };
   const limiter = userRateLimiter(deps, options.rateLimit ?? DEFAULT_RATE_LIMIT);
-  const budget = messageBudget(
-    deps,
-    deps,
-    options.messageBudget ?? frontDoorLimits(deps.config.config.limits).socketMessages,
-  );
+  const budgetOptions = options.messageBudget ?? frontDoorLimits(deps.config.config.limits).socketMessages;
+  const budget = messageBudget(deps, deps, budgetOptions);
+  const socketBudgetPoints = budgetOptions.perSocket.points;
   const log = deps.logger.child({ component: 'widget-socket' });
   const now = () => Date.now(); // token expiry is real time (jsonwebtoken checks exp against it), not the app clock
 
@@ -225,6 +225,18 @@ export function attachWidgetSocket(
   wss.on('error', (err) => log.error({ err }, 'websocket server error'));
 
   // ---- the handshake ----------------------------------------------------------------------------
+
+  /** tokens of users blocked by the message budget, until when (bounded: cleared past 10,000) */
+  const blockedTokens = new Map<string, number>();
+  function tooManyMessages(seconds: number): Refusal {
+    deps.metrics.refusals.inc({ reason: 'message_budget' });
+    return {
+      status: 429,
+      code: 'too_many_messages',
+      message: `this user sent too many messages: try again in ${seconds} s`,
+      headers: { 'Retry-After': String(seconds) },
+    };
+  }
 
   async function admit(req: http.IncomingMessage): Promise<VerifiedSession | Refusal> {
     if (closing) return { status: 503, code: 'shutting_down', message: 'the server is shutting down' };
@@ -248,9 +260,17 @@ export function attachWidgetSocket(
       if (origin !== undefined) logRefusedOrigin(deps, origin, undefined);
       return { status: 403, code: 'origin_not_allowed', message: 'this page’s origin is not allowed' };
     }
+    const token = (tokens[0] ?? '').slice(TOKEN_PROTOCOL_PREFIX.length);
+    // a user blocked for flooding who keeps reconnecting with the same token is refused before any verification
+    const blockedUntil = blockedTokens.get(token);
+    if (blockedUntil !== undefined) {
+      const left = Math.ceil((blockedUntil - Date.now()) / 1000);
+      if (left > 0) return tooManyMessages(left);
+      blockedTokens.delete(token);
+    }
     let session: VerifiedSession;
     try {
-      session = await deps.sessions.verify((tokens[0] ?? '').slice(TOKEN_PROTOCOL_PREFIX.length));
+      session = await deps.sessions.verify(token);
     } catch (err) {
       const e = err as { status?: number; code?: string; message?: string; name?: string };
       if (e.name !== 'AuthError') log.error({ err }, 'session verification failed');
@@ -275,13 +295,9 @@ export function attachWidgetSocket(
       return { status: 401, code: 'token_expired', message: 'the token has expired' };
     const blocked = await budget.userBlockedFor(ownerKey(ownerOf(session)));
     if (blocked > 0) {
-      deps.metrics.refusals.inc({ reason: 'message_budget' });
-      return {
-        status: 429,
-        code: 'too_many_messages',
-        message: `this user sent too many messages: try again in ${blocked} s`,
-        headers: { 'Retry-After': String(blocked) },
-      };
+      if (blockedTokens.size >= 10_000) blockedTokens.clear();
+      blockedTokens.set(token, Date.now() + blocked * 1000);
+      return tooManyMessages(blocked);
     }
     const open = byOwner.get(ownerKey(ownerOf(session)))?.size ?? 0;
     if (open >= maxSocketsPerUser) {
@@ -372,9 +388,17 @@ export function attachWidgetSocket(
     ws.on('message', (data, isBinary) => {
       conn.alive = true;
       if (conn.overBudget) return;
+      // more messages awaiting the limiter than the socket's whole budget: over, known without asking (a flood
+      // arrives thousands of frames per read)
+      if (conn.awaitingBudget >= socketBudgetPoints) {
+        overBudget(conn, clog);
+        return;
+      }
+      conn.awaitingBudget += 1;
       // counted before it is even parsed; the limiter answers in order, so messages are handled in order
       budget.take(conn.budgetKey, conn.ownerKey).then(
         (taken) => {
+          conn.awaitingBudget -= 1;
           if (conn.overBudget) return;
           if (!taken.ok) {
             overBudget(conn, clog);
@@ -388,6 +412,7 @@ export function attachWidgetSocket(
           }
         },
         (err: unknown) => {
+          conn.awaitingBudget -= 1;
           // the limiter's store failed: fail closed
           clog.error({ err }, 'message budget unavailable');
           conn.close(CloseCode.internalError, 'internal error');
@@ -428,9 +453,12 @@ export function attachWidgetSocket(
   }
 
   function overBudget(conn: Connection, clog: typeof log): void {
+    if (conn.overBudget) return;
     conn.overBudget = true;
     deps.metrics.refusals.inc({ reason: 'message_budget' });
     clog.info('message budget spent: closing with 4029');
+    // stop reading what the peer keeps sending; the close frame still goes out
+    conn.ws.pause();
     conn.close(CloseCode.tooManyRequests, 'too many messages');
     // a peer that ignores the close frame and keeps sending must not keep the socket
     setTimeout(() => conn.ws.terminate(), 1000).unref();
