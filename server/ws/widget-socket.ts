@@ -399,7 +399,7 @@ export function attachWidgetSocket(
       budget.take(conn.budgetKey, conn.ownerKey).then(
         (taken) => {
           conn.awaitingBudget -= 1;
-          if (conn.overBudget) return;
+          if (!conn.open) return;
           if (!taken.ok) {
             overBudget(conn, clog);
             return;
@@ -457,10 +457,10 @@ export function attachWidgetSocket(
     conn.overBudget = true;
     deps.metrics.refusals.inc({ reason: 'message_budget' });
     clog.info('message budget spent: closing with 4029');
-    // stop reading what the peer keeps sending; the close frame still goes out
+    // stop reading what the peer keeps sending; messages already counted are answered first, then the close
     conn.ws.pause();
-    conn.close(CloseCode.tooManyRequests, 'too many messages');
-    // a peer that ignores the close frame and keeps sending must not keep the socket
+    setImmediate(() => conn.close(CloseCode.tooManyRequests, 'too many messages'));
+    // a peer that ignores the close frame must not keep the socket
     setTimeout(() => conn.ws.terminate(), 1000).unref();
   }
 
