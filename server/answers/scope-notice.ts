@@ -26,7 +26,7 @@ interface TableWords {
   contextFilters?: Array<{ column: string; field: string }>;
 }
 
-const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `organisationId` -> ['organisation']; `tenant_id` -> ['tenant'] */
 function fieldWords(field: string): string[] {
@@ -57,7 +57,7 @@ function entityWords(field: string, tables: Record<string, TableWords>): string[
 
 /** "organisation 2", "org id 2", "organisationId=2", "company #2", "tenant no. 2" */
 function mentionPattern(words: string[]): RegExp {
-  const names = words.map((w) => escape(w).replace(/ /g, '[\\s_-]?')).join('|');
+  const names = words.map((w) => escapeRegExp(w).replace(/ /g, '[\\s_-]?')).join('|');
   return new RegExp(
     `\\b(?:${names})s?(?:[\\s_-]*(?:id|number|no\\.?))?\\s*(?:[:=#]|is)?\\s*#?\\s*(-?\\d+)\\b`,
     'giu',
@@ -68,7 +68,7 @@ const ID_MENTION = /\b([a-z][a-z_]{1,30})\s*(?:id|#|number|no\.)\s*[:=]?\s*#?\s*
 
 function planMentions(plan: QueryPlan | undefined, value: string): boolean {
   if (!plan) return false;
-  return new RegExp(`(?<![\\w.])${escape(value)}(?![\\w.])`).test(
+  return new RegExp(`(?<![\\w.])${escapeRegExp(value)}(?![\\w.])`).test(
     JSON.stringify({ ...plan, limit: undefined }),
   );
 }
