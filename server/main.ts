@@ -5,11 +5,13 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import express from 'express';
 import { type Logger, pino } from 'pino';
 import type { AnswerEngine } from './answers/engine.ts';
 import { type ApiKeyChecker, createApp, type SessionVerifier } from './app.ts';
 import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
-import { createSessionVerifier, sessionAuthConfigFromEnv } from './auth/session-token.ts';
+import { RevocationStore, withRevocation } from './auth/revocations.ts';
+import { createSessionVerifier, MAX_LIFETIME_SEC, sessionAuthConfigFromEnv } from './auth/session-token.ts';
 import { memoryState, redisState, redisUrlFrom, type SharedState } from './cluster/shared-state.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { InstanceLease, newInstanceId } from './conversations/leases.ts';
@@ -17,6 +19,8 @@ import { flushSaves } from './conversations/save-outcome.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { createDatasetService, type DatasetService, datasetAgentsFromConfig } from './datasets/service.ts';
 import { openDatabase } from './db/connect.ts';
+import { errorHandler, notFound } from './http/errors.ts';
+import { metricsRouter } from './http/health.ts';
 import { WIDGET_NOT_BUILT } from './http/widget-bundle.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { PACKAGE_ROOT } from './package-root.ts';
@@ -42,6 +46,8 @@ export interface StartOptions {
 
 export interface RunningServer {
   url: string;
+  /** the private /metrics listener, when server.metrics.port (or PARLEY_METRICS_PORT) is set */
+  metricsUrl?: string;
   server: http.Server;
   store: ConversationStore;
   datasets: DatasetService;
@@ -64,10 +70,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (!options.skipCheck)
     await assertAgentsReady(config, (url) => openDatabase(url, { readOnly: true, pool: { min: 0, max: 1 } }));
 
-  const sessions: SessionVerifier = createSessionVerifier(
-    sessionAuthConfigFromEnv(env, config.config.auth.session),
-    (agentId) => config.agents.get(agentId)?.config,
-  );
+  const sessionConfig = sessionAuthConfigFromEnv(env, config.config.auth.session);
+  const verifier = createSessionVerifier(sessionConfig, (agentId) => config.agents.get(agentId)?.config);
   const apiKeys: ApiKeyChecker = createApiKeyChecker([...config.config.auth.apiKeys, ...apiKeysFromEnv(env)]);
   // the store stamps real time even when PARLEY_NOW pins the answers' clock: reconnect sync relies on order
   const instanceId = env.PARLEY_INSTANCE_ID || newInstanceId();
@@ -84,6 +88,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     onError: (err) => logger.warn({ err }, 'could not renew the instance lease'),
   });
   await lease.start();
+  // revocations live in the store, so every instance sharing it refuses a revoked token on its next use
+  const revocations = new RevocationStore(store.db);
+  const sessions: SessionVerifier = withRevocation(verifier, revocations);
+  const maxLifetimeSec = sessionConfig.maxLifetimeSec ?? MAX_LIFETIME_SEC;
+  const purge = setInterval(() => {
+    revocations
+      .purge(maxLifetimeSec)
+      .catch((err: unknown) => logger.warn({ err }, 'revocation purge failed'));
+  }, 3_600_000);
+  purge.unref();
   const datasets = createDatasetService({
     db: store.db,
     agents: datasetAgentsFromConfig(config),
@@ -116,6 +130,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const widgetDir = fs.existsSync(path.join(bundleDir, 'parley-widget.js')) ? bundleDir : undefined;
   if (!widgetDir)
     logger.warn({ widgetDir: bundleDir }, `/widget/parley-widget.js answers 404: ${WIDGET_NOT_BUILT}`);
+  const metricsSettings = metricsSettingsFrom(env, config.config.server.metrics);
   const deps = {
     config,
     engine,
@@ -130,6 +145,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     shared,
     widgetDir,
     ...(options.demoHostUrl ? { demoHostUrl: options.demoHostUrl } : {}),
+    revocations,
+    ...(metricsSettings.token !== undefined ? { metricsToken: metricsSettings.token } : {}),
   };
   const app = createApp(deps);
   const server = http.createServer(app);
@@ -164,16 +181,32 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       );
     throw err;
   }
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = urlOf(server);
   logger.info({ url, instanceId, shared: shared.mode }, 'parley listening');
   loadEngine().catch((err: unknown) => logger.error({ err }, 'could not load the answer engine'));
+  let metricsServer: http.Server | undefined;
+  if (metricsSettings.port !== undefined) {
+    const metricsApp = express();
+    metricsApp.disable('x-powered-by');
+    metricsApp.use(metricsRouter(metrics));
+    metricsApp.use((_req, _res, next) => next(notFound('no such route')));
+    metricsApp.use(errorHandler(logger));
+    const listening = http.createServer(metricsApp);
+    metricsServer = listening;
+    await new Promise<void>((resolve, reject) => {
+      listening.once('error', reject);
+      listening.listen(metricsSettings.port, metricsSettings.host, () => resolve());
+    });
+    logger.info({ url: `${urlOf(listening)}/metrics` }, 'metrics listening');
+  }
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
       // stop taking new work, let in-flight answers (socket and HTTP) finish or cancel, then close the databases
       server.close();
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
+      clearInterval(purge);
       server.closeIdleConnections();
       const httpDrained = new Promise<void>((resolve) => {
         drained = resolve;
@@ -193,7 +226,44 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     })();
     return closing;
   };
-  return { url, server, store, datasets, instanceId, shared: shared.mode, close };
+  return {
+    url,
+    ...(metricsServer ? { metricsUrl: urlOf(metricsServer) } : {}),
+    server,
+    store,
+    datasets,
+    instanceId,
+    shared: shared.mode,
+    close,
+  };
+}
+
+function urlOf(server: http.Server): string {
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/** PARLEY_METRICS_TOKEN and PARLEY_METRICS_PORT win over server.metrics in the config. */
+function metricsSettingsFrom(
+  env: NodeJS.ProcessEnv,
+  configured: { token?: string; host?: string; port?: number } | undefined,
+): { token?: string; host: string; port?: number } {
+  const token = env.PARLEY_METRICS_TOKEN?.trim() || configured?.token;
+  if (token !== undefined && token.length < 16)
+    throw new Error('the metrics token must be at least 16 characters');
+  const portText = env.PARLEY_METRICS_PORT?.trim();
+  let port = configured?.port;
+  if (portText) {
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)
+      throw new Error('PARLEY_METRICS_PORT must be a port number');
+    port = Number(portText);
+  }
+  return {
+    ...(token !== undefined ? { token } : {}),
+    host: configured?.host ?? '127.0.0.1',
+    ...(port !== undefined ? { port } : {}),
+  };
 }
 
 function clockFromEnv(env: NodeJS.ProcessEnv): () => Date {

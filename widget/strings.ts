@@ -70,6 +70,8 @@ export const DEFAULT_STRINGS = {
   errorTooBig: 'That message is too long.',
   errorRateLimited: 'Too many questions at once. Try again in {seconds} s.',
   errorNotConfigured: 'The chat is not configured (missing server or token).',
+  errorOrigin:
+    'This page is not allowed to use the assistant (its address is not in the server’s allowed origins).',
   dismiss: 'Dismiss',
   // uploads
   uploads: 'Your data files',

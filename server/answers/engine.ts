@@ -20,6 +20,7 @@ import { ModelView } from '../semantic/model-view.ts';
 import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
+import { scopeNotice, tenantLabelField } from './scope-notice.ts';
 
 export type ProgressStage = 'planning' | 'querying' | 'composing';
 
@@ -75,6 +76,28 @@ export interface EngineOptions {
   memory?: ConversationMemory;
   /** uploaded datasets the planners may read and blend with the database */
   datasets?: Pick<DatasetService, 'runnerFor'>;
+}
+
+/** Adds a scope notice (scope-notice.ts) to an answer, naming the caller's tenant when the model can. */
+async function withScopeNotice(
+  answer: Answer,
+  input: Parameters<typeof scopeNotice>[0] & { values: ValueLookup },
+): Promise<Answer> {
+  if (!scopeNotice(input)) return answer;
+  const field = tenantLabelField(input.agent as Parameters<typeof tenantLabelField>[0]);
+  let tenantName: string | undefined;
+  if (field) {
+    // the label table may be joinable only (not queryable alone): then there is no name, and the notice says "your"
+    const names = await Promise.resolve()
+      .then(() => input.values.values(field, 2))
+      .catch((): string[] => []);
+    if (names.length === 1) tenantName = names[0];
+  }
+  const notice = scopeNotice({ ...input, ...(tenantName ? { tenantName } : {}) });
+  if (!notice) return answer;
+  // an error answer keeps its own reason after the notice's first sentence
+  const message = answer.type === 'error' ? notice.message.replace(/: this answer .*$/, '.') : notice.message;
+  return { ...answer, notice: { ...notice, message }, message: `${message} ${answer.message}` };
 }
 
 export function createAnswerEngine(options: EngineOptions): AnswerEngine {
@@ -249,6 +272,13 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
             };
           } else throw err;
         }
+        answer = await withScopeNotice(answer, {
+          question: input.question,
+          agent: { userContext: agent.config.userContext, model: agent.model },
+          userContext,
+          plan: outcome.plan,
+          values,
+        });
         await memory.append(conversationId, owner, {
           question: input.question,
           plan: outcome.plan,

@@ -199,6 +199,7 @@ describe('createSessionVerifier configuration', () => {
         aud: 'parley',
         iat: t - 100,
         exp: t - 10,
+        jti: 'tolerance',
       },
       SECRET,
     );

@@ -159,6 +159,33 @@ const migrations: Record<string, Migration> = {
       await knex.schema.dropTableIfExists('parley_instances');
     },
   },
+  // session revocation (server/auth/revocations.ts), kept in the store so every instance sharing it honours it.
+  // Ids are sha-256 hashes: exact comparison whatever the database's collation, and no raw token ids at rest.
+  '005_revocations': {
+    async up(knex) {
+      await knex.schema.createTable('parley_revoked_tokens', (t) => {
+        t.string('token_hash', 64).primary();
+        t.string('revoked_at', 30).notNullable();
+        // after this the token has expired anyway and the row can go
+        t.string('expires_at', 30).notNullable();
+        t.index(['revoked_at'], 'parley_rvt_revoked_idx');
+        t.index(['expires_at'], 'parley_rvt_expires_idx');
+      });
+      // "tokens issued before not_before for this subject are void"; a subject is (agent or any, user, tenant or any)
+      await knex.schema.createTable('parley_revoked_sessions', (t) => {
+        t.increments('id').primary();
+        t.string('subject_hash', 64).notNullable();
+        t.string('not_before', 30).notNullable();
+        t.string('revoked_at', 30).notNullable();
+        t.index(['subject_hash', 'not_before'], 'parley_rvs_subject_idx');
+        t.index(['revoked_at'], 'parley_rvs_revoked_idx');
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists('parley_revoked_sessions');
+      await knex.schema.dropTableIfExists('parley_revoked_tokens');
+    },
+  },
 };
 
 export const storeMigrations: Knex.MigrationSource<string> = {

@@ -230,6 +230,19 @@ export class ConversationStore {
     };
   }
 
+  /** How many conversations this user (in this tenant) keeps; the owner index answers it. */
+  async countConversations(owner: Owner): Promise<number> {
+    const row = await this.db('parley_conversations')
+      .where({
+        agent_id: owner.agentId,
+        user_identifier: owner.userIdentifier,
+        context_hash: contextHash(owner.userContext),
+      })
+      .count({ n: '*' })
+      .first();
+    return Number(row?.n ?? 0);
+  }
+
   async deleteConversation(id: string, owner: Owner): Promise<boolean> {
     return this.db.transaction(async (trx) => {
       const found = await trx<ConversationRow>('parley_conversations')

@@ -6,9 +6,11 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { AppDeps, VerifiedSession } from '../app.ts';
+import { RevocationStore } from '../auth/revocations.ts';
 import type { ClusterMessage } from '../cluster/shared-state.ts';
 import { SharedSocketCount } from '../cluster/socket-count.ts';
 import type { Owner } from '../conversations/store.ts';
+import { HttpError } from '../http/errors.ts';
 import {
   type AnswerRun,
   activeRuns,
@@ -19,7 +21,14 @@ import {
   type RunOutcome,
   startAnswer,
 } from '../http/widget-v1/answers.ts';
-import { originAllowedForAgent, originAllowedForAnyAgent } from '../http/widget-v1/origin.ts';
+import {
+  logRefusedOrigin,
+  originAllowedForAgent,
+  originAllowedForAnyAgent,
+} from '../http/widget-v1/origin.ts';
+import { checkConversationLimits } from '../limits/conversations.ts';
+import { frontDoorLimits } from '../limits/settings.ts';
+import { type MessageBudgetOptions, messageBudget } from './message-budget.ts';
 import {
   CloseCode,
   MAX_PAYLOAD_BYTES,
@@ -54,6 +63,10 @@ export interface WidgetSocketOptions {
   rejectedMessages?: RateLimitOptions;
   /** syncs per connection. Default burst 5, 20 a minute */
   syncs?: RateLimitOptions;
+  /** messages of any type per socket and per user (default: the config's `limits.socketMessages`) */
+  messageBudget?: MessageBudgetOptions;
+  /** how often open sockets are checked against revocations in the store (closed with 4003 `token revoked`). Default 5 s */
+  revocationCheckMs?: number;
   /** on close(): how long in-flight answers may take to finish before they are cancelled. Default 5 s */
   shutdownGraceMs?: number;
   /** on close(): how long to wait for the clients' close handshakes before terminating. Default 2 s */
@@ -109,6 +122,12 @@ class Connection {
   alive = true;
   /** messages being set up (before their run exists) plus running answers */
   pending = 0;
+  /** set once the message budget is spent: later messages are dropped unread while the socket closes */
+  overBudget = false;
+  /** messages counted but not yet answered by the limiter */
+  awaitingBudget = 0;
+  /** this socket's key in the message budget (unique across instances sharing a limiter store) */
+  readonly budgetKey = randomUUID();
   readonly runs = new Set<AnswerRun>();
   readonly owner: Owner;
   readonly ownerKey: string;
@@ -187,6 +206,9 @@ export function attachWidgetSocket(
     syncs: options.syncs ?? { burst: 5, perMinute: 20 },
   };
   const limiter = userRateLimiter(deps, options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const budgetOptions = options.messageBudget ?? frontDoorLimits(deps.config.config.limits).socketMessages;
+  const budget = messageBudget(deps, deps, budgetOptions);
+  const socketBudgetPoints = budgetOptions.perSocket.points;
   const log = deps.logger.child({ component: 'widget-socket' });
   const shared = deps.shared?.mode === 'redis' ? deps.shared : undefined;
   const socketCount = shared?.redis ? new SharedSocketCount(shared.redis, heartbeatMs * 3) : undefined;
@@ -213,6 +235,18 @@ export function attachWidgetSocket(
 
   // ---- the handshake ----------------------------------------------------------------------------
 
+  /** tokens of users blocked by the message budget, until when (bounded: cleared past 10,000) */
+  const blockedTokens = new Map<string, number>();
+  function tooManyMessages(seconds: number): Refusal {
+    deps.metrics.refusals.inc({ reason: 'message_budget' });
+    return {
+      status: 429,
+      code: 'too_many_messages',
+      message: `this user sent too many messages: try again in ${seconds} s`,
+      headers: { 'Retry-After': String(seconds) },
+    };
+  }
+
   async function admit(req: http.IncomingMessage): Promise<VerifiedSession | Refusal> {
     if (closing) return { status: 503, code: 'shutting_down', message: 'the server is shutting down' };
     const protocols = offeredProtocols(req.headers['sec-websocket-protocol']);
@@ -230,14 +264,22 @@ export function attachWidgetSocket(
     if (tokens.length > 1)
       return { status: 401, code: 'invalid_token', message: 'offer exactly one session token' };
     const origin = req.headers.origin;
-    const host = req.headers.host;
     // cheap first: an origin no agent allows is refused before the token is even looked at
-    if (!originAllowedForAnyAgent(deps, origin, host)) {
+    if (!originAllowedForAnyAgent(deps, origin)) {
+      if (origin !== undefined) logRefusedOrigin(deps, origin, undefined);
       return { status: 403, code: 'origin_not_allowed', message: 'this page’s origin is not allowed' };
+    }
+    const token = (tokens[0] ?? '').slice(TOKEN_PROTOCOL_PREFIX.length);
+    // a user blocked for flooding who keeps reconnecting with the same token is refused before any verification
+    const blockedUntil = blockedTokens.get(token);
+    if (blockedUntil !== undefined) {
+      const left = Math.ceil((blockedUntil - Date.now()) / 1000);
+      if (left > 0) return tooManyMessages(left);
+      blockedTokens.delete(token);
     }
     let session: VerifiedSession;
     try {
-      session = await deps.sessions.verify((tokens[0] ?? '').slice(TOKEN_PROTOCOL_PREFIX.length));
+      session = await deps.sessions.verify(token);
     } catch (err) {
       const e = err as { status?: number; code?: string; message?: string; name?: string };
       if (e.name !== 'AuthError') log.error({ err }, 'session verification failed');
@@ -250,7 +292,8 @@ export function attachWidgetSocket(
     }
     if (!deps.config.agents.has(session.agentId))
       return { status: 401, code: 'invalid_token', message: 'unknown agent' };
-    if (!originAllowedForAgent(deps, session.agentId, origin, host)) {
+    if (!originAllowedForAgent(deps, session.agentId, origin)) {
+      if (origin !== undefined) logRefusedOrigin(deps, origin, session.agentId);
       return {
         status: 403,
         code: 'origin_not_allowed',
@@ -259,6 +302,12 @@ export function attachWidgetSocket(
     }
     if (session.expiresAt.getTime() <= now())
       return { status: 401, code: 'token_expired', message: 'the token has expired' };
+    const blocked = await budget.userBlockedFor(ownerKey(ownerOf(session)));
+    if (blocked > 0) {
+      if (blockedTokens.size >= 10_000) blockedTokens.clear();
+      blockedTokens.set(token, Date.now() + blocked * 1000);
+      return tooManyMessages(blocked);
+    }
     const open = byOwner.get(ownerKey(ownerOf(session)))?.size ?? 0;
     if (open >= maxSocketsPerUser) {
       return {
@@ -370,12 +419,37 @@ export function attachWidgetSocket(
     });
     ws.on('message', (data, isBinary) => {
       conn.alive = true;
-      try {
-        onMessage(conn, data, isBinary);
-      } catch (err) {
-        clog.error({ err }, 'message handler failed');
-        conn.close(CloseCode.internalError, 'internal error');
+      if (conn.overBudget) return;
+      // more messages awaiting the limiter than the socket's whole budget: over, known without asking (a flood
+      // arrives thousands of frames per read)
+      if (conn.awaitingBudget >= socketBudgetPoints) {
+        overBudget(conn, clog);
+        return;
       }
+      conn.awaitingBudget += 1;
+      // counted before it is even parsed; the limiter answers in order, so messages are handled in order
+      budget.take(conn.budgetKey, conn.ownerKey).then(
+        (taken) => {
+          conn.awaitingBudget -= 1;
+          if (!conn.open) return;
+          if (!taken.ok) {
+            overBudget(conn, clog);
+            return;
+          }
+          try {
+            onMessage(conn, data, isBinary);
+          } catch (err) {
+            clog.error({ err }, 'message handler failed');
+            conn.close(CloseCode.internalError, 'internal error');
+          }
+        },
+        (err: unknown) => {
+          conn.awaitingBudget -= 1;
+          // the limiter's store failed: fail closed
+          clog.error({ err }, 'message budget unavailable');
+          conn.close(CloseCode.internalError, 'internal error');
+        },
+      );
     });
     conn.armExpiry(now);
   }
@@ -408,6 +482,18 @@ export function attachWidgetSocket(
         conn.send({ type: 'pong' });
         return;
     }
+  }
+
+  function overBudget(conn: Connection, clog: typeof log): void {
+    if (conn.overBudget) return;
+    conn.overBudget = true;
+    deps.metrics.refusals.inc({ reason: 'message_budget' });
+    clog.info('message budget spent: closing with 4029');
+    // stop reading what the peer keeps sending; messages already counted are answered first, then the close
+    conn.ws.pause();
+    setImmediate(() => conn.close(CloseCode.tooManyRequests, 'too many messages'));
+    // a peer that ignores the close frame must not keep the socket
+    setTimeout(() => conn.ws.terminate(), 1000).unref();
   }
 
   function invalidMessage(conn: Connection, message: string, clientId?: string): void {
@@ -451,6 +537,20 @@ export function attachWidgetSocket(
         });
         if (!owned) {
           conn.error({ clientId, conversationId, code: 'not_found', message: 'conversation not found' });
+          return;
+        }
+      } else {
+        // a new conversation is created with its first question (one unit of work), within the user's allowance
+        try {
+          await checkConversationLimits(deps, conn.owner);
+        } catch (err) {
+          if (!(err instanceof HttpError)) throw err;
+          conn.error({
+            clientId,
+            code: err.code === 'conversation_limit' ? 'conversation_limit' : 'rate_limited',
+            message: err.message,
+            ...(err.retryAfter !== undefined ? { retryAfter: err.retryAfter } : {}),
+          });
           return;
         }
       }
@@ -637,10 +737,47 @@ export function attachWidgetSocket(
   }, heartbeatMs);
   heartbeat.unref();
 
+  // ---- revocation -------------------------------------------------------------------------------
+
+  // every check re-reads what was revoked in the last minute (rows another instance stamped with a slightly
+  // different clock, or committed late, are not missed; closing is idempotent)
+  const revocationCheckMs = options.revocationCheckMs ?? 5_000;
+  const REVOCATION_LOOKBACK_MS = 60_000;
+  let checkedAt = Date.now();
+  let checking = false;
+  const revocationTimer = setInterval(() => {
+    const revocations = deps.revocations;
+    if (!revocations || checking) return;
+    const started = Date.now();
+    if (connections.size === 0) {
+      checkedAt = started;
+      return;
+    }
+    checking = true;
+    revocations
+      .revokedSince(new Date(checkedAt - REVOCATION_LOOKBACK_MS))
+      .then((recent) => {
+        checkedAt = started;
+        if (recent.tokenHashes.size === 0 && recent.subjects.size === 0) return;
+        for (const conn of connections) {
+          if (RevocationStore.matches(recent, conn.session)) {
+            deps.metrics.refusals.inc({ reason: 'token_revoked' });
+            conn.close(CloseCode.forbidden, 'token revoked');
+          }
+        }
+      })
+      .catch((err: unknown) => log.warn({ err }, 'revocation check failed'))
+      .finally(() => {
+        checking = false;
+      });
+  }, revocationCheckMs);
+  revocationTimer.unref();
+
   // ---- shutdown ---------------------------------------------------------------------------------
 
   async function shutdown(): Promise<void> {
     clearInterval(heartbeat);
+    clearInterval(revocationTimer);
     const runs = activeRuns(deps);
     // let in-flight answers (both surfaces) finish for a while, then cancel what is left
     const pending = [...runs].filter((r) => r.running);

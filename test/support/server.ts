@@ -35,6 +35,7 @@ export interface TestServerOptions {
   widgetDir?: string;
   /** as `parley demo` passes it */
   demoHostUrl?: () => string | undefined;
+  /** default: silent */
   logger?: Logger;
 }
 

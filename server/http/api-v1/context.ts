@@ -8,6 +8,7 @@ import type { ConversationRecord, ResponseRecord } from '../../conversations/sto
 import { type UserContext, UserContextError, validateUserContext } from '../../semantic/user-context.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { AgentId, ResourceId } from './schemas.ts';
+import { pinAllows, tenantWithinPin } from './tenant-pin.ts';
 
 export type ApiDeps = Pick<
   AppDeps,
@@ -19,34 +20,25 @@ export function param(req: Request, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+const keys = new WeakMap<Request, ApiKeyIdentity>();
+
+/** The API key identity agentFor accepted for this request (its agent scope and tenant pin). */
+export function apiKeyOf(req: Request): ApiKeyIdentity {
+  const identity = keys.get(req);
+  if (!identity) throw new Error('agentFor runs first');
+  return identity;
+}
+
 /** The agent of the route, after the API key was accepted for it; 404 when there is no such agent. */
 export function agentFor(deps: ApiDeps, req: Request): ResolvedAgent {
-  return agentAndKeyFor(deps, req).agent;
-}
-
-/** agentFor, and the identity of the API key that was accepted for it (for routes whose reach depends on the key). */
-export function agentAndKeyFor(deps: ApiDeps, req: Request): { agent: ResolvedAgent; key: ApiKeyIdentity } {
   const agentId = param(req, 'agentId');
-  const key = deps.apiKeys.check(req.headers.authorization, agentId);
+  keys.set(req, deps.apiKeys.check(req.headers.authorization, agentId));
   const agent = AgentId.safeParse(agentId).success ? deps.config.agents.get(agentId) : undefined;
   if (!agent) throw new HttpError(404, 'unknown_agent', 'no such agent');
-  return { agent, key };
+  return agent;
 }
 
-/**
- * The one decision of which tenants a host key's conversation list covers. With a userContext: exactly that tenant.
- * Without one (the SDK's filter is optional, as in Inconvo): every tenant of the agent, which this release allows to
- * every key because API keys are not pinned to a tenant yet; a key pinned to a tenant must list only inside it, and
- * that check belongs here. `undefined` means "across tenants".
- */
-export function conversationListTenantOfUnpinnedKey(
-  _key: ApiKeyIdentity,
-  requested: UserContext | undefined,
-): UserContext | undefined {
-  return requested;
-}
-
-/** A conversation of exactly this agent, or 404. */
+/** A conversation of exactly this agent (and of the key's tenant, for a pinned key), or 404. */
 export async function conversationFor(
   deps: ApiDeps,
   agent: ResolvedAgent,
@@ -56,7 +48,8 @@ export async function conversationFor(
   const conversation = ResourceId.safeParse(id).success
     ? await deps.store.getConversation(id, { agentId: agent.config.id })
     : undefined;
-  if (!conversation) throw notFound('conversation not found');
+  if (!conversation || !pinAllows(apiKeyOf(req), agent.config.userContext, conversation.userContext))
+    throw notFound('conversation not found');
   return conversation;
 }
 
@@ -73,6 +66,14 @@ export async function responseFor(
     : undefined;
   if (!response) throw notFound('response not found');
   return { conversation, response };
+}
+
+/** checkUserContext, within the key's tenant: a pinned key may name only its tenant, and names it by default. */
+export function userContextForKey(agent: ResolvedAgent, req: Request, raw: unknown): UserContext {
+  const identity = apiKeyOf(req);
+  const given =
+    raw === undefined && identity.userContext !== undefined ? undefined : checkUserContext(agent, raw);
+  return tenantWithinPin(identity, agent.config.userContext, given) ?? checkUserContext(agent, undefined);
 }
 
 /**

@@ -1,25 +1,27 @@
 // Conversations: create (for an end user and tenant), retrieve (with questions and answers), list (by cursor).
 import type { Request, Router } from 'express';
 import type { ResolvedAgent } from '../../config/load.ts';
+import { createConversationWithinLimits } from '../../limits/conversations.ts';
 import { type UserContext, userContextFromStrings } from '../../semantic/user-context.ts';
 import { HttpError } from '../errors.ts';
 import {
   type ApiDeps,
-  agentAndKeyFor,
   agentFor,
+  apiKeyOf,
   checkUserContext,
   conversationFor,
-  conversationListTenantOfUnpinnedKey,
+  userContextForKey,
 } from './context.ts';
 import { toConversation, toListItem } from './inconvo.ts';
 import { ConversationCreateBody, ConversationListQuery } from './schemas.ts';
+import { keyTenant, tenantWithinPin } from './tenant-pin.ts';
 
 export function conversationRoutes(router: Router, deps: ApiDeps): void {
   router.post('/agents/:agentId/conversations', async (req, res) => {
     const agent = agentFor(deps, req);
     const body = ConversationCreateBody.parse(req.body ?? {});
-    const userContext = checkUserContext(agent, body.userContext);
-    const conversation = await deps.store.createConversation({
+    const userContext = userContextForKey(agent, req, body.userContext);
+    const conversation = await createConversationWithinLimits(deps, {
       agentId: agent.config.id,
       userIdentifier: body.userIdentifier,
       userContext,
@@ -33,12 +35,16 @@ export function conversationRoutes(router: Router, deps: ApiDeps): void {
   });
 
   router.get('/agents/:agentId/conversations', async (req, res) => {
-    const { agent, key } = agentAndKeyFor(deps, req);
-    const query = listQuery(req, agent);
+    const agent = agentFor(deps, req);
+    const key = apiKeyOf(req);
+    const query = listQuery(req, agent, keyTenant(key, agent.config.userContext));
+    // a pinned key lists only its tenant's conversations and may not name another; an unpinned key given only a
+    // userIdentifier lists that user's conversations in every tenant (the SDK's userContext filter is optional)
+    query.userContext = tenantWithinPin(key, agent.config.userContext, query.userContext);
     const page = await deps.store.listConversations({
       agentId: agent.config.id,
       userIdentifier: query.userIdentifier,
-      userContext: conversationListTenantOfUnpinnedKey(key, query.userContext),
+      userContext: query.userContext,
       cursor: query.cursor,
       limit: query.limit ?? 20,
     });
@@ -68,7 +74,7 @@ interface ListQuery {
  * `1 OR 1=1` for an integer field is refused, never read as "no filter". Without any userContext the list covers one
  * user across tenants, so a userIdentifier is then required on an agent that declares userContext fields.
  */
-export function listQuery(req: Request, agent: ResolvedAgent): ListQuery {
+export function listQuery(req: Request, agent: ResolvedAgent, defaultContext?: UserContext): ListQuery {
   const params = new URL(req.originalUrl, 'http://parley.invalid').searchParams;
   const single = (name: string): string | undefined => {
     const all = params.getAll(name);
@@ -111,6 +117,8 @@ export function listQuery(req: Request, agent: ResolvedAgent): ListQuery {
     userContext = checkUserContext(agent, raw);
   } else if (Object.keys(deep).length > 0) {
     userContext = userContextFromStrings(agent.config.userContext, deep);
+  } else if (defaultContext !== undefined) {
+    userContext = defaultContext;
   } else if (Object.keys(agent.config.userContext).length === 0) {
     userContext = checkUserContext(agent, undefined);
   } else if (parsed.userIdentifier === undefined) {

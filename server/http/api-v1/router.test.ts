@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, sqliteUrl } from '../../../test/support/demo-db.ts';
 import { startTestServer, type TestServer } from '../../../test/support/server.ts';
 
+const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
+
 /** a second agent on the same database, so "another agent's conversation" is a real agent, not a typo */
 const withOtherAgent = (text: string): string =>
   `${text.trimEnd()}
@@ -28,7 +30,10 @@ let api: string;
 let headers: Record<string, string>;
 
 beforeAll(async () => {
-  server = await startTestServer({ configText: withOtherAgent });
+  server = await startTestServer({
+    configText: withOtherAgent,
+    env: { PARLEY_METRICS_TOKEN: METRICS_TOKEN },
+  });
   api = `${server.url}/api/v1`;
   headers = { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' };
 });
@@ -345,7 +350,9 @@ describe('responses, retrieval and feedback', () => {
   });
 
   it('counts API answers in the metrics', async () => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (
+      await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
     expect(text).toMatch(
       /parley_answers_total\{agent="demo",type="(text|table|chart)",surface="api"\} [1-9]/,
     );

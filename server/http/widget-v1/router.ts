@@ -5,6 +5,7 @@ import express, { type Router } from 'express';
 import type { AppDeps } from '../../app.ts';
 import type { ConversationRecord, Owner, ResponseRecord } from '../../conversations/store.ts';
 import { DATE_FORMATS } from '../../datasets/dates.ts';
+import { createConversationWithinLimits } from '../../limits/conversations.ts';
 import { MAX_TEXT_LENGTH, PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../ws/protocol.ts';
 import { userRateLimiter } from '../../ws/rate-limit.ts';
 import { HttpError, notFound } from '../errors.ts';
@@ -115,7 +116,7 @@ export function widgetV1Router(deps: AppDeps): Router {
   router.post('/conversations', async (req, res) => {
     const owner = ownerOf(sessionOf(res));
     const body = CreateConversationBody.parse(req.body ?? {});
-    const conversation = await deps.store.createConversation(owner, body.title ?? '');
+    const conversation = await createConversationWithinLimits(deps, owner, body.title ?? '');
     res.status(201).json(conversationView(conversation));
   });
 
