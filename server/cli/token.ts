@@ -1,10 +1,6 @@
 // `parley token`: mints an HS256 session token for one user of one agent and prints only the JWT.
 import type { Command } from 'commander';
 import { USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../auth/claims.ts';
-import { RevocationStore } from '../auth/revocations.ts';
-import { MAX_LIFETIME_SEC, mintSessionToken, sessionSecretKey } from '../auth/session-token.ts';
-import { loadConfig } from '../config/load.ts';
-import { ConversationStore } from '../conversations/store.ts';
 import { type UserContext, userContextFromStrings } from '../semantic/user-context.ts';
 import { collectContext, configPathOf, withConfigOption } from './common.ts';
 
@@ -118,6 +114,14 @@ function registerRevokeCommand(token: Command, deps: TokenCommandDeps): void {
     const env = deps.env ?? process.env;
     if ((opts.jti === undefined) === (opts.user === undefined))
       throw new Error('give exactly one of --jti and --user');
+    // loaded when it runs: `parley --help` needs none of it
+    const [{ loadConfig }, { ConversationStore }, { RevocationStore }, { MAX_LIFETIME_SEC }] =
+      await Promise.all([
+        import('../config/load.ts'),
+        import('../conversations/store.ts'),
+        import('../auth/revocations.ts'),
+        import('../auth/session-token.ts'),
+      ]);
     const loaded = loadConfig(configPathOf(cmd), env);
     let userContext: UserContext | undefined;
     if (Object.keys(opts.context).length > 0) {
