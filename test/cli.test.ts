@@ -280,7 +280,11 @@ describe('parley serve', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as net.AddressInfo).port;
     try {
-      const out = await parley(['serve', '--port', String(port)], { PARLEY_SESSION_SECRET: 'x'.repeat(40) });
+      const out = await parley(['serve', '--port', String(port)], {
+        PARLEY_SESSION_SECRET: 'x'.repeat(40),
+        // every agent's database must open before the port is tried (the dedicated one too)
+        INITECH_DATABASE_URL: `sqlite://${dbFile}`,
+      });
       expect(out.code).toBe(1);
       expect(out.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
     } finally {

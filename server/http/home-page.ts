@@ -2,17 +2,20 @@
 // checks, the widget's embed snippet for this server, and (under `parley demo`) the demo host app. Plain HTML with no
 // script and no style, so any Content-Security-Policy allows it; every value is escaped.
 import fs from 'node:fs';
+import path from 'node:path';
 import express, { type Request, type Router } from 'express';
 import type { AppDeps } from '../app.ts';
 import type { ResolvedAgent } from '../config/load.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { type Html, html } from './html.ts';
 
 export type HomePageDeps = Pick<AppDeps, 'config' | 'demoHostUrl' | 'widgetDir'>;
 
 /** The package's version (package.json), read once. */
-export const PARLEY_VERSION = (
-  JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const PARLEY_VERSION =
+  // (from the package root: the built server runs from dist/build, two folders further down)
+  (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
+    .version;
 
 /** The policy of Parley's own pages: nothing but the document itself. */
 export const PAGE_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
