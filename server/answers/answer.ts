@@ -1,5 +1,6 @@
 // The answer object of the contract: what the CLI (--json), the REST API and the final WebSocket event return.
 import type { QueryPlan } from '../query/plan.ts';
+import type { PartialPeriod } from './periods.ts';
 
 export type AnswerType = 'text' | 'table' | 'chart' | 'error' | 'clarification';
 
@@ -35,6 +36,8 @@ export interface Answer {
     truncated?: boolean;
   };
   plan?: QueryPlan;
+  /** time buckets the data cannot fill yet (the running month) or the range only partly covers */
+  partialPeriods?: PartialPeriod[];
   /** tenant values appear only as bindings */
   sql?: { text: string; bindings: unknown[] };
   explanation?: string;

@@ -37,6 +37,7 @@ import {
   plural,
   singular,
 } from './format.ts';
+import { findPartialPeriods, markPartialPeriods, type PartialPeriods, partialNote } from './periods.ts';
 
 export interface ComposeInput {
   compiled: CompiledQuery;
@@ -55,7 +56,7 @@ export interface ComposeInput {
 
 export type ComposedAnswer = Pick<
   Answer,
-  'type' | 'message' | 'table' | 'spec' | 'data' | 'plan' | 'sql' | 'explanation'
+  'type' | 'message' | 'table' | 'spec' | 'data' | 'plan' | 'sql' | 'explanation' | 'partialPeriods'
 >;
 
 const defaultTableLabel = (table: string): string => humanise(table);
@@ -122,14 +123,23 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
   }
   const choice = chooseChart(columns, rows, input.presentation, { compareLabels: compiled.compareLabels });
   const shape = analyseShape(columns, rows, compiled.compareLabels);
-  const message = new Messages(compiled, columns, rows, result.truncated, ctx, attribution).compose(shape);
+  const partial = findPartialPeriods(compiled, columns, rows, ctx.timeZone);
+  const message = new Messages(compiled, columns, rows, result.truncated, ctx, attribution, partial).compose(
+    shape,
+  );
+  const timeColumn = partial ? columns[partial.column] : undefined;
+  const spec =
+    choice.spec && partial && timeColumn
+      ? markPartialPeriods(choice.spec, partial, timeColumn.name)
+      : choice.spec;
 
   return {
     type: choice.type,
     message,
     table,
-    ...(choice.spec ? { spec: choice.spec } : {}),
+    ...(spec ? { spec } : {}),
     data,
+    ...(partial ? { partialPeriods: partial.periods } : {}),
     plan: compiled.plan,
     sql: compiled.sql,
     explanation,
@@ -318,6 +328,8 @@ class Messages {
     private readonly truncated: boolean,
     private readonly ctx: WordsContext,
     attribution: RangeAttribution,
+    /** unfinished time buckets: never the highest or lowest, and said so */
+    private readonly partial?: PartialPeriods,
   ) {
     this.plan = compiled.plan;
     let label: string | undefined;
@@ -338,7 +350,8 @@ class Messages {
   }
 
   compose(shape: Shape): string {
-    const text = this.body(shape);
+    let text = this.body(shape);
+    if (this.partial) text += ` ${partialNote(this.partial)}`;
     if (!this.truncated) return text;
     return `${text} Showing the first ${formatCount(this.rows.length)} rows; more matched.`;
   }
@@ -455,12 +468,12 @@ class Messages {
       : plural(lowerFirst(d.column.label));
   }
 
-  /** Index of the row with the largest (or smallest) value of a measure, skipping nulls. */
+  /** Index of the row with the largest (or smallest) value of a measure, skipping nulls and unfinished periods. */
   private extreme(m: ShapeMeasure, lowest = false): number | undefined {
     let best: number | undefined;
     this.rows.forEach((row, i) => {
       const v = row[m.index];
-      if (typeof v !== 'number') return;
+      if (typeof v !== 'number' || this.partial?.rows.has(i)) return;
       const b = best === undefined ? undefined : this.rows[best]?.[m.index];
       if (typeof b !== 'number' || (lowest ? v < b : v > b)) best = i;
     });
@@ -534,7 +547,11 @@ class Messages {
     const when = (i: number): string =>
       `${on} ${this.dimValue(this.rows[i] ?? [], d).replace(/^Week of/, 'week of')}`;
     const fig = (i: number): string => this.figure(this.rows[i]?.[m.index] ?? null, m) ?? 'no value';
-    if (hi === undefined || lo === undefined) return `${head}: no values.`;
+    if (hi === undefined || lo === undefined) {
+      // only unfinished buckets have values: the figure so far, never a "highest"
+      const first = this.partial ? [...this.partial.rows][0] : undefined;
+      return first === undefined ? `${head}: no values.` : `${head}: ${fig(first)} ${when(first)} so far.`;
+    }
     if (this.rows.length === 1 || hi === lo) return `${head}: ${fig(hi)} ${when(hi)}.`;
     return `${head}: highest ${when(hi)} (${fig(hi)}), lowest ${when(lo)} (${fig(lo)}).`;
   }

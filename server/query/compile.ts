@@ -48,6 +48,8 @@ export interface CompiledQuery {
   compareLabels?: string[];
   /** the context filters applied, as "table.column = userContext.field" (values never appear here) */
   contextFilters: string[];
+  /** the clock the ranges were resolved with: what is "now" for this answer's unfinished periods */
+  now?: Date;
 }
 
 export interface CompileOptions {
@@ -1111,6 +1113,7 @@ class Compilation {
       ranges: this.ranges,
       compareLabels,
       contextFilters: [...this.appliedContext],
+      now: this.options.now,
     };
   }
 
