@@ -71,8 +71,8 @@ export function findPartialPeriods(
     const start = DateTime.fromISO(value.slice(0, 10), { zone: timeZone });
     if (!start.isValid) return;
     const end = start.plus({ [grain]: 1 });
-    const from = rangeStart && rangeStart > start ? rangeStart : start;
-    let until = end;
+    const from: DateTime = rangeStart && rangeStart > start ? rangeStart : start;
+    let until: DateTime = end;
     if (rangeEnd && rangeEnd < until) until = rangeEnd;
     if (now < until) until = now;
     if (until <= from || (from.equals(start) && until.equals(end))) return;
@@ -172,7 +172,7 @@ export function markPartialPeriods(spec: Spec, partial: PartialPeriods, columnNa
       ...(transform ? { transform } : {}),
       mark: { ...baseMark, strokeWidth: 1.5 },
       encoding: {
-        ...enc,
+        ...(enc as Record<string, unknown>),
         fillOpacity: { condition: { test: `datum.${PARTIAL_FIELD}`, value: 0.35 }, value: 1 },
         strokeDash: { condition: { test: `datum.${PARTIAL_FIELD}`, value: [4, 3] }, value: [] },
         stroke: { condition: { test: `datum.${PARTIAL_FIELD}`, value: '#4c78a8' }, value: null },
