@@ -38,6 +38,15 @@ export interface Answer {
   plan?: QueryPlan;
   /** time buckets the data cannot fill yet (the running month) or the range only partly covers */
   partialPeriods?: PartialPeriod[];
+  /**
+   * a comparison with a running period, also run over the same number of elapsed days: the rows of that query
+   * (shaped as `data.rows`) and the days each earlier period was cut to
+   */
+  likeForLike?: {
+    days: number;
+    periods: Array<{ label: string; span: string }>;
+    rows: Array<Array<number | string | boolean | null>>;
+  };
   /** tenant values appear only as bindings */
   sql?: { text: string; bindings: unknown[] };
   explanation?: string;

@@ -37,6 +37,7 @@ import {
   plural,
   singular,
 } from './format.ts';
+import type { LikeForLike } from './like-for-like.ts';
 import { findPartialPeriods, markPartialPeriods, type PartialPeriods, partialNote } from './periods.ts';
 
 export interface ComposeInput {
@@ -52,11 +53,22 @@ export interface ComposeInput {
   timeZone?: string;
   /** a segment's description from the model ("Users who have ordered at least once"), for the explanation */
   describeSegment?: (segment: string) => string | undefined;
+  /** a comparison of a running period, run again over the same number of elapsed days (see like-for-like.ts) */
+  likeForLike?: { info: LikeForLike; result: QueryResult };
 }
 
 export type ComposedAnswer = Pick<
   Answer,
-  'type' | 'message' | 'table' | 'spec' | 'data' | 'plan' | 'sql' | 'explanation' | 'partialPeriods'
+  | 'type'
+  | 'message'
+  | 'table'
+  | 'spec'
+  | 'data'
+  | 'plan'
+  | 'sql'
+  | 'explanation'
+  | 'partialPeriods'
+  | 'likeForLike'
 >;
 
 const defaultTableLabel = (table: string): string => humanise(table);
@@ -124,9 +136,8 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
   const choice = chooseChart(columns, rows, input.presentation, { compareLabels: compiled.compareLabels });
   const shape = analyseShape(columns, rows, compiled.compareLabels);
   const partial = findPartialPeriods(compiled, columns, rows, ctx.timeZone);
-  const message = new Messages(compiled, columns, rows, result.truncated, ctx, attribution, partial).compose(
-    shape,
-  );
+  const messages = new Messages(compiled, columns, rows, result.truncated, ctx, attribution, partial);
+  const message = messages.compose(shape, input.likeForLike);
   const timeColumn = partial ? columns[partial.column] : undefined;
   const spec =
     choice.spec && partial && timeColumn
@@ -140,6 +151,15 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     ...(spec ? { spec } : {}),
     data,
     ...(partial ? { partialPeriods: partial.periods } : {}),
+    ...(input.likeForLike
+      ? {
+          likeForLike: {
+            days: input.likeForLike.info.days,
+            periods: input.likeForLike.info.cut,
+            rows: input.likeForLike.result.rows,
+          },
+        }
+      : {}),
     plan: compiled.plan,
     sql: compiled.sql,
     explanation,
@@ -349,8 +369,11 @@ class Messages {
     return this.period;
   }
 
-  compose(shape: Shape): string {
-    let text = this.body(shape);
+  compose(shape: Shape, likeForLike?: ComposeInput['likeForLike']): string {
+    let text =
+      shape.kind === 'compare' && likeForLike
+        ? this.compare(shape.dims[0] as ShapeDim, shape.measures, likeForLike)
+        : this.body(shape);
     if (this.partial) text += ` ${partialNote(this.partial)}`;
     if (!this.truncated) return text;
     return `${text} Showing the first ${formatCount(this.rows.length)} rows; more matched.`;
@@ -580,10 +603,11 @@ class Messages {
     return `${leader} had the ${this.superlative(m, lowest)}${this.period}: ${fig}${of}.`;
   }
 
-  private compare(d: ShapeDim, measures: ShapeMeasure[]): string {
+  private compare(d: ShapeDim, measures: ShapeMeasure[], likeForLike?: ComposeInput['likeForLike']): string {
     const labels = this.compiled.compareLabels ?? [...new Set(this.rows.map((r) => String(r[d.index])))];
     const rowOf = (label: string): readonly CellValue[] | undefined =>
       this.rows.find((r) => r[d.index] === label);
+    if (likeForLike && labels.length === 2) return this.compareLikeForLike(d, measures, labels, likeForLike);
     const parts = measures.map((m) => {
       const values = labels.map((l) => rowOf(l)?.[m.index] ?? null);
       const shown = labels.map((l, i) => {
@@ -602,6 +626,43 @@ class Messages {
       return `${m.column.label}${this.scope()}: ${text}`;
     });
     return `${parts.map((p, i) => (i === 0 ? p : lowerFirst(p))).join('; ')}.`;
+  }
+
+  /**
+   * Two periods, one still running: the change is over the same number of elapsed days ("812 this month vs 870
+   * last month over the first 25 days of each (-6.7%)"), and the earlier period's whole figure follows.
+   */
+  private compareLikeForLike(
+    d: ShapeDim,
+    measures: ShapeMeasure[],
+    labels: string[],
+    likeForLike: NonNullable<ComposeInput['likeForLike']>,
+  ): string {
+    const { info, result } = likeForLike;
+    const valueIn = (rows: readonly CellValue[][], label: string, m: ShapeMeasure): CellValue =>
+      rows.find((r) => r[d.index] === label)?.[m.index] ?? null;
+    const cut = new Set(info.cut.map((c) => c.label));
+    const parts = measures.map((m) => {
+      const same = labels.map((l) => valueIn(result.rows, l, m));
+      const shown = labels.map((l, i) => {
+        const v = same[i] ?? null;
+        return v === null ? `no data for ${l}` : `${this.plainFigure(v, m)} ${l}`;
+      });
+      let text = `${shown[0]} vs ${shown[1]}`;
+      const [a, b] = same;
+      if (typeof a === 'number' && typeof b === 'number') {
+        const change = formatChange(a, b);
+        if (change !== undefined) text += ` (${a === b ? 'no change' : change})`;
+      }
+      const whole = labels
+        .filter((l) => cut.has(l))
+        .map((l) => `${l} in full: ${this.plainFigure(valueIn(this.rows, l, m), m)}`);
+      return `${m.column.label}${this.scope()}: ${text}${whole.length > 0 ? `; ${whole.join(', ')}` : ''}`;
+    });
+    const days = info.days === 1 ? 'the first day' : `the first ${formatCount(info.days)} days`;
+    const spans = info.cut.map((c) => `${c.label}: ${c.span}`).join('; ');
+    const text = parts.map((p, i) => (i === 0 ? p : lowerFirst(p))).join('; ');
+    return `${text}. Compared like with like: ${days} of each period, as ${info.running} is not over (${spans}).`;
   }
 
   private grouped(dims: ShapeDim[], measures: ShapeMeasure[]): string {

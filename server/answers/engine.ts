@@ -20,6 +20,7 @@ import { ModelView } from '../semantic/model-view.ts';
 import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
+import { likeForLikePlan } from './like-for-like.ts';
 
 export type ProgressStage = 'planning' | 'querying' | 'composing';
 
@@ -214,6 +215,11 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           const { blend, ...own } = plan;
           let outcomeRows = await execute({ ...own } as QueryPlan);
           if (blend) outcomeRows = blendResults(plan, outcomeRows, await execute(blend.plan as QueryPlan));
+          // a running period compared with whole ones: the same elapsed days too, by the same compiler
+          const even = blend
+            ? undefined
+            : likeForLikePlan(outcomeRows.compiled.plan, now, agent.config.timeZone);
+          const likeForLike = even ? { info: even, result: (await execute(even.plan)).result } : undefined;
           input.onProgress?.('composing');
           const composed = composeAnswer({
             compiled: outcomeRows.compiled,
@@ -223,6 +229,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
             notes: outcome.notes,
             timeZone: agent.config.timeZone,
             describeSegment: (segment) => view.segment(segment).definition.description,
+            likeForLike,
           });
           answer = { ...base, ...composed };
         } catch (err) {
