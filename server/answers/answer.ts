@@ -34,6 +34,8 @@ export interface Answer {
     columns: AnswerColumn[];
     rows: Array<Array<number | string | boolean | null>>;
     truncated?: boolean;
+    /** when truncated: how many rows matched in all (counted under the same plan and filters) */
+    total?: number;
   };
   plan?: QueryPlan;
   /** time buckets the data cannot fill yet (the running month) or the range only partly covers */
@@ -47,6 +49,10 @@ export interface Answer {
     periods: Array<{ label: string; span: string }>;
     rows: Array<Array<number | string | boolean | null>>;
   };
+  /** ISO instant the answer's relative dates were resolved at ("last month" of that moment); exports reuse it */
+  asOf?: string;
+  /** the file name of the answer's CSV export, without ".csv": what was measured, then the period */
+  exportName?: string;
   /** tenant values appear only as bindings */
   sql?: { text: string; bindings: unknown[] };
   explanation?: string;

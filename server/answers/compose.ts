@@ -19,6 +19,7 @@ import {
   type RangeAttribution,
   type WordsContext,
 } from './explain.ts';
+import { exportName } from './export.ts';
 import {
   capitalise,
   currencyOf,
@@ -55,6 +56,8 @@ export interface ComposeInput {
   describeSegment?: (segment: string) => string | undefined;
   /** a comparison of a running period, run again over the same number of elapsed days (see like-for-like.ts) */
   likeForLike?: { info: LikeForLike; result: QueryResult };
+  /** when the result hit the row cap: how many rows the plan selects in all (a count under the same plan) */
+  total?: number;
 }
 
 export type ComposedAnswer = Pick<
@@ -69,6 +72,8 @@ export type ComposedAnswer = Pick<
   | 'explanation'
   | 'partialPeriods'
   | 'likeForLike'
+  | 'exportName'
+  | 'asOf'
 >;
 
 const defaultTableLabel = (table: string): string => humanise(table);
@@ -90,6 +95,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     columns: result.columns.map((c) => ({ name: c.name, type: c.type })),
     rows,
     ...(result.truncated ? { truncated: true } : {}),
+    ...(result.truncated && input.total !== undefined ? { total: input.total } : {}),
   };
   const table = {
     head: columns.map((c) => c.label),
@@ -136,7 +142,16 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
   const choice = chooseChart(columns, rows, input.presentation, { compareLabels: compiled.compareLabels });
   const shape = analyseShape(columns, rows, compiled.compareLabels);
   const partial = findPartialPeriods(compiled, columns, rows, ctx.timeZone);
-  const messages = new Messages(compiled, columns, rows, result.truncated, ctx, attribution, partial);
+  const messages = new Messages(
+    compiled,
+    columns,
+    rows,
+    result.truncated,
+    ctx,
+    attribution,
+    partial,
+    input.total,
+  );
   const message = messages.compose(shape, input.likeForLike);
   const timeColumn = partial ? columns[partial.column] : undefined;
   const spec =
@@ -151,6 +166,11 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     ...(spec ? { spec } : {}),
     data,
     ...(partial ? { partialPeriods: partial.periods } : {}),
+    ...(compiled.now ? { asOf: compiled.now.toISOString() } : {}),
+    exportName: exportName(
+      columns.find((c) => c.role === 'measure')?.label ?? ctx.tableLabel(compiled.plan.table),
+      attribution.time[0]?.label ?? compiled.ranges[0]?.label,
+    ),
     ...(input.likeForLike
       ? {
           likeForLike: {
@@ -350,6 +370,8 @@ class Messages {
     attribution: RangeAttribution,
     /** unfinished time buckets: never the highest or lowest, and said so */
     private readonly partial?: PartialPeriods,
+    /** all the rows the plan selects, when the result was cut at the cap */
+    private readonly total?: number,
   ) {
     this.plan = compiled.plan;
     let label: string | undefined;
@@ -376,6 +398,10 @@ class Messages {
         : this.body(shape);
     if (this.partial) text += ` ${partialNote(this.partial)}`;
     if (!this.truncated) return text;
+    if (this.total !== undefined && this.total > this.rows.length) {
+      if (shape.kind === 'listing') return `${text} The full CSV export has all ${formatCount(this.total)}.`;
+      return `${text} Showing the first ${formatCount(this.rows.length)} of ${formatCount(this.total)} rows; the full CSV export has them all.`;
+    }
     return `${text} Showing the first ${formatCount(this.rows.length)} rows; more matched.`;
   }
 
@@ -539,7 +565,11 @@ class Messages {
     const n = this.rows.length;
     const noun = this.ctx.tableLabel(this.plan.table);
     const one = singular(noun);
-    const count = formatCount(n);
+    // cut at the cap with the true total known: "1,000 of 1,237 orders"
+    const count =
+      this.truncated && this.total !== undefined && this.total > n
+        ? `${formatCount(n)} of ${formatCount(this.total)}`
+        : formatCount(n);
     const order = this.plan.order[0];
     let what: string;
     if (!order) what = n === 1 ? `1 ${one}` : `${count} ${noun}`;
