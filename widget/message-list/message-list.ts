@@ -17,6 +17,8 @@ export interface MessageListActions {
   stop(turn: Turn): void;
   feedback(turn: Turn, rating: Rating, comment: string | null): Promise<void>;
   copy(text: string): Promise<void>;
+  /** the full CSV of a truncated answer, from the server */
+  exportCsv?(turn: Turn): Promise<Blob>;
 }
 
 function bindingText(value: unknown): string {
@@ -375,6 +377,13 @@ export class ParleyMessageList extends LitElement {
     </details>`;
   }
 
+  /** The full-CSV download of an answer cut at the row cap, when the list's owner can fetch it. */
+  private fullExport(turn: Turn): (() => Promise<Blob>) | undefined {
+    const exportCsv = this.actions?.exportCsv;
+    if (!exportCsv || !turn.answer?.data?.truncated || !turn.responseId) return undefined;
+    return () => exportCsv(turn);
+  }
+
   private renderResult(turn: Turn): TemplateResult | typeof nothing {
     const a = turn.answer;
     if (!a) return nothing;
@@ -386,8 +395,10 @@ export class ParleyMessageList extends LitElement {
                 .table=${a.table}
                 .data=${a.data}
                 .strings=${this.strings}
+                .filename=${a.exportName}
+                .fullExport=${this.fullExport(turn)}
                 caption=${a.message}
-                exportparts="table,pager,download"
+                exportparts="table,pager,download,download-all,truncated"
               ></parley-result-table>
             </div>`
           : nothing;

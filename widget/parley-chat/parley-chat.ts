@@ -625,6 +625,11 @@ export class ParleyChat extends LitElement {
     copy: async (text) => {
       await navigator.clipboard.writeText(text);
     },
+    exportCsv: async (turn) => {
+      const conversationId = turn.conversationId ?? this.chat.conversationId;
+      if (!conversationId || !turn.responseId) throw new Error(this.s.errorGeneric);
+      return this.api.exportCsv(conversationId, turn.responseId);
+    },
   };
 
   private readonly uploadHooks: UploadPanelHooks = {
