@@ -1,5 +1,6 @@
 // The answer object of the contract: what the CLI (--json), the REST API and the final WebSocket event return.
 import type { QueryPlan } from '../query/plan.ts';
+import type { AccountLine, ReadableSql } from './account.ts';
 import type { PartialPeriod } from './periods.ts';
 
 export type AnswerType = 'text' | 'table' | 'chart' | 'error' | 'clarification';
@@ -56,6 +57,10 @@ export interface Answer {
   /** tenant values appear only as bindings */
   sql?: { text: string; bindings: unknown[] };
   explanation?: string;
+  /** "How was this answered?" in words, line by line from the plan: what was counted, which rows and dates, whose data */
+  account?: AccountLine[];
+  /** the SQL for reading: tables named instead of aliased, every bound value labelled (what ran is `sql`) */
+  readableSql?: ReadableSql;
   /** for errors and clarifications: a stable code (unanswerable, ambiguous, invalid_plan, query_timeout, ...) */
   code?: string;
   /** answerable questions offered when the question could not be answered as asked */

@@ -6,6 +6,7 @@ import type { BlendedQuery } from '../query/blend.ts';
 import type { CompiledQuery, OutputColumn } from '../query/compile.ts';
 import type { CellValue, QueryResult } from '../query/execute.ts';
 import type { Filter, Measure, QueryPlan } from '../query/plan.ts';
+import { accountOf, readableSql } from './account.ts';
 import { type Answer, type AnswerChoice, MAX_CHOICES, MIN_CHOICES } from './answer.ts';
 import { composeComparison } from './blend.ts';
 import { analyseShape, chooseChart, type Shape, type ShapeDim, type ShapeMeasure } from './chart.ts';
@@ -74,6 +75,8 @@ export type ComposedAnswer = Pick<
   | 'likeForLike'
   | 'exportName'
   | 'asOf'
+  | 'account'
+  | 'readableSql'
 >;
 
 const defaultTableLabel = (table: string): string => humanise(table);
@@ -110,6 +113,10 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     ctx,
     attribution,
   });
+  const how = (notes: string[]): Pick<Answer, 'account' | 'readableSql'> => ({
+    account: accountOf({ compiled, columns, ctx, attribution, notes }),
+    readableSql: readableSql(compiled.sql, compiled.contextFilters),
+  });
   const comparison = (compiled as BlendedQuery).comparison;
   if (comparison) {
     // a blend that compares: its own message, a Total line, and a chart of both series
@@ -137,6 +144,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
       plan: compiled.plan,
       sql: compiled.sql,
       explanation,
+      ...how([]),
     };
   }
   const choice = chooseChart(columns, rows, input.presentation, { compareLabels: compiled.compareLabels });
@@ -154,6 +162,19 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
   );
   const message = messages.compose(shape, input.likeForLike);
   const timeColumn = partial ? columns[partial.column] : undefined;
+  const accountNotes: string[] = [];
+  if (partial) accountNotes.push(partialNote(partial));
+  const even = input.likeForLike?.info;
+  if (even)
+    accountNotes.push(
+      `${even.running} is not over, so each period is also compared over its first ${even.days} ${even.days === 1 ? 'day' : 'days'} (${even.cut.map((c) => `${c.label}: ${c.span}`).join('; ')}).`,
+    );
+  if (result.truncated)
+    accountNotes.push(
+      input.total !== undefined
+        ? `Showing the first ${formatCount(rows.length)} of ${formatCount(input.total)} rows (the row cap); the full CSV export has them all.`
+        : `Showing the first ${formatCount(rows.length)} rows (the row cap).`,
+    );
   const spec =
     choice.spec && partial && timeColumn
       ? markPartialPeriods(choice.spec, partial, timeColumn.name)
@@ -183,6 +204,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     plan: compiled.plan,
     sql: compiled.sql,
     explanation,
+    ...how(accountNotes),
   };
 }
 

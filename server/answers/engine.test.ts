@@ -173,3 +173,21 @@ describe('like-for-like comparisons', () => {
     expect(answer.message).toContain('Compared like with like: the first 56 days of each period');
   });
 });
+
+describe('refusals', () => {
+  const owner = { agentId: 'demo', userContext: { organisationId: 1 } };
+
+  it('suggest questions (not bare measure names) that the planner then answers', async () => {
+    const refused = await engine.ask({ ...owner, question: 'what will the weather be like tomorrow' });
+    expect(refused.type).toBe('error');
+    expect(refused.code).toBe('unanswerable');
+    const suggestions = refused.suggestions ?? [];
+    expect(suggestions.length).toBeGreaterThan(0);
+    for (const question of suggestions) {
+      expect(question).toMatch(/^(What|How many) .+\?$/);
+      const answer = await engine.ask({ ...owner, question });
+      expect(answer.type, question).not.toBe('error');
+      expect(answer.data, question).toBeDefined();
+    }
+  });
+});

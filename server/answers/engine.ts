@@ -21,6 +21,7 @@ import { type UserContext, validateUserContext } from '../semantic/user-context.
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
 import { likeForLikePlan } from './like-for-like.ts';
+import { suggestionsAsQuestions } from './suggestions.ts';
 
 export type ProgressStage = 'planning' | 'querying' | 'composing';
 
@@ -195,12 +196,23 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
               }),
             };
           }
+          const datasets = lease
+            ? datasetContext(lease, agent.config.timeZone)
+            : options.datasets && input.userIdentifier
+              ? emptyDatasetContext(agent.config.timeZone)
+              : undefined;
           return {
             ...base,
             type: 'error',
             message: outcome.message,
             code: 'unanswerable',
-            suggestions: outcome.suggestions,
+            suggestions: await suggestionsAsQuestions(outcome.suggestions, plannerFor(agent), {
+              view,
+              now,
+              values,
+              datasets,
+              signal: input.signal,
+            }),
           };
         }
         // each side is compiled against its own model: tenant-scoped database, or this user's datasets only
