@@ -29,6 +29,7 @@ export const DEFAULT_STRINGS = {
   explanationLabel: 'Explanation',
   sqlLabel: 'SQL',
   bindingsLabel: 'Values',
+  showSql: 'Show the SQL',
   // conversations
   conversations: 'Conversations',
   newConversation: 'New conversation',

@@ -55,6 +55,10 @@ export interface Answer {
   /** the CSV export's file name without ".csv" ("orders-october-2026") */
   exportName?: string;
   partialPeriods?: PartialPeriod[];
+  /** "How was this answered?" line by line, in words */
+  account?: Array<{ label: string; text: string }>;
+  /** the SQL with table names and labelled values, for reading */
+  readableSql?: { text: string; values: Array<{ label: string; value: unknown }> };
   code?: string;
   suggestions?: string[];
   /** type clarification: 2-4 readings; choosing one sends its `question` in the same conversation */

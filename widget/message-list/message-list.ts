@@ -1,4 +1,5 @@
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { answerDetailsStyles, renderAnswerDetails } from '../answer-details/answer-details.ts';
 import { defineElement } from '../define.ts';
 import '../feedback/feedback.ts';
 import '../result-chart/result-chart.ts';
@@ -19,13 +20,6 @@ export interface MessageListActions {
   copy(text: string): Promise<void>;
   /** the full CSV of a truncated answer, from the server */
   exportCsv?(turn: Turn): Promise<Blob>;
-}
-
-function bindingText(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
 }
 
 /**
@@ -57,6 +51,7 @@ export class ParleyMessageList extends LitElement {
   };
 
   static override styles = [
+    answerDetailsStyles,
     base,
     css`
       :host {
@@ -104,7 +99,11 @@ export class ParleyMessageList extends LitElement {
         white-space: pre-wrap;
         overflow-wrap: anywhere;
       }
-      .answer.error .text,
+      /* a refusal is an answer, not a fault: neutral, with a quiet marker (issue 16) */
+      .answer.error .text {
+        padding-inline-start: var(--parley-space);
+        border-inline-start: 3px solid var(--parley-color-border);
+      }
       .failed {
         color: var(--parley-color-danger);
       }
@@ -354,27 +353,7 @@ export class ParleyMessageList extends LitElement {
   }
 
   private renderDetails(turn: Turn): TemplateResult | typeof nothing {
-    const a = turn.answer;
-    if (!a || (!a.explanation && !a.sql)) return nothing;
-    const s = this.strings;
-    return html`<details part="details">
-      <summary>${s.howAnswered}</summary>
-      <dl>
-        ${a.explanation ? html`<dt>${s.explanationLabel}</dt><dd class="explanation">${a.explanation}</dd>` : nothing}
-        ${
-          a.sql
-            ? html`<dt>${s.sqlLabel}</dt>
-              <dd><pre class="sql"><code>${a.sql.text}</code></pre></dd>
-              ${
-                a.sql.bindings.length > 0
-                  ? html`<dt>${s.bindingsLabel}</dt>
-                    <dd><pre class="bindings"><code>${a.sql.bindings.map((b, i) => `${i + 1}: ${bindingText(b)}`).join('\n')}</code></pre></dd>`
-                  : nothing
-              }`
-            : nothing
-        }
-      </dl>
-    </details>`;
+    return renderAnswerDetails(turn.answer, this.strings);
   }
 
   /** The full-CSV download of an answer cut at the row cap, when the list's owner can fetch it. */
@@ -493,7 +472,7 @@ export class ParleyMessageList extends LitElement {
           : nothing
       }
       ${
-        turn.status === 'completed' && turn.responseId && turn.answer?.type !== 'error'
+        turn.status === 'completed' && turn.responseId
           ? html`<parley-feedback
             .rating=${turn.feedback?.rating ?? null}
             .comment=${turn.feedback?.comment ?? null}
