@@ -82,7 +82,8 @@ export class ParleyMessageList extends LitElement {
         border-radius: var(--parley-radius);
         border-end-end-radius: var(--parley-radius-small);
         background: var(--parley-color-user-bg);
-        color: var(--parley-color-user-text);
+        /* derived from the background by <parley-chat> (widget/theme/contrast.ts): readable whatever the host sets */
+        color: var(--parley-user-text-derived, var(--parley-color-user-text));
         white-space: pre-wrap;
         overflow-wrap: anywhere;
       }

@@ -31,6 +31,7 @@ import '../message-list/message-list.ts';
 import type { MessageListActions, ParleyMessageList } from '../message-list/message-list.ts';
 import { icons } from '../shared/icons.ts';
 import { fmt, type ParleyStrings, resolveStrings } from '../strings.ts';
+import { deriveReadableColors, watchTheme } from '../theme/contrast.ts';
 import {
   applyServerEvent,
   type ChatState,
@@ -143,7 +144,8 @@ function isAbort(err: unknown): boolean {
  * @cssprop --parley-color-accent
  * @cssprop --parley-color-on-accent
  * @cssprop --parley-color-user-bg
- * @cssprop --parley-color-user-text
+ * @cssprop --parley-color-user-text - preferred text colour on the user bubble; when it is under 4.5:1 against
+ *   `--parley-color-user-bg`, near-black or white is used instead (so setting only the background is enough)
  * @cssprop --parley-color-danger
  * @cssprop --parley-color-focus
  * @cssprop --parley-radius
@@ -343,12 +345,16 @@ export class ParleyChat extends LitElement {
       this.prefersDark = this.media.matches;
       this.media.addEventListener?.('change', this.onMedia);
     }
+    this.unwatchTheme = watchTheme(this);
     if (this.hasUpdated && this.shouldStart()) this.start();
   }
+
+  private unwatchTheme: (() => void) | undefined;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.media?.removeEventListener?.('change', this.onMedia);
+    this.unwatchTheme?.();
     this.configAbort?.abort();
     this.listAbort?.abort();
     this.openAbort?.abort();
@@ -386,6 +392,8 @@ export class ParleyChat extends LitElement {
       void this.composer.value?.updateComplete.then(() => this.composer.value?.focus());
     }
     this.dataset.connection = this.connection.status;
+    // the theme (attribute, system setting or the host's variables) may have changed the user bubble's background
+    deriveReadableColors(this);
   }
 
   private shouldStart(): boolean {
