@@ -74,6 +74,7 @@ export const DEFAULT_STRINGS = {
   errorPolicy: 'The assistant refused the connection.',
   errorTooBig: 'That message is too long.',
   errorRateLimited: 'Too many questions at once. Try again in {seconds} s.',
+  rateLimitOver: 'You can ask again now.',
   errorNotConfigured: 'The chat is not configured (missing server or token).',
   dismiss: 'Dismiss',
   // uploads

@@ -1,6 +1,7 @@
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { answerDetailsStyles, renderAnswerDetails } from '../answer-details/answer-details.ts';
 import { defineElement } from '../define.ts';
+import '../countdown/countdown.ts';
 import '../feedback/feedback.ts';
 import '../result-chart/result-chart.ts';
 import '../result-table/result-table.ts';
@@ -504,10 +505,14 @@ export class ParleyMessageList extends LitElement {
         </article>`;
       }
       case 'failed': {
-        const message =
-          turn.error?.code === 'rate_limited' && turn.error.retryAfter
-            ? fmt(s.errorRateLimited, { seconds: turn.error.retryAfter })
-            : turn.error?.message || s.answerFailed;
+        const error = turn.error;
+        const limited = error?.code === 'rate_limited' && error.retryAfter;
+        const message = limited
+          ? html`<parley-countdown
+              .until=${error.retryAt ?? Date.now() + (error.retryAfter ?? 0) * 1000}
+              .strings=${s}
+            ></parley-countdown>`
+          : error?.message || s.answerFailed;
         return html`<article class="answer failed" part="message answer" data-client-id=${turn.clientId}>
           <p class="text"><span class="sr-only">${s.assistant}: </span>${message}</p>
           ${this.renderActions(turn, true)}

@@ -365,6 +365,40 @@ describe('<parley-chat>', () => {
     expect(errors[0]).toMatchObject({ code: 'rate_limited', retryAfter: 12 });
   });
 
+  it('a rate limit counts down live, and a question asked meanwhile waits for it instead of failing', async () => {
+    const { el, sockets } = await mountOpen();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    try {
+      el.ask('first');
+      await vi.advanceTimersByTimeAsync(10);
+      const ws = sockets.last();
+      const { clientId } = ws.messages()[0] as { clientId: string };
+      ws.receive({
+        type: 'response.error',
+        clientId,
+        code: 'rate_limited',
+        message: 'slow down',
+        retryAfter: 3,
+      });
+      await vi.advanceTimersByTimeAsync(10);
+      const failed = () => listRoot(el).querySelector('article.failed')?.textContent ?? '';
+      expect(failed()).toContain('Try again in 3 s.');
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(failed()).toContain('Try again in 2 s.');
+      // a starter chip tapped now: queued, not sent into the limit
+      expect(el.ask('second')).toBe(true);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(ws.messages().filter((m) => (m as { type: string }).type === 'message.send')).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(failed()).toContain('You can ask again now.');
+      const sent = ws.messages().filter((m) => (m as { type: string }).type === 'message.send');
+      expect(sent).toHaveLength(2);
+      expect(sent[1]).toMatchObject({ text: 'second' });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('questions asked while offline are queued and sent on reconnect, after a sync', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     const sockets = fakeSockets();

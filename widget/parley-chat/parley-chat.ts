@@ -285,23 +285,42 @@ export class ParleyChat extends LitElement {
     if (!this.dispatchEvent(send)) return false;
     if (this.mode === 'launcher' && !this.open) this.setOpen(true);
     this.start();
+    // under a rate limit the question waits its turn (a starter chip tapped quickly) instead of failing
+    const wait = this.rateLimitedUntil - Date.now();
     const turn: Turn = {
       clientId,
       question,
-      status: this.connection.status === 'open' ? 'sent' : 'queued',
+      status: this.connection.status === 'open' && wait <= 0 ? 'sent' : 'queued',
       text: '',
       ...(conversationId ? { conversationId } : {}),
     };
     this.chat = { ...this.chat, turns: [...this.chat.turns, turn] };
     this.view = 'chat';
     this.messages.value?.scrollToEnd();
-    this.connection.send({
-      type: 'message.send',
+    const message = {
+      type: 'message.send' as const,
       clientId,
       ...(conversationId ? { conversationId } : {}),
       text: question,
-    });
+    };
+    if (wait > 0) setTimeout(() => this.sendWhenAllowed(clientId, message), wait);
+    else this.connection.send(message);
     return true;
+  }
+
+  /** epoch ms when the server's rate limit ends (from the last rate_limited error) */
+  private rateLimitedUntil = 0;
+
+  private sendWhenAllowed(clientId: string, message: Parameters<ConnectionController['send']>[0]): void {
+    const turn = this.chat.turns.find((t) => t.clientId === clientId);
+    // stopped meanwhile, or the conversation was left: nothing to send
+    if (!turn || turn.status !== 'queued' || !this.isConnected) return;
+    if (this.connection.status === 'open')
+      this.chat = {
+        ...this.chat,
+        turns: this.chat.turns.map((t) => (t.clientId === clientId ? { ...t, status: 'sent' } : t)),
+      };
+    this.connection.send(message);
   }
 
   /** Starts a new conversation (the next question creates it on the server). */
@@ -534,6 +553,7 @@ export class ParleyChat extends LitElement {
     }
     if (outcome.failed?.status === 'failed' && outcome.failed.error) {
       const e = outcome.failed.error;
+      if (e.code === 'rate_limited' && e.retryAt) this.rateLimitedUntil = e.retryAt;
       this.dispatchEvent(new ParleyErrorEvent(e.code, e.message, e.retryAfter));
     }
     if (outcome.orphanError) {
