@@ -7,7 +7,7 @@ import '../result-chart/result-chart.ts';
 import '../result-table/result-table.ts';
 import { icons } from '../shared/icons.ts';
 import { base } from '../shared/styles.ts';
-import { DEFAULT_STRINGS, fmt, type ParleyStrings } from '../strings.ts';
+import { DEFAULT_STRINGS, type ParleyStrings } from '../strings.ts';
 import { isInProgress, type Turn } from '../turns.ts';
 import type { AnswerChoice, Rating, Stage } from '../types.ts';
 

@@ -314,7 +314,7 @@ export class ParleyChat extends LitElement {
   private sendWhenAllowed(clientId: string, message: Parameters<ConnectionController['send']>[0]): void {
     const turn = this.chat.turns.find((t) => t.clientId === clientId);
     // stopped meanwhile, or the conversation was left: nothing to send
-    if (!turn || turn.status !== 'queued' || !this.isConnected) return;
+    if (turn?.status !== 'queued' || !this.isConnected) return;
     if (this.connection.status === 'open')
       this.chat = {
         ...this.chat,

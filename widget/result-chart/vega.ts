@@ -54,7 +54,7 @@ export async function renderChart(
 export function shadowTooltip(container: HTMLElement): TooltipHandler {
   let tip: HTMLDivElement | undefined;
   return (_handler, event, _item, value) => {
-    if (!tip || !tip.isConnected) {
+    if (!tip?.isConnected) {
       tip = document.createElement('div');
       tip.className = 'chart-tooltip';
       tip.setAttribute('role', 'tooltip');
