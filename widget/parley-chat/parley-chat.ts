@@ -28,6 +28,7 @@ import {
   ParleyUploadEvent,
 } from '../events/parley-events.ts';
 import '../message-list/message-list.ts';
+import { conversationKey, rememberConversation, rememberedConversation } from '../conversation-memory.ts';
 import type { MessageListActions, ParleyMessageList } from '../message-list/message-list.ts';
 import { icons } from '../shared/icons.ts';
 import { fmt, type ParleyStrings, resolveStrings } from '../strings.ts';
@@ -231,6 +232,11 @@ export class ParleyChat extends LitElement {
 
   constructor() {
     super();
+    // the open conversation survives a reload: remembered per server, agent and user (conversation-memory.ts)
+    this.addEventListener(ParleyConversationEvent.eventName, (e) => {
+      const key = this.memoryKey();
+      if (key) rememberConversation(key, (e as ParleyConversationEvent).conversationId);
+    });
     this.token = new TokenController(this, {
       source: () => this.tokenSource(),
       fetch: (input, init) => this.fetchFn(input, init),
@@ -477,10 +483,35 @@ export class ParleyChat extends LitElement {
       if (abort.signal.aborted) return;
       this.config = config;
       this.configStatus = 'ready';
+      void this.restoreConversation();
     } catch (err) {
       if (abort.signal.aborted || isAbort(err)) return;
       this.configStatus = 'error';
       this.failFrom(err);
+    }
+  }
+
+  private memoryKey(): string | undefined {
+    const user = this.config?.user?.userIdentifier;
+    return user ? conversationKey(this.server, this.agent, user) : undefined;
+  }
+
+  /** After a reload: the conversation that was open, if the server still has it for this user. */
+  private async restoreConversation(): Promise<void> {
+    const key = this.memoryKey();
+    const id = key ? rememberedConversation(key) : null;
+    if (!key || !id || this.chat.conversationId !== null || this.chat.turns.length > 0) return;
+    this.openAbort?.abort();
+    const abort = new AbortController();
+    this.openAbort = abort;
+    try {
+      const detail = await this.api.getConversation(id, abort.signal);
+      if (abort.signal.aborted || this.chat.turns.length > 0) return;
+      this.chat = stateFromHistory(detail);
+      this.dispatchEvent(new ParleyConversationEvent(detail.id));
+    } catch (err) {
+      // gone, or not this user's: forget it quietly and start fresh
+      if (!abort.signal.aborted && !isAbort(err)) rememberConversation(key, null);
     }
   }
 
