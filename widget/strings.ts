@@ -88,6 +88,7 @@ export const DEFAULT_STRINGS = {
   fileEmpty: 'The file is empty.',
   previewHeading: 'Preview of {filename}',
   previewFailed: 'Could not read the file: {reason}',
+  uploadNotText: 'This file is {what}, not a CSV or JSON file.',
   detectedColumns: 'Detected columns',
   notesLabel: 'Notes (what is in this file?)',
   scopeLabel: 'Who can use it',
