@@ -190,6 +190,24 @@ describe.skipIf(Boolean(SKIP_REASON))(titled('the end user’s widget (issue 16)
     expect(await answers(fresh).count()).toBe(0);
   });
 
+  it('refuses a Windows program renamed .csv in plain words, without a preview', async () => {
+    const session = await stack.loginAs('alice');
+    const { page } = session;
+    const widget = chat(page);
+    await waitConnected(widget);
+    await widget.getByRole('button', { name: 'Upload data' }).click();
+    const exe = Buffer.concat([Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00]), Buffer.alloc(2048, 0)]);
+    await widget
+      .locator('input[type="file"]')
+      .setInputFiles({ name: 'orders.csv', mimeType: 'text/csv', buffer: exe });
+    const alert = widget.getByText('This file is a Windows program, not a CSV or JSON file.');
+    await alert.waitFor({ timeout: 10_000 });
+    expect(await widget.locator('[part~="preview"]').count()).toBe(0);
+    expect(await widget.getByRole('button', { name: 'Upload', exact: true }).count()).toBe(0);
+    await shots(page, 'widget-ux-binary-upload-refused', alert);
+    await session.context.close();
+  });
+
   for (const [theme, bubble] of [
     ['dark', '#e7f0fb'],
     ['light', '#0b3d91'],
