@@ -93,3 +93,15 @@ describe('a listing cut at the row cap', () => {
     }
   });
 });
+
+describe('conversation titles', () => {
+  it('are the first question plus what its answer was about, so alike questions are told apart', async () => {
+    const { conversationId } = await ask('show me all orders from last month');
+    const list = (await (await api('/conversations', token)).json()) as {
+      items: Array<{ id: string; title: string }>;
+    };
+    expect(list.items.find((c) => c.id === conversationId)?.title).toBe(
+      'show me all orders from last month · Orders, October 2026',
+    );
+  });
+});

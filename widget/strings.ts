@@ -37,6 +37,8 @@ export const DEFAULT_STRINGS = {
   confirmDelete: 'Delete',
   untitled: 'Untitled conversation',
   noConversations: 'No conversations yet.',
+  searchConversations: 'Search conversations',
+  noConversationsMatch: 'No conversation matches.',
   loadMore: 'Load more',
   loading: 'Loading…',
   // feedback

@@ -52,6 +52,8 @@ export interface Answer {
   };
   /** ISO instant the answer's relative dates were resolved at ("last month" of that moment); exports reuse it */
   asOf?: string;
+  /** what the answer is about ("Revenue by month, this year"); the conversation's title adds it to the question */
+  subject?: string;
   /** the file name of the answer's CSV export, without ".csv": what was measured, then the period */
   exportName?: string;
   /** tenant values appear only as bindings */

@@ -20,7 +20,7 @@ import {
   type RangeAttribution,
   type WordsContext,
 } from './explain.ts';
-import { exportName } from './export.ts';
+import { answerSubject, exportName } from './export.ts';
 import {
   capitalise,
   currencyOf,
@@ -74,6 +74,7 @@ export type ComposedAnswer = Pick<
   | 'partialPeriods'
   | 'likeForLike'
   | 'exportName'
+  | 'subject'
   | 'asOf'
   | 'account'
   | 'readableSql'
@@ -190,6 +191,15 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     ...(compiled.now ? { asOf: compiled.now.toISOString() } : {}),
     exportName: exportName(
       columns.find((c) => c.role === 'measure')?.label ?? ctx.tableLabel(compiled.plan.table),
+      attribution.time[0]?.label ?? compiled.ranges[0]?.label,
+    ),
+    subject: answerSubject(
+      [
+        columns.find((c) => c.role === 'measure')?.label ?? capitalise(ctx.tableLabel(compiled.plan.table)),
+        ...columns
+          .filter((c) => c.role === 'dimension' && c.name !== 'period')
+          .map((c) => lowerFirst(c.label)),
+      ].join(' by '),
       attribution.time[0]?.label ?? compiled.ranges[0]?.label,
     ),
     ...(input.likeForLike

@@ -27,10 +27,21 @@ function slug(text: string): string {
  * names its period in brackets ("last month (October 2026)"): the named period reads better than "last month".
  */
 export function exportName(what: string, period: string | undefined): string {
-  const named = period?.replace(/^(last|this) (week|month|quarter|year) \((.+)\)$/, (_, rel, unit, inner) =>
+  const named = namedPeriod(period);
+  return [slug(what), named ? slug(named) : ''].filter(Boolean).join('-') || 'answer';
+}
+
+/** "last month (October 2026)" -> "October 2026", "this year (1 Jan – 25 Nov 2026)" -> "this year" */
+function namedPeriod(period: string | undefined): string | undefined {
+  return period?.replace(/^(last|this) (week|month|quarter|year) \((.+)\)$/, (_, rel, unit, inner) =>
     rel === 'last' ? inner : `this ${unit}`,
   );
-  return [slug(what), named ? slug(named) : ''].filter(Boolean).join('-') || 'answer';
+}
+
+/** What an answer is about, for the conversation's title: "Orders, October 2026", "Revenue by month, this year". */
+export function answerSubject(what: string, period: string | undefined): string {
+  const named = namedPeriod(period);
+  return named ? `${what}, ${named}` : what;
 }
 
 /** Writes a header and the rows as RFC 4180 CSV (CRLF, UTF-8 BOM for spreadsheets, formula-looking cells escaped). */
