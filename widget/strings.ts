@@ -30,6 +30,7 @@ export const DEFAULT_STRINGS = {
   sqlLabel: 'SQL',
   bindingsLabel: 'Values',
   showSql: 'Show the SQL',
+  readAs: 'Read as',
   // conversations
   conversations: 'Conversations',
   newConversation: 'New conversation',

@@ -55,6 +55,8 @@ export interface Answer {
   /** the CSV export's file name without ".csv" ("orders-october-2026") */
   exportName?: string;
   partialPeriods?: PartialPeriod[];
+  /** the reading the planner took: measure, period, filters, grouping */
+  readAs?: Array<{ kind: string; text: string }>;
   /** "How was this answered?" line by line, in words */
   account?: Array<{ label: string; text: string }>;
   /** the SQL with table names and labelled values, for reading */

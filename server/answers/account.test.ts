@@ -99,3 +99,25 @@ describe('readable SQL', () => {
     expect(readable.values.every((v) => v.label !== 'value')).toBe(true);
   });
 });
+
+describe('"Read as" chips', () => {
+  it('show the reading taken: measure, period, filters and grouping', () => {
+    const answer = compose(
+      {
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'named', name: 'revenue' }],
+        dimensions: [{ field: 'users.country' }],
+        filters: [{ op: 'eq', field: 'orders.status', value: 'completed' }],
+        time: { field: 'orders.created_at', range: { kind: 'last', unit: 'month', n: 1 } },
+      },
+      [['DE', 10]],
+    );
+    expect(answer.readAs).toEqual([
+      { kind: 'measure', text: 'Revenue' },
+      { kind: 'period', text: 'Last month (October 2026)' },
+      { kind: 'filter', text: 'Status is completed' },
+      { kind: 'grouping', text: 'By country' },
+    ]);
+  });
+});

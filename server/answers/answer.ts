@@ -2,6 +2,7 @@
 import type { QueryPlan } from '../query/plan.ts';
 import type { AccountLine, ReadableSql } from './account.ts';
 import type { PartialPeriod } from './periods.ts';
+import type { ReadAsChip } from './read-as.ts';
 
 export type AnswerType = 'text' | 'table' | 'chart' | 'error' | 'clarification';
 
@@ -61,6 +62,8 @@ export interface Answer {
   explanation?: string;
   /** "How was this answered?" in words, line by line from the plan: what was counted, which rows and dates, whose data */
   account?: AccountLine[];
+  /** the reading the planner took, as chips: measure, period, filters, grouping */
+  readAs?: ReadAsChip[];
   /** the SQL for reading: tables named instead of aliased, every bound value labelled (what ran is `sql`) */
   readableSql?: ReadableSql;
   /** for errors and clarifications: a stable code (unanswerable, ambiguous, invalid_plan, query_timeout, ...) */

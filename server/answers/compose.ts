@@ -41,6 +41,7 @@ import {
 } from './format.ts';
 import type { LikeForLike } from './like-for-like.ts';
 import { findPartialPeriods, markPartialPeriods, type PartialPeriods, partialNote } from './periods.ts';
+import { readAsChips } from './read-as.ts';
 
 export interface ComposeInput {
   compiled: CompiledQuery;
@@ -78,6 +79,7 @@ export type ComposedAnswer = Pick<
   | 'asOf'
   | 'account'
   | 'readableSql'
+  | 'readAs'
 >;
 
 const defaultTableLabel = (table: string): string => humanise(table);
@@ -114,7 +116,8 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     ctx,
     attribution,
   });
-  const how = (notes: string[]): Pick<Answer, 'account' | 'readableSql'> => ({
+  const how = (notes: string[]): Pick<Answer, 'account' | 'readableSql' | 'readAs'> => ({
+    readAs: readAsChips(compiled, columns, ctx, attribution),
     account: accountOf({ compiled, columns, ctx, attribution, notes }),
     readableSql: readableSql(compiled.sql, compiled.contextFilters),
   });

@@ -1,6 +1,7 @@
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { answerDetailsStyles, renderAnswerDetails } from '../answer-details/answer-details.ts';
 import { defineElement } from '../define.ts';
+import { readAsStyles, renderReadAs } from '../read-as/read-as.ts';
 import '../countdown/countdown.ts';
 import '../feedback/feedback.ts';
 import '../result-chart/result-chart.ts';
@@ -53,6 +54,7 @@ export class ParleyMessageList extends LitElement {
 
   static override styles = [
     answerDetailsStyles,
+    readAsStyles,
     base,
     css`
       :host {
@@ -500,7 +502,7 @@ export class ParleyMessageList extends LitElement {
         const type = a?.type ?? 'text';
         return html`<article class="answer ${type}" part="message answer" data-client-id=${turn.clientId}>
           <p class="text"><span class="sr-only">${s.assistant}: </span>${a?.message ?? turn.text}</p>
-          ${this.renderResult(turn)} ${this.renderSuggestions(a?.suggestions, s.suggestionsHeading)}
+          ${this.renderResult(turn)} ${renderReadAs(a, s)} ${this.renderSuggestions(a?.suggestions, s.suggestionsHeading)}
           ${this.renderDetails(turn)} ${this.renderActions(turn, true)}
         </article>`;
       }
