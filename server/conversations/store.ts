@@ -241,7 +241,7 @@ export class ConversationStore {
       .select('conversation_id', 'seq', 'question')
       .where('id', responseId)
       .first();
-    if (!row || row.seq !== 1) return;
+    if (row?.seq !== 1) return;
     const question = row.question.slice(0, 200);
     if (question.toLowerCase().includes(subject.toLowerCase())) return;
     await this.db('parley_conversations')
