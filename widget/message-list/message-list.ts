@@ -14,6 +14,11 @@ import type { AnswerChoice, Rating, Stage } from '../types.ts';
 
 const STAGES: readonly Stage[] = ['planning', 'querying', 'composing'];
 
+/** "Sending…" -> "Sending": the animated dots after it are the ellipsis (never "Sending……"). */
+export function withoutEllipsis(text: string): string {
+  return text.replace(/\s*(?:…|\.{2,})\s*$/, '');
+}
+
 export interface MessageListActions {
   ask(text: string): void;
   retry(turn: Turn): void;
@@ -349,9 +354,9 @@ export class ParleyMessageList extends LitElement {
                 </li>`,
             )}
           </ol>`
-          : html`<p class="stage-message"><span class="dots">${s.waiting}</span></p>`
+          : html`<p class="stage-message"><span class="dots">${withoutEllipsis(s.waiting)}</span></p>`
       }
-      ${turn.stageMessage && !turn.text ? html`<p class="stage-message dots">${turn.stageMessage}</p>` : nothing}
+      ${turn.stageMessage && !turn.text ? html`<p class="stage-message dots">${withoutEllipsis(turn.stageMessage)}</p>` : nothing}
       ${turn.text ? html`<p class="text">${turn.text}</p>` : nothing}
     </div>`;
   }

@@ -189,7 +189,8 @@ describe('<parley-chat>', () => {
     expect(pending?.getAttribute('aria-busy')).toBe('true');
     expect(pending?.closest('[role="log"]')).toBeNull();
     expect(pending?.querySelector('[aria-current="step"]')?.textContent?.trim()).toBe('Querying');
-    expect(pending?.textContent).toContain('Querying the data…');
+    // the animated dots are the ellipsis: the server's own '…' is not doubled
+    expect(pending?.querySelector('.stage-message.dots')?.textContent).toBe('Querying the data');
     ws.receive({ type: 'response.delta', responseId: 'r1', text: 'Your top ' });
     ws.receive({ type: 'response.delta', responseId: 'r1', text: 'customers…' });
     await settle();
