@@ -1,7 +1,55 @@
 #!/usr/bin/env node
-// The `parley` command: loads the TypeScript CLI through tsx so no build step is needed.
-import { register } from 'tsx/esm/api';
+// The `parley` command. Runs the built CLI (dist/build, made by `npm run build`) when it is there and no older than
+// the TypeScript sources; otherwise the sources through tsx (development), saying so. Either way in this process, no
+// wrapper process: SIGINT and SIGTERM reach `parley serve` itself.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { runCli } = await import('../server/cli/main.ts');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// written last by `npm run build:server`: the build finished
+const STAMP = path.join(root, 'dist', 'build', '.built');
+
+/** the newest modification time of the sources the build compiles (0 when they are not here, as in a package) */
+function newestSource() {
+  let newest = 0;
+  for (const dir of ['server', 'demo']) {
+    let names;
+    try {
+      names = fs.readdirSync(path.join(root, dir), { recursive: true });
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!/\.(ts|mjs)$/.test(name) || name.endsWith('.test.ts')) continue;
+      newest = Math.max(newest, fs.statSync(path.join(root, dir, name)).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+function builtState() {
+  let builtAt;
+  try {
+    builtAt = fs.statSync(STAMP).mtimeMs;
+  } catch {
+    return 'missing';
+  }
+  return newestSource() <= builtAt ? 'current' : 'stale';
+}
+
+const state = builtState();
+let runCli;
+if (state === 'current') {
+  ({ runCli } = await import('../dist/build/server/cli/main.js'));
+} else {
+  process.stderr.write(
+    state === 'missing'
+      ? 'parley: no built server (run `npm run build`); running from the TypeScript sources, which starts slower\n'
+      : 'parley: the built server is older than its sources (run `npm run build`); running from the sources\n',
+  );
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ runCli } = await import('../server/cli/main.ts'));
+}
 await runCli(process.argv);

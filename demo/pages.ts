@@ -1,6 +1,6 @@
 // The demo host app's pages. No inline scripts or styles anywhere (the /app/csp page forbids them): styles and the
 // little page scripts are files under demo/public, the widget comes from the Parley server.
-import { attr, type Html, html } from './html.ts';
+import { attr, type Html, html } from '../server/http/html.ts';
 import {
   type ConnectionPattern,
   DEMO_AGENTS,

@@ -59,12 +59,11 @@ function counts(file: string, where = ''): Record<string, number> {
 }
 
 describe('prepareDemoData', () => {
-  it('builds Initech’s own database (its rows only, same ids) and links the initech agent to it', async () => {
+  it('builds Initech’s own database (its rows only, same ids), which the committed config links', async () => {
     const config = loadRepoConfig();
-    expect(config.agents.get('initech')?.connection).toBeUndefined();
     const prepared = await prepareDemoData(config);
     expect(prepared).toEqual([
-      expect.objectContaining({ agentId: 'initech', connectionId: 'initech-db', built: true, linked: true }),
+      expect.objectContaining({ agentId: 'initech', connectionId: 'initech-db', built: true, linked: false }),
     ]);
     const agent = config.agents.get('initech');
     expect(agent?.connection?.id).toBe('initech-db');
@@ -93,7 +92,7 @@ describe('prepareDemoData', () => {
 
   it('leaves an up-to-date copy alone and rebuilds it when the demo data is newer', async () => {
     const again = await prepareDemoData(loadRepoConfig());
-    expect(again[0]).toMatchObject({ built: false, linked: true });
+    expect(again[0]).toMatchObject({ built: false, linked: false });
     const later = new Date(Date.now() + 60_000);
     fs.utimesSync(demoFile, later, later);
     const rebuilt = await prepareDemoData(loadRepoConfig());
@@ -177,7 +176,7 @@ describe.skipIf(!mysqlEnabled)(mysqlTitle('prepareDemoData from MySQL'), () => {
       INITECH_DATABASE_URL: sqliteUrl(path.join(dir, 'initech-mysql-demo.sqlite')),
     });
     const prepared = await prepareDemoData(config);
-    expect(prepared[0]).toMatchObject({ built: true, linked: true });
+    expect(prepared[0]).toMatchObject({ built: true, linked: false });
     const lines: string[] = [];
     expect(await runCheck(config, undefined, (line) => lines.push(line))).toBe(true);
     // no issue at all: only the summaries, besides the report of what the table prompts were read as

@@ -1,7 +1,7 @@
 // The demo host app without a browser: login cookie, the token route and what it signs, page guards, the strict CSP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionVerifier } from '../server/auth/session-token.ts';
-import { escapeHtml, html, raw } from './html.ts';
+import { escapeHtml, html, raw } from '../server/http/html.ts';
 import { strictCsp } from './pages.ts';
 import { DEMO_AGENTS, PERSONAS } from './personas.ts';
 import { type DemoHost, startDemoHost } from './server.ts';

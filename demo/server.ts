@@ -7,9 +7,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { mintSessionToken, sessionSecretKey } from '../server/auth/session-token.ts';
+import { PACKAGE_ROOT } from '../server/package-root.ts';
 import {
   APP_PATHS,
   cspPage,
@@ -50,7 +50,7 @@ export interface DemoHost {
 }
 
 export const TOKEN_TTL = '10m';
-const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
+const PUBLIC_DIR = path.join(PACKAGE_ROOT, 'demo', 'public');
 
 interface Locals {
   persona?: Persona;

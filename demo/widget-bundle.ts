@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../server/package-root.ts';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = PACKAGE_ROOT;
 export const WIDGET_ENTRY = path.join(ROOT, 'dist', 'widget', 'parley-widget.js');
 const WIDGET_SOURCES = path.join(ROOT, 'widget');
 const LOCK = path.join(ROOT, 'dist', '.parley-widget-build.lock');

@@ -4,15 +4,23 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { AnswerEngine } from './answers/engine.ts';
+import type { ApiKeyIdentity } from './auth/api-keys.ts';
+import type { RevocationStore } from './auth/revocations.ts';
+import type { SharedState } from './cluster/shared-state.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { ConversationStore } from './conversations/store.ts';
 import type { DatasetService } from './datasets/service.ts';
+import { agentPageRouter } from './http/agent-page.ts';
 import { datasetsApiRouter } from './http/api-v1/datasets.ts';
 import { apiV1Router } from './http/api-v1/router.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { healthRouter } from './http/health.ts';
+import { homePageRouter } from './http/home-page.ts';
+import { widgetBundleRouter } from './http/widget-bundle.ts';
 import { datasetsWidgetRouter } from './http/widget-v1/datasets.ts';
+import { originCheckRoute } from './http/widget-v1/origin.ts';
 import { widgetV1Router } from './http/widget-v1/router.ts';
+import type { LimiterStore } from './limits/limiters.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { UserContext } from './semantic/user-context.ts';
 
@@ -23,6 +31,9 @@ export interface VerifiedSession {
   userContext: UserContext;
   permissions: string[];
   expiresAt: Date;
+  /** the token's `jti` and `iat`, which revocation looks at */
+  tokenId?: string;
+  issuedAt?: Date;
 }
 
 export interface SessionVerifier {
@@ -31,7 +42,7 @@ export interface SessionVerifier {
 
 export interface ApiKeyChecker {
   /** throws an AuthError (401 unknown key, 403 key not scoped to the agent); `agents`: the key's scope, if any */
-  check(authorization: string | undefined, agentId?: string): { name: string; agents?: readonly string[] };
+  check(authorization: string | undefined, agentId?: string): ApiKeyIdentity;
 }
 
 export interface AppDeps {
@@ -46,8 +57,18 @@ export interface AppDeps {
   clock: () => Date;
   /** resolves when the store and every agent's database answer */
   readiness: () => Promise<void>;
+  /** revoked tokens and sessions, in the store (the session verifier already refuses them; sockets are re-checked) */
+  revocations?: RevocationStore;
+  /** the bearer token /metrics needs on the public port; absent: /metrics is not served on it */
+  metricsToken?: string;
+  /** builds the front door's rate limiters (default in memory per process; a shared store for several instances) */
+  limiterStore?: LimiterStore;
   /** folder of the built widget bundle (parley-widget.js and its chunks), when built */
   widgetDir?: string;
+  /** the demo host app's URL, under `parley demo` (a getter: it starts after the server) */
+  demoHostUrl?: () => string | undefined;
+  /** what instances share (Redis), when several run behind a load balancer; absent: one instance, in memory */
+  shared?: SharedState;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -77,29 +98,21 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  app.use(healthRouter({ readiness: deps.readiness, metrics: deps.metrics }));
+  app.use(
+    healthRouter({
+      readiness: deps.readiness,
+      metrics: deps.metrics,
+      ...(deps.metricsToken !== undefined ? { metricsToken: deps.metricsToken } : {}),
+    }),
+  );
+  app.use(homePageRouter(deps));
+  app.use(agentPageRouter(deps));
   app.use('/api/v1', datasetsApiRouter({ ...deps, defaultAgent: deps.config.config.datasets.defaultAgent }));
   app.use('/api/v1', apiV1Router(deps));
+  app.get('/widget/v1/origin', originCheckRoute(deps));
   app.use('/widget/v1', datasetsWidgetRouter(deps));
   app.use('/widget/v1', widgetV1Router(deps));
-  if (deps.widgetDir) {
-    app.use(
-      '/widget',
-      express.static(deps.widgetDir, {
-        index: false,
-        setHeaders(res, file) {
-          // hashed chunks never change; the entry file must revalidate so hosts get new releases
-          const hashed = /-[A-Za-z0-9_-]{8,}\.js$/.test(file);
-          res.setHeader(
-            'Cache-Control',
-            hashed ? 'public, max-age=31536000, immutable' : 'public, max-age=300, must-revalidate',
-          );
-          res.setHeader('Access-Control-Allow-Origin', '*');
-          res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-        },
-      }),
-    );
-  }
+  app.use('/widget', widgetBundleRouter(deps.widgetDir));
   app.use((_req, _res, next) => next(notFound('no such route')));
   app.use(errorHandler(deps.logger));
   return app;

@@ -5,19 +5,27 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import express from 'express';
 import { type Logger, pino } from 'pino';
-import { createAnswerEngine } from './answers/engine.ts';
+import type { AnswerEngine } from './answers/engine.ts';
 import { type ApiKeyChecker, createApp, type SessionVerifier } from './app.ts';
 import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
-import { createSessionVerifier, sessionAuthConfigFromEnv } from './auth/session-token.ts';
+import { RevocationStore, withRevocation } from './auth/revocations.ts';
+import { createSessionVerifier, MAX_LIFETIME_SEC, sessionAuthConfigFromEnv } from './auth/session-token.ts';
+import { memoryState, redisState, redisUrlFrom, type SharedState } from './cluster/shared-state.ts';
 import type { LoadedConfig } from './config/load.ts';
+import { InstanceLease, newInstanceId } from './conversations/leases.ts';
+import { flushSaves } from './conversations/save-outcome.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { createDatasetService, type DatasetService, datasetAgentsFromConfig } from './datasets/service.ts';
 import { openDatabase } from './db/connect.ts';
+import { errorHandler, notFound } from './http/errors.ts';
+import { metricsRouter } from './http/health.ts';
+import { WIDGET_NOT_BUILT } from './http/widget-bundle.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 import { assertAgentsReady } from './semantic/check.ts';
-import { attachWidgetSocket } from './ws/widget-socket.ts';
+import { attachWidgetSocket, type WidgetSocketOptions } from './ws/widget-socket.ts';
 
 export interface StartOptions {
   config: LoadedConfig;
@@ -28,19 +36,31 @@ export interface StartOptions {
   logger?: Logger;
   /** skip `parley check` at start (tests that build their own databases); never in production */
   skipCheck?: boolean;
+  /** the folder of the built widget bundle (default: dist/widget) */
+  widgetDir?: string;
+  /** the demo host app's URL once it listens (`parley demo`), linked from the home page */
+  demoHostUrl?: () => string | undefined;
+  /** the widget socket's limits (the benchmark lifts the per-user question rate); default: the socket's own */
+  widgetSocket?: WidgetSocketOptions;
 }
 
 export interface RunningServer {
   url: string;
+  /** the private /metrics listener, when server.metrics.port (or PARLEY_METRICS_PORT) is set */
+  metricsUrl?: string;
   server: http.Server;
   store: ConversationStore;
   datasets: DatasetService;
+  instanceId: string;
+  /** what this instance shares with others: 'redis', or 'memory' (one instance) */
+  shared: SharedState['mode'];
   close(): Promise<void>;
 }
 
-const WIDGET_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/widget');
+export const WIDGET_DIST = path.join(PACKAGE_ROOT, 'dist', 'widget');
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
+  let closing: Promise<void> | undefined;
   const env = options.env ?? process.env;
   const { config } = options;
   const logger = options.logger ?? pino({ level: env.PARLEY_LOG_LEVEL ?? 'info' });
@@ -50,14 +70,34 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (!options.skipCheck)
     await assertAgentsReady(config, (url) => openDatabase(url, { readOnly: true, pool: { min: 0, max: 1 } }));
 
-  const sessions: SessionVerifier = createSessionVerifier(
-    sessionAuthConfigFromEnv(env, config.config.auth.session),
-    (agentId) => config.agents.get(agentId)?.config,
-  );
+  const sessionConfig = sessionAuthConfigFromEnv(env, config.config.auth.session);
+  const verifier = createSessionVerifier(sessionConfig, (agentId) => config.agents.get(agentId)?.config);
   const apiKeys: ApiKeyChecker = createApiKeyChecker([...config.config.auth.apiKeys, ...apiKeysFromEnv(env)]);
   // the store stamps real time even when PARLEY_NOW pins the answers' clock: reconnect sync relies on order
-  const store = await ConversationStore.open(config.storeUrl);
-  await store.failAbandoned();
+  const instanceId = env.PARLEY_INSTANCE_ID || newInstanceId();
+  const redisUrl = redisUrlFrom(env, config.config.cluster?.redisUrl);
+  const shared = redisUrl ? await redisState(redisUrl, instanceId, logger) : memoryState(instanceId);
+  const store = await ConversationStore.open(config.storeUrl, {
+    instanceId,
+    migrationLockWaitMs: config.config.store?.migrationLockWaitMs,
+    queryTimeoutMs: config.config.store?.queryTimeoutMs,
+  });
+  // answers other instances are making stay theirs; only those of instances whose lease ran out are failed
+  const lease = new InstanceLease(store.db, instanceId, {
+    ttlMs: (config.config.cluster?.leaseSeconds ?? 30) * 1000,
+    onError: (err) => logger.warn({ err }, 'could not renew the instance lease'),
+  });
+  await lease.start();
+  // revocations live in the store, so every instance sharing it refuses a revoked token on its next use
+  const revocations = new RevocationStore(store.db);
+  const sessions: SessionVerifier = withRevocation(verifier, revocations);
+  const maxLifetimeSec = sessionConfig.maxLifetimeSec ?? MAX_LIFETIME_SEC;
+  const purge = setInterval(() => {
+    revocations
+      .purge(maxLifetimeSec)
+      .catch((err: unknown) => logger.warn({ err }, 'revocation purge failed'));
+  }, 3_600_000);
+  purge.unref();
   const datasets = createDatasetService({
     db: store.db,
     agents: datasetAgentsFromConfig(config),
@@ -65,12 +105,32 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
   });
   datasets.startMaintenance();
-  const engine = createAnswerEngine({ config, now: clock, memory: store.memory(), datasets });
+  // the engine's modules (the planner, its date parser) load while the server starts listening, not before it:
+  // a quarter of start-up; an answer or a readiness check asked meanwhile waits for them
+  let loading: Promise<AnswerEngine> | undefined;
+  const loadEngine = (): Promise<AnswerEngine> => {
+    loading ??= import('./answers/engine.ts').then(({ createAnswerEngine }) =>
+      createAnswerEngine({ config, now: clock, memory: store.memory(), datasets }),
+    );
+    return loading;
+  };
+  const engine: AnswerEngine = {
+    ask: async (input) => (await loadEngine()).ask(input),
+    ping: async () => (await loadEngine()).ping(),
+    close: async () => {
+      if (loading) await (await loading).close();
+    },
+  };
   const metrics = createMetrics();
   const readiness = async (): Promise<void> => {
     await store.ping();
     await engine.ping();
   };
+  const bundleDir = options.widgetDir ?? WIDGET_DIST;
+  const widgetDir = fs.existsSync(path.join(bundleDir, 'parley-widget.js')) ? bundleDir : undefined;
+  if (!widgetDir)
+    logger.warn({ widgetDir: bundleDir }, `/widget/parley-widget.js answers 404: ${WIDGET_NOT_BUILT}`);
+  const metricsSettings = metricsSettingsFrom(env, config.config.server.metrics);
   const deps = {
     config,
     engine,
@@ -82,36 +142,128 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     metrics,
     clock,
     readiness,
-    widgetDir: fs.existsSync(WIDGET_DIST) ? WIDGET_DIST : undefined,
+    shared,
+    widgetDir,
+    ...(options.demoHostUrl ? { demoHostUrl: options.demoHostUrl } : {}),
+    revocations,
+    ...(metricsSettings.token !== undefined ? { metricsToken: metricsSettings.token } : {}),
   };
   const app = createApp(deps);
   const server = http.createServer(app);
-  const sockets = attachWidgetSocket(server, deps);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? config.config.server.port, options.host ?? config.config.server.host, () =>
-      resolve(),
-    );
+  // in-flight HTTP requests (/api/v1 answers and their streams among them), drained on shutdown like the socket
+  const inFlight = new Set<http.ServerResponse>();
+  let drained: (() => void) | undefined;
+  server.on('request', (_req, res: http.ServerResponse) => {
+    inFlight.add(res);
+    if (closing) res.setHeader('Connection', 'close');
+    res.on('close', () => {
+      inFlight.delete(res);
+      if (inFlight.size === 0) drained?.();
+    });
   });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-  logger.info({ url }, 'parley listening');
+  const graceMs = Math.min(5000, Math.floor(config.config.server.shutdownTimeoutMs / 3));
+  const sockets = attachWidgetSocket(server, deps, { ...options.widgetSocket, shutdownGraceMs: graceMs });
+  const port = options.port ?? config.config.server.port;
+  const listenHost = options.host ?? config.config.server.host;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, listenHost, () => resolve());
+    });
+  } catch (err) {
+    // nothing may keep running for a server that does not listen
+    await Promise.allSettled([sockets.close(), engine.close(), datasets.close(), lease.stop()]);
+    await Promise.allSettled([store.close(), shared.close()]);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new Error(
+        `port ${port} on ${listenHost} is already in use: stop what listens there or choose another (--port, PARLEY_PORT)`,
+      );
+    throw err;
+  }
+  const url = urlOf(server);
+  logger.info({ url, instanceId, shared: shared.mode }, 'parley listening');
+  loadEngine().catch((err: unknown) => logger.error({ err }, 'could not load the answer engine'));
+  let metricsServer: http.Server | undefined;
+  if (metricsSettings.port !== undefined) {
+    const metricsApp = express();
+    metricsApp.disable('x-powered-by');
+    metricsApp.use(metricsRouter(metrics));
+    metricsApp.use((_req, _res, next) => next(notFound('no such route')));
+    metricsApp.use(errorHandler(logger));
+    const listening = http.createServer(metricsApp);
+    metricsServer = listening;
+    await new Promise<void>((resolve, reject) => {
+      listening.once('error', reject);
+      listening.listen(metricsSettings.port, metricsSettings.host, () => resolve());
+    });
+    logger.info({ url: `${urlOf(listening)}/metrics` }, 'metrics listening');
+  }
 
-  let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      // stop taking new work, let in-flight answers finish or cancel, then close the databases
+      // stop taking new work, let in-flight answers (socket and HTTP) finish or cancel, then close the databases
       server.close();
-      await sockets.close();
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
+      clearInterval(purge);
+      server.closeIdleConnections();
+      const httpDrained = new Promise<void>((resolve) => {
+        drained = resolve;
+        if (inFlight.size === 0) resolve();
+        setTimeout(resolve, graceMs).unref();
+      });
+      await Promise.all([sockets.close(), httpDrained]);
       server.closeAllConnections();
       await engine.close();
       await datasets.close();
+      await flushSaves(store, graceMs);
+      await lease
+        .stop()
+        .catch((err: unknown) => logger.warn({ err }, 'could not give up the instance lease'));
       await store.close();
+      await shared.close();
     })();
     return closing;
   };
-  return { url, server, store, datasets, close };
+  return {
+    url,
+    ...(metricsServer ? { metricsUrl: urlOf(metricsServer) } : {}),
+    server,
+    store,
+    datasets,
+    instanceId,
+    shared: shared.mode,
+    close,
+  };
+}
+
+function urlOf(server: http.Server): string {
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/** PARLEY_METRICS_TOKEN and PARLEY_METRICS_PORT win over server.metrics in the config. */
+function metricsSettingsFrom(
+  env: NodeJS.ProcessEnv,
+  configured: { token?: string; host?: string; port?: number } | undefined,
+): { token?: string; host: string; port?: number } {
+  const token = env.PARLEY_METRICS_TOKEN?.trim() || configured?.token;
+  if (token !== undefined && token.length < 16)
+    throw new Error('the metrics token must be at least 16 characters');
+  const portText = env.PARLEY_METRICS_PORT?.trim();
+  let port = configured?.port;
+  if (portText) {
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)
+      throw new Error('PARLEY_METRICS_PORT must be a port number');
+    port = Number(portText);
+  }
+  return {
+    ...(token !== undefined ? { token } : {}),
+    host: configured?.host ?? '127.0.0.1',
+    ...(port !== undefined ? { port } : {}),
+  };
 }
 
 function clockFromEnv(env: NodeJS.ProcessEnv): () => Date {

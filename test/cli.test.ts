@@ -1,6 +1,7 @@
 // The `parley` command as a user runs it: a child process of bin/parley.mjs, against a seeded SQLite file.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,7 +162,40 @@ describe('parley ask', () => {
       'organisationId=1 OR 1=1',
     ]);
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/organisationId must be an integer/);
+    expect(out.stderr).toMatch(/organisationId is an integer, got "1 OR 1=1"/);
+  });
+
+  it('reads a list field from a JSON array or a comma list, and refuses a broken list', async () => {
+    const ask = (countries: string) =>
+      parley([
+        'ask',
+        'How many accounts do we have?',
+        '--agent',
+        'globex-support',
+        '--user',
+        'x',
+        '--json',
+        '--context',
+        'organisationId=2',
+        '--context',
+        `countries=${countries}`,
+      ]);
+    const db = new Database(dbFile, { readonly: true });
+    const { n } = db
+      .prepare(
+        "SELECT COUNT(*) AS n FROM users WHERE organisation_id = 2 AND country IN ('Germany', 'France')",
+      )
+      .get() as { n: number };
+    db.close();
+    expect(n).toBeGreaterThan(0);
+    for (const countries of ['["Germany","France"]', 'Germany,France']) {
+      const out = await ask(countries);
+      expect(out.code, out.stderr).toBe(0);
+      expect(JSON.parse(out.stdout).data.rows).toEqual([[n]]);
+    }
+    const broken = await ask('["Germany","France"');
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/countries is a list of strings: .* is not a JSON array/);
   });
 
   it('answers a JSONL batch one line per question, with the same ids', async () => {
@@ -211,6 +245,48 @@ describe('parley ask', () => {
     expect(lines[3]).toMatchObject({ type: 'error' });
     expect(lines[3].data).toBeUndefined();
   });
+});
+
+describe('parley migrate', () => {
+  it('migrates a fresh store, and clears a lock a crash left with `parley migrate unlock`', async () => {
+    const storeUrl = `sqlite://${path.join(dir, 'migrated.sqlite')}`;
+    const first = await parley(['migrate'], { PARLEY_STORE_URL: storeUrl });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/applied 001_conversations, .*004_instance_leases/);
+    expect((await parley(['migrate'], { PARLEY_STORE_URL: storeUrl })).stdout).toMatch(/already up to date/);
+
+    const db = new Database(path.join(dir, 'migrated.sqlite'));
+    db.prepare('UPDATE parley_migrations_lock SET is_locked = 1').run();
+    db.close();
+    const config = path.join(dir, 'short-wait.yaml');
+    fs.writeFileSync(
+      config,
+      `${fs.readFileSync(path.join(ROOT, 'parley.config.yaml'), 'utf8')}\nstore:\n  migrationLockWaitMs: 200\n`,
+    );
+    const locked = await parley(['migrate', '--config', config], { PARLEY_STORE_URL: storeUrl });
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toContain('parley migrate unlock');
+    expect(locked.stderr + locked.stdout).not.toMatch(/knex/);
+    const unlocked = await parley(['migrate', 'unlock'], { PARLEY_STORE_URL: storeUrl });
+    expect(unlocked.stdout).toMatch(/migration lock cleared/);
+    expect((await parley(['migrate'], { PARLEY_STORE_URL: storeUrl })).code).toBe(0);
+    // five starts of the CLI
+  }, 120_000);
+});
+
+describe('parley serve', () => {
+  it('exits at once, naming the port, when the port is taken', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const out = await parley(['serve', '--port', String(port)], { PARLEY_SESSION_SECRET: 'x'.repeat(40) });
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
 });
 
 describe('parley query, check, token, connection list', () => {
@@ -349,4 +425,39 @@ agents:
     expect(vips.code, vips.stderr).toBe(0);
     expect(JSON.parse(vips.stdout).data.rows).toEqual([[usersOf(2, "country = 'Germany'")]]);
   });
+});
+
+describe('parley serve, the built process', () => {
+  it('is the process the bin started: SIGTERM reaches the server, which closes and exits', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
+      cwd: ROOT,
+      env: {
+        ...env,
+        INITECH_DATABASE_URL: `sqlite://${dbFile}`,
+        PARLEY_SESSION_SECRET: 'cli-test-session-secret-0123456789abcdef',
+        PARLEY_LOG_LEVEL: 'silent',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m?.[1]) resolve(m[1]);
+      });
+      child.once('exit', () => reject(new Error(`parley serve exited early: ${stderr}`)));
+    });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/SIGTERM: finishing in-flight answers and closing/);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  }, 60_000);
 });

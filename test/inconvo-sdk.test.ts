@@ -213,6 +213,11 @@ describe('the official @inconvoai/node SDK against /api/v1', () => {
       org3.push(c.id);
     }
     expect(org3).toEqual([theirs.id]);
+
+    // the userContext filter is optional, as in Inconvo: the user's conversations in every tenant
+    const everywhere: string[] = [];
+    for await (const c of client.agents.conversations.list('demo', { userIdentifier })) everywhere.push(c.id);
+    expect(everywhere.sort()).toEqual([...mine, theirs.id as string].sort());
   });
 
   it('creates and updates feedback', async () => {

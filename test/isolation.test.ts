@@ -233,6 +233,8 @@ const NEW_SHAPES = [
   'not related',
   'related in measure',
   'related in related',
+  'related of another table',
+  'related sum',
   'named filter',
   'difference',
   'running',

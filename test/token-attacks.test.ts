@@ -54,6 +54,7 @@ function claims(extra: Record<string, unknown> = {}): Record<string, unknown> {
     aud: 'parley',
     iat: t,
     exp: t + 900,
+    jti: `jti-${t}-${Math.random()}`,
     ...extra,
   };
 }
@@ -155,6 +156,7 @@ describe('accepted tokens', () => {
     const token = rs(
       {
         sub: 'u_42',
+        jti: 'host-token-42',
         org_id: 42,
         aud: 'https://api.host.example',
         iss: 'https://auth.host.example/',
@@ -475,6 +477,7 @@ describe('JWKS from a real local server', () => {
     const t = now();
     return {
       sub: 'u_9',
+      jti: `host-${t}-${Math.random()}`,
       org_id: 9,
       agent: 'demo',
       aud: 'parley',
@@ -581,5 +584,36 @@ describe('JWKS from a real local server', () => {
     );
     const token = jwt.sign(hostClaims(), rsa1.privateKey, { algorithm: 'RS256', keyid: 'rsa-1' });
     await expect(verifier.verify(token)).rejects.toMatchObject({ status: 503, code: 'auth_unavailable' });
+  });
+});
+
+describe('token ids (jti), for revocation', () => {
+  const verifier = (requireJti?: boolean) =>
+    createSessionVerifier(
+      { hs256Secret: SECRET, ...(requireJti === undefined ? {} : { requireJti }) },
+      agents,
+    );
+
+  it('refuses a token without a jti by default, and one whose jti is not a 1-256 character string always', async () => {
+    await expect(verifier().verify(hs(without(claims(), 'jti')))).rejects.toMatchObject({
+      code: 'invalid_token',
+      message: expect.stringMatching(/jti/),
+    });
+    for (const jti of ['', 7, 'x'.repeat(257), ['a']]) {
+      await expect(verifier(false).verify(hs(claims({ jti })))).rejects.toMatchObject({
+        code: 'invalid_token',
+      });
+    }
+  });
+
+  it('accepts a token without a jti when requireJti is false, and reports jti and iat', async () => {
+    await expect(verifier(false).verify(hs(without(claims(), 'jti')))).resolves.toMatchObject({
+      userIdentifier: 'user-1',
+    });
+    const t = now();
+    await expect(verifier().verify(hs(claims({ jti: 'abc', iat: t })))).resolves.toMatchObject({
+      tokenId: 'abc',
+      issuedAt: new Date(t * 1000),
+    });
   });
 });

@@ -205,7 +205,7 @@ describe('authentication at the upgrade', () => {
     );
   });
 
-  it('refuses a disallowed Origin with 403; the agent’s origins, its own origin and no Origin are fine', async () => {
+  it('refuses a disallowed Origin with 403, whatever the Host header says; the agent’s origins and no Origin are fine', async () => {
     const token = server.token('alice', 1);
     expect(await tryConnect(url, token, { origin: 'https://evil.example.com' })).toMatchObject({
       opened: false,
@@ -215,7 +215,18 @@ describe('authentication at the upgrade', () => {
       opened: false,
       status: 403,
     });
-    for (const origin of [SHOP, server.url, undefined]) {
+    // the DNS-rebinding shape: a page of evil.example whose Host is evil.example too
+    const { host } = new URL(server.url);
+    for (const [origin, spoofed] of [
+      ['http://evil.example', 'evil.example'],
+      [server.url, host],
+    ] as Array<[string, string]>) {
+      expect(await tryConnect(url, token, { origin, headers: { Host: spoofed } })).toMatchObject({
+        opened: false,
+        status: 403,
+      });
+    }
+    for (const origin of [SHOP, undefined]) {
       const client = await connect(url, token, { origin });
       await client.close();
     }

@@ -132,6 +132,19 @@ export class ParleyApi {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  /** May this page's origin use `agent`? Asked without a token, after a request failed like a network error. */
+  async originAllowed(
+    agent: string,
+    signal?: AbortSignal,
+  ): Promise<{ origin: string | null; allowed: boolean }> {
+    const res = await this.fetchFn(`${this.base}/origin?agent=${encodeURIComponent(agent)}`, {
+      signal,
+      credentials: 'omit',
+    });
+    if (!res.ok) throw await errorFromResponse(res);
+    return (await res.json()) as { origin: string | null; allowed: boolean };
+  }
+
   config(signal?: AbortSignal): Promise<WidgetConfig> {
     return this.request('GET', '/config', { signal });
   }

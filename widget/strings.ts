@@ -79,6 +79,8 @@ export const DEFAULT_STRINGS = {
   errorRateLimited: 'Too many questions at once. Try again in {seconds} s.',
   rateLimitOver: 'You can ask again now.',
   errorNotConfigured: 'The chat is not configured (missing server or token).',
+  errorOrigin:
+    'This page is not allowed to use the assistant (its address is not in the server’s allowed origins).',
   dismiss: 'Dismiss',
   // uploads
   uploads: 'Your data files',

@@ -70,6 +70,8 @@ export interface Answer {
   code?: string;
   /** answerable questions offered when the question could not be answered as asked */
   suggestions?: string[];
+  /** the question asked for something outside the caller's scope, or named an id the answer could not filter by */
+  notice?: { code: 'outside_scope' | 'filter_not_applied'; message: string };
   /** type clarification: the readings to choose from; asking a choice's `question` gets that reading's answer */
   choices?: AnswerChoice[];
 }

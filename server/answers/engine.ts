@@ -21,6 +21,7 @@ import { type UserContext, validateUserContext } from '../semantic/user-context.
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
 import { likeForLikePlan } from './like-for-like.ts';
+import { scopeNotice, tenantLabelField } from './scope-notice.ts';
 import { suggestionsAsQuestions } from './suggestions.ts';
 
 export type ProgressStage = 'planning' | 'querying' | 'composing';
@@ -32,6 +33,8 @@ export interface AskInput {
   userIdentifier?: string;
   question: string;
   conversationId?: string;
+  /** the caller has just started `conversationId` with this question: there are no earlier turns to read */
+  newConversation?: boolean;
   now?: Date;
   signal?: AbortSignal;
   onProgress?: (stage: ProgressStage) => void;
@@ -91,6 +94,28 @@ export interface EngineOptions {
   datasets?: Pick<DatasetService, 'runnerFor'>;
 }
 
+/** Adds a scope notice (scope-notice.ts) to an answer, naming the caller's tenant when the model can. */
+async function withScopeNotice(
+  answer: Answer,
+  input: Parameters<typeof scopeNotice>[0] & { values: ValueLookup },
+): Promise<Answer> {
+  if (!scopeNotice(input)) return answer;
+  const field = tenantLabelField(input.agent as Parameters<typeof tenantLabelField>[0]);
+  let tenantName: string | undefined;
+  if (field) {
+    // the label table may be joinable only (not queryable alone): then there is no name, and the notice says "your"
+    const names = await Promise.resolve()
+      .then(() => input.values.values(field, 2))
+      .catch((): string[] => []);
+    if (names.length === 1) tenantName = names[0];
+  }
+  const notice = scopeNotice({ ...input, ...(tenantName ? { tenantName } : {}) });
+  if (!notice) return answer;
+  // an error answer keeps its own reason after the notice's first sentence
+  const message = answer.type === 'error' ? notice.message.replace(/: this answer .*$/, '.') : notice.message;
+  return { ...answer, notice: { ...notice, message }, message: `${message} ${answer.message}` };
+}
+
 export function createAnswerEngine(options: EngineOptions): AnswerEngine {
   const { config } = options;
   const clock = options.now ?? (() => new Date());
@@ -130,7 +155,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
       const owner: ConversationOwner = { agentId: agent.config.id, userContext };
       const conversationId = input.conversationId ?? randomUUID();
       let history: PlannedTurn[] = [];
-      if (input.conversationId) {
+      if (input.conversationId && !input.newConversation) {
         const turns = await memory.turns(input.conversationId, owner);
         if (!turns) throw new UnknownConversationError('conversation not found');
         history = turns;
@@ -287,6 +312,13 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
             };
           } else throw err;
         }
+        answer = await withScopeNotice(answer, {
+          question: input.question,
+          agent: { userContext: agent.config.userContext, model: agent.model },
+          userContext,
+          plan: outcome.plan,
+          values,
+        });
         await memory.append(conversationId, owner, {
           question: input.question,
           plan: outcome.plan,

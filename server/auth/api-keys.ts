@@ -10,12 +10,16 @@ export interface ApiKeyEntry {
   agents?: string[];
   /** shown in logs instead of the key; default `key-1`, `key-2`, ... */
   name?: string;
+  /** the one tenant the key may act in (e.g. { organisationId: 2 }); absent = any tenant it names */
+  userContext?: Record<string, unknown>;
 }
 
 export interface ApiKeyIdentity {
   name: string;
   /** the key's scope; absent = all agents */
   agents?: readonly string[];
+  /** the key's tenant pin; absent = any tenant (server/http/api-v1/tenant-pin.ts applies it) */
+  userContext?: Readonly<Record<string, unknown>>;
 }
 
 export interface ApiKeyChecker {
@@ -44,10 +48,19 @@ export function createApiKeyChecker(keys: ReadonlyArray<ApiKeyEntry>): ApiKeyChe
     ) {
       throw new Error(`API key ${name}: agents must be a list of agent ids`);
     }
+    if (
+      entry.userContext !== undefined &&
+      (entry.userContext === null ||
+        typeof entry.userContext !== 'object' ||
+        Array.isArray(entry.userContext))
+    ) {
+      throw new Error(`API key ${name}: userContext must be an object such as { organisationId: 2 }`);
+    }
     return {
       name,
       hash: digest(entry.key),
       agents: entry.agents === undefined ? undefined : Object.freeze([...entry.agents]),
+      userContext: entry.userContext === undefined ? undefined : Object.freeze({ ...entry.userContext }),
     };
   });
   entries.forEach((a, i) => {
@@ -73,7 +86,11 @@ export function createApiKeyChecker(keys: ReadonlyArray<ApiKeyEntry>): ApiKeyChe
       if (agentId !== undefined && found.agents !== undefined && !found.agents.includes(agentId)) {
         throw new AuthError('forbidden', 'this API key is not allowed for this agent');
       }
-      return found.agents === undefined ? { name: found.name } : { name: found.name, agents: found.agents };
+      return {
+        name: found.name,
+        ...(found.agents !== undefined ? { agents: found.agents } : {}),
+        ...(found.userContext !== undefined ? { userContext: found.userContext } : {}),
+      };
     },
   };
 }

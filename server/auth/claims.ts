@@ -25,6 +25,7 @@ export type AuthErrorCode =
   | 'missing_credentials'
   | 'invalid_token'
   | 'token_expired'
+  | 'token_revoked'
   | 'invalid_api_key'
   | 'forbidden'
   | 'auth_unavailable';
@@ -33,6 +34,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   missing_credentials: 401,
   invalid_token: 401,
   token_expired: 401,
+  token_revoked: 401,
   invalid_api_key: 401,
   forbidden: 403,
   auth_unavailable: 503,

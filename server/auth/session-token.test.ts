@@ -199,6 +199,7 @@ describe('createSessionVerifier configuration', () => {
         aud: 'parley',
         iat: t - 100,
         exp: t - 10,
+        jti: 'tolerance',
       },
       SECRET,
     );
@@ -352,7 +353,7 @@ describe('parley token', () => {
     const ok = ['--user', 'u1', '--agent', 'demo', '--context', 'organisationId=1', '--context', 'regions=n'];
     await expect(run(ok)).resolves.toMatch(/\./);
     await expect(run([...ok, '--context', 'organisationId=1 OR 1=1'])).rejects.toThrow(
-      /organisationId must be an integer/,
+      /organisationId is an integer, got "1 OR 1=1"/,
     );
     await expect(run([...ok, '--context', 'tenant=1'])).rejects.toThrow(/not a declared field/);
     await expect(run(['--user', 'u1', '--agent', 'demo', '--context', 'regions=n'])).rejects.toThrow(

@@ -54,6 +54,8 @@ export interface SessionAuthConfig {
   maxLifetimeSec?: number;
   /** where the session's fields are in the token; default: the claims mintSessionToken writes */
   claims?: ClaimMapping;
+  /** refuse tokens without a `jti` (the id a single token is revoked by); default true */
+  requireJti?: boolean;
 }
 
 export interface VerifiedSession {
@@ -64,6 +66,8 @@ export interface VerifiedSession {
   expiresAt: Date;
   /** the token's `jti`, when it has one */
   tokenId?: string;
+  /** the token's `iat`, when it has one (revocation rules void tokens issued before a time) */
+  issuedAt?: Date;
 }
 
 export interface SessionVerifier {
@@ -316,12 +320,17 @@ export function createSessionVerifier(
         throw new AuthError('invalid_token', 'the token lifetime exceeds the maximum');
       }
 
-      const session = sessionFromClaims(payload, config.claims, agents);
       const jti = payload.jti;
+      const tokenId = typeof jti === 'string' && jti.length > 0 && jti.length <= 256 ? jti : undefined;
+      const session = sessionFromClaims(payload, config.claims, agents);
+      if (tokenId === undefined && (jti !== undefined || config.requireJti !== false)) {
+        throw new AuthError('invalid_token', 'the token has no valid jti (a 1-256 character token id)');
+      }
       return {
         ...session,
         expiresAt: new Date(exp * 1000),
-        ...(typeof jti === 'string' && jti.length > 0 && jti.length <= 256 ? { tokenId: jti } : {}),
+        ...(tokenId !== undefined ? { tokenId } : {}),
+        ...(typeof iat === 'number' ? { issuedAt: new Date(iat * 1000) } : {}),
       };
     },
   };
@@ -405,7 +414,8 @@ const ENV_FLOAT = /^\d+(\.\d+)?$/;
  * The verifier config from the environment, `overrides` (e.g. from the config file) winning field by field:
  * PARLEY_SESSION_SECRET, PARLEY_SESSION_PUBLIC_KEY (PEM; `\n` escapes allowed; RS256 or ES256 by key type, or
  * PARLEY_SESSION_PUBLIC_KEY_ALG), PARLEY_SESSION_JWKS_URL, PARLEY_SESSION_AUDIENCE, PARLEY_SESSION_ISSUER,
- * PARLEY_SESSION_CLOCK_TOLERANCE (seconds), PARLEY_SESSION_MAX_LIFETIME (e.g. 24h), PARLEY_SESSION_CLAIMS (JSON
+ * PARLEY_SESSION_CLOCK_TOLERANCE (seconds), PARLEY_SESSION_MAX_LIFETIME (e.g. 24h), PARLEY_SESSION_REQUIRE_JTI
+ * (true|false), PARLEY_SESSION_CLAIMS (JSON
  * ClaimMapping). Empty variables count as unset; `overrides.secret` is taken as hs256Secret. Keys are checked by
  * createSessionVerifier.
  */
@@ -459,6 +469,12 @@ export function sessionAuthConfigFromEnv(
   const maxLifetime = get('PARLEY_SESSION_MAX_LIFETIME');
   if (maxLifetime !== undefined) {
     config.maxLifetimeSec = parseDuration(maxLifetime, 'PARLEY_SESSION_MAX_LIFETIME');
+  }
+  const requireJti = get('PARLEY_SESSION_REQUIRE_JTI');
+  if (requireJti !== undefined) {
+    if (!/^(true|false)$/i.test(requireJti.trim()))
+      throw new Error('PARLEY_SESSION_REQUIRE_JTI must be true or false');
+    config.requireJti = requireJti.trim().toLowerCase() === 'true';
   }
   const claims = get('PARLEY_SESSION_CLAIMS');
   if (claims !== undefined) {

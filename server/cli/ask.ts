@@ -3,11 +3,10 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import type { Answer } from '../answers/answer.ts';
-import { type AnswerEngine, createAnswerEngine } from '../answers/engine.ts';
+import type { AnswerEngine } from '../answers/engine.ts';
 import { USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../auth/claims.ts';
-import { type LoadedConfig, loadConfig } from '../config/load.ts';
-import { ConversationStore } from '../conversations/store.ts';
-import { createDatasetService, type DatasetService, datasetAgentsFromConfig } from '../datasets/service.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { DatasetService } from '../datasets/service.ts';
 import { userContextFromStrings } from '../semantic/user-context.ts';
 import { collectContext, configPathOf, nowFrom, withConfigOption } from './common.ts';
 import { formatRows } from './format-rows.ts';
@@ -37,6 +36,11 @@ export function registerAskCommand(program: Command): void {
         'JSONL file of {"id","question","userIdentifier","userContext"}; one answer a line out',
       ),
   ).action(async (question: string | undefined, opts: AskOptions, cmd: Command) => {
+    // loaded when the command runs: `parley --help` and the other commands need none of it
+    const [{ loadConfig }, { createAnswerEngine }] = await Promise.all([
+      import('../config/load.ts'),
+      import('../answers/engine.ts'),
+    ]);
     const loaded = loadConfig(configPathOf(cmd));
     const agent = loaded.agents.get(opts.agent);
     if (!agent)
@@ -79,6 +83,10 @@ async function openStoreDatasets(
   loaded: LoadedConfig,
 ): Promise<{ datasets: DatasetService; close(): Promise<void> } | undefined> {
   if (!process.env.PARLEY_STORE_URL && !loaded.config.store?.url) return undefined;
+  const [{ ConversationStore }, { createDatasetService, datasetAgentsFromConfig }] = await Promise.all([
+    import('../conversations/store.ts'),
+    import('../datasets/service.ts'),
+  ]);
   const store = await ConversationStore.open(loaded.storeUrl);
   const datasets = createDatasetService({
     db: store.db,

@@ -1,11 +1,9 @@
 // `parley check`: validates every agent's semantic model and compares it with the agent's database.
 import type { Command } from 'commander';
 import type { Knex } from 'knex';
-import { type LoadedConfig, loadConfig } from '../config/load.ts';
+import type { LoadedConfig } from '../config/load.ts';
 import { openDatabase } from '../db/connect.ts';
-import { type CheckIssue, checkAgentAgainstDatabase, formatCheckIssue } from '../semantic/check.ts';
-import { formatPromptReport } from '../semantic/prompts.ts';
-import { validateModel } from '../semantic/validate.ts';
+import type { CheckIssue } from '../semantic/check.ts';
 import { configPathOf, withConfigOption } from './common.ts';
 
 /** What the command uses from the outside world; tests pass their own. */
@@ -33,6 +31,13 @@ export async function runCheck(
   if (agentId !== undefined && !loaded.agents.has(agentId)) {
     throw new Error(`unknown agent '${agentId}' (agents: ${[...loaded.agents.keys()].join(', ')})`);
   }
+  // loaded when a check runs: `parley --help` and the other commands need none of it
+  const [{ checkAgentAgainstDatabase, formatCheckIssue }, { formatPromptReport }, { validateModel }] =
+    await Promise.all([
+      import('../semantic/check.ts'),
+      import('../semantic/prompts.ts'),
+      import('../semantic/validate.ts'),
+    ]);
   let allOk = true;
   for (const [id, agent] of loaded.agents) {
     if (agentId !== undefined && id !== agentId) continue;
@@ -76,6 +81,7 @@ export function registerCheckCommand(program: Command, deps: CheckCommandDeps = 
       .description("check each agent's semantic model and compare it with the agent's database")
       .option('--agent <id>', 'check only this agent'),
   ).action(async (opts: { agent?: string }, cmd: Command) => {
+    const { loadConfig } = await import('../config/load.ts');
     const loaded = loadConfig(configPathOf(cmd), deps.env ?? process.env);
     const ok = await runCheck(loaded, opts.agent, (line) => stdout(`${line}\n`), deps.openDb);
     if (!ok) process.exitCode = 1;

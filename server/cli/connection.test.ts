@@ -7,7 +7,6 @@ import { loadConfig } from '../config/load.ts';
 import {
   type ConnectionChoice,
   type ConnectionCommandDeps,
-  layoutOf,
   registerConnectionCommands,
 } from './connection.ts';
 
@@ -182,7 +181,6 @@ describe('parley connection link', () => {
     fs.writeFileSync(file, compact);
     await run(['link', '--agent', 'b', '--connection', 'c']);
     expect(read()).toBe(compact.replace('- id: b\n', '- id: b\n  connection: c\n'));
-    expect(layoutOf(compact)).toEqual({ indent: 2, indentSeq: false, flowCollectionPadding: false });
   });
 
   it('refuses a connection that is not shareable, unless the agent owns it; the file is untouched', async () => {
@@ -329,5 +327,61 @@ describe('parley connection unlink', () => {
     fs.writeFileSync(file, CONFIG);
     const { error } = await run(['unlink']);
     expect(error?.message).toContain("required option '--agent <id>' not specified");
+  });
+});
+
+describe("on the repository's own parley.config.yaml", () => {
+  const REPO_CONFIG = fs.readFileSync(new URL('../../parley.config.yaml', import.meta.url), 'utf8');
+
+  /** The lines of `after` that differ from `before` ('-' removed, '+' added), by a longest-common-subsequence diff. */
+  function changedLines(before: string, after: string): string[] {
+    const a = before.split('\n');
+    const b = after.split('\n');
+    const lcs = a.map(() => new Array<number>(b.length + 1).fill(0));
+    lcs.push(new Array<number>(b.length + 1).fill(0));
+    for (let i = a.length - 1; i >= 0; i--)
+      for (let j = b.length - 1; j >= 0; j--)
+        lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+    const out: string[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      if (i < a.length && j < b.length && a[i] === b[j]) {
+        i++;
+        j++;
+      } else if (j < b.length && (i === a.length || lcs[i]![j + 1]! >= lcs[i + 1]![j]!))
+        out.push(`+${b[j++]}`);
+      else out.push(`-${a[i++]}`);
+    }
+    return out;
+  }
+
+  it('unlink and link change only the connection line; the round trip gives back the file byte for byte', async () => {
+    fs.writeFileSync(file, REPO_CONFIG);
+    const loaded = loadConfig(file, {});
+    const movable = [...loaded.agents.values()].filter(
+      (a) => a.connection !== undefined && a.connection.owner !== a.config.id,
+    );
+    expect(movable.map((a) => a.config.id)).toContain('acme-sales');
+    for (const agent of movable) {
+      const id = agent.config.id;
+      const connection = agent.connection?.id as string;
+      expect((await run(['unlink', '--agent', id])).error).toBeUndefined();
+      expect(changedLines(REPO_CONFIG, read())).toEqual([`-    connection: ${connection}`]);
+      expect((await run(['link', '--agent', id, '--connection', connection])).error).toBeUndefined();
+      expect(read()).toBe(REPO_CONFIG);
+    }
+  });
+
+  it('links an unlinked agent with one added line after its name', async () => {
+    // the repository's agents are all linked: take one line out by text, then link it back
+    const without = REPO_CONFIG.replace(/^( {4}name: Globex support desk\n) {4}connection: demo-db\n/m, '$1');
+    expect(without).not.toBe(REPO_CONFIG);
+    fs.writeFileSync(file, without);
+    expect(
+      (await run(['link', '--agent', 'globex-support', '--connection', 'demo-db'])).error,
+    ).toBeUndefined();
+    expect(changedLines(without, read())).toEqual(['+    connection: demo-db']);
+    expect(read()).toBe(REPO_CONFIG);
   });
 });

@@ -2,9 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { select } from '@inquirer/prompts';
 import type { Command } from 'commander';
-import { type Document, isMap, isScalar, type Pair, parseDocument, type YAMLMap } from 'yaml';
+import { isMap, isNode, isScalar, parseDocument, type Scalar, type YAMLMap } from 'yaml';
 import { type LoadedConfig, parseConfig, readConfigText, YAML_OPTIONS } from '../config/load.ts';
 import type { ConnectionConfig } from '../config/schema.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
@@ -109,14 +108,7 @@ export function registerConnectionCommands(program: Command, deps: ConnectionCom
           `(that would orphan ${current.id}); give ${current.id} another owner or remove its owner first`,
       );
     }
-    const edited = editAgent(text, file, loaded, agent, (map, doc) => {
-      const existing = map.get('connection', true);
-      if (isScalar(existing)) {
-        existing.value = connection.id; // in place, so a comment after the value stays
-      } else {
-        insertAfter(map, ['name', 'id'], doc.createPair('connection', connection.id));
-      }
-    });
+    const edited = editAgent(text, file, loaded, agent, setConnection(connection.id));
     checkAndWrite(file, edited, env(), agent, connection.id);
     stdout(`linked agent ${agent} to connection ${connection.id}\n`);
   });
@@ -142,9 +134,7 @@ export function registerConnectionCommands(program: Command, deps: ConnectionCom
           `(that would orphan ${current.id}); give ${current.id} another owner or remove its owner first`,
       );
     }
-    const edited = editAgent(text, file, loaded, agent, (_map, doc, index) => {
-      doc.deleteIn(['agents', index, 'connection']);
-    });
+    const edited = editAgent(text, file, loaded, agent, removeConnection);
     checkAndWrite(file, edited, env(), agent, undefined);
     stdout(`unlinked agent ${agent} from connection ${current.id}\n`);
   });
@@ -234,6 +224,8 @@ export function linkableConnections(loaded: LoadedConfig, agent: string): Connec
 
 async function pickWithPrompt(message: string, choices: ConnectionChoice[]): Promise<string> {
   try {
+    // the prompt library loads only when a prompt is shown
+    const { select } = await import('@inquirer/prompts');
     return await select({ message, choices });
   } catch (err) {
     if (err instanceof Error && err.name === 'ExitPromptError')
@@ -242,57 +234,80 @@ async function pickWithPrompt(message: string, choices: ConnectionChoice[]): Pro
   }
 }
 
-function insertAfter(map: YAMLMap, keys: string[], pair: Pair): void {
-  for (const key of keys) {
-    const at = map.items.findIndex((p) => isScalar(p.key) && p.key.value === key);
-    if (at >= 0) {
-      map.items.splice(at + 1, 0, pair);
-      return;
-    }
-  }
-  map.items.push(pair);
+/** Where the line holding `offset` ends (after its newline), or the end of the text. */
+function endOfLine(text: string, offset: number): number {
+  const nl = text.indexOf('\n', offset);
+  return nl < 0 ? text.length : nl + 1;
 }
 
-/** Applies `edit` to the agent's mapping in the parsed document and returns the new text, layout kept. */
-function editAgent(
-  text: string,
-  file: string,
-  loaded: LoadedConfig,
-  agent: string,
-  edit: (map: YAMLMap, doc: Document, index: number) => void,
-): string {
+function startOfLine(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** The text edit for a scalar value: the new id, quoted the way the old value was. */
+function scalarText(node: Scalar, value: string): string {
+  if (node.type === 'QUOTE_DOUBLE') return JSON.stringify(value);
+  if (node.type === 'QUOTE_SINGLE') return `'${value}'`;
+  return value;
+}
+
+/**
+ * A change to the agent's mapping as a text splice, so every other byte of the file stays as the person wrote it.
+ * The parsed Document only locates the nodes (their source ranges); the text is never re-serialised.
+ */
+type AgentEdit = (map: YAMLMap, text: string) => { from: number; to: number; insert: string };
+
+/** Sets the agent's `connection`: the value in place when the key exists, else a new line after `name` (or `id`). */
+function setConnection(id: string): AgentEdit {
+  return (map, text) => {
+    const existing = map.items.find((p) => isScalar(p.key) && p.key.value === 'connection');
+    if (existing && isScalar(existing.value) && existing.value.range) {
+      const [from, to] = existing.value.range;
+      return { from, to, insert: scalarText(existing.value, id) };
+    }
+    const after =
+      map.items.find((p) => isScalar(p.key) && p.key.value === 'name') ??
+      map.items.find((p) => isScalar(p.key) && p.key.value === 'id');
+    const key = after?.key;
+    const value = after?.value;
+    if (!isScalar(key) || !key.range || !isNode(value) || !value.range) {
+      throw new Error(
+        'the agent has neither a name nor an id line to add the connection after; edit it by hand',
+      );
+    }
+    const column = key.range[0] - startOfLine(text, key.range[0]);
+    const at = endOfLine(text, value.range[1]);
+    const newline = text.slice(0, at).endsWith('\n') ? '' : '\n';
+    return { from: at, to: at, insert: `${newline}${' '.repeat(column)}connection: ${id}\n` };
+  };
+}
+
+/** Removes the agent's `connection` line, comment included; refused when the key shares its line with another. */
+const removeConnection: AgentEdit = (map, text) => {
+  const pair = map.items.find((p) => isScalar(p.key) && p.key.value === 'connection');
+  const key = pair?.key;
+  const value = pair?.value;
+  // no key of its own (it comes from a merge key): nothing to remove here; checkAndWrite says why that fails
+  if (!isScalar(key) || !key.range || !isNode(value) || !value.range) return { from: 0, to: 0, insert: '' };
+  const from = startOfLine(text, key.range[0]);
+  if (text.slice(from, key.range[0]).trim() !== '') {
+    throw new Error('the connection key shares its line with another key; edit it by hand');
+  }
+  return { from, to: endOfLine(text, value.range[1]), insert: '' };
+};
+
+/** Applies `edit` to the agent's mapping and returns the new text: only the edited lines differ. */
+function editAgent(text: string, file: string, loaded: LoadedConfig, agent: string, edit: AgentEdit): string {
   const doc = parseDocument(text, YAML_OPTIONS);
   const index = loaded.config.agents.findIndex((a) => a.id === agent);
   const map = doc.getIn(['agents', index], true);
-  if (!isMap(map)) {
-    throw new Error(`agents[${index}] in ${file} is not a plain mapping (an alias?); edit it by hand`);
+  if (!isMap(map) || map.flow) {
+    throw new Error(
+      `agents[${index}] in ${file} is not a block mapping (a flow map or an alias?); edit it by hand`,
+    );
   }
-  edit(map, doc, index);
-  return doc.toString({ lineWidth: 0, ...layoutOf(text) });
-}
-
-/** The layout the file already uses (indent, indented sequences, `{ padded }` flow), so a rewrite keeps it. */
-export function layoutOf(text: string): {
-  indent: number;
-  indentSeq: boolean;
-  flowCollectionPadding: boolean;
-} {
-  const lines = text.split(/\r?\n/).filter((l) => !/^\s*(#|$)/.test(l));
-  let indent: number | undefined;
-  let indentSeq: boolean | undefined;
-  lines.forEach((line, i) => {
-    // a key whose value is a block on the next lines: `key:` or `- key:`, maybe with a comment
-    const key = /^(\s*)((?:- )*)[^\s#][^#]*?:\s*(#.*)?$/.exec(line);
-    const next = lines[i + 1];
-    if (!key || next === undefined) return;
-    const column = (key[1]?.length ?? 0) + (key[2]?.length ?? 0);
-    const nextLead = next.length - next.trimStart().length;
-    if (next.trimStart().startsWith('- ')) indentSeq ??= nextLead > column;
-    else if (nextLead > column) indent ??= nextLead - column;
-  });
-  const padded = (text.match(/[[{] /g) ?? []).length;
-  const tight = (text.match(/[[{][^\s\]}]/g) ?? []).length;
-  return { indent: indent ?? 2, indentSeq: indentSeq ?? true, flowCollectionPadding: padded >= tight };
+  const { from, to, insert } = edit(map, text);
+  return text.slice(0, from) + insert + text.slice(to);
 }
 
 /** Never writes a broken file: the edited text must load and give the agent the expected connection. */

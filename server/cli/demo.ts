@@ -8,7 +8,7 @@ import { loadConfig } from '../config/load.ts';
 import { openDatabase, parseDatabaseUrl } from '../db/connect.ts';
 import { seedDemoData } from '../seed/demo-data.ts';
 import { configPathOf, nowFrom, withConfigOption } from './common.ts';
-import { portFrom, untilSignalled } from './serve.ts';
+import { exitAtOnce, portFrom, untilSignalled } from './serve.ts';
 
 export function registerDemoCommand(program: Command): void {
   withConfigOption(
@@ -35,9 +35,17 @@ export function registerDemoCommand(program: Command): void {
     await ensureWidgetBundle({ log });
 
     const { startServer } = await import('../main.ts');
-    const running = await startServer({ config: loaded, port: portFrom(opts.port) });
-    const lines = [`Parley is listening on ${running.url}`];
+    let hostUrl: string | undefined;
+    const running = await startServer({
+      config: loaded,
+      port: portFrom(opts.port),
+      demoHostUrl: () => hostUrl,
+    }).catch(exitAtOnce);
+    const lines = [
+      `Parley is listening on ${running.url}  (open it: the agents, the embed snippet, the API and this demo)`,
+    ];
     const hostApp = await startHostApp(running.url, Number(opts.hostPort));
+    hostUrl = hostApp.url;
     lines.push(`Demo host app: ${hostApp.url}  (log in as a user of any organisation)`);
     lines.push(
       '',
@@ -46,12 +54,15 @@ export function registerDemoCommand(program: Command): void {
       `API key for the host-backend API (/api/v1): ${process.env.PARLEY_API_KEY}`,
     );
     process.stdout.write(`${lines.join('\n')}\n`);
-    await untilSignalled({
-      close: async () => {
-        await hostApp.close();
-        await running.close();
+    await untilSignalled(
+      {
+        close: async () => {
+          await hostApp.close();
+          await running.close();
+        },
       },
-    });
+      loaded.config.server.shutdownTimeoutMs,
+    );
   });
 }
 

@@ -4,6 +4,7 @@ import { registerAskCommand } from './ask.ts';
 import { registerCheckCommand } from './check.ts';
 import { registerConnectionCommands } from './connection.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerMigrateCommand } from './migrate.ts';
 import { registerModelCommands } from './model.ts';
 import { registerQueryCommand } from './query.ts';
 import { registerSchemaCommand } from './schema.ts';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerQueryCommand(program);
   registerAskCommand(program);
   registerServeCommand(program);
+  registerMigrateCommand(program);
   registerDemoCommand(program);
   registerTokenCommand(program);
   registerConnectionCommands(program);

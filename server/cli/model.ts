@@ -1,13 +1,14 @@
 // `parley model pull`: reads a database's tables and keys and prints (or writes) a starting semantic model as YAML.
+// `parley model show`: what an agent understands, with example questions checked against the embedded planner.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
-import { loadConfig } from '../config/load.ts';
-import { SemanticModel } from '../config/schema.ts';
+import type { SemanticModel } from '../config/schema.ts';
 import { openDatabase, redactUrl } from '../db/connect.ts';
-import { introspectDatabase, modelFromSchema } from '../semantic/introspect.ts';
-import { configPathOf, withConfigOption } from './common.ts';
+import type { introspectDatabase } from '../semantic/introspect.ts';
+import { userContextFromStrings } from '../semantic/user-context.ts';
+import { collectContext, configPathOf, nowFrom, withConfigOption } from './common.ts';
 
 /** What the commands use from the outside world; tests pass their own. */
 export interface ModelCommandDeps {
@@ -107,6 +108,12 @@ export function registerModelCommands(program: Command, deps: ModelCommandDeps =
       .option('--out <file>', 'write the model to this file instead of printing it')
       .option('--force', 'overwrite --out when it exists'),
   ).action(async (opts: PullOptions, cmd: Command) => {
+    // loaded when the command runs: `parley --help` and the other commands need none of it
+    const [{ loadConfig }, { SemanticModel }, { introspectDatabase, modelFromSchema }] = await Promise.all([
+      import('../config/load.ts'),
+      import('../config/schema.ts'),
+      import('../semantic/introspect.ts'),
+    ]);
     if ((opts.database === undefined) === (opts.connection === undefined)) {
       throw new Error('model pull needs exactly one of --database URL or --connection ID');
     }
@@ -189,5 +196,67 @@ export function registerModelCommands(program: Command, deps: ModelCommandDeps =
       }
     }
   });
+  withConfigOption(
+    group
+      .command('show')
+      .description(
+        'what an agent understands: tables, measures, segments, synonyms, starter questions, with example questions checked against the embedded planner',
+      )
+      .requiredOption('--agent <id>', 'the agent')
+      .option(
+        '--context <key=value>',
+        'also run the examples against the database as this tenant (repeatable; not needed by an agent without userContext fields)',
+        collectContext,
+        {},
+      )
+      .option('--now <iso>', 'the clock for the example questions (default: PARLEY_NOW, else now)')
+      .option('--json', 'print JSON instead of text'),
+  ).action(
+    async (
+      opts: { agent: string; context: Record<string, string>; now?: string; json?: boolean },
+      cmd: Command,
+    ) => {
+      const { loadConfig } = await import('../config/load.ts');
+      const loaded = loadConfig(configPathOf(cmd), deps.env ?? process.env);
+      const agent = loaded.agents.get(opts.agent);
+      if (!agent) {
+        throw new Error(`unknown agent '${opts.agent}' (agents: ${[...loaded.agents.keys()].join(', ')})`);
+      }
+      const now = nowFrom(opts.now, deps.env ?? process.env);
+      const { agentGuide, guideTally } = await import('../planner/agent-guide.ts');
+      // the examples run against the database when a tenant is known: given, or none needed
+      const runs =
+        agent.connection !== undefined &&
+        (Object.keys(opts.context).length > 0 || Object.keys(agent.config.userContext).length === 0);
+      const userContext = runs ? userContextFromStrings(agent.config.userContext, opts.context) : undefined;
+      const { createAnswerEngine } = await import('../answers/engine.ts');
+      const engine = runs ? createAnswerEngine({ config: loaded, now: () => now }) : undefined;
+      let guide: Awaited<ReturnType<typeof agentGuide>>;
+      try {
+        guide = await agentGuide(
+          agent,
+          now,
+          engine
+            ? async (question) => {
+                const answer = await engine.ask({
+                  agentId: agent.config.id,
+                  userContext,
+                  userIdentifier: 'parley-model-show',
+                  question,
+                  now,
+                });
+                return { type: answer.type, rows: answer.data?.rows.length, message: answer.message };
+              }
+            : undefined,
+        );
+      } finally {
+        await engine?.close();
+      }
+      if (opts.json) stdout(`${JSON.stringify(guide, null, 2)}\n`);
+      else stdout((await import('../planner/agent-guide-text.ts')).agentGuideText(guide));
+      const { passed, total } = guideTally(guide);
+      if (passed < total) process.exitCode = 1;
+    },
+  );
   return group;
 }

@@ -1,10 +1,6 @@
 // `parley query`: runs a QueryPlan file for one tenant, printing the SQL (values as bindings) and the rows.
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.ts';
-import { parseDatabaseUrl } from '../db/connect.ts';
-import { compileQueryPlan } from '../query/compile.ts';
-import { createQueryRunner } from '../query/execute.ts';
 import { userContextFromStrings } from '../semantic/user-context.ts';
 import { collectContext, configPathOf, nowFrom, withConfigOption } from './common.ts';
 import { formatRows } from './format-rows.ts';
@@ -24,6 +20,14 @@ export function registerQueryCommand(program: Command): void {
       opts: { agent: string; plan: string; context: Record<string, string>; now?: string; json?: boolean },
       cmd: Command,
     ) => {
+      // loaded when the command runs: `parley --help` and the other commands need none of it
+      const [{ loadConfig }, { parseDatabaseUrl }, { compileQueryPlan }, { createQueryRunner }] =
+        await Promise.all([
+          import('../config/load.ts'),
+          import('../db/connect.ts'),
+          import('../query/compile.ts'),
+          import('../query/execute.ts'),
+        ]);
       const loaded = loadConfig(configPathOf(cmd));
       const agent = loaded.agents.get(opts.agent);
       if (!agent)

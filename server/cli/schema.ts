@@ -1,6 +1,5 @@
 // `parley schema`: prints the JSON Schema of parley.config.yaml (the source of docs/parley.config.schema.json).
 import type { Command } from 'commander';
-import { configJsonSchemaText } from '../config/json-schema.ts';
 import { withConfigOption } from './common.ts';
 
 export function registerSchemaCommand(
@@ -17,7 +16,9 @@ export function registerSchemaCommand(
           '  # yaml-language-server: $schema=./docs/parley.config.schema.json\n' +
           'Regenerate the checked-in copy with: npm run schema',
       ),
-  ).action(() => {
+  ).action(async () => {
+    // loaded when the command runs: `parley --help` and the other commands need none of it
+    const { configJsonSchemaText } = await import('../config/json-schema.ts');
     stdout(configJsonSchemaText());
   });
 }

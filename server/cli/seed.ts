@@ -1,8 +1,7 @@
 // `parley seed`: (re)builds the deterministic demo data set in a SQLite file or a MySQL/MariaDB database.
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
-import { openDatabase, redactUrl } from '../db/connect.ts';
-import { MIN_ANCHOR, type SeedSummary, seedDemoData } from '../seed/demo-data.ts';
+import { MIN_ANCHOR, type SeedSummary } from '../seed/demo-data.ts';
 import { withConfigOption } from './common.ts';
 
 export const MAX_SCALE = 20;
@@ -82,6 +81,11 @@ export function registerSeedCommand(program: Command): void {
       if (!url) throw new Error('seed needs a database: pass --database URL or set DATABASE_URL');
       const anchor = parseAnchor(opts.anchor);
       const scale = parseScale(opts.scale);
+      // loaded when the command runs: `parley --help` and the other commands need none of it
+      const [{ openDatabase, redactUrl }, { seedDemoData }] = await Promise.all([
+        import('../db/connect.ts'),
+        import('../seed/demo-data.ts'),
+      ]);
       const started = performance.now();
       const db = openDatabase(url, { create: true });
       try {

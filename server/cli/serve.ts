@@ -1,6 +1,5 @@
 // `parley serve`: the backend-for-frontend, until SIGINT/SIGTERM, then a graceful shutdown.
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.ts';
 import type { RunningServer } from '../main.ts';
 import { configPathOf, withConfigOption } from './common.ts';
 
@@ -12,12 +11,30 @@ export function registerServeCommand(program: Command): void {
       .option('--port <n>', 'port (default: PARLEY_PORT or server.port in the config)')
       .option('--host <host>', 'interface to listen on (default: server.host in the config)'),
   ).action(async (opts: { port?: string; host?: string }, cmd: Command) => {
-    const loaded = loadConfig(configPathOf(cmd));
     // loaded on demand: the other commands need none of the server's modules
-    const { startServer } = await import('../main.ts');
-    const running = await startServer({ config: loaded, port: portFrom(opts.port), host: opts.host });
-    process.stdout.write(`Parley is listening on ${running.url}\n`);
-    await untilSignalled(running);
+    const [{ loadConfig }, { startServer }] = await Promise.all([
+      import('../config/load.ts'),
+      import('../main.ts'),
+    ]);
+    const loaded = loadConfig(configPathOf(cmd));
+    const { ensureWidgetBundle, widgetBundleStatus } = await import('../../demo/widget-bundle.ts');
+    const { widgetBundleAtFirstStart } = await import('./widget-at-start.ts');
+    await widgetBundleAtFirstStart({
+      missing: () => widgetBundleStatus() === 'missing',
+      build: () => ensureWidgetBundle({ rebuildStale: false }).then(() => {}),
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+    const running = await startServer({ config: loaded, port: portFrom(opts.port), host: opts.host }).catch(
+      exitAtOnce,
+    );
+    process.stdout.write(
+      `Parley is listening on ${running.url} (instance ${running.instanceId}; ${
+        running.shared === 'redis'
+          ? 'shared state in Redis: limits, socket caps and answer events across instances'
+          : 'state in memory: one instance (set PARLEY_REDIS_URL to run several)'
+      })\n`,
+    );
+    await untilSignalled(running, loaded.config.server.shutdownTimeoutMs);
   });
 }
 
@@ -33,14 +50,30 @@ export function portFrom(
   return port;
 }
 
-/** Resolves after the first SIGINT/SIGTERM has closed the server; a second signal exits at once. */
-export function untilSignalled(running: Pick<RunningServer, 'close'>): Promise<void> {
+/**
+ * A server that could not start (its port taken, its store unreachable) exits now: open pools and timers must not
+ * keep a process alive that serves nothing.
+ */
+export function exitAtOnce(err: unknown): never {
+  process.stderr.write(`parley: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
+
+/**
+ * Resolves after the first SIGINT/SIGTERM has closed the server; a second signal exits at once, and so does a
+ * shutdown still running after `deadlineMs` (a database that does not answer must not keep the process).
+ */
+export function untilSignalled(running: Pick<RunningServer, 'close'>, deadlineMs = 15_000): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) process.exit(130);
       stopping = true;
       process.stderr.write(`\n${signal}: finishing in-flight answers and closing...\n`);
+      setTimeout(() => {
+        process.stderr.write(`shutdown did not finish within ${deadlineMs} ms: exiting\n`);
+        process.exit(1);
+      }, deadlineMs).unref();
       running.close().then(resolve, (err) => {
         process.stderr.write(`shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exitCode = 1;

@@ -68,7 +68,7 @@ describe('loadConfig', () => {
     const loaded = loadConfig(file, {});
     expect(loaded.file).toBe(file);
     expect(loaded.dir).toBe(dir);
-    expect(loaded.config.server).toEqual({ port: 3210, host: '127.0.0.1' });
+    expect(loaded.config.server).toEqual({ port: 3210, host: '127.0.0.1', shutdownTimeoutMs: 15_000 });
     const demo = loaded.agents.get('demo');
     expect(demo?.config.timeZone).toBe('UTC');
     expect(demo?.config.multiTenant).toBe(true);

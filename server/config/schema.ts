@@ -188,6 +188,8 @@ export const AuthConfig = z
           .positive()
           .max(7 * 24 * 3600)
           .optional(),
+        // refuse tokens without a jti (the id one token is revoked by); default true
+        requireJti: z.boolean().optional(),
         // claim mapping for host apps that issue their own JWTs, e.g. userContext: { organisationId: org_id }
         claims: z
           .object({
@@ -210,6 +212,13 @@ export const AuthConfig = z
             name: z.string().optional(),
             key: z.string().min(16),
             agents: z.array(z.string()).optional(),
+            // pins the key to one tenant: it acts only inside this userContext (typed by each agent's declaration)
+            userContext: z
+              .record(
+                z.string(),
+                z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]),
+              )
+              .optional(),
           })
           .strict(),
       )
@@ -265,6 +274,29 @@ export const DatasetsConfig = z
   .strict();
 export type DatasetsConfig = z.infer<typeof DatasetsConfig>;
 
+const Limit = z
+  .object({ points: z.number().int().positive(), durationSec: z.number().int().positive() })
+  .strict();
+
+/** The front door's per-socket and per-user limits (every key optional; defaults in server/limits/settings.ts). */
+export const LimitsConfig = z
+  .object({
+    socketMessages: z
+      .object({
+        perSocket: Limit.optional(),
+        perUser: Limit.optional(),
+        blockSec: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    conversations: z
+      .object({ perUser: Limit.optional(), maxStoredPerUser: z.number().int().positive().optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type LimitsConfig = z.infer<typeof LimitsConfig>;
+
 export const ParleyConfig = z
   .object({
     version: z.literal(1).default(1),
@@ -272,15 +304,47 @@ export const ParleyConfig = z
       .object({
         port: z.number().int().min(0).max(65535).default(3210),
         host: z.string().default('127.0.0.1'),
+        // on SIGTERM: in-flight answers get most of this to finish; past it the process exits regardless
+        shutdownTimeoutMs: z.number().int().min(1000).max(600_000).default(15_000),
+        // the URL users reach Parley at, when the host app is served from the same origin (behind one proxy):
+        // pages of this origin may then use every agent. Never inferred from a request's Host header.
+        publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+        // /metrics is off the public port by default: a bearer token for it there (PARLEY_METRICS_TOKEN wins), and/or
+        // a separate listen address serving only /metrics (PARLEY_METRICS_PORT wins; host default 127.0.0.1)
+        metrics: z
+          .object({
+            token: z.string().min(16).optional(),
+            host: z.string().optional(),
+            port: z.number().int().min(0).max(65535).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
-      .default({ port: 3210, host: '127.0.0.1' }),
+      .default({ port: 3210, host: '127.0.0.1', shutdownTimeoutMs: 15_000 }),
     store: z
-      .object({ url: z.string().min(1) })
+      .object({
+        url: z.string().min(1).optional(),
+        // client-side deadline of one store statement (a silent database fails it, it never hangs)
+        queryTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+        // instances starting together wait this long for another's migration before giving up
+        migrationLockWaitMs: z.number().int().min(0).max(3_600_000).optional(),
+      })
+      .strict()
+      .optional(),
+    // several instances behind a load balancer (README: Running several instances)
+    cluster: z
+      .object({
+        // shared state (rate limits, socket caps, answer events) across instances; PARLEY_REDIS_URL overrides
+        redisUrl: z.string().min(1).optional(),
+        // an instance that has not renewed its lease for this long is gone: its unfinished answers fail
+        leaseSeconds: z.number().min(1).max(3600).default(30),
+      })
       .strict()
       .optional(),
     auth: AuthConfig.default({ apiKeys: [] }),
     datasets: DatasetsConfig.default({}),
+    limits: LimitsConfig.default({}),
     connections: z.array(Connection).default([]),
     agents: z.array(Agent).min(1),
   })

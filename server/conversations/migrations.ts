@@ -136,6 +136,56 @@ const migrations: Record<string, Migration> = {
       });
     },
   },
+  // answer leases (leases.ts): each server instance renews a row; a response records the instance making it, so
+  // another instance fails it as interrupted only once that instance's lease has run out
+  '004_instance_leases': {
+    async up(knex) {
+      await knex.schema.createTable('parley_instances', (t) => {
+        t.string('id', 64).primary();
+        t.string('started_at', 30).notNullable();
+        t.string('expires_at', 30).notNullable();
+        t.index(['expires_at'], 'parley_inst_expires_idx');
+      });
+      await knex.schema.alterTable('parley_responses', (t) => {
+        t.string('instance_id', 64);
+        t.index(['status'], 'parley_resp_status_idx');
+      });
+    },
+    async down(knex) {
+      await knex.schema.alterTable('parley_responses', (t) => {
+        t.dropIndex(['status'], 'parley_resp_status_idx');
+        t.dropColumn('instance_id');
+      });
+      await knex.schema.dropTableIfExists('parley_instances');
+    },
+  },
+  // session revocation (server/auth/revocations.ts), kept in the store so every instance sharing it honours it.
+  // Ids are sha-256 hashes: exact comparison whatever the database's collation, and no raw token ids at rest.
+  '005_revocations': {
+    async up(knex) {
+      await knex.schema.createTable('parley_revoked_tokens', (t) => {
+        t.string('token_hash', 64).primary();
+        t.string('revoked_at', 30).notNullable();
+        // after this the token has expired anyway and the row can go
+        t.string('expires_at', 30).notNullable();
+        t.index(['revoked_at'], 'parley_rvt_revoked_idx');
+        t.index(['expires_at'], 'parley_rvt_expires_idx');
+      });
+      // "tokens issued before not_before for this subject are void"; a subject is (agent or any, user, tenant or any)
+      await knex.schema.createTable('parley_revoked_sessions', (t) => {
+        t.increments('id').primary();
+        t.string('subject_hash', 64).notNullable();
+        t.string('not_before', 30).notNullable();
+        t.string('revoked_at', 30).notNullable();
+        t.index(['subject_hash', 'not_before'], 'parley_rvs_subject_idx');
+        t.index(['revoked_at'], 'parley_rvs_revoked_idx');
+      });
+    },
+    async down(knex) {
+      await knex.schema.dropTableIfExists('parley_revoked_sessions');
+      await knex.schema.dropTableIfExists('parley_revoked_tokens');
+    },
+  },
 };
 
 export const storeMigrations: Knex.MigrationSource<string> = {

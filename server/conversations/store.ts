@@ -4,10 +4,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Answer } from '../answers/answer.ts';
 import type { ConversationMemory, ConversationOwner } from '../answers/engine.ts';
-import { openDatabase } from '../db/connect.ts';
+import { openDatabase, parseDatabaseUrl } from '../db/connect.ts';
+import { inTransaction, once, type UnitOfWork } from '../db/unit-of-work.ts';
 import type { PlannedTurn, Presentation } from '../planner/planner.ts';
 import type { UserContext } from '../semantic/user-context.ts';
-import { storeMigrations } from './migrations.ts';
+import { migrateStore } from './migrate.ts';
 
 export interface Owner {
   agentId: string;
@@ -93,18 +94,52 @@ interface ResponseRow {
   error: string | null;
   created_at: string;
   completed_at: string | null;
+  /** the server instance making the answer (leases.ts); null for rows of the CLI or of older versions */
+  instance_id?: string | null;
 }
+
+/** below the default statement limit of the analytics databases (15 s): a store call never outwaits a query */
+export const DEFAULT_STORE_QUERY_TIMEOUT_MS = 5000;
 
 export class ConversationStore {
   private constructor(
     readonly db: Knex,
     private readonly clock: () => Date,
+    /** stamped on the responses this process makes, so only its lease running out fails them */
+    readonly instanceId?: string,
   ) {}
 
-  static async open(url: string, options: { clock?: () => Date } = {}): Promise<ConversationStore> {
-    const db = openDatabase(url, { create: true, pool: { min: 0, max: 10 }, writeAheadLog: true });
-    await db.migrate.latest({ migrationSource: storeMigrations, tableName: 'parley_migrations' });
-    return new ConversationStore(db, options.clock ?? (() => new Date()));
+  static async open(
+    url: string,
+    options: {
+      clock?: () => Date;
+      instanceId?: string;
+      migrationLockWaitMs?: number;
+      /** MySQL: client-side deadline of one statement, and of getting a connection (default 5 s) */
+      queryTimeoutMs?: number;
+    } = {},
+  ): Promise<ConversationStore> {
+    const queryMs = options.queryTimeoutMs ?? DEFAULT_STORE_QUERY_TIMEOUT_MS;
+    const db = openDatabase(url, {
+      create: true,
+      pool: { min: 0, max: 10 },
+      writeAheadLog: true,
+      deadlines: { connectMs: queryMs, acquireMs: queryMs, queryMs },
+    });
+    // migrations run on connections of their own without the statement deadline: DDL on a big table takes its time
+    const migrator =
+      parseDatabaseUrl(url).dialect === 'mysql'
+        ? openDatabase(url, { pool: { min: 0, max: 2 }, deadlines: { connectMs: Math.max(queryMs, 5000) } })
+        : db;
+    try {
+      await migrateStore(migrator, { waitMs: options.migrationLockWaitMs });
+    } catch (err) {
+      await db.destroy();
+      throw err;
+    } finally {
+      if (migrator !== db) await migrator.destroy();
+    }
+    return new ConversationStore(db, options.clock ?? (() => new Date()), options.instanceId);
   }
 
   private now(): string {
@@ -122,8 +157,13 @@ export class ConversationStore {
   // ---- conversations ------------------------------------------------------------------------
 
   async createConversation(owner: Owner, title = ''): Promise<ConversationRecord> {
-    const now = this.now();
-    const row: ConversationRow = {
+    const row = this.conversationRow(owner, title, this.now());
+    await once(this.db, (unit) => unit.write(this.db('parley_conversations').insert(row)));
+    return toConversation(row);
+  }
+
+  private conversationRow(owner: Owner, title: string, now: string): ConversationRow {
+    return {
       id: randomUUID(),
       agent_id: owner.agentId,
       user_identifier: owner.userIdentifier,
@@ -133,8 +173,20 @@ export class ConversationStore {
       created_at: now,
       updated_at: now,
     };
-    await this.db('parley_conversations').insert(row);
-    return toConversation(row);
+  }
+
+  /** A new conversation with its first question recorded as an in-progress response, in one transaction. */
+  async startConversation(
+    owner: Owner,
+    question: string,
+  ): Promise<{ conversation: ConversationRecord; response: ResponseRecord }> {
+    const now = this.now();
+    const conversation = this.conversationRow(owner, question, now);
+    return inTransaction(this.db, async (unit) => {
+      await unit.write(this.db('parley_conversations').insert(conversation));
+      const response = await this.insertResponse(unit, conversation.id, question, now, 1);
+      return { conversation: toConversation(conversation), response };
+    });
   }
 
   /** The conversation of this agent, optionally only when it belongs to exactly this user and context. */
@@ -145,7 +197,7 @@ export class ConversationStore {
     const q = this.db<ConversationRow>('parley_conversations').where({ id, agent_id: scope.agentId });
     if (scope.userIdentifier !== undefined) q.andWhere('user_identifier', scope.userIdentifier);
     if (scope.userContext !== undefined) q.andWhere('context_hash', contextHash(scope.userContext));
-    const row = await q.first();
+    const [row] = await once(this.db, (unit) => unit.rows<ConversationRow>(q.first()));
     return row ? toConversation(row) : undefined;
   }
 
@@ -178,6 +230,19 @@ export class ConversationStore {
     };
   }
 
+  /** How many conversations this user (in this tenant) keeps; the owner index answers it. */
+  async countConversations(owner: Owner): Promise<number> {
+    const row = await this.db('parley_conversations')
+      .where({
+        agent_id: owner.agentId,
+        user_identifier: owner.userIdentifier,
+        context_hash: contextHash(owner.userContext),
+      })
+      .count({ n: '*' })
+      .first();
+    return Number(row?.n ?? 0);
+  }
+
   async deleteConversation(id: string, owner: Owner): Promise<boolean> {
     return this.db.transaction(async (trx) => {
       const found = await trx<ConversationRow>('parley_conversations')
@@ -202,34 +267,49 @@ export class ConversationStore {
   /** Records a question as an in-progress response; the first question also titles the conversation. */
   async startResponse(conversationId: string, question: string): Promise<ResponseRecord> {
     const now = this.now();
-    return this.db.transaction(async (trx) => {
-      const last = await trx('parley_responses')
-        .where('conversation_id', conversationId)
-        .max({ seq: 'seq' })
-        .first();
-      const seq = Number((last as { seq?: number | null } | undefined)?.seq ?? 0) + 1;
-      const row: ResponseRow = {
-        id: randomUUID(),
-        conversation_id: conversationId,
-        seq,
-        question,
-        status: 'in_progress',
-        answer: null,
-        error: null,
-        created_at: now,
-        completed_at: null,
-      };
-      await trx('parley_responses').insert(row);
+    return inTransaction(this.db, async (unit) => {
+      const [last] = await unit.rows<{ seq?: number | null }>(
+        this.db('parley_responses').where('conversation_id', conversationId).max({ seq: 'seq' }).first(),
+      );
+      const seq = Number(last?.seq ?? 0) + 1;
       const update: Partial<ConversationRow> = { updated_at: now };
       if (seq === 1) update.title = question.slice(0, 200);
-      await trx('parley_conversations').where('id', conversationId).update(update);
-      return toResponse(row);
+      // the response first, then its conversation, in the order deleteConversation takes them (no lock-order deadlock)
+      const response = await this.insertResponse(unit, conversationId, question, now, seq);
+      await unit.write(this.db('parley_conversations').where('id', conversationId).update(update));
+      return response;
     });
   }
 
-  async completeResponse(id: string, answer: Answer): Promise<void> {
-    await this.finish(id, { status: 'completed', answer: JSON.stringify(answer) });
-    if (answer.subject) await this.addSubjectToTitle(id, answer.subject);
+  private async insertResponse(
+    unit: UnitOfWork,
+    conversationId: string,
+    question: string,
+    now: string,
+    seq: number,
+  ): Promise<ResponseRecord> {
+    const row: ResponseRow = {
+      id: randomUUID(),
+      conversation_id: conversationId,
+      seq,
+      question,
+      status: 'in_progress',
+      answer: null,
+      error: null,
+      created_at: now,
+      completed_at: null,
+      // whose lease covers it: only when that instance's lease runs out is it interrupted
+      ...(this.instanceId ? { instance_id: this.instanceId } : {}),
+    };
+    await unit.write(this.db('parley_responses').insert(row));
+    return toResponse(row);
+  }
+
+  /** Records the answer; its completion time, or undefined when the response was no longer in progress. */
+  async completeResponse(id: string, answer: Answer): Promise<string | undefined> {
+    const completedAt = await this.finish(id, { status: 'completed', answer: JSON.stringify(answer) });
+    if (completedAt && answer.subject) await this.addSubjectToTitle(id, answer.subject);
+    return completedAt;
   }
 
   /**
@@ -253,15 +333,21 @@ export class ConversationStore {
     id: string,
     error: { code: string; message: string },
     status: 'failed' | 'cancelled' = 'failed',
-  ): Promise<void> {
-    await this.finish(id, { status, error: JSON.stringify(error) });
+  ): Promise<string | undefined> {
+    return this.finish(id, { status, error: JSON.stringify(error) });
   }
 
-  private async finish(id: string, patch: Partial<ResponseRow>): Promise<void> {
+  private async finish(id: string, patch: Partial<ResponseRow>): Promise<string | undefined> {
     // only an in-progress response can finish, so a late result never overwrites a cancellation
-    await this.db('parley_responses')
-      .where({ id, status: 'in_progress' })
-      .update({ ...patch, completed_at: this.now() });
+    const completedAt = this.now();
+    const changed = await once(this.db, (unit) =>
+      unit.write(
+        this.db('parley_responses')
+          .where({ id, status: 'in_progress' })
+          .update({ ...patch, completed_at: completedAt }),
+      ),
+    );
+    return changed > 0 ? completedAt : undefined;
   }
 
   async getResponse(id: string, conversationId: string): Promise<ResponseRecord | undefined> {
@@ -291,17 +377,6 @@ export class ConversationStore {
       .select('r.*')
       .limit(100);
     return rows.map(toResponse);
-  }
-
-  /** Marks responses that a previous process left in progress as failed (they can never finish now). */
-  async failAbandoned(): Promise<number> {
-    return this.db('parley_responses')
-      .where('status', 'in_progress')
-      .update({
-        status: 'failed',
-        error: JSON.stringify({ code: 'interrupted', message: 'the server restarted' }),
-        completed_at: this.now(),
-      });
   }
 
   // ---- feedback -----------------------------------------------------------------------------
@@ -343,19 +418,26 @@ export class ConversationStore {
   memory(): ConversationMemory {
     return {
       turns: async (conversationId: string, owner: ConversationOwner): Promise<PlannedTurn[] | undefined> => {
-        const conv = await this.db<ConversationRow>('parley_conversations')
-          .where({
-            id: conversationId,
-            agent_id: owner.agentId,
-            context_hash: contextHash(owner.userContext),
-          })
-          .first();
-        if (!conv) return undefined;
-        const rows = await this.db<ResponseRow>('parley_responses')
-          .where({ conversation_id: conversationId, status: 'completed' })
-          .orderBy('seq', 'desc')
-          .limit(10);
-        return rows.reverse().map((r) => {
+        const found = await once(this.db, async (unit) => {
+          const [conv] = await unit.rows<ConversationRow>(
+            this.db('parley_conversations')
+              .where({
+                id: conversationId,
+                agent_id: owner.agentId,
+                context_hash: contextHash(owner.userContext),
+              })
+              .first(),
+          );
+          if (!conv) return undefined;
+          return unit.rows<ResponseRow>(
+            this.db('parley_responses')
+              .where({ conversation_id: conversationId, status: 'completed' })
+              .orderBy('seq', 'desc')
+              .limit(10),
+          );
+        });
+        if (!found) return undefined;
+        return found.reverse().map((r) => {
           const answer = r.answer
             ? (JSON.parse(r.answer) as Answer & { presentation?: Presentation })
             : undefined;

@@ -1,9 +1,11 @@
-// The dataset worker thread (see pool.ts): builds tables off the main thread. Plain JS that registers tsx itself,
-// since workers do not inherit the tsx loader; refusals cross back as plain { error } objects.
-import { register } from 'tsx/esm/api';
+// The dataset worker thread (see pool.ts): builds tables off the main thread. Plain JS: in the built server it loads
+// the compiled build.js next to it; from the TypeScript sources it registers tsx itself, since workers do not inherit
+// the tsx loader. Refusals cross back as plain { error } objects.
+import fs from 'node:fs';
 
-register();
-const { buildDataset, combineDatasets, toWire } = await import('./build.ts');
+const built = fs.existsSync(new URL('./build.js', import.meta.url));
+if (!built) (await import('tsx/esm/api')).register();
+const { buildDataset, combineDatasets, toWire } = await import(built ? './build.js' : './build.ts');
 
 async function settle(run) {
   try {

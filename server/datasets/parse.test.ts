@@ -1,7 +1,17 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { DatasetError, MalformedFileError } from './errors.ts';
 import { checkFilename, columnIdentifier, datasetTableName } from './names.ts';
-import { detectDelimiter, type ParseLimits, parseDataset, profileDataset, sqlValue } from './parse.ts';
+import {
+  dateTextKind,
+  detectDelimiter,
+  type ParseLimits,
+  parseDataset,
+  profileDataset,
+  sqlValue,
+  utcDateTimeText,
+} from './parse.ts';
 import { checkContent, firstInvalidUtf8 } from './sniff.ts';
 
 const LIMITS: ParseLimits = { maxColumns: 200, maxRows: 200_000, maxCellBytes: 32 * 1024 };
@@ -369,5 +379,65 @@ describe('names', () => {
     expect(columnIdentifier('orderDate', 0)).toBe('order_date');
     expect(columnIdentifier('2024', 3)).toBe('c_2024');
     expect(columnIdentifier('%%', 3)).toBe('column_4');
+  });
+});
+
+describe('ISO dates read without luxon where arithmetic settles them', () => {
+  // what luxon alone said before the fast path: the fast path must never disagree with it
+  const luxonKind = (v: string): 'date' | 'datetime' | undefined => {
+    const valid = DateTime.fromISO(v.replace(' ', 'T'), { zone: 'UTC' }).isValid;
+    if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return valid ? 'date' : undefined;
+    return valid ? 'datetime' : undefined;
+  };
+  const luxonUtc = (v: string, zone: string): string | null => {
+    const dt = DateTime.fromISO(v.replace(' ', 'T'), { zone });
+    return dt.isValid ? dt.toUTC().toFormat('yyyy-MM-dd HH:mm:ss') : null;
+  };
+  const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+  const isoText = fc
+    .record({
+      year: fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, '0')),
+      month: two(13),
+      day: two(32),
+      time: fc.option(
+        fc.record({ h: two(25), m: two(61), s: fc.option(two(61)), sep: fc.constantFrom('T', ' ') }),
+      ),
+      zone: fc.option(
+        fc.oneof(
+          fc.constant('Z'),
+          fc.tuple(fc.constantFrom('+', '-'), two(14), two(59)).map(([sign, h, m]) => `${sign}${h}:${m}`),
+        ),
+      ),
+    })
+    .map(({ year, month, day, time, zone }) =>
+      time
+        ? `${year}-${month}-${day}${time.sep}${time.h}:${time.m}${time.s ? `:${time.s}` : ''}${zone ?? ''}`
+        : `${year}-${month}-${day}`,
+    );
+
+  it('tells dates, date-times and impossible dates apart exactly as luxon does', () => {
+    fc.assert(
+      fc.property(isoText, (v) => {
+        expect(dateTextKind(v)).toBe(luxonKind(v));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(dateTextKind('2024-02-29')).toBe('date');
+    expect(dateTextKind('2023-02-29')).toBeUndefined();
+    expect(dateTextKind('2026-13-01')).toBeUndefined();
+    expect(dateTextKind('2026-01-31 23:59:59')).toBe('datetime');
+    expect(dateTextKind('2026-01-31T24:00')).toBe(luxonKind('2026-01-31T24:00'));
+  });
+
+  it('stores a date-time as the same UTC text as luxon, with or without an offset, in UTC and other zones', () => {
+    fc.assert(
+      fc.property(isoText, fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York'), (v, zone) => {
+        if (dateTextKind(v) !== 'datetime') return;
+        expect(utcDateTimeText(v, zone)).toBe(luxonUtc(v, zone));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(utcDateTimeText('2026-03-01T00:30:00+02:00', 'UTC')).toBe('2026-02-28 22:30:00');
+    expect(utcDateTimeText('2026-07-01 12:00', 'Europe/Berlin')).toBe('2026-07-01 10:00:00');
   });
 });

@@ -407,3 +407,23 @@ describe('findGrain', () => {
     expect(findGrain('weekly and monthly revenue')?.grain).toBe('week');
   });
 });
+
+describe('the same period again', () => {
+  it('"in that same month", "the same year" repeat the period named before', () => {
+    const now = new Date('2026-11-25T12:00:00Z');
+    for (const text of [
+      'members who registered in march 2025 and ordered during the same month',
+      'signups in 2024 that bought something that very same year',
+    ]) {
+      const found = findDateRanges(text, now, 'UTC');
+      expect(found.length, text).toBe(2);
+      expect(found[1]?.range, text).toEqual(found[0]?.range);
+    }
+  });
+
+  it('needs a period before it to repeat', () => {
+    expect(findDateRanges('orders placed at the same time', new Date('2026-11-25T12:00:00Z'), 'UTC')).toEqual(
+      [],
+    );
+  });
+});

@@ -761,11 +761,24 @@ function scanDates(text: string, now: Date, timeZone: string): { ranges: DateMat
       wordStart: m.index ?? 0,
     });
   }
+  const ranges = chosen.sort((a, b) => a.start - b.start);
+  // "joined last month and ordered in that same month": the period named before, again
+  for (const m of text.matchAll(SAME_PERIOD)) {
+    const start = m.index ?? 0;
+    const end = start + m[0].length;
+    if (taken.some((x) => overlaps(x, { start, end }))) continue;
+    const before = ranges.filter((r) => r.end <= start).at(-1);
+    if (!before) continue;
+    ranges.push({ range: before.range, start, end, text: m[0] });
+  }
   return {
-    ranges: chosen.sort((a, b) => a.start - b.start),
+    ranges: ranges.sort((a, b) => a.start - b.start),
     bounds: bounds.sort((a, b) => a.start - b.start),
   };
 }
+
+const SAME_PERIOD =
+  /\b(?:(?:in|during|within|on)\s+)?(?:that|the)\s+(?:very\s+)?same\s+(?:day|week|month|quarter|year|period|time)\b/gi;
 
 /** Absolute calendar dates (day, month and year all written) in formats the grammar above does not cover. */
 function chronoDates(text: string, now: DateTime): DateMatch[] {

@@ -1,8 +1,14 @@
 // Opens a knex connection pool from a Parley database URL (sqlite:// or mysql://).
 
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
+import mysql from 'mysql2/promise';
+
+// knex (and its dialect drivers) load with the first connection: commands that never connect skip ~0.2 s
+const knex = (config: Knex.Config): Knex =>
+  (createRequire(import.meta.url)('knex') as (c: Knex.Config) => Knex)(config);
 
 export type Dialect = 'sqlite' | 'mysql';
 
@@ -62,6 +68,20 @@ export interface OpenOptions {
    * commits, never consistency)
    */
   writeAheadLog?: boolean;
+  /**
+   * MySQL only: client-side deadlines, so a database that is reachable but silent fails calls instead of hanging
+   * them. `connectMs` bounds a new connection's handshake, `acquireMs` the wait for a pooled connection (default
+   * both 5 s); `queryMs` one statement: past it the connection is dropped, the statement killed from a fresh
+   * connection when the server answers there, and the call fails with a DatabaseTimeoutError. Default: no query
+   * deadline (the analytics executor keeps its own).
+   */
+  deadlines?: { connectMs?: number; acquireMs?: number; queryMs?: number };
+}
+
+/** A statement (or a connection) that the database did not answer within its client-side deadline. */
+export class DatabaseTimeoutError extends Error {
+  override name = 'DatabaseTimeoutError';
+  readonly code = 'store_timeout';
 }
 
 export function openDatabase(url: string, options: OpenOptions = {}): Knex {
@@ -101,8 +121,11 @@ export function openDatabase(url: string, options: OpenOptions = {}): Knex {
     });
   }
   const u = new URL(target.location);
+  const queryMs = options.deadlines?.queryMs;
+  const afterCreate = options.pool?.afterCreate;
   return knex({
     client: 'mysql2',
+    acquireConnectionTimeout: options.deadlines?.acquireMs ?? 5000,
     connection: {
       host: u.hostname,
       port: u.port ? Number(u.port) : 3306,
@@ -113,13 +136,76 @@ export function openDatabase(url: string, options: OpenOptions = {}): Knex {
       dateStrings: true,
       supportBigNumbers: true,
       charset: 'utf8mb4',
+      connectTimeout: options.deadlines?.connectMs ?? 5000,
     },
     pool: {
       min: options.pool?.min ?? 0,
       max: options.pool?.max ?? 5,
-      afterCreate: options.pool?.afterCreate,
+      afterCreate:
+        queryMs === undefined
+          ? afterCreate
+          : (conn: unknown, done: (err: Error | null, c: unknown) => void) => {
+              boundQueries(conn as BoundableConnection, queryMs, target.location);
+              if (afterCreate) afterCreate(conn, done);
+              else done(null, conn);
+            },
     },
   });
+}
+
+interface BoundableConnection {
+  threadId: number;
+  query: (...args: unknown[]) => unknown;
+  destroy(): void;
+}
+
+/**
+ * Gives every statement of a mysql2 connection a client-side deadline (mysql2's per-query `timeout`); on expiry the
+ * connection is destroyed (knex's pool then discards it: a late reply must not be read as the next one's) and the
+ * statement is killed from a fresh connection.
+ */
+function boundQueries(conn: BoundableConnection, ms: number, url: string): void {
+  const query = conn.query.bind(conn);
+  conn.query = (...args: unknown[]) => {
+    const [first, ...rest] = args;
+    const options = typeof first === 'string' ? { sql: first } : (first as Record<string, unknown>);
+    const bounded = options.timeout === undefined ? { ...options, timeout: ms } : options;
+    const at = rest.findIndex((a) => typeof a === 'function');
+    if (at >= 0) {
+      const cb = rest[at] as (err: Error | null, ...more: unknown[]) => void;
+      rest[at] = (err: (Error & { code?: string }) | null, ...more: unknown[]) => {
+        if (err?.code !== 'PROTOCOL_SEQUENCE_TIMEOUT') return cb(err, ...more);
+        const threadId = conn.threadId;
+        conn.destroy();
+        void killQuery(url, threadId, Math.min(ms, 2000));
+        cb(new DatabaseTimeoutError(`the database did not answer within ${ms} ms`));
+      };
+    }
+    return query(bounded, ...rest);
+  };
+}
+
+/**
+ * KILL QUERY on a connection of its own (the statement's connection may be stalled or the pool saturated);
+ * best effort: the caller has already given up on the statement.
+ */
+export async function killQuery(url: string, threadId: number, connectMs = 5000): Promise<void> {
+  const u = new URL(url);
+  let killer: mysql.Connection | undefined;
+  try {
+    killer = await mysql.createConnection({
+      host: u.hostname,
+      port: u.port ? Number(u.port) : 3306,
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      connectTimeout: connectMs,
+    });
+    await killer.query({ sql: 'KILL QUERY ?', timeout: connectMs }, [threadId]);
+  } catch {
+    // the statement may have finished meanwhile, or the server is unreachable: nothing more to do
+  } finally {
+    killer?.destroy();
+  }
 }
 
 export function dialectOf(db: Knex): Dialect {

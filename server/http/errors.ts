@@ -34,6 +34,8 @@ const BY_NAME: Record<string, number> = {
   UnknownAgentError: 404,
   UnknownConversationError: 404,
   QueryTimeoutError: 504,
+  // the store did not answer within its client-side deadline
+  DatabaseTimeoutError: 503,
   QueryCancelledError: 499,
 };
 
@@ -73,6 +75,21 @@ export function mapError(err: unknown): Mapped {
     }
     const status = BY_NAME[e.name];
     if (status !== undefined) return { status, code: e.code ?? 'error', message: e.message };
+    // the router could not percent-decode a path parameter (`/conversations/%E0%A4%A`)
+    if (e.name === 'URIError')
+      return { status: 400, code: 'invalid_url', message: 'the URL is not valid percent-encoding' };
+    // http-errors raised by Express and its body parsers (unsupported charset or encoding, aborted bodies...):
+    // their status is the client's fault and their message is meant to be shown
+    const clientStatus = e.status ?? e.statusCode;
+    if (
+      (e as { expose?: boolean }).expose === true &&
+      typeof clientStatus === 'number' &&
+      clientStatus >= 400 &&
+      clientStatus < 500
+    ) {
+      const code = typeof e.type === 'string' ? e.type.replace(/\W+/g, '_') : 'bad_request';
+      return { status: clientStatus, code, message: e.message };
+    }
   }
   return { status: 500, code: 'internal_error', message: 'something went wrong on our side' };
 }

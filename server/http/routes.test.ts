@@ -48,8 +48,15 @@ function appRoutes(): string[] {
   return [...new Set(routesOf(app.router.stack))].sort();
 }
 
-/** Operational endpoints outside the API document on purpose (process health, Prometheus). */
-const NOT_API = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics']);
+/** Outside the API document on purpose: the HTML pages, process health, Prometheus, the widget bundle's files. */
+const NOT_API = new Set([
+  'GET /',
+  'GET /agents/{agentId}',
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'GET /widget/{file}',
+]);
 
 describe('the OpenAPI document and the routers', () => {
   const doc = openApiDocument() as { paths: Record<string, Record<string, unknown>> };

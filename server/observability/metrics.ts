@@ -8,6 +8,8 @@ export interface Metrics {
   answers: Counter<'agent' | 'type' | 'surface'>;
   answerDuration: Histogram<'agent'>;
   openSockets: Gauge;
+  /** requests and sockets the front door turned away, by reason (message_budget, conversation_rate, ...) */
+  refusals: Counter<'reason'>;
 }
 
 export function createMetrics(): Metrics {
@@ -43,6 +45,12 @@ export function createMetrics(): Metrics {
     openSockets: new Gauge({
       name: 'parley_websocket_connections',
       help: 'open WebSocket connections',
+      registers: [registry],
+    }),
+    refusals: new Counter({
+      name: 'parley_refusals_total',
+      help: 'requests and sockets refused by the front door limits and checks, by reason',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

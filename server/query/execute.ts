@@ -1,8 +1,7 @@
 // Runs compiled queries on a connection: read-only, with a statement time limit, cancellable, rows typed.
 import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
-import mysql from 'mysql2/promise';
-import { type Dialect, openDatabase, parseDatabaseUrl } from '../db/connect.ts';
+import { type Dialect, killQuery, openDatabase, parseDatabaseUrl } from '../db/connect.ts';
 import type { CompiledQuery, OutputColumn } from './compile.ts';
 
 export type CellValue = number | string | boolean | null;
@@ -236,8 +235,12 @@ export function assertReadStatement(text: string): void {
   }
 }
 
+/** after the kill, how long a silent statement is waited for before it is abandoned */
+const ABANDON_AFTER_MS = 600;
+
 interface MysqlConnection {
   threadId: number;
+  destroy(): void;
   query(
     options: { sql: string; rowsAsArray: boolean },
     values: readonly unknown[],
@@ -270,27 +273,11 @@ class MysqlExecutor implements Executor {
         });
       });
     };
-    this.db = openDatabase(url, { pool: { min: 0, max, afterCreate } });
-  }
-
-  /** KILL QUERY on a connection of its own: a saturated pool must not keep a statement from being stopped. */
-  private async killQuery(threadId: number): Promise<void> {
-    const u = new URL(this.url);
-    let killer: mysql.Connection | undefined;
-    try {
-      killer = await mysql.createConnection({
-        host: u.hostname,
-        port: u.port ? Number(u.port) : 3306,
-        user: decodeURIComponent(u.username),
-        password: decodeURIComponent(u.password),
-        connectTimeout: 5000,
-      });
-      await killer.query('KILL QUERY ?', [threadId]);
-    } catch {
-      // the statement may have finished meanwhile; the caller's own timeout still answers
-    } finally {
-      await killer?.end().catch(() => undefined);
-    }
+    // connecting and waiting for a pooled connection stay within the statement limit
+    this.db = openDatabase(url, {
+      pool: { min: 0, max, afterCreate },
+      deadlines: { connectMs: Math.min(5000, timeoutMs), acquireMs: timeoutMs },
+    });
   }
 
   async run(
@@ -304,40 +291,77 @@ class MysqlExecutor implements Executor {
       acquireConnection(): Promise<MysqlConnection>;
       releaseConnection(c: MysqlConnection): Promise<void>;
     };
-    const conn = await client.acquireConnection();
+    // one deadline for the whole call (connection and statement): the server's limit cannot act when the link is
+    // silent, so past the limit the statement is killed from a fresh connection, and a little later abandoned
+    const timeout = (): QueryTimeoutError =>
+      new QueryTimeoutError(`the query ran past its ${this.timeoutMs} ms limit`);
+    let conn: MysqlConnection | undefined;
     let stop: 'timeout' | 'cancel' | undefined;
+    let abandon!: (err: Error) => void;
+    const abandoned = new Promise<never>((_, reject) => {
+      abandon = reject;
+    });
+    abandoned.catch(() => undefined);
     const kill = (why: 'timeout' | 'cancel'): void => {
-      stop = why;
-      // a second connection stops the running statement; the first then fails and is released
-      void this.killQuery(conn.threadId);
+      stop ??= why;
+      if (conn) void killQuery(this.url, conn.threadId);
     };
-    const timer = setTimeout(() => kill('timeout'), this.timeoutMs + 250);
-    const onAbort = (): void => kill('cancel');
+    const killTimer = setTimeout(() => kill('timeout'), this.timeoutMs + 250);
+    const abandonTimer = setTimeout(
+      () => {
+        stop ??= 'timeout';
+        abandon(timeout());
+      },
+      this.timeoutMs + 250 + ABANDON_AFTER_MS,
+    );
+    const onAbort = (): void => {
+      kill('cancel');
+      // a cancelled answer does not wait for a silent database either
+      setTimeout(() => abandon(new QueryCancelledError('the query was cancelled')), ABANDON_AFTER_MS).unref();
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
+    const acquiring = client.acquireConnection();
     try {
-      return await new Promise<unknown[][]>((resolve, reject) => {
-        conn.query({ sql: text, rowsAsArray: true }, bindings, (err, rows) => {
-          if (err) reject(err);
-          else resolve(rows as unknown[][]);
-        });
-      });
+      conn = await Promise.race([acquiring, abandoned]);
+      const c = conn;
+      if (stop === 'cancel') throw new QueryCancelledError('the query was cancelled');
+      return await Promise.race([
+        new Promise<unknown[][]>((resolve, reject) => {
+          c.query({ sql: text, rowsAsArray: true }, bindings, (err, rows) => {
+            if (err) reject(err);
+            else resolve(rows as unknown[][]);
+          });
+        }),
+        abandoned,
+      ]);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const code = (err as { code?: string }).code;
+      const name = (err as { name?: string }).name;
       if (stop === 'cancel') throw new QueryCancelledError('the query was cancelled');
       if (
         stop === 'timeout' ||
+        name === 'KnexTimeoutError' ||
+        code === 'ETIMEDOUT' ||
         code === 'ER_STATEMENT_TIMEOUT' ||
         code === 'ER_QUERY_TIMEOUT' ||
         /max_statement_time|maximum statement execution time/i.test(message)
       ) {
-        throw new QueryTimeoutError(`the query ran past its ${this.timeoutMs} ms limit`);
+        throw timeout();
       }
       throw new QueryFailedError(message);
     } finally {
-      clearTimeout(timer);
+      clearTimeout(killTimer);
+      clearTimeout(abandonTimer);
       signal?.removeEventListener('abort', onAbort);
-      await client.releaseConnection(conn);
+      if (conn) {
+        // an abandoned connection may still get the late reply: drop it rather than pool it
+        if (stop) conn.destroy();
+        await client.releaseConnection(conn);
+      } else {
+        // acquired after we gave up: give it straight back
+        acquiring.then((late) => client.releaseConnection(late)).catch(() => undefined);
+      }
     }
   }
 

@@ -53,15 +53,26 @@ export const DateRange = z.discriminatedUnion('kind', [
 ]);
 export type DateRange = z.infer<typeof DateRange>;
 
-/** A comparison of a count of related rows: "at least 5 orders" is { op: 'gte', value: 5 }. */
+/**
+ * A comparison of a count of related rows: "at least 5 orders" is { op: 'gte', value: 5 }; or of a sum of their
+ * values: "spent over 10,000" is { op: 'gt', value: 10000, sum: 'orders.total_amount' } (0 when none are related).
+ */
 export const CountCondition = z
   .object({
     op: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte']),
-    value: z.number().int().min(0).max(1_000_000_000),
+    value: z.number().min(0).max(1_000_000_000_000),
     // count distinct values of this field of the related rows instead of the rows ("in 250 different orders")
     distinct: FieldRef.optional(),
+    // add up this numeric field of the related rows (or of what each belongs to) instead of counting them
+    sum: FieldRef.optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.sum !== undefined || Number.isInteger(c.value), {
+    message: 'a count is compared with a whole number',
+  })
+  .refine((c) => c.sum === undefined || c.distinct === undefined, {
+    message: 'a related-row condition sums or counts distinct values, not both',
+  });
 export type CountCondition = z.infer<typeof CountCondition>;
 
 export type Filter =
@@ -75,8 +86,9 @@ export type Filter =
   | { op: 'not'; filter: Filter }
   // rows that have related rows in `table` (a table the plan's rows own through one-to-many relations, e.g. a
   // user's orders) matching `filter`: at least one, or as many as `count` says ("customers with 5+ orders",
-  // "products with no order items last month" = not related); `filter` applies to each related row as a whole
-  | { op: 'related'; table: string; filter?: Filter; count?: CountCondition };
+  // "products with no order items last month" = not related); `filter` applies to each related row as a whole.
+  // `of` makes it about the rows of another table the plan's rows reach ("orders of customers with 40+ orders")
+  | { op: 'related'; table: string; of?: string; filter?: Filter; count?: CountCondition };
 
 export const Filter: z.ZodType<Filter> = z.lazy(() =>
   z.discriminatedUnion('op', [
@@ -98,6 +110,10 @@ export const Filter: z.ZodType<Filter> = z.lazy(() =>
       .object({
         op: z.literal('related'),
         table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+        of: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+          .optional(),
         filter: Filter.optional(),
         count: CountCondition.optional(),
       })

@@ -28,10 +28,22 @@ db.function('parley_tz', { deterministic: true }, (value, zone) => {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
 });
 
+// statements by SQL text: an agent's questions compile to a few dozen texts, values are bound (bounded all the same)
+const prepared = new Map();
+function statement(sql) {
+  let stmt = prepared.get(sql);
+  if (!stmt) {
+    stmt = db.prepare(sql);
+    if (!stmt.reader) throw new Error('only statements that read are allowed');
+    if (prepared.size >= 500) prepared.clear();
+    prepared.set(sql, stmt);
+  }
+  return stmt;
+}
+
 parentPort.on('message', ({ id, sql, bindings }) => {
   try {
-    const stmt = db.prepare(sql);
-    if (!stmt.reader) throw new Error('only statements that read are allowed');
+    const stmt = statement(sql);
     const rows = stmt.raw(true).all(...bindings);
     parentPort.postMessage({ id, rows });
   } catch (err) {

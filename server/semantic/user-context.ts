@@ -67,9 +67,88 @@ export function validateUserContext(declared: Record<string, UserContextType>, r
   return Object.freeze(out);
 }
 
+/** The declared type in words, for messages that tell a person what to type instead. */
+function typeInWords(type: UserContextType): string {
+  switch (type) {
+    case 'integer':
+      return 'an integer';
+    case 'string':
+      return 'a string';
+    case 'boolean':
+      return 'a boolean (true or false)';
+    case 'integer[]':
+      return 'a list of integers';
+    case 'string[]':
+      return 'a list of strings';
+  }
+}
+
+/** One list item of a CLI value: JSON items keep their JSON type, comma-list items are text typed by the list. */
+function listItem(key: string, type: 'integer[]' | 'string[]', item: unknown): number | string {
+  const wanted = type === 'integer[]' ? 'integer' : 'string';
+  let value = item;
+  if (typeof item === 'string' && wanted === 'integer' && /^-?\d+$/.test(item.trim())) value = Number(item);
+  if (typeof item === 'string' && wanted === 'string') value = item.trim();
+  if (
+    wanted === 'integer'
+      ? typeof value === 'number' && Number.isSafeInteger(value)
+      : typeof value === 'string' && value !== ''
+  )
+    return value as number | string;
+  throw new UserContextError(
+    `userContext.${key} is ${typeInWords(type)}; ${JSON.stringify(item)} is not ${wanted === 'integer' ? 'an integer' : 'a non-empty string'}`,
+  );
+}
+
+/** A JSON array given on the command line (`["DE","FR"]`), or undefined when the text is not one. */
+function jsonList(text: string): unknown[] | undefined {
+  if (!text.trimStart().startsWith('[')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(parsed) ? parsed : undefined;
+}
+
+/**
+ * Converts one CLI-style value (`--context key=value`) into the declared type. Lists are a JSON array
+ * (`["DE","FR"]`, `[1,2]`) or comma-separated (`DE,FR`); a value that does not fit the type is refused with a message
+ * that says what the field takes, never split or coerced into something else.
+ */
+export function userContextValueFromString(key: string, type: UserContextType, text: string): unknown {
+  const list = jsonList(text);
+  const example = type === 'integer[]' ? '[1,2] or 1,2' : '["DE","FR"] or DE,FR';
+  switch (type) {
+    case 'integer':
+      if (/^-?\d+$/.test(text.trim())) return Number(text.trim());
+      break;
+    case 'boolean':
+      if (text === 'true' || text === 'false') return text === 'true';
+      break;
+    case 'string':
+      if (list === undefined) return text;
+      break;
+    case 'integer[]':
+    case 'string[]': {
+      if (list !== undefined) return list.map((item) => listItem(key, type, item));
+      if (text.trimStart().startsWith('[')) {
+        throw new UserContextError(
+          `userContext.${key} is ${typeInWords(type)}: "${text}" is not a JSON array (give ${example})`,
+        );
+      }
+      return text.trim() === '' ? [] : text.split(',').map((item) => listItem(key, type, item));
+    }
+  }
+  throw new UserContextError(
+    `userContext.${key} is ${typeInWords(type)}, got "${text}"${list !== undefined ? ' (a list)' : ''}`,
+  );
+}
+
 /**
  * Converts CLI-style `key=value` strings into typed values by the declared types, then validates.
- * Lists are comma-separated. A value that does not parse cleanly is refused.
+ * A value that does not parse cleanly is refused.
  */
 export function userContextFromStrings(
   declared: Record<string, UserContextType>,
@@ -79,24 +158,7 @@ export function userContextFromStrings(
   for (const [key, text] of Object.entries(raw)) {
     const type = declared[key];
     if (type === undefined) throw new UserContextError(`userContext.${key} is not a declared field`);
-    const integer = (s: string): unknown => (/^-?\d+$/.test(s) ? Number(s) : s);
-    switch (type) {
-      case 'integer':
-        typed[key] = integer(text);
-        break;
-      case 'boolean':
-        typed[key] = text === 'true' ? true : text === 'false' ? false : text;
-        break;
-      case 'string':
-        typed[key] = text;
-        break;
-      case 'integer[]':
-        typed[key] = text === '' ? [] : text.split(',').map((s) => integer(s.trim()));
-        break;
-      case 'string[]':
-        typed[key] = text === '' ? [] : text.split(',').map((s) => s.trim());
-        break;
-    }
+    typed[key] = userContextValueFromString(key, type, text);
   }
   return validateUserContext(declared, typed);
 }

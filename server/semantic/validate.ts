@@ -367,6 +367,10 @@ class ModelValidator {
           if (!via) this.add(where, `unknown table ${filter.table}`);
           return;
         }
+        if (filter.of !== undefined && !Object.hasOwn(this.model.tables, filter.of)) {
+          if (!via) this.add(`${path}.of`, `unknown table ${filter.of}`);
+          return;
+        }
         if (filter.filter) {
           this.checkFilter(filter.table, filter.filter, via ? path : `${path}.filter`, stack, via);
         }

@@ -38,6 +38,7 @@ export const ErrorCode = z.enum([
   'invalid_message',
   'not_found',
   'rate_limited',
+  'conversation_limit',
   'too_many_in_flight',
   'cancelled',
   'server_shutdown',

@@ -1,6 +1,8 @@
 // Token buckets: a per-user limit on questions (shared by the widget's WebSocket and REST surfaces) and small
-// per-connection limits (invalid messages, syncs). In memory, per process.
+// per-connection limits (invalid messages, syncs). In memory, per process; with Redis as shared state the per-user
+// question limit is counted across instances (server/cluster/limiters.ts).
 import type { AppDeps } from '../app.ts';
+import { createLimiter } from '../cluster/limiters.ts';
 
 export interface RateLimitOptions {
   /** the most messages accepted at once (the bucket's size); default 5 */
@@ -100,18 +102,50 @@ function checkOptions(options: RateLimitOptions): void {
     throw new Error('rate limit perMinute must be positive');
 }
 
-const limiters = new WeakMap<AppDeps, KeyedRateLimiter>();
+export interface UserRateLimiter {
+  take(key: string): Promise<Take>;
+}
+
+const limiters = new WeakMap<AppDeps, UserRateLimiter>();
 
 /**
  * The per-user question limiter of one server (one AppDeps), shared by the WebSocket and the REST message route so
  * a user cannot double their rate by switching surface. Passing options replaces it (attachWidgetSocket does so
- * when it is configured); without options the existing one, or a default one, is returned.
+ * when it is configured); without options the existing one, or a default one, is returned. One instance: a token
+ * bucket in memory; with Redis: a window of `burst` questions per `burst / perMinute` minutes, across instances.
  */
-export function userRateLimiter(deps: AppDeps, options?: RateLimitOptions): KeyedRateLimiter {
+export function userRateLimiter(deps: AppDeps, options?: RateLimitOptions): UserRateLimiter {
   let limiter = limiters.get(deps);
   if (!limiter || options) {
-    limiter = new KeyedRateLimiter(options ?? DEFAULT_RATE_LIMIT);
+    const opts = options ?? DEFAULT_RATE_LIMIT;
+    limiter = deps.shared?.mode === 'redis' ? sharedQuestionLimiter(deps, opts) : memoryLimiter(opts);
     limiters.set(deps, limiter);
   }
   return limiter;
+}
+
+function memoryLimiter(options: RateLimitOptions): UserRateLimiter {
+  const keyed = new KeyedRateLimiter(options);
+  return { take: async (key) => keyed.take(key) };
+}
+
+function sharedQuestionLimiter(deps: AppDeps, options: RateLimitOptions): UserRateLimiter {
+  checkOptions(options);
+  const limiter = createLimiter(deps.shared, {
+    keyPrefix: 'questions',
+    points: options.burst,
+    duration: Math.max(1, Math.ceil((options.burst * 60) / options.perMinute)),
+  });
+  return {
+    async take(key) {
+      try {
+        await limiter.consume(key);
+        return { ok: true };
+      } catch (rejection) {
+        if (rejection instanceof Error) throw rejection;
+        const ms = (rejection as { msBeforeNext?: number }).msBeforeNext ?? 1000;
+        return { ok: false, retryAfter: Math.max(1, Math.ceil(ms / 1000)) };
+      }
+    },
+  };
 }

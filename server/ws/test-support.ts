@@ -18,6 +18,8 @@ export interface ConnectOptions {
   /** answer the server's pings (default true) */
   autoPong?: boolean;
   maxPayload?: number;
+  /** extra request headers (e.g. a spoofed Host) */
+  headers?: Record<string, string>;
 }
 
 export type UpgradeResult =
@@ -36,6 +38,7 @@ export function tryConnect(
       ...(options.origin ? { origin: options.origin } : {}),
       autoPong: options.autoPong ?? true,
       ...(options.maxPayload ? { maxPayload: options.maxPayload } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
     });
     let responseHeaders: IncomingHttpHeaders = {};
     let settled = false;

@@ -295,6 +295,81 @@ describe('widget socket', () => {
     expect((await client.closed).code).toBe(CloseCode.tooManyRequests);
   });
 
+  it('counts every message type against the socket budget and closes a flood with 4029', async () => {
+    const h = await harness({
+      messageBudget: { perSocket: { points: 6, durationSec: 60 }, perUser: { points: 100, durationSec: 60 } },
+    });
+    const client = await connect(h.url, h.token('alice', 1));
+    const other = await connect(h.url, h.token('bob', 1));
+    // none of these asks a question: pings, cancels of nothing, syncs, invalid text
+    const flood = [
+      { type: 'ping' },
+      { type: 'response.cancel', responseId: 'nope' },
+      { type: 'sync', since: new Date().toISOString() },
+      '{not json',
+      { type: 'ping' },
+      { type: 'ping' },
+      { type: 'ping' },
+    ];
+    for (const m of flood) client.send(m);
+    expect(await client.closed).toEqual({ code: CloseCode.tooManyRequests, reason: 'too many messages' });
+    // the seventh message was never answered
+    expect(client.events.filter((e) => e.type === 'pong')).toHaveLength(3);
+    // a fresh socket of the same user has its own socket budget; another user is untouched
+    const again = await connect(h.url, h.token('alice', 1));
+    again.send({ type: 'ping' });
+    await again.waitFor('pong');
+    other.send({ type: 'ping' });
+    await other.waitFor('pong');
+    expect(
+      (await h.deps.metrics.refusals.get()).values.find((v) => v.labels.reason === 'message_budget')?.value,
+    ).toBe(1);
+  });
+
+  it('closes every socket of a user past the per-user budget and refuses new ones with 429 while blocked', async () => {
+    const h = await harness({
+      messageBudget: {
+        perSocket: { points: 100, durationSec: 60 },
+        perUser: { points: 5, durationSec: 60, blockSec: 30 },
+      },
+    });
+    const a = await connect(h.url, h.token('alice', 1));
+    const b = await connect(h.url, h.token('alice', 1));
+    for (let i = 0; i < 3; i++) a.send({ type: 'ping' });
+    for (let i = 0; i < 3; i++) b.send({ type: 'ping' });
+    expect((await b.closed).code).toBe(CloseCode.tooManyRequests);
+    a.send({ type: 'ping' });
+    expect((await a.closed).code).toBe(CloseCode.tooManyRequests);
+    const refused = await tryConnect(h.url, h.token('alice', 1));
+    expect(refused).toMatchObject({ opened: false, status: 429 });
+    expect(JSON.parse((refused as { body: string }).body)).toMatchObject({
+      error: { code: 'too_many_messages' },
+    });
+    // the same userIdentifier in another organisation is another user
+    const elsewhere = await connect(h.url, h.token('alice', 2));
+    elsewhere.send({ type: 'ping' });
+    await elsewhere.waitFor('pong');
+  });
+
+  it('counts answers refused as too_many_in_flight or rate_limited against the budget', async () => {
+    const h = await harness({
+      maxInFlight: 1,
+      rejectedMessages: { burst: 100, perMinute: 100 },
+      messageBudget: { perSocket: { points: 4, durationSec: 60 }, perUser: { points: 100, durationSec: 60 } },
+    });
+    const release = h.holds.hold('slow');
+    const client = await connect(h.url, h.token('alice', 1));
+    await client.ask('slow', 'a');
+    for (const id of ['b', 'c', 'd', 'e']) client.send({ type: 'message.send', clientId: id, text: 'more' });
+    const closed = await client.closed;
+    release();
+    expect(closed.code).toBe(CloseCode.tooManyRequests);
+    const refused = client.events.filter(
+      (e) => e.type === 'response.error' && e.code === 'too_many_in_flight',
+    );
+    expect(refused).toHaveLength(3);
+  });
+
   it('closes with 1009 on a frame over 64 KiB', async () => {
     const h = await harness();
     const client = await connect(h.url, h.token('alice', 1));

@@ -1,21 +1,34 @@
 // The widget WebSocket at /widget/v1/ws (protocol parley.v1, see docs/protocol.md). `ws` in noServer mode: the HTTP
 // server's `upgrade` event verifies the session token (offered as the subprotocol `parley.token.<JWT>`) and the page
 // origin BEFORE the handshake completes; a refusal is a plain HTTP answer on the raw socket, never a 101.
+import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { AppDeps, VerifiedSession } from '../app.ts';
+import { RevocationStore } from '../auth/revocations.ts';
+import type { ClusterMessage } from '../cluster/shared-state.ts';
+import { SharedSocketCount } from '../cluster/socket-count.ts';
 import type { Owner } from '../conversations/store.ts';
+import { HttpError } from '../http/errors.ts';
 import {
   type AnswerRun,
   activeRuns,
   type CancelReason,
+  describeFailure,
   ownerKey,
   ownerOf,
   type RunOutcome,
   startAnswer,
 } from '../http/widget-v1/answers.ts';
-import { originAllowedForAgent, originAllowedForAnyAgent } from '../http/widget-v1/origin.ts';
+import {
+  logRefusedOrigin,
+  originAllowedForAgent,
+  originAllowedForAnyAgent,
+} from '../http/widget-v1/origin.ts';
+import { checkConversationLimits } from '../limits/conversations.ts';
+import { frontDoorLimits } from '../limits/settings.ts';
+import { type MessageBudgetOptions, messageBudget } from './message-budget.ts';
 import {
   CloseCode,
   MAX_PAYLOAD_BYTES,
@@ -50,6 +63,10 @@ export interface WidgetSocketOptions {
   rejectedMessages?: RateLimitOptions;
   /** syncs per connection. Default burst 5, 20 a minute */
   syncs?: RateLimitOptions;
+  /** messages of any type per socket and per user (default: the config's `limits.socketMessages`) */
+  messageBudget?: MessageBudgetOptions;
+  /** how often open sockets are checked against revocations in the store (closed with 4003 `token revoked`). Default 5 s */
+  revocationCheckMs?: number;
   /** on close(): how long in-flight answers may take to finish before they are cancelled. Default 5 s */
   shutdownGraceMs?: number;
   /** on close(): how long to wait for the clients' close handshakes before terminating. Default 2 s */
@@ -105,6 +122,12 @@ class Connection {
   alive = true;
   /** messages being set up (before their run exists) plus running answers */
   pending = 0;
+  /** set once the message budget is spent: later messages are dropped unread while the socket closes */
+  overBudget = false;
+  /** messages counted but not yet answered by the limiter */
+  awaitingBudget = 0;
+  /** this socket's key in the message budget (unique across instances sharing a limiter store) */
+  readonly budgetKey = randomUUID();
   readonly runs = new Set<AnswerRun>();
   readonly owner: Owner;
   readonly ownerKey: string;
@@ -117,6 +140,8 @@ class Connection {
     readonly ws: WebSocket,
     readonly session: VerifiedSession,
     readonly id: number,
+    /** this socket in the user's count across instances (Redis) */
+    readonly member: string,
     options: Required<Pick<WidgetSocketOptions, 'invalidMessages' | 'rejectedMessages' | 'syncs'>>,
   ) {
     this.owner = ownerOf(session);
@@ -181,7 +206,14 @@ export function attachWidgetSocket(
     syncs: options.syncs ?? { burst: 5, perMinute: 20 },
   };
   const limiter = userRateLimiter(deps, options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const budgetOptions = options.messageBudget ?? frontDoorLimits(deps.config.config.limits).socketMessages;
+  const budget = messageBudget(deps, deps, budgetOptions);
+  const socketBudgetPoints = budgetOptions.perSocket.points;
   const log = deps.logger.child({ component: 'widget-socket' });
+  const shared = deps.shared?.mode === 'redis' ? deps.shared : undefined;
+  const socketCount = shared?.redis ? new SharedSocketCount(shared.redis, heartbeatMs * 3) : undefined;
+  /** cancels asked of other instances, waiting for the one making the answer to say it stopped it */
+  const cancelAcks = new Map<string, () => void>();
   const now = () => Date.now(); // token expiry is real time (jsonwebtoken checks exp against it), not the app clock
 
   const connections = new Set<Connection>();
@@ -203,6 +235,18 @@ export function attachWidgetSocket(
 
   // ---- the handshake ----------------------------------------------------------------------------
 
+  /** tokens of users blocked by the message budget, until when (bounded: cleared past 10,000) */
+  const blockedTokens = new Map<string, number>();
+  function tooManyMessages(seconds: number): Refusal {
+    deps.metrics.refusals.inc({ reason: 'message_budget' });
+    return {
+      status: 429,
+      code: 'too_many_messages',
+      message: `this user sent too many messages: try again in ${seconds} s`,
+      headers: { 'Retry-After': String(seconds) },
+    };
+  }
+
   async function admit(req: http.IncomingMessage): Promise<VerifiedSession | Refusal> {
     if (closing) return { status: 503, code: 'shutting_down', message: 'the server is shutting down' };
     const protocols = offeredProtocols(req.headers['sec-websocket-protocol']);
@@ -220,14 +264,22 @@ export function attachWidgetSocket(
     if (tokens.length > 1)
       return { status: 401, code: 'invalid_token', message: 'offer exactly one session token' };
     const origin = req.headers.origin;
-    const host = req.headers.host;
     // cheap first: an origin no agent allows is refused before the token is even looked at
-    if (!originAllowedForAnyAgent(deps, origin, host)) {
+    if (!originAllowedForAnyAgent(deps, origin)) {
+      if (origin !== undefined) logRefusedOrigin(deps, origin, undefined);
       return { status: 403, code: 'origin_not_allowed', message: 'this page’s origin is not allowed' };
+    }
+    const token = (tokens[0] ?? '').slice(TOKEN_PROTOCOL_PREFIX.length);
+    // a user blocked for flooding who keeps reconnecting with the same token is refused before any verification
+    const blockedUntil = blockedTokens.get(token);
+    if (blockedUntil !== undefined) {
+      const left = Math.ceil((blockedUntil - Date.now()) / 1000);
+      if (left > 0) return tooManyMessages(left);
+      blockedTokens.delete(token);
     }
     let session: VerifiedSession;
     try {
-      session = await deps.sessions.verify((tokens[0] ?? '').slice(TOKEN_PROTOCOL_PREFIX.length));
+      session = await deps.sessions.verify(token);
     } catch (err) {
       const e = err as { status?: number; code?: string; message?: string; name?: string };
       if (e.name !== 'AuthError') log.error({ err }, 'session verification failed');
@@ -240,7 +292,8 @@ export function attachWidgetSocket(
     }
     if (!deps.config.agents.has(session.agentId))
       return { status: 401, code: 'invalid_token', message: 'unknown agent' };
-    if (!originAllowedForAgent(deps, session.agentId, origin, host)) {
+    if (!originAllowedForAgent(deps, session.agentId, origin)) {
+      if (origin !== undefined) logRefusedOrigin(deps, origin, session.agentId);
       return {
         status: 403,
         code: 'origin_not_allowed',
@@ -249,6 +302,12 @@ export function attachWidgetSocket(
     }
     if (session.expiresAt.getTime() <= now())
       return { status: 401, code: 'token_expired', message: 'the token has expired' };
+    const blocked = await budget.userBlockedFor(ownerKey(ownerOf(session)));
+    if (blocked > 0) {
+      if (blockedTokens.size >= 10_000) blockedTokens.clear();
+      blockedTokens.set(token, Date.now() + blocked * 1000);
+      return tooManyMessages(blocked);
+    }
     const open = byOwner.get(ownerKey(ownerOf(session)))?.size ?? 0;
     if (open >= maxSocketsPerUser) {
       return {
@@ -293,9 +352,31 @@ export function attachWidgetSocket(
           refuse(socket, result);
           return;
         }
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          socket.off('error', onSocketError);
-          onConnection(ws, result);
+        const member = `${deps.shared?.instanceId ?? 'local'}:${randomUUID()}`;
+        const counted = socketCount
+          ? socketCount.admit(ownerKey(ownerOf(result)), member, maxSocketsPerUser).catch((err: unknown) => {
+              // Redis away: this instance's own count (checked in admit) still holds
+              log.warn({ err }, 'could not count the socket across instances');
+              return true;
+            })
+          : Promise.resolve(true);
+        void counted.then((ok) => {
+          if (socket.destroyed) {
+            socketCount?.release(ownerKey(ownerOf(result)), member);
+            return;
+          }
+          if (!ok) {
+            refuse(socket, {
+              status: 429,
+              code: 'too_many_sockets',
+              message: `at most ${maxSocketsPerUser} open sockets per user`,
+            });
+            return;
+          }
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            socket.off('error', onSocketError);
+            onConnection(ws, result, member);
+          });
         });
       },
       (err: unknown) => {
@@ -308,8 +389,8 @@ export function attachWidgetSocket(
 
   // ---- a connection -----------------------------------------------------------------------------
 
-  function onConnection(ws: WebSocket, session: VerifiedSession): void {
-    const conn = new Connection(ws, session, nextId++, perConnection);
+  function onConnection(ws: WebSocket, session: VerifiedSession, member: string): void {
+    const conn = new Connection(ws, session, nextId++, member, perConnection);
     const clog = log.child({ socket: conn.id, agentId: session.agentId });
     ws.on('error', (err) => clog.debug({ err }, 'socket error'));
     connections.add(conn);
@@ -328,6 +409,7 @@ export function attachWidgetSocket(
       const set = byOwner.get(conn.ownerKey);
       set?.delete(conn);
       if (set?.size === 0) byOwner.delete(conn.ownerKey);
+      socketCount?.release(conn.ownerKey, conn.member);
       deps.metrics.openSockets.dec();
       clog.debug({ code, inFlight: conn.runs.size }, 'socket closed');
       // in-flight answers go on: they are recorded, and delivered to the user's other sockets or by a later sync
@@ -337,12 +419,37 @@ export function attachWidgetSocket(
     });
     ws.on('message', (data, isBinary) => {
       conn.alive = true;
-      try {
-        onMessage(conn, data, isBinary);
-      } catch (err) {
-        clog.error({ err }, 'message handler failed');
-        conn.close(CloseCode.internalError, 'internal error');
+      if (conn.overBudget) return;
+      // more messages awaiting the limiter than the socket's whole budget: over, known without asking (a flood
+      // arrives thousands of frames per read)
+      if (conn.awaitingBudget >= socketBudgetPoints) {
+        overBudget(conn, clog);
+        return;
       }
+      conn.awaitingBudget += 1;
+      // counted before it is even parsed; the limiter answers in order, so messages are handled in order
+      budget.take(conn.budgetKey, conn.ownerKey).then(
+        (taken) => {
+          conn.awaitingBudget -= 1;
+          if (!conn.open) return;
+          if (!taken.ok) {
+            overBudget(conn, clog);
+            return;
+          }
+          try {
+            onMessage(conn, data, isBinary);
+          } catch (err) {
+            clog.error({ err }, 'message handler failed');
+            conn.close(CloseCode.internalError, 'internal error');
+          }
+        },
+        (err: unknown) => {
+          conn.awaitingBudget -= 1;
+          // the limiter's store failed: fail closed
+          clog.error({ err }, 'message budget unavailable');
+          conn.close(CloseCode.internalError, 'internal error');
+        },
+      );
     });
     conn.armExpiry(now);
   }
@@ -377,6 +484,18 @@ export function attachWidgetSocket(
     }
   }
 
+  function overBudget(conn: Connection, clog: typeof log): void {
+    if (conn.overBudget) return;
+    conn.overBudget = true;
+    deps.metrics.refusals.inc({ reason: 'message_budget' });
+    clog.info('message budget spent: closing with 4029');
+    // stop reading what the peer keeps sending; messages already counted are answered first, then the close
+    conn.ws.pause();
+    setImmediate(() => conn.close(CloseCode.tooManyRequests, 'too many messages'));
+    // a peer that ignores the close frame must not keep the socket
+    setTimeout(() => conn.ws.terminate(), 1000).unref();
+  }
+
   function invalidMessage(conn: Connection, message: string, clientId?: string): void {
     conn.error({ code: 'invalid_message', message, ...(clientId ? { clientId } : {}) });
     if (!conn.invalid.take().ok) conn.close(CloseCode.policyViolation, 'too many invalid messages');
@@ -392,7 +511,10 @@ export function attachWidgetSocket(
       });
       return;
     }
-    const allowed = limiter.take(conn.ownerKey);
+    conn.pending += 1;
+    const allowed = await limiter.take(conn.ownerKey).finally(() => {
+      conn.pending -= 1;
+    });
     if (!allowed.ok) {
       conn.error({
         clientId,
@@ -406,7 +528,7 @@ export function attachWidgetSocket(
     conn.pending += 1;
     let run: AnswerRun;
     try {
-      let conversationId = message.conversationId;
+      const conversationId = message.conversationId;
       if (conversationId !== undefined) {
         const owned = await deps.store.getConversation(conversationId, {
           agentId: conn.owner.agentId,
@@ -418,8 +540,19 @@ export function attachWidgetSocket(
           return;
         }
       } else {
-        conversationId = (await deps.store.createConversation(conn.owner)).id;
-        conn.send({ type: 'conversation.created', conversationId, clientId });
+        // a new conversation is created with its first question (one unit of work), within the user's allowance
+        try {
+          await checkConversationLimits(deps, conn.owner);
+        } catch (err) {
+          if (!(err instanceof HttpError)) throw err;
+          conn.error({
+            clientId,
+            code: err.code === 'conversation_limit' ? 'conversation_limit' : 'rate_limited',
+            message: err.message,
+            ...(err.retryAfter !== undefined ? { retryAfter: err.retryAfter } : {}),
+          });
+          return;
+        }
       }
       let responseId = '';
       run = await startAnswer(deps, {
@@ -427,6 +560,7 @@ export function attachWidgetSocket(
         conversationId,
         question: message.text,
         surface: 'ws',
+        onConversation: (id) => conn.send({ type: 'conversation.created', conversationId: id, clientId }),
         onCreated: (response) => {
           responseId = response.id;
           conn.send({
@@ -444,7 +578,8 @@ export function attachWidgetSocket(
       });
     } catch (err) {
       log.error({ err, socket: conn.id }, 'could not start an answer');
-      conn.error({ clientId, code: 'internal_error', message: 'something went wrong on our side' });
+      const { code, message } = describeFailure(err);
+      conn.error({ clientId, code, message });
       return;
     } finally {
       conn.pending -= 1;
@@ -459,33 +594,82 @@ export function attachWidgetSocket(
 
   /** The final event goes to the socket that asked; when it has closed, to the user's other open sockets (a reconnect). */
   function deliver(conn: Connection, run: AnswerRun, clientId: string, outcome: RunOutcome): void {
-    const targets = conn.open ? [conn] : [...(byOwner.get(conn.ownerKey) ?? [])].filter((c) => c.open);
-    for (const target of targets) {
-      const withClientId = target === conn ? { clientId } : {};
-      if (outcome.status === 'completed') {
-        target.send({
-          type: 'response.completed',
-          responseId: run.id,
-          conversationId: run.conversationId,
-          ...withClientId,
-          answer: outcome.answer,
-          completedAt: outcome.completedAt,
-        });
-      } else {
-        target.error({
-          responseId: run.id,
-          conversationId: run.conversationId,
-          ...withClientId,
-          code: outcome.code,
-          message: outcome.message,
-        });
-      }
+    const event: ServerEvent =
+      outcome.status === 'completed'
+        ? {
+            type: 'response.completed',
+            responseId: run.id,
+            conversationId: run.conversationId,
+            answer: outcome.answer,
+            completedAt: outcome.completedAt,
+          }
+        : {
+            type: 'response.error',
+            responseId: run.id,
+            conversationId: run.conversationId,
+            code: outcome.code,
+            message: outcome.message,
+          };
+    if (conn.open) {
+      conn.send({ ...event, clientId } as ServerEvent);
+      return;
     }
+    // the asking socket is gone: a reconnect may be open here, or on another instance
+    deliverToOwner(conn.ownerKey, event);
+    shared?.publish({ from: shared.instanceId, kind: 'final', ownerKey: conn.ownerKey, event });
+  }
+
+  function deliverToOwner(key: string, event: ServerEvent): void {
+    for (const target of byOwner.get(key) ?? []) if (target.open) target.send(event);
+  }
+
+  shared?.onMessage((message: ClusterMessage) => {
+    if (message.kind === 'final') {
+      deliverToOwner(message.ownerKey, message.event as unknown as ServerEvent);
+    } else if (message.kind === 'cancel') {
+      const entry = runsById.get(message.responseId);
+      if (!entry || entry.ownerKey !== message.ownerKey) return;
+      shared.publish({
+        from: shared.instanceId,
+        kind: 'cancel-ack',
+        requestId: message.requestId,
+        to: message.from,
+      });
+      void entry.run.cancel();
+    } else if (message.kind === 'cancel-ack' && message.to === shared.instanceId) {
+      cancelAcks.get(message.requestId)?.();
+    }
+  });
+
+  /** Asks the other instances to cancel an answer one of them is making; false when none says it has it. */
+  function cancelElsewhere(conn: Connection, responseId: string): Promise<boolean> {
+    if (!shared) return Promise.resolve(false);
+    const requestId = randomUUID();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        cancelAcks.delete(requestId);
+        resolve(false);
+      }, 1000);
+      cancelAcks.set(requestId, () => {
+        clearTimeout(timer);
+        cancelAcks.delete(requestId);
+        resolve(true);
+      });
+      shared.publish({
+        from: shared.instanceId,
+        kind: 'cancel',
+        requestId,
+        responseId,
+        ownerKey: conn.ownerKey,
+      });
+    });
   }
 
   async function cancel(conn: Connection, responseId: string): Promise<void> {
     const entry = runsById.get(responseId);
     if (!entry || entry.ownerKey !== conn.ownerKey) {
+      // the instance making it cancels it; its final event reaches this socket as a live delivery
+      if (!entry && (await cancelElsewhere(conn, responseId))) return;
       // unknown, finished, or someone else's: all look the same
       conn.error({ responseId, code: 'not_found', message: 'no answer in progress with this id' });
       return;
@@ -549,13 +733,51 @@ export function attachWidgetSocket(
       conn.alive = false;
       if (conn.open) conn.ws.ping();
     }
+    socketCount?.refresh(connections);
   }, heartbeatMs);
   heartbeat.unref();
+
+  // ---- revocation -------------------------------------------------------------------------------
+
+  // every check re-reads what was revoked in the last minute (rows another instance stamped with a slightly
+  // different clock, or committed late, are not missed; closing is idempotent)
+  const revocationCheckMs = options.revocationCheckMs ?? 5_000;
+  const REVOCATION_LOOKBACK_MS = 60_000;
+  let checkedAt = Date.now();
+  let checking = false;
+  const revocationTimer = setInterval(() => {
+    const revocations = deps.revocations;
+    if (!revocations || checking) return;
+    const started = Date.now();
+    if (connections.size === 0) {
+      checkedAt = started;
+      return;
+    }
+    checking = true;
+    revocations
+      .revokedSince(new Date(checkedAt - REVOCATION_LOOKBACK_MS))
+      .then((recent) => {
+        checkedAt = started;
+        if (recent.tokenHashes.size === 0 && recent.subjects.size === 0) return;
+        for (const conn of connections) {
+          if (RevocationStore.matches(recent, conn.session)) {
+            deps.metrics.refusals.inc({ reason: 'token_revoked' });
+            conn.close(CloseCode.forbidden, 'token revoked');
+          }
+        }
+      })
+      .catch((err: unknown) => log.warn({ err }, 'revocation check failed'))
+      .finally(() => {
+        checking = false;
+      });
+  }, revocationCheckMs);
+  revocationTimer.unref();
 
   // ---- shutdown ---------------------------------------------------------------------------------
 
   async function shutdown(): Promise<void> {
     clearInterval(heartbeat);
+    clearInterval(revocationTimer);
     const runs = activeRuns(deps);
     // let in-flight answers (both surfaces) finish for a while, then cancel what is left
     const pending = [...runs].filter((r) => r.running);

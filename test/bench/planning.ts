@@ -11,7 +11,7 @@ import { DEMO_CONFIG_FILE } from '../support/demo-db.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 
-const DEMO_QUESTIONS = [
+export const DEMO_QUESTIONS = [
   'How many orders did we have last month?',
   'How many customers do we have?',
   'What was our revenue by month this year?',

@@ -53,7 +53,7 @@ export function launchChromium(): Promise<Browser> {
 // ---- the stack: Parley server + demo host + browser ----------------------------------------------------------
 
 export interface StackOptions {
-  /** extra config changes (after the demo host's origin was allowed and the dedicated agent linked) */
+  /** extra config changes (after the demo host's origin was allowed) */
   configText?: (text: string) => string;
 }
 
@@ -90,14 +90,10 @@ async function freePort(): Promise<number> {
 
 const DEMO_ORIGINS = 'allowedOrigins: [http://localhost:3000, http://127.0.0.1:3000]';
 
-/** The repository's config, with the test host's origin allowed for every agent and the initech agent linked. */
+/** The repository's config, with the test host's origin allowed for every agent. */
 export function e2eConfigText(text: string, hostOrigin: string): string {
   if (!text.includes(DEMO_ORIGINS)) throw new Error('parley.config.yaml no longer lists the demo origins');
-  let out = text.replaceAll(DEMO_ORIGINS, `allowedOrigins: [${hostOrigin}]`);
-  const initech = /\n {2}- id: initech\n/;
-  if (!initech.test(out)) throw new Error('parley.config.yaml has no initech agent');
-  out = out.replace(initech, '\n  - id: initech\n    connection: initech-db\n');
-  return out;
+  return text.replaceAll(DEMO_ORIGINS, `allowedOrigins: [${hostOrigin}]`);
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {

@@ -15,7 +15,12 @@ export function withAllowedOrigins(text: string, origins: string[], agentId = 'd
 export function withDatasetsConfig(
   text: string,
   datasets: Record<string, unknown> = {},
-  apiKeys: Array<{ key: string; agents?: string[]; name?: string }> = [],
+  apiKeys: Array<{
+    key: string;
+    agents?: string[];
+    name?: string;
+    userContext?: Record<string, unknown>;
+  }> = [],
 ): string {
   const doc = parseDocument(text);
   if (Object.keys(datasets).length > 0) doc.set('datasets', doc.createNode(datasets));
@@ -39,5 +44,12 @@ export function withAmbiguousSales(text: string, agentId = 'demo'): string {
   const path = ['agents', index, 'model', 'tables', 'order_items', 'measures', 'product_revenue', 'synonyms'];
   if (!doc.hasIn(path)) throw new Error(`agent "${agentId}" has no order_items.product_revenue synonyms`);
   doc.addIn(path, 'sales');
+  return doc.toString();
+}
+
+/** The config text with a top-level section (e.g. `limits`, `server`) merged in (its other keys kept). */
+export function withSection(text: string, key: string, value: Record<string, unknown>): string {
+  const doc = parseDocument(text);
+  for (const [k, v] of Object.entries(value)) doc.setIn([key, k], doc.createNode(v));
   return doc.toString();
 }

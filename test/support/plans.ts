@@ -128,6 +128,8 @@ export function shapesOf(plan: GeneratedPlan): Set<string> {
         return;
       case 'related':
         out.add(f.count ? 'related count' : 'related');
+        if (f.count?.sum) out.add('related sum');
+        if (f.of) out.add('related of another table');
         if (where !== 'plan') out.add(`related in ${where}`);
         filter(f.filter, 'related');
         return;
@@ -476,8 +478,17 @@ function buildPlanArbitrary(
               : fc.constant('no_such_table.id'),
             { nil: undefined, freq: 4 },
           ),
+          // a sum of a numeric field instead of a count ("spent over 10,000"); fanning-out ones are refused
+          sum: fc.option(
+            (model.tables[table]
+              ? scopeFor(table)
+                  .maybeField({ one: 3, many: 1, refused: 0 }, (f) => isNumeric(f.type))
+                  ?.map((f) => f.ref)
+              : undefined) ?? fc.constant('no_such_table.id'),
+            { nil: undefined, freq: 4 },
+          ),
         })
-        .map((c) => compact(c));
+        .map((c) => compact(c.sum !== undefined ? { ...c, distinct: undefined, value: c.value * 50 } : c));
     const relatedAt = (depth: number): fc.Arbitrary<Filter> | undefined =>
       relatedTable?.chain((table) =>
         fc
@@ -492,6 +503,27 @@ function buildPlanArbitrary(
           })
           .map((f) => compact(f)),
       );
+    // the same about rows the base reaches ("orders of customers with 3+ orders": `of` users, counting orders)
+    const owners = [...reach].filter(([t, many]) => t !== base && !many).map(([t]) => t);
+    const relatedOfAnother = maybeWeighted<Filter>([
+      1,
+      fromList(
+        owners.flatMap((of) =>
+          [...reachableTables(model, of)]
+            .filter(([t, many]) => t !== of && many)
+            .map(([t]) => [of, t] as const),
+        ),
+      )?.chain(([of, table]) =>
+        fc
+          .record({
+            op: fc.constant('related' as const),
+            of: fc.constant(of),
+            table: fc.constant(table),
+            count: fc.option(countCondition(table), { nil: undefined, freq: 2 }),
+          })
+          .map((f) => compact(f)),
+      ),
+    ]);
     const filters = new Map<number, fc.Arbitrary<Filter>>();
     const filterAt = (depth: number): fc.Arbitrary<Filter> => {
       const known = filters.get(depth);
@@ -500,6 +532,7 @@ function buildPlanArbitrary(
         [10, leafAny],
         [segmentNames.length > 0 ? 1 : 0, segment],
         [relatedShapes ? 2 : 0, relatedAt(Math.min(depth, 1))],
+        [relatedShapes ? 1 : 0, relatedOfAnother],
       );
       if (depth <= 0) {
         filters.set(depth, leafOrSegment);

@@ -2,7 +2,8 @@
 // a temp store, a session secret and an API key, listening on 127.0.0.1 with a random port.
 import fs from 'node:fs';
 import path from 'node:path';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
+import { buildSingleOrganisationDatabase } from '../../demo/prepare-data.ts';
 import { mintSessionToken } from '../../server/auth/session-token.ts';
 import { parseConfig } from '../../server/config/load.ts';
 import { type RunningServer, startServer } from '../../server/main.ts';
@@ -30,15 +31,28 @@ export interface TestServerOptions {
   configText?: (text: string) => string;
   env?: NodeJS.ProcessEnv;
   storeUrl?: string;
+  /** the folder of the widget bundle (default: dist/widget) */
+  widgetDir?: string;
+  /** as `parley demo` passes it */
+  demoHostUrl?: () => string | undefined;
+  /** default: silent */
+  logger?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dir = makeTempDir('parley-server');
   const databaseUrl = options.databaseUrl ?? sqliteUrl(path.join(dir, 'demo.sqlite'));
   if (!options.databaseUrl) await seedDemo(databaseUrl, { anchor: TEST_NOW });
+  // the committed config links the dedicated-database agent: give it its own copy, as `npm run demo` does
+  let initechUrl = options.env?.INITECH_DATABASE_URL;
+  if (initechUrl === undefined) {
+    initechUrl = sqliteUrl(path.join(dir, 'initech.sqlite'));
+    await buildSingleOrganisationDatabase(databaseUrl, initechUrl, 3);
+  }
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
+    INITECH_DATABASE_URL: initechUrl,
     PARLEY_STORE_URL: options.storeUrl ?? sqliteUrl(path.join(dir, 'store.sqlite')),
     PARLEY_SESSION_SECRET: TEST_SECRET,
     PARLEY_API_KEY: TEST_API_KEY,
@@ -53,7 +67,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: 0,
     host: '127.0.0.1',
     env,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
+    ...(options.widgetDir !== undefined ? { widgetDir: options.widgetDir } : {}),
+    ...(options.demoHostUrl !== undefined ? { demoHostUrl: options.demoHostUrl } : {}),
   });
   return {
     ...running,

@@ -39,9 +39,20 @@ export class ParleyFeedback extends LitElement {
       :host {
         display: inline-block;
       }
+      /* in an answer's actions (display: contents there) the thumbs join the copy/retry line and what follows them
+         (comment form, thanks, error) takes a line of its own below */
+      [part~='feedback'] {
+        display: contents;
+      }
       .row {
         display: inline-flex;
+        align-items: center;
         gap: 2px;
+      }
+      form,
+      [role='status'],
+      [role='alert'] {
+        flex-basis: 100%;
       }
       button[aria-pressed='true'] {
         color: var(--parley-color-accent);

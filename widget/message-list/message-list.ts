@@ -250,11 +250,15 @@ export class ParleyMessageList extends LitElement {
       dd {
         margin: 0;
       }
+      /* copy, retry and the thumbs share one line at any width; a feedback comment or note wraps below them */
       .actions {
         display: flex;
         flex-wrap: wrap;
-        align-items: flex-start;
+        align-items: center;
         gap: 2px;
+      }
+      .actions parley-feedback {
+        display: contents;
       }
     `,
   ];

@@ -553,6 +553,33 @@ describe('<parley-chat>', () => {
     });
   });
 
+  it('names a refused page origin (banner, parley-error, console) and stops reconnecting', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const errors: string[] = [];
+    const { el, sockets, calls } = await mount(
+      (e) => e.addEventListener('parley-error', (ev) => errors.push((ev as ParleyErrorEvent).code)),
+      {
+        // what a browser reports when CORS hides the server's 403
+        'GET /widget/v1/config': () => {
+          throw new TypeError('Failed to fetch');
+        },
+        'GET /widget/v1/origin?agent=demo': { body: { origin: 'https://shop.example.com', allowed: false } },
+      },
+    );
+    await settle();
+    expect(
+      calls.some((c) => c.url.endsWith('/widget/v1/origin?agent=demo') && c.credentials === 'omit'),
+    ).toBe(true);
+    expect(errors).toContain('origin_not_allowed');
+    expect(root(el).querySelector('[part="banner"]')?.textContent).toContain('allowed origins');
+    expect(String(logged.mock.calls[0]?.[0])).toMatch(/https:\/\/shop\.example\.com.*allowedOrigins/);
+    expect(el.connectionStatus).not.toBe('offline');
+    const opened = sockets.sockets.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sockets.sockets.length).toBe(opened);
+    logged.mockRestore();
+  });
+
   it('strings can be overridden', async () => {
     const { el } = await mount((e) => {
       e.strings = { send: 'Envoyer', placeholder: 'Posez une question', starterHeading: 'Essayez' };

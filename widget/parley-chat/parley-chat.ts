@@ -487,6 +487,10 @@ export class ParleyChat extends LitElement {
     } catch (err) {
       if (abort.signal.aborted || isAbort(err)) return;
       this.configStatus = 'error';
+      if (!(err instanceof ApiError || err instanceof TokenError) && (await this.originRefused(abort.signal)))
+        return;
+      if (err instanceof ApiError && err.status === 401)
+        console.error(`[parley-chat] the server refused the session token (${err.code}): ${err.message}`);
       this.failFrom(err);
     }
   }
@@ -513,6 +517,22 @@ export class ParleyChat extends LitElement {
       // gone, or not this user's: forget it quietly and start fresh
       if (!abort.signal.aborted && !isAbort(err)) rememberConversation(key, null);
     }
+  }
+
+  /**
+   * A request that failed like a network error may be a page origin the server refuses (CORS hides the 403, and a
+   * refused socket handshake looks like a dropped connection): ask, and if so say it and stop reconnecting.
+   */
+  private async originRefused(signal: AbortSignal): Promise<boolean> {
+    const answer = await this.api.originAllowed(this.agent, signal).catch(() => undefined);
+    if (!answer || answer.allowed) return false;
+    console.error(
+      `[parley-chat] this page's origin (${answer.origin ?? location.origin}) may not use agent "${this.agent}": ` +
+        "add it to the agent's allowedOrigins in parley.config.yaml",
+    );
+    this.connection.stop();
+    this.fail('origin_not_allowed', this.s.errorOrigin);
+    return true;
   }
 
   // ---- state ------------------------------------------------------------------------------------

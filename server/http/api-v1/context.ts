@@ -2,11 +2,13 @@
 // within that agent (another agent's conversation is as unknown as a made-up id).
 import type { Request } from 'express';
 import type { AppDeps } from '../../app.ts';
+import type { ApiKeyIdentity } from '../../auth/api-keys.ts';
 import type { ResolvedAgent } from '../../config/load.ts';
 import type { ConversationRecord, ResponseRecord } from '../../conversations/store.ts';
 import { type UserContext, UserContextError, validateUserContext } from '../../semantic/user-context.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { AgentId, ResourceId } from './schemas.ts';
+import { pinAllows, tenantWithinPin } from './tenant-pin.ts';
 
 export type ApiDeps = Pick<
   AppDeps,
@@ -18,16 +20,25 @@ export function param(req: Request, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+const keys = new WeakMap<Request, ApiKeyIdentity>();
+
+/** The API key identity agentFor accepted for this request (its agent scope and tenant pin). */
+export function apiKeyOf(req: Request): ApiKeyIdentity {
+  const identity = keys.get(req);
+  if (!identity) throw new Error('agentFor runs first');
+  return identity;
+}
+
 /** The agent of the route, after the API key was accepted for it; 404 when there is no such agent. */
 export function agentFor(deps: ApiDeps, req: Request): ResolvedAgent {
   const agentId = param(req, 'agentId');
-  deps.apiKeys.check(req.headers.authorization, agentId);
+  keys.set(req, deps.apiKeys.check(req.headers.authorization, agentId));
   const agent = AgentId.safeParse(agentId).success ? deps.config.agents.get(agentId) : undefined;
   if (!agent) throw new HttpError(404, 'unknown_agent', 'no such agent');
   return agent;
 }
 
-/** A conversation of exactly this agent, or 404. */
+/** A conversation of exactly this agent (and of the key's tenant, for a pinned key), or 404. */
 export async function conversationFor(
   deps: ApiDeps,
   agent: ResolvedAgent,
@@ -37,7 +48,8 @@ export async function conversationFor(
   const conversation = ResourceId.safeParse(id).success
     ? await deps.store.getConversation(id, { agentId: agent.config.id })
     : undefined;
-  if (!conversation) throw notFound('conversation not found');
+  if (!conversation || !pinAllows(apiKeyOf(req), agent.config.userContext, conversation.userContext))
+    throw notFound('conversation not found');
   return conversation;
 }
 
@@ -54,6 +66,14 @@ export async function responseFor(
     : undefined;
   if (!response) throw notFound('response not found');
   return { conversation, response };
+}
+
+/** checkUserContext, within the key's tenant: a pinned key may name only its tenant, and names it by default. */
+export function userContextForKey(agent: ResolvedAgent, req: Request, raw: unknown): UserContext {
+  const identity = apiKeyOf(req);
+  const given =
+    raw === undefined && identity.userContext !== undefined ? undefined : checkUserContext(agent, raw);
+  return tenantWithinPin(identity, agent.config.userContext, given) ?? checkUserContext(agent, undefined);
 }
 
 /**

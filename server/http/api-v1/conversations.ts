@@ -1,18 +1,27 @@
 // Conversations: create (for an end user and tenant), retrieve (with questions and answers), list (by cursor).
 import type { Request, Router } from 'express';
 import type { ResolvedAgent } from '../../config/load.ts';
+import { createConversationWithinLimits } from '../../limits/conversations.ts';
 import { type UserContext, userContextFromStrings } from '../../semantic/user-context.ts';
 import { HttpError } from '../errors.ts';
-import { type ApiDeps, agentFor, checkUserContext, conversationFor } from './context.ts';
+import {
+  type ApiDeps,
+  agentFor,
+  apiKeyOf,
+  checkUserContext,
+  conversationFor,
+  userContextForKey,
+} from './context.ts';
 import { toConversation, toListItem } from './inconvo.ts';
 import { ConversationCreateBody, ConversationListQuery } from './schemas.ts';
+import { keyTenant, tenantWithinPin } from './tenant-pin.ts';
 
 export function conversationRoutes(router: Router, deps: ApiDeps): void {
   router.post('/agents/:agentId/conversations', async (req, res) => {
     const agent = agentFor(deps, req);
     const body = ConversationCreateBody.parse(req.body ?? {});
-    const userContext = checkUserContext(agent, body.userContext);
-    const conversation = await deps.store.createConversation({
+    const userContext = userContextForKey(agent, req, body.userContext);
+    const conversation = await createConversationWithinLimits(deps, {
       agentId: agent.config.id,
       userIdentifier: body.userIdentifier,
       userContext,
@@ -27,7 +36,11 @@ export function conversationRoutes(router: Router, deps: ApiDeps): void {
 
   router.get('/agents/:agentId/conversations', async (req, res) => {
     const agent = agentFor(deps, req);
-    const query = listQuery(req, agent);
+    const key = apiKeyOf(req);
+    const query = listQuery(req, agent, keyTenant(key, agent.config.userContext));
+    // a pinned key lists only its tenant's conversations and may not name another; an unpinned key given only a
+    // userIdentifier lists that user's conversations in every tenant (the SDK's userContext filter is optional)
+    query.userContext = tenantWithinPin(key, agent.config.userContext, query.userContext);
     const page = await deps.store.listConversations({
       agentId: agent.config.id,
       userIdentifier: query.userIdentifier,
@@ -48,7 +61,8 @@ export function conversationRoutes(router: Router, deps: ApiDeps): void {
 
 interface ListQuery {
   userIdentifier?: string;
-  userContext: UserContext;
+  /** absent: the user's conversations in every tenant (only with a userIdentifier) */
+  userContext?: UserContext;
   cursor?: string;
   limit?: number;
 }
@@ -57,9 +71,10 @@ interface ListQuery {
  * The list query, read from the raw query string so it does not depend on the app's query parser. The SDK sends
  * userContext as a deep object (`userContext[organisationId]=1`, lists comma-separated); a JSON object
  * (`userContext={"organisationId":1}`) works too. Values are typed by the agent's declared fields, then validated:
- * `1 OR 1=1` for an integer field is refused, never read as "no filter".
+ * `1 OR 1=1` for an integer field is refused, never read as "no filter". Without any userContext the list covers one
+ * user across tenants, so a userIdentifier is then required on an agent that declares userContext fields.
  */
-export function listQuery(req: Request, agent: ResolvedAgent): ListQuery {
+export function listQuery(req: Request, agent: ResolvedAgent, defaultContext?: UserContext): ListQuery {
   const params = new URL(req.originalUrl, 'http://parley.invalid').searchParams;
   const single = (name: string): string | undefined => {
     const all = params.getAll(name);
@@ -80,7 +95,7 @@ export function listQuery(req: Request, agent: ResolvedAgent): ListQuery {
     ...(Object.keys(deep).length > 0 ? { userContext: deep } : {}),
   });
 
-  let userContext: UserContext;
+  let userContext: UserContext | undefined;
   if (json !== undefined) {
     if (Object.keys(deep).length > 0) {
       throw new HttpError(
@@ -102,13 +117,20 @@ export function listQuery(req: Request, agent: ResolvedAgent): ListQuery {
     userContext = checkUserContext(agent, raw);
   } else if (Object.keys(deep).length > 0) {
     userContext = userContextFromStrings(agent.config.userContext, deep);
-  } else {
-    // required exactly when the agent declares fields; an agent without any lists its (context-free) conversations
+  } else if (defaultContext !== undefined) {
+    userContext = defaultContext;
+  } else if (Object.keys(agent.config.userContext).length === 0) {
     userContext = checkUserContext(agent, undefined);
+  } else if (parsed.userIdentifier === undefined) {
+    throw new HttpError(
+      400,
+      'invalid_request',
+      'give a userIdentifier (lists that user in every tenant) or a userContext (lists that tenant)',
+    );
   }
   return {
     ...(parsed.userIdentifier !== undefined ? { userIdentifier: parsed.userIdentifier } : {}),
-    userContext,
+    ...(userContext !== undefined ? { userContext } : {}),
     ...(parsed.cursor !== undefined ? { cursor: parsed.cursor } : {}),
     ...(parsed.limit !== undefined ? { limit: parsed.limit } : {}),
   };

@@ -20,10 +20,13 @@
 // The contextKey must be a declared integer or string userContext field; the value parses by that type (400).
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../app.ts';
+import type { ApiKeyIdentity } from '../../auth/api-keys.ts';
 import { DatasetError, datasetNotFound } from '../../datasets/errors.ts';
 import { formField, routeParam, uploadedFile, uploadMiddleware } from '../../datasets/http.ts';
 import type { DatasetService } from '../../datasets/service.ts';
 import type { DatasetScope } from '../../datasets/types.ts';
+import { validateUserContext } from '../../semantic/user-context.ts';
+import { checkContextWithinPin, keyTenant, tenantWithinPin } from './tenant-pin.ts';
 
 export type DatasetsApiDeps = Pick<AppDeps, 'apiKeys'> & {
   datasets: DatasetService;
@@ -63,13 +66,15 @@ export function datasetsApiRouter(deps: DatasetsApiDeps): Router {
    * The agent of a request: the path's, or for the agent-less routes the key's only agent or the default agent.
    * The key is checked first (401 unknown key, 403 not scoped to the agent), then the agent (404).
    */
+  const keys = new WeakMap<Request, ApiKeyIdentity>();
   const agentOf = (req: Request): string => {
     const named = routeParam(req, 'agentId');
     if (named !== '') {
-      deps.apiKeys.check(req.headers.authorization, named);
+      keys.set(req, deps.apiKeys.check(req.headers.authorization, named));
       return named;
     }
     const identity = deps.apiKeys.check(req.headers.authorization);
+    keys.set(req, identity);
     const only = identity.agents?.length === 1 ? identity.agents[0] : undefined;
     const agentId = only ?? deps.defaultAgent;
     if (agentId === undefined) {
@@ -99,10 +104,40 @@ export function datasetsApiRouter(deps: DatasetsApiDeps): Router {
     next();
   };
 
-  const userScope = (req: Request): DatasetScope =>
-    datasets.userScope(agentIdOf(req), routeParam(req, 'userIdentifier'), userContextQuery(req));
-  const contextScope = (req: Request): DatasetScope =>
-    datasets.contextScope(agentIdOf(req), routeParam(req, 'contextKey'), routeParam(req, 'contextValue'));
+  const keyOf = (req: Request): ApiKeyIdentity => {
+    const identity = keys.get(req);
+    if (!identity) throw new Error('authorise runs first');
+    return identity;
+  };
+  // a tenant-pinned key reaches only its tenant's files (tenant-pin.ts); its tenant is the default userContext
+  const userScope = (req: Request): DatasetScope => {
+    const agentId = agentIdOf(req);
+    const declared = datasets.agent(agentId).userContext;
+    const raw = userContextQuery(req);
+    const scope = datasets.userScope(
+      agentId,
+      routeParam(req, 'userIdentifier'),
+      raw ?? keyTenant(keyOf(req), declared),
+    );
+    if (raw !== undefined) tenantWithinPin(keyOf(req), declared, validateUserContext(declared, raw));
+    return scope;
+  };
+  const contextScope = (req: Request): DatasetScope => {
+    const agentId = agentIdOf(req);
+    const scope = datasets.contextScope(
+      agentId,
+      routeParam(req, 'contextKey'),
+      routeParam(req, 'contextValue'),
+    );
+    if (scope.kind === 'context')
+      checkContextWithinPin(
+        keyOf(req),
+        datasets.agent(agentId).userContext,
+        scope.contextKey,
+        scope.contextValue,
+      );
+    return scope;
+  };
 
   const routes: Array<[string, (req: Request) => DatasetScope]> = [
     ...DATASET_ROUTE_PREFIXES.user.map((p): [string, (req: Request) => DatasetScope] => [p, userScope]),

@@ -95,6 +95,23 @@ beforeEach(() => {
   script = async (input) => answerFor(input);
 });
 
+/** Makes the store refuse the next `n` answer saves (connection refused); restoreSaves() undoes it. */
+const realComplete = ConversationStore.prototype.completeResponse;
+function refuseSaves(n: number): { count: number } {
+  const refusals = { count: 0 };
+  store.completeResponse = async (id, answer) => {
+    if (refusals.count < n) {
+      refusals.count += 1;
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    }
+    return realComplete.call(store, id, answer);
+  };
+  return refusals;
+}
+function restoreSaves(): void {
+  store.completeResponse = realComplete;
+}
+
 async function newConversation(organisationId = 1): Promise<string> {
   const res = await fetch(`${url}/agents/demo/conversations`, {
     method: 'POST',
@@ -289,6 +306,42 @@ describe('POST .../response with stream: true', () => {
     expect(String(events[1]?.message)).not.toContain('internal detail');
     const record = await store.getResponse(events[0]?.id as string, conversationId);
     expect(record?.status).toBe('failed');
+  });
+
+  it('keeps the answer through a store hiccup while saving: the caller gets it, the row ends completed', async () => {
+    // the store refuses the first two saves (a failover), then answers again
+    const refusals = refuseSaves(2);
+    try {
+      const conversationId = await newConversation();
+      const res = await ask(conversationId, { message: 'still here?' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ message: 'You asked: still here?' });
+      expect(refusals.count).toBe(2);
+      const [record] = await store.responses(conversationId);
+      expect(record?.status).toBe('completed');
+    } finally {
+      restoreSaves();
+    }
+  });
+
+  it('answers at once through a longer store outage, and records the answer when the store is back', async () => {
+    // more refusals than the quick retries the caller waits for: the rest goes on in the background
+    refuseSaves(5);
+    try {
+      const conversationId = await newConversation();
+      const res = await ask(conversationId, { message: 'outage?' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ message: 'You asked: outage?' });
+      expect((await store.responses(conversationId))[0]?.status).toBe('in_progress');
+      let status: string | undefined;
+      for (let i = 0; i < 100 && status !== 'completed'; i += 1) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = (await store.responses(conversationId))[0]?.status;
+      }
+      expect(status).toBe('completed');
+    } finally {
+      restoreSaves();
+    }
   });
 
   it('answers 500 without a retry invitation when the engine throws on a JSON request', async () => {

@@ -4,6 +4,7 @@
 import type { Router } from 'express';
 import type { Answer } from '../../answers/answer.ts';
 import type { ProgressStage } from '../../answers/engine.ts';
+import { saveOutcome } from '../../conversations/save-outcome.ts';
 import { mapError } from '../errors.ts';
 import { type ApiDeps, agentFor, conversationFor, responseFor } from './context.ts';
 import { toResponseObject, toRetrieveResponse } from './inconvo.ts';
@@ -39,9 +40,12 @@ export function responseRoutes(router: Router, deps: ApiDeps, options: ResponseR
     const onClose = (): void => {
       if (res.writableFinished || controller.signal.aborted) return;
       controller.abort();
-      cancelled = deps.store.failResponse(id, CANCELLED, 'cancelled').catch((err: unknown) => {
-        deps.logger.error({ err, responseId: id }, 'could not mark a response cancelled');
-      });
+      cancelled = deps.store.failResponse(id, CANCELLED, 'cancelled').then(
+        () => undefined,
+        (err: unknown) => {
+          deps.logger.error({ err, responseId: id }, 'could not mark a response cancelled');
+        },
+      );
     };
     res.on('close', onClose);
     // the client may have left while the question was being recorded
@@ -77,7 +81,12 @@ export function responseRoutes(router: Router, deps: ApiDeps, options: ResponseR
       const mapped = mapError(err);
       // a JSON request's error goes to the error handler, which logs it; a stream's ends here
       if (sse && mapped.status >= 500) deps.logger.error({ err, responseId: id }, 'answer failed');
-      await deps.store.failResponse(id, { code: mapped.code, message: mapped.message });
+      await saveOutcome(
+        deps.store,
+        () => deps.store.failResponse(id, { code: mapped.code, message: mapped.message }),
+        deps.logger,
+        id,
+      );
       count('failed');
       if (!sse) throw err;
       sse.send({ type: 'response.error', id, code: mapped.code, message: mapped.message });
@@ -93,7 +102,8 @@ export function responseRoutes(router: Router, deps: ApiDeps, options: ResponseR
     }
 
     const stored: Answer = { ...answer, id, conversationId: conversation.id };
-    await deps.store.completeResponse(id, stored);
+    // the caller gets its answer even when the store is away for a while (the row follows)
+    await saveOutcome(deps.store, () => deps.store.completeResponse(id, stored), deps.logger, id);
     stopTimer();
     count(stored.type);
     const payload = toResponseObject(stored);

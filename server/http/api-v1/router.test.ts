@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, sqliteUrl } from '../../../test/support/demo-db.ts';
 import { startTestServer, type TestServer } from '../../../test/support/server.ts';
 
+const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
+
 /** a second agent on the same database, so "another agent's conversation" is a real agent, not a typo */
 const withOtherAgent = (text: string): string =>
   `${text.trimEnd()}
@@ -28,7 +30,10 @@ let api: string;
 let headers: Record<string, string>;
 
 beforeAll(async () => {
-  server = await startTestServer({ configText: withOtherAgent });
+  server = await startTestServer({
+    configText: withOtherAgent,
+    env: { PARLEY_METRICS_TOKEN: METRICS_TOKEN },
+  });
   api = `${server.url}/api/v1`;
   headers = { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' };
 });
@@ -222,8 +227,21 @@ describe('GET /agents/{agentId}/conversations', () => {
     expect((json.json.items as Array<{ id: string }>).map((i) => i.id)).toEqual([org3]);
   });
 
+  it("lists a user's conversations in every tenant when only the userIdentifier is given", async () => {
+    const who = `roamer-${Date.now()}`;
+    const mine = [await conversation(1, who), await conversation(3, who)];
+    await conversation(1, `${who}-other`);
+    const { status, json } = await call('GET', `/agents/demo/conversations?userIdentifier=${who}`);
+    expect(status).toBe(200);
+    const items = json.items as Array<{ id: string; userIdentifier: string; userContext: unknown }>;
+    expect(items.map((i) => i.id).sort()).toEqual([...mine].sort());
+    expect(items.map((i) => (i.userContext as { organisationId: number }).organisationId).sort()).toEqual([
+      1, 3,
+    ]);
+  });
+
   it.each([
-    ['no userContext', ''],
+    ['neither a userIdentifier nor a userContext', ''],
     ['a non-integer organisationId', 'userContext%5BorganisationId%5D=1%20OR%201%3D1'],
     ['an undeclared field', 'userContext%5BorganisationId%5D=1&userContext%5Bx%5D=2'],
     ['a bad limit', 'userContext%5BorganisationId%5D=1&limit=1000'],
@@ -332,7 +350,9 @@ describe('responses, retrieval and feedback', () => {
   });
 
   it('counts API answers in the metrics', async () => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (
+      await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
     expect(text).toMatch(
       /parley_answers_total\{agent="demo",type="(text|table|chart)",surface="api"\} [1-9]/,
     );

@@ -9,6 +9,7 @@ import { conversationRoutes } from './conversations.ts';
 import { dataSummaryRoutes } from './data-summary.ts';
 import { feedbackRoutes } from './feedback.ts';
 import { type ResponseRouteOptions, responseRoutes } from './responses.ts';
+import { revocationRoutes } from './revocations.ts';
 
 export const BODY_LIMIT = '64kb';
 
@@ -27,5 +28,6 @@ export function apiV1Router(deps: AppDeps | ApiDeps, options: ResponseRouteOptio
   responseRoutes(router, deps, options);
   feedbackRoutes(router, deps);
   dataSummaryRoutes(router, deps);
+  revocationRoutes(router, deps);
   return router;
 }

@@ -116,7 +116,7 @@ export const ConversationListQuery = z.object({
     .optional()
     .describe(
       'The tenant context as a deep object: userContext[organisationId]=1 (list fields comma-separated). ' +
-        'Required when the agent declares userContext fields; only conversations of exactly this context are listed.',
+        "Only conversations of exactly this context are listed. Optional: without it the userIdentifier's conversations in every tenant are listed (an agent that declares userContext fields then needs a userIdentifier).",
     ),
   cursor: z.string().min(1).max(512).optional().describe('nextCursor of the previous page'),
   limit: z.coerce.number().int().min(1).max(100).optional().describe('Page size, 1-100 (default 20)'),
@@ -317,6 +317,31 @@ export const apiV1Components: Record<string, z.ZodType> = {
   DataSummary,
 };
 
+/** POST /api/v1/revocations: exactly one of tokenId and userIdentifier (checked by the route). */
+export const RevocationBody = z
+  .object({
+    tokenId: z.string().min(1).max(256).optional(),
+    /** for tokenId: when the token expires (default: the longest lifetime a token may have) */
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+    userIdentifier: UserIdentifier.optional(),
+    agentId: AgentId.optional(),
+    userContext: z.unknown().optional(),
+    /** for userIdentifier: tokens issued before (or in the same second as) this are void; default now */
+    issuedBefore: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
+export const RevocationResult = z.union([
+  z.object({ revoked: z.literal('token'), tokenId: z.string(), until: z.string() }),
+  z.object({
+    revoked: z.literal('sessions'),
+    userIdentifier: z.string(),
+    agentId: z.string().nullable(),
+    userContext: z.record(z.string(), z.unknown()).nullable(),
+    issuedBefore: z.string(),
+  }),
+]);
+
 const PREFIX = '/api/v1';
 const errors = (...statuses: number[]): OpenApiOperation['responses'] => {
   const text: Record<number, string> = {
@@ -446,6 +471,21 @@ export const apiV1Paths: OpenApiOperation[] = [
     responses: {
       '200': { description: 'The summary', schema: DataSummary },
       ...errors(401, 403, 404),
+    },
+  },
+  {
+    method: 'post',
+    path: `${PREFIX}/revocations`,
+    operationId: 'revokeSessions',
+    summary: 'Revoke one session token (tokenId = its jti) or every token of a user issued before a time',
+    description:
+      'Kept in the store: every instance sharing it refuses the tokens (401 token_revoked); open WebSockets close with 4003 within 5 s.',
+    tags: ['sessions'],
+    security: 'apiKey',
+    body: RevocationBody,
+    responses: {
+      '200': { description: 'What was revoked', schema: RevocationResult },
+      ...errors(400, 401, 403, 404),
     },
   },
   {

@@ -2,6 +2,7 @@
 // outcome. A run settles exactly once: completed, failed, or cancelled; a cancelled run never completes.
 import type { Answer } from '../../answers/answer.ts';
 import type { AppDeps, VerifiedSession } from '../../app.ts';
+import { saveOutcome } from '../../conversations/save-outcome.ts';
 import { contextKey, type Owner, type ResponseRecord } from '../../conversations/store.ts';
 import { mapError } from '../errors.ts';
 
@@ -67,6 +68,8 @@ export class AnswerRun {
     readonly owner: Owner,
     private readonly surface: Surface,
     private readonly hooks: RunHooks = {},
+    /** the conversation was started with this question: it has no earlier turns to read */
+    private readonly newConversation = false,
   ) {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
@@ -146,6 +149,7 @@ export class AnswerRun {
         userIdentifier: owner.userIdentifier,
         question: response.question,
         conversationId: response.conversationId,
+        newConversation: this.newConversation,
         signal: this.controller.signal,
         onProgress: (stage) => {
           if (this.state === 'running') this.hooks.onProgress?.(stage);
@@ -164,12 +168,21 @@ export class AnswerRun {
     try {
       if (answer) {
         const final: Answer = { ...answer, id: response.id, conversationId: response.conversationId };
-        await deps.store.completeResponse(response.id, final);
-        const record = await deps.store.getResponse(response.id, response.conversationId);
+        // the client gets its answer even when the store is away for a while (the row follows); the completion
+        // time is the store's own, not read back
+        let completedAt: string | undefined;
+        await saveOutcome(
+          deps.store,
+          async () => {
+            completedAt = await deps.store.completeResponse(response.id, final);
+          },
+          deps.logger,
+          response.id,
+        );
         outcome = {
           status: 'completed',
           answer: final,
-          completedAt: record?.completedAt ?? deps.clock().toISOString(),
+          completedAt: completedAt ?? deps.clock().toISOString(),
         };
         this.count(final.type);
         endTimer();
@@ -177,7 +190,12 @@ export class AnswerRun {
         const described = describeFailure(failure);
         if (described.httpStatus >= 500)
           deps.logger.error({ err: failure, responseId: response.id }, 'answer failed');
-        await deps.store.failResponse(response.id, { code: described.code, message: described.message });
+        await saveOutcome(
+          deps.store,
+          () => deps.store.failResponse(response.id, { code: described.code, message: described.message }),
+          deps.logger,
+          response.id,
+        );
         outcome = { status: 'failed', ...described };
         this.count('failed');
       }
@@ -200,7 +218,8 @@ export function describeFailure(err: unknown): { code: string; message: string; 
     return { code: 'not_found', message: 'conversation not found', httpStatus: 404 };
   }
   const mapped = mapError(err);
-  if (mapped.status >= 500) {
+  // 503/504 are timeouts with messages written for users; other 5xx may carry internals
+  if (mapped.status >= 500 && mapped.status !== 503 && mapped.status !== 504) {
     return { code: 'internal_error', message: 'something went wrong on our side', httpStatus: mapped.status };
   }
   return { code: mapped.code, message: mapped.message, httpStatus: mapped.status };
@@ -208,8 +227,10 @@ export function describeFailure(err: unknown): { code: string; message: string; 
 
 export interface StartAnswerInput {
   owner: Owner;
-  /** a conversation already checked to belong to `owner` */
-  conversationId: string;
+  /** a conversation already checked to belong to `owner`; absent = a new conversation started with this question */
+  conversationId?: string;
+  /** called with a new conversation's id before `onCreated` */
+  onConversation?(conversationId: string): void;
   question: string;
   surface: Surface;
   /** called with the recorded response before the engine starts (so `response.created` precedes progress) */
@@ -218,7 +239,19 @@ export interface StartAnswerInput {
 }
 
 export async function startAnswer(deps: AppDeps, input: StartAnswerInput): Promise<AnswerRun> {
-  const response = await deps.store.startResponse(input.conversationId, input.question);
+  let response: ResponseRecord;
+  if (input.conversationId === undefined) {
+    // one transaction for the conversation and its first question
+    ({ response } = await deps.store.startConversation(input.owner, input.question));
+    input.onConversation?.(response.conversationId);
+  } else response = await deps.store.startResponse(input.conversationId, input.question);
   input.onCreated?.(response);
-  return new AnswerRun(deps, response, input.owner, input.surface, input.hooks);
+  return new AnswerRun(
+    deps,
+    response,
+    input.owner,
+    input.surface,
+    input.hooks,
+    input.conversationId === undefined,
+  );
 }

@@ -19,7 +19,9 @@ import type { DatasetService } from '../../datasets/service.ts';
 import type { DatasetOwner, DatasetRecord, DatasetScope, VisibleDataset } from '../../datasets/types.ts';
 import { sessionOf, widgetAuth, widgetCors } from './session.ts';
 
-export type DatasetsWidgetDeps = Pick<AppDeps, 'config' | 'sessions'> & { datasets: DatasetService };
+export type DatasetsWidgetDeps = Pick<AppDeps, 'config' | 'sessions' | 'logger'> & {
+  datasets: DatasetService;
+};
 
 /** A dataset as the widget shows it. */
 export interface WidgetDataset {

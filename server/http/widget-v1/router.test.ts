@@ -104,9 +104,9 @@ describe('CORS', () => {
     expect((await wrongAgent.json()).error.code).toBe('origin_not_allowed');
     expect((await api('/config', { token: otherToken('alice', 1), origin: OTHER })).status).toBe(200);
     expect((await api('/config', { token: demo, origin: 'https://evil.example.com' })).status).toBe(403);
-    // non-browser clients send no Origin; the BFF's own pages are same-origin
+    // non-browser clients send no Origin; the server's own URL is no exception unless server.publicUrl says so
     expect((await api('/config', { token: demo })).status).toBe(200);
-    expect((await api('/config', { token: demo, origin: server.url })).status).toBe(200);
+    expect((await api('/config', { token: demo, origin: server.url })).status).toBe(403);
   });
 });
 

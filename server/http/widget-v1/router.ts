@@ -6,6 +6,7 @@ import { EXPORT_MAX_ROWS, writeCsv } from '../../answers/export.ts';
 import type { AppDeps } from '../../app.ts';
 import type { ConversationRecord, Owner, ResponseRecord } from '../../conversations/store.ts';
 import { DATE_FORMATS } from '../../datasets/dates.ts';
+import { createConversationWithinLimits } from '../../limits/conversations.ts';
 import { MAX_TEXT_LENGTH, PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../ws/protocol.ts';
 import { userRateLimiter } from '../../ws/rate-limit.ts';
 import { HttpError, notFound } from '../errors.ts';
@@ -116,7 +117,7 @@ export function widgetV1Router(deps: AppDeps): Router {
   router.post('/conversations', async (req, res) => {
     const owner = ownerOf(sessionOf(res));
     const body = CreateConversationBody.parse(req.body ?? {});
-    const conversation = await deps.store.createConversation(owner, body.title ?? '');
+    const conversation = await createConversationWithinLimits(deps, owner, body.title ?? '');
     res.status(201).json(conversationView(conversation));
   });
 
@@ -148,7 +149,7 @@ export function widgetV1Router(deps: AppDeps): Router {
     const { id } = ConversationParams.parse(req.params);
     const body = SendMessageBody.parse(req.body);
     const conversation = await ownConversation(deps, owner, id);
-    const allowed = userRateLimiter(deps).take(ownerKey(owner));
+    const allowed = await userRateLimiter(deps).take(ownerKey(owner));
     if (!allowed.ok) {
       res.setHeader('Retry-After', String(allowed.retryAfter));
       throw new HttpError(429, 'rate_limited', `too many questions: try again in ${allowed.retryAfter} s`);
@@ -177,7 +178,7 @@ export function widgetV1Router(deps: AppDeps): Router {
     const answer = response?.answer;
     if (!response || !answer?.plan || !answer.data) throw notFound('no exportable answer');
     if (!deps.engine.exportRows) throw new HttpError(501, 'not_supported', 'exports are not available here');
-    const allowed = userRateLimiter(deps).take(ownerKey(owner));
+    const allowed = await userRateLimiter(deps).take(ownerKey(owner));
     if (!allowed.ok) {
       res.setHeader('Retry-After', String(allowed.retryAfter));
       throw new HttpError(429, 'rate_limited', `too many requests: try again in ${allowed.retryAfter} s`);

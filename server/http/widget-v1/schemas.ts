@@ -176,6 +176,24 @@ const tags = ['widget'];
 
 /** OpenAPI path items of the widget API, keyed by full path. */
 export const widgetV1Paths: Record<string, Record<string, unknown>> = {
+  [`${BASE_PATH}/origin`]: {
+    get: {
+      operationId: 'widgetCheckOrigin',
+      summary:
+        'May the calling page’s origin use the agent? (any origin may ask: the widget names a refusal)',
+      tags,
+      security: [],
+      parameters: [
+        { name: 'agent', in: 'query', required: false, schema: openApiSchema(z.string().max(64)) },
+      ],
+      responses: {
+        '200': {
+          description: 'whether the Origin header’s origin is allowed',
+          content: json(z.object({ origin: z.string().nullable(), allowed: z.boolean() })),
+        },
+      },
+    },
+  },
   [`${BASE_PATH}/config`]: {
     get: {
       operationId: 'widgetGetConfig',

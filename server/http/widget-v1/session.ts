@@ -3,7 +3,7 @@ import cors from 'cors';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AppDeps, VerifiedSession } from '../../app.ts';
 import { HttpError } from '../errors.ts';
-import { originAllowedForAgent, originAllowedForAnyAgent } from './origin.ts';
+import { logRefusedOrigin, originAllowedForAgent, originAllowedForAnyAgent } from './origin.ts';
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
 
@@ -22,10 +22,11 @@ export function sessionOf(res: Response): VerifiedSession {
  * CORS: the preflight cannot carry the token, so it is answered for the union of every agent's allowed origins;
  * the actual request is checked again against the token's agent (widgetAuth). No cookies, no credentials.
  */
-export function widgetCors(deps: Pick<AppDeps, 'config'>): RequestHandler {
+export function widgetCors(deps: Pick<AppDeps, 'config' | 'logger'>): RequestHandler {
   return cors((req, callback) => {
     const origin = req.headers.origin;
-    const allowed = origin !== undefined && originAllowedForAnyAgent(deps, origin, req.headers.host);
+    const allowed = origin !== undefined && originAllowedForAnyAgent(deps, origin);
+    if (origin !== undefined && !allowed) logRefusedOrigin(deps, origin, undefined);
     callback(null, {
       origin: allowed ? origin : false,
       methods: ['GET', 'POST', 'DELETE'],
@@ -39,7 +40,7 @@ export function widgetCors(deps: Pick<AppDeps, 'config'>): RequestHandler {
 }
 
 /** Verifies the bearer token, then checks the page origin against the token's agent. */
-export function widgetAuth(deps: Pick<AppDeps, 'config' | 'sessions'>): RequestHandler {
+export function widgetAuth(deps: Pick<AppDeps, 'config' | 'sessions' | 'logger'>): RequestHandler {
   return async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
     try {
       const header = req.headers.authorization;
@@ -56,7 +57,9 @@ export function widgetAuth(deps: Pick<AppDeps, 'config' | 'sessions'>): RequestH
       const session = await deps.sessions.verify(token);
       if (!deps.config.agents.has(session.agentId))
         throw new HttpError(401, 'invalid_token', 'unknown agent');
-      if (!originAllowedForAgent(deps, session.agentId, req.headers.origin, req.headers.host)) {
+      const origin = req.headers.origin;
+      if (!originAllowedForAgent(deps, session.agentId, origin)) {
+        if (origin !== undefined) logRefusedOrigin(deps, origin, session.agentId);
         // the preflight allowed the union of all agents' origins; this agent does not allow this page
         res.removeHeader('Access-Control-Allow-Origin');
         throw new HttpError(403, 'origin_not_allowed', 'this page’s origin is not allowed to use this agent');

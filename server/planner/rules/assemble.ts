@@ -4,7 +4,9 @@ import type { PlannerInput, PlannerOutcome } from '../planner.ts';
 import { Assembly, type Strategy } from './assembly.ts';
 import { readClauses } from './clauses.ts';
 import { applyConditions, withoutClauses } from './conditions.ts';
+import { applyDefinitionConflicts } from './definitions.ts';
 import { measureAlias } from './measures.ts';
+import { applyPerRowCount } from './per-row-count.ts';
 import type { Reading } from './reading.ts';
 import { applyShapes } from './shapes.ts';
 import { breakdown } from './strategies/breakdown.ts';
@@ -51,7 +53,9 @@ export function assemble(reading: Reading, input: PlannerInput): PlannerOutcome 
   const outcome = assembleReading(r, input);
   if (outcome.kind !== 'plan') return outcome;
   const shaped = applyShapes(outcome, r, input, (m) => measureAlias(m, input.view));
-  return applyConditions(shaped, clauses, reading, input);
+  const conditioned = applyConditions(shaped, clauses, reading, input);
+  if (conditioned.kind !== 'plan') return conditioned;
+  return applyDefinitionConflicts(applyPerRowCount(conditioned, reading, clauses, input), input.view);
 }
 
 function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {

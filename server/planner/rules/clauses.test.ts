@@ -218,3 +218,55 @@ describe('first times, and who did it when nobody is named', () => {
     expect(p.filters).toContainEqual({ op: 'related', table: 'orders' });
   });
 });
+
+describe('a bare number of related rows is that many', () => {
+  it('"just one order", "with 3 orders" count exactly', async () => {
+    for (const [q, value] of [
+      ['what fraction of members have just one order', 1],
+      ['number of users having 3 orders', 3],
+    ] as const) {
+      const p = await demoPlanOf(q);
+      expect(JSON.stringify(p), q).toContain(`"count":{"op":"eq","value":${value}}`);
+    }
+  });
+
+  it('does not take a listing size for a count', async () => {
+    const p = await demoPlanOf('show just 4 orders');
+    expect(p.limit).toBe(4);
+    expect(JSON.stringify(p.filters)).not.toContain('"count"');
+  });
+});
+
+it('"never bought a single thing" is none, not exactly one', async () => {
+  const p = await demoPlanOf('members that have not made a single purchase in 2025');
+  expect(JSON.stringify(p.filters)).toContain('"op":"not"');
+  expect(JSON.stringify(p.filters)).not.toContain('"value":1}');
+});
+
+describe('an amount of what was spent or sold, per person or product', () => {
+  it('"spent more than N" adds up their revenue (completed orders), counting the people', async () => {
+    for (const q of [
+      'members who spent more than 2,000 dollars in 2025',
+      'how many users have spent at least 750 in total',
+    ]) {
+      const p = await demoPlanOf(q);
+      expect(p.table, q).toBe('users');
+      expect(p.measures, q).toEqual([{ kind: 'count' }]);
+      const related = p.filters.find((f) => f.op === 'related');
+      expect(related && related.op === 'related' ? related.count?.sum : undefined, q).toBe(
+        'orders.total_amount',
+      );
+    }
+  });
+
+  it('"sold fewer than N units" adds up the units of each product', async () => {
+    for (const q of [
+      'products that sold less than 15 units in october',
+      'count products which sold over 40 units',
+    ]) {
+      const p = await demoPlanOf(q);
+      expect(p.table, q).toBe('products');
+      expect(JSON.stringify(p.filters), q).toContain('"sum":"order_items.quantity"');
+    }
+  });
+});

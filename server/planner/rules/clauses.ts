@@ -36,6 +36,8 @@ export interface Condition {
    * own table is the activity (`relatedTable`), its dates and values apply to those rows directly
    */
   activity?: { relatedTable: string; dates: DatedPhrase[]; values: Filter[] };
+  /** an amount of the verb's measure compared ("spent over 10k"): the verb's money or units are taken by it */
+  amount?: boolean;
 }
 
 export interface Clauses {
@@ -105,9 +107,13 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
         m.target.kind === 'value' &&
         m.target.field.split('.')[0] !== actor,
     );
-    const counted = countIn(r, v, view, actor);
-    const count = counted?.count;
     const negated = isNegated(r, v);
+    // "never placed a single order" is none, not one
+    const read = countIn(r, v, view, actor);
+    const counted =
+      (read?.bare && negated ? undefined : read) ??
+      (v.kind === 'activity' ? amountIn(r, v, view) : undefined);
+    const count = counted?.count;
     // "placed their very first order this month", "bought for the first time in May"
     const first = words.slice(Math.max(0, v.at - 2), v.end).includes('first');
     const build = (on: DatedPhrase[]) =>
@@ -131,7 +137,15 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
     if (!built) continue;
     for (const d of built.dates) takenDates.add(d);
     const comparisons = counted?.at !== undefined && built.condition.filter ? [counted.at] : [];
-    const condition: Condition = { ...built.condition, at: v.at, comparisons };
+    // "placed more than 40 orders": the counted rows are the clause's, not a second subject of the question
+    const noun = counted && 'noun' in counted ? counted.noun : undefined;
+    const matches =
+      noun && !built.condition.matches.includes(noun)
+        ? [...built.condition.matches, noun]
+        : built.condition.matches;
+    const condition: Condition = { ...built.condition, matches, at: v.at, comparisons };
+    // "customers who spent over 10k": the spending is the condition, not also the figure asked for
+    if (count?.sum) condition.amount = true;
     if (v.kind !== 'creation' && built.condition.filter.op !== 'and') {
       condition.redate = (on) => build(on)?.condition.filter;
     }
@@ -260,6 +274,10 @@ function having(
   const noun = r.matches.find(
     (m) => m.from > v.at && m.from < v.end && m.target.kind === 'table' && m.target.table !== actor,
   );
+  // "with 5 or more refunds": a value that names rows ("refunds" are orders refunded) names them as a table would
+  const valueNoun = noun ? undefined : rowsNamedByValue(r, view, actor, v.at, v.end);
+  if (valueNoun)
+    return having(view, actor, withTableMatch(r, valueNoun), v, dates, values, count, negated, now);
   if (noun?.target.kind !== 'table') return undefined;
   // "who has the most refunded orders" ranks people by them; it is not a condition
   if (r.topN && r.topN.at > v.at && r.topN.at < noun.from) return undefined;
@@ -286,6 +304,92 @@ function having(
   );
   if (built) built.condition.matches.push(noun);
   return built;
+}
+
+/**
+ * "spent over 10k", "sold fewer than 50 units": an amount of the verb's measure (revenue for spending, units for
+ * selling) compared, as a sum over the actor's related rows; a comparison followed by rows ("over 500 orders",
+ * "orders over 500") is not one.
+ */
+function amountIn(
+  r: Reading,
+  v: Verb,
+  view: ModelView,
+): { count: CountCondition; at: number; noun?: Match } | undefined {
+  const verb = r.tokens[v.at]?.text ?? '';
+  const measure = SPEND_VERBS.has(verb)
+    ? moneyMeasure(view)
+    : SELL_VERBS.has(verb)
+      ? unitsMeasure(view)
+      : undefined;
+  const def = measure ? view.tables.get(measure.table)?.measures[measure.name] : undefined;
+  if (!measure || !def?.column || def.aggregate !== 'sum') return undefined;
+  const c = r.comparisons.find((x) => x.at > v.at && x.at < v.end);
+  if (!c) return undefined;
+  // ("100 units" may name the measure's own rows: those are what is added up)
+  const rows = r.matches.some(
+    (m) =>
+      m.target.kind === 'table' &&
+      m.target.table !== measure.table &&
+      m.from > v.at &&
+      Math.abs(m.from - c.at) <= 4,
+  );
+  if (rows) return undefined;
+  // "fewer than 50 units": the unit word names the amount, it is not also the figure asked for
+  const unit = r.matches.find(
+    (m) =>
+      m.target.kind === 'measure' &&
+      m.target.table === measure.table &&
+      m.target.name === measure.name &&
+      m.from > c.at &&
+      m.from <= c.at + 3,
+  );
+  const count: CountCondition = { op: c.op, value: c.value, sum: `${measure.table}.${def.column}` };
+  return { count, at: c.at, ...(unit ? { noun: unit } : {}) };
+}
+
+/** Whether the actor owns the rows a match names (a customer's orders), through a one-to-many relation. */
+function ownsRows(view: ModelView, actor: string, m: Match): boolean {
+  const table =
+    m.target.kind === 'table'
+      ? m.target.table
+      : m.target.kind === 'value'
+        ? m.target.field.split('.')[0]
+        : undefined;
+  if (!table || table === actor) return false;
+  try {
+    return view.path(actor, table).some((s) => s.kind === 'one-to-many');
+  } catch {
+    return false;
+  }
+}
+
+/** A value right in the clause whose rows the actor owns ("refunds", "cancellations"): it names those rows. */
+function rowsNamedByValue(
+  r: Reading,
+  view: ModelView,
+  actor: string,
+  from: number,
+  to: number,
+): Match | undefined {
+  return r.matches.find((m) => {
+    if (m.target.kind !== 'value' || m.from <= from || m.from >= to) return false;
+    const owner = m.target.field.split('.')[0] as string;
+    if (owner === actor) return false;
+    try {
+      return view.path(actor, owner).some((s) => s.kind === 'one-to-many');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The reading with a value match also read as its table, at the same words. */
+function withTableMatch(r: Reading, m: Match): Reading {
+  if (m.target.kind !== 'value') return r;
+  const table = m.target.field.split('.')[0] as string;
+  const asTable: Match = { ...m, target: { kind: 'table', table } };
+  return { ...r, matches: [...r.matches, asTable] };
 }
 
 function relatedCondition(
@@ -322,14 +426,15 @@ function relatedCondition(
   }
   const filter = inner.length === 0 ? undefined : all(inner);
   let countCond = count;
-  if (countCond && table !== noun) {
+  if (countCond && !countCond.sum && table !== noun) {
     const pk = view.tables.get(noun)?.primaryKey;
     if (pk) countCond = { ...countCond, distinct: `${noun}.${pk}` };
   }
   const none =
     (negated && !countCond) ||
-    (countCond?.op === 'eq' && countCond.value === 0) ||
-    (countCond?.op === 'lt' && countCond.value === 1);
+    (!countCond?.sum &&
+      ((countCond?.op === 'eq' && countCond.value === 0) ||
+        (countCond?.op === 'lt' && countCond.value === 1)));
   const related: Filter = { op: 'related', table, ...(filter ? { filter } : {}) };
   const condition: Omit<Condition, 'at'> = {
     table: actor,
@@ -398,13 +503,15 @@ function countIn(
   v: Verb,
   view: ModelView,
   actor: string,
-): { count: CountCondition; at?: number } | undefined {
+): { count: CountCondition; at?: number; noun?: Match; bare?: boolean } | undefined {
   const words = r.tokens.map((t) => t.text);
   for (const c of r.comparisons) {
     if (c.at < v.at || c.at >= v.end) continue;
     const after = words.slice(c.at, c.at + 6);
     const times = after.includes('times') || after.some((w) => Object.hasOwn(TIMES, w));
-    const noun = r.matches.find((m) => m.from > c.at && m.from <= c.at + 5 && m.target.kind === 'table');
+    const noun =
+      r.matches.find((m) => m.from > c.at && m.from <= c.at + 5 && m.target.kind === 'table') ??
+      rowsNamedByValue(r, view, actor, c.at, c.at + 6);
     if (!times && !noun) continue;
     if (noun && noun.target.kind === 'table') {
       try {
@@ -413,7 +520,7 @@ function countIn(
         continue;
       }
     }
-    return { count: { op: c.op, value: c.value }, at: c.at };
+    return { count: { op: c.op, value: c.value }, at: c.at, ...(noun ? { noun } : {}) };
   }
   for (let i = v.at; i < v.end; i += 1) {
     const w = words[i] ?? '';
@@ -434,6 +541,19 @@ function countIn(
       return { count: { op: 'eq', value: r.tokens[i]?.num as number } };
     if ((w === 'second' && words[i + 1] === 'time') || REPEAT.has(w))
       return { count: { op: 'gte', value: 2 } };
+  }
+  // "have just one order", "with 2 orders", "made only a single purchase": that many, no more
+  for (let i = v.at + 1; i < v.end; i += 1) {
+    const n =
+      r.tokens[i]?.num ??
+      (words[i] === 'single' && ['a', 'one'].includes(words[i - 1] ?? '') ? 1 : undefined);
+    if (n === undefined || !Number.isInteger(n) || r.comparisons.some((c) => c.at >= i - 3 && c.at <= i))
+      continue;
+    const noun =
+      r.matches.find((m) => m.from > i && m.from <= i + 2 && m.target.kind === 'table') ??
+      rowsNamedByValue(r, view, actor, i, i + 3);
+    if (!noun || !ownsRows(view, actor, noun)) continue;
+    return { count: { op: 'eq', value: n }, noun, bare: true };
   }
   return undefined;
 }
@@ -457,14 +577,36 @@ function statesExistence(r: Reading, v: Verb): boolean {
 
 /** "never ordered", "didn't buy", "nobody bought", "no orders", "haven't placed a single order". */
 function isNegated(r: Reading, v: Verb): boolean {
-  for (let i = Math.max(0, v.at - 3); i < Math.min(r.tokens.length, v.at + 3); i += 1) {
+  for (let i = Math.max(0, v.at - 5); i < Math.min(r.tokens.length, v.at + 3); i += 1) {
     const w = r.tokens[i]?.text ?? '';
     if (NONE.has(w) || w === 'not' || /n['’]t$/.test(w) || w === 'didnt' || w === 'havent' || w === 'hasnt') {
+      // further back only through the clause's own small words ("have not made a single purchase")
+      const between = r.tokens.slice(i + 1, v.at).map((t) => t.text);
+      if (v.at - i > 3 && !between.every((x) => NEGATED_GAP.has(x))) continue;
       if (i < v.at || w === 'no' || w === 'zero') return true;
     }
   }
   return false;
 }
+
+// the words that may stand between a negation and its verb ("not made a single purchase", "never even once bought")
+const NEGATED_GAP = new Set([
+  'made',
+  'make',
+  'a',
+  'single',
+  'one',
+  'even',
+  'once',
+  'yet',
+  'ever',
+  'been',
+  'have',
+  'has',
+  'had',
+  'done',
+  'actually',
+]);
 
 function all(filters: Filter[]): Filter {
   return filters.length === 1 ? (filters[0] as Filter) : { op: 'and', filters };

@@ -26,8 +26,10 @@ export function withoutClauses(r: Reading, clauses: Clauses): Reading {
   }
   const counted = new Set(clauses.conditions.flatMap((c) => c.comparisons ?? []));
   const dates = clauses.freeDates.flatMap((d) => (d.match ? [d.match] : []));
+  const amount = clauses.conditions.some((c) => c.amount);
   return {
     ...r,
+    ...(amount ? { money: false, selling: false } : {}),
     dates,
     dated: clauses.freeDates,
     matches: r.matches.filter((m) => !taken.has(m)),
@@ -97,13 +99,10 @@ export function applyConditions(
           plan.time = { ...(plan.time ?? { field: timeField }), range: d.range };
         } else if (timeField) filters.push(...dateFilter(timeField, d, input));
       }
-    } else if (
-      c.filter.op !== 'related' &&
-      c.filter.op !== 'not' &&
-      reachableToOne(view, plan.table, c.table)
-    )
-      filters = [c.filter];
-    else {
+    } else if (reachableToOne(view, plan.table, c.table)) {
+      // "orders of customers with more than 40 orders": a related-row condition about the rows the plan's reach
+      filters = [anchoredAt(c.filter, c.table)];
+    } else {
       notes.push(
         `left out a condition on ${c.table.replace(/_/g, ' ')} that does not apply to ${plan.table}`,
       );
@@ -138,6 +137,21 @@ export function applyConditions(
     plan.order = plan.order.map((o) => (o.by === aliasBefore ? { ...o, by: aliasAfter } : o));
   }
   return { ...outcome, plan, notes };
+}
+
+/** A condition on rows of `table`, made to say so when it counts related rows (the plan's rows are others). */
+export function anchoredAt(filter: Filter, table: string): Filter {
+  switch (filter.op) {
+    case 'related':
+      return { ...filter, of: filter.of ?? table };
+    case 'not':
+      return { op: 'not', filter: anchoredAt(filter.filter, table) };
+    case 'and':
+    case 'or':
+      return { op: filter.op, filters: filter.filters.map((f) => anchoredAt(f, table)) };
+    default:
+      return filter;
+  }
 }
 
 /** Whether rows of `table` own rows of `other` (one-to-many on the way): an order owns its lines. */

@@ -172,6 +172,16 @@ function indexValues(values: readonly string[]): FieldValues {
       // "German", "UK", "the States": a country's other names find the value as the data spells it
       for (const alias of countryAliases(key)) if (!byKey.has(alias)) byKey.set(alias, value);
     }
+    // "the compact tablet" for "Globex Compact Tablet": a name without its first word (a brand, a prefix the
+    // tenant puts on every product), when no other value ends the same way
+    const tails = new Map<string, string | null>();
+    for (const [key, value] of byKey) {
+      const parts = key.split(' ');
+      if (parts.length < 3) continue;
+      const tail = parts.slice(1).join(' ');
+      tails.set(tail, tails.has(tail) && tails.get(tail) !== value ? null : value);
+    }
+    for (const [tail, value] of tails) if (value !== null && !byKey.has(tail)) byKey.set(tail, value);
     hit = { byKey, byStem, words, maxWords };
     fieldValuesCache.set(values, hit);
   }

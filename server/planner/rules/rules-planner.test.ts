@@ -260,3 +260,63 @@ describe('follow-ups that compare or break down', () => {
     expect(next.time?.range).toEqual({ kind: 'last', unit: 'month', n: 1 });
   });
 });
+
+describe('how many rows a listing shows', () => {
+  it('takes the number right before the thing listed, never a number of a condition', async () => {
+    for (const [q, limit] of [
+      ['give me the members with over 6 orders', undefined],
+      ['show users who placed at least 12 orders', undefined],
+      ['give me 4 of the most recent members', 4],
+      ['show twelve users who joined in 2025', 12],
+    ] as const) {
+      const p = await planOf(q);
+      expect(p.select.length, q).toBeGreaterThan(0);
+      expect(p.limit, q).toBe(limit);
+    }
+  });
+});
+
+describe('questions of existence and of who did it', () => {
+  it('"is there any …", "are there any …" show the rows', async () => {
+    for (const q of [
+      'are there any members who never placed an order',
+      'is there any product nobody bought',
+    ]) {
+      const p = await planOf(q);
+      expect(p.select.length, q).toBeGreaterThan(0);
+      expect(p.measures, q).toEqual([]);
+    }
+  });
+
+  it('"spent by the people who …" says who spent, it is not a breakdown by person', async () => {
+    for (const q of [
+      'amount spent by the members who registered in may',
+      'turnover brought in by those users that joined during 2025',
+    ]) {
+      const p = await planOf(q);
+      expect(p.dimensions, q).toEqual([]);
+      expect(
+        p.filters.some((f) => f.op === 'dateRange' && f.field === 'users.created_at'),
+        q,
+      ).toBe(true);
+    }
+  });
+});
+
+describe('a thing and its column, said together', () => {
+  it('"by member country", "per item category" break down by that column, not by the thing', async () => {
+    for (const [q, field] of [
+      ['income by member country in 2025', 'users.country'],
+      ['units sold per item category last month', 'products.category'],
+    ] as const) {
+      expect((await planOf(q)).dimensions, q).toEqual([{ field }]);
+    }
+  });
+});
+
+it('"longest-standing" people are the earliest to join', async () => {
+  for (const q of ['five longest-standing members', 'the 4 users who have been with us the longest']) {
+    const p = await planOf(q);
+    expect(p.order, q).toEqual([{ by: 'users.created_at', direction: 'asc' }]);
+  }
+});

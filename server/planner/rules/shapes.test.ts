@@ -197,3 +197,28 @@ describe('more kinds found by a fresh set of questions', () => {
     }
   });
 });
+
+describe('which of two periods', () => {
+  it('"more in A or B", "higher in A than in B" compare the two periods', async () => {
+    for (const q of ['did we sell more during june or july', 'were sign ups higher in q1 than in q4']) {
+      expect((await demoPlanOf(q)).time?.compare?.length, q).toBe(2);
+    }
+  });
+
+  it('"did we sell more" asks for sales', async () => {
+    expect((await demoPlanOf('did we sell more during june or july')).measures).toEqual([
+      { kind: 'named', name: 'orders.revenue' },
+    ]);
+  });
+
+  it('growth "from 2023 to 2024" and "between 2023 and 2024" compares the two years, bare years too', async () => {
+    for (const q of [
+      'how much did sales grow from 2023 to 2024',
+      'order growth between 2023 and 2024 in percent',
+    ]) {
+      const p = await demoPlanOf(q);
+      expect(p.measures.length, q).toBe(3);
+      expect(p.time, q).toBeUndefined();
+    }
+  });
+});

@@ -85,17 +85,29 @@ function comparedPeriods(plan: QueryPlan, r: Reading, input: PlannerInput): [Per
     periods = plan.time.compare.map((p) => ({ label: p.label, range: p.range, start: at(p.range) }));
   } else {
     const span = r.dates[0];
-    const ends = span && /^\s*from\s+(.+?)\s+to\s+(.+?)\s*$/i.exec(span.text);
+    const ends =
+      span &&
+      (/^\s*from\s+(.+?)\s+to\s+(.+?)\s*$/i.exec(span.text) ??
+        /^\s*between\s+(.+?)\s+and\s+(.+?)\s*$/i.exec(span.text));
     if (!ends) return undefined;
     for (const part of [ends[1] ?? '', ends[2] ?? '']) {
-      const found = findDateRanges(part, input.now, input.view.agent.timeZone)[0];
-      if (!found || found.text.trim() !== part.trim()) return undefined;
-      periods.push({ label: part.trim(), range: found.range, start: at(found.range) });
+      const range = periodNamed(part.trim(), input);
+      if (!range) return undefined;
+      periods.push({ label: part.trim(), range, start: at(range) });
     }
   }
   if (periods.length !== 2) return undefined;
   periods.sort((a, b) => a.start - b.start);
   return [periods[0] as Period, periods[1] as Period];
+}
+
+/** The period a phrase names as a whole: "Q2", "March 2025", or a bare year ("2024" is read as "in 2024"). */
+function periodNamed(text: string, input: PlannerInput): DateRange | undefined {
+  for (const phrase of [text, `in ${text}`]) {
+    const found = findDateRanges(phrase, input.now, input.view.agent.timeZone)[0];
+    if (found && found.text.trim() === phrase) return found.range;
+  }
+  return undefined;
 }
 
 /** "By what percent did revenue grow from 2024 to 2025": both figures and the change, as one row. */

@@ -19,6 +19,14 @@ describe('expandShorthand', () => {
     expect(expandShorthand('shoppers with 3+ purchases')).toBe('shoppers with 3 or more purchases');
   });
 
+  it('writes out contractions typed without their apostrophe, and account shorthand', () => {
+    expect(expandShorthand('members whove ordered twice')).toBe('members who have ordered twice');
+    expect(expandShorthand('accts theyve opened, and whats left')).toBe(
+      'accounts they have opened, and what is left',
+    );
+    expect(expandShorthand('how many were there')).toBe('how many were there');
+  });
+
   it('leaves plain words, "no" as a word, and amounts alone', () => {
     for (const q of ['no refunds at all last month', 'products over $1m', 'monthly income in 2025'])
       expect(expandShorthand(q)).toBe(q);

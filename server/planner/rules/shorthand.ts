@@ -24,6 +24,10 @@ const WORDS: Record<string, string> = {
   rev: 'revenue',
   cust: 'customer',
   custs: 'customers',
+  acct: 'account',
+  accts: 'accounts',
+  acc: 'account',
+  accs: 'accounts',
   ppl: 'people',
   pct: 'percentage',
   nr: 'number',
@@ -54,6 +58,10 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/\b(who|they|we|you|i)['’]ve\b/gi, '$1 have'],
   [/\b(they|we|you)['’]re\b/gi, '$1 are'],
   [/\b(what|who|that|where|how)['’]s\b/gi, '$1 is'],
+  // the same typed without the apostrophe ("whove", "theyve", "theyre", "whats"; not "were", a word of its own)
+  [/\b(who|they|we|you)ve\b/gi, '$1 have'],
+  [/\b(they|you)re\b/gi, '$1 are'],
+  [/\b(what|that)s\b/gi, '$1 is'],
   // negations typed without their apostrophe ("havent", "didnt", "dont")
   [/\b(have|has|had|did|do|does|was|were|is|are|could|would|should)nt\b/gi, "$1n't"],
   [/\b(ca|wo)nt\b/gi, "$1n't"],

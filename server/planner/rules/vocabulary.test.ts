@@ -51,3 +51,59 @@ describe('refusing what the model does not have', () => {
     }
   });
 });
+
+describe('words that say which rows count', () => {
+  it('reads "only counting" and "considering only" as the filter that follows', async () => {
+    for (const q of [
+      'mean order total in 2026 only counting orders over 250',
+      'order count this quarter considering only orders above 40 dollars',
+    ]) {
+      const p = await demoPlanOf(q);
+      expect(p.filters, q).toContainEqual(
+        expect.objectContaining({ op: 'gt', field: 'orders.total_amount' }),
+      );
+    }
+  });
+});
+
+describe('products we sell, counted', () => {
+  it('counts the catalogue when the count names products, in the present tense', async () => {
+    for (const q of [
+      'number of electronics products we sell',
+      'count of beauty products that we sell under 50 dollars',
+    ]) {
+      const p = await demoPlanOf(q);
+      expect(p.table, q).toBe('products');
+      expect(p.measures, q).toEqual([{ kind: 'count' }]);
+    }
+  });
+
+  it('counts units when it asks what was sold', async () => {
+    const p = await demoPlanOf('how many electronics products did we sell in october');
+    expect(p.measures).toEqual([{ kind: 'named', name: 'order_items.units_sold' }]);
+  });
+});
+
+describe('a product named without its brand', () => {
+  it('finds the one product whose name ends that way', async () => {
+    for (const q of ['units of classic pyjamas sold in 2025', 'revenue from the compact tablet this year']) {
+      const p = await demoPlanOf(q);
+      expect(
+        p.filters.some(
+          (f) => f.op === 'eq' && f.field === 'products.name' && String(f.value).startsWith('Acme '),
+        ),
+        q,
+      ).toBe(true);
+    }
+  });
+});
+
+it('does not guess between two products that end the same way', async () => {
+  const { ValueIndex } = await import('./lexicon.ts');
+  const index = new ValueIndex();
+  index.addField('products.name', ['Acme Compact Tablet', 'Globex Compact Tablet', 'Acme Eco Yoga Mat']);
+  expect(index.lookup('compact tablet', 'compact tablet')).toEqual([]);
+  expect(index.lookup('eco yoga mat', 'eco yoga mat')).toEqual([
+    { field: 'products.name', value: 'Acme Eco Yoga Mat' },
+  ]);
+});

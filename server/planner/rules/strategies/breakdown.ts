@@ -13,7 +13,13 @@ import { collectFilters, fieldsOf, segmentFilters, valueComparisonField } from '
 import { SHIFT, shiftRange } from '../followups.ts';
 import type { Match } from '../lexicon.ts';
 import { averagePer, describeMeasure, fitMeasure, measureAlias, withFilter } from '../measures.ts';
-import { entityDimensions, isNumeric, labelField, nearestTimeField } from '../model-helpers.ts';
+import {
+  entityDimensions,
+  isNumeric,
+  labelField,
+  nearestTimeField,
+  reachableToOne,
+} from '../model-helpers.ts';
 import { planOutcome, unanswerable } from '../outcomes.ts';
 import { targetTable } from '../reading.ts';
 import { filterAt, predicateStart, shareCue } from '../share.ts';
@@ -53,6 +59,22 @@ export function breakdown(a: Assembly): PlannerOutcome {
   const countSubject = countedMatch(r);
   if (countSubject && countSubject.target.kind !== 'value' && measures[0]?.kind === 'count')
     used.add(countSubject);
+  // "by customer country", "per product category": a thing's column said after the thing is that column
+  for (const m of r.matches) {
+    if (used.has(m) || m.target.kind !== 'column') continue;
+    const owner = m.target.field.split('.')[0];
+    const head = r.matches.find(
+      (o) =>
+        o.to === m.from &&
+        (o.target.kind === 'table' || o.target.kind === 'segment') &&
+        reachableToOne(view, o.target.table, owner as string),
+    );
+    if (head && !used.has(head) && afterBy(r, head)) {
+      addDim(m.target.field);
+      used.add(m);
+      used.add(head);
+    }
+  }
   for (const m of r.matches) {
     if (used.has(m) || m.target.kind !== 'column') continue;
     // "top 3 by amount spent": a number to rank by is the measure, not a breakdown

@@ -2,7 +2,7 @@
 // value, the money of a status, a count of what is ranked, or the rows the question is about.
 import type { ModelView } from '../../../semantic/model-view.ts';
 import type { PlannerOutcome } from '../../planner.ts';
-import { type Assembly, factTable, matchesOf } from '../assembly.ts';
+import { type Assembly, countedMatch, factTable, matchesOf } from '../assembly.ts';
 import type { Match } from '../lexicon.ts';
 import { currencyOf, sameAggregate } from '../measures.ts';
 import {
@@ -17,6 +17,8 @@ import {
 import { type Reading, targetTable } from '../reading.ts';
 import { ACTIVITY } from '../verbs.ts';
 
+const SOLD_MORE = new Set(['more', 'less', 'fewer', 'better', 'worse']);
+
 /** The measures the question names, or implies by selling ("how many did we sell") or money ("how much did we make"). */
 export function namedMeasures(a: Assembly): PlannerOutcome | undefined {
   const { r, view, used, measures } = a;
@@ -26,7 +28,11 @@ export function namedMeasures(a: Assembly): PlannerOutcome | undefined {
   }
   // "how many items did we sell last month" is units; "how many products do we sell" is the catalogue
   const soldInThePast = r.dates.length > 0 || /\b(did|sold|have we sold|has been sold)\b/i.test(r.question);
-  const sellingUnits = r.countCue < 0 || soldInThePast || matchesOf(r, 'value').length > 0;
+  // "number of beauty products we sell" counts the catalogue's products (a value names which, not what was sold)
+  const counted = countedMatch(r);
+  const catalogue =
+    !soldInThePast && counted?.target.kind === 'table' && counted.target.table !== unitsMeasure(view)?.table;
+  const sellingUnits = r.countCue < 0 || soldInThePast || (matchesOf(r, 'value').length > 0 && !catalogue);
   // "how many distinct products sold" counts products, not units
   const countsDistinctThings = r.matches.some(
     (m) => m.target.kind === 'table' && m.from > r.countCue && distinctBefore(r, m),
@@ -41,7 +47,9 @@ export function namedMeasures(a: Assembly): PlannerOutcome | undefined {
     const units = unitsMeasure(view);
     if (units) a.addNamed(units.table, units.name);
   }
-  if (measures.length === 0 && r.money) {
+  // "did we sell more in Q3 or Q2", "are we selling less than last year": how much was sold is sales
+  const sellsMore = r.selling && r.countCue < 0 && !r.topN && r.tokens.some((t) => SOLD_MORE.has(t.text));
+  if (measures.length === 0 && (r.money || sellsMore)) {
     const money = moneyMeasure(view);
     if (money) a.addNamed(money.table, money.name);
   }

@@ -157,13 +157,16 @@ export function listing(a: Assembly): PlannerOutcome | undefined {
     // a status that stands for its rows still filters them
     if (entity.target.kind !== 'value') used.add(entity);
     const timeField = nearestTimeField(view, table);
+    // "list 20 customers", "show me 5 recent orders": a number right before the thing listed (a number elsewhere,
+    // such as a clause's "more than 8 orders", is not how many to show)
     const n =
       r.topN?.n ||
       r.tokens.find(
-        (t) =>
+        (t, i) =>
           t.num !== undefined &&
           Number.isInteger(t.num) &&
           t.num <= 1000 &&
+          r.matches.some((m) => targetTable(m.target) === table && m.from > i && m.from - i <= 5) &&
           !r.comparisons.some((c) => c.value === t.num),
       )?.num;
     const valueCol = valueColumn(view, table);

@@ -1,4 +1,4 @@
-// A tiny HTML builder for the demo host app: every interpolated value is escaped unless it is already Html.
+// A tiny HTML builder for the pages Parley and its demo host app serve: every interpolated value is escaped unless it is Html.
 //
 //   html`<p title=${title}>${name}</p>`        escapes title and name
 //   html`<ul>${items.map((i) => html`<li>${i}</li>`)}</ul>`   arrays of Html are joined

@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  assertMysqlReachable,
+  createMysqlDatabase,
+  dropMysqlDatabase,
+  mysqlEnabled,
+  mysqlTitle,
+  openMysqlRoot,
+  testDatabaseName,
+} from '../../test/support/mysql.ts';
+import { openDatabase } from './connect.ts';
+import { inTransaction, once } from './unit-of-work.ts';
+
+function contract(name: string, makeUrl: () => Promise<string>, cleanup: () => Promise<void>) {
+  describe(name, () => {
+    let db: Knex;
+    beforeAll(async () => {
+      db = openDatabase(await makeUrl(), { create: true, writeAheadLog: true });
+      await db.schema.createTable('notes', (t) => {
+        t.string('id', 36).primary();
+        t.string('text', 50).notNullable();
+      });
+    });
+    afterAll(async () => {
+      await db?.destroy();
+      await cleanup();
+    });
+
+    it('commits every write of a unit, reads what it wrote, and reports changed rows', async () => {
+      const seen = await inTransaction(db, async (unit) => {
+        await unit.write(db('notes').insert({ id: 'a', text: 'one' }));
+        await unit.write(db('notes').insert({ id: 'b', text: 'two' }));
+        expect(await unit.write(db('notes').where('id', 'b').update({ text: 'deux' }))).toBe(1);
+        expect(await unit.write(db('notes').where('id', 'zz').update({ text: 'x' }))).toBe(0);
+        return unit.rows<{ id: string; text: string }>(db('notes').select('id', 'text').orderBy('id'));
+      });
+      expect(seen).toEqual([
+        { id: 'a', text: 'one' },
+        { id: 'b', text: 'deux' },
+      ]);
+      const [first] = await once(db, (unit) =>
+        unit.rows<{ text: string }>(db('notes').where('id', 'a').first()),
+      );
+      expect(first?.text).toBe('one');
+      expect(await once(db, (unit) => unit.rows(db('notes').where('id', 'none').first()))).toEqual([]);
+    });
+
+    it('writes nothing of a unit whose later statement fails', async () => {
+      await expect(
+        inTransaction(db, async (unit) => {
+          await unit.write(db('notes').insert({ id: 'c', text: 'kept only if all succeed' }));
+          await unit.write(db('notes').insert({ id: 'c', text: 'the same key again' }));
+        }),
+      ).rejects.toThrow();
+      expect(await db('notes').where('id', 'c')).toEqual([]);
+      // the connection is usable afterwards, in and out of knex's own transactions
+      await db.transaction((trx) => trx('notes').insert({ id: 'd', text: 'after' }));
+      expect(await db('notes').where('id', 'd')).toHaveLength(1);
+    });
+
+    it('runs units and knex transactions side by side without mixing their writes', async () => {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          i % 2
+            ? inTransaction(db, async (unit) => {
+                await unit.write(db('notes').insert({ id: `u${i}`, text: 'unit' }));
+                await unit.write(db('notes').where('id', `u${i}`).update({ text: 'unit done' }));
+              })
+            : db.transaction(async (trx) => {
+                await trx('notes').insert({ id: `k${i}`, text: 'knex' });
+              }),
+        ),
+      );
+      const ids = Array.from({ length: 20 }, (_, i) => (i % 2 ? `u${i}` : `k${i}`));
+      const rows = await db('notes').whereIn('id', ids);
+      expect(rows).toHaveLength(20);
+      expect(rows.filter((r) => r.text === 'unit done')).toHaveLength(10);
+    });
+  });
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-unit-'));
+contract(
+  'a unit of work (SQLite)',
+  async () => `sqlite://${path.join(tmp, 'unit.sqlite')}`,
+  async () => fs.rmSync(tmp, { recursive: true, force: true }),
+);
+
+const mysqlDb = testDatabaseName('parley_unit');
+describe.skipIf(!mysqlEnabled)(mysqlTitle('a unit of work'), () => {
+  const root = mysqlEnabled ? openMysqlRoot() : undefined;
+  contract(
+    'on MySQL',
+    async () => {
+      if (!root) throw new Error('MySQL gate is off');
+      await assertMysqlReachable(root);
+      return createMysqlDatabase(root, mysqlDb);
+    },
+    async () => {
+      if (!root) return;
+      await dropMysqlDatabase(root, mysqlDb);
+      await root.destroy();
+    },
+  );
+});

@@ -1,0 +1,40 @@
+// The server under load for the server benchmark, in a process of its own so the load generator's work is not the
+// server's. Prints one JSON line `{ "url": ... }` once listening; closes gracefully on SIGTERM.
+// Run by server.ts: node --import tsx server-child.ts  (env BENCH_DATABASE_URL, BENCH_STORE_URL)
+import fs from 'node:fs';
+import { pino } from 'pino';
+import { parseConfig } from '../../server/config/load.ts';
+import { startServer } from '../../server/main.ts';
+import { withDatasetsConfig } from '../support/config-text.ts';
+import { DEMO_CONFIG_FILE } from '../support/demo-db.ts';
+import { BENCH_API_KEY, BENCH_NOW, BENCH_SECRET } from './server-common.ts';
+
+const env = {
+  ...process.env,
+  DATABASE_URL: process.env.BENCH_DATABASE_URL,
+  PARLEY_STORE_URL: process.env.BENCH_STORE_URL,
+  PARLEY_SESSION_SECRET: BENCH_SECRET,
+  PARLEY_API_KEY: BENCH_API_KEY,
+  PARLEY_NOW: BENCH_NOW,
+};
+const text = withDatasetsConfig(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8'), {
+  uploadsPerMinute: 10_000,
+  concurrentUploads: 4,
+});
+const config = parseConfig(text, DEMO_CONFIG_FILE, env);
+const running = await startServer({
+  config,
+  port: 0,
+  host: '127.0.0.1',
+  env,
+  logger: pino({ level: 'silent' }),
+  // the load comes from a few users asking as fast as they can: the per-user question limit would measure itself
+  widgetSocket: { rateLimit: { burst: 1_000_000, perMinute: 60_000_000 } },
+});
+process.stdout.write(`${JSON.stringify({ url: running.url })}\n`);
+process.once('SIGTERM', () => {
+  running.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});

@@ -1,0 +1,630 @@
+// Benchmark: the server against its ceilings (issue 13). Every row is Parley / ceiling / ratio measured side by
+// side in one run, the ceiling's runs interleaved with Parley's so a busy shared machine slows both alike:
+//   answers/s over the widget WebSocket and /api/v1 at 1/10/50 clients  vs  the same SQL in a loop (better-sqlite3)
+//   answers/s on MariaDB, WebSocket at 10 clients                        vs  the same SQL in a loop over mysql2
+//   one answer in process (median over the questions)                   vs  its SQL alone
+//   upload of a 9 MB CSV                                                  vs  csv-parse alone on the same file
+//   first question on that file                                          vs  a later one
+//   /healthz p99 during an upload; cold start to the first /healthz 200; `parley --help`
+// The server runs in a child process (server-child.ts); the load comes from this one.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { parse } from 'csv-parse/sync';
+import mysql from 'mysql2/promise';
+import WebSocket from 'ws';
+import { createAnswerEngine } from '../../server/answers/engine.ts';
+import { parseConfig } from '../../server/config/load.ts';
+import { parseDatabaseUrl } from '../../server/db/connect.ts';
+import { PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../server/ws/protocol.ts';
+import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from '../support/demo-db.ts';
+import { DEMO_QUESTIONS } from './planning.ts';
+import { BENCH_API_KEY, BENCH_NOW, BENCH_SECRET, benchToken, median, percentile } from './server-common.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHILD = fileURLToPath(new URL('./server-child.ts', import.meta.url));
+const BIN = path.join(ROOT, 'bin/parley.mjs');
+const ORGS = [1, 2, 3];
+const run = promisify(execFile);
+
+/** Which parts to run: `answers`, `answer`, `upload`, `start`; `mysql` adds the MariaDB row. */
+export interface ServerBenchOptions {
+  parts: Set<string>;
+  /** seconds of load per measurement (default 4) */
+  seconds?: number;
+  mysqlUrl?: string;
+}
+
+interface Row {
+  name: string;
+  parley: number;
+  ceiling: number;
+  unit: string;
+  /** Parley / ceiling */
+  ratio: number;
+  goal?: { op: '>=' | '<=' | '<'; value: number; on: 'ratio' | 'parley' };
+}
+
+const rows: Row[] = [];
+
+function fmt(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
+
+function report(row: Row): void {
+  rows.push(row);
+  const goal = row.goal;
+  let verdict = '';
+  if (goal) {
+    const value = goal.on === 'ratio' ? row.ratio : row.parley;
+    const ok =
+      goal.op === '>=' ? value >= goal.value : goal.op === '<=' ? value <= goal.value : value < goal.value;
+    verdict = `goal ${goal.on === 'ratio' ? 'ratio ' : ''}${goal.op} ${goal.value}${goal.on === 'parley' ? ` ${row.unit}` : 'x'}: ${ok ? 'ok' : 'MISSED'}`;
+  }
+  const ceiling = Number.isNaN(row.ceiling) ? '-' : `${fmt(row.ceiling)} ${row.unit}`;
+  const ratio = Number.isNaN(row.ratio) ? '-' : `${row.ratio.toFixed(2)}x`;
+  console.log(
+    `${row.name.padEnd(44)} ${`${fmt(row.parley)} ${row.unit}`.padStart(12)}  ${ceiling.padStart(12)}  ${ratio.padStart(7)}  ${verdict}`,
+  );
+}
+
+export function serverBenchMet(): boolean {
+  return rows.every((r) => {
+    const goal = r.goal;
+    if (!goal) return true;
+    const value = goal.on === 'ratio' ? r.ratio : r.parley;
+    return goal.op === '>='
+      ? value >= goal.value
+      : goal.op === '<='
+        ? value <= goal.value
+        : value < goal.value;
+  });
+}
+
+// ---- the server under load ----------------------------------------------------------------------
+
+interface Child {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startChild(databaseUrl: string, dir: string, tag: string): Promise<Child> {
+  // BENCH_CPU_PROF=<dir>: a CPU profile of the server under load, to see where its time goes
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', CHILD], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      BENCH_DATABASE_URL: databaseUrl,
+      BENCH_STORE_URL: sqliteUrl(path.join(dir, `store-${tag}-${Date.now()}.sqlite`)),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    proc.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));
+  });
+  return { url, stop: () => stopProcess(proc) };
+}
+
+function stopProcess(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+/** One widget socket asking questions one after another, each in a new conversation. */
+async function wsClient(url: string, user: string, org: number, questions: string[], until: number) {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${WS_PATH}`, [
+    PROTOCOL,
+    `${TOKEN_PROTOCOL_PREFIX}${benchToken(user, org)}`,
+  ]);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  let answered = 0;
+  let failed = 0;
+  let next: ((ok: boolean) => void) | undefined;
+  ws.on('message', (data) => {
+    const event = JSON.parse(String(data)) as { type: string; code?: string };
+    if (event.type === 'response.completed') next?.(true);
+    else if (event.type === 'response.error' || event.type === 'error') next?.(false);
+  });
+  for (let i = 0; performance.now() < until; i += 1) {
+    const done = new Promise<boolean>((resolve) => {
+      next = resolve;
+    });
+    ws.send(
+      JSON.stringify({ type: 'message.send', clientId: `c${i}`, text: questions[i % questions.length] }),
+    );
+    if (await done) answered += 1;
+    else failed += 1;
+  }
+  ws.close();
+  return { answered, failed };
+}
+
+/** One host backend over /api/v1: a new conversation per question, then the answer as JSON. */
+async function apiClient(url: string, user: string, org: number, questions: string[], until: number) {
+  const headers = { authorization: `Bearer ${BENCH_API_KEY}`, 'content-type': 'application/json' };
+  let answered = 0;
+  let failed = 0;
+  for (let i = 0; performance.now() < until; i += 1) {
+    const created = await fetch(`${url}/api/v1/agents/demo/conversations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ userIdentifier: user, userContext: { organisationId: org } }),
+    });
+    const conv = (await created.json()) as { id: string };
+    const res = await fetch(`${url}/api/v1/agents/demo/conversations/${conv.id}/response`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ message: questions[i % questions.length] }),
+    });
+    await res.arrayBuffer();
+    if (res.ok) answered += 1;
+    else failed += 1;
+  }
+  return { answered, failed };
+}
+
+async function load(
+  surface: 'ws' | 'api',
+  url: string,
+  clients: number,
+  questions: string[],
+  seconds: number,
+): Promise<number> {
+  const client = surface === 'ws' ? wsClient : apiClient;
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  const results = await Promise.all(
+    Array.from({ length: clients }, (_, i) =>
+      // each client starts at another question, so the mix at any moment is the whole list
+      client(url, `bench-${i}`, ORGS[i % ORGS.length] ?? 1, rotate(questions, i), until),
+    ),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  if (failed > 0) throw new Error(`${failed} answers failed under load (${surface}, ${clients} clients)`);
+  return results.reduce((n, r) => n + r.answered, 0) / elapsed;
+}
+
+const rotate = <T>(xs: T[], by: number): T[] => [...xs.slice(by % xs.length), ...xs.slice(0, by % xs.length)];
+
+// ---- the ceilings -------------------------------------------------------------------------------
+
+interface Sql {
+  question: string;
+  org: number;
+  text: string;
+  bindings: unknown[];
+}
+
+/** The SQL of each question for each organisation, as the engine makes it (answers without SQL are left out). */
+async function sqlOfQuestions(databaseUrl: string): Promise<Sql[]> {
+  const engine = inProcessEngine(databaseUrl);
+  const out: Sql[] = [];
+  try {
+    for (const org of ORGS) {
+      for (const question of DEMO_QUESTIONS) {
+        const answer = await engine.ask({ agentId: 'demo', userContext: { organisationId: org }, question });
+        if (answer.sql) out.push({ question, org, text: answer.sql.text, bindings: answer.sql.bindings });
+      }
+    }
+  } finally {
+    await engine.close();
+  }
+  return out;
+}
+
+function inProcessEngine(databaseUrl: string) {
+  const env = { ...process.env, DATABASE_URL: databaseUrl };
+  const config = parseConfig(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8'), DEMO_CONFIG_FILE, env);
+  return createAnswerEngine({ config, now: () => new Date(BENCH_NOW) });
+}
+
+/** The SQL alone, one statement after another on one better-sqlite3 connection, for `seconds`: statements/s. */
+function sqliteLoop(file: string, sqls: Sql[], seconds: number): number {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.function('parley_tz', { deterministic: true }, (v: unknown) => v as string);
+  try {
+    const t0 = performance.now();
+    const until = t0 + seconds * 1000;
+    let n = 0;
+    while (performance.now() < until) {
+      const sql = sqls[n % sqls.length] as Sql;
+      db.prepare(sql.text)
+        .raw(true)
+        .all(...(sql.bindings as unknown[]));
+      n += 1;
+    }
+    return n / ((performance.now() - t0) / 1000);
+  } finally {
+    db.close();
+  }
+}
+
+/** The SQL alone over a mysql2 pool, `clients` loops at once, for `seconds`: statements/s. */
+async function mysqlLoop(url: string, sqls: Sql[], clients: number, seconds: number): Promise<number> {
+  const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
+  const pool = mysql.createPool({
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: decodeURIComponent(u.pathname.slice(1)),
+    connectionLimit: clients,
+    timezone: 'Z',
+    dateStrings: true,
+  });
+  try {
+    const t0 = performance.now();
+    const until = t0 + seconds * 1000;
+    let n = 0;
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        for (let i = c; performance.now() < until; i += 1) {
+          const sql = sqls[i % sqls.length] as Sql;
+          await pool.query({ sql: sql.text, values: sql.bindings, rowsAsArray: true });
+          n += 1;
+        }
+      }),
+    );
+    return n / ((performance.now() - t0) / 1000);
+  } finally {
+    await pool.end();
+  }
+}
+
+// ---- parts --------------------------------------------------------------------------------------
+
+async function answersPart(databaseUrl: string, dir: string, seconds: number): Promise<void> {
+  const file = parseDatabaseUrl(databaseUrl).location;
+  const sqls = await sqlOfQuestions(databaseUrl);
+  const questions = [...new Set(sqls.map((s) => s.question))];
+  const child = await startChild(databaseUrl, dir, 'answers');
+  try {
+    // warm: the value caches of every organisation, the JIT, the SQL workers
+    await load('ws', child.url, 3, questions, 1.5);
+    await load('api', child.url, 3, questions, 1.5);
+    for (const surface of ['ws', 'api'] as const) {
+      for (const clients of [1, 10, 50]) {
+        const before = sqliteLoop(file, sqls, seconds / 2);
+        const parley = await load(surface, child.url, clients, questions, seconds);
+        const after = sqliteLoop(file, sqls, seconds / 2);
+        const ceiling = (before + after) / 2;
+        report({
+          name: `answers/s ${surface === 'ws' ? 'WebSocket' : '/api/v1'}, ${clients} client${clients > 1 ? 's' : ''} (SQLite)`,
+          parley,
+          ceiling,
+          unit: '/s',
+          ratio: parley / ceiling,
+          ...(clients > 1 ? { goal: { op: '>=', value: 0.8, on: 'ratio' } as const } : {}),
+        });
+      }
+    }
+  } finally {
+    await child.stop();
+  }
+}
+
+async function mysqlPart(mysqlUrl: string, dir: string, seconds: number): Promise<void> {
+  const sqls = await sqlOfQuestions(mysqlUrl);
+  const questions = [...new Set(sqls.map((s) => s.question))];
+  const child = await startChild(mysqlUrl, dir, 'mysql');
+  try {
+    await load('ws', child.url, 3, questions, 1.5);
+    const before = await mysqlLoop(mysqlUrl, sqls, 10, seconds / 2);
+    const parley = await load('ws', child.url, 10, questions, seconds);
+    const after = await mysqlLoop(mysqlUrl, sqls, 10, seconds / 2);
+    const ceiling = (before + after) / 2;
+    report({
+      name: 'answers/s WebSocket, 10 clients (MariaDB)',
+      parley,
+      ceiling,
+      unit: '/s',
+      ratio: parley / ceiling,
+      goal: { op: '>=', value: 0.7, on: 'ratio' },
+    });
+  } finally {
+    await child.stop();
+  }
+}
+
+/** One answer in the engine (no server, no store) against its SQL alone, per question, interleaved. */
+async function answerPart(databaseUrl: string): Promise<void> {
+  const file = parseDatabaseUrl(databaseUrl).location;
+  const sqls = (await sqlOfQuestions(databaseUrl)).filter((s) => s.org === 1);
+  const engine = inProcessEngine(databaseUrl);
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.function('parley_tz', { deterministic: true }, (v: unknown) => v as string);
+  const ask = () => ({ agentId: 'demo', userContext: { organisationId: 1 } });
+  const perQuestion: Array<{ answer: number; sql: number }> = [];
+  try {
+    for (const sql of sqls) {
+      const answerMs: number[] = [];
+      const sqlMs: number[] = [];
+      for (let r = 0; r < 25; r += 1) {
+        const t0 = performance.now();
+        await engine.ask({ ...ask(), question: sql.question });
+        const t1 = performance.now();
+        db.prepare(sql.text)
+          .raw(true)
+          .all(...(sql.bindings as unknown[]));
+        const t2 = performance.now();
+        if (r >= 5) {
+          answerMs.push(t1 - t0);
+          sqlMs.push(t2 - t1);
+        }
+      }
+      perQuestion.push({ answer: median(answerMs), sql: median(sqlMs) });
+    }
+  } finally {
+    db.close();
+    await engine.close();
+  }
+  const ratios = perQuestion.map((q) => q.answer / q.sql);
+  report({
+    name: `one answer in process (median of ${perQuestion.length} questions)`,
+    parley: median(perQuestion.map((q) => q.answer)),
+    ceiling: median(perQuestion.map((q) => q.sql)),
+    unit: 'ms',
+    ratio: median(ratios),
+    goal: { op: '<=', value: 1.3, on: 'ratio' },
+  });
+}
+
+/** 100,000 rows x 6 columns (~9 MB): a date, two categories, a name, a count and a price. */
+function shipmentsCsv(file: string): void {
+  const regions = ['North', 'South', 'East', 'West', 'Central'];
+  const channels = ['web', 'store', 'partner'];
+  const lines = ['day,region,channel,product,units,price'];
+  for (let i = 0; i < 100_000; i += 1) {
+    const day = new Date(Date.UTC(2025, 0, 1) + (i % 700) * 86_400_000).toISOString().slice(0, 10);
+    lines.push(
+      `${day},${regions[i % 5]},${channels[i % 3]},Product number ${(i * 7919) % 5000} deluxe edition,${(i * 31) % 97},${((i * 7919) % 100000) / 100}`,
+    );
+  }
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+async function upload(url: string, user: string, name: string, bytes: Buffer): Promise<number> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(bytes)], { type: 'text/csv' }), name);
+  const res = await fetch(`${url}/widget/v1/datasets`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${benchToken(user, 1)}` },
+    body: form,
+  });
+  await res.arrayBuffer();
+  if (res.status !== 201) throw new Error(`upload answered ${res.status}`);
+  return res.status;
+}
+
+async function askApi(url: string, user: string, question: string): Promise<{ ms: number; type: string }> {
+  const headers = { authorization: `Bearer ${BENCH_API_KEY}`, 'content-type': 'application/json' };
+  const created = await fetch(`${url}/api/v1/agents/demo/conversations`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ userIdentifier: user, userContext: { organisationId: 1 } }),
+  });
+  const conv = (await created.json()) as { id: string };
+  const t0 = performance.now();
+  const res = await fetch(`${url}/api/v1/agents/demo/conversations/${conv.id}/response`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ message: question }),
+  });
+  const body = (await res.json()) as { type?: string; out?: { type?: string } };
+  return { ms: performance.now() - t0, type: String(body.type ?? body.out?.type ?? res.status) };
+}
+
+async function uploadPart(databaseUrl: string, dir: string): Promise<void> {
+  const file = path.join(dir, 'shipments.csv');
+  shipmentsCsv(file);
+  const bytes = fs.readFileSync(file);
+  const question = 'total units by region in my shipments file';
+  const child = await startChild(databaseUrl, dir, 'upload');
+  const uploads: number[] = [];
+  const parses: number[] = [];
+  const firsts: number[] = [];
+  const laters: number[] = [];
+  const health: number[] = [];
+  try {
+    await upload(child.url, 'warm', 'warm.csv', Buffer.from('a,b\n1,2\n'));
+    for (let r = 0; r < 3; r += 1) {
+      const p0 = performance.now();
+      parse(fs.readFileSync(file, 'utf8'));
+      parses.push(performance.now() - p0);
+      // /healthz, one request after another, for as long as the upload takes
+      let uploading = true;
+      const probe = (async () => {
+        while (uploading) {
+          const h0 = performance.now();
+          const res = await fetch(`${child.url}/healthz`);
+          await res.arrayBuffer();
+          health.push(performance.now() - h0);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      const u0 = performance.now();
+      await upload(child.url, `uploader-${r}`, 'shipments.csv', bytes);
+      uploads.push(performance.now() - u0);
+      uploading = false;
+      await probe;
+      const first = await askApi(child.url, `uploader-${r}`, question);
+      if (first.type !== 'table' && first.type !== 'chart' && first.type !== 'text')
+        throw new Error(`the question on the file was answered as ${first.type}`);
+      firsts.push(first.ms);
+      for (let k = 0; k < 3; k += 1) laters.push((await askApi(child.url, `uploader-${r}`, question)).ms);
+    }
+  } finally {
+    await child.stop();
+  }
+  const up = median(uploads);
+  const alone = median(parses);
+  report({
+    name: `upload, 9 MB CSV (100k rows x 6 columns)`,
+    parley: up,
+    ceiling: alone,
+    unit: 'ms',
+    ratio: up / alone,
+    goal: { op: '<=', value: 1.5, on: 'ratio' },
+  });
+  const first = median(firsts);
+  const later = median(laters);
+  report({
+    name: 'first question on that file / a later one',
+    parley: first,
+    ceiling: later,
+    unit: 'ms',
+    ratio: first / later,
+    goal: { op: '<=', value: 2, on: 'ratio' },
+  });
+  report({
+    name: `/healthz p99 during an upload (${health.length} probes)`,
+    parley: percentile(health, 0.99),
+    ceiling: Number.NaN,
+    unit: 'ms',
+    ratio: Number.NaN,
+    goal: { op: '<', value: 50, on: 'parley' },
+  });
+}
+
+/** `parley serve` from spawn to its first /healthz 200, against `node -e 0`, interleaved. */
+async function startPart(databaseUrl: string, dir: string): Promise<void> {
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    INITECH_DATABASE_URL: databaseUrl,
+    PARLEY_STORE_URL: sqliteUrl(path.join(dir, 'store-start.sqlite')),
+    PARLEY_SESSION_SECRET: BENCH_SECRET,
+    PARLEY_LOG_LEVEL: 'silent',
+  };
+  const serveOnce = async (): Promise<number> => {
+    const t0 = performance.now();
+    const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--config', DEMO_CONFIG_FILE], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let errors = '';
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        proc.stdout?.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const m = /listening on (http:\/\/\S+)/.exec(out);
+          if (m?.[1]) resolve(m[1]);
+        });
+        proc.once('exit', (code) => reject(new Error(`parley serve exited with ${code}: ${errors}`)));
+      });
+      for (;;) {
+        const res = await fetch(`${url}/healthz`).catch(() => undefined);
+        if (res?.status === 200) break;
+      }
+      return performance.now() - t0;
+    } finally {
+      await stopProcess(proc);
+    }
+  };
+  const nodeOnce = async (): Promise<number> => {
+    const t0 = performance.now();
+    await run(process.execPath, ['-e', '0']);
+    return performance.now() - t0;
+  };
+  const helpOnce = async (): Promise<number> => {
+    const t0 = performance.now();
+    await run(process.execPath, [BIN, '--help'], { cwd: dir, env });
+    return performance.now() - t0;
+  };
+  await serveOnce(); // the first start also pays for cold disk caches
+  const serve: number[] = [];
+  const help: number[] = [];
+  const bare: number[] = [];
+  for (let r = 0; r < 5; r += 1) {
+    bare.push(await nodeOnce());
+    serve.push(await serveOnce());
+    help.push(await helpOnce());
+  }
+  const node = median(bare);
+  report({
+    name: 'cold start, `parley serve` to first /healthz 200',
+    parley: median(serve),
+    ceiling: node,
+    unit: 'ms',
+    ratio: median(serve) / node,
+    goal: { op: '<=', value: 400, on: 'parley' },
+  });
+  report({
+    name: '`parley --help`',
+    parley: median(help),
+    ceiling: node,
+    unit: 'ms',
+    ratio: median(help) / node,
+    goal: { op: '<=', value: 250, on: 'parley' },
+  });
+}
+
+export async function runServerBench(options: ServerBenchOptions): Promise<boolean> {
+  const dir = makeTempDir('parley-bench-server');
+  const seconds = options.seconds ?? 4;
+  try {
+    const databaseUrl = sqliteUrl(path.join(dir, 'demo.sqlite'));
+    await seedDemo(databaseUrl, { anchor: new Date(BENCH_NOW) });
+    console.log(
+      `${'row'.padEnd(44)} ${'Parley'.padStart(12)}  ${'ceiling'.padStart(12)}  ${'ratio'.padStart(7)}`,
+    );
+    if (options.parts.has('answers')) await answersPart(databaseUrl, dir, seconds);
+    if (options.parts.has('mysql')) {
+      if (!options.mysqlUrl) console.log('answers/s on MariaDB: skipped (set PARLEY_TEST_MYSQL_URL)');
+      else await mysqlPart(await seededMysql(options.mysqlUrl), dir, seconds);
+    }
+    if (options.parts.has('answer')) await answerPart(databaseUrl);
+    if (options.parts.has('upload')) await uploadPart(databaseUrl, dir);
+    if (options.parts.has('start')) await startPart(databaseUrl, dir);
+    return serverBenchMet();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A database `parley_bench` next to the given MariaDB URL's, seeded with the demo data. */
+async function seededMysql(url: string): Promise<string> {
+  const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
+  const root = await mysql.createConnection({
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+  });
+  await root.query('DROP DATABASE IF EXISTS parley_bench');
+  await root.query('CREATE DATABASE parley_bench CHARACTER SET utf8mb4');
+  await root.end();
+  u.pathname = '/parley_bench';
+  const benchUrl = u.toString();
+  await seedDemo(benchUrl, { anchor: new Date(BENCH_NOW) });
+  return benchUrl;
+}
