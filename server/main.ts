@@ -117,6 +117,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const engine: AnswerEngine = {
     ask: async (input) => (await loadEngine()).ask(input),
     ping: async () => (await loadEngine()).ping(),
+    exportRows: async (input) => {
+      const loaded = await loadEngine();
+      if (!loaded.exportRows) throw new Error('this answer engine cannot export rows');
+      return loaded.exportRows(input);
+    },
     close: async () => {
       if (loading) await (await loading).close();
     },

@@ -179,6 +179,21 @@ export class ParleyApi {
     );
   }
 
+  /** The full CSV of an answer (`…/export.csv`), as a Blob; the server runs the stored plan under this token. */
+  async exportCsv(conversationId: string, responseId: string, signal?: AbortSignal): Promise<Blob> {
+    const path = `/conversations/${encodeURIComponent(conversationId)}/responses/${encodeURIComponent(responseId)}/export.csv`;
+    const send = async (token: string): Promise<Response> =>
+      this.fetchFn(`${this.base}${path}`, {
+        headers: { authorization: `Bearer ${token}`, accept: 'text/csv' },
+        signal,
+        credentials: 'omit',
+      });
+    let res = await send(await this.options.getToken(signal));
+    if (res.status === 401) res = await send(await this.options.refreshToken(signal));
+    if (!res.ok) throw await errorFromResponse(res);
+    return res.blob();
+  }
+
   async listDatasets(signal?: AbortSignal): Promise<DatasetInfo[]> {
     return normaliseDatasets(await this.request<unknown>('GET', '/datasets', { signal }));
   }

@@ -15,6 +15,8 @@ export interface TurnError {
   code: string;
   message: string;
   retryAfter?: number;
+  /** epoch ms when a rate limit ends (received time + retryAfter), for the live countdown */
+  retryAt?: number;
 }
 
 export interface Turn {
@@ -159,7 +161,9 @@ export function applyServerEvent(state: ChatState, event: ServerEvent): EventOut
       const error: TurnError = {
         code: event.code,
         message: event.message,
-        ...(event.retryAfter !== undefined ? { retryAfter: event.retryAfter } : {}),
+        ...(event.retryAfter !== undefined
+          ? { retryAfter: event.retryAfter, retryAt: Date.now() + event.retryAfter * 1000 }
+          : {}),
       };
       let i = findTurn(state, { responseId: event.responseId, clientId: event.clientId });
       if (i < 0 && event.responseId !== undefined) i = orphanMatch(state, event.conversationId);

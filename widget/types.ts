@@ -19,6 +19,18 @@ export interface AnswerData {
   columns: AnswerColumn[];
   rows: CellValue[][];
   truncated?: boolean;
+  /** when truncated: how many rows matched in all */
+  total?: number;
+}
+
+/** A time bucket the data cannot fill yet (the running month), drawn apart in charts. */
+export interface PartialPeriod {
+  value: string;
+  label: string;
+  days: number;
+  of: number;
+  from: string;
+  through: string;
 }
 
 /** One reading of an ambiguous question: the button's label, and the question sent when it is chosen. */
@@ -40,6 +52,15 @@ export interface Answer {
   plan?: Record<string, unknown>;
   sql?: { text: string; bindings: unknown[] };
   explanation?: string;
+  /** the CSV export's file name without ".csv" ("orders-october-2026") */
+  exportName?: string;
+  partialPeriods?: PartialPeriod[];
+  /** the reading the planner took: measure, period, filters, grouping */
+  readAs?: Array<{ kind: string; text: string }>;
+  /** "How was this answered?" line by line, in words */
+  account?: Array<{ label: string; text: string }>;
+  /** the SQL with table names and labelled values, for reading */
+  readableSql?: { text: string; values: Array<{ label: string; value: unknown }> };
   code?: string;
   suggestions?: string[];
   /** type clarification: 2-4 readings; choosing one sends its `question` in the same conversation */

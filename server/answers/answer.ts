@@ -1,5 +1,8 @@
 // The answer object of the contract: what the CLI (--json), the REST API and the final WebSocket event return.
 import type { QueryPlan } from '../query/plan.ts';
+import type { AccountLine, ReadableSql } from './account.ts';
+import type { PartialPeriod } from './periods.ts';
+import type { ReadAsChip } from './read-as.ts';
 
 export type AnswerType = 'text' | 'table' | 'chart' | 'error' | 'clarification';
 
@@ -33,11 +36,36 @@ export interface Answer {
     columns: AnswerColumn[];
     rows: Array<Array<number | string | boolean | null>>;
     truncated?: boolean;
+    /** when truncated: how many rows matched in all (counted under the same plan and filters) */
+    total?: number;
   };
   plan?: QueryPlan;
+  /** time buckets the data cannot fill yet (the running month) or the range only partly covers */
+  partialPeriods?: PartialPeriod[];
+  /**
+   * a comparison with a running period, also run over the same number of elapsed days: the rows of that query
+   * (shaped as `data.rows`) and the days each earlier period was cut to
+   */
+  likeForLike?: {
+    days: number;
+    periods: Array<{ label: string; span: string }>;
+    rows: Array<Array<number | string | boolean | null>>;
+  };
+  /** ISO instant the answer's relative dates were resolved at ("last month" of that moment); exports reuse it */
+  asOf?: string;
+  /** what the answer is about ("Revenue by month, this year"); the conversation's title adds it to the question */
+  subject?: string;
+  /** the file name of the answer's CSV export, without ".csv": what was measured, then the period */
+  exportName?: string;
   /** tenant values appear only as bindings */
   sql?: { text: string; bindings: unknown[] };
   explanation?: string;
+  /** "How was this answered?" in words, line by line from the plan: what was counted, which rows and dates, whose data */
+  account?: AccountLine[];
+  /** the reading the planner took, as chips: measure, period, filters, grouping */
+  readAs?: ReadAsChip[];
+  /** the SQL for reading: tables named instead of aliased, every bound value labelled (what ran is `sql`) */
+  readableSql?: ReadableSql;
   /** for errors and clarifications: a stable code (unanswerable, ambiguous, invalid_plan, query_timeout, ...) */
   code?: string;
   /** answerable questions offered when the question could not be answered as asked */

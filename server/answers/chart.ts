@@ -523,6 +523,15 @@ const FIELD_TYPES = new Set(['quantitative', 'temporal', 'nominal', 'ordinal']);
  * values, and every encoded field present in the data or made by a transform, quantitative ones numeric.
  */
 export function specProblems(spec: Record<string, unknown>): string[] {
+  if (Array.isArray(spec.layer)) {
+    // a layered spec (an unfinished period drawn dashed): each layer over the shared data and transforms
+    const { layer, ...shared } = spec;
+    const before = Array.isArray(shared.transform) ? (shared.transform as unknown[]) : [];
+    return (layer as Array<Record<string, unknown>>).flatMap((l) => {
+      const own = Array.isArray(l.transform) ? (l.transform as unknown[]) : [];
+      return specProblems({ ...shared, ...l, transform: [...before, ...own] });
+    });
+  }
   const problems: string[] = [];
   if (spec.$schema !== VEGA_LITE_SCHEMA) problems.push(`$schema is ${String(spec.$schema)}`);
   const mark = spec.mark;

@@ -6,6 +6,7 @@ import type { BlendedQuery } from '../query/blend.ts';
 import type { CompiledQuery, OutputColumn } from '../query/compile.ts';
 import type { CellValue, QueryResult } from '../query/execute.ts';
 import type { Filter, Measure, QueryPlan } from '../query/plan.ts';
+import { accountOf, readableSql } from './account.ts';
 import { type Answer, type AnswerChoice, MAX_CHOICES, MIN_CHOICES } from './answer.ts';
 import { composeComparison } from './blend.ts';
 import { analyseShape, chooseChart, type Shape, type ShapeDim, type ShapeMeasure } from './chart.ts';
@@ -19,6 +20,7 @@ import {
   type RangeAttribution,
   type WordsContext,
 } from './explain.ts';
+import { answerSubject, exportName } from './export.ts';
 import {
   capitalise,
   currencyOf,
@@ -37,6 +39,9 @@ import {
   plural,
   singular,
 } from './format.ts';
+import type { LikeForLike } from './like-for-like.ts';
+import { findPartialPeriods, markPartialPeriods, type PartialPeriods, partialNote } from './periods.ts';
+import { readAsChips } from './read-as.ts';
 
 export interface ComposeInput {
   compiled: CompiledQuery;
@@ -51,11 +56,30 @@ export interface ComposeInput {
   timeZone?: string;
   /** a segment's description from the model ("Users who have ordered at least once"), for the explanation */
   describeSegment?: (segment: string) => string | undefined;
+  /** a comparison of a running period, run again over the same number of elapsed days (see like-for-like.ts) */
+  likeForLike?: { info: LikeForLike; result: QueryResult };
+  /** when the result hit the row cap: how many rows the plan selects in all (a count under the same plan) */
+  total?: number;
 }
 
 export type ComposedAnswer = Pick<
   Answer,
-  'type' | 'message' | 'table' | 'spec' | 'data' | 'plan' | 'sql' | 'explanation'
+  | 'type'
+  | 'message'
+  | 'table'
+  | 'spec'
+  | 'data'
+  | 'plan'
+  | 'sql'
+  | 'explanation'
+  | 'partialPeriods'
+  | 'likeForLike'
+  | 'exportName'
+  | 'subject'
+  | 'asOf'
+  | 'account'
+  | 'readableSql'
+  | 'readAs'
 >;
 
 const defaultTableLabel = (table: string): string => humanise(table);
@@ -77,6 +101,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     columns: result.columns.map((c) => ({ name: c.name, type: c.type })),
     rows,
     ...(result.truncated ? { truncated: true } : {}),
+    ...(result.truncated && input.total !== undefined ? { total: input.total } : {}),
   };
   const table = {
     head: columns.map((c) => c.label),
@@ -90,6 +115,11 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     notes: input.notes,
     ctx,
     attribution,
+  });
+  const how = (notes: string[]): Pick<Answer, 'account' | 'readableSql' | 'readAs'> => ({
+    readAs: readAsChips(compiled, columns, ctx, attribution),
+    account: accountOf({ compiled, columns, ctx, attribution, notes }),
+    readableSql: readableSql(compiled.sql, compiled.contextFilters),
   });
   const comparison = (compiled as BlendedQuery).comparison;
   if (comparison) {
@@ -118,21 +148,76 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
       plan: compiled.plan,
       sql: compiled.sql,
       explanation,
+      ...how([]),
     };
   }
   const choice = chooseChart(columns, rows, input.presentation, { compareLabels: compiled.compareLabels });
   const shape = analyseShape(columns, rows, compiled.compareLabels);
-  const message = new Messages(compiled, columns, rows, result.truncated, ctx, attribution).compose(shape);
+  const partial = findPartialPeriods(compiled, columns, rows, ctx.timeZone);
+  const messages = new Messages(
+    compiled,
+    columns,
+    rows,
+    result.truncated,
+    ctx,
+    attribution,
+    partial,
+    input.total,
+  );
+  const message = messages.compose(shape, input.likeForLike);
+  const timeColumn = partial ? columns[partial.column] : undefined;
+  const accountNotes: string[] = [];
+  if (partial) accountNotes.push(partialNote(partial));
+  const even = input.likeForLike?.info;
+  if (even)
+    accountNotes.push(
+      `${even.running} is not over, so each period is also compared over its first ${even.days} ${even.days === 1 ? 'day' : 'days'} (${even.cut.map((c) => `${c.label}: ${c.span}`).join('; ')}).`,
+    );
+  if (result.truncated)
+    accountNotes.push(
+      input.total !== undefined
+        ? `Showing the first ${formatCount(rows.length)} of ${formatCount(input.total)} rows (the row cap); the full CSV export has them all.`
+        : `Showing the first ${formatCount(rows.length)} rows (the row cap).`,
+    );
+  const spec =
+    choice.spec && partial && timeColumn
+      ? markPartialPeriods(choice.spec, partial, timeColumn.name)
+      : choice.spec;
 
   return {
     type: choice.type,
     message,
     table,
-    ...(choice.spec ? { spec: choice.spec } : {}),
+    ...(spec ? { spec } : {}),
     data,
+    ...(partial ? { partialPeriods: partial.periods } : {}),
+    ...(compiled.now ? { asOf: compiled.now.toISOString() } : {}),
+    exportName: exportName(
+      columns.find((c) => c.role === 'measure')?.label ?? ctx.tableLabel(compiled.plan.table),
+      attribution.time[0]?.label ?? compiled.ranges[0]?.label,
+    ),
+    subject: answerSubject(
+      [
+        columns.find((c) => c.role === 'measure')?.label ?? capitalise(ctx.tableLabel(compiled.plan.table)),
+        ...columns
+          .filter((c) => c.role === 'dimension' && c.name !== 'period')
+          .map((c) => lowerFirst(c.label)),
+      ].join(' by '),
+      attribution.time[0]?.label ?? compiled.ranges[0]?.label,
+    ),
+    ...(input.likeForLike
+      ? {
+          likeForLike: {
+            days: input.likeForLike.info.days,
+            periods: input.likeForLike.info.cut,
+            rows: input.likeForLike.result.rows,
+          },
+        }
+      : {}),
     plan: compiled.plan,
     sql: compiled.sql,
     explanation,
+    ...how(accountNotes),
   };
 }
 
@@ -318,6 +403,10 @@ class Messages {
     private readonly truncated: boolean,
     private readonly ctx: WordsContext,
     attribution: RangeAttribution,
+    /** unfinished time buckets: never the highest or lowest, and said so */
+    private readonly partial?: PartialPeriods,
+    /** all the rows the plan selects, when the result was cut at the cap */
+    private readonly total?: number,
   ) {
     this.plan = compiled.plan;
     let label: string | undefined;
@@ -337,9 +426,17 @@ class Messages {
     return this.period;
   }
 
-  compose(shape: Shape): string {
-    const text = this.body(shape);
+  compose(shape: Shape, likeForLike?: ComposeInput['likeForLike']): string {
+    let text =
+      shape.kind === 'compare' && likeForLike
+        ? this.compare(shape.dims[0] as ShapeDim, shape.measures, likeForLike)
+        : this.body(shape);
+    if (this.partial) text += ` ${partialNote(this.partial)}`;
     if (!this.truncated) return text;
+    if (this.total !== undefined && this.total > this.rows.length) {
+      if (shape.kind === 'listing') return `${text} The full CSV export has all ${formatCount(this.total)}.`;
+      return `${text} Showing the first ${formatCount(this.rows.length)} of ${formatCount(this.total)} rows; the full CSV export has them all.`;
+    }
     return `${text} Showing the first ${formatCount(this.rows.length)} rows; more matched.`;
   }
 
@@ -455,12 +552,12 @@ class Messages {
       : plural(lowerFirst(d.column.label));
   }
 
-  /** Index of the row with the largest (or smallest) value of a measure, skipping nulls. */
+  /** Index of the row with the largest (or smallest) value of a measure, skipping nulls and unfinished periods. */
   private extreme(m: ShapeMeasure, lowest = false): number | undefined {
     let best: number | undefined;
     this.rows.forEach((row, i) => {
       const v = row[m.index];
-      if (typeof v !== 'number') return;
+      if (typeof v !== 'number' || this.partial?.rows.has(i)) return;
       const b = best === undefined ? undefined : this.rows[best]?.[m.index];
       if (typeof b !== 'number' || (lowest ? v < b : v > b)) best = i;
     });
@@ -503,7 +600,11 @@ class Messages {
     const n = this.rows.length;
     const noun = this.ctx.tableLabel(this.plan.table);
     const one = singular(noun);
-    const count = formatCount(n);
+    // cut at the cap with the true total known: "1,000 of 1,237 orders"
+    const count =
+      this.truncated && this.total !== undefined && this.total > n
+        ? `${formatCount(n)} of ${formatCount(this.total)}`
+        : formatCount(n);
     const order = this.plan.order[0];
     let what: string;
     if (!order) what = n === 1 ? `1 ${one}` : `${count} ${noun}`;
@@ -534,7 +635,11 @@ class Messages {
     const when = (i: number): string =>
       `${on} ${this.dimValue(this.rows[i] ?? [], d).replace(/^Week of/, 'week of')}`;
     const fig = (i: number): string => this.figure(this.rows[i]?.[m.index] ?? null, m) ?? 'no value';
-    if (hi === undefined || lo === undefined) return `${head}: no values.`;
+    if (hi === undefined || lo === undefined) {
+      // only unfinished buckets have values: the figure so far, never a "highest"
+      const first = this.partial ? [...this.partial.rows][0] : undefined;
+      return first === undefined ? `${head}: no values.` : `${head}: ${fig(first)} ${when(first)} so far.`;
+    }
     if (this.rows.length === 1 || hi === lo) return `${head}: ${fig(hi)} ${when(hi)}.`;
     return `${head}: highest ${when(hi)} (${fig(hi)}), lowest ${when(lo)} (${fig(lo)}).`;
   }
@@ -563,10 +668,11 @@ class Messages {
     return `${leader} had the ${this.superlative(m, lowest)}${this.period}: ${fig}${of}.`;
   }
 
-  private compare(d: ShapeDim, measures: ShapeMeasure[]): string {
+  private compare(d: ShapeDim, measures: ShapeMeasure[], likeForLike?: ComposeInput['likeForLike']): string {
     const labels = this.compiled.compareLabels ?? [...new Set(this.rows.map((r) => String(r[d.index])))];
     const rowOf = (label: string): readonly CellValue[] | undefined =>
       this.rows.find((r) => r[d.index] === label);
+    if (likeForLike && labels.length === 2) return this.compareLikeForLike(d, measures, labels, likeForLike);
     const parts = measures.map((m) => {
       const values = labels.map((l) => rowOf(l)?.[m.index] ?? null);
       const shown = labels.map((l, i) => {
@@ -585,6 +691,43 @@ class Messages {
       return `${m.column.label}${this.scope()}: ${text}`;
     });
     return `${parts.map((p, i) => (i === 0 ? p : lowerFirst(p))).join('; ')}.`;
+  }
+
+  /**
+   * Two periods, one still running: the change is over the same number of elapsed days ("812 this month vs 870
+   * last month over the first 25 days of each (-6.7%)"), and the earlier period's whole figure follows.
+   */
+  private compareLikeForLike(
+    d: ShapeDim,
+    measures: ShapeMeasure[],
+    labels: string[],
+    likeForLike: NonNullable<ComposeInput['likeForLike']>,
+  ): string {
+    const { info, result } = likeForLike;
+    const valueIn = (rows: readonly CellValue[][], label: string, m: ShapeMeasure): CellValue =>
+      rows.find((r) => r[d.index] === label)?.[m.index] ?? null;
+    const cut = new Set(info.cut.map((c) => c.label));
+    const parts = measures.map((m) => {
+      const same = labels.map((l) => valueIn(result.rows, l, m));
+      const shown = labels.map((l, i) => {
+        const v = same[i] ?? null;
+        return v === null ? `no data for ${l}` : `${this.plainFigure(v, m)} ${l}`;
+      });
+      let text = `${shown[0]} vs ${shown[1]}`;
+      const [a, b] = same;
+      if (typeof a === 'number' && typeof b === 'number') {
+        const change = formatChange(a, b);
+        if (change !== undefined) text += ` (${a === b ? 'no change' : change})`;
+      }
+      const whole = labels
+        .filter((l) => cut.has(l))
+        .map((l) => `${l} in full: ${this.plainFigure(valueIn(this.rows, l, m), m)}`);
+      return `${m.column.label}${this.scope()}: ${text}${whole.length > 0 ? `; ${whole.join(', ')}` : ''}`;
+    });
+    const days = info.days === 1 ? 'the first day' : `the first ${formatCount(info.days)} days`;
+    const spans = info.cut.map((c) => `${c.label}: ${c.span}`).join('; ');
+    const text = parts.map((p, i) => (i === 0 ? p : lowerFirst(p))).join('; ');
+    return `${text}. Compared like with like: ${days} of each period, as ${info.running} is not over (${spans}).`;
   }
 
   private grouped(dims: ShapeDim[], measures: ShapeMeasure[]): string {

@@ -143,3 +143,51 @@ describe('clarification answers', () => {
     }
   });
 });
+
+describe('like-for-like comparisons', () => {
+  const owner = { agentId: 'demo', userContext: { organisationId: 1 } };
+  const count = (from: string, to: string): number => {
+    const db = new Database(url.replace(/^sqlite:\/\//, ''), { readonly: true });
+    try {
+      const row = db
+        .prepare(
+          'SELECT COUNT(*) AS n FROM orders WHERE organisation_id = 1 AND created_at >= ? AND created_at < ?',
+        )
+        .get(from, to) as { n: number };
+      return row.n;
+    } finally {
+      db.close();
+    }
+  };
+
+  it('compares this quarter with the same 56 days of last quarter, and keeps last quarter whole in the data', async () => {
+    const answer = await engine.ask({ ...owner, question: 'orders this quarter vs last quarter' });
+    expect(answer.type).not.toBe('error');
+    const whole = count('2026-07-01 00:00:00', '2026-10-01 00:00:00');
+    const same = count('2026-07-01 00:00:00', '2026-08-26 00:00:00');
+    expect(answer.data?.rows).toContainEqual(['last quarter', whole]);
+    expect(answer.likeForLike?.days).toBe(56);
+    expect(answer.likeForLike?.rows).toContainEqual(['last quarter', same]);
+    expect(answer.message).toContain(`${same.toLocaleString('en-US')} last quarter`);
+    expect(answer.message).toContain(`last quarter in full: ${whole.toLocaleString('en-US')}`);
+    expect(answer.message).toContain('Compared like with like: the first 56 days of each period');
+  });
+});
+
+describe('refusals', () => {
+  const owner = { agentId: 'demo', userContext: { organisationId: 1 } };
+
+  it('suggest questions (not bare measure names) that the planner then answers', async () => {
+    const refused = await engine.ask({ ...owner, question: 'what will the weather be like tomorrow' });
+    expect(refused.type).toBe('error');
+    expect(refused.code).toBe('unanswerable');
+    const suggestions = refused.suggestions ?? [];
+    expect(suggestions.length).toBeGreaterThan(0);
+    for (const question of suggestions) {
+      expect(question).toMatch(/^(What|How many) .+\?$/);
+      const answer = await engine.ask({ ...owner, question });
+      expect(answer.type, question).not.toBe('error');
+      expect(answer.data, question).toBeDefined();
+    }
+  });
+});

@@ -20,7 +20,9 @@ import { ModelView } from '../semantic/model-view.ts';
 import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
+import { likeForLikePlan } from './like-for-like.ts';
 import { scopeNotice, tenantLabelField } from './scope-notice.ts';
+import { suggestionsAsQuestions } from './suggestions.ts';
 
 export type ProgressStage = 'planning' | 'querying' | 'composing';
 
@@ -61,8 +63,22 @@ export class UnknownConversationError extends Error {
   readonly code = 'unknown_conversation';
 }
 
+/** Every row of a stored answer's plan, for its full CSV export: the asker's context, the answer's clock. */
+export interface ExportInput {
+  agentId: string;
+  userContext: unknown;
+  plan: QueryPlan;
+  /** the moment the answer was asked, so that "last month" selects the same rows */
+  now: Date;
+  /** the most rows to return; one more is read to tell that there were more */
+  maxRows: number;
+  signal?: AbortSignal;
+}
+
 export interface AnswerEngine {
   ask(input: AskInput): Promise<Answer>;
+  /** optional so that test doubles of the engine need not implement it; the real engine always does */
+  exportRows?(input: ExportInput): Promise<QueryOutcome>;
   /** resolves when every linked agent's database answers */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -205,23 +221,34 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
               }),
             };
           }
+          const datasets = lease
+            ? datasetContext(lease, agent.config.timeZone)
+            : options.datasets && input.userIdentifier
+              ? emptyDatasetContext(agent.config.timeZone)
+              : undefined;
           return {
             ...base,
             type: 'error',
             message: outcome.message,
             code: 'unanswerable',
-            suggestions: outcome.suggestions,
+            suggestions: await suggestionsAsQuestions(outcome.suggestions, plannerFor(agent), {
+              view,
+              now,
+              values,
+              datasets,
+              signal: input.signal,
+            }),
           };
         }
         // each side is compiled against its own model: tenant-scoped database, or this user's datasets only
-        const execute = async (plan: QueryPlan): Promise<QueryOutcome> => {
+        const execute = async (plan: QueryPlan, countRows = false): Promise<QueryOutcome> => {
           if (plan.source === 'datasets') {
             if (!lease) throw new PlanError('the plan reads uploaded datasets, but this user has none');
             const compiled = compileQueryPlan(
               plan,
               lease.agent,
               {},
-              { dialect: 'sqlite', now, maxRows: agent.connection?.maxRows },
+              { dialect: 'sqlite', now, maxRows: agent.connection?.maxRows, countRows },
             );
             return { compiled, result: await lease.runner().run(compiled, { signal: input.signal }) };
           }
@@ -229,6 +256,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
             dialect,
             now,
             maxRows: agent.connection?.maxRows,
+            countRows,
           });
           return { compiled, result: await runner.run(compiled, { signal: input.signal }) };
         };
@@ -239,6 +267,16 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           const { blend, ...own } = plan;
           let outcomeRows = await execute({ ...own } as QueryPlan);
           if (blend) outcomeRows = blendResults(plan, outcomeRows, await execute(blend.plan as QueryPlan));
+          // a running period compared with whole ones: the same elapsed days too, by the same compiler
+          const even = blend
+            ? undefined
+            : likeForLikePlan(outcomeRows.compiled.plan, now, agent.config.timeZone);
+          const likeForLike = even ? { info: even, result: (await execute(even.plan)).result } : undefined;
+          // a listing cut at the row cap: the true total, counted under the same plan and filters
+          const total =
+            outcomeRows.result.truncated && !blend
+              ? Number((await execute({ ...own } as QueryPlan, true)).result.rows[0]?.[0] ?? 0)
+              : undefined;
           input.onProgress?.('composing');
           const composed = composeAnswer({
             compiled: outcomeRows.compiled,
@@ -248,6 +286,8 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
             notes: outcome.notes,
             timeZone: agent.config.timeZone,
             describeSegment: (segment) => view.segment(segment).definition.description,
+            likeForLike,
+            total,
           });
           answer = { ...base, ...composed };
         } catch (err) {
@@ -288,6 +328,20 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
       } finally {
         lease?.release();
       }
+    },
+    async exportRows(input) {
+      const agent = config.agents.get(input.agentId);
+      if (!agent) throw new UnknownAgentError(`unknown agent "${input.agentId}"`);
+      const userContext = validateUserContext(agent.config.userContext, input.userContext);
+      // an uploaded file's answer or a blend is exported from the rows it showed, not re-run here
+      if (input.plan.source === 'datasets' || input.plan.blend)
+        throw new PlanError('only answers from the database can be exported in full');
+      const compiled = compileQueryPlan(input.plan, { ...agent.config, model: agent.model }, userContext, {
+        dialect: parseDatabaseUrl(agent.connection?.url ?? '').dialect,
+        now: input.now,
+        maxRows: input.maxRows,
+      });
+      return { compiled, result: await runnerFor(agent).run(compiled, { signal: input.signal }) };
     },
     async ping() {
       const linked = [...config.agents.values()].filter((a) => a.connection);

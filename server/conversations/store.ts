@@ -307,7 +307,26 @@ export class ConversationStore {
 
   /** Records the answer; its completion time, or undefined when the response was no longer in progress. */
   async completeResponse(id: string, answer: Answer): Promise<string | undefined> {
-    return this.finish(id, { status: 'completed', answer: JSON.stringify(answer) });
+    const completedAt = await this.finish(id, { status: 'completed', answer: JSON.stringify(answer) });
+    if (completedAt && answer.subject) await this.addSubjectToTitle(id, answer.subject);
+    return completedAt;
+  }
+
+  /**
+   * The first answer's subject joins the conversation's title ("How many orders? · Orders, October 2026"), so that
+   * conversations asked alike are told apart in the list; a title someone set (not the question) is kept.
+   */
+  private async addSubjectToTitle(responseId: string, subject: string): Promise<void> {
+    const row = await this.db<ResponseRow>('parley_responses')
+      .select('conversation_id', 'seq', 'question')
+      .where('id', responseId)
+      .first();
+    if (row?.seq !== 1) return;
+    const question = row.question.slice(0, 200);
+    if (question.toLowerCase().includes(subject.toLowerCase())) return;
+    await this.db('parley_conversations')
+      .where({ id: row.conversation_id, title: question })
+      .update({ title: `${question} · ${subject}`.slice(0, 200) });
   }
 
   async failResponse(

@@ -1434,3 +1434,31 @@ describe('tenant scoping of the new shapes', () => {
     }
   });
 });
+
+describe('row counts (the total behind a capped answer)', () => {
+  it('counts every row the plan selects, in its tenant only, whatever the cap', async () => {
+    for (const org of [1, 2]) {
+      const listing = { version: 1, table: 'orders', select: ['orders.id'] };
+      const capped = compile(listing, { organisationId: org }, agent, { maxRows: 5 });
+      expect((await runner.run(capped)).truncated).toBe(true);
+      const counted = compile(listing, { organisationId: org }, agent, { maxRows: 5, countRows: true });
+      expect(counted.sql.bindings).toContain(org);
+      expect(tenantSqlProblems(counted, agent.model, { organisationId: org })).toEqual([]);
+      expect((await runner.run(counted)).rows).toEqual([[ordersOf(org).length]]);
+    }
+  });
+
+  it('counts groups, and keeps the plan’s own limit', async () => {
+    const byStatus = {
+      version: 1,
+      table: 'orders',
+      measures: count,
+      dimensions: [{ field: 'orders.status' }],
+    };
+    const statuses = new Set(ordersOf(1).map((o) => o.status)).size;
+    const counted = compile(byStatus, { organisationId: 1 }, agent, { countRows: true });
+    expect((await runner.run(counted)).rows).toEqual([[statuses]]);
+    const top = compile({ ...byStatus, limit: 3 }, { organisationId: 1 }, agent, { countRows: true });
+    expect((await runner.run(top)).rows).toEqual([[Math.min(3, statuses)]]);
+  });
+});

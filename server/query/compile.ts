@@ -48,6 +48,8 @@ export interface CompiledQuery {
   compareLabels?: string[];
   /** the context filters applied, as "table.column = userContext.field" (values never appear here) */
   contextFilters: string[];
+  /** the clock the ranges were resolved with: what is "now" for this answer's unfinished periods */
+  now?: Date;
 }
 
 export interface CompileOptions {
@@ -55,6 +57,11 @@ export interface CompileOptions {
   now: Date;
   /** the connection's row cap (default 1,000) */
   maxRows?: number;
+  /**
+   * count the rows the plan selects instead (one column `n`): the true total behind a listing that hit the cap,
+   * under exactly the same joins, filters and context filters; the plan's own limit still applies
+   */
+  countRows?: boolean;
 }
 
 export type AgentModel = Pick<AgentConfig, 'id' | 'multiTenant' | 'timeZone' | 'userContext'> & {
@@ -1132,6 +1139,7 @@ class Compilation {
     this.applyOrder(query, columns, scope, isListing, table.primaryKey);
 
     const explicit = plan.limit;
+    if (this.options.countRows) return this.countOf(query, groupCount > 0 || isListing);
     const capped = explicit === undefined || explicit > maxRows;
     const limit = capped ? maxRows : explicit;
     // aggregates without dimensions return one row; everything else fetches one extra row to detect the cap
@@ -1147,6 +1155,25 @@ class Compilation {
       ranges: this.ranges,
       compareLabels,
       contextFilters: [...this.appliedContext],
+      now: this.options.now,
+    };
+  }
+
+  /** The plan's query counted: SELECT COUNT(*) over it as a derived table, its order dropped. */
+  private countOf(query: Knex.QueryBuilder, hasRows: boolean): CompiledQuery {
+    const { plan } = this;
+    query.clearOrder();
+    if (hasRows && plan.limit !== undefined) query.limit(plan.limit);
+    const native = this.k.count({ n: '*' }).from(query.as('counted_rows')).toSQL();
+    return {
+      plan,
+      sql: { text: native.sql, bindings: [...native.bindings] },
+      columns: [{ name: 'n', label: 'Rows', type: 'number', role: 'measure' }],
+      limit: 1,
+      capped: false,
+      ranges: this.ranges,
+      contextFilters: [...this.appliedContext],
+      now: this.options.now,
     };
   }
 

@@ -134,7 +134,8 @@ describe.skipIf(Boolean(SKIP_REASON))(titled('chat in the browser'), () => {
     await page.goto(`${stack.host.url}/app`);
     const widget = chat(page);
     await waitConnected(widget);
-    expect(await answers(widget).count()).toBe(0);
+    // the conversation that was open is open again (issue 16), and it is also in the list
+    await expect.poll(() => answers(widget).count()).toBe(2);
     await widget.getByRole('button', { name: 'Conversations', exact: true }).click();
     const item = widget.getByRole('button', { name: /^How many orders did we have last month\?/ });
     await item.waitFor({ timeout: 10_000 });

@@ -57,9 +57,9 @@ export class ParleyComposer extends LitElement {
         field-sizing: content;
       }
       textarea:focus-visible {
-        outline: 2px solid var(--parley-color-focus);
+        outline: 2px solid var(--parley-focus-derived, var(--parley-color-focus));
         outline-offset: 0;
-        border-color: var(--parley-color-focus);
+        border-color: var(--parley-focus-derived, var(--parley-color-focus));
       }
       .btn {
         min-block-size: 40px;

@@ -12,7 +12,9 @@ export type FileCheck =
   | { ok: true; kind: UploadKind }
   | { ok: false; reason: 'type' }
   | { ok: false; reason: 'size'; size: number; max: number }
-  | { ok: false; reason: 'empty' };
+  | { ok: false; reason: 'empty' }
+  // the bytes are a program, an archive, an image... (sniffed before any preview)
+  | { ok: false; reason: 'content'; what: string };
 
 /** The browser-side checks, done before anything is read or sent: the extension, then the size. */
 export function checkFile(file: { name: string; size: number }, maxBytes = MAX_UPLOAD_BYTES): FileCheck {

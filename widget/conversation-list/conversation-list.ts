@@ -23,6 +23,7 @@ export class ParleyConversationList extends LitElement {
     newConversation: { attribute: false },
     loadMore: { attribute: false },
     confirming: { state: true },
+    query: { state: true },
   };
 
   static override styles = [
@@ -40,6 +41,15 @@ export class ParleyConversationList extends LitElement {
       h2 {
         margin: 0;
         font-size: 1em;
+      }
+      .search {
+        inline-size: 100%;
+        padding: calc(var(--parley-space) / 2) var(--parley-space);
+        border: 1px solid var(--parley-color-border);
+        border-radius: var(--parley-radius-small);
+        background: var(--parley-color-bg);
+        color: var(--parley-color-text);
+        font: inherit;
       }
       ul {
         list-style: none;
@@ -94,6 +104,19 @@ export class ParleyConversationList extends LitElement {
   loadMore: (() => void) | undefined;
   /** the conversation whose delete button was pressed once: a second press confirms */
   confirming: string | null = null;
+  /** the search box's text: the list shows the conversations whose title contains every word of it */
+  query = '';
+
+  /** The loaded conversations matching the search (case- and accent-insensitive, every word). */
+  get shownItems() {
+    const fold = (t: string) => t.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+    const words = fold(this.query).split(/\s+/).filter(Boolean);
+    if (words.length === 0) return this.items;
+    return this.items.filter((c) => {
+      const title = fold(c.title || '');
+      return words.every((w) => title.includes(w));
+    });
+  }
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
     // keep the keyboard where the user is: on the confirm button that replaced the delete button
@@ -115,10 +138,27 @@ export class ParleyConversationList extends LitElement {
       <button type="button" class="btn primary" @click=${() => this.newConversation?.()}>${icons.plus}${s.newConversation}</button>
       ${this.errorText ? html`<p class="error-text" role="alert">${this.errorText}</p>` : nothing}
       ${
+        this.items.length > 0
+          ? html`<input
+            type="search"
+            class="search"
+            part="conversation-search"
+            aria-label=${s.searchConversations}
+            placeholder=${s.searchConversations}
+            .value=${this.query}
+            @input=${(e: Event) => {
+              this.query = (e.target as HTMLInputElement).value;
+            }}
+          />`
+          : nothing
+      }
+      ${
         this.items.length === 0 && !this.loading
           ? html`<p class="muted">${s.noConversations}</p>`
-          : html`<ul>
-            ${this.items.map((c) => {
+          : this.shownItems.length === 0
+            ? html`<p class="muted" role="status">${s.noConversationsMatch}</p>`
+            : html`<ul>
+            ${this.shownItems.map((c) => {
               const title = c.title || s.untitled;
               return html`<li aria-current=${this.currentId === c.id ? 'true' : 'false'}>
                 <button type="button" class="open" @click=${() => this.openConversation?.(c.id)}>

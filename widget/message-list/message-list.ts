@@ -1,15 +1,23 @@
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { answerDetailsStyles, renderAnswerDetails } from '../answer-details/answer-details.ts';
 import { defineElement } from '../define.ts';
+import { readAsStyles, renderReadAs } from '../read-as/read-as.ts';
+import '../countdown/countdown.ts';
 import '../feedback/feedback.ts';
 import '../result-chart/result-chart.ts';
 import '../result-table/result-table.ts';
 import { icons } from '../shared/icons.ts';
 import { base } from '../shared/styles.ts';
-import { DEFAULT_STRINGS, fmt, type ParleyStrings } from '../strings.ts';
+import { DEFAULT_STRINGS, type ParleyStrings } from '../strings.ts';
 import { isInProgress, type Turn } from '../turns.ts';
 import type { AnswerChoice, Rating, Stage } from '../types.ts';
 
 const STAGES: readonly Stage[] = ['planning', 'querying', 'composing'];
+
+/** "Sending…" -> "Sending": the animated dots after it are the ellipsis (never "Sending……"). */
+export function withoutEllipsis(text: string): string {
+  return text.replace(/\s*(?:…|\.{2,})\s*$/, '');
+}
 
 export interface MessageListActions {
   ask(text: string): void;
@@ -17,13 +25,8 @@ export interface MessageListActions {
   stop(turn: Turn): void;
   feedback(turn: Turn, rating: Rating, comment: string | null): Promise<void>;
   copy(text: string): Promise<void>;
-}
-
-function bindingText(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  /** the full CSV of a truncated answer, from the server */
+  exportCsv?(turn: Turn): Promise<Blob>;
 }
 
 /**
@@ -55,6 +58,8 @@ export class ParleyMessageList extends LitElement {
   };
 
   static override styles = [
+    answerDetailsStyles,
+    readAsStyles,
     base,
     css`
       :host {
@@ -85,7 +90,8 @@ export class ParleyMessageList extends LitElement {
         border-radius: var(--parley-radius);
         border-end-end-radius: var(--parley-radius-small);
         background: var(--parley-color-user-bg);
-        color: var(--parley-color-user-text);
+        /* derived from the background by <parley-chat> (widget/theme/contrast.ts): readable whatever the host sets */
+        color: var(--parley-user-text-derived, var(--parley-color-user-text));
         white-space: pre-wrap;
         overflow-wrap: anywhere;
       }
@@ -102,7 +108,11 @@ export class ParleyMessageList extends LitElement {
         white-space: pre-wrap;
         overflow-wrap: anywhere;
       }
-      .answer.error .text,
+      /* a refusal is an answer, not a fault: neutral, with a quiet marker (issue 16) */
+      .answer.error .text {
+        padding-inline-start: var(--parley-space);
+        border-inline-start: 3px solid var(--parley-color-border);
+      }
       .failed {
         color: var(--parley-color-danger);
       }
@@ -348,35 +358,22 @@ export class ParleyMessageList extends LitElement {
                 </li>`,
             )}
           </ol>`
-          : html`<p class="stage-message"><span class="dots">${s.waiting}</span></p>`
+          : html`<p class="stage-message"><span class="dots">${withoutEllipsis(s.waiting)}</span></p>`
       }
-      ${turn.stageMessage && !turn.text ? html`<p class="stage-message dots">${turn.stageMessage}</p>` : nothing}
+      ${turn.stageMessage && !turn.text ? html`<p class="stage-message dots">${withoutEllipsis(turn.stageMessage)}</p>` : nothing}
       ${turn.text ? html`<p class="text">${turn.text}</p>` : nothing}
     </div>`;
   }
 
   private renderDetails(turn: Turn): TemplateResult | typeof nothing {
-    const a = turn.answer;
-    if (!a || (!a.explanation && !a.sql)) return nothing;
-    const s = this.strings;
-    return html`<details part="details">
-      <summary>${s.howAnswered}</summary>
-      <dl>
-        ${a.explanation ? html`<dt>${s.explanationLabel}</dt><dd class="explanation">${a.explanation}</dd>` : nothing}
-        ${
-          a.sql
-            ? html`<dt>${s.sqlLabel}</dt>
-              <dd><pre class="sql"><code>${a.sql.text}</code></pre></dd>
-              ${
-                a.sql.bindings.length > 0
-                  ? html`<dt>${s.bindingsLabel}</dt>
-                    <dd><pre class="bindings"><code>${a.sql.bindings.map((b, i) => `${i + 1}: ${bindingText(b)}`).join('\n')}</code></pre></dd>`
-                  : nothing
-              }`
-            : nothing
-        }
-      </dl>
-    </details>`;
+    return renderAnswerDetails(turn.answer, this.strings);
+  }
+
+  /** The full-CSV download of an answer cut at the row cap, when the list's owner can fetch it. */
+  private fullExport(turn: Turn): (() => Promise<Blob>) | undefined {
+    const exportCsv = this.actions?.exportCsv;
+    if (!exportCsv || !turn.answer?.data?.truncated || !turn.responseId) return undefined;
+    return () => exportCsv(turn);
   }
 
   private renderResult(turn: Turn): TemplateResult | typeof nothing {
@@ -390,8 +387,10 @@ export class ParleyMessageList extends LitElement {
                 .table=${a.table}
                 .data=${a.data}
                 .strings=${this.strings}
+                .filename=${a.exportName}
+                .fullExport=${this.fullExport(turn)}
                 caption=${a.message}
-                exportparts="table,pager,download"
+                exportparts="table,pager,download,download-all,truncated"
               ></parley-result-table>
             </div>`
           : nothing;
@@ -486,7 +485,7 @@ export class ParleyMessageList extends LitElement {
           : nothing
       }
       ${
-        turn.status === 'completed' && turn.responseId && turn.answer?.type !== 'error'
+        turn.status === 'completed' && turn.responseId
           ? html`<parley-feedback
             .rating=${turn.feedback?.rating ?? null}
             .comment=${turn.feedback?.comment ?? null}
@@ -512,15 +511,19 @@ export class ParleyMessageList extends LitElement {
         const type = a?.type ?? 'text';
         return html`<article class="answer ${type}" part="message answer" data-client-id=${turn.clientId}>
           <p class="text"><span class="sr-only">${s.assistant}: </span>${a?.message ?? turn.text}</p>
-          ${this.renderResult(turn)} ${this.renderSuggestions(a?.suggestions, s.suggestionsHeading)}
+          ${this.renderResult(turn)} ${renderReadAs(a, s)} ${this.renderSuggestions(a?.suggestions, s.suggestionsHeading)}
           ${this.renderDetails(turn)} ${this.renderActions(turn, true)}
         </article>`;
       }
       case 'failed': {
-        const message =
-          turn.error?.code === 'rate_limited' && turn.error.retryAfter
-            ? fmt(s.errorRateLimited, { seconds: turn.error.retryAfter })
-            : turn.error?.message || s.answerFailed;
+        const error = turn.error;
+        const limited = error?.code === 'rate_limited' && error.retryAfter;
+        const message = limited
+          ? html`<parley-countdown
+              .until=${error.retryAt ?? Date.now() + (error.retryAfter ?? 0) * 1000}
+              .strings=${s}
+            ></parley-countdown>`
+          : error?.message || s.answerFailed;
         return html`<article class="answer failed" part="message answer" data-client-id=${turn.clientId}>
           <p class="text"><span class="sr-only">${s.assistant}: </span>${message}</p>
           ${this.renderActions(turn, true)}

@@ -189,7 +189,8 @@ describe('<parley-chat>', () => {
     expect(pending?.getAttribute('aria-busy')).toBe('true');
     expect(pending?.closest('[role="log"]')).toBeNull();
     expect(pending?.querySelector('[aria-current="step"]')?.textContent?.trim()).toBe('Querying');
-    expect(pending?.textContent).toContain('Querying the data…');
+    // the animated dots are the ellipsis: the server's own '…' is not doubled
+    expect(pending?.querySelector('.stage-message.dots')?.textContent).toBe('Querying the data');
     ws.receive({ type: 'response.delta', responseId: 'r1', text: 'Your top ' });
     ws.receive({ type: 'response.delta', responseId: 'r1', text: 'customers…' });
     await settle();
@@ -215,7 +216,11 @@ describe('<parley-chat>', () => {
     expect(cells).toEqual(['Acme', '$1,200', 'Globex', '$900']);
     expect(answer?.querySelector('details summary')?.textContent).toBe('How was this answered?');
     expect(answer?.querySelector('.sql')?.textContent).toContain('organisation_id = ?');
-    expect(answer?.querySelector('.bindings')?.textContent).toBe('1: 1');
+    // an answer without a readable SQL (an older server) still lists its values, numbered
+    const values = [...(answer?.querySelectorAll('.bindings li') ?? [])].map((li) =>
+      li.textContent?.replace(/\s+/g, ' ').trim(),
+    );
+    expect(values).toEqual(['1 1']);
     expect(answer?.querySelector('.explanation')?.textContent).toBe('Summed order totals per customer.');
     expect(answers.map((a) => a.answer.id)).toEqual(['r1']);
     expect(el.conversationId).toBe('c1');
@@ -359,6 +364,40 @@ describe('<parley-chat>', () => {
     await settle();
     expect(listRoot(el).querySelector('article.failed')?.textContent).toContain('Try again in 12 s.');
     expect(errors[0]).toMatchObject({ code: 'rate_limited', retryAfter: 12 });
+  });
+
+  it('a rate limit counts down live, and a question asked meanwhile waits for it instead of failing', async () => {
+    const { el, sockets } = await mountOpen();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    try {
+      el.ask('first');
+      await vi.advanceTimersByTimeAsync(10);
+      const ws = sockets.last();
+      const { clientId } = ws.messages()[0] as { clientId: string };
+      ws.receive({
+        type: 'response.error',
+        clientId,
+        code: 'rate_limited',
+        message: 'slow down',
+        retryAfter: 3,
+      });
+      await vi.advanceTimersByTimeAsync(10);
+      const failed = () => listRoot(el).querySelector('article.failed')?.textContent ?? '';
+      expect(failed()).toContain('Try again in 3 s.');
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(failed()).toContain('Try again in 2 s.');
+      // a starter chip tapped now: queued, not sent into the limit
+      expect(el.ask('second')).toBe(true);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(ws.messages().filter((m) => (m as { type: string }).type === 'message.send')).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(failed()).toContain('You can ask again now.');
+      const sent = ws.messages().filter((m) => (m as { type: string }).type === 'message.send');
+      expect(sent).toHaveLength(2);
+      expect(sent[1]).toMatchObject({ text: 'second' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('questions asked while offline are queued and sent on reconnect, after a sync', async () => {

@@ -28,9 +28,11 @@ import {
   ParleyUploadEvent,
 } from '../events/parley-events.ts';
 import '../message-list/message-list.ts';
+import { conversationKey, rememberConversation, rememberedConversation } from '../conversation-memory.ts';
 import type { MessageListActions, ParleyMessageList } from '../message-list/message-list.ts';
 import { icons } from '../shared/icons.ts';
 import { fmt, type ParleyStrings, resolveStrings } from '../strings.ts';
+import { deriveReadableColors, watchTheme } from '../theme/contrast.ts';
 import {
   applyServerEvent,
   type ChatState,
@@ -143,7 +145,8 @@ function isAbort(err: unknown): boolean {
  * @cssprop --parley-color-accent
  * @cssprop --parley-color-on-accent
  * @cssprop --parley-color-user-bg
- * @cssprop --parley-color-user-text
+ * @cssprop --parley-color-user-text - preferred text colour on the user bubble; when it is under 4.5:1 against
+ *   `--parley-color-user-bg`, near-black or white is used instead (so setting only the background is enough)
  * @cssprop --parley-color-danger
  * @cssprop --parley-color-focus
  * @cssprop --parley-radius
@@ -229,6 +232,11 @@ export class ParleyChat extends LitElement {
 
   constructor() {
     super();
+    // the open conversation survives a reload: remembered per server, agent and user (conversation-memory.ts)
+    this.addEventListener(ParleyConversationEvent.eventName, (e) => {
+      const key = this.memoryKey();
+      if (key) rememberConversation(key, (e as ParleyConversationEvent).conversationId);
+    });
     this.token = new TokenController(this, {
       source: () => this.tokenSource(),
       fetch: (input, init) => this.fetchFn(input, init),
@@ -283,23 +291,42 @@ export class ParleyChat extends LitElement {
     if (!this.dispatchEvent(send)) return false;
     if (this.mode === 'launcher' && !this.open) this.setOpen(true);
     this.start();
+    // under a rate limit the question waits its turn (a starter chip tapped quickly) instead of failing
+    const wait = this.rateLimitedUntil - Date.now();
     const turn: Turn = {
       clientId,
       question,
-      status: this.connection.status === 'open' ? 'sent' : 'queued',
+      status: this.connection.status === 'open' && wait <= 0 ? 'sent' : 'queued',
       text: '',
       ...(conversationId ? { conversationId } : {}),
     };
     this.chat = { ...this.chat, turns: [...this.chat.turns, turn] };
     this.view = 'chat';
     this.messages.value?.scrollToEnd();
-    this.connection.send({
-      type: 'message.send',
+    const message = {
+      type: 'message.send' as const,
       clientId,
       ...(conversationId ? { conversationId } : {}),
       text: question,
-    });
+    };
+    if (wait > 0) setTimeout(() => this.sendWhenAllowed(clientId, message), wait);
+    else this.connection.send(message);
     return true;
+  }
+
+  /** epoch ms when the server's rate limit ends (from the last rate_limited error) */
+  private rateLimitedUntil = 0;
+
+  private sendWhenAllowed(clientId: string, message: Parameters<ConnectionController['send']>[0]): void {
+    const turn = this.chat.turns.find((t) => t.clientId === clientId);
+    // stopped meanwhile, or the conversation was left: nothing to send
+    if (turn?.status !== 'queued' || !this.isConnected) return;
+    if (this.connection.status === 'open')
+      this.chat = {
+        ...this.chat,
+        turns: this.chat.turns.map((t) => (t.clientId === clientId ? { ...t, status: 'sent' } : t)),
+      };
+    this.connection.send(message);
   }
 
   /** Starts a new conversation (the next question creates it on the server). */
@@ -343,12 +370,16 @@ export class ParleyChat extends LitElement {
       this.prefersDark = this.media.matches;
       this.media.addEventListener?.('change', this.onMedia);
     }
+    this.unwatchTheme = watchTheme(this);
     if (this.hasUpdated && this.shouldStart()) this.start();
   }
+
+  private unwatchTheme: (() => void) | undefined;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.media?.removeEventListener?.('change', this.onMedia);
+    this.unwatchTheme?.();
     this.configAbort?.abort();
     this.listAbort?.abort();
     this.openAbort?.abort();
@@ -386,6 +417,8 @@ export class ParleyChat extends LitElement {
       void this.composer.value?.updateComplete.then(() => this.composer.value?.focus());
     }
     this.dataset.connection = this.connection.status;
+    // the theme (attribute, system setting or the host's variables) may have changed the user bubble's background
+    deriveReadableColors(this);
   }
 
   private shouldStart(): boolean {
@@ -450,6 +483,7 @@ export class ParleyChat extends LitElement {
       if (abort.signal.aborted) return;
       this.config = config;
       this.configStatus = 'ready';
+      void this.restoreConversation();
     } catch (err) {
       if (abort.signal.aborted || isAbort(err)) return;
       this.configStatus = 'error';
@@ -458,6 +492,30 @@ export class ParleyChat extends LitElement {
       if (err instanceof ApiError && err.status === 401)
         console.error(`[parley-chat] the server refused the session token (${err.code}): ${err.message}`);
       this.failFrom(err);
+    }
+  }
+
+  private memoryKey(): string | undefined {
+    const user = this.config?.user?.userIdentifier;
+    return user ? conversationKey(this.server, this.agent, user) : undefined;
+  }
+
+  /** After a reload: the conversation that was open, if the server still has it for this user. */
+  private async restoreConversation(): Promise<void> {
+    const key = this.memoryKey();
+    const id = key ? rememberedConversation(key) : null;
+    if (!key || !id || this.chat.conversationId !== null || this.chat.turns.length > 0) return;
+    this.openAbort?.abort();
+    const abort = new AbortController();
+    this.openAbort = abort;
+    try {
+      const detail = await this.api.getConversation(id, abort.signal);
+      if (abort.signal.aborted || this.chat.turns.length > 0) return;
+      this.chat = stateFromHistory(detail);
+      this.dispatchEvent(new ParleyConversationEvent(detail.id));
+    } catch (err) {
+      // gone, or not this user's: forget it quietly and start fresh
+      if (!abort.signal.aborted && !isAbort(err)) rememberConversation(key, null);
     }
   }
 
@@ -546,6 +604,7 @@ export class ParleyChat extends LitElement {
     }
     if (outcome.failed?.status === 'failed' && outcome.failed.error) {
       const e = outcome.failed.error;
+      if (e.code === 'rate_limited' && e.retryAt) this.rateLimitedUntil = e.retryAt;
       this.dispatchEvent(new ParleyErrorEvent(e.code, e.message, e.retryAfter));
     }
     if (outcome.orphanError) {
@@ -644,6 +703,11 @@ export class ParleyChat extends LitElement {
     feedback: (turn, rating, comment) => this.saveFeedback(turn, rating, comment),
     copy: async (text) => {
       await navigator.clipboard.writeText(text);
+    },
+    exportCsv: async (turn) => {
+      const conversationId = turn.conversationId ?? this.chat.conversationId;
+      if (!conversationId || !turn.responseId) throw new Error(this.s.errorGeneric);
+      return this.api.exportCsv(conversationId, turn.responseId);
     },
   };
 

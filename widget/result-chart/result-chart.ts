@@ -68,6 +68,34 @@ export class ParleyResultChart extends LitElement {
         max-inline-size: 100%;
         block-size: auto;
       }
+      .chart {
+        position: relative;
+      }
+      /* the chart's tooltip (widget/result-chart/vega.ts): inside this shadow root, so host CSS cannot restyle it */
+      .chart-tooltip {
+        position: absolute;
+        z-index: 1;
+        max-inline-size: min(320px, 90%);
+        padding: 6px 8px;
+        border: 1px solid var(--parley-color-border);
+        border-radius: var(--parley-radius-small);
+        background: var(--parley-color-surface);
+        color: var(--parley-color-text);
+        box-shadow: var(--parley-shadow);
+        font: 12px / 1.4 var(--parley-font-family);
+        pointer-events: none;
+      }
+      .chart-tooltip[hidden] {
+        display: none;
+      }
+      .chart-tooltip table {
+        border-spacing: 0;
+      }
+      .chart-tooltip td.key {
+        color: var(--parley-color-muted);
+        text-align: end;
+        padding-inline-end: 6px;
+      }
       .bar {
         display: flex;
         justify-content: flex-end;

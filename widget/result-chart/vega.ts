@@ -1,8 +1,10 @@
 // The chart renderer, loaded on demand: `import('./vega.ts')` puts vega-embed, vega and vega-lite in a chunk
 // of their own that the browser only fetches when the first chart appears. CSP-safe: Vega expressions are
 // interpreted from their AST (vega-interpreter), never compiled with `new Function`; no actions menu.
+import type { TooltipHandler } from 'vega';
 import embed, { type VisualizationSpec } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
+import { escapeHTML, formatValue } from 'vega-tooltip';
 
 export interface ChartHandle {
   finalize(): void;
@@ -38,30 +40,42 @@ export async function renderChart(
       ...(options.fontFamily ? { font: options.fontFamily } : {}),
       autosize: { type: 'fit-x', contains: 'padding' },
     },
-    // vega-tooltip would inject a <style> element, which a strict CSP (style-src 'self') blocks
-    tooltip: { theme: options.dark ? 'dark' : 'light', disableDefaultStyle: true },
+    // the tooltip lives inside the chart's own (shadow) container, themed by the widget's styles: vega-tooltip
+    // would append it to the page's <body>, where host CSS restyles it and the widget's dark theme does not reach
+    tooltip: shadowTooltip(el),
   });
-  adoptTooltipStyles();
   return { finalize: () => result.finalize() };
 }
 
-let tooltipStylesAdopted = false;
-
-/** The tooltip's look, as a constructable stylesheet: allowed under a strict CSP, unlike an injected <style>. */
-function adoptTooltipStyles(): void {
-  if (tooltipStylesAdopted || typeof CSSStyleSheet === 'undefined' || !('adoptedStyleSheets' in document))
-    return;
-  const sheet = new CSSStyleSheet();
-  sheet.replaceSync(`
-    #vg-tooltip-element { visibility: hidden; padding: 6px 8px; position: fixed; z-index: 2147483647;
-      font: 12px system-ui, sans-serif; border-radius: 4px; box-shadow: 0 2px 8px rgb(0 0 0 / 20%);
-      background: #fff; color: #111; border: 1px solid #ddd; pointer-events: none; max-width: 320px; }
-    #vg-tooltip-element.visible { visibility: visible; }
-    #vg-tooltip-element.dark-theme { background: #222; color: #eee; border-color: #444; }
-    #vg-tooltip-element table { border-spacing: 0; }
-    #vg-tooltip-element td.key { color: #777; text-align: right; padding-right: 4px; }
-    #vg-tooltip-element td.value { text-align: left; }
-  `);
-  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-  tooltipStylesAdopted = true;
+/**
+ * A Vega tooltip handler that draws into `container` (a child of the widget's shadow root), positioned near the
+ * pointer inside the container. The content is vega-tooltip's own sanitised table of the datum.
+ */
+export function shadowTooltip(container: HTMLElement): TooltipHandler {
+  let tip: HTMLDivElement | undefined;
+  return (_handler, event, _item, value) => {
+    if (!tip?.isConnected) {
+      tip = document.createElement('div');
+      tip.className = 'chart-tooltip';
+      tip.setAttribute('role', 'tooltip');
+      tip.setAttribute('part', 'tooltip');
+      container.append(tip);
+    }
+    if (value === null || value === undefined || value === '') {
+      tip.hidden = true;
+      return;
+    }
+    tip.innerHTML = formatValue(value, escapeHTML, 2);
+    tip.hidden = false;
+    const box = container.getBoundingClientRect();
+    const size = tip.getBoundingClientRect();
+    const pointer = event as MouseEvent;
+    // right of and below the pointer, flipped to the other side when it would leave the chart
+    let x = pointer.clientX - box.left + 12;
+    let y = pointer.clientY - box.top + 12;
+    if (x + size.width > box.width) x = Math.max(0, pointer.clientX - box.left - size.width - 12);
+    if (y + size.height > box.height) y = Math.max(0, pointer.clientY - box.top - size.height - 12);
+    tip.style.left = `${x}px`;
+    tip.style.top = `${y}px`;
+  };
 }

@@ -261,4 +261,34 @@ describe('<parley-result-table>', () => {
     el.sortBy(1);
     expect(el.csv()).toBe("Name,Amount\r\n'=1+1,5\r\nBob,-3\r\n");
   });
+
+  it('a result cut at the cap says how many matched and downloads them all from the server, named by the answer', async () => {
+    const el = await mount(3);
+    el.data = { ...(el.data as AnswerData), truncated: true, total: 1237 };
+    el.filename = 'orders-october-2026';
+    let asked = 0;
+    el.fullExport = async () => {
+      asked += 1;
+      return new Blob(['ID\r\n1\r\n'], { type: 'text/csv' });
+    };
+    const saved: string[] = [];
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+      saved.push(this.download);
+    };
+    try {
+      await el.updateComplete;
+      const note = el.shadowRoot?.querySelector('.truncated');
+      expect(note?.textContent).toContain('Showing the first 3 of 1,237 rows.');
+      const all = el.shadowRoot?.querySelector<HTMLButtonElement>('[part="download-all"]');
+      expect(all?.textContent).toContain('Download all 1,237 rows (CSV)');
+      all?.click();
+      await new Promise((r) => setTimeout(r, 0));
+      await el.updateComplete;
+      expect(asked).toBe(1);
+      expect(saved).toEqual(['orders-october-2026.csv']);
+    } finally {
+      HTMLAnchorElement.prototype.click = click;
+    }
+  });
 });

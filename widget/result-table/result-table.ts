@@ -117,6 +117,10 @@ export class ParleyResultTable extends LitElement {
     data: { attribute: false },
     strings: { attribute: false },
     caption: {},
+    filename: {},
+    fullExport: { attribute: false },
+    exporting: { state: true },
+    exportError: { state: true },
     pageSize: { type: Number, attribute: 'page-size' },
     sortColumn: { state: true },
     sortDirection: { state: true },
@@ -207,6 +211,12 @@ export class ParleyResultTable extends LitElement {
   data: AnswerData | undefined;
   strings: ParleyStrings = { ...DEFAULT_STRINGS };
   caption = '';
+  /** the CSV's file name without ".csv" (the answer's exportName); default: from the caption */
+  filename: string | undefined;
+  /** fetches the whole result as CSV when the answer was cut at the row cap */
+  fullExport: (() => Promise<Blob>) | undefined;
+  exporting = false;
+  exportError = '';
   pageSize = 50;
   sortColumn: number | null = null;
   sortDirection: SortDirection = 'ascending';
@@ -272,16 +282,62 @@ export class ParleyResultTable extends LitElement {
   }
 
   private download(): void {
-    const blob = new Blob(['\uFEFF', this.csv()], { type: 'text/csv;charset=utf-8' });
+    this.save(new Blob(['\uFEFF', this.csv()], { type: 'text/csv;charset=utf-8' }));
+  }
+
+  /** The whole result from the server (a truncated answer): `fullExport` fetches it as a CSV Blob. */
+  private async downloadAll(): Promise<void> {
+    if (!this.fullExport || this.exporting) return;
+    this.exporting = true;
+    this.exportError = '';
+    try {
+      this.save(await this.fullExport());
+    } catch (err) {
+      this.exportError = fmt(this.strings.downloadAllFailed, {
+        message: err instanceof Error ? err.message : String(err),
+      });
+    } finally {
+      this.exporting = false;
+    }
+  }
+
+  private save(blob: Blob): void {
     const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
     a.href = url;
-    a.download = csvFilename(this.caption);
+    a.download = this.filename ? `${this.filename}.csv` : csvFilename(this.caption);
     a.hidden = true;
     this.renderRoot.appendChild(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
+  private renderTruncated() {
+    const s = this.strings;
+    if (!this.data?.truncated) return nothing;
+    const count = this.model.rows.length;
+    const total = this.data.total;
+    if (total === undefined || total <= count)
+      return html`<p class="muted">${fmt(s.truncated, { count: count.toLocaleString('en-US') })}</p>`;
+    const shownTotal = total.toLocaleString('en-US');
+    return html`<p class="muted truncated" part="truncated">
+        ${fmt(s.truncatedOf, { count: count.toLocaleString('en-US'), total: shownTotal })}
+        ${
+          this.fullExport
+            ? html`<button
+              type="button"
+              class="btn"
+              part="download-all"
+              ?disabled=${this.exporting}
+              @click=${() => this.downloadAll()}
+            >
+              ${icons.download}${this.exporting ? s.downloadingAll : fmt(s.downloadAll, { total: shownTotal })}
+            </button>`
+            : nothing
+        }
+      </p>
+      ${this.exportError ? html`<p class="muted" role="alert">${this.exportError}</p>` : nothing}`;
   }
 
   protected override render() {
@@ -366,7 +422,7 @@ export class ParleyResultTable extends LitElement {
             : nothing
         }
       </div>
-      ${this.data?.truncated ? html`<p class="muted">${fmt(s.truncated, { count: this.model.rows.length })}</p>` : nothing}
+      ${this.renderTruncated()}
     `;
   }
 }

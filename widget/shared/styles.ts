@@ -91,7 +91,7 @@ export const base = css`
     opacity: 0.6;
   }
   :focus-visible {
-    outline: 2px solid var(--parley-color-focus);
+    outline: 2px solid var(--parley-focus-derived, var(--parley-color-focus));
     outline-offset: 2px;
   }
   .btn {

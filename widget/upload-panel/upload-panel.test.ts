@@ -136,6 +136,23 @@ describe('<parley-upload-panel>', () => {
     expect(FakeXhr.instances).toHaveLength(0);
   });
 
+  it('refuses a program renamed .csv in plain words, before any preview, sending nothing', async () => {
+    const exe = new Uint8Array([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00]);
+    for (const [bytes, what] of [
+      [exe, 'a Windows program'],
+      [new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), 'a ZIP archive (an Excel workbook is one)'],
+      [new Uint8Array([0x61, 0x2c, 0x62, 0x0a, 0x00, 0x01, 0x02]), 'a binary file'],
+    ] as const) {
+      const check = await panel.chooseFile(new File([bytes], 'orders.csv'));
+      expect(check).toEqual({ ok: false, reason: 'content', what });
+      await panel.updateComplete;
+      const alert = panel.shadowRoot?.querySelector('[role="alert"]')?.textContent ?? '';
+      expect(alert).toContain(`This file is ${what}, not a CSV or JSON file.`);
+      expect(panel.shadowRoot?.querySelector('[part~="preview"]')).toBeNull();
+    }
+    expect(FakeXhr.instances).toHaveLength(0);
+  });
+
   it('previews a CSV before sending; the upload shows progress and refreshes the list', async () => {
     await panel.chooseFile(new File(['name,amount\nAcme,12\nGlobex,7\n'], 'orders.csv'));
     await panel.updateComplete;

@@ -13,6 +13,7 @@ import { base } from '../shared/styles.ts';
 import { DEFAULT_STRINGS, fmt, formatBytes, type ParleyStrings } from '../strings.ts';
 import type { DatasetInfo, DatasetScope } from '../types.ts';
 import { type FilePreview, readPreview } from './preview.ts';
+import { sniffFile } from './sniff.ts';
 
 /**
  * - `choose`: waiting for a file
@@ -261,6 +262,8 @@ export class ParleyUploadPanel extends LitElement {
         return fmt(s.fileTooLarge, { size: formatBytes(check.size), max: formatBytes(check.max) });
       case 'empty':
         return s.fileEmpty;
+      case 'content':
+        return fmt(s.uploadNotText, { what: check.what });
       default:
         throw new Error(`unknown refusal ${String((check as { reason: string }).reason)}`);
     }
@@ -284,6 +287,17 @@ export class ParleyUploadPanel extends LitElement {
     this.message = undefined;
     this.step = 'reading';
     try {
+      // a binary renamed .csv is refused before anything is shown
+      const binary = await sniffFile(file);
+      if (abort.signal.aborted) return check;
+      if (binary) {
+        const refused: FileCheck = { ok: false, reason: 'content', what: binary };
+        this.file = undefined;
+        this.step = 'choose';
+        this.message = { kind: 'error', text: this.refusal(refused) };
+        this.hooks?.error('file_content', this.message.text);
+        return refused;
+      }
       const preview = await readPreview(file, check.kind);
       if (abort.signal.aborted) return check;
       this.preview = preview;

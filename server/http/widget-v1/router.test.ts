@@ -242,7 +242,8 @@ describe('messages and feedback', () => {
     const detail = ConversationDetail.parse(
       await (await api(`/conversations/${conversation.id}`, { token })).json(),
     );
-    expect(detail.title).toBe('How many orders did we have last month?');
+    // the first question, then what its answer was about (issue 16: alike questions told apart)
+    expect(detail.title).toBe('How many orders did we have last month? · Orders, October 2026');
     expect(detail.responses).toHaveLength(1);
     expect(detail.responses[0]).toMatchObject({
       id: answer.id,

@@ -2,6 +2,7 @@
 // Identity and tenant context come from the verified token alone; a conversation belongs to (agent, user, context)
 // and anyone else gets 404 for it, its answers and their feedback.
 import express, { type Router } from 'express';
+import { EXPORT_MAX_ROWS, writeCsv } from '../../answers/export.ts';
 import type { AppDeps } from '../../app.ts';
 import type { ConversationRecord, Owner, ResponseRecord } from '../../conversations/store.ts';
 import { DATE_FORMATS } from '../../datasets/dates.ts';
@@ -166,6 +167,43 @@ export function widgetV1Router(deps: AppDeps): Router {
     }
     if (outcome.status === 'cancelled') throw new HttpError(503, outcome.code, outcome.message);
     throw new HttpError(outcome.httpStatus, outcome.code, outcome.message);
+  });
+
+  // the full CSV of an answer: its stored plan run again under this token's context, up to EXPORT_MAX_ROWS rows
+  router.get('/conversations/:id/responses/:responseId/export.csv', async (req, res) => {
+    const owner = ownerOf(sessionOf(res));
+    const { id, responseId } = ResponseParams.parse(req.params);
+    const conversation = await ownConversation(deps, owner, id);
+    const response = await deps.store.getResponse(responseId, conversation.id);
+    const answer = response?.answer;
+    if (!response || !answer?.plan || !answer.data) throw notFound('no exportable answer');
+    if (!deps.engine.exportRows) throw new HttpError(501, 'not_supported', 'exports are not available here');
+    const allowed = await userRateLimiter(deps).take(ownerKey(owner));
+    if (!allowed.ok) {
+      res.setHeader('Retry-After', String(allowed.retryAfter));
+      throw new HttpError(429, 'rate_limited', `too many requests: try again in ${allowed.retryAfter} s`);
+    }
+    const aborted = new AbortController();
+    res.on('close', () => aborted.abort());
+    const { result } = await deps.engine.exportRows({
+      agentId: owner.agentId,
+      userContext: owner.userContext,
+      plan: answer.plan,
+      now: new Date(answer.asOf ?? response.createdAt),
+      maxRows: EXPORT_MAX_ROWS,
+      signal: aborted.signal,
+    });
+    const head =
+      answer.table?.head.length === result.columns.length
+        ? answer.table.head
+        : result.columns.map((c) => c.label);
+    const name = `${answer.exportName ?? 'answer'}.csv`;
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.setHeader('Parley-Export-Rows', String(result.rows.length));
+    if (result.truncated) res.setHeader('Parley-Export-Truncated', String(EXPORT_MAX_ROWS));
+    await writeCsv(res, head, result.rows);
   });
 
   router.post('/conversations/:id/responses/:responseId/feedback', async (req, res) => {

@@ -14,6 +14,7 @@ describe('widgetV1Paths', () => {
       '/widget/v1/conversations',
       '/widget/v1/conversations/{id}',
       '/widget/v1/conversations/{id}/messages',
+      '/widget/v1/conversations/{id}/responses/{responseId}/export.csv',
       '/widget/v1/conversations/{id}/responses/{responseId}/feedback',
       '/widget/v1/origin',
       '/widget/v1/ws',

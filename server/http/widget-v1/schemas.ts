@@ -302,6 +302,32 @@ export const widgetV1Paths: Record<string, Record<string, unknown>> = {
       },
     },
   },
+  [`${BASE_PATH}/conversations/{id}/responses/{responseId}/export.csv`]: {
+    parameters: [
+      idParameter('id', 'the conversation id'),
+      idParameter('responseId', 'the response (answer) id'),
+    ],
+    get: {
+      operationId: 'widgetExportCsv',
+      summary:
+        'The full CSV of an answer: its stored plan run again under the token’s context, up to 100,000 rows',
+      description:
+        'Streams UTF-8 CSV (with a BOM) named `<measure>-<period>.csv`. `Parley-Export-Rows` gives the row count, ' +
+        '`Parley-Export-Truncated` the limit when the file stopped at it. Answers over uploaded files and blends ' +
+        'are not re-run.',
+      tags,
+      security,
+      responses: {
+        '200': {
+          description: 'the rows as CSV',
+          content: { 'text/csv': { schema: { type: 'string' } } },
+        },
+        ...INVALID,
+        ...COMMON_ERRORS,
+        ...NOT_FOUND,
+      },
+    },
+  },
   [WS_PATH]: {
     get: {
       operationId: 'widgetSocket',

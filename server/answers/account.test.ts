@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load.ts';
+import { type AgentModel, compileQueryPlan } from '../query/compile.ts';
+import type { CellValue } from '../query/execute.ts';
+import type { QueryPlanInput } from '../query/plan.ts';
+import { readableSql } from './account.ts';
+import { composeAnswer } from './compose.ts';
+
+const NOW = new Date('2026-11-25T12:00:00Z');
+const config = parseConfig(
+  readFileSync(new URL('../../parley.config.yaml', import.meta.url), 'utf8'),
+  'parley.config.yaml',
+  {},
+);
+const demo = config.agents.get('demo');
+if (!demo) throw new Error('the demo agent is missing from parley.config.yaml');
+const agent: AgentModel = { ...demo.config, model: demo.model };
+
+function compose(plan: QueryPlanInput, rows: CellValue[][]) {
+  const compiled = compileQueryPlan(plan, agent, { organisationId: 7 }, { dialect: 'sqlite', now: NOW });
+  return composeAnswer({
+    compiled,
+    result: { columns: compiled.columns, rows, truncated: false, durationMs: 1 },
+    presentation: 'auto',
+    question: 'q',
+  });
+}
+
+describe('"How was this answered?" in words', () => {
+  it('says what was counted, which rows, which dates and whose data, without SQL', () => {
+    const answer = compose(
+      {
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'count' }],
+        filters: [{ op: 'eq', field: 'orders.status', value: 'completed' }],
+        time: { field: 'orders.created_at', range: { kind: 'last', unit: 'month', n: 1 } },
+      },
+      [[880]],
+    );
+    const first = answer.account?.[0];
+    expect(first?.label).toBe('Counted');
+    expect(first?.text).toMatch(
+      /^Orders where status is completed, created at in last month \(October 2026\)/,
+    );
+    expect(first?.text).toContain('1 Oct 2026 – 31 Oct 2026');
+    expect(first?.text).toContain('for your organisation only');
+    const all = JSON.stringify(answer.account);
+    expect(all).not.toMatch(/select|t0|organisation_id|\?/i);
+  });
+
+  it('names the measure’s definition, the grouping and the unfinished period', () => {
+    const answer = compose(
+      {
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'named', name: 'revenue' }],
+        time: { field: 'orders.created_at', range: { kind: 'current', unit: 'year' }, grain: 'month' },
+      },
+      [
+        ['2026-10-01', 10],
+        ['2026-11-01', 2],
+      ],
+    );
+    const labels = answer.account?.map((l) => l.label);
+    expect(labels).toEqual(['Measured', 'Revenue', 'Grouped by', 'Note']);
+    expect(answer.account?.[2]?.text).toBe('Month of created at');
+    expect(answer.account?.[3]?.text).toContain('Nov 2026 is partial');
+  });
+});
+
+describe('readable SQL', () => {
+  it('names tables instead of t0/t1 and labels every bound value', () => {
+    const compiled = compileQueryPlan(
+      {
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'count' }],
+        dimensions: [{ field: 'users.country' }],
+        filters: [{ op: 'eq', field: 'orders.status', value: 'completed' }],
+      },
+      agent,
+      { organisationId: 7 },
+      { dialect: 'sqlite', now: NOW },
+    );
+    expect(compiled.sql.text).toMatch(/`t0`/);
+    const readable = readableSql(compiled.sql, compiled.contextFilters);
+    expect(readable.text).not.toMatch(/`t\d+`/);
+    expect(readable.text).toContain('from `orders`');
+    expect(readable.text).toContain('left join `users` on `orders`.`user_id` = `users`.`id`');
+    expect(readable.values).toHaveLength(compiled.sql.bindings.length);
+    expect(readable.values).toContainEqual({ label: 'orders.status =', value: 'completed' });
+    expect(readable.values).toContainEqual({
+      label: 'orders.organisation_id = your organisationId (from your sign-in)',
+      value: 7,
+    });
+    expect(readable.values).toContainEqual({ label: 'row limit', value: 1001 });
+    expect(readable.values.every((v) => v.label !== 'value')).toBe(true);
+  });
+});
+
+describe('"Read as" chips', () => {
+  it('show the reading taken: measure, period, filters and grouping', () => {
+    const answer = compose(
+      {
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'named', name: 'revenue' }],
+        dimensions: [{ field: 'users.country' }],
+        filters: [{ op: 'eq', field: 'orders.status', value: 'completed' }],
+        time: { field: 'orders.created_at', range: { kind: 'last', unit: 'month', n: 1 } },
+      },
+      [['DE', 10]],
+    );
+    expect(answer.readAs).toEqual([
+      { kind: 'measure', text: 'Revenue' },
+      { kind: 'period', text: 'Last month (October 2026)' },
+      { kind: 'filter', text: 'Status is completed' },
+      { kind: 'grouping', text: 'By country' },
+    ]);
+  });
+});
