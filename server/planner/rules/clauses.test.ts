@@ -270,3 +270,9 @@ describe('an amount of what was spent or sold, per person or product', () => {
     }
   });
 });
+
+it('"products we sell for under 20 dollars" is a price, not an amount sold', async () => {
+  const p = await demoPlanOf('number of products that we sell for less than 15 dollars');
+  expect(p.filters).toContainEqual({ op: 'lt', field: 'products.price', value: 15 });
+  expect(JSON.stringify(p.filters)).not.toContain('"sum"');
+});

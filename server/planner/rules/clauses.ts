@@ -344,6 +344,8 @@ function amountIn(
       m.from > c.at &&
       m.from <= c.at + 3,
   );
+  // ("sell for under 20 bucks" is a price: an amount sold needs its unit, "sold over 100 units")
+  if (SELL_VERBS.has(verb) && !unit) return undefined;
   const count: CountCondition = { op: c.op, value: c.value, sum: `${measure.table}.${def.column}` };
   return { count, at: c.at, ...(unit ? { noun: unit } : {}) };
 }
