@@ -10,6 +10,8 @@ import { startTestServer, type TestServer } from './support/server.ts';
 
 /** Every route the server mounts (method, path template); the last test checks this list against the OpenAPI paths. */
 const ROUTES: Array<[string, string]> = [
+  ['GET', '/'],
+  ['GET', '/agents/:agentId'],
   ['GET', '/healthz'],
   ['GET', '/readyz'],
   ['GET', '/metrics'],
@@ -21,6 +23,7 @@ const ROUTES: Array<[string, string]> = [
   ['DELETE', '/widget/v1/conversations/:id'],
   ['POST', '/widget/v1/conversations/:id/messages'],
   ['POST', '/widget/v1/conversations/:id/responses/:responseId/feedback'],
+  ['GET', '/widget/v1/conversations/:id/responses/:responseId/export.csv'],
   ['GET', '/widget/v1/datasets'],
   ['POST', '/widget/v1/datasets'],
   ['DELETE', '/widget/v1/datasets/user/:filename'],
