@@ -184,3 +184,16 @@ describe.skipIf(!mysqlEnabled)(mysqlTitle('conversation store'), () => {
     },
   );
 });
+
+describe('the store clock', () => {
+  it('never gives the same millisecond twice, so answers finishing together keep their order', async () => {
+    const { strictlyIncreasingClock } = await import('./store.ts');
+    const clock = strictlyIncreasingClock(() => 1_000);
+    expect([clock(), clock(), clock()].map((d) => d.getTime())).toEqual([1_000, 1_001, 1_002]);
+    let wall = 5_000;
+    const real = strictlyIncreasingClock(() => wall);
+    expect(real().getTime()).toBe(5_000);
+    wall = 9_000;
+    expect(real().getTime()).toBe(9_000);
+  });
+});

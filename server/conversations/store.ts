@@ -139,7 +139,7 @@ export class ConversationStore {
     } finally {
       if (migrator !== db) await migrator.destroy();
     }
-    return new ConversationStore(db, options.clock ?? (() => new Date()), options.instanceId);
+    return new ConversationStore(db, options.clock ?? strictlyIncreasingClock(), options.instanceId);
   }
 
   private now(): string {
@@ -498,4 +498,16 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
     // fall through
   }
   throw new CursorError('the cursor is not one this server gave out');
+}
+
+/**
+ * The wall clock, never giving the same millisecond twice: answers that finish within one millisecond still have an
+ * order, so a sync from `until` (`completed_at > since`) never skips one and replays them in the order they finished.
+ */
+export function strictlyIncreasingClock(wall: () => number = Date.now): () => Date {
+  let last = 0;
+  return () => {
+    last = Math.max(wall(), last + 1);
+    return new Date(last);
+  };
 }
