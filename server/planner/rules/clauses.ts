@@ -11,6 +11,7 @@ import {
   activityTable,
   moneyMeasure,
   nearestTimeField,
+  owns,
   personTable,
   reachableToOne,
   unitsMeasure,
@@ -282,13 +283,7 @@ function having(
   // "who has the most refunded orders" ranks people by them; it is not a condition
   if (r.topN && r.topN.at > v.at && r.topN.at < noun.from) return undefined;
   const owned = noun.target.table;
-  let steps: ReturnType<ModelView['path']>;
-  try {
-    steps = view.path(actor, owned);
-  } catch {
-    return undefined;
-  }
-  if (!steps.some((s) => s.kind === 'one-to-many')) return undefined;
+  if (!owns(view, actor, owned)) return undefined;
   const explicitNone = r.tokens.slice(v.at + 1, noun.from).some((t) => NONE.has(t.text));
   if (!count && !negated && !explicitNone && dates.length === 0 && values.length === 0) return undefined;
   const built = relatedCondition(
@@ -358,12 +353,7 @@ function ownsRows(view: ModelView, actor: string, m: Match): boolean {
       : m.target.kind === 'value'
         ? m.target.field.split('.')[0]
         : undefined;
-  if (!table || table === actor) return false;
-  try {
-    return view.path(actor, table).some((s) => s.kind === 'one-to-many');
-  } catch {
-    return false;
-  }
+  return table !== undefined && owns(view, actor, table);
 }
 
 /** A value right in the clause whose rows the actor owns ("refunds", "cancellations"): it names those rows. */
@@ -376,13 +366,7 @@ function rowsNamedByValue(
 ): Match | undefined {
   return r.matches.find((m) => {
     if (m.target.kind !== 'value' || m.from <= from || m.from >= to) return false;
-    const owner = m.target.field.split('.')[0] as string;
-    if (owner === actor) return false;
-    try {
-      return view.path(actor, owner).some((s) => s.kind === 'one-to-many');
-    } catch {
-      return false;
-    }
+    return owns(view, actor, m.target.field.split('.')[0] as string);
   });
 }
 
@@ -490,11 +474,7 @@ function deeperOwner(view: ModelView, actor: string, from: string, owner: string
   for (const [name] of view.tables) {
     if (name === from || name === actor) continue;
     if (!reachableToOne(view, name, from) || !reachableToOne(view, name, owner)) continue;
-    try {
-      if (view.path(actor, name).some((s) => s.kind === 'one-to-many')) return name;
-    } catch {
-      // not reachable from the actor
-    }
+    if (owns(view, actor, name)) return name;
   }
   return undefined;
 }
@@ -515,13 +495,7 @@ function countIn(
       r.matches.find((m) => m.from > c.at && m.from <= c.at + 5 && m.target.kind === 'table') ??
       rowsNamedByValue(r, view, actor, c.at, c.at + 6);
     if (!times && !noun) continue;
-    if (noun && noun.target.kind === 'table') {
-      try {
-        if (!view.path(actor, noun.target.table).some((s) => s.kind === 'one-to-many')) continue;
-      } catch {
-        continue;
-      }
-    }
+    if (noun?.target.kind === 'table' && !owns(view, actor, noun.target.table)) continue;
     return { count: { op: c.op, value: c.value }, at: c.at, ...(noun ? { noun } : {}) };
   }
   for (let i = v.at; i < v.end; i += 1) {

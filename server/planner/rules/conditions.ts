@@ -2,12 +2,11 @@
 // as the rows' own dates and values when the plan is over the activity itself.
 import { resolveDateRange } from '../../dates/resolve.ts';
 import type { Filter } from '../../query/plan.ts';
-import type { ModelView } from '../../semantic/model-view.ts';
 import type { PlannerInput, PlannerOutcome } from '../planner.ts';
 import type { Clauses } from './clauses.ts';
 import { fieldsOf } from './filters.ts';
 import { fitMeasure, measureAlias, withFilter } from './measures.ts';
-import { nearestTimeField, reachableToOne } from './model-helpers.ts';
+import { nearestTimeField, owns, reachableToOne } from './model-helpers.ts';
 import type { DatedPhrase, Reading } from './reading.ts';
 import { predicateStart } from './share.ts';
 import { AGENT_NOUNS } from './verbs.ts';
@@ -151,15 +150,6 @@ export function anchoredAt(filter: Filter, table: string): Filter {
       return { op: filter.op, filters: filter.filters.map((f) => anchoredAt(f, table)) };
     default:
       return filter;
-  }
-}
-
-/** Whether rows of `table` own rows of `other` (one-to-many on the way): an order owns its lines. */
-export function owns(view: ModelView, table: string, other: string): boolean {
-  try {
-    return view.path(table, other).some((s) => s.kind === 'one-to-many');
-  } catch {
-    return false;
   }
 }
 

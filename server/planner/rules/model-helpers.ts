@@ -38,6 +38,15 @@ export function valueColumn(view: ModelView, table: string): string | undefined 
   return chosen ? `${table}.${chosen[0]}` : undefined;
 }
 
+/** Whether rows of `table` own rows of `other` (one-to-many on the way): an order owns its lines. */
+export function owns(view: ModelView, table: string, other: string): boolean {
+  try {
+    return view.path(table, other).some((s) => s.kind === 'one-to-many');
+  } catch {
+    return false;
+  }
+}
+
 /** Through relations that never fan out (many-to-one, one-to-one). */
 export function reachableToOne(view: ModelView, from: string, to: string): boolean {
   if (from === to) return true;

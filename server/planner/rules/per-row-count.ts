@@ -4,9 +4,9 @@
 import type { Filter, Measure, QueryPlan } from '../../query/plan.ts';
 import type { PlannerInput, PlannerOutcome } from '../planner.ts';
 import type { Clauses } from './clauses.ts';
-import { anchoredAt, owns } from './conditions.ts';
+import { anchoredAt } from './conditions.ts';
 import { measureAlias } from './measures.ts';
-import { entityDimensions, reachableToOne } from './model-helpers.ts';
+import { entityDimensions, owns, reachableToOne } from './model-helpers.ts';
 import type { Reading } from './reading.ts';
 
 type Planned = Extract<PlannerOutcome, { kind: 'plan' }>;
