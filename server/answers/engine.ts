@@ -15,7 +15,7 @@ import {
   type QueryRunner,
   QueryTimeoutError,
 } from '../query/execute.ts';
-import type { QueryPlan } from '../query/plan.ts';
+import { parseFieldRef, type QueryPlan, tableOf } from '../query/plan.ts';
 import { ModelView } from '../semantic/model-view.ts';
 import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
@@ -170,7 +170,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           const key = `${agent.config.id}|${JSON.stringify(userContext)}|${field}|${limit}`;
           const hit = valueCache.get(key);
           if (hit && clock().getTime() - hit.at < 10 * 60_000) return hit.values;
-          const plan = { version: 1, table: field.split('.')[0], dimensions: [{ field }], limit };
+          const plan = { version: 1, table: tableOf(field), dimensions: [{ field }], limit };
           const compiled = compileQueryPlan(plan, agentModel, userContext, { dialect, now, maxRows: limit });
           const promise = runner
             .run(compiled)
@@ -363,7 +363,7 @@ function datasetContext(lease: DatasetRunner, timeZone: string): DatasetPlanning
   );
   const values: ValueLookup = {
     async values(field) {
-      const [table, column] = field.split('.');
+      const { table, column } = parseFieldRef(field);
       const dataset = lease.datasets.find((d) => d.table === table);
       return dataset?.columns.find((c) => c.name === column)?.values ?? [];
     },

@@ -10,6 +10,7 @@ import type {
   SemanticModel,
   Table,
 } from '../config/schema.ts';
+import { parseFieldRef } from '../query/plan.ts';
 import { type Expr, parseExpression } from './expression.ts';
 import type { UserContext } from './user-context.ts';
 
@@ -84,9 +85,7 @@ export class ModelView {
   }
 
   field(ref: string): ResolvedField {
-    const dot = ref.indexOf('.');
-    const tableName = ref.slice(0, dot);
-    const column = ref.slice(dot + 1);
+    const { table: tableName, column } = parseFieldRef(ref);
     const table = this.table(tableName);
     const col: Column | undefined = Object.hasOwn(table.columns, column) ? table.columns[column] : undefined;
     if (col) {
