@@ -4,6 +4,7 @@ import type { LoadedConfig, ResolvedAgent } from '../config/load.ts';
 import type { DatasetRunner } from '../datasets/query.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
+import { ParleyError } from '../errors.ts';
 import { plannerForAgent } from '../planner/llm/llm-planner.ts';
 import type { DatasetPlanningContext, PlannedTurn, Planner, ValueLookup } from '../planner/planner.ts';
 import { RulesPlanner } from '../planner/rules/rules-planner.ts';
@@ -53,14 +54,18 @@ export interface ConversationOwner {
   userContext: UserContext;
 }
 
-export class UnknownAgentError extends Error {
+export class UnknownAgentError extends ParleyError {
   override name = 'UnknownAgentError';
-  readonly code = 'unknown_agent';
+  constructor(message: string) {
+    super(404, 'unknown_agent', message);
+  }
 }
 
-export class UnknownConversationError extends Error {
+export class UnknownConversationError extends ParleyError {
   override name = 'UnknownConversationError';
-  readonly code = 'unknown_conversation';
+  constructor(message: string) {
+    super(404, 'unknown_conversation', message);
+  }
 }
 
 /** Every row of a stored answer's plan, for its full CSV export: the asker's context, the answer's clock. */

@@ -6,6 +6,7 @@ import type { Answer } from '../answers/answer.ts';
 import type { ConversationMemory, ConversationOwner } from '../answers/engine.ts';
 import { openDatabase, parseDatabaseUrl } from '../db/connect.ts';
 import { inTransaction, once, type UnitOfWork } from '../db/unit-of-work.ts';
+import { ParleyError } from '../errors.ts';
 import type { PlannedTurn, Presentation } from '../planner/planner.ts';
 import type { UserContext } from '../semantic/user-context.ts';
 import { migrateStore } from './migrate.ts';
@@ -68,9 +69,11 @@ function contextHash(userContext: Record<string, unknown>): string {
   return createHash('sha256').update(contextKey(userContext)).digest('hex');
 }
 
-export class CursorError extends Error {
+export class CursorError extends ParleyError {
   override name = 'CursorError';
-  readonly code = 'invalid_cursor';
+  constructor(message: string) {
+    super(400, 'invalid_cursor', message);
+  }
 }
 
 interface ConversationRow {

@@ -2,6 +2,7 @@
 // (a time bucket or a shared dimension). Each side was compiled and scoped on its own; only rows meet here.
 // A blend of one database figure with one figure of the file (actual sales against targets) is a comparison:
 // each row also gets the difference, the actual as a share of the file's figure, and whether it is over or under.
+import { ParleyError } from '../errors.ts';
 import type { CompiledQuery, OutputColumn } from './compile.ts';
 import type { CellValue, QueryResult } from './execute.ts';
 import type { QueryPlan } from './plan.ts';
@@ -32,9 +33,11 @@ export const OVER = 'over';
 export const UNDER = 'under';
 export const ON_TARGET = 'on target';
 
-export class BlendError extends Error {
+export class BlendError extends ParleyError {
   override name = 'PlanError';
-  readonly code = 'invalid_plan';
+  constructor(message: string) {
+    super(400, 'invalid_plan', message);
+  }
 }
 
 /** Dates compare by day ("2026-11-01" and "2026-11-01T00:00:00Z" are one bucket); text ignores case and spaces. */

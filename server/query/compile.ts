@@ -6,6 +6,7 @@ import { DateTime } from 'luxon';
 import type { AgentConfig, SemanticModel } from '../config/schema.ts';
 import { resolveDateRange, startOfGrain, toUtcSql } from '../dates/resolve.ts';
 import type { Dialect } from '../db/connect.ts';
+import { ParleyError } from '../errors.ts';
 import type { Expr } from '../semantic/expression.ts';
 import { type JoinStep, ModelError, ModelView, type ResolvedField } from '../semantic/model-view.ts';
 import { validateUserContext } from '../semantic/user-context.ts';
@@ -77,9 +78,12 @@ export type AgentModel = Pick<AgentConfig, 'id' | 'multiTenant' | 'timeZone' | '
   model: SemanticModel;
 };
 
-export class PlanError extends Error {
+/** A plan that cannot be answered from this model (unknown field, fan-out, bad value): the asker's 400. */
+export class PlanError extends ParleyError {
   override name = 'PlanError';
-  readonly code = 'invalid_plan';
+  constructor(message: string) {
+    super(400, 'invalid_plan', message);
+  }
 }
 
 export function compileQueryPlan(

@@ -10,13 +10,17 @@ import type {
   SemanticModel,
   Table,
 } from '../config/schema.ts';
+import { ParleyError } from '../errors.ts';
 import { parseFieldRef } from '../query/plan.ts';
 import { type Expr, parseExpression } from './expression.ts';
 import type { UserContext } from './user-context.ts';
 
-export class ModelError extends Error {
+/** compileQueryPlan answers it as a PlanError (400); met anywhere else, the server read its own model wrongly */
+export class ModelError extends ParleyError {
   override name = 'ModelError';
-  readonly code = 'invalid_plan';
+  constructor(message: string) {
+    super(500, 'invalid_plan', message);
+  }
 }
 
 export type FieldKind = 'column' | 'computed';
