@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnswerEngine } from '../server/answers/engine.ts';
-import { type AppDeps, createApp } from '../server/app.ts';
+import { createApp } from '../server/app.ts';
 import {
   createSessionVerifier,
   mintSessionToken,
@@ -18,6 +18,7 @@ import { redisState, type SharedState } from '../server/cluster/shared-state.ts'
 import { parseConfig } from '../server/config/load.ts';
 import { ConversationStore } from '../server/conversations/store.ts';
 import { createDatasetService, datasetAgentsFromConfig } from '../server/datasets/service.ts';
+import type { AppDeps } from '../server/deps.ts';
 import { createMetrics } from '../server/observability/metrics.ts';
 import { connect, eventually, QuestionGate, tryConnect, wsUrl } from '../server/ws/test-support.ts';
 import { attachWidgetSocket, type WidgetSocketOptions } from '../server/ws/widget-socket.ts';

@@ -8,7 +8,7 @@ import jwt from 'jsonwebtoken';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnswerEngine } from '../server/answers/engine.ts';
-import { type AppDeps, createApp } from '../server/app.ts';
+import { createApp } from '../server/app.ts';
 import {
   AuthError,
   createSessionVerifier,
@@ -18,6 +18,7 @@ import {
 import { parseConfig } from '../server/config/load.ts';
 import { ConversationStore } from '../server/conversations/store.ts';
 import { createDatasetService, datasetAgentsFromConfig } from '../server/datasets/service.ts';
+import type { AppDeps } from '../server/deps.ts';
 import { createMetrics } from '../server/observability/metrics.ts';
 import { CloseCode, MAX_PAYLOAD_BYTES, type ServerEvent } from '../server/ws/protocol.ts';
 import {

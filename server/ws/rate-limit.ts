@@ -1,8 +1,9 @@
 // Token buckets: a per-user limit on questions (shared by the widget's WebSocket and REST surfaces) and small
 // per-connection limits (invalid messages, syncs). In memory, per process; with Redis as shared state the per-user
 // question limit is counted across instances (server/cluster/limiters.ts).
-import type { AppDeps } from '../app.ts';
+
 import { createLimiter } from '../cluster/limiters.ts';
+import type { AppDeps } from '../deps.ts';
 
 export interface RateLimitOptions {
   /** the most messages accepted at once (the bucket's size); default 5 */

@@ -9,11 +9,11 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withAllowedOrigins } from '../../test/support/config-text.ts';
 import type { AnswerEngine } from '../answers/engine.ts';
-import type { AppDeps, VerifiedSession } from '../app.ts';
 import { AuthError } from '../auth/session-token.ts';
 import { parseConfig } from '../config/load.ts';
 import { ConversationStore } from '../conversations/store.ts';
 import { createDatasetService, datasetAgentsFromConfig } from '../datasets/service.ts';
+import type { AppDeps, VerifiedSession } from '../deps.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { CloseCode, MAX_PAYLOAD_BYTES } from './protocol.ts';
 import {

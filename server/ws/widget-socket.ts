@@ -5,11 +5,11 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import type { AppDeps, VerifiedSession } from '../app.ts';
 import { RevocationStore } from '../auth/revocations.ts';
 import type { ClusterMessage } from '../cluster/shared-state.ts';
 import { SharedSocketCount } from '../cluster/socket-count.ts';
 import type { Owner } from '../conversations/store.ts';
+import type { AppDeps, VerifiedSession } from '../deps.ts';
 import { HttpError } from '../http/errors.ts';
 import {
   type AnswerRun,

@@ -1,9 +1,9 @@
 // One answer of the widget (WebSocket or REST): record the question, run the engine with an AbortSignal, record the
 // outcome. A run settles exactly once: completed, failed, or cancelled; a cancelled run never completes.
 import type { Answer } from '../../answers/answer.ts';
-import type { AppDeps, VerifiedSession } from '../../app.ts';
 import { saveOutcome } from '../../conversations/save-outcome.ts';
 import { contextKey, type Owner, type ResponseRecord } from '../../conversations/store.ts';
+import type { AppDeps, VerifiedSession } from '../../deps.ts';
 import { mapError } from '../errors.ts';
 
 export type Stage = 'planning' | 'querying' | 'composing';
