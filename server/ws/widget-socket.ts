@@ -5,12 +5,6 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { RevocationStore } from '../auth/revocations.ts';
-import type { ClusterMessage } from '../cluster/shared-state.ts';
-import { SharedSocketCount } from '../cluster/socket-count.ts';
-import type { Owner } from '../conversations/store.ts';
-import type { AppDeps, VerifiedSession } from '../deps.ts';
-import { HttpError } from '../http/errors.ts';
 import {
   type AnswerRun,
   activeRuns,
@@ -20,13 +14,25 @@ import {
   ownerOf,
   type RunOutcome,
   startAnswer,
-} from '../http/widget-v1/answers.ts';
+} from '../answers/runs.ts';
+import { RevocationStore } from '../auth/revocations.ts';
+import type { ClusterMessage } from '../cluster/shared-state.ts';
+import { SharedSocketCount } from '../cluster/socket-count.ts';
+import type { Owner } from '../conversations/store.ts';
+import type { AppDeps, VerifiedSession } from '../deps.ts';
+import { HttpError } from '../http/errors.ts';
 import {
   logRefusedOrigin,
   originAllowedForAgent,
   originAllowedForAnyAgent,
 } from '../http/widget-v1/origin.ts';
 import { checkConversationLimits } from '../limits/conversations.ts';
+import {
+  DEFAULT_RATE_LIMIT,
+  type RateLimitOptions,
+  TokenBucket,
+  userRateLimiter,
+} from '../limits/question-rate.ts';
 import { frontDoorLimits } from '../limits/settings.ts';
 import { type MessageBudgetOptions, messageBudget } from './message-budget.ts';
 import {
@@ -42,7 +48,6 @@ import {
   TOKEN_PROTOCOL_PREFIX,
   WS_PATH,
 } from './protocol.ts';
-import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBucket, userRateLimiter } from './rate-limit.ts';
 
 export interface WidgetSocketOptions {
   /** default /widget/v1/ws */

@@ -3,14 +3,14 @@
 // and anyone else gets 404 for it, its answers and their feedback.
 import express, { type Router } from 'express';
 import { EXPORT_MAX_ROWS, writeCsv } from '../../answers/export.ts';
+import { ownerKey, ownerOf, startAnswer } from '../../answers/runs.ts';
 import type { ConversationRecord, Owner, ResponseRecord } from '../../conversations/store.ts';
 import { DATE_FORMATS } from '../../datasets/dates.ts';
 import type { AppDeps } from '../../deps.ts';
 import { createConversationWithinLimits } from '../../limits/conversations.ts';
+import { userRateLimiter } from '../../limits/question-rate.ts';
 import { MAX_TEXT_LENGTH, PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../ws/protocol.ts';
-import { userRateLimiter } from '../../ws/rate-limit.ts';
 import { HttpError, notFound } from '../errors.ts';
-import { ownerKey, ownerOf, startAnswer } from './answers.ts';
 import {
   type Conversation,
   ConversationParams,

@@ -1,10 +1,12 @@
-// One answer of the widget (WebSocket or REST): record the question, run the engine with an AbortSignal, record the
-// outcome. A run settles exactly once: completed, failed, or cancelled; a cancelled run never completes.
-import type { Answer } from '../../answers/answer.ts';
-import { saveOutcome } from '../../conversations/save-outcome.ts';
-import { contextKey, type Owner, type ResponseRecord } from '../../conversations/store.ts';
-import type { AppDeps, VerifiedSession } from '../../deps.ts';
-import { mapError } from '../errors.ts';
+// The answer-run lifecycle, transport-neutral (the widget's WebSocket and its REST routes both start runs here): record
+// the question, run the engine with an AbortSignal, record the outcome. A run settles exactly once: completed, failed,
+// or cancelled; a cancelled run never completes.
+
+import { saveOutcome } from '../conversations/save-outcome.ts';
+import { contextKey, type Owner, type ResponseRecord } from '../conversations/store.ts';
+import type { AppDeps, VerifiedSession } from '../deps.ts';
+import { mapError } from '../http/errors.ts';
+import type { Answer } from './answer.ts';
 
 export type Stage = 'planning' | 'querying' | 'composing';
 export type Surface = 'ws' | 'widget';
