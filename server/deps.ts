@@ -1,7 +1,9 @@
 // What one server is built from (AppDeps) and the session types its routers and sockets read. Routers (http/)
 // and sockets (ws/) import these from here, never from app.ts: the app imports them, not the other way round.
+// The per-server state the surfaces share (the answer runs, the question limiter) is created here, once per server.
 import type { Logger } from 'pino';
 import type { AnswerEngine } from './answers/engine.ts';
+import type { ActiveRuns } from './answers/runs.ts';
 import type { ApiKeyChecker } from './auth/api-keys.ts';
 import type { RevocationStore } from './auth/revocations.ts';
 import type { SessionVerifier } from './auth/session-token.ts';
@@ -10,6 +12,11 @@ import type { LoadedConfig } from './config/load.ts';
 import type { ConversationStore } from './conversations/store.ts';
 import type { DatasetService } from './datasets/service.ts';
 import type { LimiterStore } from './limits/limiters.ts';
+import {
+  createQuestionLimiter,
+  type RateLimitOptions,
+  type UserRateLimiter,
+} from './limits/question-rate.ts';
 import type { Metrics } from './observability/metrics.ts';
 
 // declared beside the code that implements them (one declaration each), re-exported so the rooms read one module
@@ -40,4 +47,25 @@ export interface AppDeps {
   demoHostUrl?: () => string | undefined;
   /** what instances share (Redis), when several run behind a load balancer; absent: one instance, in memory */
   shared?: SharedState;
+  /** the answers being made on this server, by both surfaces (graceful shutdown waits for them) */
+  runs: ActiveRuns;
+  /** questions per user, counted across the WebSocket and the REST message route together */
+  questionLimiter: UserRateLimiter;
+}
+
+/** What the caller provides; createAppDeps adds the per-server state. */
+export type AppServices = Omit<AppDeps, 'runs' | 'questionLimiter'>;
+
+export interface ServerStateOptions {
+  /** questions per user (all their sockets and the REST message route together). Default burst 5, 10 a minute */
+  questionRate?: RateLimitOptions;
+}
+
+/** The one place a server's shared state is created: every surface of one server reads these same members. */
+export function createAppDeps(services: AppServices, options: ServerStateOptions = {}): AppDeps {
+  return {
+    ...services,
+    runs: new Set(),
+    questionLimiter: createQuestionLimiter(services.shared, options.questionRate),
+  };
 }

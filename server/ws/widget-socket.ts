@@ -7,7 +7,6 @@ import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import {
   type AnswerRun,
-  activeRuns,
   type CancelReason,
   describeFailure,
   ownerKey,
@@ -27,12 +26,7 @@ import {
   originAllowedForAnyAgent,
 } from '../http/widget-v1/origin.ts';
 import { checkConversationLimits } from '../limits/conversations.ts';
-import {
-  DEFAULT_RATE_LIMIT,
-  type RateLimitOptions,
-  TokenBucket,
-  userRateLimiter,
-} from '../limits/question-rate.ts';
+import { type RateLimitOptions, TokenBucket } from '../limits/question-rate.ts';
 import { frontDoorLimits } from '../limits/settings.ts';
 import { type MessageBudgetOptions, messageBudget } from './message-budget.ts';
 import {
@@ -58,8 +52,6 @@ export interface WidgetSocketOptions {
   maxPayload?: number;
   /** answers one connection may have in flight at once. Default 2 */
   maxInFlight?: number;
-  /** questions per user (all their sockets and the REST message route together). Default burst 5, 10 a minute */
-  rateLimit?: RateLimitOptions;
   /** open sockets one user may have; more are refused with HTTP 429. Default 10 */
   maxSocketsPerUser?: number;
   /** invalid messages a connection may send (burst, then per minute) before it is closed with 1008. Default 20 */
@@ -210,7 +202,7 @@ export function attachWidgetSocket(
     rejectedMessages: options.rejectedMessages ?? { burst: 20, perMinute: 20 },
     syncs: options.syncs ?? { burst: 5, perMinute: 20 },
   };
-  const limiter = userRateLimiter(deps, options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const limiter = deps.questionLimiter;
   const budgetOptions = options.messageBudget ?? frontDoorLimits(deps.config.config.limits).socketMessages;
   const budget = messageBudget(deps, deps, budgetOptions);
   const socketBudgetPoints = budgetOptions.perSocket.points;
@@ -783,7 +775,7 @@ export function attachWidgetSocket(
   async function shutdown(): Promise<void> {
     clearInterval(heartbeat);
     clearInterval(revocationTimer);
-    const runs = activeRuns(deps);
+    const runs = deps.runs;
     // let in-flight answers (both surfaces) finish for a while, then cancel what is left
     const pending = [...runs].filter((r) => r.running);
     if (pending.length > 0) {
