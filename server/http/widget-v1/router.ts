@@ -2,10 +2,12 @@
 // Identity and tenant context come from the verified token alone; a conversation belongs to (agent, user, context)
 // and anyone else gets 404 for it, its answers and their feedback.
 // Same role as http/api-v1/router.ts: each API surface has one router.ts that mounts its routes.
+
 import express, { type Router } from 'express';
 import { EXPORT_MAX_ROWS, writeCsv } from '../../answers/export.ts';
-import { ownerKey, ownerOf, startAnswer } from '../../answers/runs.ts';
-import type { ConversationRecord, Owner, ResponseRecord } from '../../conversations/store.ts';
+import { startAnswer } from '../../answers/runs.ts';
+import { type Owner, ownerKey, ownerOf } from '../../auth/owner.ts';
+import type { ConversationRecord, ResponseRecord } from '../../conversations/store.ts';
 import { DATE_FORMATS } from '../../datasets/dates.ts';
 import type { AppDeps } from '../../deps.ts';
 import { createConversationWithinLimits } from '../../limits/conversation-creation.ts';
