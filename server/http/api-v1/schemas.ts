@@ -5,7 +5,7 @@
 // Same role as http/widget-v1/schemas.ts: each API surface keeps its wire contracts in schemas.ts.
 import { z } from 'zod';
 import { AGENT_ID, USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../../auth/claims.ts';
-import type { OpenApiOperation } from '../openapi.ts';
+import type { OpenApiOperation } from '../openapi-types.ts';
 
 // ---- shared pieces -------------------------------------------------------------------------------
 
