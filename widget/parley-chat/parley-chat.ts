@@ -9,6 +9,7 @@ import {
   type ConnectionStatus,
   type WebSocketConstructor,
 } from '../controllers/connection-controller.ts';
+import { LoadController, type LoadStatus } from '../controllers/load-controller.ts';
 import {
   type GetTokenFn,
   TokenController,
@@ -41,7 +42,7 @@ import {
   stateFromHistory,
   type Turn,
 } from '../turns.ts';
-import type { ConversationSummary, Rating, ServerEvent, WidgetConfig } from '../types.ts';
+import type { ConversationPage, ConversationSummary, Rating, ServerEvent, WidgetConfig } from '../types.ts';
 import { canShareWithContext, shareContextKey } from '../types.ts';
 import '../upload-panel/upload-panel.ts';
 import type { UploadPanelHooks } from '../upload-panel/upload-panel.ts';
@@ -52,7 +53,7 @@ export type ThemeName = 'light' | 'dark' | 'auto';
 /** What the chat area shows. */
 export type ChatView = 'chat' | 'conversations' | 'uploads';
 /** `GET /config`: `idle` before the first load. */
-export type ConfigStatus = 'idle' | 'loading' | 'ready' | 'error';
+export type ConfigStatus = LoadStatus;
 /** Whether the upload button is shown: `auto` = when the server's /config announces datasets. */
 export type UploadsSetting = 'auto' | 'on' | 'off';
 
@@ -167,11 +168,9 @@ export class ParleyChat extends LitElement {
     strings: { attribute: false },
     chat: { state: true },
     config: { state: true },
-    configStatus: { state: true },
     view: { state: true },
     conversations: { state: true },
     conversationsCursor: { state: true },
-    conversationsStatus: { state: true },
     banner: { state: true },
     prefersDark: { state: true },
   };
@@ -208,21 +207,21 @@ export class ParleyChat extends LitElement {
 
   chat: ChatState = EMPTY_CHAT;
   config: WidgetConfig | undefined;
-  configStatus: ConfigStatus = 'idle';
   view: ChatView = 'chat';
   conversations: ConversationSummary[] = [];
   conversationsCursor: string | null = null;
-  conversationsStatus: 'idle' | 'loading' | 'ready' | 'error' = 'idle';
   banner: { code: string; message: string } | undefined;
   prefersDark = false;
 
   readonly token: TokenController;
   readonly connection: ConnectionController;
   readonly api: ParleyApi;
+  /** `GET /config` */
+  private readonly configLoad: LoadController<WidgetConfig>;
+  /** the conversation list: the first page, or the next one (`more`) */
+  private readonly conversationsLoad: LoadController<ConversationPage, [more: boolean]>;
   private s: ParleyStrings = resolveStrings();
   private started = false;
-  private configAbort: AbortController | undefined;
-  private listAbort: AbortController | undefined;
   private openAbort: AbortController | undefined;
   private media: MediaQueryList | undefined;
   private readonly composer: Ref<ParleyComposer> = createRef();
@@ -264,6 +263,38 @@ export class ParleyChat extends LitElement {
         if (n === 2 && this.configStatus !== 'loading') void this.loadConfig();
       },
     });
+    this.configLoad = new LoadController(this, {
+      load: (signal) => this.api.config(signal),
+      ready: (config) => {
+        this.config = config;
+        void this.restoreConversation();
+      },
+      failed: async (err, signal) => {
+        if (!(err instanceof ApiError || err instanceof TokenError) && (await this.originRefused(signal)))
+          return;
+        if (err instanceof ApiError && err.status === 401)
+          console.error(`[parley-chat] the server refused the session token (${err.code}): ${err.message}`);
+        this.failFrom(err);
+      },
+    });
+    this.conversationsLoad = new LoadController(this, {
+      load: (signal, more) => this.api.listConversations(more ? this.conversationsCursor : null, signal),
+      ready: (page, more) => {
+        this.conversations = more ? [...this.conversations, ...page.items] : page.items;
+        this.conversationsCursor = page.nextCursor;
+      },
+      failed: (err) => this.failFrom(err),
+    });
+  }
+
+  /** `GET /config`'s status: `idle` before the first load. */
+  get configStatus(): ConfigStatus {
+    return this.configLoad.status;
+  }
+
+  /** The conversation list's status: `idle` before the first load and when it is out of date. */
+  get conversationsStatus(): LoadStatus {
+    return this.conversationsLoad.status;
   }
 
   // ---- public API -------------------------------------------------------------------------------
@@ -380,8 +411,6 @@ export class ParleyChat extends LitElement {
     super.disconnectedCallback();
     this.media?.removeEventListener?.('change', this.onMedia);
     this.unwatchTheme?.();
-    this.configAbort?.abort();
-    this.listAbort?.abort();
     this.openAbort?.abort();
     // the controllers close the socket and stop the token timer; a re-attach starts again
     this.started = false;
@@ -442,14 +471,14 @@ export class ParleyChat extends LitElement {
     this.started = false;
     this.connection.stop();
     this.token.reset();
-    this.configAbort?.abort();
+    this.configLoad.abort();
     if (clearChat) {
       this.chat = EMPTY_CHAT;
       this.config = undefined;
-      this.configStatus = 'idle';
+      this.configLoad.reset();
       this.conversations = [];
       this.conversationsCursor = null;
-      this.conversationsStatus = 'idle';
+      this.conversationsLoad.reset();
     }
     this.banner = undefined;
     if (wasStarted || this.shouldStart()) this.start();
@@ -473,26 +502,8 @@ export class ParleyChat extends LitElement {
     return this.fetchImpl ? this.fetchImpl(input, init) : globalThis.fetch(input, init);
   }
 
-  private async loadConfig(): Promise<void> {
-    this.configAbort?.abort();
-    const abort = new AbortController();
-    this.configAbort = abort;
-    this.configStatus = 'loading';
-    try {
-      const config = await this.api.config(abort.signal);
-      if (abort.signal.aborted) return;
-      this.config = config;
-      this.configStatus = 'ready';
-      void this.restoreConversation();
-    } catch (err) {
-      if (abort.signal.aborted || isAbort(err)) return;
-      this.configStatus = 'error';
-      if (!(err instanceof ApiError || err instanceof TokenError) && (await this.originRefused(abort.signal)))
-        return;
-      if (err instanceof ApiError && err.status === 401)
-        console.error(`[parley-chat] the server refused the session token (${err.code}): ${err.message}`);
-      this.failFrom(err);
-    }
+  private loadConfig(): Promise<void> {
+    return this.configLoad.run();
   }
 
   private memoryKey(): string | undefined {
@@ -596,7 +607,8 @@ export class ParleyChat extends LitElement {
         this.connection.send({ type: 'response.cancel', responseId: event.responseId });
     }
     if (outcome.conversationCreated) {
-      this.conversationsStatus = 'idle';
+      // the list is out of date: it reloads when next shown
+      this.conversationsLoad.reset();
       this.dispatchEvent(new ParleyConversationEvent(outcome.conversationCreated));
     }
     if (outcome.completed?.answer) {
@@ -718,22 +730,8 @@ export class ParleyChat extends LitElement {
 
   // ---- conversations ----------------------------------------------------------------------------
 
-  private async loadConversations(more: boolean): Promise<void> {
-    this.listAbort?.abort();
-    const abort = new AbortController();
-    this.listAbort = abort;
-    this.conversationsStatus = 'loading';
-    try {
-      const page = await this.api.listConversations(more ? this.conversationsCursor : null, abort.signal);
-      if (abort.signal.aborted) return;
-      this.conversations = more ? [...this.conversations, ...page.items] : page.items;
-      this.conversationsCursor = page.nextCursor;
-      this.conversationsStatus = 'ready';
-    } catch (err) {
-      if (abort.signal.aborted || isAbort(err)) return;
-      this.conversationsStatus = 'error';
-      this.failFrom(err);
-    }
+  private loadConversations(more: boolean): Promise<void> {
+    return this.conversationsLoad.run(more);
   }
 
   private async deleteConversation(id: string): Promise<void> {
