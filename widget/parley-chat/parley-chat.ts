@@ -1,7 +1,6 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { createRef, type Ref, ref } from 'lit/directives/ref.js';
+import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
+import { createRef, type Ref } from 'lit/directives/ref.js';
 import { ApiError, type FetchLike, ParleyApi, webSocketUrl } from '../api.ts';
-import '../composer/composer.ts';
 import type { ParleyComposer } from '../composer/composer.ts';
 import {
   ConnectionController,
@@ -16,7 +15,7 @@ import {
   TokenError,
   type TokenSource,
 } from '../controllers/token-controller.ts';
-import '../conversation-list/conversation-list.ts';
+import { conversationKey, rememberConversation, rememberedConversation } from '../conversation-memory.ts';
 import { defineElement } from '../define.ts';
 import {
   ParleyAnswerEvent,
@@ -28,10 +27,7 @@ import {
   ParleyToggleEvent,
   ParleyUploadEvent,
 } from '../events/parley-events.ts';
-import '../message-list/message-list.ts';
-import { conversationKey, rememberConversation, rememberedConversation } from '../conversation-memory.ts';
 import type { MessageListActions, ParleyMessageList } from '../message-list/message-list.ts';
-import { icons } from '../shared/icons.ts';
 import { fmt, type ParleyStrings, resolveStrings } from '../strings.ts';
 import { deriveReadableColors, watchTheme } from '../theme/contrast.ts';
 import {
@@ -44,14 +40,14 @@ import {
 } from '../turns.ts';
 import type { ConversationPage, ConversationSummary, Rating, ServerEvent, WidgetConfig } from '../types.ts';
 import { canShareWithContext, shareContextKey } from '../types.ts';
-import '../upload-panel/upload-panel.ts';
 import type { UploadPanelHooks } from '../upload-panel/upload-panel.ts';
+import { renderChatBody, renderConversationsBody, renderUploadsBody } from './body-views.ts';
+import { type ChatView, renderLauncher, renderPanel } from './panel-view.ts';
 import { parleyChatStyles } from './parley-chat.styles.ts';
 
 export type ChatMode = 'inline' | 'launcher';
 export type ThemeName = 'light' | 'dark' | 'auto';
-/** What the chat area shows. */
-export type ChatView = 'chat' | 'conversations' | 'uploads';
+export type { ChatView } from './panel-view.ts';
 /** `GET /config`: `idle` before the first load. */
 export type ConfigStatus = LoadStatus;
 /** Whether the upload button is shown: `auto` = when the server's /config announces datasets. */
@@ -751,190 +747,83 @@ export class ParleyChat extends LitElement {
     if (next === 'chat') this.focusComposerAfterUpdate = true;
   }
 
-  // ---- rendering --------------------------------------------------------------------------------
-
-  private renderStatus(): TemplateResult | typeof nothing {
-    const s = this.s;
-    const status = this.connection.status;
-    switch (status) {
-      case 'idle':
-      case 'open':
-        return nothing;
-      case 'connecting':
-        return html`<span>${s.statusConnecting}</span>`;
-      case 'offline':
-        return html`${icons.offline}<span>${s.statusOffline}</span
-          ><button type="button" class="btn ghost" @click=${() => this.connection.reconnectNow()}>
-            ${s.reconnectNow}
-          </button>`;
-      case 'closed':
-        return html`<span>${s.statusClosed}</span
-          ><button type="button" class="btn ghost" @click=${() => this.connection.reconnectNow()}>
-            ${s.reconnectNow}
-          </button>`;
-      default:
-        throw new Error(`unknown connection status ${String(status)}`);
-    }
-  }
+  // ---- rendering (the views are in panel-view.ts and body-views.ts) -----------------------------------------
 
   private renderBody(): TemplateResult {
     const s = this.s;
     switch (this.view) {
       case 'chat':
-        return html`<parley-message-list
-            ${ref(this.messages)}
-            .turns=${this.chat.turns}
-            .starters=${this.config?.agent.starterQuestions ?? []}
-            .strings=${s}
-            .actions=${this.actions}
-            .dark=${this.dark}
-            .canAsk=${!this.busy}
-            exportparts="messages,message,user-message,answer,pending,progress,starters,suggestions,choices,choice,details,table,pager,download,chart,toggle,feedback"
-          ></parley-message-list>
-          <parley-composer
-            ${ref(this.composer)}
-            .strings=${s}
-            .placeholder=${this.placeholder}
-            .busy=${this.busy}
-            .maxLength=${this.maxLength}
-            .send=${(text: string) => this.ask(text)}
-            .stop=${() => {
-              const last = [...this.chat.turns].reverse().find(isInProgress);
-              if (last) this.stop(last);
-            }}
-            exportparts="composer,input,send-button,stop-button"
-          ></parley-composer>`;
+        return renderChatBody({
+          strings: s,
+          turns: this.chat.turns,
+          starters: this.config?.agent.starterQuestions ?? [],
+          actions: this.actions,
+          dark: this.dark,
+          busy: this.busy,
+          placeholder: this.placeholder,
+          maxLength: this.maxLength,
+          messages: this.messages,
+          composer: this.composer,
+          ask: (text) => this.ask(text),
+          stop: () => {
+            const last = [...this.chat.turns].reverse().find(isInProgress);
+            if (last) this.stop(last);
+          },
+        });
       case 'conversations':
-        return html`<parley-conversation-list
-          .items=${this.conversations}
-          .currentId=${this.chat.conversationId}
-          .strings=${s}
-          .loading=${this.conversationsStatus === 'loading'}
-          .hasMore=${this.conversationsCursor !== null}
-          .openConversation=${(id: string) => void this.openConversation(id)}
-          .deleteConversation=${(id: string) => void this.deleteConversation(id)}
-          .newConversation=${() => this.newConversation()}
-          .loadMore=${() => void this.loadConversations(true)}
-          exportparts="conversation-list"
-        ></parley-conversation-list>`;
+        return renderConversationsBody({
+          strings: s,
+          items: this.conversations,
+          currentId: this.chat.conversationId,
+          loading: this.conversationsStatus === 'loading',
+          hasMore: this.conversationsCursor !== null,
+          openConversation: (id) => void this.openConversation(id),
+          deleteConversation: (id) => void this.deleteConversation(id),
+          newConversation: () => this.newConversation(),
+          loadMore: () => void this.loadConversations(true),
+        });
       case 'uploads':
-        return html`<parley-upload-panel
-          .api=${this.api}
-          .strings=${s}
-          .canShare=${canShareWithContext(this.config)}
-          .contextKey=${this.contextKey || shareContextKey(this.config)}
-          .hooks=${this.uploadHooks}
-          .xhrFactory=${this.xhrFactory}
-          exportparts="upload-panel,dropzone,progress:progress-bar,preview"
-        ></parley-upload-panel>`;
+        return renderUploadsBody({
+          api: this.api,
+          strings: s,
+          canShare: canShareWithContext(this.config),
+          contextKey: this.contextKey || shareContextKey(this.config),
+          hooks: this.uploadHooks,
+          xhrFactory: this.xhrFactory,
+        });
       default:
         throw new Error(`unknown view ${String(this.view)}`);
     }
   }
 
-  private renderPanel(floating: boolean): TemplateResult {
-    const s = this.s;
-    const title = this.config?.agent.name || s.title;
-    return html`<div
-      id="panel"
-      class="panel ${floating ? 'floating' : 'inline'}"
-      part="panel"
-      role=${floating ? 'dialog' : 'region'}
-      aria-label=${title}
-      ?hidden=${floating && !this.open}
-      @keydown=${(e: KeyboardEvent) => {
-        if (floating && e.key === 'Escape') {
-          e.stopPropagation();
-          this.setOpen(false);
-        }
-      }}
-    >
-      <div class="header" part="header">
-        <h2 part="title">${title}</h2>
-        <button
-          type="button"
-          class="btn ghost"
-          aria-label=${s.conversations}
-          title=${s.conversations}
-          aria-pressed=${this.view === 'conversations' ? 'true' : 'false'}
-          @click=${() => this.showView('conversations')}
-        >
-          ${icons.list}
-        </button>
-        ${
-          this.uploadsEnabled
-            ? html`<button
-              type="button"
-              class="btn ghost"
-              aria-label=${s.uploadOpen}
-              title=${s.uploadOpen}
-              aria-pressed=${this.view === 'uploads' ? 'true' : 'false'}
-              @click=${() => this.showView('uploads')}
-            >
-              ${icons.upload}
-            </button>`
-            : nothing
-        }
-        <button
-          type="button"
-          class="btn ghost"
-          aria-label=${s.newConversation}
-          title=${s.newConversation}
-          @click=${() => this.newConversation()}
-        >
-          ${icons.plus}
-        </button>
-        ${
-          floating
-            ? html`<button
-              type="button"
-              class="btn ghost"
-              aria-label=${s.panelClose}
-              title=${s.panelClose}
-              @click=${() => this.setOpen(false)}
-            >
-              ${icons.close}
-            </button>`
-            : nothing
-        }
-      </div>
-      <div class="status" part="status" role="status">${this.renderStatus()}</div>
-      ${
-        this.banner
-          ? html`<p class="banner" part="banner" role="alert">
-            <span>${this.banner.message}</span>
-            <button type="button" class="btn ghost" aria-label=${s.dismiss} @click=${() => (this.banner = undefined)}>
-              ${icons.close}
-            </button>
-          </p>`
-          : nothing
-      }
-      <div class="body">${this.renderBody()}</div>
-    </div>`;
-  }
-
   protected override render() {
-    const s = this.s;
-    switch (this.mode) {
-      case 'launcher':
-        return html`<button
-            type="button"
-            class="launcher"
-            part="launcher"
-            aria-expanded=${this.open ? 'true' : 'false'}
-            aria-controls="panel"
-            aria-label=${this.open ? s.panelClose : s.launcherOpen}
-            title=${this.open ? s.panelClose : s.launcherOpen}
-            @click=${() => this.setOpen(!this.open)}
-            ${ref(this.launcher)}
-          >
-            ${this.open ? icons.close : icons.chat}
-          </button>
-          ${this.renderPanel(true)}`;
-      default:
-        // anything but "launcher" is inline
-        return this.renderPanel(false);
-    }
+    // anything but "launcher" is inline
+    const floating = this.mode === 'launcher';
+    const panel = renderPanel({
+      strings: this.s,
+      title: this.config?.agent.name || this.s.title,
+      floating,
+      open: this.open,
+      view: this.view,
+      uploadsEnabled: this.uploadsEnabled,
+      connection: this.connection.status,
+      banner: this.banner,
+      body: this.renderBody(),
+      setOpen: (open) => this.setOpen(open),
+      showView: (view) => this.showView(view),
+      newConversation: () => this.newConversation(),
+      reconnectNow: () => this.connection.reconnectNow(),
+      dismissBanner: () => {
+        this.banner = undefined;
+      },
+    });
+    if (!floating) return panel;
+    return html`${renderLauncher({
+      strings: this.s,
+      open: this.open,
+      button: this.launcher,
+      setOpen: (open) => this.setOpen(open),
+    })}${panel}`;
   }
 }
 
