@@ -1,4 +1,5 @@
 // The shapes shared by the dataset service, the HTTP routes and the query side.
+// Same role as planner/types.ts: a room's types-only module is its types.ts.
 import type { ColumnType } from '../config/schema.ts';
 import type { UserContext } from '../semantic/user-context.ts';
 import type { DateGrain } from './dates.ts';

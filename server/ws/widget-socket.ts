@@ -25,7 +25,7 @@ import {
   originAllowedForAgent,
   originAllowedForAnyAgent,
 } from '../http/widget-v1/origin.ts';
-import { checkConversationLimits } from '../limits/conversations.ts';
+import { checkConversationLimits } from '../limits/conversation-creation.ts';
 import { type RateLimitOptions, TokenBucket } from '../limits/question-rate.ts';
 import { frontDoorLimits } from '../limits/settings.ts';
 import { type MessageBudgetOptions, messageBudget } from './message-budget.ts';

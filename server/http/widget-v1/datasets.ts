@@ -10,6 +10,7 @@
 //
 // Someone else's file (another user's, another organisation's) answers 404 whether it exists or not: the scope
 // is built from the token, so such a file is simply not in it.
+// Same role as http/api-v1/datasets.ts: the dataset routes of one API surface (this one: session token).
 import { type RequestHandler, Router } from 'express';
 import { hasPermission, PERMISSION_DATASETS_CONTEXT_WRITE } from '../../auth/claims.ts';
 import { DatasetError, datasetNotFound } from '../../datasets/errors.ts';
