@@ -722,6 +722,8 @@ export class ParleyChat extends LitElement {
   private readonly uploadHooks: UploadPanelHooks = {
     uploaded: (dataset) => this.dispatchEvent(new ParleyUploadEvent(dataset)),
     error: (code, message) => this.dispatchEvent(new ParleyErrorEvent(code, message)),
+    ask: (question) => this.ask(question),
+    back: () => this.showView('chat'),
   };
 
   // ---- conversations ----------------------------------------------------------------------------
