@@ -233,6 +233,33 @@ describe('<parley-chat>', () => {
     });
   });
 
+  it('"Copy answer" copies the sentence and the table under it, not only the sentence', async () => {
+    const copied: string[] = [];
+    Object.defineProperty(navigator, 'clipboard', {
+      configurable: true,
+      value: { writeText: async (text: string) => void copied.push(text) },
+    });
+    const { el, sockets } = await mountOpen();
+    el.ask('Top customers');
+    await settle();
+    const ws = sockets.last();
+    const { clientId } = ws.messages()[0] as { clientId: string };
+    ws.receive({ type: 'response.created', responseId: 'r1', conversationId: 'c1', clientId });
+    ws.receive({
+      type: 'response.completed',
+      responseId: 'r1',
+      conversationId: 'c1',
+      clientId,
+      answer: TABLE_ANSWER,
+    });
+    await settle();
+    listRoot(el).querySelector<HTMLButtonElement>('button[aria-label="Copy answer"]')?.click();
+    await settle();
+    expect(copied).toEqual([
+      'Your top customers by revenue.\n\nCustomer\tRevenue\nAcme\t$1,200\nGlobex\t$900',
+    ]);
+  });
+
   it('shows a clarification as one button per choice; a click asks its question in the same conversation', async () => {
     const { el, sockets } = await mountOpen();
     const sends: ParleySendEvent[] = [];
