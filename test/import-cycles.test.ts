@@ -49,6 +49,7 @@ describe('import cycles', () => {
   });
 
   it('finds one when there is one', () => {
+    fs.mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
     const tmp = fs.mkdtempSync(path.join(ROOT, 'test-artifacts', 'cycles-'));
     try {
       fs.writeFileSync(path.join(tmp, 'a.ts'), "import { b } from './b.ts';\nexport const a = 1;\n");
