@@ -5,6 +5,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { CloseCode, PROTOCOL, TOKEN_PROTOCOL_PREFIX } from '../../server/ws/wire.ts';
 import { type ClientMessage, parseServerEvent, type ServerEvent } from '../types.ts';
+import { TokenError } from './token-controller.ts';
 
 /**
  * - `idle`: not started (no server yet, or stopped)
@@ -226,7 +227,9 @@ export class ConnectionController implements ReactiveController {
       token = await this.tokenFor(abort.signal);
     } catch (err) {
       if (abort.signal.aborted) return;
-      this.options.onFailure?.('token', err instanceof Error ? err.message : String(err));
+      // a token source out of reach is the network, which the offline status already says: not a sign-in failure
+      if (!(err instanceof TokenError && err.network))
+        this.options.onFailure?.('token', err instanceof Error ? err.message : String(err));
       this.scheduleRetry();
       return;
     }

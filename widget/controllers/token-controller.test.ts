@@ -137,6 +137,20 @@ describe('TokenController', () => {
     expect(refused.status).toBe('error');
   });
 
+  it('tells an endpoint out of reach (offline) from one that answers with a refusal', async () => {
+    const source: TokenSource = { kind: 'endpoint', url: 'https://app.example.com/parley/token' };
+    const offline = new TokenController(fakeHost(), {
+      source: () => source,
+      fetch: async () => {
+        throw new TypeError('Failed to fetch');
+      },
+    });
+    await expect(offline.get()).rejects.toMatchObject({ code: 'token_unavailable', network: true });
+    const { fetch } = fakeFetch({ 'GET /parley/token': { status: 401 } });
+    const refused = new TokenController(fakeHost(), { source: () => source, fetch });
+    await expect(refused.get()).rejects.toMatchObject({ code: 'token_unavailable', network: false });
+  });
+
   it('stops its timer when the host goes away', async () => {
     const getToken = vi.fn(async () => fakeJwt({ exp: Math.floor(Date.now() / 1000) + 600 }));
     const c = new TokenController(fakeHost(), { source: () => ({ kind: 'function', getToken }) });

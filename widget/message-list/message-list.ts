@@ -11,6 +11,7 @@ import { base } from '../shared/styles.ts';
 import { DEFAULT_STRINGS, type ParleyStrings } from '../strings.ts';
 import { isInProgress, type Turn } from '../turns.ts';
 import type { AnswerChoice, Rating, Stage } from '../types.ts';
+import { answerCopyText } from './copy-text.ts';
 
 const STAGES: readonly Stage[] = ['planning', 'querying', 'composing'];
 
@@ -317,7 +318,8 @@ export class ParleyMessageList extends LitElement {
   }
 
   private async copy(turn: Turn): Promise<void> {
-    const text = turn.answer?.message ?? turn.text;
+    // the sentence and the data under it (copy-text.ts), not only the sentence
+    const text = answerCopyText(turn.answer, turn.text);
     try {
       await this.actions?.copy(text);
       this.copiedId = turn.clientId;
