@@ -9,7 +9,7 @@ import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from '../../test/s
 import { parseConfig } from '../config/load.ts';
 import type { DatasetRunner, VisibleDataset } from '../datasets/query.ts';
 import { datasetAgentModel, datasetModel } from '../datasets/query.ts';
-import type { Planner } from '../planner/planner.ts';
+import type { Planner } from '../planner/types.ts';
 import type { QueryRunner } from '../query/execute.ts';
 import { QueryPlan } from '../query/plan.ts';
 import { type AnswerEngine, createAnswerEngine, InMemoryConversations } from './engine.ts';

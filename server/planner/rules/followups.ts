@@ -9,7 +9,7 @@ import {
   type QueryPlan,
   tableOf,
 } from '../../query/plan.ts';
-import type { PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import { collectFilters, fieldsOf } from './filters.ts';
 import type { Match } from './lexicon.ts';
 import { fitMeasure, measureAlias } from './measures.ts';
