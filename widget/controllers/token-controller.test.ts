@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeFetch, fakeHost, fakeJwt, microtasks } from '../testing/fakes.ts';
+import { fakeFetch, fakeHost, fakeJwt, microtasks } from '../../test/support/widget-fakes.ts';
 import { decodeExp, TokenController, TokenError, type TokenSource } from './token-controller.ts';
 
 const T0 = Date.parse('2025-03-01T12:00:00Z');

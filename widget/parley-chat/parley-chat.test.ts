@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fakeFetch, fakeJwt, fakeSockets, type Route, settle } from '../../test/support/widget-fakes.ts';
 import type { ParleyComposer } from '../composer/composer.ts';
 import { defineElement } from '../define.ts';
 import type { ParleyAnswerEvent, ParleyErrorEvent, ParleySendEvent } from '../events/parley-events.ts';
 import type { ParleyMessageList } from '../message-list/message-list.ts';
-import { fakeFetch, fakeJwt, fakeSockets, type Route, settle } from '../testing/fakes.ts';
 import type { Answer } from '../types.ts';
 import '../index.ts';
 import { ParleyChat } from './parley-chat.ts';

@@ -1,8 +1,8 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeXhr, fakeFetch, settle } from '../../test/support/widget-fakes.ts';
 import { ParleyApi } from '../api.ts';
 import { MAX_UPLOAD_BYTES } from '../controllers/uploads-controller.ts';
-import { FakeXhr, fakeFetch, settle } from '../testing/fakes.ts';
 import { guessType, parseCsv, previewCsv, previewJson } from './preview.ts';
 import './upload-panel.ts';
 import type { ParleyUploadPanel } from './upload-panel.ts';
