@@ -1,5 +1,6 @@
 // The response route with a scripted answer engine: the SSE wire format, progress, failures, and cancellation when
 // the client goes away (deterministic here, where the real engine would usually finish first).
+
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import type { AnswerEngine, AskInput } from '../../answers/engine.ts';
 import { createApiKeyChecker } from '../../auth/api-keys.ts';
 import { parseConfig } from '../../config/load.ts';
 import { ConversationStore } from '../../conversations/store.ts';
+import { NamedLimiters } from '../../limits/limiters.ts';
 import { createMetrics, type Metrics } from '../../observability/metrics.ts';
 import { QueryCancelledError } from '../../query/execute.ts';
 import { UserContextError } from '../../semantic/user-context.ts';
@@ -73,6 +75,7 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     metrics,
     clock: () => new Date(),
+    limiters: new NamedLimiters(),
   };
   const app = express();
   app.use('/api/v1', apiV1Router(deps, { heartbeatMs: 50 }));
