@@ -6,10 +6,11 @@ import type { Planner, PlannerInput, PlannerOutcome } from '../planner.ts';
 import { assemble } from './assemble.ts';
 import { planWithDatasets } from './datasets.ts';
 import { applyFollowUp, isFollowUp } from './followups.ts';
-import { ValueIndex } from './lexicon.ts';
+import { lexiconFor, ValueIndex } from './lexicon.ts';
 import { unanswerable } from './outcomes.ts';
 import { read } from './reading.ts';
 import { expandShorthand } from './shorthand.ts';
+import { wordUse } from './word-use.ts';
 
 export class RulesPlanner implements Planner {
   readonly name = 'rules';
@@ -23,11 +24,19 @@ export class RulesPlanner implements Planner {
     const reading = read(question, input, values, this.modelKey);
     const previous = [...input.history].reverse().find((t) => t.plan)?.plan;
     // follow-ups edit database plans; a question after a dataset answer is read afresh
+    // what became of the question's words, beside the plan (the plan itself is the planner's alone)
+    const withWords = (outcome: PlannerOutcome, read = reading): PlannerOutcome =>
+      outcome.kind === 'plan' && outcome.plan.source === 'database' && !outcome.plan.blend
+        ? {
+            ...outcome,
+            words: wordUse(read, outcome.plan, input.view, lexiconFor(input.view, this.modelKey)),
+          }
+        : outcome;
     if (previous && previous.source === 'database' && !previous.blend && isFollowUp(reading, question)) {
-      return applyFollowUp(previous, reading, input, question);
+      return withWords(applyFollowUp(previous, reading, input, question));
     }
     const context = input.datasets;
-    if (!context) return assemble(reading, input);
+    if (!context) return withWords(assemble(reading, input));
     const dsInput: PlannerInput = { ...input, view: context.view, values: context.values, history: [] };
     const dsValues = await loadValues(dsInput);
     const dsReading = read(question, dsInput, dsValues, context);
@@ -47,13 +56,14 @@ export class RulesPlanner implements Planner {
       ...dsReading,
       unknownWords: dsReading.unknownWords.filter((w) => !inDatabase.has(w)),
     };
-    return planWithDatasets(
+    const outcome = planWithDatasets(
       question,
       { reading: dbReading, outcome: assemble(dbReading, input), view: input.view },
       { reading: filesReading, input: dsInput, values: dsValues },
       context,
       assemble,
     );
+    return withWords(outcome, dbReading);
   }
 }
 
