@@ -191,3 +191,41 @@ describe('refusals', () => {
     }
   });
 });
+
+describe('"Read as" alternatives and unused words', () => {
+  const owner = { agentId: 'demo', userContext: { organisationId: 1 } };
+
+  it('offers another date for the period, and asking it in the conversation answers that reading', async () => {
+    const plain = createAnswerEngine({
+      config: config(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8')),
+      now: () => NOW,
+      memory: new InMemoryConversations(),
+    });
+    try {
+      const asked = await plain.ask({ ...owner, question: 'count the accounts from the previous month' });
+      const period = asked.readAs?.find((c) => c.kind === 'period');
+      expect(period?.alternatives).toEqual([
+        {
+          label: 'Dated by when the order was placed',
+          question: 'count the accounts with orders from the previous month',
+        },
+      ]);
+      const chosen = await plain.ask({
+        ...owner,
+        question: period?.alternatives?.[0]?.question ?? '',
+        conversationId: asked.conversationId,
+      });
+      expect(chosen.plan?.filters).toEqual([expect.objectContaining({ op: 'related', table: 'orders' })]);
+      expect(chosen.data?.rows).not.toEqual(asked.data?.rows);
+
+      const young = await plain.ask({
+        ...owner,
+        question: 'takings from young customers over the past 30 days',
+      });
+      expect(young.unusedWords).toEqual(['young']);
+      expect(asked).not.toHaveProperty('unusedWords');
+    } finally {
+      await plain.close();
+    }
+  });
+});

@@ -1,0 +1,172 @@
+// The other readings a "Read as" chip offers: other measures the words could mean, another date for the period
+// (when the rows were created, or when their related rows happened), another calendar grain. Each alternative is a
+// question written here and asked of the embedded planner in the conversation as it will be when the user clicks;
+// it is kept only when its plan differs from the answer's in exactly that one way, so a click never leads to a
+// refusal or to the same answer again.
+import type { Planner, PlannerInput, Presentation, WordUse } from '../planner/planner.ts';
+import { replaceWords } from '../planner/rules/outcomes.ts';
+import type { Grain, QueryPlan } from '../query/plan.ts';
+import type { ModelView } from '../semantic/model-view.ts';
+import { capitalise, humanise, lowerFirst } from './format.ts';
+import type { ReadAsAlternative, ReadAsChip } from './read-as.ts';
+
+/** At most this many alternatives per chip. */
+const MAX_PER_CHIP = 4;
+
+export interface AlternativesInput {
+  question: string;
+  plan: QueryPlan;
+  presentation: Presentation;
+  words: WordUse;
+  planner: Planner;
+  /** the planner's input for the question that was answered (history before it) */
+  input: Omit<PlannerInput, 'question' | 'onDelta'>;
+}
+
+interface Candidate {
+  label: string;
+  question: string;
+  /** the plan that reading must give: the answer's plan with one thing changed */
+  expected: QueryPlan;
+}
+
+/** The chips with the alternatives the embedded planner really answers; chips without any are returned as they were. */
+export async function withAlternatives(chips: ReadAsChip[], a: AlternativesInput): Promise<ReadAsChip[]> {
+  const { plan } = a;
+  const out = chips.map((c) => ({ ...c }));
+  const measureChips = out.filter((c) => c.kind === 'measure');
+  for (const [i, m] of plan.measures.entries()) {
+    const chip = measureChips[i];
+    if (chip) chip.alternatives = await kept(measureCandidates(a, m, i), a);
+  }
+  const period = out.find((c) => c.kind === 'period');
+  if (period) period.alternatives = await kept(dateCandidates(a), a);
+  const grain = plan.time?.grain;
+  const grouping = out.find((c) => c.kind === 'grouping' && grain && c.text === capitalise(`by ${grain}`));
+  if (grouping) grouping.alternatives = await kept(grainCandidates(a), a);
+  return out.map(({ alternatives, ...c }) => (alternatives?.length ? { ...c, alternatives } : c));
+}
+
+/** The candidates whose question the planner reads exactly as expected, in order, at most MAX_PER_CHIP. */
+async function kept(candidates: Candidate[], a: AlternativesInput): Promise<ReadAsAlternative[]> {
+  const out: ReadAsAlternative[] = [];
+  const seen = new Set([a.question.trim().toLowerCase()]);
+  // the conversation as it is when the user clicks: this answer is its last turn
+  const history = [...a.input.history, { question: a.question, plan: a.plan, presentation: a.presentation }];
+  for (const c of candidates) {
+    if (out.length >= MAX_PER_CHIP || a.input.signal?.aborted) break;
+    if (seen.has(c.question.trim().toLowerCase())) continue;
+    seen.add(c.question.trim().toLowerCase());
+    const outcome = await a.planner.plan({ ...a.input, question: c.question, history });
+    if (outcome.kind === 'plan' && canonical(outcome.plan) === canonical(c.expected))
+      out.push({ label: c.label, question: c.question });
+  }
+  return out;
+}
+
+/** Another measure the same words could mean: the words replaced by its name, everything else the same. */
+function measureCandidates(
+  a: AlternativesInput,
+  m: QueryPlan['measures'][number],
+  index: number,
+): Candidate[] {
+  const json = JSON.stringify(m);
+  const named = a.words.measures.find((w) => json.includes(`"${w.measure}"`));
+  if (!named) return [];
+  return named.rivals.flatMap((rival) => {
+    const name = humanise(rival.slice(rival.indexOf('.') + 1));
+    const question = replaceWords(a.question, named.words, name);
+    if (question === a.question || question.endsWith(`(${name})`)) return [];
+    const swapped = JSON.parse(
+      json.replace(`"${named.measure}"`, `"${rival}"`),
+    ) as QueryPlan['measures'][number];
+    const measures = a.plan.measures.map((x, k) => (k === index ? swapped : x));
+    const table = rival.slice(0, rival.indexOf('.'));
+    return [{ label: capitalise(name), question, expected: { ...a.plan, table, measures } }];
+  });
+}
+
+/** The period applied to the dates of related rows ("users with orders last month") instead of the rows' own. */
+function dateCandidates(a: AlternativesInput): Candidate[] {
+  const { plan } = a;
+  const view = a.input.view;
+  const time = plan.time;
+  const base = view.tables.get(plan.table);
+  if (!time?.range || time.grain || time.compare || !base?.timeColumn) return [];
+  if (time.field !== `${plan.table}.${base.timeColumn}`) return [];
+  const words = a.words.tables.find((t) => t.table === plan.table)?.words;
+  if (!words) return [];
+  const out: Candidate[] = [];
+  for (const rel of Object.values(base.relations)) {
+    const related = view.tables.get(rel.table);
+    if (rel.kind !== 'one-to-many' || !related?.timeColumn || related.access !== 'queryable') continue;
+    const noun = humanise(rel.table);
+    const question = replaceWords(a.question, words, `${words} with ${noun}`);
+    if (question.endsWith(`(${words} with ${noun})`)) continue;
+    const { time: _own, ...rest } = plan;
+    const field = `${rel.table}.${related.timeColumn}`;
+    out.push({
+      label: dateLabel(view, field),
+      question,
+      expected: {
+        ...rest,
+        filters: [
+          ...plan.filters,
+          { op: 'related', table: rel.table, filter: { op: 'dateRange', field, range: time.range } },
+        ],
+      },
+    });
+  }
+  return out;
+}
+
+/** "Dated by when the order was placed": what a date column records, from the model's description. */
+export function dateLabel(view: ModelView, field: string): string {
+  const description = view.field(field).description?.replace(/\.$/, '');
+  return `Dated by ${description ? lowerFirst(description) : humanise(field.replace('.', ' '))}`;
+}
+
+const GRAINS: readonly Grain[] = ['day', 'week', 'month', 'quarter', 'year'];
+const ADVERBS: Record<Grain, string> = {
+  day: 'daily',
+  week: 'weekly',
+  month: 'monthly',
+  quarter: 'quarterly',
+  year: 'yearly',
+};
+
+/** Another calendar unit for a breakdown over time: "by month" asked "by week", "by quarter", ... */
+function grainCandidates(a: AlternativesInput): Candidate[] {
+  const time = a.plan.time;
+  const grain = time?.grain;
+  if (!time || !grain) return [];
+  const phrase = new RegExp(`\\b(by|per|each|every)\\s+${grain}\\b|\\b${ADVERBS[grain]}\\b`, 'i');
+  const hit = phrase.exec(a.question);
+  if (!hit) return [];
+  return GRAINS.filter((g) => g !== grain).map((g) => {
+    const by = hit[1] ? `${hit[1]} ${g}` : ADVERBS[g];
+    return {
+      label: capitalise(`by ${g}`),
+      question: a.question.replace(phrase, by),
+      expected: { ...a.plan, time: { ...time, grain: g } },
+    };
+  });
+}
+
+/** A plan as text with its keys and filters sorted and output names left out, so plans compare by what they ask. */
+function canonical(plan: QueryPlan): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v && typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>)
+        .filter(([k]) => k !== 'as')
+        .sort(([x], [y]) => x.localeCompare(y));
+      return Object.fromEntries(entries.map(([k, x]) => [k, sort(x)]));
+    }
+    return v;
+  };
+  const { order, filters, ...rest } = plan;
+  // filters all apply together, in any order; an ordering names its measure by alias
+  const anded = filters.map((f) => JSON.stringify(sort(f))).sort();
+  return JSON.stringify(sort({ ...rest, filters: anded, order: order.map((o) => o.direction) }));
+}
