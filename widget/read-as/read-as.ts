@@ -29,6 +29,8 @@ export class ParleyReadAs extends LitElement {
       :host {
         display: block;
         font-size: 0.85em;
+        /* the answer around it may keep white space (pre-wrap); the template's indentation is not text */
+        white-space: normal;
       }
       .read-as {
         display: flex;
