@@ -58,16 +58,30 @@ describe('"Read as" alternatives', () => {
     expect(picked.kind === 'plan' && picked.plan.time).toBeUndefined();
   });
 
-  it('offers the other calendar units of a breakdown over time', async () => {
+  it('offers the other calendar units of a breakdown over time that split its period', async () => {
+    // January to 25 November: more than one week or quarter, but days would be hundreds of rows and a year is one
     const chips = await chipsOf('chart units sold per month since January');
     const grouping = chips.find((c) => c.kind === 'grouping');
-    expect(grouping?.alternatives?.map((a) => a.label)).toEqual([
-      'By day',
-      'By week',
-      'By quarter',
-      'By year',
+    expect(grouping?.alternatives).toEqual([
+      { label: 'By week', question: 'chart units sold per week since January' },
+      { label: 'By quarter', question: 'chart units sold per quarter since January' },
     ]);
-    expect(questionsOf(grouping)).toContain('chart units sold per quarter since January');
+    const weekly = await chipsOf('what were order counts weekly during October');
+    expect(weekly.find((c) => c.kind === 'grouping')?.alternatives?.map((a) => a.label)).toEqual(['By day']);
+  });
+
+  it('offers the year before for a month named without a year, written with its year', async () => {
+    // on 25 November 2026 "in December" is December 2025
+    const chips = await chipsOf('takings in December from buyers in France');
+    const period = chips.find((c) => c.kind === 'period');
+    expect(period?.alternatives).toEqual([
+      { label: 'December 2024', question: 'takings in December 2024 from buyers in France' },
+    ]);
+    const picked = await planDemo('takings in December 2024 from buyers in France');
+    expect(picked.kind === 'plan' && picked.plan.time?.range).toEqual({
+      kind: 'period',
+      period: { month: 12, year: 2024 },
+    });
   });
 
   it('offers nothing where no other reading is answered differently', async () => {

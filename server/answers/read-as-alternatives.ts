@@ -1,11 +1,13 @@
 // The other readings a "Read as" chip offers: other measures the words could mean, another date for the period
-// (when the rows were created, or when their related rows happened), another calendar grain. Each alternative is a
+// (when the rows were created, or when their related rows happened), the year before for a month named without
+// one, another calendar grain. Each alternative is a
 // question written here and asked of the embedded planner in the conversation as it will be when the user clicks;
 // it is kept only when its plan differs from the answer's in exactly that one way, so a click never leads to a
 // refusal or to the same answer again.
+import { resolveDateRange, resolvePeriod, zonedNow } from '../dates/resolve.ts';
 import type { Planner, PlannerInput, Presentation, WordUse } from '../planner/planner.ts';
 import { replaceWords } from '../planner/rules/outcomes.ts';
-import type { Grain, QueryPlan } from '../query/plan.ts';
+import type { DateRange, Filter, Grain, QueryPlan } from '../query/plan.ts';
 import type { ModelView } from '../semantic/model-view.ts';
 import { capitalise, humanise, lowerFirst } from './format.ts';
 import type { ReadAsAlternative, ReadAsChip } from './read-as.ts';
@@ -40,7 +42,7 @@ export async function withAlternatives(chips: ReadAsChip[], a: AlternativesInput
     if (chip) chip.alternatives = await kept(measureCandidates(a, m, i), a);
   }
   const period = out.find((c) => c.kind === 'period');
-  if (period) period.alternatives = await kept(dateCandidates(a), a);
+  if (period) period.alternatives = await kept([...dateCandidates(a), ...yearCandidates(a)], a);
   const grain = plan.time?.grain;
   const grouping = out.find((c) => c.kind === 'grouping' && grain && c.text === capitalise(`by ${grain}`));
   if (grouping) grouping.alternatives = await kept(grainCandidates(a), a);
@@ -126,7 +128,47 @@ export function dateLabel(view: ModelView, field: string): string {
   return `Dated by ${description ? lowerFirst(description) : humanise(field.replace('.', ' '))}`;
 }
 
+/**
+ * A month or quarter named without a year is the latest one that has started ("in December" in November 2026 is
+ * December 2025); the one a year before is offered, written with its year.
+ */
+function yearCandidates(a: AlternativesInput): Candidate[] {
+  const { plan } = a;
+  if (a.words.dates.length !== 1) return [];
+  const text = a.words.dates[0] as string;
+  const bare = (r: DateRange | undefined): boolean =>
+    (r?.kind === 'period' || r?.kind === 'since') && r.period.year === undefined;
+  const filterAt = plan.filters.findIndex((f) => f.op === 'dateRange' && bare(f.range));
+  const range = bare(plan.time?.range)
+    ? plan.time?.range
+    : (plan.filters[filterAt] as { range?: DateRange })?.range;
+  if (!range || (range.kind !== 'period' && range.kind !== 'since')) return [];
+  const now = zonedNow(a.input.now, a.input.view.agent.timeZone);
+  const year = resolvePeriod(range.period, now).start.year - 1;
+  const earlier: DateRange = { ...range, period: { ...range.period, year } };
+  const question = replaceWords(a.question, text, `${text} ${year}`);
+  if (question.endsWith(`(${text} ${year})`)) return [];
+  const expected: QueryPlan =
+    plan.time?.range === range
+      ? { ...plan, time: { ...plan.time, range: earlier } }
+      : {
+          ...plan,
+          filters: plan.filters.map(
+            (f, i): Filter => (i === filterAt ? ({ ...f, range: earlier } as Filter) : f),
+          ),
+        };
+  const label = resolvePeriod({ ...range.period, year }, now).label;
+  return [{ label: range.kind === 'since' ? `Since ${label}` : capitalise(label), question, expected }];
+}
+
 const GRAINS: readonly Grain[] = ['day', 'week', 'month', 'quarter', 'year'];
+const UNIT_DAYS: Record<Grain, number> = { day: 1, week: 7, month: 31, quarter: 92, year: 366 };
+
+function spanDays(range: DateRange, now: Date, timeZone: string): number {
+  const { start, end } = resolveDateRange(range, now, timeZone);
+  return end.diff(start, 'days').days;
+}
+
 const ADVERBS: Record<Grain, string> = {
   day: 'daily',
   week: 'weekly',
@@ -143,7 +185,10 @@ function grainCandidates(a: AlternativesInput): Candidate[] {
   const phrase = new RegExp(`\\b(by|per|each|every)\\s+${grain}\\b|\\b${ADVERBS[grain]}\\b`, 'i');
   const hit = phrase.exec(a.question);
   if (!hit) return [];
-  return GRAINS.filter((g) => g !== grain).map((g) => {
+  // a unit is offered when the period holds more than one of it, and days only over a few months
+  const days = time.range ? spanDays(time.range, a.input.now, a.input.view.agent.timeZone) : Infinity;
+  const fits = (g: Grain): boolean => days > UNIT_DAYS[g] && (g !== 'day' || days <= 92);
+  return GRAINS.filter((g) => g !== grain && fits(g)).map((g) => {
     const by = hit[1] ? `${hit[1]} ${g}` : ADVERBS[g];
     return {
       label: capitalise(`by ${g}`),

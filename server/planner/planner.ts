@@ -62,6 +62,8 @@ export interface WordUse {
   measures: Array<{ measure: string; words: string; rivals: string[] }>;
   /** the words that named each table the plan is about */
   tables: Array<{ table: string; words: string }>;
+  /** the date phrases of the question as written ("in March", "since Q2") */
+  dates: string[];
 }
 
 export type PlannerOutcome =

@@ -1,7 +1,7 @@
 // What the embedded planner did with a question's words, read off the finished plan (it changes no reading): the
 // meaningful words the plan does not reflect, the words that named each measure with the other measures they could
-// name, and the words that named the tables. The answer's "Read as" chips show the first and build alternatives
-// from the rest (server/answers/read-as-alternatives.ts).
+// name, the words that named the tables, and the date phrases. The answer's "Read as" chips show the first and
+// build alternatives from the rest (server/answers/read-as-alternatives.ts).
 import type { QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
 import type { WordUse } from '../planner.ts';
@@ -62,6 +62,7 @@ export function wordUse(r: Reading, plan: QueryPlan, view: ModelView, lex: Lexic
     measures: used.flatMap((m) =>
       m.target.kind === 'measure' ? [measureWords(m, measureInPlan(m.target) ?? '', r, view, lex)] : [],
     ),
+    dates: r.dates.map((d) => d.text),
     tables: used.flatMap((m) =>
       m.target.kind === 'table' || m.target.kind === 'segment'
         ? [{ table: m.target.table, words: m.text }]
