@@ -16,7 +16,7 @@
 //
 // Bars are horizontal for more than 8 categories or labels longer than 16 characters; they are sorted by value
 // (descending) when the rows come that way, else kept in the result's order (the plan's ordering).
-import type { Presentation } from '../planner/planner.ts';
+import type { Presentation } from '../planner/types.ts';
 import type { CellValue } from '../query/execute.ts';
 import { type DisplayColumn, formatCell, inferNumberStyle, type NumberStyle, unitTitle } from './format.ts';
 

@@ -1,7 +1,7 @@
 // The answer composer: a query result becomes the contract's answer — a sentence with the figure, its unit and
 // period, an Inconvo-compatible table of strings, the typed data, a Vega-Lite v6 chart when the shape suits one,
 // and a plain explanation of how it was computed. Nothing here invents a number: every figure comes from the rows.
-import type { Presentation } from '../planner/planner.ts';
+import type { Presentation } from '../planner/types.ts';
 import type { BlendedQuery } from '../query/blend.ts';
 import type { CompiledQuery, OutputColumn } from '../query/compile.ts';
 import type { CellValue, QueryResult } from '../query/execute.ts';

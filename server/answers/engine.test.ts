@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withAmbiguousSales } from '../../test/support/config-text.ts';
 import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from '../../test/support/demo-db.ts';
 import { parseConfig } from '../config/load.ts';
-import type { Planner } from '../planner/planner.ts';
+import type { Planner } from '../planner/types.ts';
 import { type AnswerEngine, createAnswerEngine, InMemoryConversations } from './engine.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');

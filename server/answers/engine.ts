@@ -5,8 +5,8 @@ import type { DatasetRunner } from '../datasets/query.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
 import { plannerForAgent } from '../planner/llm/llm-planner.ts';
-import type { DatasetPlanningContext, PlannedTurn, Planner, ValueLookup } from '../planner/planner.ts';
 import { RulesPlanner } from '../planner/rules/rules-planner.ts';
+import type { DatasetPlanningContext, PlannedTurn, Planner, ValueLookup } from '../planner/types.ts';
 import { blendResults, type QueryOutcome } from '../query/blend.ts';
 import { type AgentModel, compileQueryPlan, PlanError } from '../query/compile.ts';
 import {

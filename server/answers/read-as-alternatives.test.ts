@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_NOW, DEMO_VALUES, demoPlanner, demoView, planDemo } from '../../test/support/demo-planner.ts';
-import type { PlannedTurn } from '../planner/planner.ts';
+import type { PlannedTurn } from '../planner/types.ts';
 import type { ReadAsChip } from './read-as.ts';
 import { withAlternatives } from './read-as-alternatives.ts';
 

@@ -5,8 +5,8 @@
 // it is kept only when its plan differs from the answer's in exactly that one way, so a click never leads to a
 // refusal or to the same answer again.
 import { resolveDateRange, resolvePeriod, zonedNow } from '../dates/resolve.ts';
-import type { Planner, PlannerInput, Presentation, WordUse } from '../planner/planner.ts';
 import { replaceWords } from '../planner/rules/outcomes.ts';
+import type { Planner, PlannerInput, Presentation, WordUse } from '../planner/types.ts';
 import type { DateRange, Filter, Grain, QueryPlan } from '../query/plan.ts';
 import type { ModelView } from '../semantic/model-view.ts';
 import { capitalise, humanise, lowerFirst } from './format.ts';

@@ -6,7 +6,7 @@ import type { Answer } from '../answers/answer.ts';
 import type { ConversationMemory, ConversationOwner } from '../answers/engine.ts';
 import { openDatabase, parseDatabaseUrl } from '../db/connect.ts';
 import { inTransaction, once, type UnitOfWork } from '../db/unit-of-work.ts';
-import type { PlannedTurn, Presentation } from '../planner/planner.ts';
+import type { PlannedTurn, Presentation } from '../planner/types.ts';
 import type { UserContext } from '../semantic/user-context.ts';
 import { migrateStore } from './migrate.ts';
 

@@ -1,8 +1,9 @@
 // Conversation creation per user: a rate (widget REST, WebSocket and host API together) and a cap on the
 // conversations one user keeps. Past the cap creation is REFUSED (409 conversation_limit), never archiving or
 // deleting anything: the user (or the host backend) deletes old conversations to make room.
-import type { AppDeps } from '../app.ts';
+
 import type { ConversationRecord, Owner } from '../conversations/store.ts';
+import type { AppDeps } from '../deps.ts';
 import { HttpError } from '../http/errors.ts';
 import { consume, namedLimiter } from './limiters.ts';
 import { frontDoorLimits } from './settings.ts';

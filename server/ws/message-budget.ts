@@ -1,7 +1,7 @@
 // The message budget of the widget socket: every message counts (ping, response.cancel, sync, invalid ones, those
 // answered rate_limited or too_many_in_flight), per socket and per user. Past either the socket closes with 4029;
 // past the user's, the user's other sockets close at their next message and new ones are refused (429) for blockSec.
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { blockedFor, type Consumed, consume, namedLimiter } from '../limits/limiters.ts';
 import type { FrontDoorLimits } from '../limits/settings.ts';
 

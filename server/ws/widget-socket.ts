@@ -5,28 +5,28 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import type { AppDeps, VerifiedSession } from '../app.ts';
-import { RevocationStore } from '../auth/revocations.ts';
-import type { ClusterMessage } from '../cluster/shared-state.ts';
-import { SharedSocketCount } from '../cluster/socket-count.ts';
-import type { Owner } from '../conversations/store.ts';
-import { HttpError } from '../http/errors.ts';
 import {
   type AnswerRun,
-  activeRuns,
   type CancelReason,
   describeFailure,
   ownerKey,
   ownerOf,
   type RunOutcome,
   startAnswer,
-} from '../http/widget-v1/answers.ts';
+} from '../answers/runs.ts';
+import { RevocationStore } from '../auth/revocations.ts';
+import type { ClusterMessage } from '../cluster/shared-state.ts';
+import { SharedSocketCount } from '../cluster/socket-count.ts';
+import type { Owner } from '../conversations/store.ts';
+import type { AppDeps, VerifiedSession } from '../deps.ts';
+import { HttpError } from '../http/errors.ts';
 import {
   logRefusedOrigin,
   originAllowedForAgent,
   originAllowedForAnyAgent,
 } from '../http/widget-v1/origin.ts';
 import { checkConversationLimits } from '../limits/conversations.ts';
+import { type RateLimitOptions, TokenBucket } from '../limits/question-rate.ts';
 import { frontDoorLimits } from '../limits/settings.ts';
 import { type MessageBudgetOptions, messageBudget } from './message-budget.ts';
 import {
@@ -42,7 +42,6 @@ import {
   TOKEN_PROTOCOL_PREFIX,
   WS_PATH,
 } from './protocol.ts';
-import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBucket, userRateLimiter } from './rate-limit.ts';
 
 export interface WidgetSocketOptions {
   /** default /widget/v1/ws */
@@ -53,8 +52,6 @@ export interface WidgetSocketOptions {
   maxPayload?: number;
   /** answers one connection may have in flight at once. Default 2 */
   maxInFlight?: number;
-  /** questions per user (all their sockets and the REST message route together). Default burst 5, 10 a minute */
-  rateLimit?: RateLimitOptions;
   /** open sockets one user may have; more are refused with HTTP 429. Default 10 */
   maxSocketsPerUser?: number;
   /** invalid messages a connection may send (burst, then per minute) before it is closed with 1008. Default 20 */
@@ -205,7 +202,7 @@ export function attachWidgetSocket(
     rejectedMessages: options.rejectedMessages ?? { burst: 20, perMinute: 20 },
     syncs: options.syncs ?? { burst: 5, perMinute: 20 },
   };
-  const limiter = userRateLimiter(deps, options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const limiter = deps.questionLimiter;
   const budgetOptions = options.messageBudget ?? frontDoorLimits(deps.config.config.limits).socketMessages;
   const budget = messageBudget(deps, deps, budgetOptions);
   const socketBudgetPoints = budgetOptions.perSocket.points;
@@ -778,7 +775,7 @@ export function attachWidgetSocket(
   async function shutdown(): Promise<void> {
     clearInterval(heartbeat);
     clearInterval(revocationTimer);
-    const runs = activeRuns(deps);
+    const runs = deps.runs;
     // let in-flight answers (both surfaces) finish for a while, then cancel what is left
     const pending = [...runs].filter((r) => r.running);
     if (pending.length > 0) {

@@ -1,6 +1,7 @@
 import { css, html, LitElement, nothing, type TemplateResult } from 'lit';
 import { createRef, type Ref, ref } from 'lit/directives/ref.js';
 import { ApiError, type ParleyApi } from '../api.ts';
+import { LoadController } from '../controllers/load-controller.ts';
 import {
   checkFile,
   type FileCheck,
@@ -52,7 +53,6 @@ export class ParleyUploadPanel extends LitElement {
     scope: { state: true },
     message: { state: true },
     datasets: { state: true },
-    listStatus: { state: true },
     dragging: { state: true },
   };
 
@@ -194,12 +194,12 @@ export class ParleyUploadPanel extends LitElement {
   scope: DatasetScope = 'user';
   message: { kind: 'info' | 'error'; text: string } | undefined;
   datasets: DatasetInfo[] = [];
-  listStatus: 'idle' | 'loading' | 'error' = 'idle';
   dragging = false;
   /** the upload itself (XHR with progress and abort) */
   readonly uploads: UploadsController;
+  /** the list of my and my organisation's files */
+  private readonly list: LoadController<DatasetInfo[]>;
   private readonly fileInput: Ref<HTMLInputElement> = createRef();
-  private listAbort: AbortController | undefined;
   private readAbort: AbortController | undefined;
 
   constructor() {
@@ -209,6 +209,13 @@ export class ParleyUploadPanel extends LitElement {
       getToken: (signal) => this.requireApi().token(signal),
       refreshToken: (signal) => this.requireApi().freshToken(signal),
       xhr: () => (this.xhrFactory ? this.xhrFactory() : new XMLHttpRequest()),
+    });
+    this.list = new LoadController(this, {
+      load: (signal) => this.requireApi().listDatasets(signal),
+      ready: (list) => {
+        this.datasets = list;
+      },
+      failed: (err) => this.showError(err),
     });
   }
 
@@ -223,27 +230,12 @@ export class ParleyUploadPanel extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.listAbort?.abort();
     this.readAbort?.abort();
   }
 
   /** Reloads the list of files. */
   async refresh(): Promise<void> {
-    if (!this.api) return;
-    this.listAbort?.abort();
-    const abort = new AbortController();
-    this.listAbort = abort;
-    this.listStatus = 'loading';
-    try {
-      const list = await this.api.listDatasets(abort.signal);
-      if (abort.signal.aborted) return;
-      this.datasets = list;
-      this.listStatus = 'idle';
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      this.listStatus = 'error';
-      this.showError(err);
-    }
+    if (this.api) await this.list.run();
   }
 
   private showError(err: unknown): void {
@@ -524,7 +516,7 @@ export class ParleyUploadPanel extends LitElement {
           : nothing
       }
       ${body}
-      ${this.listStatus === 'loading' ? html`<p class="muted">${s.loading}</p>` : nothing}
+      ${this.list.status === 'loading' ? html`<p class="muted">${s.loading}</p>` : nothing}
       ${this.renderList(s.myFiles, mine)} ${this.renderList(s.sharedFiles, shared)}
     </section>`;
   }

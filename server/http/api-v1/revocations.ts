@@ -2,8 +2,8 @@
 // a user issued before a time (default now), for one agent or all, one tenant or all. Kept in the store, so every
 // instance refuses the tokens at once; open sockets close within the socket server's check interval (5 s).
 import type { Router } from 'express';
-import type { AppDeps } from '../../app.ts';
 import { MAX_LIFETIME_SEC } from '../../auth/session-token.ts';
+import type { AppDeps } from '../../deps.ts';
 import type { UserContext } from '../../semantic/user-context.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { type ApiDeps, checkUserContext } from './context.ts';

@@ -2,7 +2,7 @@
 // to Parley by pointing the SDK's baseURL at http://host:port/api/v1. Every route takes an API key
 // (Authorization: Bearer <key>) checked for the agent of the path; /openapi.json is public.
 import express, { Router } from 'express';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../deps.ts';
 import { openApiDocument } from '../openapi.ts';
 import type { ApiDeps } from './context.ts';
 import { conversationRoutes } from './conversations.ts';

@@ -11,12 +11,12 @@
 // Someone else's file (another user's, another organisation's) answers 404 whether it exists or not: the scope
 // is built from the token, so such a file is simply not in it.
 import { type RequestHandler, Router } from 'express';
-import type { AppDeps, VerifiedSession } from '../../app.ts';
 import { hasPermission, PERMISSION_DATASETS_CONTEXT_WRITE } from '../../auth/claims.ts';
 import { DatasetError, datasetNotFound } from '../../datasets/errors.ts';
 import { formField, routeParam, uploadedFile, uploadMiddleware } from '../../datasets/http.ts';
 import type { DatasetService } from '../../datasets/service.ts';
 import type { DatasetOwner, DatasetRecord, DatasetScope, VisibleDataset } from '../../datasets/types.ts';
+import type { AppDeps, VerifiedSession } from '../../deps.ts';
 import { sessionOf, widgetAuth, widgetCors } from './session.ts';
 
 export type DatasetsWidgetDeps = Pick<AppDeps, 'config' | 'sessions' | 'logger'> & {

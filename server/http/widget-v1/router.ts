@@ -3,14 +3,13 @@
 // and anyone else gets 404 for it, its answers and their feedback.
 import express, { type Router } from 'express';
 import { EXPORT_MAX_ROWS, writeCsv } from '../../answers/export.ts';
-import type { AppDeps } from '../../app.ts';
+import { ownerKey, ownerOf, startAnswer } from '../../answers/runs.ts';
 import type { ConversationRecord, Owner, ResponseRecord } from '../../conversations/store.ts';
 import { DATE_FORMATS } from '../../datasets/dates.ts';
+import type { AppDeps } from '../../deps.ts';
 import { createConversationWithinLimits } from '../../limits/conversations.ts';
 import { MAX_TEXT_LENGTH, PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../ws/protocol.ts';
-import { userRateLimiter } from '../../ws/rate-limit.ts';
 import { HttpError, notFound } from '../errors.ts';
-import { ownerKey, ownerOf, startAnswer } from './answers.ts';
 import {
   type Conversation,
   ConversationParams,
@@ -149,7 +148,7 @@ export function widgetV1Router(deps: AppDeps): Router {
     const { id } = ConversationParams.parse(req.params);
     const body = SendMessageBody.parse(req.body);
     const conversation = await ownConversation(deps, owner, id);
-    const allowed = await userRateLimiter(deps).take(ownerKey(owner));
+    const allowed = await deps.questionLimiter.take(ownerKey(owner));
     if (!allowed.ok) {
       res.setHeader('Retry-After', String(allowed.retryAfter));
       throw new HttpError(429, 'rate_limited', `too many questions: try again in ${allowed.retryAfter} s`);
@@ -178,7 +177,7 @@ export function widgetV1Router(deps: AppDeps): Router {
     const answer = response?.answer;
     if (!response || !answer?.plan || !answer.data) throw notFound('no exportable answer');
     if (!deps.engine.exportRows) throw new HttpError(501, 'not_supported', 'exports are not available here');
-    const allowed = await userRateLimiter(deps).take(ownerKey(owner));
+    const allowed = await deps.questionLimiter.take(ownerKey(owner));
     if (!allowed.ok) {
       res.setHeader('Retry-After', String(allowed.retryAfter));
       throw new HttpError(429, 'rate_limited', `too many requests: try again in ${allowed.retryAfter} s`);

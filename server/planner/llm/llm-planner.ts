@@ -8,7 +8,7 @@ import type { LlmConfig } from '../../config/schema.ts';
 import { compileQueryPlan, PlanError } from '../../query/compile.ts';
 import { QueryPlan } from '../../query/plan.ts';
 import { ModelError, type ModelView } from '../../semantic/model-view.ts';
-import type { PlannedTurn, Planner, PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { PlannedTurn, Planner, PlannerInput, PlannerOutcome } from '../types.ts';
 import {
   buildSystemPrompt,
   RESPONSE_SCHEMA_NAME,

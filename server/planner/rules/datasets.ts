@@ -2,7 +2,7 @@
 // blended with the database ("actual sales vs the targets in my file"), joined on a time bucket or a shared column.
 import type { Grain, Measure, QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
-import type { DatasetPlanningContext, PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { DatasetPlanningContext, PlannerInput, PlannerOutcome } from '../types.ts';
 import type { Match, ValueIndex } from './lexicon.ts';
 import { measureAlias } from './measures.ts';
 import { nearestTimeField } from './model-helpers.ts';

@@ -3,7 +3,7 @@
 // the answer is the measure's own aggregate over them, and says that it is not the measure.
 import type { Filter, Measure } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
-import type { PlannerOutcome } from '../planner.ts';
+import type { PlannerOutcome } from '../types.ts';
 import { measureAlias } from './measures.ts';
 
 type Planned = Extract<PlannerOutcome, { kind: 'plan' }>;

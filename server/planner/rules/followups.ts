@@ -2,7 +2,7 @@
 // The previous plan of the conversation is the starting point; the new question changes only what it names.
 import { resolveDateRange } from '../../dates/resolve.ts';
 import type { DateRange, Dimension, Filter, Measure, QueryPlan } from '../../query/plan.ts';
-import type { PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import { collectFilters, fieldsOf } from './filters.ts';
 import type { Match } from './lexicon.ts';
 import { fitMeasure, measureAlias } from './measures.ts';

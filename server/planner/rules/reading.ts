@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { distance } from 'fastest-levenshtein';
 import { type DateMatch, findDateBounds, findDateRanges, findGrain } from '../../dates/phrases.ts';
 import type { Grain } from '../../query/plan.ts';
-import type { PlannerInput, Presentation } from '../planner.ts';
+import type { PlannerInput, Presentation } from '../types.ts';
 import { isCountryCode } from './countries.ts';
 import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
 import { personTable, soldThingTable } from './model-helpers.ts';

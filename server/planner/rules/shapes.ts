@@ -4,7 +4,7 @@ import { findDateRanges } from '../../dates/phrases.ts';
 import { resolveDateRange } from '../../dates/resolve.ts';
 import type { DateRange, Filter, Measure, QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
-import type { PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import { nearestTimeField } from './model-helpers.ts';
 import type { Reading } from './reading.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planDemo } from '../../../test/support/demo-planner.ts';
-import type { WordUse } from '../planner.ts';
+import type { WordUse } from '../types.ts';
 
 async function wordsOf(question: string): Promise<WordUse | undefined> {
   const outcome = await planDemo(question);

@@ -4,7 +4,7 @@
 // build alternatives from the rest (server/answers/read-as-alternatives.ts).
 import type { QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
-import type { WordUse } from '../planner.ts';
+import type { WordUse } from '../types.ts';
 import type { Lexicon, Match, Target } from './lexicon.ts';
 import { measureAlternatives } from './model-helpers.ts';
 import { FILLER, GRAIN_NOUNS, GRAMMAR_WORDS, type Reading } from './reading.ts';

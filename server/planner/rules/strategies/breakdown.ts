@@ -1,6 +1,6 @@
 // The last strategy: the plan of a measured question, with its breakdowns, filters, share, time slot and ranking.
 import type { Dimension, Filter, QueryPlan } from '../../../query/plan.ts';
-import type { PlannerOutcome } from '../../planner.ts';
+import type { PlannerOutcome } from '../../types.ts';
 import {
   type Assembly,
   afterBy,

@@ -1,7 +1,7 @@
 // Strategies that find the measure: named, implied by a verb, a count, an aggregate of a column or of a table's
 // value, the money of a status, a count of what is ranked, or the rows the question is about.
 import type { ModelView } from '../../../semantic/model-view.ts';
-import type { PlannerOutcome } from '../../planner.ts';
+import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, countedMatch, factTable, matchesOf } from '../assembly.ts';
 import type { Match } from '../lexicon.ts';
 import { currencyOf, sameAggregate } from '../measures.ts';

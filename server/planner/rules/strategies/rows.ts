@@ -2,7 +2,7 @@
 // column's values, a listing, a lookup.
 import type { Measure, QueryPlan } from '../../../query/plan.ts';
 import type { ModelView } from '../../../semantic/model-view.ts';
-import type { PlannerOutcome } from '../../planner.ts';
+import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, enumeratedEntity, isPluralAt, matchesOf, numberBefore } from '../assembly.ts';
 import { collectFilters, dateFilters, dateTime, segmentFilters, withAskedColumns } from '../filters.ts';
 import type { Match } from '../lexicon.ts';

@@ -1,4 +1,4 @@
-// What every planner (embedded rules, LLM) takes and gives: a question in, a QueryPlan or a reasoned refusal out.
+// Types only: what every planner (embedded rules, LLM) takes and gives: a question in, a QueryPlan or a reasoned refusal out.
 import type { Grain, QueryPlan } from '../query/plan.ts';
 import type { ModelView } from '../semantic/model-view.ts';
 
