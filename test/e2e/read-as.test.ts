@@ -84,7 +84,7 @@ describe.skipIf(Boolean(SKIP_REASON))(titled('"Read as" chips in the browser'), 
     expect(log.filter((l) => l.startsWith('pageerror') || l.startsWith('error'))).toEqual([]);
   });
 
-  it('shows the words the planner did not use, flagged, at 320 px', async () => {
+  it('shows the words the planner did not use, flagged, and stays readable at 320 px in light and dark', async () => {
     const { page } = await stack.loginAs('alice', { viewport: { width: 320, height: 640 } });
     const widget = chat(page);
     await waitConnected(widget);
@@ -94,6 +94,20 @@ describe.skipIf(Boolean(SKIP_REASON))(titled('"Read as" chips in the browser'), 
     expect((await textOf(unused)).trim()).toBe('Not used: young');
     const box = await unused.boundingBox();
     expect(box && box.x + box.width).toBeLessThanOrEqual(320);
-    await screenshot(page, 'read-as-unused-320');
+    const measure = answer.getByRole('button', { name: /^Revenue/ });
+    await measure.click();
+    expect(await answer.getByRole('menuitem').allTextContents()).toEqual([
+      expect.stringContaining('Product revenue'),
+    ]);
+    for (const theme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: theme });
+      await widget.evaluate((el, t) => el.setAttribute('theme', t), theme);
+      const axe = await new AxeBuilder({ page })
+        .include('parley-chat')
+        .withTags(['wcag2a', 'wcag2aa'])
+        .analyze();
+      expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+      await screenshot(page, `read-as-320-${theme}`);
+    }
   });
 });
