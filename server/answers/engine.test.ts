@@ -1,5 +1,6 @@
 // The answer engine on a seeded SQLite file: an ambiguous question gets a clarification answer with its choices,
-// kept in the conversation like any answer, and asking a choice's question answers that reading.
+// kept in the conversation like any answer, and asking a choice's question answers that reading; a "Read as" chip's
+// alternative, asked in the conversation, answers its reading too.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withAmbiguousSales } from '../../test/support/config-text.ts';
 import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from '../../test/support/demo-db.ts';
 import { parseConfig } from '../config/load.ts';
+import { RulesPlanner } from '../planner/rules/rules-planner.ts';
 import type { Planner } from '../planner/types.ts';
 import { type AnswerEngine, createAnswerEngine, InMemoryConversations } from './engine.ts';
 
@@ -226,6 +228,34 @@ describe('"Read as" alternatives and unused words', () => {
       expect(asked).not.toHaveProperty('unusedWords');
     } finally {
       await plain.close();
+    }
+  });
+
+  it('keeps the chips, without alternatives, when planning an alternative fails', async () => {
+    let calls = 0;
+    const failing = createAnswerEngine({
+      config: config(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8')),
+      now: () => NOW,
+      planner: (agent) => {
+        const rules = new RulesPlanner(agent.model);
+        return {
+          name: 'rules',
+          plan: (input) => {
+            calls += 1;
+            if (calls > 1) throw new Error('planner down');
+            return rules.plan(input);
+          },
+        };
+      },
+    });
+    try {
+      const asked = await failing.ask({ ...owner, question: 'count the accounts from the previous month' });
+      expect(asked.type).toBe('text');
+      expect(asked.readAs?.map((c) => c.kind)).toEqual(['measure', 'period']);
+      expect(asked.readAs?.some((c) => c.alternatives)).toBe(false);
+      expect(calls).toBe(2);
+    } finally {
+      await failing.close();
     }
   });
 });

@@ -296,6 +296,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           if (words?.unusedWords.length) answer.unusedWords = words.unusedWords;
           // each alternative is one more planning; the embedded planner's are cheap, a model's would not be
           if (words && composed.readAs && plannerFor(agent).name === 'rules') {
+            // alternatives are extras: if building them fails, the answer keeps its chips without them
             answer.readAs = await withAlternatives(composed.readAs, {
               question: input.question,
               plan,
@@ -303,6 +304,9 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
               words,
               planner: plannerFor(agent),
               input: { view, history, now, values, datasets: planningDatasets, signal: input.signal },
+            }).catch((err: unknown) => {
+              if (input.signal?.aborted) throw err;
+              return composed.readAs;
             });
           }
         } catch (err) {

@@ -23,15 +23,20 @@ export class RulesPlanner implements Planner {
     const values = await loadValues(input);
     const reading = read(question, input, values, this.modelKey);
     const previous = [...input.history].reverse().find((t) => t.plan)?.plan;
+    // what became of the question's words, beside the plan (the plan itself is the planner's alone); a failure
+    // here leaves the words out: the plan stands, its chips just offer nothing more
+    const withWords = (outcome: PlannerOutcome, read = reading): PlannerOutcome => {
+      if (outcome.kind !== 'plan' || outcome.plan.source !== 'database' || outcome.plan.blend) return outcome;
+      try {
+        return {
+          ...outcome,
+          words: wordUse(read, outcome.plan, input.view, lexiconFor(input.view, this.modelKey)),
+        };
+      } catch {
+        return outcome;
+      }
+    };
     // follow-ups edit database plans; a question after a dataset answer is read afresh
-    // what became of the question's words, beside the plan (the plan itself is the planner's alone)
-    const withWords = (outcome: PlannerOutcome, read = reading): PlannerOutcome =>
-      outcome.kind === 'plan' && outcome.plan.source === 'database' && !outcome.plan.blend
-        ? {
-            ...outcome,
-            words: wordUse(read, outcome.plan, input.view, lexiconFor(input.view, this.modelKey)),
-          }
-        : outcome;
     if (previous && previous.source === 'database' && !previous.blend && isFollowUp(reading, question)) {
       return withWords(applyFollowUp(previous, reading, input, question));
     }
