@@ -6,13 +6,14 @@ import { withAlternatives } from './read-as-alternatives.ts';
 
 const values = { values: async (field: string) => DEMO_VALUES[field] ?? [] };
 
-/** The chips of a question's answer (a chip per measure, the period, the time grain), with their alternatives. */
+/** The chips of a question's answer (as read-as.ts orders them: measures, period, filters, grain), with alternatives. */
 async function chipsOf(question: string, history: PlannedTurn[] = []): Promise<ReadAsChip[]> {
   const outcome = await planDemo(question, history);
   if (outcome.kind !== 'plan' || !outcome.words) throw new Error(`"${question}" was not planned`);
   const { plan } = outcome;
   const chips: ReadAsChip[] = plan.measures.map((_, i) => ({ kind: 'measure', text: `measure ${i}` }));
   if (plan.time?.range) chips.push({ kind: 'period', text: 'the period' });
+  for (const f of plan.filters) chips.push({ kind: f.op === 'dateRange' ? 'period' : 'filter', text: f.op });
   if (plan.time?.grain) chips.push({ kind: 'grouping', text: `By ${plan.time.grain}` });
   return withAlternatives(chips, {
     question,
@@ -88,5 +89,18 @@ describe('"Read as" alternatives', () => {
     // an average has no rival measure; orders have no related rows with dates of their own
     const chips = await chipsOf('what was the average basket over the past 7 days');
     expect(chips.every((c) => c.alternatives === undefined)).toBe(true);
+  });
+
+  it('offers the whole table for a segment when the answer counts the segment itself', async () => {
+    const chips = await chipsOf('how many buyers are based in Canada');
+    const segment = chips.find((c) => c.kind === 'filter' && c.text === 'segment');
+    expect(segment?.alternatives).toEqual([
+      { label: 'All users', question: 'how many users are based in Canada' },
+    ]);
+    // money from customers is money from the users who ordered: the segment changes nothing there
+    const revenue = await chipsOf('takings from buyers in Canada during the previous quarter');
+    const revenueSegment = revenue.find((c) => c.kind === 'filter' && c.text === 'segment');
+    expect(revenueSegment).toBeDefined();
+    expect(revenueSegment?.alternatives).toBeUndefined();
   });
 });

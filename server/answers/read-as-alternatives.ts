@@ -1,6 +1,6 @@
-// The other readings a "Read as" chip offers: other measures the words could mean, another date for the period
-// (when the rows were created, or when their related rows happened), the year before for a month named without
-// one, another calendar grain. Each alternative is a
+// The other readings a "Read as" chip offers: other measures the words could mean, the whole table for a segment
+// ("users" for "customers"), another date for the period (when the rows were created, or when their related rows
+// happened), the year before for a month named without one, another calendar grain. Each alternative is a
 // question written here and asked of the embedded planner in the conversation as it will be when the user clicks;
 // it is kept only when its plan differs from the answer's in exactly that one way, so a click never leads to a
 // refusal or to the same answer again.
@@ -40,6 +40,12 @@ export async function withAlternatives(chips: ReadAsChip[], a: AlternativesInput
   for (const [i, m] of plan.measures.entries()) {
     const chip = measureChips[i];
     if (chip) chip.alternatives = await kept(measureCandidates(a, m, i), a);
+  }
+  // one chip per filter that is not a date range, in the plan's order (read-as.ts)
+  const filterChips = out.filter((c) => c.kind === 'filter');
+  for (const [k, f] of plan.filters.filter((x) => x.op !== 'dateRange').entries()) {
+    const chip = filterChips[k];
+    if (chip && f.op === 'segment') chip.alternatives = await kept(segmentCandidates(a, f.segment), a);
   }
   const period = out.find((c) => c.kind === 'period');
   if (period) period.alternatives = await kept([...dateCandidates(a), ...yearCandidates(a)], a);
@@ -86,6 +92,18 @@ function measureCandidates(
     const table = rival.slice(0, rival.indexOf('.'));
     return [{ label: capitalise(name), question, expected: { ...a.plan, table, measures } }];
   });
+}
+
+/** A segment named by its words ("customers": users who have ordered) read as the whole table instead ("users"). */
+function segmentCandidates(a: AlternativesInput, segment: string): Candidate[] {
+  const named = a.words.tables.find((t) => t.segment === segment);
+  // only about the segment's own rows: the customers behind revenue are the users who ordered, segment or not
+  if (!named || named.table !== a.plan.table) return [];
+  const noun = humanise(named.table);
+  const question = replaceWords(a.question, named.words, noun);
+  if (question === a.question || question.endsWith(`(${noun})`)) return [];
+  const filters = a.plan.filters.filter((f) => !(f.op === 'segment' && f.segment === segment));
+  return [{ label: capitalise(`all ${noun}`), question, expected: { ...a.plan, filters } }];
 }
 
 /** The period applied to the dates of related rows ("users with orders last month") instead of the rows' own. */

@@ -60,8 +60,8 @@ export interface WordUse {
   unusedWords: string[];
   /** the words that named each named measure of the plan, and other measures (`table.name`) they could name */
   measures: Array<{ measure: string; words: string; rivals: string[] }>;
-  /** the words that named each table the plan is about */
-  tables: Array<{ table: string; words: string }>;
+  /** the words that named each table the plan is about, and the segment (`table.name`) when they named one */
+  tables: Array<{ table: string; words: string; segment?: string }>;
   /** the date phrases of the question as written ("in March", "since Q2") */
   dates: string[];
 }

@@ -63,11 +63,12 @@ export function wordUse(r: Reading, plan: QueryPlan, view: ModelView, lex: Lexic
       m.target.kind === 'measure' ? [measureWords(m, measureInPlan(m.target) ?? '', r, view, lex)] : [],
     ),
     dates: r.dates.map((d) => d.text),
-    tables: used.flatMap((m) =>
-      m.target.kind === 'table' || m.target.kind === 'segment'
-        ? [{ table: m.target.table, words: m.text }]
-        : [],
-    ),
+    tables: used.flatMap((m) => {
+      if (m.target.kind === 'table') return [{ table: m.target.table, words: m.text }];
+      if (m.target.kind === 'segment')
+        return [{ table: m.target.table, words: m.text, segment: `${m.target.table}.${m.target.name}` }];
+      return [];
+    }),
   };
 }
 
