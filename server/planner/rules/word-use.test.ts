@@ -39,4 +39,10 @@ describe('what the embedded planner did with the words', () => {
       { measure: 'orders.revenue', words: 'revenue', rivals: ['order_items.product_revenue'] },
     ]);
   });
+
+  it('counts a column as used when the measure the plan takes sums it, and a word of an unused phrase that names the rows', async () => {
+    // revenue is the sum of total_amount; "avg orders" (average order value) was not taken, but orders are counted
+    expect((await wordsOf('top 3 shoppers in Canada by total amount spent'))?.unusedWords).toEqual([]);
+    expect((await wordsOf('avg orders per buyer in 2025'))?.unusedWords).toEqual([]);
+  });
 });

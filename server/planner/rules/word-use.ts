@@ -18,6 +18,12 @@ const NOT_NARROWING = new Set(
 
 export function wordUse(r: Reading, plan: QueryPlan, view: ModelView, lex: Lexicon): WordUse {
   const json = JSON.stringify(plan);
+  // "total amount spent" named the column revenue sums: the model's measures over a column use it
+  const measuredColumns = new Set<string>();
+  for (const [, name] of json.matchAll(/"kind":"named","name":"([^"]+)"/g)) {
+    const m = view.measure(name as string);
+    if (m.definition.column) measuredColumns.add(`${m.table}.${m.definition.column}`);
+  }
   // a measure the plan rebased onto another table ("revenue" by product is product revenue) is still the one named
   const measureInPlan = (t: Extract<Target, { kind: 'measure' }>): string | undefined =>
     [
@@ -31,7 +37,7 @@ export function wordUse(r: Reading, plan: QueryPlan, view: ModelView, lex: Lexic
       case 'table':
         return json.includes(`"${t.table}"`) || json.includes(`"${t.table}.`);
       case 'column':
-        return json.includes(`"${t.field}"`);
+        return json.includes(`"${t.field}"`) || measuredColumns.has(t.field);
       case 'segment':
         // "top 5 customers": the people of the segment, ranked, whether or not the segment filters them
         return json.includes(`"${t.table}.${t.name}"`) || reflected({ kind: 'table', table: t.table });
@@ -51,6 +57,8 @@ export function wordUse(r: Reading, plan: QueryPlan, view: ModelView, lex: Lexic
     if (covered.has(i) || r.tokens[i]?.num !== undefined || w.length <= 2 || /['’]/.test(w)) continue;
     if (GRAMMAR_WORDS.has(w) || GRAIN_NOUNS[w] || words[i - 1] === 'we') continue;
     const matched = r.matches.some((m) => m.from <= i && i < m.to);
+    // a word of a longer phrase the plan did not take ("avg orders" the measure) may on its own name what it did
+    if (lex.at(r.tokens, i).some((h) => h.length === 1 && h.exact && reflected(h.target))) continue;
     // the stop list holds adjectives too ("young", "important"): one that narrows a thing named is meaningful
     const narrows = startsNoun.has(i + 1) && !NOT_NARROWING.has(w);
     if (FILLER.has(w) && !matched && !narrows) continue;
