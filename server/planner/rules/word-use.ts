@@ -11,9 +11,8 @@ import { FILLER, GRAIN_NOUNS, GRAMMAR_WORDS, type Reading } from './reading.ts';
 
 // words of the stop list that may stand before a noun without narrowing it ("several orders", "become customers")
 const NOT_NARROWING = new Set(
-  'several various certain own both either neither such whole entire actual really very quite still become became already ever just'.split(
-    ' ',
-  ),
+  `several various certain own both either neither such whole entire actual really very quite still become became
+  already ever just`.split(/\s+/),
 );
 
 export function wordUse(r: Reading, plan: QueryPlan, view: ModelView, lex: Lexicon): WordUse {
