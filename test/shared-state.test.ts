@@ -20,11 +20,11 @@ import { ConversationStore } from '../server/conversations/store.ts';
 import { createDatasetService, datasetAgentsFromConfig } from '../server/datasets/service.ts';
 import { type AppDeps, createAppDeps, type ServerStateOptions } from '../server/deps.ts';
 import { createMetrics } from '../server/observability/metrics.ts';
-import { connect, eventually, QuestionGate, tryConnect, wsUrl } from '../server/ws/test-support.ts';
 import { attachWidgetSocket, type WidgetSocketOptions } from '../server/ws/widget-socket.ts';
 import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from './support/demo-db.ts';
 import { REDIS_URL, redisEnabled, redisTitle } from './support/redis.ts';
 import { TEST_NOW, TEST_SECRET } from './support/server.ts';
+import { connect, eventually, QuestionGate, tryConnect, wsUrl } from './support/websocket-client.ts';
 
 interface Instance {
   url: string;

@@ -21,6 +21,10 @@ import { createDatasetService, datasetAgentsFromConfig } from '../server/dataset
 import { type AppDeps, createAppDeps, type ServerStateOptions } from '../server/deps.ts';
 import { createMetrics } from '../server/observability/metrics.ts';
 import { CloseCode, MAX_PAYLOAD_BYTES, type ServerEvent } from '../server/ws/protocol.ts';
+import { attachWidgetSocket, type WidgetSocketOptions } from '../server/ws/widget-socket.ts';
+import { withAllowedOrigins } from './support/config-text.ts';
+import { DEMO_CONFIG_FILE, sqliteUrl } from './support/demo-db.ts';
+import { startTestServer, TEST_NOW, TEST_SECRET, type TestServer } from './support/server.ts';
 import {
   connect,
   delay,
@@ -30,11 +34,7 @@ import {
   type TestClient,
   tryConnect,
   wsUrl,
-} from '../server/ws/test-support.ts';
-import { attachWidgetSocket, type WidgetSocketOptions } from '../server/ws/widget-socket.ts';
-import { withAllowedOrigins } from './support/config-text.ts';
-import { DEMO_CONFIG_FILE, sqliteUrl } from './support/demo-db.ts';
-import { startTestServer, TEST_NOW, TEST_SECRET, type TestServer } from './support/server.ts';
+} from './support/websocket-client.ts';
 
 const SHOP = 'https://shop.example.com';
 const withOrigins = (text: string): string => withAllowedOrigins(text, [SHOP]);

@@ -8,8 +8,8 @@ import type { CellValue, QueryResult } from '../query/execute.ts';
 import type { Filter, Measure, QueryPlan } from '../query/plan.ts';
 import { accountOf, readableSql } from './account.ts';
 import { type Answer, type AnswerChoice, MAX_CHOICES, MIN_CHOICES } from './answer.ts';
-import { composeComparison } from './blend.ts';
 import { analyseShape, chooseChart, type Shape, type ShapeDim, type ShapeMeasure } from './chart.ts';
+import { composeComparison } from './compose-blend.ts';
 import {
   attributeRanges,
   describeDateRange,

@@ -1,5 +1,6 @@
 // The answer engine: question -> planner -> compiler -> database -> composed answer, per agent and tenant.
 import { randomUUID } from 'node:crypto';
+import { type Owner, ownerKey } from '../auth/owner.ts';
 import type { LoadedConfig, ResolvedAgent } from '../config/load.ts';
 import type { DatasetRunner } from '../datasets/query.ts';
 import type { DatasetService } from '../datasets/service.ts';
@@ -17,7 +18,7 @@ import {
 } from '../query/execute.ts';
 import type { QueryPlan } from '../query/plan.ts';
 import { ModelView } from '../semantic/model-view.ts';
-import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
+import { validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
 import { likeForLikePlan } from './like-for-like.ts';
@@ -42,16 +43,21 @@ export interface AskInput {
   onDelta?: (text: string) => void;
 }
 
-/** Where a conversation's earlier turns live; the BFF swaps in its database-backed store. */
+/**
+ * Where a conversation's earlier turns live; the BFF swaps in its database-backed store. Scoped by the tenant half of
+ * the Owner (agent and tenant context): the engine may be asked without a user.
+ */
 export interface ConversationMemory {
   /** the turns of a conversation owned by exactly this agent and tenant, or undefined */
-  turns(conversationId: string, owner: ConversationOwner): Promise<PlannedTurn[] | undefined>;
-  append(conversationId: string, owner: ConversationOwner, turn: PlannedTurn): Promise<void>;
-}
-
-export interface ConversationOwner {
-  agentId: string;
-  userContext: UserContext;
+  turns(
+    conversationId: string,
+    owner: Pick<Owner, 'agentId' | 'userContext'>,
+  ): Promise<PlannedTurn[] | undefined>;
+  append(
+    conversationId: string,
+    owner: Pick<Owner, 'agentId' | 'userContext'>,
+    turn: PlannedTurn,
+  ): Promise<void>;
 }
 
 export class UnknownAgentError extends Error {
@@ -153,7 +159,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
       const agent = config.agents.get(input.agentId);
       if (!agent) throw new UnknownAgentError(`unknown agent "${input.agentId}"`);
       const userContext = validateUserContext(agent.config.userContext, input.userContext);
-      const owner: ConversationOwner = { agentId: agent.config.id, userContext };
+      const owner: Pick<Owner, 'agentId' | 'userContext'> = { agentId: agent.config.id, userContext };
       const conversationId = input.conversationId ?? randomUUID();
       let history: PlannedTurn[] = [];
       if (input.conversationId && !input.newConversation) {
@@ -417,22 +423,24 @@ function emptyDatasetContext(timeZone: string): DatasetPlanningContext {
 export class InMemoryConversations implements ConversationMemory {
   private readonly store = new Map<string, { owner: string; turns: PlannedTurn[] }>();
 
-  async turns(conversationId: string, owner: ConversationOwner): Promise<PlannedTurn[] | undefined> {
+  async turns(
+    conversationId: string,
+    owner: Pick<Owner, 'agentId' | 'userContext'>,
+  ): Promise<PlannedTurn[] | undefined> {
     const entry = this.store.get(conversationId);
     if (!entry) return undefined;
     return entry.owner === ownerKey(owner) ? [...entry.turns] : undefined;
   }
 
-  async append(conversationId: string, owner: ConversationOwner, turn: PlannedTurn): Promise<void> {
+  async append(
+    conversationId: string,
+    owner: Pick<Owner, 'agentId' | 'userContext'>,
+    turn: PlannedTurn,
+  ): Promise<void> {
     const key = ownerKey(owner);
     const entry = this.store.get(conversationId);
     if (entry && entry.owner !== key) throw new UnknownConversationError('conversation not found');
     if (entry) entry.turns.push(turn);
     else this.store.set(conversationId, { owner: key, turns: [turn] });
   }
-}
-
-function ownerKey(owner: ConversationOwner): string {
-  const sorted = Object.fromEntries(Object.entries(owner.userContext).sort(([a], [b]) => a.localeCompare(b)));
-  return JSON.stringify([owner.agentId, sorted]);
 }

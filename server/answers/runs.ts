@@ -3,14 +3,9 @@
 // or cancelled; a cancelled run never completes.
 
 import type { Logger } from 'pino';
-import type { VerifiedSession } from '../auth/session-token.ts';
+import type { Owner } from '../auth/owner.ts';
 import { saveOutcome } from '../conversations/save-outcome.ts';
-import {
-  type ConversationStore,
-  contextKey,
-  type Owner,
-  type ResponseRecord,
-} from '../conversations/store.ts';
+import type { ConversationStore, ResponseRecord } from '../conversations/store.ts';
 import { mapError } from '../http/errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Answer } from './answer.ts';
@@ -35,19 +30,6 @@ export interface CancelReason {
 }
 
 export const CANCELLED: CancelReason = { code: 'cancelled', message: 'the answer was cancelled' };
-
-/** Whose data and conversations a session may touch: always all three of agent, user and tenant context. */
-export function ownerOf(session: VerifiedSession): Owner {
-  return {
-    agentId: session.agentId,
-    userIdentifier: session.userIdentifier,
-    userContext: session.userContext,
-  };
-}
-
-export function ownerKey(owner: Owner): string {
-  return JSON.stringify([owner.agentId, owner.userIdentifier, contextKey(owner.userContext)]);
-}
 
 /** The runs of one server whose engine call has not ended yet (both surfaces), for graceful shutdown. */
 export type ActiveRuns = Set<AnswerRun>;

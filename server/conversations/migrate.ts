@@ -2,6 +2,7 @@
 // a named lock (GET_LOCK, released by the server if that instance dies), so the others wait for it with a bound
 // instead of dying on knex's "Migration table is already locked"; a knex lock row set while nobody holds the named
 // lock was left by a crash, and is explained with the Parley command that clears it.
+// cli/migrate.ts is its command (`parley migrate`): the same idea one layer up, hence the same name.
 import type { Knex } from 'knex';
 import { dialectOf } from '../db/connect.ts';
 import { storeMigrations } from './migrations.ts';

@@ -10,6 +10,7 @@ import mysql from 'mysql2/promise';
 const knex = (config: Knex.Config): Knex =>
   (createRequire(import.meta.url)('knex') as (c: Knex.Config) => Knex)(config);
 
+/** The kind of database a URL names; what its SQL differs in is server/query/sql-dialect.ts's SqlDialect. */
 export type Dialect = 'sqlite' | 'mysql';
 
 export interface DatabaseTarget {

@@ -1,8 +1,8 @@
 // Token buckets: a per-user limit on questions (shared by the widget's WebSocket and REST surfaces) and small
 // per-connection limits (invalid messages, syncs). In memory, per process; with Redis as shared state the per-user
-// question limit is counted across instances (server/cluster/limiters.ts).
+// question limit is counted across instances (server/cluster/shared-limiter.ts).
 
-import { createLimiter } from '../cluster/limiters.ts';
+import { createLimiter } from '../cluster/shared-limiter.ts';
 import type { SharedState } from '../cluster/shared-state.ts';
 
 export interface RateLimitOptions {

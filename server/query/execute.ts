@@ -1,7 +1,13 @@
 // Runs compiled queries on a connection: read-only, with a statement time limit, cancellable, rows typed.
 import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
-import { type Dialect, killQuery, openDatabase, parseDatabaseUrl } from '../db/connect.ts';
+import {
+  type DatabaseTarget,
+  type Dialect,
+  killQuery,
+  openDatabase,
+  parseDatabaseUrl,
+} from '../db/connect.ts';
 import type { CompiledQuery, OutputColumn } from './compile.ts';
 
 export type CellValue = number | string | boolean | null;
@@ -50,10 +56,7 @@ export interface RunnerOptions {
 export function createQueryRunner(url: string, options: RunnerOptions = {}): QueryRunner {
   const target = parseDatabaseUrl(url);
   const timeoutMs = options.statementTimeoutMs ?? 15_000;
-  const exec =
-    target.dialect === 'sqlite'
-      ? new SqliteExecutor(target.location, timeoutMs, options.poolMax ?? 2)
-      : new MysqlExecutor(url, timeoutMs, options.poolMax ?? 5);
+  const exec = EXECUTORS[target.dialect]({ url, target, timeoutMs, poolMax: options.poolMax });
   return {
     dialect: target.dialect,
     runSql: (text, bindings, opts) => exec.run(text, bindings, opts?.signal),
@@ -103,6 +106,13 @@ function typeCell(value: unknown, column: OutputColumn): CellValue {
 interface Executor {
   run(text: string, bindings: readonly unknown[], signal: AbortSignal | undefined): Promise<unknown[][]>;
   close(): Promise<void>;
+}
+
+interface ExecutorOptions {
+  url: string;
+  target: DatabaseTarget;
+  timeoutMs: number;
+  poolMax: number | undefined;
 }
 
 /** SQLite: a small pool of worker threads; a statement past its limit or cancelled terminates its worker. */
@@ -369,3 +379,12 @@ class MysqlExecutor implements Executor {
     return this.db.destroy();
   }
 }
+
+/**
+ * How statements run, per database kind (the SQL text's differences are the compiler's, in sql-dialect.ts): SQLite
+ * in worker threads, terminated past the limit; MySQL on a read-only pool with the server's own limit and KILL QUERY.
+ */
+const EXECUTORS: Record<Dialect, (options: ExecutorOptions) => Executor> = {
+  sqlite: (o) => new SqliteExecutor(o.target.location, o.timeoutMs, o.poolMax ?? 2),
+  mysql: (o) => new MysqlExecutor(o.url, o.timeoutMs, o.poolMax ?? 5),
+};

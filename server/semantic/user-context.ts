@@ -162,3 +162,11 @@ export function userContextFromStrings(
   }
   return validateUserContext(declared, typed);
 }
+
+/** Canonical JSON of a userContext (sorted keys), so equal contexts compare equal (in maps and in SQL). */
+export function contextKey(userContext: Record<string, unknown>): string {
+  const sorted = Object.fromEntries(
+    Object.entries(userContext).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+  return JSON.stringify(sorted);
+}

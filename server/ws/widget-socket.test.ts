@@ -8,14 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withAllowedOrigins } from '../../test/support/config-text.ts';
-import type { AnswerEngine } from '../answers/engine.ts';
-import { AuthError } from '../auth/session-token.ts';
-import { parseConfig } from '../config/load.ts';
-import { ConversationStore } from '../conversations/store.ts';
-import { createDatasetService, datasetAgentsFromConfig } from '../datasets/service.ts';
-import { type AppDeps, createAppDeps, type ServerStateOptions, type VerifiedSession } from '../deps.ts';
-import { createMetrics } from '../observability/metrics.ts';
-import { CloseCode, MAX_PAYLOAD_BYTES } from './protocol.ts';
 import {
   connect,
   delay,
@@ -24,7 +16,15 @@ import {
   type TestClient,
   tryConnect,
   wsUrl,
-} from './test-support.ts';
+} from '../../test/support/websocket-client.ts';
+import type { AnswerEngine } from '../answers/engine.ts';
+import { AuthError } from '../auth/session-token.ts';
+import { parseConfig } from '../config/load.ts';
+import { ConversationStore } from '../conversations/store.ts';
+import { createDatasetService, datasetAgentsFromConfig } from '../datasets/service.ts';
+import { type AppDeps, createAppDeps, type ServerStateOptions, type VerifiedSession } from '../deps.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { CloseCode, MAX_PAYLOAD_BYTES } from './protocol.ts';
 import { attachWidgetSocket, type WidgetSocketOptions } from './widget-socket.ts';
 
 const CONFIG_FILE = fileURLToPath(new URL('../../parley.config.yaml', import.meta.url));

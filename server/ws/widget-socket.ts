@@ -1,6 +1,7 @@
 // The widget WebSocket at /widget/v1/ws (protocol parley.v1, see docs/protocol.md). `ws` in noServer mode: the HTTP
 // server's `upgrade` event verifies the session token (offered as the subprotocol `parley.token.<JWT>`) and the page
 // origin BEFORE the handshake completes; a refusal is a plain HTTP answer on the raw socket, never a 101.
+
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -9,15 +10,13 @@ import {
   type AnswerRun,
   type CancelReason,
   describeFailure,
-  ownerKey,
-  ownerOf,
   type RunOutcome,
   startAnswer,
 } from '../answers/runs.ts';
+import { type Owner, ownerKey, ownerOf } from '../auth/owner.ts';
 import { RevocationStore } from '../auth/revocations.ts';
 import type { ClusterMessage } from '../cluster/shared-state.ts';
 import { SharedSocketCount } from '../cluster/socket-count.ts';
-import type { Owner } from '../conversations/store.ts';
 import type { AppDeps, VerifiedSession } from '../deps.ts';
 import { HttpError } from '../http/errors.ts';
 import {
@@ -25,7 +24,7 @@ import {
   originAllowedForAgent,
   originAllowedForAnyAgent,
 } from '../http/widget-v1/origin.ts';
-import { checkConversationLimits } from '../limits/conversations.ts';
+import { checkConversationLimits } from '../limits/conversation-creation.ts';
 import { type RateLimitOptions, TokenBucket } from '../limits/question-rate.ts';
 import { frontDoorLimits } from '../limits/settings.ts';
 import { type MessageBudgetOptions, messageBudget } from './message-budget.ts';

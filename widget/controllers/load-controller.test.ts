@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { fakeHost } from '../testing/fakes.ts';
+import { fakeHost } from '../../test/support/widget-fakes.ts';
 import { LoadController } from './load-controller.ts';
 
 /** A load the test settles by hand, recording the signal it was given. */

@@ -235,7 +235,10 @@ export class ParleyChat extends LitElement {
     this.token = new TokenController(this, {
       source: () => this.tokenSource(),
       fetch: (input, init) => this.fetchFn(input, init),
-      onError: (err) => this.fail(err.code, this.s.errorToken),
+      // out of reach is not refused: the status line already says the widget is offline
+      onError: (err) => {
+        if (!err.network) this.fail(err.code, this.s.errorToken);
+      },
       // a refreshed token: move the socket over before the server closes it at exp
       onToken: () => void this.connection?.renew(),
     });
@@ -588,8 +591,9 @@ export class ParleyChat extends LitElement {
 
   private failFrom(err: unknown): void {
     if (err instanceof ApiError) this.fail(err.code, err.message, err.retryAfter);
-    else if (err instanceof TokenError) this.fail(err.code, this.s.errorToken);
-    else this.fail('error', errorText(err) || this.s.errorGeneric);
+    else if (err instanceof TokenError) {
+      if (!err.network) this.fail(err.code, this.s.errorToken);
+    } else this.fail('error', errorText(err) || this.s.errorGeneric);
   }
 
   private onServerEvent(event: ServerEvent): void {
@@ -722,6 +726,8 @@ export class ParleyChat extends LitElement {
   private readonly uploadHooks: UploadPanelHooks = {
     uploaded: (dataset) => this.dispatchEvent(new ParleyUploadEvent(dataset)),
     error: (code, message) => this.dispatchEvent(new ParleyErrorEvent(code, message)),
+    ask: (question) => this.ask(question),
+    back: () => this.showView('chat'),
   };
 
   // ---- conversations ----------------------------------------------------------------------------

@@ -1,13 +1,16 @@
 // The widget REST API under /widget/v1, authenticated only by the end user's session token (Authorization: Bearer).
 // Identity and tenant context come from the verified token alone; a conversation belongs to (agent, user, context)
 // and anyone else gets 404 for it, its answers and their feedback.
+// Same role as http/api-v1/router.ts: each API surface has one router.ts that mounts its routes.
+
 import express, { type Router } from 'express';
 import { EXPORT_MAX_ROWS, writeCsv } from '../../answers/export.ts';
-import { ownerKey, ownerOf, startAnswer } from '../../answers/runs.ts';
-import type { ConversationRecord, Owner, ResponseRecord } from '../../conversations/store.ts';
+import { startAnswer } from '../../answers/runs.ts';
+import { type Owner, ownerKey, ownerOf } from '../../auth/owner.ts';
+import type { ConversationRecord, ResponseRecord } from '../../conversations/store.ts';
 import { DATE_FORMATS } from '../../datasets/dates.ts';
 import type { AppDeps } from '../../deps.ts';
-import { createConversationWithinLimits } from '../../limits/conversations.ts';
+import { createConversationWithinLimits } from '../../limits/conversation-creation.ts';
 import { MAX_TEXT_LENGTH, PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../ws/protocol.ts';
 import { HttpError, notFound } from '../errors.ts';
 import {

@@ -4,7 +4,7 @@
 // modules.
 import type { Planner, PlannerInput, PlannerOutcome } from '../types.ts';
 import { assemble } from './assemble.ts';
-import { planWithDatasets } from './datasets.ts';
+import { planWithDatasets } from './dataset-questions.ts';
 import { applyFollowUp, isFollowUp } from './followups.ts';
 import { lexiconFor, ValueIndex } from './lexicon.ts';
 import { unanswerable } from './outcomes.ts';
