@@ -52,6 +52,9 @@ describe('<parley-read-as>', () => {
     ]);
     expect(root.querySelector('li[data-kind="filter"]')?.textContent?.trim()).toBe('Customers');
     expect(root.querySelector('[part="read-as-unused"]')?.textContent?.trim()).toBe('Not used: young');
+    // server text is isolated for right-to-left pages
+    expect(root.querySelector('[part="read-as-unused"] bdi')?.textContent).toBe('young');
+    expect(root.querySelector('li[data-kind="filter"] bdi')?.textContent).toBe('Customers');
     expect(root.querySelector('[role="menu"]')).toBeNull();
   });
 

@@ -193,6 +193,8 @@ export class ParleyReadAs extends LitElement {
     const s = this.strings;
     if (this.chips.length === 0 && this.unused.length === 0) return nothing;
     const openChip = this.chips[this.open];
+    // server text (chips, words, readings) is isolated with <bdi>, so a right-to-left page does not reorder it
+    const [unusedBefore, unusedAfter = ''] = s.readAsUnused.split('{words}');
     return html`<div class="read-as" part="read-as">
       <span class="label" id="label">${s.readAs}</span>
       <ul aria-labelledby="label">
@@ -212,15 +214,15 @@ export class ParleyReadAs extends LitElement {
                   @click=${() => this.toggle(i)}
                   @keydown=${(e: KeyboardEvent) => this.onChipKey(e, i)}
                 >
-                  ${c.text}<span class="caret" aria-hidden="true">▾</span>
+                  <bdi>${c.text}</bdi><span class="caret" aria-hidden="true">▾</span>
                 </button>
               </li>`
-            : html`<li class="chip" part="read-as-chip" data-kind=${c.kind}>${c.text}</li>`,
+            : html`<li class="chip" part="read-as-chip" data-kind=${c.kind}><bdi>${c.text}</bdi></li>`,
         )}
         ${
           this.unused.length > 0
             ? html`<li class="chip unused" part="read-as-unused">
-                ${fmt(s.readAsUnused, { words: this.unused.join(', ') })}
+                ${unusedBefore}<bdi>${this.unused.join(', ')}</bdi>${unusedAfter}
               </li>`
             : nothing
         }
@@ -235,7 +237,7 @@ export class ParleyReadAs extends LitElement {
               aria-labelledby=${`chip-${this.open}`}
               @keydown=${(e: KeyboardEvent) => this.onMenuKey(e)}
             >
-              <p class="menu-title" aria-hidden="true">${fmt(s.readAsOther, { chip: openChip.text })}</p>
+              <p class="menu-title" aria-hidden="true"><bdi>${fmt(s.readAsOther, { chip: openChip.text })}</bdi></p>
               ${openChip.alternatives.map(
                 (a) =>
                   html`<button
@@ -246,7 +248,7 @@ export class ParleyReadAs extends LitElement {
                     aria-disabled=${this.disabled ? 'true' : nothing}
                     @click=${() => this.choose(a.question)}
                   >
-                    ${a.label}
+                    <bdi>${a.label}</bdi>
                   </button>`,
               )}
             </div>`
