@@ -9,11 +9,14 @@ import {
   ask,
   chat,
   integersIn,
+  SHOT_THEMES,
   SKIP_REASON,
   type Stack,
   screenshot,
+  setTheme,
   startStack,
   textOf,
+  themedShots,
   titled,
   waitConnected,
 } from './browser.ts';
@@ -68,7 +71,8 @@ describe.skipIf(Boolean(SKIP_REASON))(titled('"Read as" chips in the browser'), 
       .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
       .analyze();
     expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
-    await screenshot(page, 'read-as-menu');
+    await themedShots(page, 'read-as-menu', menu);
+    expect(await period.getAttribute('aria-expanded')).toBe('true');
     // Escape closes it and gives the focus back to the chip; Enter opens it again
     await page.keyboard.press('Escape');
     expect(await period.getAttribute('aria-expanded')).toBe('false');
@@ -84,7 +88,7 @@ describe.skipIf(Boolean(SKIP_REASON))(titled('"Read as" chips in the browser'), 
     expect(log.filter((l) => l.startsWith('pageerror') || l.startsWith('error'))).toEqual([]);
   });
 
-  it('shows the words the planner did not use, flagged, and stays readable at 320 px in light and dark', async () => {
+  it('shows the words the planner did not use, flagged, and stays readable at 320 px in light and dark (screenshots at 320, 420, 1280)', async () => {
     const { page } = await stack.loginAs('alice', { viewport: { width: 320, height: 640 } });
     const widget = chat(page);
     await waitConnected(widget);
@@ -99,15 +103,14 @@ describe.skipIf(Boolean(SKIP_REASON))(titled('"Read as" chips in the browser'), 
     expect(await answer.getByRole('menuitem').allTextContents()).toEqual([
       expect.stringContaining('Product revenue'),
     ]);
-    for (const theme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: theme });
-      await widget.evaluate((el, t) => el.setAttribute('theme', t), theme);
+    for (const theme of SHOT_THEMES) {
+      await setTheme(page, theme);
       const axe = await new AxeBuilder({ page })
         .include('parley-chat')
         .withTags(['wcag2a', 'wcag2aa'])
         .analyze();
       expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
-      await screenshot(page, `read-as-320-${theme}`);
     }
+    await themedShots(page, 'read-as-unused', unused, 640);
   });
 });
