@@ -5,6 +5,7 @@ import type { LoadedConfig, ResolvedAgent } from '../config/load.ts';
 import type { DatasetRunner } from '../datasets/query.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
+import { ParleyError } from '../errors.ts';
 import { plannerForAgent } from '../planner/llm/llm-planner.ts';
 import { RulesPlanner } from '../planner/rules/rules-planner.ts';
 import type { DatasetPlanningContext, PlannedTurn, Planner, ValueLookup } from '../planner/types.ts';
@@ -16,7 +17,7 @@ import {
   type QueryRunner,
   QueryTimeoutError,
 } from '../query/execute.ts';
-import type { QueryPlan } from '../query/plan.ts';
+import { parseFieldRef, type QueryPlan, tableOf } from '../query/plan.ts';
 import { ModelView } from '../semantic/model-view.ts';
 import { validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
@@ -59,14 +60,18 @@ export interface ConversationMemory {
   ): Promise<void>;
 }
 
-export class UnknownAgentError extends Error {
+export class UnknownAgentError extends ParleyError {
   override name = 'UnknownAgentError';
-  readonly code = 'unknown_agent';
+  constructor(message: string) {
+    super(404, 'unknown_agent', message);
+  }
 }
 
-export class UnknownConversationError extends Error {
+export class UnknownConversationError extends ParleyError {
   override name = 'UnknownConversationError';
-  readonly code = 'unknown_conversation';
+  constructor(message: string) {
+    super(404, 'unknown_conversation', message);
+  }
 }
 
 /** Every row of a stored answer's plan, for its full CSV export: the asker's context, the answer's clock. */
@@ -176,7 +181,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           const key = `${agent.config.id}|${JSON.stringify(userContext)}|${field}|${limit}`;
           const hit = valueCache.get(key);
           if (hit && clock().getTime() - hit.at < 10 * 60_000) return hit.values;
-          const plan = { version: 1, table: field.split('.')[0], dimensions: [{ field }], limit };
+          const plan = { version: 1, table: tableOf(field), dimensions: [{ field }], limit };
           const compiled = compileQueryPlan(plan, agentModel, userContext, { dialect, now, maxRows: limit });
           const promise = runner
             .run(compiled)
@@ -369,7 +374,7 @@ function datasetContext(lease: DatasetRunner, timeZone: string): DatasetPlanning
   );
   const values: ValueLookup = {
     async values(field) {
-      const [table, column] = field.split('.');
+      const { table, column } = parseFieldRef(field);
       const dataset = lease.datasets.find((d) => d.table === table);
       return dataset?.columns.find((c) => c.name === column)?.values ?? [];
     },

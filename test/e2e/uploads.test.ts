@@ -2,7 +2,9 @@
 // the file in the user's list, sharing with the organisation (the admin's token permission), and a question about it;
 // in a short panel (320x480) the percentage and the stop control stay in view, and the questions the widget suggests
 // after an upload are answered from the file.
+import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contrast, MIN_TEXT_CONTRAST, parseRgb, type Rgb } from '../../widget/theme/contrast.ts';
 import {
   answers,
   ask,
@@ -12,8 +14,10 @@ import {
   SKIP_REASON,
   type Stack,
   screenshot,
+  setTheme,
   startStack,
   textOf,
+  themedShots,
   titled,
   type UserSession,
   waitConnected,
@@ -185,7 +189,29 @@ describe.skipIf(Boolean(REASON))(
         'What is the total target usd by store in my store targets file?',
       ]);
       expect(await widget.getByRole('button', { name: 'Back to the chat' }).isVisible()).toBe(true);
-      await screenshot(page, 'upload-short-panel-suggestions', { fullPage: false });
+      // the host's brand colour (#8a4b16 on this page) stays readable in dark mode: the text on the button is
+      // derived from it, and the link falls back to a readable colour on the dark panel
+      await setTheme(page, 'dark');
+      const colours = (locator: Locator) =>
+        locator.evaluate((el) => {
+          const host = (el.getRootNode() as ShadowRoot).host;
+          const style = getComputedStyle(el);
+          const panel = getComputedStyle(host).getPropertyValue('--parley-color-bg');
+          const probe = document.createElement('span');
+          probe.style.color = panel;
+          el.parentElement?.append(probe);
+          const panelBg = getComputedStyle(probe).color;
+          probe.remove();
+          return { fg: style.color, bg: style.backgroundColor, panelBg };
+        });
+      const button = await colours(widget.getByRole('button', { name: 'Back to the chat' }));
+      const link = await colours(widget.getByRole('button', { name: 'choose a file' }));
+      const rgb = (c: string) => parseRgb(c) as Rgb;
+      expect(contrast(rgb(button.fg), rgb(button.bg))).toBeGreaterThanOrEqual(MIN_TEXT_CONTRAST);
+      expect(contrast(rgb(link.fg), rgb(link.panelBg))).toBeGreaterThanOrEqual(MIN_TEXT_CONTRAST);
+      await setTheme(page, 'light');
+      await themedShots(page, 'upload-short-panel-suggestions', chips.first(), 480);
+      await page.setViewportSize({ width: 320, height: 480 });
       // each suggestion, asked in the chat, is answered with the file's own figures
       const byStore = new Set(csv.byStore.values());
       for (const [i, figures] of [

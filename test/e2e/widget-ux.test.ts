@@ -11,6 +11,8 @@ import {
   answers,
   ask,
   chat,
+  SHOT_THEMES,
+  SHOT_WIDTHS,
   SKIP_REASON,
   type Stack,
   screenshot,
@@ -106,6 +108,18 @@ describe.skipIf(Boolean(SKIP_REASON))(titled('the end user’s widget (issue 16)
     });
     expect(tipBg).toBe(surface);
     await screenshot(page, 'widget-ux-tooltip-dark', { fullPage: false });
+    // the tooltip at every width, light and dark (hovered again after each resize)
+    for (const width of SHOT_WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const theme of SHOT_THEMES) {
+        await setTheme(page, theme);
+        await svg.scrollIntoViewIfNeeded();
+        await points.last().hover({ force: true });
+        await tip.waitFor({ state: 'visible', timeout: 5_000 });
+        await screenshot(page, `widget-ux-tooltip-${width}-${theme}`, { fullPage: false });
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
     await setTheme(page, 'light');
     await shots(page, 'widget-ux-partial-month', answer);
   });

@@ -205,7 +205,7 @@ export class ParleyMessageList extends LitElement {
         border: 1px solid var(--parley-color-accent);
         border-radius: var(--parley-radius-small);
         background: var(--parley-color-bg);
-        color: var(--parley-color-accent);
+        color: var(--parley-accent-text-derived, var(--parley-color-accent));
         text-align: start;
         overflow-wrap: anywhere;
       }

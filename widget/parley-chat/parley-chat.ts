@@ -139,8 +139,10 @@ function isAbort(err: unknown): boolean {
  * @cssprop --parley-color-text
  * @cssprop --parley-color-muted
  * @cssprop --parley-color-border
- * @cssprop --parley-color-accent
- * @cssprop --parley-color-on-accent
+ * @cssprop --parley-color-accent - buttons and links; as text (links) only where it reaches 4.5:1 against
+ *   `--parley-color-bg`, else near-black or white is used
+ * @cssprop --parley-color-on-accent - preferred text colour on accent buttons; when it is under 4.5:1 against
+ *   `--parley-color-accent`, near-black or white is used instead (so setting only the brand colour is enough)
  * @cssprop --parley-color-user-bg
  * @cssprop --parley-color-user-text - preferred text colour on the user bubble; when it is under 4.5:1 against
  *   `--parley-color-user-bg`, near-black or white is used instead (so setting only the background is enough)

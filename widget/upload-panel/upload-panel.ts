@@ -96,7 +96,7 @@ export class ParleyUploadPanel extends LitElement {
         border: 0;
         padding: 0;
         background: none;
-        color: var(--parley-color-accent);
+        color: var(--parley-accent-text-derived, var(--parley-color-accent));
         text-decoration: underline;
       }
       .message {

@@ -16,6 +16,8 @@ import { parseConfig } from '../../config/load.ts';
 import { ConversationStore } from '../../conversations/store.ts';
 import { NamedLimiters } from '../../limits/limiters.ts';
 import { createMetrics, type Metrics } from '../../observability/metrics.ts';
+import { QueryCancelledError } from '../../query/execute.ts';
+import { UserContextError } from '../../semantic/user-context.ts';
 import { errorHandler, notFound } from '../errors.ts';
 import type { ApiDeps } from './context.ts';
 import { apiV1Router } from './router.ts';
@@ -54,9 +56,7 @@ const answerFor = (input: AskInput, patch: Partial<Answer> = {}): Answer => ({
 const untilAborted = (input: AskInput): Promise<never> =>
   new Promise((_resolve, reject) => {
     input.signal?.addEventListener('abort', () => {
-      const err = new Error('the query was cancelled');
-      err.name = 'QueryCancelledError';
-      reject(err);
+      reject(new QueryCancelledError('the query was cancelled'));
     });
   });
 
@@ -362,9 +362,7 @@ describe('POST .../response with stream: true', () => {
 
   it('maps an engine UserContextError to 400 and records it as failed', async () => {
     script = async () => {
-      const err = new Error('userContext.organisationId must be an integer');
-      err.name = 'UserContextError';
-      throw err;
+      throw new UserContextError('userContext.organisationId must be an integer');
     };
     const conversationId = await newConversation();
     const res = await ask(conversationId, { message: 'q' });
