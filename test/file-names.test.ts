@@ -8,13 +8,6 @@ import { describe, expect, it } from 'vitest';
 
 const SERVER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'server');
 
-/** Pairs not yet renamed, with the reason; each must still exist (an entry that no longer applies fails). */
-const PENDING: Record<string, string> = {
-  // http/errors.ts maps errors to responses, datasets/errors.ts declares dataset errors: the error-base rework of
-  // issue 14 (another branch) reshapes both, so the rename waits for it
-  'errors.ts': 'datasets/errors.ts, http/errors.ts',
-};
-
 function modulesByName(): Map<string, string[]> {
   const byName = new Map<string, string[]>();
   for (const e of fs.readdirSync(SERVER, { recursive: true, withFileTypes: true })) {
@@ -35,20 +28,9 @@ function header(rel: string): string {
 describe('server file names', () => {
   const shared = [...modulesByName()].filter(([, paths]) => paths.length > 1);
 
-  it.each(shared.filter(([name]) => !(name in PENDING)))('%s: each twin names the others', (_name, paths) => {
+  it.each(shared)('%s: each twin names the others', (_name, paths) => {
     for (const own of paths) {
       for (const other of paths) if (other !== own) expect(header(own), own).toContain(other);
-    }
-  });
-
-  it('pending renames still apply', () => {
-    for (const [name, paths] of Object.entries(PENDING)) {
-      expect(
-        shared
-          .find(([n]) => n === name)?.[1]
-          .sort()
-          .join(', '),
-      ).toBe(paths);
     }
   });
 });
