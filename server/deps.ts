@@ -1,6 +1,6 @@
 // What one server is built from (AppDeps) and the session types its routers and sockets read. Routers (http/)
 // and sockets (ws/) import these from here, never from app.ts: the app imports them, not the other way round.
-// The per-server state the surfaces share (the answer runs, the question limiter) is created here, once per server.
+// The per-server state the surfaces share (the answer runs, the limiters) is created here, once per server.
 import type { Logger } from 'pino';
 import type { AnswerEngine } from './answers/engine.ts';
 import type { ActiveRuns } from './answers/runs.ts';
@@ -11,7 +11,7 @@ import type { SharedState } from './cluster/shared-state.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { ConversationStore } from './conversations/store.ts';
 import type { DatasetService } from './datasets/service.ts';
-import type { LimiterStore } from './limits/limiters.ts';
+import { type LimiterStore, NamedLimiters } from './limits/limiters.ts';
 import {
   createQuestionLimiter,
   type RateLimitOptions,
@@ -51,10 +51,12 @@ export interface AppDeps {
   runs: ActiveRuns;
   /** questions per user, counted across the WebSocket and the REST message route together */
   questionLimiter: UserRateLimiter;
+  /** the front door's other limiters by name (socket message budgets, conversation creation), built by limiterStore */
+  limiters: NamedLimiters;
 }
 
 /** What the caller provides; createAppDeps adds the per-server state. */
-export type AppServices = Omit<AppDeps, 'runs' | 'questionLimiter'>;
+export type AppServices = Omit<AppDeps, 'runs' | 'questionLimiter' | 'limiters'>;
 
 export interface ServerStateOptions {
   /** questions per user (all their sockets and the REST message route together). Default burst 5, 10 a minute */
@@ -67,5 +69,6 @@ export function createAppDeps(services: AppServices, options: ServerStateOptions
     ...services,
     runs: new Set(),
     questionLimiter: createQuestionLimiter(services.shared, options.questionRate),
+    limiters: new NamedLimiters(services.limiterStore),
   };
 }

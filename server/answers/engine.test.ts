@@ -1,5 +1,6 @@
 // The answer engine on a seeded SQLite file: an ambiguous question gets a clarification answer with its choices,
-// kept in the conversation like any answer, and asking a choice's question answers that reading.
+// kept in the conversation like any answer, and asking a choice's question answers that reading; a "Read as" chip's
+// alternative, asked in the conversation, answers its reading too.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withAmbiguousSales } from '../../test/support/config-text.ts';
 import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from '../../test/support/demo-db.ts';
 import { parseConfig } from '../config/load.ts';
+import type { DatasetRunner, VisibleDataset } from '../datasets/query.ts';
+import { datasetAgentModel, datasetModel } from '../datasets/query.ts';
+import { RulesPlanner } from '../planner/rules/rules-planner.ts';
 import type { Planner } from '../planner/types.ts';
+import type { QueryRunner } from '../query/execute.ts';
+import { QueryPlan } from '../query/plan.ts';
 import { type AnswerEngine, createAnswerEngine, InMemoryConversations } from './engine.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -188,6 +194,154 @@ describe('refusals', () => {
       const answer = await engine.ask({ ...owner, question });
       expect(answer.type, question).not.toBe('error');
       expect(answer.data, question).toBeDefined();
+    }
+  });
+});
+
+describe('"Read as" alternatives and unused words', () => {
+  const owner = { agentId: 'demo', userContext: { organisationId: 1 } };
+
+  it('offers another date for the period, and asking it in the conversation answers that reading', async () => {
+    const plain = createAnswerEngine({
+      config: config(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8')),
+      now: () => NOW,
+      memory: new InMemoryConversations(),
+    });
+    try {
+      const asked = await plain.ask({ ...owner, question: 'count the accounts from the previous month' });
+      const period = asked.readAs?.find((c) => c.kind === 'period');
+      expect(period?.alternatives).toEqual([
+        {
+          label: 'Dated by when the order was placed',
+          question: 'count the accounts with orders from the previous month',
+        },
+      ]);
+      const chosen = await plain.ask({
+        ...owner,
+        question: period?.alternatives?.[0]?.question ?? '',
+        conversationId: asked.conversationId,
+      });
+      expect(chosen.plan?.filters).toEqual([expect.objectContaining({ op: 'related', table: 'orders' })]);
+      expect(chosen.data?.rows).not.toEqual(asked.data?.rows);
+
+      const young = await plain.ask({
+        ...owner,
+        question: 'takings from young customers over the past 30 days',
+      });
+      expect(young.unusedWords).toEqual(['young']);
+      expect(asked).not.toHaveProperty('unusedWords');
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('keeps the chips, without alternatives, when planning an alternative fails', async () => {
+    let calls = 0;
+    const failing = createAnswerEngine({
+      config: config(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8')),
+      now: () => NOW,
+      planner: (agent) => {
+        const rules = new RulesPlanner(agent.model);
+        return {
+          name: 'rules',
+          plan: (input) => {
+            calls += 1;
+            if (calls > 1) throw new Error('planner down');
+            return rules.plan(input);
+          },
+        };
+      },
+    });
+    try {
+      const asked = await failing.ask({ ...owner, question: 'count the accounts from the previous month' });
+      expect(asked.type).toBe('text');
+      expect(asked.readAs?.map((c) => c.kind)).toEqual(['measure', 'period']);
+      expect(asked.readAs?.some((c) => c.alternatives)).toBe(false);
+      expect(calls).toBe(2);
+    } finally {
+      await failing.close();
+    }
+  });
+});
+
+describe('blends', () => {
+  const asker = { agentId: 'demo', userContext: { organisationId: 1 } };
+  const targets: VisibleDataset = {
+    id: 'd1',
+    agentId: 'demo',
+    scope: { kind: 'user', userIdentifier: 'u1' },
+    name: 'targets.csv',
+    path: '/w/demo/userIdentifier/d1/targets.csv',
+    format: 'csv',
+    size: 40,
+    sha256: '0'.repeat(64),
+    version: 'v1',
+    notes: '',
+    rowCount: 2,
+    columns: [
+      { name: 'month', header: 'Month', type: 'date', modelType: 'date', grain: 'month', samples: [] },
+      { name: 'target', header: 'Target', type: 'number', modelType: 'number', samples: [] },
+    ],
+    createdAt: '2026-11-01T00:00:00Z',
+    updatedAt: '2026-11-01T00:00:00Z',
+    table: 'my_targets',
+  };
+  const noRows: QueryRunner = {
+    dialect: 'sqlite',
+    run: async (compiled) => ({ columns: compiled.columns, rows: [], truncated: false, durationMs: 0 }),
+    runSql: async () => [],
+    ping: async () => undefined,
+    close: async () => undefined,
+  };
+  const lease: DatasetRunner = {
+    url: 'sqlite:///unused.sqlite',
+    file: '/unused.sqlite',
+    datasets: [targets],
+    model: datasetModel([targets]),
+    agent: datasetAgentModel([targets]),
+    runner: () => noRows,
+    query: () => Promise.reject(new Error('not used')),
+    release: () => undefined,
+  };
+
+  it('answers a blend that cannot be joined as a plan it could not answer, and remembers the question', async () => {
+    // the database side has no "month" column to join the file's months on
+    const plan = QueryPlan.parse({
+      version: 1,
+      table: 'orders',
+      measures: [{ kind: 'count' }],
+      blend: {
+        plan: {
+          version: 1,
+          source: 'datasets',
+          table: 'my_targets',
+          measures: [{ kind: 'sum', field: 'my_targets.target' }],
+          dimensions: [{ field: 'my_targets.month', grain: 'month' }],
+        },
+        on: [{ left: 'month', right: 'month' }],
+      },
+    });
+    const planner: Planner = {
+      name: 'stub',
+      plan: async () => ({ kind: 'plan', plan, presentation: 'auto', notes: [] }),
+    };
+    const blending = createAnswerEngine({
+      config: config(),
+      now: () => NOW,
+      memory,
+      planner: () => planner,
+      datasets: { runnerFor: async () => lease },
+    });
+    try {
+      const question = 'orders against the targets in my file';
+      const answer = await blending.ask({ ...asker, userIdentifier: 'u1', question });
+      expect(answer).toMatchObject({ type: 'error', code: 'invalid_plan' });
+      expect(answer.message).toBe(
+        'I couldn\'t answer that from this data: the database side of the blend has no column "month".',
+      );
+      expect((await memory.turns(answer.conversationId, asker))?.map((t) => t.question)).toEqual([question]);
+    } finally {
+      await blending.close();
     }
   });
 });

@@ -5,6 +5,7 @@ import type { LoadedConfig, ResolvedAgent } from '../config/load.ts';
 import type { DatasetRunner } from '../datasets/query.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
+import { ParleyError } from '../errors.ts';
 import { plannerForAgent } from '../planner/llm/llm-planner.ts';
 import { RulesPlanner } from '../planner/rules/rules-planner.ts';
 import type { DatasetPlanningContext, PlannedTurn, Planner, ValueLookup } from '../planner/types.ts';
@@ -16,12 +17,13 @@ import {
   type QueryRunner,
   QueryTimeoutError,
 } from '../query/execute.ts';
-import type { QueryPlan } from '../query/plan.ts';
+import { parseFieldRef, type QueryPlan, tableOf } from '../query/plan.ts';
 import { ModelView } from '../semantic/model-view.ts';
 import { validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
 import { likeForLikePlan } from './like-for-like.ts';
+import { withAlternatives } from './read-as-alternatives.ts';
 import { scopeNotice, tenantLabelField } from './scope-notice.ts';
 import { suggestionsAsQuestions } from './suggestions.ts';
 
@@ -59,14 +61,18 @@ export interface ConversationMemory {
   ): Promise<void>;
 }
 
-export class UnknownAgentError extends Error {
+export class UnknownAgentError extends ParleyError {
   override name = 'UnknownAgentError';
-  readonly code = 'unknown_agent';
+  constructor(message: string) {
+    super(404, 'unknown_agent', message);
+  }
 }
 
-export class UnknownConversationError extends Error {
+export class UnknownConversationError extends ParleyError {
   override name = 'UnknownConversationError';
-  readonly code = 'unknown_conversation';
+  constructor(message: string) {
+    super(404, 'unknown_conversation', message);
+  }
 }
 
 /** Every row of a stored answer's plan, for its full CSV export: the asker's context, the answer's clock. */
@@ -176,7 +182,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           const key = `${agent.config.id}|${JSON.stringify(userContext)}|${field}|${limit}`;
           const hit = valueCache.get(key);
           if (hit && clock().getTime() - hit.at < 10 * 60_000) return hit.values;
-          const plan = { version: 1, table: field.split('.')[0], dimensions: [{ field }], limit };
+          const plan = { version: 1, table: tableOf(field), dimensions: [{ field }], limit };
           const compiled = compileQueryPlan(plan, agentModel, userContext, { dialect, now, maxRows: limit });
           const promise = runner
             .run(compiled)
@@ -199,19 +205,20 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           : undefined;
       try {
         input.onProgress?.('planning');
+        // with the datasets feature on, a user without files still gets a (empty) context: a question about "my
+        // uploaded file" is then refused as such rather than answered from the database alone
+        const planningDatasets = lease
+          ? datasetContext(lease, agent.config.timeZone)
+          : options.datasets && input.userIdentifier
+            ? emptyDatasetContext(agent.config.timeZone)
+            : undefined;
         const outcome = await plannerFor(agent).plan({
           question: input.question,
           view,
           history,
           now,
           values,
-          // with the datasets feature on, a user without files still gets a (empty) context: a question about "my
-          // uploaded file" is then refused as such rather than answered from the database alone
-          datasets: lease
-            ? datasetContext(lease, agent.config.timeZone)
-            : options.datasets && input.userIdentifier
-              ? emptyDatasetContext(agent.config.timeZone)
-              : undefined,
+          datasets: planningDatasets,
           signal: input.signal,
           onDelta: input.onDelta,
         });
@@ -296,6 +303,23 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
             total,
           });
           answer = { ...base, ...composed };
+          const words = outcome.words;
+          if (words?.unusedWords.length) answer.unusedWords = words.unusedWords;
+          // each alternative is one more planning; the embedded planner's are cheap, a model's would not be
+          if (words && composed.readAs && plannerFor(agent).name === 'rules') {
+            // alternatives are extras: if building them fails, the answer keeps its chips without them
+            answer.readAs = await withAlternatives(composed.readAs, {
+              question: input.question,
+              plan,
+              presentation: outcome.presentation,
+              words,
+              planner: plannerFor(agent),
+              input: { view, history, now, values, datasets: planningDatasets, signal: input.signal },
+            }).catch((err: unknown) => {
+              if (input.signal?.aborted) throw err;
+              return composed.readAs;
+            });
+          }
         } catch (err) {
           if (err instanceof PlanError) {
             answer = {
@@ -369,7 +393,7 @@ function datasetContext(lease: DatasetRunner, timeZone: string): DatasetPlanning
   );
   const values: ValueLookup = {
     async values(field) {
-      const [table, column] = field.split('.');
+      const { table, column } = parseFieldRef(field);
       const dataset = lease.datasets.find((d) => d.table === table);
       return dataset?.columns.find((c) => c.name === column)?.values ?? [];
     },

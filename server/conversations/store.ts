@@ -7,6 +7,7 @@ import type { ConversationMemory } from '../answers/engine.ts';
 import type { Owner } from '../auth/owner.ts';
 import { openDatabase, parseDatabaseUrl } from '../db/connect.ts';
 import { inTransaction, once, type UnitOfWork } from '../db/unit-of-work.ts';
+import { ParleyError } from '../errors.ts';
 import type { PlannedTurn, Presentation } from '../planner/types.ts';
 import { contextKey, type UserContext } from '../semantic/user-context.ts';
 import { migrateStore } from './migrate.ts';
@@ -55,9 +56,11 @@ function contextHash(userContext: Record<string, unknown>): string {
   return createHash('sha256').update(contextKey(userContext)).digest('hex');
 }
 
-export class CursorError extends Error {
+export class CursorError extends ParleyError {
   override name = 'CursorError';
-  readonly code = 'invalid_cursor';
+  constructor(message: string) {
+    super(400, 'invalid_cursor', message);
+  }
 }
 
 interface ConversationRow {

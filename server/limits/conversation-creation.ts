@@ -6,10 +6,10 @@ import { type Owner, ownerKey } from '../auth/owner.ts';
 import type { ConversationRecord } from '../conversations/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { HttpError } from '../http/errors.ts';
-import { consume, namedLimiter } from './limiters.ts';
+import { consume } from './limiters.ts';
 import { frontDoorLimits } from './settings.ts';
 
-type Deps = Pick<AppDeps, 'config' | 'store' | 'metrics' | 'limiterStore'>;
+type Deps = Pick<AppDeps, 'config' | 'store' | 'metrics' | 'limiters'>;
 
 /** Creates a conversation for `owner`, or throws 429 rate_limited (Retry-After) / 409 conversation_limit. */
 export async function createConversationWithinLimits(
@@ -27,7 +27,7 @@ export async function createConversationWithinLimits(
  */
 export async function checkConversationLimits(deps: Deps, owner: Owner): Promise<void> {
   const limits = frontDoorLimits(deps.config.config.limits).conversations;
-  const limiter = namedLimiter(deps.store, 'parley-conversations', limits.perUser, deps.limiterStore);
+  const limiter = deps.limiters.get('parley-conversations', limits.perUser);
   const taken = await consume(limiter, ownerKey(owner));
   if (!taken.ok) {
     deps.metrics.refusals.inc({ reason: 'conversation_rate' });

@@ -6,10 +6,20 @@ import { DateTime } from 'luxon';
 import type { AgentConfig, SemanticModel } from '../config/schema.ts';
 import { resolveDateRange, startOfGrain, toUtcSql } from '../dates/resolve.ts';
 import type { Dialect } from '../db/connect.ts';
+import { ParleyError } from '../errors.ts';
 import type { Expr } from '../semantic/expression.ts';
 import { type JoinStep, ModelError, ModelView, type ResolvedField } from '../semantic/model-view.ts';
 import { validateUserContext } from '../semantic/user-context.ts';
-import { type DateRange, type Filter, type Grain, type Measure, QueryPlan, type Scalar } from './plan.ts';
+import {
+  type DateRange,
+  type Filter,
+  type Grain,
+  MAX_NAME_LENGTH,
+  type Measure,
+  measureName,
+  QueryPlan,
+  type Scalar,
+} from './plan.ts';
 import { type SqlDialect, sqlDialect } from './sql-dialect.ts';
 
 export type ValueType = 'number' | 'string' | 'date' | 'boolean';
@@ -68,9 +78,12 @@ export type AgentModel = Pick<AgentConfig, 'id' | 'multiTenant' | 'timeZone' | '
   model: SemanticModel;
 };
 
-export class PlanError extends Error {
+/** A plan that cannot be answered from this model (unknown field, fan-out, bad value): the asker's 400. */
+export class PlanError extends ParleyError {
   override name = 'PlanError';
-  readonly code = 'invalid_plan';
+  constructor(message: string) {
+    super(400, 'invalid_plan', message);
+  }
 }
 
 export function compileQueryPlan(
@@ -580,7 +593,7 @@ class Compilation {
     return {
       sql: this.k.raw('(? * 1e0 / NULLIF(?, 0))', [num.sql, den.sql]),
       type: 'number',
-      name: `${num.name}_per_${den.name}`.slice(0, 63),
+      name: measureName(num.name, 'per', den.name),
       definition: `${num.definition} divided by ${den.definition}`,
     };
   }
@@ -745,7 +758,7 @@ class Compilation {
           this.windowSpec('q', others.length > 0 ? time : []),
         ]),
         type: 'number',
-        name: `share_${of.name}`.slice(0, 63),
+        name: measureName('share', of.name),
         definition:
           others.length > 0 && time.length > 0
             ? `each row's share of ${of.definition} within its ${bucket?.grain ?? 'period'}`
@@ -773,7 +786,7 @@ class Compilation {
         ]),
         type: 'number',
         unit: of.unit,
-        name: `running_${of.name}`.slice(0, 63),
+        name: measureName('running', of.name),
         definition: `the running total of ${of.definition}, ${bucket.grain} by ${bucket.grain}`,
       };
     }
@@ -817,7 +830,7 @@ class Compilation {
         : k.raw('(?? - ??)', [`q.${column}`, `q.${previous}`]),
       type: 'number',
       unit: percent ? undefined : of.unit,
-      name: `change_${of.name}`.slice(0, 63),
+      name: measureName('change', of.name),
       definition: percent
         ? `the change of ${of.definition} against ${against}, as a fraction of it`
         : `the change of ${of.definition} against ${against}`,
@@ -918,8 +931,9 @@ class Compilation {
     const columns: OutputColumn[] = [];
     const used = new Set<string>();
     const uniqueName = (name: string): string => {
-      let candidate = name.slice(0, 63);
-      for (let i = 2; used.has(candidate); i += 1) candidate = `${name.slice(0, 60)}_${i}`;
+      let candidate = name.slice(0, MAX_NAME_LENGTH);
+      // room for `_2` .. `_99`
+      for (let i = 2; used.has(candidate); i += 1) candidate = `${name.slice(0, MAX_NAME_LENGTH - 3)}_${i}`;
       used.add(candidate);
       return candidate;
     };

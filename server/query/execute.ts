@@ -8,6 +8,7 @@ import {
   openDatabase,
   parseDatabaseUrl,
 } from '../db/connect.ts';
+import { ParleyError } from '../errors.ts';
 import type { CompiledQuery, OutputColumn } from './compile.ts';
 
 export type CellValue = number | string | boolean | null;
@@ -20,19 +21,27 @@ export interface QueryResult {
   durationMs: number;
 }
 
-export class QueryTimeoutError extends Error {
+export class QueryTimeoutError extends ParleyError {
   override name = 'QueryTimeoutError';
-  readonly code = 'query_timeout';
+  constructor(message: string) {
+    super(504, 'query_timeout', message);
+  }
 }
 
-export class QueryCancelledError extends Error {
+/** 499: the asker went away (nginx's "client closed request") */
+export class QueryCancelledError extends ParleyError {
   override name = 'QueryCancelledError';
-  readonly code = 'query_cancelled';
+  constructor(message: string) {
+    super(499, 'query_cancelled', message);
+  }
 }
 
-export class QueryFailedError extends Error {
+/** The database refused or broke the statement: answers say "the query failed", HTTP a plain 500. */
+export class QueryFailedError extends ParleyError {
   override name = 'QueryFailedError';
-  readonly code = 'query_failed';
+  constructor(message: string) {
+    super(500, 'query_failed', message);
+  }
 }
 
 export interface RunOptions {
@@ -203,7 +212,8 @@ class SqliteExecutor implements Executor {
       };
       const onMessage = (msg: { id: number; rows?: unknown[][]; error?: string }): void => {
         if (msg.id !== id) return;
-        if (msg.error !== undefined) finish(() => reject(new QueryFailedError(msg.error)), true);
+        const failure = msg.error;
+        if (failure !== undefined) finish(() => reject(new QueryFailedError(failure)), true);
         else finish(() => resolve(msg.rows ?? []), true);
       };
       const onError = (err: Error): void => finish(() => reject(new QueryFailedError(err.message)), false);

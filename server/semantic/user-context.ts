@@ -1,12 +1,15 @@
 // Validates a tenant's userContext against the types the agent declares; anything that does not fit is refused.
 import type { UserContextType } from '../config/schema.ts';
+import { ParleyError } from '../errors.ts';
 
 export type UserContextValue = number | string | boolean | number[] | string[];
 export type UserContext = Readonly<Record<string, UserContextValue>>;
 
-export class UserContextError extends Error {
+export class UserContextError extends ParleyError {
   override name = 'UserContextError';
-  readonly code = 'invalid_user_context';
+  constructor(message: string) {
+    super(400, 'invalid_user_context', message);
+  }
 }
 
 const MAX_LIST = 1000;

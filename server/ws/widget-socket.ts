@@ -203,7 +203,7 @@ export function attachWidgetSocket(
   };
   const limiter = deps.questionLimiter;
   const budgetOptions = options.messageBudget ?? frontDoorLimits(deps.config.config.limits).socketMessages;
-  const budget = messageBudget(deps, deps, budgetOptions);
+  const budget = messageBudget(deps.limiters, budgetOptions);
   const socketBudgetPoints = budgetOptions.perSocket.points;
   const log = deps.logger.child({ component: 'widget-socket' });
   const shared = deps.shared?.mode === 'redis' ? deps.shared : undefined;

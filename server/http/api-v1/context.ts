@@ -12,7 +12,7 @@ import { pinAllows, tenantWithinPin } from './tenant-pin.ts';
 
 export type ApiDeps = Pick<
   AppDeps,
-  'config' | 'engine' | 'store' | 'apiKeys' | 'logger' | 'metrics' | 'clock'
+  'config' | 'engine' | 'store' | 'apiKeys' | 'logger' | 'metrics' | 'clock' | 'limiters'
 >;
 
 export function param(req: Request, name: string): string {
