@@ -22,14 +22,12 @@ import path from 'node:path';
 import type { SemanticModel, Table } from '../config/schema.ts';
 import { type AgentModel, type CompiledQuery, compileQueryPlan } from '../query/compile.ts';
 import { createQueryRunner, type QueryResult, type QueryRunner } from '../query/execute.ts';
-import { DATASET_ROW_KEY } from './build.ts';
-import { datasetTableName, uniqueIdentifier, words } from './names.ts';
+import { DATASET_ROW_KEY, datasetTableName, uniqueIdentifier, words } from './names.ts';
 import type { ParseLimits } from './parse.ts';
 import type { DatasetWorkers } from './pool.ts';
 import type { DatasetColumnInfo, DatasetRecord, VisibleDataset } from './types.ts';
 
-export { DATASET_ROW_KEY } from './build.ts';
-export { datasetTableName } from './names.ts';
+export { DATASET_ROW_KEY, datasetTableName } from './names.ts';
 export type { DatasetColumnInfo, DatasetRecord, DatasetScope, VisibleDataset } from './types.ts';
 
 /**
