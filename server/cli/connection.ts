@@ -1,10 +1,9 @@
 // `parley connection list|link|unlink`: which agent queries which connection, edited in place in the YAML file.
 import type { Command } from 'commander';
-import { type LoadedConfig, parseConfig, readConfigText } from '../config/load.ts';
+import type { LoadedConfig } from '../config/load.ts';
 import type { ConnectionConfig } from '../config/schema.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
 import { configPathOf, withConfigOption } from './common.ts';
-import { checkAndWrite, editAgent, removeConnection, setConnection } from './connection-edit.ts';
 
 export interface ConnectionChoice {
   name: string;
@@ -31,6 +30,9 @@ export interface ConnectionRow {
   agents: string[];
 }
 
+// the config loader and the YAML editing load when a command runs: `parley --help` needs neither
+const modules = () => Promise.all([import('../config/load.ts'), import('./connection-edit.ts')]);
+
 export function registerConnectionCommands(program: Command, deps: ConnectionCommandDeps = {}): Command {
   const stdout = deps.stdout ?? ((text: string) => void process.stdout.write(text));
   const isInteractive = deps.isInteractive ?? (() => Boolean(process.stdin.isTTY));
@@ -46,7 +48,8 @@ export function registerConnectionCommands(program: Command, deps: ConnectionCom
       .command('list')
       .description('list connections: dialect, shareable, owner and the agents linked to each')
       .option('--json', 'print JSON instead of a table'),
-  ).action((opts: { json?: boolean }, cmd: Command) => {
+  ).action(async (opts: { json?: boolean }, cmd: Command) => {
+    const { parseConfig, readConfigText } = await import('../config/load.ts');
     const file = configPathOf(cmd);
     const loaded = parseConfig(readConfigText(file), file, env());
     const rows = connectionRows(loaded);
@@ -64,6 +67,7 @@ export function registerConnectionCommands(program: Command, deps: ConnectionCom
       .requiredOption('--agent <id>', 'the agent to link')
       .option('--connection <id>', 'the connection; left out, you pick one from a list'),
   ).action(async (opts: { agent: string; connection?: string }, cmd: Command) => {
+    const [{ parseConfig, readConfigText }, { checkAndWrite, editAgent, setConnection }] = await modules();
     const file = configPathOf(cmd);
     const text = readConfigText(file);
     const loaded = parseConfig(text, file, env());
@@ -115,7 +119,8 @@ export function registerConnectionCommands(program: Command, deps: ConnectionCom
       .command('unlink')
       .description("remove an agent's connection (refused for the connection the agent owns)")
       .requiredOption('--agent <id>', 'the agent to unlink'),
-  ).action((opts: { agent: string }, cmd: Command) => {
+  ).action(async (opts: { agent: string }, cmd: Command) => {
+    const [{ parseConfig, readConfigText }, { checkAndWrite, editAgent, removeConnection }] = await modules();
     const file = configPathOf(cmd);
     const text = readConfigText(file);
     const loaded = parseConfig(text, file, env());
