@@ -21,7 +21,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SemanticModel, Table } from '../config/schema.ts';
 import { type AgentModel, type CompiledQuery, compileQueryPlan } from '../query/compile.ts';
-import { createQueryRunner, type QueryResult, type QueryRunner } from '../query/execute.ts';
+import {
+  createQueryRunner,
+  prestartSqliteThread,
+  type QueryResult,
+  type QueryRunner,
+} from '../query/execute.ts';
 import { DATASET_ROW_KEY, datasetTableName, uniqueIdentifier, words } from './names.ts';
 import type { ParseLimits } from './parse.ts';
 import type { DatasetWorkers } from './pool.ts';
@@ -247,6 +252,8 @@ export class DatasetQueryCache {
     });
     this.stats.adopted += 1;
     this.evict();
+    // a question usually follows an upload: its query thread is started now, not when it is asked
+    prestartSqliteThread(this.runnerIdleMs);
   }
 
   /**
