@@ -41,7 +41,7 @@ function builtState() {
 const state = builtState();
 let runCli;
 if (state === 'current') {
-  ({ runCli } = await import('../dist/build/server/cli/main.js'));
+  ({ runCli } = await import('../dist/build/server/cli/program.js'));
 } else {
   process.stderr.write(
     state === 'missing'
@@ -50,6 +50,6 @@ if (state === 'current') {
   );
   const { register } = await import('tsx/esm/api');
   register();
-  ({ runCli } = await import('../server/cli/main.ts'));
+  ({ runCli } = await import('../server/cli/program.ts'));
 }
 await runCli(process.argv);

@@ -1,15 +1,8 @@
 // createApp(deps): the Express app of the backend-for-frontend. It never listens; main.ts and tests do.
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
-import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import type { AnswerEngine } from './answers/engine.ts';
-import type { ApiKeyIdentity } from './auth/api-keys.ts';
-import type { RevocationStore } from './auth/revocations.ts';
-import type { SharedState } from './cluster/shared-state.ts';
-import type { LoadedConfig } from './config/load.ts';
-import type { ConversationStore } from './conversations/store.ts';
-import type { DatasetService } from './datasets/service.ts';
+import type { AppDeps } from './deps.ts';
 import { agentPageRouter } from './http/agent-page.ts';
 import { datasetsApiRouter } from './http/api-v1/datasets.ts';
 import { apiV1Router } from './http/api-v1/router.ts';
@@ -20,56 +13,6 @@ import { widgetBundleRouter } from './http/widget-bundle.ts';
 import { datasetsWidgetRouter } from './http/widget-v1/datasets.ts';
 import { originCheckRoute } from './http/widget-v1/origin.ts';
 import { widgetV1Router } from './http/widget-v1/router.ts';
-import type { LimiterStore } from './limits/limiters.ts';
-import type { Metrics } from './observability/metrics.ts';
-import type { UserContext } from './semantic/user-context.ts';
-
-/** What a verified session token says about its bearer; the only source of identity and tenant context. */
-export interface VerifiedSession {
-  userIdentifier: string;
-  agentId: string;
-  userContext: UserContext;
-  permissions: string[];
-  expiresAt: Date;
-  /** the token's `jti` and `iat`, which revocation looks at */
-  tokenId?: string;
-  issuedAt?: Date;
-}
-
-export interface SessionVerifier {
-  verify(token: string): Promise<VerifiedSession>;
-}
-
-export interface ApiKeyChecker {
-  /** throws an AuthError (401 unknown key, 403 key not scoped to the agent); `agents`: the key's scope, if any */
-  check(authorization: string | undefined, agentId?: string): ApiKeyIdentity;
-}
-
-export interface AppDeps {
-  config: LoadedConfig;
-  engine: AnswerEngine;
-  store: ConversationStore;
-  datasets: DatasetService;
-  sessions: SessionVerifier;
-  apiKeys: ApiKeyChecker;
-  logger: Logger;
-  metrics: Metrics;
-  clock: () => Date;
-  /** resolves when the store and every agent's database answer */
-  readiness: () => Promise<void>;
-  /** revoked tokens and sessions, in the store (the session verifier already refuses them; sockets are re-checked) */
-  revocations?: RevocationStore;
-  /** the bearer token /metrics needs on the public port; absent: /metrics is not served on it */
-  metricsToken?: string;
-  /** builds the front door's rate limiters (default in memory per process; a shared store for several instances) */
-  limiterStore?: LimiterStore;
-  /** folder of the built widget bundle (parley-widget.js and its chunks), when built */
-  widgetDir?: string;
-  /** the demo host app's URL, under `parley demo` (a getter: it starts after the server) */
-  demoHostUrl?: () => string | undefined;
-  /** what instances share (Redis), when several run behind a load balancer; absent: one instance, in memory */
-  shared?: SharedState;
-}
 
 export function createApp(deps: AppDeps): Express {
   const app = express();

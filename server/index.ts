@@ -5,6 +5,7 @@ export { createAnswerEngine } from './answers/engine.ts';
 export { createApp } from './app.ts';
 export { mintSessionToken } from './auth/session-token.ts';
 export { loadConfig, parseConfig } from './config/load.ts';
+export { type AppDeps, type AppServices, createAppDeps } from './deps.ts';
 export { startServer } from './main.ts';
 export { compileQueryPlan } from './query/compile.ts';
 export type { QueryPlan } from './query/plan.ts';

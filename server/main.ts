@@ -8,7 +8,7 @@ import path from 'node:path';
 import express from 'express';
 import { type Logger, pino } from 'pino';
 import type { AnswerEngine } from './answers/engine.ts';
-import { type ApiKeyChecker, createApp, type SessionVerifier } from './app.ts';
+import { createApp } from './app.ts';
 import { apiKeysFromEnv, createApiKeyChecker } from './auth/api-keys.ts';
 import { RevocationStore, withRevocation } from './auth/revocations.ts';
 import { createSessionVerifier, MAX_LIFETIME_SEC, sessionAuthConfigFromEnv } from './auth/session-token.ts';
@@ -19,9 +19,11 @@ import { flushSaves } from './conversations/save-outcome.ts';
 import { ConversationStore } from './conversations/store.ts';
 import { createDatasetService, type DatasetService, datasetAgentsFromConfig } from './datasets/service.ts';
 import { openDatabase } from './db/connect.ts';
+import { type ApiKeyChecker, createAppDeps, type SessionVerifier } from './deps.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { metricsRouter } from './http/health.ts';
 import { WIDGET_NOT_BUILT } from './http/widget-bundle.ts';
+import type { RateLimitOptions } from './limits/question-rate.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { PACKAGE_ROOT } from './package-root.ts';
 import { assertAgentsReady } from './semantic/check.ts';
@@ -40,8 +42,10 @@ export interface StartOptions {
   widgetDir?: string;
   /** the demo host app's URL once it listens (`parley demo`), linked from the home page */
   demoHostUrl?: () => string | undefined;
-  /** the widget socket's limits (the benchmark lifts the per-user question rate); default: the socket's own */
+  /** the widget socket's limits; default: the socket's own */
   widgetSocket?: WidgetSocketOptions;
+  /** questions per user on both surfaces (the benchmark lifts it); default burst 5, 10 a minute */
+  questionRate?: RateLimitOptions;
 }
 
 export interface RunningServer {
@@ -136,23 +140,26 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   if (!widgetDir)
     logger.warn({ widgetDir: bundleDir }, `/widget/parley-widget.js answers 404: ${WIDGET_NOT_BUILT}`);
   const metricsSettings = metricsSettingsFrom(env, config.config.server.metrics);
-  const deps = {
-    config,
-    engine,
-    store,
-    datasets,
-    sessions,
-    apiKeys,
-    logger,
-    metrics,
-    clock,
-    readiness,
-    shared,
-    widgetDir,
-    ...(options.demoHostUrl ? { demoHostUrl: options.demoHostUrl } : {}),
-    revocations,
-    ...(metricsSettings.token !== undefined ? { metricsToken: metricsSettings.token } : {}),
-  };
+  const deps = createAppDeps(
+    {
+      config,
+      engine,
+      store,
+      datasets,
+      sessions,
+      apiKeys,
+      logger,
+      metrics,
+      clock,
+      readiness,
+      shared,
+      widgetDir,
+      ...(options.demoHostUrl ? { demoHostUrl: options.demoHostUrl } : {}),
+      revocations,
+      ...(metricsSettings.token !== undefined ? { metricsToken: metricsSettings.token } : {}),
+    },
+    { ...(options.questionRate ? { questionRate: options.questionRate } : {}) },
+  );
   const app = createApp(deps);
   const server = http.createServer(app);
   // in-flight HTTP requests (/api/v1 answers and their streams among them), drained on shutdown like the socket

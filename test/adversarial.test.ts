@@ -5,7 +5,6 @@
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, tryConnect, wsUrl } from '../server/ws/test-support.ts';
 import { withDatasetsConfig } from './support/config-text.ts';
 import { makeTempDir, sqliteUrl } from './support/demo-db.ts';
 import {
@@ -18,6 +17,7 @@ import {
   testDatabaseName,
 } from './support/mysql.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
+import { connect, tryConnect, wsUrl } from './support/websocket-client.ts';
 
 const PINNED = 'pk_adversarial_org1_0123456789';
 const SHOP = 'https://shop.example.com';

@@ -10,7 +10,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintSessionToken } from '../server/auth/session-token.ts';
 import { INTERRUPTED } from '../server/conversations/leases.ts';
-import { connect, eventually, type TestClient, tryConnect, wsUrl } from '../server/ws/test-support.ts';
 import { DEMO_CONFIG_FILE, makeTempDir, seedDemo } from './support/demo-db.ts';
 import {
   assertMysqlReachable,
@@ -27,6 +26,7 @@ import { REDIS_URL, redisEnabled } from './support/redis.ts';
 import { RoundRobin } from './support/round-robin.ts';
 import { TEST_API_KEY, TEST_NOW, TEST_SECRET } from './support/server.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
+import { connect, eventually, type TestClient, tryConnect, wsUrl } from './support/websocket-client.ts';
 
 const enabled = mysqlEnabled && redisEnabled;
 const QUESTION = 'How many orders did we have last month?';

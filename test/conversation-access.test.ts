@@ -3,8 +3,8 @@
 // organisation — gets 404 for reading, continuing (REST and WebSocket), deleting it, and for feedback on its answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintSessionToken } from '../server/auth/session-token.ts';
-import { connect, delay, wsUrl } from '../server/ws/test-support.ts';
 import { startTestServer, TEST_SECRET, type TestServer } from './support/server.ts';
+import { connect, delay, wsUrl } from './support/websocket-client.ts';
 
 /** a second agent, "other", on the same data and model as demo */
 function twoAgents(text: string): string {

@@ -1,5 +1,6 @@
 // The official Inconvo SDK against Parley: a host backend switches by changing one URL. Answers are checked against
 // hand-written SQL on the seeded database, for two organisations, including a follow-up in the same conversation.
+
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,7 @@ import { ConversationStore } from '../server/conversations/store.ts';
 import type { ApiDeps } from '../server/http/api-v1/context.ts';
 import { apiV1Router } from '../server/http/api-v1/router.ts';
 import { errorHandler } from '../server/http/errors.ts';
+import { NamedLimiters } from '../server/limits/limiters.ts';
 import { createMetrics } from '../server/observability/metrics.ts';
 import { DEMO_CONFIG_FILE, makeTempDir, sqliteUrl } from './support/demo-db.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
@@ -367,6 +369,7 @@ describe('the SDK cancelling a stream while the engine is still working', () => 
       logger: pino({ level: 'silent' }),
       metrics: createMetrics(),
       clock: () => new Date(),
+      limiters: new NamedLimiters(),
     };
     const app = express();
     app.use('/api/v1', apiV1Router(deps));

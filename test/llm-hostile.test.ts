@@ -11,7 +11,7 @@ import { parseConfig } from '../server/config/load.ts';
 import type { SemanticModel } from '../server/config/schema.ts';
 import { openDatabase } from '../server/db/connect.ts';
 import { LlmPlanner } from '../server/planner/llm/llm-planner.ts';
-import type { PlannerInput, PlannerOutcome } from '../server/planner/planner.ts';
+import type { PlannerInput, PlannerOutcome } from '../server/planner/types.ts';
 import { type AgentModel, type CompiledQuery, compileQueryPlan, PlanError } from '../server/query/compile.ts';
 import { createQueryRunner, type QueryResult, type QueryRunner } from '../server/query/execute.ts';
 import { type SeedSummary, seedDemoData } from '../server/seed/demo-data.ts';

@@ -8,7 +8,6 @@ import { promisify } from 'node:util';
 import jwt from 'jsonwebtoken';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, delay, wsUrl } from '../server/ws/test-support.ts';
 import { makeTempDir, sqliteUrl } from './support/demo-db.ts';
 import {
   createMysqlDatabase,
@@ -20,6 +19,7 @@ import {
   testDatabaseName,
 } from './support/mysql.ts';
 import { startTestServer, TEST_SECRET, type TestServer } from './support/server.ts';
+import { connect, delay, wsUrl } from './support/websocket-client.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnswerEngine } from '../server/answers/engine.ts';
-import { type AppDeps, createApp } from '../server/app.ts';
+import { createApp } from '../server/app.ts';
 import {
   createSessionVerifier,
   mintSessionToken,
@@ -18,12 +18,13 @@ import { redisState, type SharedState } from '../server/cluster/shared-state.ts'
 import { parseConfig } from '../server/config/load.ts';
 import { ConversationStore } from '../server/conversations/store.ts';
 import { createDatasetService, datasetAgentsFromConfig } from '../server/datasets/service.ts';
+import { type AppDeps, createAppDeps, type ServerStateOptions } from '../server/deps.ts';
 import { createMetrics } from '../server/observability/metrics.ts';
-import { connect, eventually, QuestionGate, tryConnect, wsUrl } from '../server/ws/test-support.ts';
 import { attachWidgetSocket, type WidgetSocketOptions } from '../server/ws/widget-socket.ts';
 import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from './support/demo-db.ts';
 import { REDIS_URL, redisEnabled, redisTitle } from './support/redis.ts';
 import { TEST_NOW, TEST_SECRET } from './support/server.ts';
+import { connect, eventually, QuestionGate, tryConnect, wsUrl } from './support/websocket-client.ts';
 
 interface Instance {
   url: string;
@@ -40,7 +41,11 @@ describe.skipIf(!redisEnabled)(redisTitle('instances sharing state'), () => {
   let a: Instance;
   let b: Instance;
 
-  async function startInstance(name: string, options: WidgetSocketOptions): Promise<Instance> {
+  async function startInstance(
+    name: string,
+    options: WidgetSocketOptions & ServerStateOptions,
+  ): Promise<Instance> {
+    const { questionRate, ...socketOptions } = options;
     const env = { DATABASE_URL: databaseUrl, PARLEY_SESSION_SECRET: TEST_SECRET };
     const config = parseConfig(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8'), DEMO_CONFIG_FILE, env);
     const store = await ConversationStore.open(storeUrl, { instanceId: name });
@@ -48,28 +53,31 @@ describe.skipIf(!redisEnabled)(redisTitle('instances sharing state'), () => {
     const shared: SharedState = await redisState(REDIS_URL ?? '', `${name}-${randomUUID()}`, logger);
     const gate = new QuestionGate();
     const engine = gate.wrap(createAnswerEngine({ config, now: () => TEST_NOW, memory: store.memory() }));
-    const deps: AppDeps = {
-      config,
-      engine,
-      store,
-      datasets: createDatasetService({ db: store.db, agents: datasetAgentsFromConfig(config) }),
-      sessions: createSessionVerifier(
-        sessionAuthConfigFromEnv(env, config.config.auth.session),
-        (id) => config.agents.get(id)?.config,
-      ),
-      apiKeys: {
-        check() {
-          throw new Error('no API keys here');
+    const deps: AppDeps = createAppDeps(
+      {
+        config,
+        engine,
+        store,
+        datasets: createDatasetService({ db: store.db, agents: datasetAgentsFromConfig(config) }),
+        sessions: createSessionVerifier(
+          sessionAuthConfigFromEnv(env, config.config.auth.session),
+          (id) => config.agents.get(id)?.config,
+        ),
+        apiKeys: {
+          check() {
+            throw new Error('no API keys here');
+          },
         },
+        logger,
+        metrics: createMetrics(),
+        clock: () => new Date(),
+        readiness: async () => {},
+        shared,
       },
-      logger,
-      metrics: createMetrics(),
-      clock: () => new Date(),
-      readiness: async () => {},
-      shared,
-    };
+      { questionRate },
+    );
     const server = http.createServer(createApp(deps));
-    const sockets = attachWidgetSocket(server, deps, options);
+    const sockets = attachWidgetSocket(server, deps, socketOptions);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const instance: Instance = {
       url: wsUrl(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
@@ -99,7 +107,7 @@ describe.skipIf(!redisEnabled)(redisTitle('instances sharing state'), () => {
 
   beforeAll(async () => {
     await seedDemo(databaseUrl, { anchor: TEST_NOW, thin: 50 });
-    const options = { rateLimit: { burst: 3, perMinute: 3 }, maxSocketsPerUser: 2 };
+    const options = { questionRate: { burst: 3, perMinute: 3 }, maxSocketsPerUser: 2 };
     a = await startInstance('a', options);
     b = await startInstance('b', options);
   }, 60_000);

@@ -5,9 +5,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConversationDetail } from '../server/http/widget-v1/schemas.ts';
 import { ServerEvent } from '../server/ws/protocol.ts';
-import { connect, type TestClient, wsUrl } from '../server/ws/test-support.ts';
 import { withAllowedOrigins, withAmbiguousSales } from './support/config-text.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
+import { connect, type TestClient, wsUrl } from './support/websocket-client.ts';
 
 const SHOP = 'https://shop.example.com';
 const AMBIGUOUS = 'what were our sales last month';

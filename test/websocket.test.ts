@@ -8,7 +8,7 @@ import jwt from 'jsonwebtoken';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnswerEngine } from '../server/answers/engine.ts';
-import { type AppDeps, createApp } from '../server/app.ts';
+import { createApp } from '../server/app.ts';
 import {
   AuthError,
   createSessionVerifier,
@@ -18,8 +18,13 @@ import {
 import { parseConfig } from '../server/config/load.ts';
 import { ConversationStore } from '../server/conversations/store.ts';
 import { createDatasetService, datasetAgentsFromConfig } from '../server/datasets/service.ts';
+import { type AppDeps, createAppDeps, type ServerStateOptions } from '../server/deps.ts';
 import { createMetrics } from '../server/observability/metrics.ts';
 import { CloseCode, MAX_PAYLOAD_BYTES, type ServerEvent } from '../server/ws/protocol.ts';
+import { attachWidgetSocket, type WidgetSocketOptions } from '../server/ws/widget-socket.ts';
+import { withAllowedOrigins } from './support/config-text.ts';
+import { DEMO_CONFIG_FILE, sqliteUrl } from './support/demo-db.ts';
+import { startTestServer, TEST_NOW, TEST_SECRET, type TestServer } from './support/server.ts';
 import {
   connect,
   delay,
@@ -29,11 +34,7 @@ import {
   type TestClient,
   tryConnect,
   wsUrl,
-} from '../server/ws/test-support.ts';
-import { attachWidgetSocket, type WidgetSocketOptions } from '../server/ws/widget-socket.ts';
-import { withAllowedOrigins } from './support/config-text.ts';
-import { DEMO_CONFIG_FILE, sqliteUrl } from './support/demo-db.ts';
-import { startTestServer, TEST_NOW, TEST_SECRET, type TestServer } from './support/server.ts';
+} from './support/websocket-client.ts';
 
 const SHOP = 'https://shop.example.com';
 const withOrigins = (text: string): string => withAllowedOrigins(text, [SHOP]);
@@ -84,7 +85,10 @@ interface LocalServer {
 
 const locals: LocalServer[] = [];
 
-async function startLocalServer(options: WidgetSocketOptions = {}): Promise<LocalServer> {
+async function startLocalServer(
+  options: WidgetSocketOptions & ServerStateOptions = {},
+): Promise<LocalServer> {
+  const { questionRate, ...socketOptions } = options;
   const env = { DATABASE_URL: server.databaseUrl, PARLEY_SESSION_SECRET: TEST_SECRET };
   const config = parseConfig(withOrigins(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8')), DEMO_CONFIG_FILE, env);
   // the store keeps real time (sync compares completion times); the engine's "now" stays pinned like the data
@@ -93,27 +97,30 @@ async function startLocalServer(options: WidgetSocketOptions = {}): Promise<Loca
   );
   const gate = new QuestionGate();
   const engine = gate.wrap(createAnswerEngine({ config, now: () => TEST_NOW, memory: store.memory() }));
-  const deps: AppDeps = {
-    config,
-    engine,
-    store,
-    datasets: createDatasetService({ db: store.db, agents: datasetAgentsFromConfig(config) }),
-    sessions: createSessionVerifier(
-      sessionAuthConfigFromEnv(env, config.config.auth.session),
-      (id) => config.agents.get(id)?.config,
-    ),
-    apiKeys: {
-      check() {
-        throw new AuthError('invalid_token', 'no API keys on this server');
+  const deps: AppDeps = createAppDeps(
+    {
+      config,
+      engine,
+      store,
+      datasets: createDatasetService({ db: store.db, agents: datasetAgentsFromConfig(config) }),
+      sessions: createSessionVerifier(
+        sessionAuthConfigFromEnv(env, config.config.auth.session),
+        (id) => config.agents.get(id)?.config,
+      ),
+      apiKeys: {
+        check() {
+          throw new AuthError('invalid_token', 'no API keys on this server');
+        },
       },
+      logger: pino({ level: 'silent' }),
+      metrics: createMetrics(),
+      clock: () => new Date(),
+      readiness: async () => {},
     },
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics(),
-    clock: () => new Date(),
-    readiness: async () => {},
-  };
+    { questionRate },
+  );
   const httpServer = http.createServer(createApp(deps));
-  const sockets = attachWidgetSocket(httpServer, deps, options);
+  const sockets = attachWidgetSocket(httpServer, deps, socketOptions);
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = httpServer.address() as AddressInfo;
   const local: LocalServer = {
@@ -322,7 +329,7 @@ describe('limits and lifetime', () => {
   });
 
   it('rate limits questions per user with rate_limited and retryAfter', async () => {
-    const local = await startLocalServer({ rateLimit: { burst: 2, perMinute: 2 } });
+    const local = await startLocalServer({ questionRate: { burst: 2, perMinute: 2 } });
     const token = server.token('eager', 1);
     const client = await connect(local.url, token);
     for (const id of ['r1', 'r2']) {

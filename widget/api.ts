@@ -1,5 +1,6 @@
 // The REST client of the widget: `{server}/widget/v1` with `Authorization: Bearer <JWT>`.
 // Every call takes an AbortSignal; refusals (`{error:{code,message}}`) become ApiError with the server's text.
+import { WS_PATH } from '../server/ws/wire.ts';
 import type {
   ApiErrorBody,
   ConversationDetail,
@@ -45,7 +46,7 @@ export function normaliseServer(server: string, base?: string): string {
 
 /** The WebSocket endpoint of a server: http -> ws, https -> wss, plus /widget/v1/ws. */
 export function webSocketUrl(server: string, base?: string): string {
-  const url = new URL(`${normaliseServer(server, base)}/widget/v1/ws`);
+  const url = new URL(`${normaliseServer(server, base)}${WS_PATH}`);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.toString();
 }

@@ -1,5 +1,6 @@
 // The shapes the widget exchanges with the BFF (REST under /widget/v1 and the parley.v1 WebSocket).
-// They mirror server/ws/protocol.ts and docs/protocol.md; the widget never imports server code.
+// They mirror server/ws/protocol.ts and docs/protocol.md; the widget imports no server code but server/ws/wire.ts,
+// the dependency-free wire constants both ends share.
 
 export type AnswerType = 'text' | 'table' | 'chart' | 'error' | 'clarification';
 export type ColumnType = 'number' | 'string' | 'date' | 'boolean';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Presentation } from '../planner/planner.ts';
+import type { Presentation } from '../planner/types.ts';
 import type { CellValue } from '../query/execute.ts';
 import { analyseShape, chooseChart, type ShapeKind, specProblems, VEGA_LITE_SCHEMA } from './chart.ts';
 import type { DisplayColumn } from './format.ts';

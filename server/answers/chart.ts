@@ -16,8 +16,9 @@
 //
 // Bars are horizontal for more than 8 categories or labels longer than 16 characters; they are sorted by value
 // (descending) when the rows come that way, else kept in the result's order (the plan's ordering).
-import type { Presentation } from '../planner/planner.ts';
+import type { Presentation } from '../planner/types.ts';
 import type { CellValue } from '../query/execute.ts';
+import { tableOf } from '../query/plan.ts';
 import { type DisplayColumn, formatCell, inferNumberStyle, type NumberStyle, unitTitle } from './format.ts';
 
 export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -92,7 +93,12 @@ export function analyseShape(
   const labelled = (c: DisplayColumn): boolean =>
     c.identifies === true &&
     columns.some(
-      (o) => o !== c && o.role === 'dimension' && o.field?.split('.')[0] === c.field?.split('.')[0],
+      (o) =>
+        o !== c &&
+        o.role === 'dimension' &&
+        (o.field === undefined || c.field === undefined
+          ? o.field === c.field
+          : tableOf(o.field) === tableOf(c.field)),
     );
   columns.forEach((column, index) => {
     if (labelled(column)) return;

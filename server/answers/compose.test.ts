@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
-import type { Presentation } from '../planner/planner.ts';
+import type { Presentation } from '../planner/types.ts';
 import { type AgentModel, type CompiledQuery, compileQueryPlan } from '../query/compile.ts';
 import type { CellValue, QueryResult } from '../query/execute.ts';
 import type { QueryPlanInput } from '../query/plan.ts';

@@ -1,15 +1,15 @@
 // The answer composer: a query result becomes the contract's answer — a sentence with the figure, its unit and
 // period, an Inconvo-compatible table of strings, the typed data, a Vega-Lite v6 chart when the shape suits one,
 // and a plain explanation of how it was computed. Nothing here invents a number: every figure comes from the rows.
-import type { Presentation } from '../planner/planner.ts';
+import type { Presentation } from '../planner/types.ts';
 import type { BlendedQuery } from '../query/blend.ts';
 import type { CompiledQuery, OutputColumn } from '../query/compile.ts';
 import type { CellValue, QueryResult } from '../query/execute.ts';
-import type { Filter, Measure, QueryPlan } from '../query/plan.ts';
+import { type Filter, type Measure, parseFieldRef, type QueryPlan } from '../query/plan.ts';
 import { accountOf, readableSql } from './account.ts';
 import { type Answer, type AnswerChoice, MAX_CHOICES, MIN_CHOICES } from './answer.ts';
-import { composeComparison } from './blend.ts';
 import { analyseShape, chooseChart, type Shape, type ShapeDim, type ShapeMeasure } from './chart.ts';
+import { composeComparison } from './compose-blend.ts';
 import {
   attributeRanges,
   describeDateRange,
@@ -269,11 +269,6 @@ function isShare(m: Measure): boolean {
   return m.kind === 'ratio' && m.numerator.kind === 'count' && m.denominator.kind === 'count';
 }
 
-function splitRef(ref: string): { table: string; column: string } {
-  const dot = ref.indexOf('.');
-  return dot < 0 ? { table: '', column: ref } : { table: ref.slice(0, dot), column: ref.slice(dot + 1) };
-}
-
 /** A measure's name for people: "Revenue", "Orders", "Average total amount", "Share of orders (status is cancelled)". */
 export function measureLabel(m: Measure, ctx: WordsContext, column?: OutputColumn): string {
   if (m.as) return column?.label ?? capitalise(humanise(m.as));
@@ -281,7 +276,7 @@ export function measureLabel(m: Measure, ctx: WordsContext, column?: OutputColum
     f ? `${label} (${describeFilter(f, ctx, 'message')})` : label;
   switch (m.kind) {
     case 'named':
-      return column?.label ?? capitalise(humanise(splitRef(m.name).column || m.name));
+      return column?.label ?? capitalise(humanise(parseFieldRef(m.name).column || m.name));
     case 'count':
       return filtered(capitalise(ctx.tableLabel(ctx.base)), m.filter);
     case 'ratio': {
@@ -299,7 +294,7 @@ export function measureLabel(m: Measure, ctx: WordsContext, column?: OutputColum
     case 'shareOfTotal':
       return `Share of ${lowerFirst(measureLabel(m.of, ctx))}`;
     default: {
-      const { table, column: name } = splitRef(m.field);
+      const { table, column: name } = parseFieldRef(m.field);
       const words = humanise(name);
       const isDate = column?.type === 'date';
       let label: string;
@@ -365,7 +360,7 @@ export function displayColumns(
     const aliased = plan.dimensions.some((d) => d.as === column.name);
     const period = comparing && column.name === 'period' && column.type === 'string';
     if (column.field && !column.grain && !aliased && !period) {
-      const { table, column: name } = splitRef(column.field);
+      const { table, column: name } = parseFieldRef(column.field);
       if (table !== plan.table) out.label = capitalise(fieldWords(column.field, ctx));
       else if (name === 'id') out.label = 'ID';
     }

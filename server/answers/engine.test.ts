@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withAmbiguousSales } from '../../test/support/config-text.ts';
 import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from '../../test/support/demo-db.ts';
 import { parseConfig } from '../config/load.ts';
-import type { Planner } from '../planner/planner.ts';
+import type { DatasetRunner, VisibleDataset } from '../datasets/query.ts';
+import { datasetAgentModel, datasetModel } from '../datasets/query.ts';
+import type { Planner } from '../planner/types.ts';
+import type { QueryRunner } from '../query/execute.ts';
+import { QueryPlan } from '../query/plan.ts';
 import { type AnswerEngine, createAnswerEngine, InMemoryConversations } from './engine.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -188,6 +192,88 @@ describe('refusals', () => {
       const answer = await engine.ask({ ...owner, question });
       expect(answer.type, question).not.toBe('error');
       expect(answer.data, question).toBeDefined();
+    }
+  });
+});
+
+describe('blends', () => {
+  const asker = { agentId: 'demo', userContext: { organisationId: 1 } };
+  const targets: VisibleDataset = {
+    id: 'd1',
+    agentId: 'demo',
+    scope: { kind: 'user', userIdentifier: 'u1' },
+    name: 'targets.csv',
+    path: '/w/demo/userIdentifier/d1/targets.csv',
+    format: 'csv',
+    size: 40,
+    sha256: '0'.repeat(64),
+    version: 'v1',
+    notes: '',
+    rowCount: 2,
+    columns: [
+      { name: 'month', header: 'Month', type: 'date', modelType: 'date', grain: 'month', samples: [] },
+      { name: 'target', header: 'Target', type: 'number', modelType: 'number', samples: [] },
+    ],
+    createdAt: '2026-11-01T00:00:00Z',
+    updatedAt: '2026-11-01T00:00:00Z',
+    table: 'my_targets',
+  };
+  const noRows: QueryRunner = {
+    dialect: 'sqlite',
+    run: async (compiled) => ({ columns: compiled.columns, rows: [], truncated: false, durationMs: 0 }),
+    runSql: async () => [],
+    ping: async () => undefined,
+    close: async () => undefined,
+  };
+  const lease: DatasetRunner = {
+    url: 'sqlite:///unused.sqlite',
+    file: '/unused.sqlite',
+    datasets: [targets],
+    model: datasetModel([targets]),
+    agent: datasetAgentModel([targets]),
+    runner: () => noRows,
+    query: () => Promise.reject(new Error('not used')),
+    release: () => undefined,
+  };
+
+  it('answers a blend that cannot be joined as a plan it could not answer, and remembers the question', async () => {
+    // the database side has no "month" column to join the file's months on
+    const plan = QueryPlan.parse({
+      version: 1,
+      table: 'orders',
+      measures: [{ kind: 'count' }],
+      blend: {
+        plan: {
+          version: 1,
+          source: 'datasets',
+          table: 'my_targets',
+          measures: [{ kind: 'sum', field: 'my_targets.target' }],
+          dimensions: [{ field: 'my_targets.month', grain: 'month' }],
+        },
+        on: [{ left: 'month', right: 'month' }],
+      },
+    });
+    const planner: Planner = {
+      name: 'stub',
+      plan: async () => ({ kind: 'plan', plan, presentation: 'auto', notes: [] }),
+    };
+    const blending = createAnswerEngine({
+      config: config(),
+      now: () => NOW,
+      memory,
+      planner: () => planner,
+      datasets: { runnerFor: async () => lease },
+    });
+    try {
+      const question = 'orders against the targets in my file';
+      const answer = await blending.ask({ ...asker, userIdentifier: 'u1', question });
+      expect(answer).toMatchObject({ type: 'error', code: 'invalid_plan' });
+      expect(answer.message).toBe(
+        'I couldn\'t answer that from this data: the database side of the blend has no column "month".',
+      );
+      expect((await memory.turns(answer.conversationId, asker))?.map((t) => t.question)).toEqual([question]);
+    } finally {
+      await blending.close();
     }
   });
 });

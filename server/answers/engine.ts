@@ -1,12 +1,14 @@
 // The answer engine: question -> planner -> compiler -> database -> composed answer, per agent and tenant.
 import { randomUUID } from 'node:crypto';
+import { type Owner, ownerKey } from '../auth/owner.ts';
 import type { LoadedConfig, ResolvedAgent } from '../config/load.ts';
 import type { DatasetRunner } from '../datasets/query.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
+import { ParleyError } from '../errors.ts';
 import { plannerForAgent } from '../planner/llm/llm-planner.ts';
-import type { DatasetPlanningContext, PlannedTurn, Planner, ValueLookup } from '../planner/planner.ts';
 import { RulesPlanner } from '../planner/rules/rules-planner.ts';
+import type { DatasetPlanningContext, PlannedTurn, Planner, ValueLookup } from '../planner/types.ts';
 import { blendResults, type QueryOutcome } from '../query/blend.ts';
 import { type AgentModel, compileQueryPlan, PlanError } from '../query/compile.ts';
 import {
@@ -15,9 +17,9 @@ import {
   type QueryRunner,
   QueryTimeoutError,
 } from '../query/execute.ts';
-import type { QueryPlan } from '../query/plan.ts';
+import { parseFieldRef, type QueryPlan, tableOf } from '../query/plan.ts';
 import { ModelView } from '../semantic/model-view.ts';
-import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
+import { validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
 import { likeForLikePlan } from './like-for-like.ts';
@@ -41,26 +43,35 @@ export interface AskInput {
   onDelta?: (text: string) => void;
 }
 
-/** Where a conversation's earlier turns live; the BFF swaps in its database-backed store. */
+/**
+ * Where a conversation's earlier turns live; the BFF swaps in its database-backed store. Scoped by the tenant half of
+ * the Owner (agent and tenant context): the engine may be asked without a user.
+ */
 export interface ConversationMemory {
   /** the turns of a conversation owned by exactly this agent and tenant, or undefined */
-  turns(conversationId: string, owner: ConversationOwner): Promise<PlannedTurn[] | undefined>;
-  append(conversationId: string, owner: ConversationOwner, turn: PlannedTurn): Promise<void>;
+  turns(
+    conversationId: string,
+    owner: Pick<Owner, 'agentId' | 'userContext'>,
+  ): Promise<PlannedTurn[] | undefined>;
+  append(
+    conversationId: string,
+    owner: Pick<Owner, 'agentId' | 'userContext'>,
+    turn: PlannedTurn,
+  ): Promise<void>;
 }
 
-export interface ConversationOwner {
-  agentId: string;
-  userContext: UserContext;
-}
-
-export class UnknownAgentError extends Error {
+export class UnknownAgentError extends ParleyError {
   override name = 'UnknownAgentError';
-  readonly code = 'unknown_agent';
+  constructor(message: string) {
+    super(404, 'unknown_agent', message);
+  }
 }
 
-export class UnknownConversationError extends Error {
+export class UnknownConversationError extends ParleyError {
   override name = 'UnknownConversationError';
-  readonly code = 'unknown_conversation';
+  constructor(message: string) {
+    super(404, 'unknown_conversation', message);
+  }
 }
 
 /** Every row of a stored answer's plan, for its full CSV export: the asker's context, the answer's clock. */
@@ -152,7 +163,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
       const agent = config.agents.get(input.agentId);
       if (!agent) throw new UnknownAgentError(`unknown agent "${input.agentId}"`);
       const userContext = validateUserContext(agent.config.userContext, input.userContext);
-      const owner: ConversationOwner = { agentId: agent.config.id, userContext };
+      const owner: Pick<Owner, 'agentId' | 'userContext'> = { agentId: agent.config.id, userContext };
       const conversationId = input.conversationId ?? randomUUID();
       let history: PlannedTurn[] = [];
       if (input.conversationId && !input.newConversation) {
@@ -170,7 +181,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           const key = `${agent.config.id}|${JSON.stringify(userContext)}|${field}|${limit}`;
           const hit = valueCache.get(key);
           if (hit && clock().getTime() - hit.at < 10 * 60_000) return hit.values;
-          const plan = { version: 1, table: field.split('.')[0], dimensions: [{ field }], limit };
+          const plan = { version: 1, table: tableOf(field), dimensions: [{ field }], limit };
           const compiled = compileQueryPlan(plan, agentModel, userContext, { dialect, now, maxRows: limit });
           const promise = runner
             .run(compiled)
@@ -363,7 +374,7 @@ function datasetContext(lease: DatasetRunner, timeZone: string): DatasetPlanning
   );
   const values: ValueLookup = {
     async values(field) {
-      const [table, column] = field.split('.');
+      const { table, column } = parseFieldRef(field);
       const dataset = lease.datasets.find((d) => d.table === table);
       return dataset?.columns.find((c) => c.name === column)?.values ?? [];
     },
@@ -398,22 +409,24 @@ function emptyDatasetContext(timeZone: string): DatasetPlanningContext {
 export class InMemoryConversations implements ConversationMemory {
   private readonly store = new Map<string, { owner: string; turns: PlannedTurn[] }>();
 
-  async turns(conversationId: string, owner: ConversationOwner): Promise<PlannedTurn[] | undefined> {
+  async turns(
+    conversationId: string,
+    owner: Pick<Owner, 'agentId' | 'userContext'>,
+  ): Promise<PlannedTurn[] | undefined> {
     const entry = this.store.get(conversationId);
     if (!entry) return undefined;
     return entry.owner === ownerKey(owner) ? [...entry.turns] : undefined;
   }
 
-  async append(conversationId: string, owner: ConversationOwner, turn: PlannedTurn): Promise<void> {
+  async append(
+    conversationId: string,
+    owner: Pick<Owner, 'agentId' | 'userContext'>,
+    turn: PlannedTurn,
+  ): Promise<void> {
     const key = ownerKey(owner);
     const entry = this.store.get(conversationId);
     if (entry && entry.owner !== key) throw new UnknownConversationError('conversation not found');
     if (entry) entry.turns.push(turn);
     else this.store.set(conversationId, { owner: key, turns: [turn] });
   }
-}
-
-function ownerKey(owner: ConversationOwner): string {
-  const sorted = Object.fromEntries(Object.entries(owner.userContext).sort(([a], [b]) => a.localeCompare(b)));
-  return JSON.stringify([owner.agentId, sorted]);
 }

@@ -5,7 +5,15 @@
 
 import { MONTHS } from '../dates/resolve.ts';
 import type { CompiledQuery, ResolvedTimeRange } from '../query/compile.ts';
-import type { CountCondition, DateRange, Filter, Measure, Period, Scalar } from '../query/plan.ts';
+import {
+  type CountCondition,
+  type DateRange,
+  type Filter,
+  type Measure,
+  type Period,
+  parseFieldRef,
+  type Scalar,
+} from '../query/plan.ts';
 import {
   capitalise,
   type DisplayColumn,
@@ -50,14 +58,9 @@ const GENERIC_COLUMNS = new Set([
   'code',
 ]);
 
-function splitRef(ref: string): { table: string; column: string } {
-  const dot = ref.indexOf('.');
-  return dot < 0 ? { table: '', column: ref } : { table: ref.slice(0, dot), column: ref.slice(dot + 1) };
-}
-
 /** A field in words: "status", "category"; fields of other tables say whose when needed ("product", "user email"). */
 export function fieldWords(ref: string, ctx: Pick<WordsContext, 'base' | 'tableLabel'>): string {
-  const { table, column } = splitRef(ref);
+  const { table, column } = parseFieldRef(ref);
   if (!table || table === ctx.base) return humanise(column);
   const owner = singular(ctx.tableLabel(table));
   if (LABEL_COLUMNS.has(column)) return owner;
@@ -67,7 +70,7 @@ export function fieldWords(ref: string, ctx: Pick<WordsContext, 'base' | 'tableL
 
 /** What one row of a grouping by this field is, plural: "categories", "products", "countries". */
 export function fieldNounPlural(ref: string, ctx: Pick<WordsContext, 'base' | 'tableLabel'>): string {
-  const { table, column } = splitRef(ref);
+  const { table, column } = parseFieldRef(ref);
   if (table && (LABEL_COLUMNS.has(column) || column === 'id')) return plural(singular(ctx.tableLabel(table)));
   return plural(humanise(column));
 }
@@ -151,7 +154,9 @@ export function describeFilter(
     case 'not':
       return `not (${describeFilter(filter.filter, ctx, mode)})`;
     case 'segment': {
-      const name = humanise(filter.segment.includes('.') ? splitRef(filter.segment).column : filter.segment);
+      const name = humanise(
+        filter.segment.includes('.') ? parseFieldRef(filter.segment).column : filter.segment,
+      );
       if (mode === 'message') return `in the ${name} segment`;
       const description = ctx.describeSegment?.(filter.segment);
       return description
@@ -358,7 +363,7 @@ export function measureDefinition(
     case 'shareOfTotal':
       return `each row's share of the total of ${measureDefinition(measure.of, undefined, ctx)}`;
     case 'named':
-      return `${column?.definition ?? humanise(splitRef(measure.name).column || measure.name)}${where(measure.filter)}`;
+      return `${column?.definition ?? humanise(parseFieldRef(measure.name).column || measure.name)}${where(measure.filter)}`;
     default:
       return `${VERBS[measure.kind]} ${measure.field}${where(measure.filter)}`;
   }

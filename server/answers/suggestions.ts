@@ -1,7 +1,7 @@
 // A refusal's suggestions as questions a person can tap: the planners offer bare measure names ("revenue",
 // "number of order items"); here they become questions ("What was revenue last month?", "How many order items
 // were there last month?"), and with the embedded planner each is kept only when that planner answers it.
-import type { Planner, PlannerInput } from '../planner/planner.ts';
+import type { Planner, PlannerInput } from '../planner/types.ts';
 
 const MAX_SUGGESTIONS = 4;
 

@@ -1,5 +1,6 @@
 // What a verified session token says, checked after the signature: who, which agent, which tenant, which permissions.
 import type { UserContextType } from '../config/schema.ts';
+import { ParleyError } from '../errors.ts';
 import { type UserContext, UserContextError, validateUserContext } from '../semantic/user-context.ts';
 
 /**
@@ -44,15 +45,12 @@ const STATUS: Record<AuthErrorCode, number> = {
  * A refused request. `status` is the HTTP status to answer with (401, 403 for a key not scoped to the agent,
  * 503 when the signing keys cannot be fetched). Messages are fixed text: never the token, a key or a secret.
  */
-export class AuthError extends Error {
+export class AuthError extends ParleyError {
   override name = 'AuthError';
-  readonly code: AuthErrorCode;
-  readonly status: number;
+  declare readonly code: AuthErrorCode;
 
   constructor(code: AuthErrorCode, message: string) {
-    super(message);
-    this.code = code;
-    this.status = STATUS[code];
+    super(STATUS[code], code, message);
   }
 }
 

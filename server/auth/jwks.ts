@@ -1,5 +1,7 @@
 // A JWKS client for host apps that sign their own session tokens: cached keys, a bounded refetch on an unknown kid.
+
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { ParleyError } from '../errors.ts';
 
 export type AsymmetricAlg = 'RS256' | 'ES256';
 
@@ -28,8 +30,12 @@ export interface JwksClient {
 }
 
 /** The JWKS could not be fetched and no cached key answers the question. */
-export class JwksUnavailableError extends Error {
+export class JwksUnavailableError extends ParleyError {
   override name = 'JwksUnavailableError';
+  /** session-token.ts answers it as AuthError('auth_unavailable'), the same 503 */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(503, 'auth_unavailable', message, options);
+  }
 }
 
 const MAX_BYTES = 512 * 1024;

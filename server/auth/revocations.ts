@@ -1,10 +1,12 @@
 // Session revocation, kept in the store database so every instance sharing it honours it: a denylist of token ids
 // (`jti`) and rules "tokens issued before T for user U (of agent A or any, in tenant C or any) are void". A token
 // issued in the same second as T counts as issued before it (`iat` has whole seconds): fail closed.
+// Its HTTP route is http/api-v1/revocations.ts: the same idea one layer up, hence the same name.
+
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { contextKey } from '../conversations/store.ts';
 import type { UserContext } from '../semantic/user-context.ts';
+import { contextKey } from '../semantic/user-context.ts';
 import { AuthError } from './claims.ts';
 
 /** What revocation looks at in a verified session. */

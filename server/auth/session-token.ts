@@ -58,13 +58,15 @@ export interface SessionAuthConfig {
   requireJti?: boolean;
 }
 
+/** What a verified session token says about its bearer; the only source of identity and tenant context. */
 export interface VerifiedSession {
   userIdentifier: string;
   agentId: string;
   userContext: UserContext;
   permissions: string[];
   expiresAt: Date;
-  /** the token's `jti`, when it has one */
+  /** the token's `jti`: optional, as tokens without one are accepted when `requireJti` is false (such a token is
+   * revoked by its subject only) */
   tokenId?: string;
   /** the token's `iat`, when it has one (revocation rules void tokens issued before a time) */
   issuedAt?: Date;

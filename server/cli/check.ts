@@ -1,4 +1,5 @@
 // `parley check`: validates every agent's semantic model and compares it with the agent's database.
+// The command layer of semantic/check.ts (the check itself), hence the same name.
 import type { Command } from 'commander';
 import type { Knex } from 'knex';
 import type { LoadedConfig } from '../config/load.ts';

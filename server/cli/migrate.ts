@@ -1,5 +1,6 @@
 // `parley migrate`: brings the store to the latest schema (what `parley serve` also does at start), and
 // `parley migrate unlock`: clears a migration lock that a crash left behind.
+// The command layer of conversations/migrate.ts (the store migration itself), hence the same name.
 import type { Command } from 'commander';
 import { configPathOf, withConfigOption } from './common.ts';
 

@@ -1,4 +1,5 @@
 // `parley schema`: prints the JSON Schema of parley.config.yaml (the source of docs/parley.config.schema.json).
+// The command layer of config/schema.ts (the config schema itself), hence the same name.
 import type { Command } from 'commander';
 import { withConfigOption } from './common.ts';
 

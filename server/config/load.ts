@@ -1,11 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the config file's interpolation syntax, not a mistaken template
 // Loads parley.config.yaml: YAML parsing, ${VAR} interpolation, zod validation, cross-references, path resolution.
+
 import fs from 'node:fs';
 import path from 'node:path';
 import { distance } from 'fastest-levenshtein';
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseDatabaseUrl } from '../db/connect.ts';
+import { ParleyError } from '../errors.ts';
 import { applyTablePrompts, type PromptReport } from '../semantic/prompts.ts';
 import { type AgentConfig, type ConnectionConfig, ParleyConfig, SemanticModel } from './schema.ts';
 
@@ -23,13 +25,14 @@ export interface ConfigIssue {
 }
 
 /** Every problem found in a config file, one per line in the message: `<file>: <path>: <what is wrong>`. */
-export class ConfigError extends Error {
+export class ConfigError extends ParleyError {
   override name = 'ConfigError';
   readonly file: string;
   readonly issues: ConfigIssue[];
 
+  /** the operator's file, not the asker's request: a server failure wherever it surfaces */
   constructor(file: string, issues: ConfigIssue[]) {
-    super(issues.map((issue) => formatIssue(file, issue)).join('\n'));
+    super(500, 'invalid_config', issues.map((issue) => formatIssue(file, issue)).join('\n'));
     this.file = file;
     this.issues = issues;
   }

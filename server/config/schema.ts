@@ -1,4 +1,5 @@
 // The zod schema of parley.config.yaml: connections, agents, their userContext and semantic models.
+// cli/schema.ts is its command (`parley schema`): the same idea one layer up, hence the same name.
 import { z } from 'zod';
 import { Alias, Filter } from '../query/plan.ts';
 

@@ -11,8 +11,9 @@ import {
   openMysqlRoot,
   testDatabaseName,
 } from '../../test/support/mysql.ts';
+import type { Owner } from '../auth/owner.ts';
 import { failOrphaned, INTERRUPTED, InstanceLease, renewLease } from './leases.ts';
-import { ConversationStore, type Owner } from './store.ts';
+import { ConversationStore } from './store.ts';
 
 const alice: Owner = { agentId: 'demo', userIdentifier: 'alice', userContext: { organisationId: 1 } };
 

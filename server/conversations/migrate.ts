@@ -2,8 +2,10 @@
 // a named lock (GET_LOCK, released by the server if that instance dies), so the others wait for it with a bound
 // instead of dying on knex's "Migration table is already locked"; a knex lock row set while nobody holds the named
 // lock was left by a crash, and is explained with the Parley command that clears it.
+// cli/migrate.ts is its command (`parley migrate`): the same idea one layer up, hence the same name.
 import type { Knex } from 'knex';
 import { dialectOf } from '../db/connect.ts';
+import { ParleyError } from '../errors.ts';
 import { storeMigrations } from './migrations.ts';
 
 const MIGRATIONS_TABLE = 'parley_migrations';
@@ -11,8 +13,12 @@ const LOCK_TABLE = `${MIGRATIONS_TABLE}_lock`;
 const NAMED_LOCK = 'parley_store_migrations';
 export const DEFAULT_MIGRATION_LOCK_WAIT_MS = 60_000;
 
-export class MigrationLockError extends Error {
+/** Another instance holds (or a crash left) the store's migration lock: the server cannot start on this store. */
+export class MigrationLockError extends ParleyError {
   override name = 'MigrationLockError';
+  constructor(message: string) {
+    super(500, 'migration_locked', message);
+  }
 }
 
 const UNLOCK_HINT =

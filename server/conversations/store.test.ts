@@ -12,7 +12,8 @@ import {
   testDatabaseName,
 } from '../../test/support/mysql.ts';
 import type { Answer } from '../answers/answer.ts';
-import { ConversationStore, type Owner } from './store.ts';
+import type { Owner } from '../auth/owner.ts';
+import { ConversationStore } from './store.ts';
 
 const alice: Owner = { agentId: 'demo', userIdentifier: 'alice', userContext: { organisationId: 1 } };
 const bob: Owner = { agentId: 'demo', userIdentifier: 'bob', userContext: { organisationId: 1 } };

@@ -3,18 +3,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Answer } from '../answers/answer.ts';
-import type { ConversationMemory, ConversationOwner } from '../answers/engine.ts';
+import type { ConversationMemory } from '../answers/engine.ts';
+import type { Owner } from '../auth/owner.ts';
 import { openDatabase, parseDatabaseUrl } from '../db/connect.ts';
 import { inTransaction, once, type UnitOfWork } from '../db/unit-of-work.ts';
-import type { PlannedTurn, Presentation } from '../planner/planner.ts';
-import type { UserContext } from '../semantic/user-context.ts';
+import { ParleyError } from '../errors.ts';
+import type { PlannedTurn, Presentation } from '../planner/types.ts';
+import { contextKey, type UserContext } from '../semantic/user-context.ts';
 import { migrateStore } from './migrate.ts';
-
-export interface Owner {
-  agentId: string;
-  userIdentifier: string;
-  userContext: UserContext;
-}
 
 export interface ConversationRecord {
   id: string;
@@ -56,21 +52,15 @@ export interface ListQuery {
   limit?: number;
 }
 
-/** Canonical JSON of a userContext (sorted keys), so equal contexts compare equal in SQL. */
-export function contextKey(userContext: Record<string, unknown>): string {
-  const sorted = Object.fromEntries(
-    Object.entries(userContext).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  );
-  return JSON.stringify(sorted);
-}
-
 function contextHash(userContext: Record<string, unknown>): string {
   return createHash('sha256').update(contextKey(userContext)).digest('hex');
 }
 
-export class CursorError extends Error {
+export class CursorError extends ParleyError {
   override name = 'CursorError';
-  readonly code = 'invalid_cursor';
+  constructor(message: string) {
+    super(400, 'invalid_cursor', message);
+  }
 }
 
 interface ConversationRow {
@@ -417,7 +407,10 @@ export class ConversationStore {
 
   memory(): ConversationMemory {
     return {
-      turns: async (conversationId: string, owner: ConversationOwner): Promise<PlannedTurn[] | undefined> => {
+      turns: async (
+        conversationId: string,
+        owner: Pick<Owner, 'agentId' | 'userContext'>,
+      ): Promise<PlannedTurn[] | undefined> => {
         const found = await once(this.db, async (unit) => {
           const [conv] = await unit.rows<ConversationRow>(
             this.db('parley_conversations')

@@ -1,4 +1,4 @@
-// Dataset refusals carry their HTTP status and code (HttpError), so every surface answers them the same way.
+// Dataset refusals carry their HTTP status and code (HttpError, a ParleyError), so every surface answers them alike.
 import { HttpError } from '../http/errors.ts';
 
 export type DatasetErrorCode =

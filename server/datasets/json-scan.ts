@@ -1,13 +1,15 @@
 // A strict JSON (RFC 8259) scanner that finds where a document goes wrong, for messages like
 // "line 3, column 5: ...", and where each row of the data array starts. JSON.parse still builds the values.
+import { ParleyError } from '../errors.ts';
 
-export class JsonScanError extends Error {
+/** parse.ts answers it as a MalformedFileError (422) with the line and column of `offset` */
+export class JsonScanError extends ParleyError {
   override name = 'JsonScanError';
   constructor(
     readonly offset: number,
     message: string,
   ) {
-    super(message);
+    super(422, 'malformed_file', message);
   }
 }
 

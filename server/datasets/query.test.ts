@@ -3,24 +3,25 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, sqliteUrl } from '../../test/support/demo-db.ts';
+import type { Owner } from '../auth/owner.ts';
 import { SemanticModel } from '../config/schema.ts';
 import { ConversationStore } from '../conversations/store.ts';
 import { compileQueryPlan } from '../query/compile.ts';
 import { createQueryRunner } from '../query/execute.ts';
 import { assignDatasetTables, DatasetQueryCache, datasetModel, datasetTableName } from './query.ts';
 import { type DatasetAgentLookup, DatasetService } from './service.ts';
-import type { DatasetOwner, DatasetScope, VisibleDataset } from './types.ts';
+import type { DatasetScope, VisibleDataset } from './types.ts';
 
 const AGENTS: DatasetAgentLookup = (id) =>
   id === 'demo' ? { userContext: { organisationId: 'integer' } } : undefined;
-const ALICE: DatasetOwner = { agentId: 'demo', userIdentifier: 'alice', userContext: { organisationId: 1 } };
-const MALLORY: DatasetOwner = {
+const ALICE: Owner = { agentId: 'demo', userIdentifier: 'alice', userContext: { organisationId: 1 } };
+const MALLORY: Owner = {
   agentId: 'demo',
   userIdentifier: 'mallory',
   userContext: { organisationId: 2 },
 };
 /** a user's own scope: their identifier within their tenant */
-const user = (o: DatasetOwner): DatasetScope => ({
+const user = (o: Owner): DatasetScope => ({
   kind: 'user',
   userIdentifier: o.userIdentifier,
   tenant: { organisationId: o.userContext.organisationId as number },

@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { SemanticModel, Table } from '../config/schema.ts';
+import { ParleyError } from '../errors.ts';
 import { type AgentModel, type CompiledQuery, compileQueryPlan } from '../query/compile.ts';
 import {
   createQueryRunner,
@@ -119,9 +120,12 @@ export function datasetAgentModel(
 // ---- the cache -----------------------------------------------------------------------------------
 
 /** A dataset's stored version is gone (replaced or deleted since it was listed): list again and retry. */
-export class DatasetChangedError extends Error {
+export class DatasetChangedError extends ParleyError {
   override name = 'DatasetChangedError';
-  readonly code = 'dataset_changed';
+  /** retried by the dataset service; past its retries, the server's failure */
+  constructor(message: string) {
+    super(500, 'dataset_changed', message);
+  }
 }
 
 /** The bytes of exactly this version of a dataset; throws DatasetChangedError when it is no longer stored. */

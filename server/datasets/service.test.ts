@@ -12,13 +12,14 @@ import {
   openMysqlRoot,
   testDatabaseName,
 } from '../../test/support/mysql.ts';
+import type { Owner } from '../auth/owner.ts';
 import { ConversationStore } from '../conversations/store.ts';
 import type { DatasetError } from './errors.ts';
 import { DatasetChangedError } from './query.ts';
 import { type DatasetAgentLookup, DatasetService, type DatasetServiceOptions } from './service.ts';
 import type { DatasetSettingsInput } from './settings.ts';
 import { DatabaseDatasetStorage, type DatasetStorage, FilesystemDatasetStorage } from './storage.ts';
-import type { DatasetOwner, DatasetScope } from './types.ts';
+import type { DatasetScope } from './types.ts';
 
 const AGENTS: DatasetAgentLookup = (id) =>
   id === 'demo'
@@ -32,20 +33,20 @@ const AGENTS: DatasetAgentLookup = (id) =>
       }
     : undefined;
 
-const ALICE: DatasetOwner = {
+const ALICE: Owner = {
   agentId: 'demo',
   userIdentifier: 'alice',
   userContext: { organisationId: 1, region: 'EU', teamIds: [1], isAdmin: false },
 };
-const BOB: DatasetOwner = { ...ALICE, userIdentifier: 'bob' };
-const CAROL: DatasetOwner = {
+const BOB: Owner = { ...ALICE, userIdentifier: 'bob' };
+const CAROL: Owner = {
   ...ALICE,
   userIdentifier: 'carol',
   userContext: { ...ALICE.userContext, organisationId: 2, region: 'US' },
 };
 
 /** A user's own scope: their identifier within their tenant (the scalar fields of their userContext). */
-const userOf = (o: DatasetOwner): DatasetScope => ({
+const userOf = (o: Owner): DatasetScope => ({
   kind: 'user',
   userIdentifier: o.userIdentifier,
   tenant: { organisationId: o.userContext.organisationId as number, region: o.userContext.region as string },
@@ -535,8 +536,8 @@ describe("a user's own files belong to the user within their tenant", () => {
   });
   const bytes = Buffer.from('plan,price\nGold,42\n');
   // "u17" of organisation 1 and "u17" of organisation 2 are two people (many host apps number users per tenant)
-  const U17_ORG1: DatasetOwner = { ...ALICE, userIdentifier: 'u17' };
-  const U17_ORG2: DatasetOwner = { ...CAROL, userIdentifier: 'u17' };
+  const U17_ORG1: Owner = { ...ALICE, userIdentifier: 'u17' };
+  const U17_ORG2: Owner = { ...CAROL, userIdentifier: 'u17' };
 
   it('the same userIdentifier in another tenant neither lists, reads nor deletes the file', async () => {
     s = await setup('database');

@@ -1,11 +1,13 @@
 // The dataset service: upload (check, parse, store, flip), list, delete and read files of a scope, the datasets a
 // user can see, quotas, the orphan sweep and the query cache. Metadata lives in the store database
 // (parley_dataset_files); bytes live in a DatasetStorage by version (see storage.ts).
+
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../auth/claims.ts';
+import type { Owner } from '../auth/owner.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { UserContextType } from '../config/schema.ts';
 import { UserContextError, validateUserContext } from '../semantic/user-context.ts';
@@ -18,7 +20,6 @@ import { type DatasetSettings, type DatasetSettingsInput, resolveDatasetSettings
 import { DatabaseDatasetStorage, type DatasetStorage, FilesystemDatasetStorage } from './storage.ts';
 import type {
   DatasetColumnInfo,
-  DatasetOwner,
   DatasetRecord,
   DatasetScope,
   DatasetTenant,
@@ -195,7 +196,7 @@ export class DatasetService {
           `(fields: ${Object.keys(agent.userContext).join(', ')}) as JSON in the userContext query parameter`,
       );
     }
-    let checked: DatasetOwner['userContext'];
+    let checked: Owner['userContext'];
     try {
       checked = validateUserContext(agent.userContext, userContext);
     } catch (err) {
@@ -206,7 +207,7 @@ export class DatasetService {
   }
 
   /** The scope of a verified user's own files (widget, answers): their identifier within their tenant. */
-  ownerScope(owner: DatasetOwner): DatasetScope {
+  ownerScope(owner: Owner): DatasetScope {
     const agent = this.agent(owner.agentId);
     if (agent.multiTenant === false) return { kind: 'user', userIdentifier: owner.userIdentifier };
     return {
@@ -217,7 +218,7 @@ export class DatasetService {
   }
 
   /** The integer and string fields of a (validated) userContext, in declaration order. */
-  private tenantOf(agent: DatasetAgentInfo, userContext: DatasetOwner['userContext']): DatasetTenant {
+  private tenantOf(agent: DatasetAgentInfo, userContext: Owner['userContext']): DatasetTenant {
     const tenant: Record<string, number | string> = {};
     for (const [key, type] of Object.entries(agent.userContext)) {
       const value = Object.hasOwn(userContext, key) ? userContext[key] : undefined;
@@ -266,7 +267,7 @@ export class DatasetService {
    * The context scope an end user shares to with `contextKey` (widget): the value is the user's own, from the
    * verified token. 400 when the key is not one end users may share to (settings.widgetContextKeys).
    */
-  contextScopeFor(owner: DatasetOwner, contextKey: string): DatasetScope {
+  contextScopeFor(owner: Owner, contextKey: string): DatasetScope {
     this.contextType(owner.agentId, contextKey);
     if (!this.widgetContextKeys(owner.agentId).includes(contextKey)) {
       throw new DatasetError(400, 'invalid_scope', `files cannot be shared by ${contextKey}`);
@@ -287,7 +288,7 @@ export class DatasetService {
   }
 
   /** The scopes whose files a user sees: their own, and one per integer/string field of their userContext. */
-  visibleScopes(owner: DatasetOwner): DatasetScope[] {
+  visibleScopes(owner: Owner): DatasetScope[] {
     const declared = this.agent(owner.agentId).userContext;
     const scopes: DatasetScope[] = [this.ownerScope(owner)];
     for (const [key, type] of Object.entries(declared)) {
@@ -435,7 +436,7 @@ export class DatasetService {
    * name unique among them and not in `reservedTables` (default: the agent's own tables).
    */
   async listVisibleDatasets(
-    owner: DatasetOwner,
+    owner: Owner,
     options: { reservedTables?: Iterable<string> } = {},
   ): Promise<VisibleDataset[]> {
     const reserved = options.reservedTables ?? this.agent(owner.agentId).tables ?? [];
@@ -726,7 +727,7 @@ export class DatasetService {
    * once when a file changes between listing and loading.
    */
   async runnerFor(
-    owner: DatasetOwner,
+    owner: Owner,
     options: { timeZone?: string; reservedTables?: Iterable<string> } = {},
   ): Promise<DatasetRunner | undefined> {
     const reserved = options.reservedTables ? [...options.reservedTables] : undefined;

@@ -1,5 +1,6 @@
 // Dataset settings: limits, quotas, storage driver and query cache, with defaults. A `datasets:` config section
 // maps onto DatasetSettingsInput; everything is optional there.
+// Same role as limits/settings.ts: each room resolves its config section, with defaults, in settings.ts.
 
 export interface DatasetQuota {
   /** most files in one scope */

@@ -1,6 +1,6 @@
 // The shapes shared by the dataset service, the HTTP routes and the query side.
+// Same role as planner/types.ts: a room's types-only module is its types.ts.
 import type { ColumnType } from '../config/schema.ts';
-import type { UserContext } from '../semantic/user-context.ts';
 import type { DateGrain } from './dates.ts';
 import type { DatasetFormat } from './names.ts';
 import type { DatasetValueType } from './parse.ts';
@@ -19,13 +19,6 @@ export type DatasetTenant = Readonly<Record<string, number | string>>;
 export type DatasetScope =
   | { kind: 'user'; userIdentifier: string; tenant?: DatasetTenant }
   | { kind: 'context'; contextKey: string; contextValue: number | string };
-
-/** The user a question or a widget call is for; always from a verified token (or the host backend). */
-export interface DatasetOwner {
-  agentId: string;
-  userIdentifier: string;
-  userContext: UserContext;
-}
 
 export interface DatasetColumnInfo {
   /** SQL identifier of the column in its table */

@@ -1,15 +1,16 @@
 // Opens a knex connection pool from a Parley database URL (sqlite:// or mysql://).
-
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type mysql from 'mysql2/promise';
+import { ParleyError } from '../errors.ts';
 
 // knex (and its dialect drivers) load with the first connection: commands that never connect skip ~0.2 s
 const knex = (config: Knex.Config): Knex =>
   (createRequire(import.meta.url)('knex') as (c: Knex.Config) => Knex)(config);
 
+/** The kind of database a URL names; what its SQL differs in is server/query/sql-dialect.ts's SqlDialect. */
 export type Dialect = 'sqlite' | 'mysql';
 
 export interface DatabaseTarget {
@@ -18,8 +19,12 @@ export interface DatabaseTarget {
   location: string;
 }
 
-export class DatabaseUrlError extends Error {
+/** A database URL that names no database Parley can open: a configuration mistake, the server's own. */
+export class DatabaseUrlError extends ParleyError {
   override name = 'DatabaseUrlError';
+  constructor(message: string) {
+    super(500, 'invalid_database_url', message);
+  }
 }
 
 /** Parses `sqlite:///abs/file.sqlite`, `sqlite://./rel.sqlite` (relative to baseDir) and `mysql://user:pass@host:port/db`. */
@@ -79,9 +84,11 @@ export interface OpenOptions {
 }
 
 /** A statement (or a connection) that the database did not answer within its client-side deadline. */
-export class DatabaseTimeoutError extends Error {
+export class DatabaseTimeoutError extends ParleyError {
   override name = 'DatabaseTimeoutError';
-  readonly code = 'store_timeout';
+  constructor(message: string) {
+    super(503, 'store_timeout', message);
+  }
 }
 
 export function openDatabase(url: string, options: OpenOptions = {}): Knex {

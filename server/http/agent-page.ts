@@ -1,8 +1,8 @@
 // GET /agents/{agentId}: the agent guide (planner/agent-guide.ts) as a page, for host backends holding the API key
 // (`Authorization: Bearer <API key>`, scoped to the agent). Plain HTML under the pages' CSP, every value escaped.
 import express, { type Router } from 'express';
-import type { AppDeps } from '../app.ts';
 import type { ResolvedAgent } from '../config/load.ts';
+import type { AppDeps } from '../deps.ts';
 import type { AgentGuide, CheckedQuestion, GuideEntry } from '../planner/agent-guide.ts';
 import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
 import { HttpError } from './errors.ts';

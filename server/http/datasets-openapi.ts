@@ -2,7 +2,7 @@
 // guide's agent-less shape) and the widget's, described from zod schemas like the rest of /api/v1.
 import { z } from 'zod';
 import { AgentId, ErrorResponse } from './api-v1/schemas.ts';
-import type { HttpMethod, OpenApiOperation, OpenApiSurface } from './openapi.ts';
+import type { HttpMethod, OpenApiOperation, OpenApiSurface } from './openapi-types.ts';
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request: filename (also control or bidi characters), notes, scope, userContext, multipart body',

@@ -2,17 +2,19 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
+import { ParleyError } from '../errors.ts';
 
-export class HttpError extends Error {
+/** A refusal raised by the HTTP layer itself (not found, rate limited, unsupported). */
+export class HttpError extends ParleyError {
   override name = 'HttpError';
   constructor(
-    readonly status: number,
-    readonly code: string,
+    status: number,
+    code: string,
     message: string,
     /** whole seconds for a Retry-After header (429, 503) */
-    readonly retryAfter?: number,
+    retryAfter?: number,
   ) {
-    super(message);
+    super(status, code, message, { retryAfter });
   }
 }
 
@@ -25,22 +27,12 @@ interface Mapped {
   retryAfter?: number;
 }
 
-// errors from other modules carry a `code` (and auth errors a `status`); map them by name, not by import,
-// so this module stays the bottom of the dependency graph
-const BY_NAME: Record<string, number> = {
-  UserContextError: 400,
-  CursorError: 400,
-  PlanError: 400,
-  UnknownAgentError: 404,
-  UnknownConversationError: 404,
-  QueryTimeoutError: 504,
-  // the store did not answer within its client-side deadline
-  DatabaseTimeoutError: 503,
-  QueryCancelledError: 499,
-};
+const INTERNAL: Mapped = { status: 500, code: 'internal_error', message: 'something went wrong on our side' };
 
 export function mapError(err: unknown): Mapped {
-  if (err instanceof HttpError) {
+  // Parley's own errors carry their status and code (server/errors.ts); a 500 is ours, and its message stays here
+  if (err instanceof ParleyError) {
+    if (err.status === 500) return { ...INTERNAL };
     const mapped: Mapped = { status: err.status, code: err.code, message: err.message };
     if (err.retryAfter !== undefined) mapped.retryAfter = err.retryAfter;
     return mapped;
@@ -70,11 +62,6 @@ export function mapError(err: unknown): Mapped {
       return { status: 400, code: 'invalid_json', message: 'the request body is not valid JSON' };
     if (e.type === 'entity.too.large')
       return { status: 413, code: 'payload_too_large', message: 'the request body is too large' };
-    if (e.name === 'AuthError' && typeof e.status === 'number') {
-      return { status: e.status, code: e.code ?? 'unauthorized', message: e.message };
-    }
-    const status = BY_NAME[e.name];
-    if (status !== undefined) return { status, code: e.code ?? 'error', message: e.message };
     // the router could not percent-decode a path parameter (`/conversations/%E0%A4%A`)
     if (e.name === 'URIError')
       return { status: 400, code: 'invalid_url', message: 'the URL is not valid percent-encoding' };
@@ -91,7 +78,7 @@ export function mapError(err: unknown): Mapped {
       return { status: clientStatus, code, message: e.message };
     }
   }
-  return { status: 500, code: 'internal_error', message: 'something went wrong on our side' };
+  return { ...INTERNAL };
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {

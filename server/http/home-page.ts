@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Request, type Router } from 'express';
-import type { AppDeps } from '../app.ts';
 import type { ResolvedAgent } from '../config/load.ts';
+import type { AppDeps } from '../deps.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import { type Html, html } from './html.ts';
 

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConversationCreateBody, ResponseCreateBody } from './api-v1/schemas.ts';
-import { type OpenApiSurface, openApiDocument } from './openapi.ts';
+import { openApiDocument } from './openapi.ts';
+import type { OpenApiSurface } from './openapi-types.ts';
 
 type Json = Record<string, unknown>;
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

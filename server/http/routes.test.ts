@@ -5,9 +5,10 @@ import fs from 'node:fs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CONFIG_FILE } from '../../test/support/demo-db.ts';
-import { type AppDeps, createApp } from '../app.ts';
+import { createApp } from '../app.ts';
 import { parseConfig } from '../config/load.ts';
 import { resolveDatasetSettings } from '../datasets/settings.ts';
+import type { AppDeps } from '../deps.ts';
 import { openApiDocument } from './openapi.ts';
 
 interface RouteLayer {

@@ -1,6 +1,6 @@
 // Where every rate-limiter-flexible limiter of the front door is built (socket message budgets, conversation
 // creation). In memory per process today; a store shared by every instance (Redis) is a different `LimiterStore`
-// passed in AppDeps.limiterStore, not a change to the modules that consume points.
+// passed in AppDeps.limiterStore, not a change to the modules that consume points (they ask deps.limiters).
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface LimitSpec {
@@ -45,27 +45,22 @@ export async function blockedFor(limiter: RateLimiterAbstract, key: string): Pro
   return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 }
 
-const built = new WeakMap<object, Map<string, RateLimiterAbstract>>();
-
 /**
- * The limiter named `name` of one server (`owner`: its AppDeps), built once from `spec` by `store`. Every instance
- * sharing a store shares the limiter's counts.
+ * The named limiters of one server, each built once from its spec by `store` (`name`: its key prefix, unique per
+ * purpose). Created once per server by createAppDeps (server/deps.ts); every instance sharing a store shares the
+ * limiters' counts.
  */
-export function namedLimiter(
-  owner: object,
-  name: string,
-  spec: LimitSpec,
-  store: LimiterStore = memoryLimiterStore,
-): RateLimiterAbstract {
-  let mine = built.get(owner);
-  if (!mine) {
-    mine = new Map();
-    built.set(owner, mine);
+export class NamedLimiters {
+  private readonly built = new Map<string, RateLimiterAbstract>();
+
+  constructor(private readonly store: LimiterStore = memoryLimiterStore) {}
+
+  get(name: string, spec: LimitSpec): RateLimiterAbstract {
+    let limiter = this.built.get(name);
+    if (!limiter) {
+      limiter = this.store(name, spec);
+      this.built.set(name, limiter);
+    }
+    return limiter;
   }
-  let limiter = mine.get(name);
-  if (!limiter) {
-    limiter = store(name, spec);
-    mine.set(name, limiter);
-  }
-  return limiter;
 }

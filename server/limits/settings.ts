@@ -1,5 +1,6 @@
 // The front door's limits with their defaults, from the `limits:` section of parley.config.yaml (docs/protocol.md
 // and README "Limits" say what happens past each one).
+// Same role as datasets/settings.ts: each room resolves its config section, with defaults, in settings.ts.
 import type { LimitsConfig } from '../config/schema.ts';
 import type { LimitSpec } from './limiters.ts';
 

@@ -5,8 +5,8 @@ import pluralize from 'pluralize';
 import type { ResolvedAgent } from '../config/load.ts';
 import type { QueryPlan } from '../query/plan.ts';
 import { ModelView } from '../semantic/model-view.ts';
-import type { PlannerOutcome } from './planner.ts';
 import { RulesPlanner } from './rules/rules-planner.ts';
+import type { PlannerOutcome } from './types.ts';
 
 /** An example question and what the embedded planner made of it. */
 export interface CheckedQuestion {

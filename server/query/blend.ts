@@ -2,7 +2,7 @@
 // (a time bucket or a shared dimension). Each side was compiled and scoped on its own; only rows meet here.
 // A blend of one database figure with one figure of the file (actual sales against targets) is a comparison:
 // each row also gets the difference, the actual as a share of the file's figure, and whether it is over or under.
-import type { CompiledQuery, OutputColumn } from './compile.ts';
+import { type CompiledQuery, type OutputColumn, PlanError } from './compile.ts';
 import type { CellValue, QueryResult } from './execute.ts';
 import type { QueryPlan } from './plan.ts';
 
@@ -32,9 +32,9 @@ export const OVER = 'over';
 export const UNDER = 'under';
 export const ON_TARGET = 'on target';
 
-export class BlendError extends Error {
-  override name = 'PlanError';
-  readonly code = 'invalid_plan';
+/** A blend whose sides cannot be joined: a plan error like any other (the friendly reply, the turn remembered). */
+export class BlendError extends PlanError {
+  override name = 'BlendError';
 }
 
 /** Dates compare by day ("2026-11-01" and "2026-11-01T00:00:00Z" are one bucket); text ignores case and spaces. */

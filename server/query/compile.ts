@@ -1,16 +1,26 @@
 // compileQueryPlan: QueryPlan + semantic model + userContext -> one SELECT, built with knex.
 // This is the only module in Parley that builds SQL. Identifiers are `??` bindings, values `?` bindings,
 // and every table reference it emits (base, joins, subqueries) carries the agent's context filters.
-import knex, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import type { AgentConfig, SemanticModel } from '../config/schema.ts';
 import { resolveDateRange, startOfGrain, toUtcSql } from '../dates/resolve.ts';
 import type { Dialect } from '../db/connect.ts';
+import { ParleyError } from '../errors.ts';
 import type { Expr } from '../semantic/expression.ts';
 import { type JoinStep, ModelError, ModelView, type ResolvedField } from '../semantic/model-view.ts';
 import { validateUserContext } from '../semantic/user-context.ts';
-import { localTime, previousBucket, truncateDate } from './dialect.ts';
-import { type DateRange, type Filter, type Grain, type Measure, QueryPlan, type Scalar } from './plan.ts';
+import {
+  type DateRange,
+  type Filter,
+  type Grain,
+  MAX_NAME_LENGTH,
+  type Measure,
+  measureName,
+  QueryPlan,
+  type Scalar,
+} from './plan.ts';
+import { type SqlDialect, sqlDialect } from './sql-dialect.ts';
 
 export type ValueType = 'number' | 'string' | 'date' | 'boolean';
 
@@ -68,19 +78,12 @@ export type AgentModel = Pick<AgentConfig, 'id' | 'multiTenant' | 'timeZone' | '
   model: SemanticModel;
 };
 
-export class PlanError extends Error {
+/** A plan that cannot be answered from this model (unknown field, fan-out, bad value): the asker's 400. */
+export class PlanError extends ParleyError {
   override name = 'PlanError';
-  readonly code = 'invalid_plan';
-}
-
-const builders: Partial<Record<Dialect, Knex>> = {};
-/** A connectionless knex per dialect: it only builds SQL text; executors run it on real pools. */
-function builderFor(dialect: Dialect): Knex {
-  builders[dialect] ??= knex({
-    client: dialect === 'sqlite' ? 'better-sqlite3' : 'mysql2',
-    useNullAsDefault: true,
-  });
-  return builders[dialect];
+  constructor(message: string) {
+    super(400, 'invalid_plan', message);
+  }
 }
 
 export function compileQueryPlan(
@@ -176,6 +179,8 @@ class Scope {
 
 class Compilation {
   readonly k: Knex;
+  /** what the SQL text differs in between SQLite and MySQL */
+  readonly dialect: SqlDialect;
   readonly view: ModelView;
   private aliasCounter = 0;
   private readonly ranges: ResolvedTimeRange[] = [];
@@ -188,7 +193,8 @@ class Compilation {
     view: ModelView,
     readonly options: CompileOptions,
   ) {
-    this.k = builderFor(options.dialect);
+    this.dialect = sqlDialect(options.dialect);
+    this.k = this.dialect.builder();
     this.view = view;
   }
 
@@ -221,61 +227,33 @@ class Compilation {
   contextFilterWhere(qb: Knex.QueryBuilder, table: string, alias: string): void {
     for (const cond of this.contextConditions(table)) {
       const column = `${alias}.${cond.column}`;
-      if (cond.list) {
-        if (cond.values.length === 0) qb.whereRaw('1 = 0');
-        else if (this.binaryText(cond.values))
-          qb.whereRaw(this.exactText(this.k.raw('??', [column]), cond.values));
-        else qb.whereIn(column, cond.values);
-      } else if (this.binaryText(cond.values))
-        qb.whereRaw(this.exactText(this.k.raw('??', [column]), cond.values));
+      // a text tenant key must match byte for byte ('acme' is not 'ACME'), which a plain = is not in MySQL
+      const exact = this.dialect.exactMatch(this.k.raw('??', [column]), cond.values);
+      if (cond.list && cond.values.length === 0) qb.whereRaw('1 = 0');
+      else if (exact) qb.whereRaw(exact);
+      else if (cond.list) qb.whereIn(column, cond.values);
       else qb.where(column, '=', cond.values[0] as Scalar);
     }
-  }
-
-  /** MySQL's default collations ignore case: a text tenant key must match byte for byte ('acme' is not 'ACME'). */
-  private binaryText(values: Scalar[]): boolean {
-    return this.options.dialect === 'mysql' && values.some((v) => typeof v === 'string');
-  }
-
-  /**
-   * MySQL: `column` equal to one of `values` byte for byte, written so an index on the column stays usable: the
-   * comparison in the column's collation (which the index is sorted by) finds a superset, the BINARY one keeps
-   * only exact matches. `BINARY column = ?` alone hides the column from the optimizer (checked with EXPLAIN in
-   * test/query-plans.test.ts).
-   */
-  private exactText(column: Knex.Raw, values: Scalar[]): Knex.Raw {
-    const list = values.map(() => '?').join(', ');
-    if (values.length === 1)
-      return this.k.raw('(? = ? AND BINARY ? = ?)', [
-        column,
-        values[0] as Scalar,
-        column,
-        values[0] as Scalar,
-      ]);
-    return this.k.raw(`(? IN (${list}) AND BINARY ? IN (${list}))`, [column, ...values, column, ...values]);
   }
 
   /** ON-side context filters for a joined table. */
   contextFilterOn(join: Knex.JoinClause, table: string, alias: string): void {
     for (const cond of this.contextConditions(table)) {
       const column = `${alias}.${cond.column}`;
-      if (cond.list) {
-        if (cond.values.length === 0) join.andOn(this.k.raw('1 = 0'));
-        else if (this.binaryText(cond.values))
-          join.andOn(this.exactText(this.k.raw('??', [column]), cond.values));
-        else join.andOnIn(column, cond.values as string[]);
-      } else if (this.binaryText(cond.values))
-        join.andOn(this.exactText(this.k.raw('??', [column]), cond.values));
+      const exact = this.dialect.exactMatch(this.k.raw('??', [column]), cond.values);
+      if (cond.list && cond.values.length === 0) join.andOn(this.k.raw('1 = 0'));
+      else if (exact) join.andOn(exact);
+      else if (cond.list) join.andOnIn(column, cond.values as string[]);
       else join.andOnVal(column, '=', cond.values[0] as string);
     }
   }
 
   /**
-   * The side of a comparison that makes both dialects agree: MySQL's default collations ignore case and accents,
-   * so text compares as bytes (as in SQLite); money in SQLite is a double, so equality on decimals is to 6 places.
+   * The side of a comparison that makes both dialects agree: text compares as bytes in both; money in SQLite is a
+   * double, so equality on decimals is to 6 places.
    */
   private comparable(sql: Knex.Raw, field: ResolvedField, equality: boolean): Knex.Raw {
-    if (field.type === 'string' && this.options.dialect === 'mysql') return this.k.raw('BINARY ?', [sql]);
+    if (field.type === 'string') return this.dialect.byteText(sql) ?? sql;
     if (field.type === 'number' && equality) return this.k.raw('ROUND(?, 6)', [sql]);
     return sql;
   }
@@ -285,8 +263,7 @@ class Compilation {
   }
 
   private bindable(v: Scalar): Scalar {
-    if (typeof v === 'boolean' && this.options.dialect === 'sqlite') return v ? 1 : 0;
-    return v;
+    return this.dialect.bindable(v);
   }
 
   // ---- fields and expressions -----------------------------------------------------------------
@@ -426,8 +403,9 @@ class Compilation {
       case 'lte': {
         const op = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }[filter.op];
         const value = this.value(field, filter.value, filter.field);
-        if (filter.op === 'eq' && field.type === 'string' && this.options.dialect === 'mysql')
-          return this.exactText(direct, [value]);
+        const exact =
+          filter.op === 'eq' && field.type === 'string' && this.dialect.exactMatch(direct, [value]);
+        if (exact) return exact;
         const left = this.comparable(direct, field, filter.op === 'eq' || filter.op === 'neq');
         // neq keeps NULLs out explicitly so both dialects agree
         if (filter.op === 'neq')
@@ -438,8 +416,9 @@ class Compilation {
       case 'notIn': {
         const values = filter.values.map((v) => this.roundedValue(field, this.value(field, v, filter.field)));
         const placeholders = values.map(() => '?').join(', ');
-        if (filter.op === 'in' && field.type === 'string' && this.options.dialect === 'mysql')
-          return this.exactText(direct, values);
+        const exact =
+          filter.op === 'in' && field.type === 'string' && this.dialect.exactMatch(direct, values);
+        if (exact) return exact;
         const left = this.comparable(direct, field, true);
         if (filter.op === 'in') return k.raw(`(? IN (${placeholders}))`, [left, ...values]);
         return k.raw(`(? IS NOT NULL AND ? NOT IN (${placeholders}))`, [direct, left, ...values]);
@@ -449,12 +428,7 @@ class Compilation {
         if (field.type !== 'string') throw new PlanError(`${filter.field} is not text`);
         const escaped = filter.value.replace(/[!%_]/g, (ch) => `!${ch}`);
         const pattern = filter.op === 'contains' ? `%${escaped}%` : `${escaped}%`;
-        // case-insensitive in both dialects; byte-wise otherwise, as SQLite compares text
-        const like =
-          this.options.dialect === 'mysql'
-            ? "(BINARY LOWER(?) LIKE LOWER(?) ESCAPE '!')"
-            : "(LOWER(?) LIKE LOWER(?) ESCAPE '!')";
-        return k.raw(like, [direct, pattern]);
+        return this.dialect.likeIgnoringCase(direct, pattern);
       }
       case 'isNull':
         return k.raw('(? IS NULL)', [direct]);
@@ -619,7 +593,7 @@ class Compilation {
     return {
       sql: this.k.raw('(? * 1e0 / NULLIF(?, 0))', [num.sql, den.sql]),
       type: 'number',
-      name: `${num.name}_per_${den.name}`.slice(0, 63),
+      name: measureName(num.name, 'per', den.name),
       definition: `${num.definition} divided by ${den.definition}`,
     };
   }
@@ -784,7 +758,7 @@ class Compilation {
           this.windowSpec('q', others.length > 0 ? time : []),
         ]),
         type: 'number',
-        name: `share_${of.name}`.slice(0, 63),
+        name: measureName('share', of.name),
         definition:
           others.length > 0 && time.length > 0
             ? `each row's share of ${of.definition} within its ${bucket?.grain ?? 'period'}`
@@ -812,7 +786,7 @@ class Compilation {
         ]),
         type: 'number',
         unit: of.unit,
-        name: `running_${of.name}`.slice(0, 63),
+        name: measureName('running', of.name),
         definition: `the running total of ${of.definition}, ${bucket.grain} by ${bucket.grain}`,
       };
     }
@@ -856,7 +830,7 @@ class Compilation {
         : k.raw('(?? - ??)', [`q.${column}`, `q.${previous}`]),
       type: 'number',
       unit: percent ? undefined : of.unit,
-      name: `change_${of.name}`.slice(0, 63),
+      name: measureName('change', of.name),
       definition: percent
         ? `the change of ${of.definition} against ${against}, as a fraction of it`
         : `the change of ${of.definition} against ${against}`,
@@ -912,9 +886,7 @@ class Compilation {
       const key = k.raw('??', [`g.${lag.key}`]);
       // the row before is the previous bucket (period) only when its key is the one just before this one's;
       // otherwise that bucket had no rows, and the measure's value over no rows stands in (0 for counts, sums)
-      const expected = lag.grain
-        ? previousBucket(k, this.options.dialect, key, lag.grain)
-        : k.raw('? - 1', [key]);
+      const expected = lag.grain ? this.dialect.previousBucket(key, lag.grain) : k.raw('? - 1', [key]);
       const found = k.raw('LAG(?) OVER ? = ?', [key, spec, expected]);
       // the first bucket of all (no range) has an empty one before it; the earliest period has none
       const hasBefore = lag.grain ? k.raw('? IS NOT NULL', [key]) : k.raw('? > 1', [key]);
@@ -959,8 +931,9 @@ class Compilation {
     const columns: OutputColumn[] = [];
     const used = new Set<string>();
     const uniqueName = (name: string): string => {
-      let candidate = name.slice(0, 63);
-      for (let i = 2; used.has(candidate); i += 1) candidate = `${name.slice(0, 60)}_${i}`;
+      let candidate = name.slice(0, MAX_NAME_LENGTH);
+      // room for `_2` .. `_99`
+      for (let i = 2; used.has(candidate); i += 1) candidate = `${name.slice(0, MAX_NAME_LENGTH - 3)}_${i}`;
       used.add(candidate);
       return candidate;
     };
@@ -1055,10 +1028,10 @@ class Compilation {
         const column = `${alias}.${field.column}`;
         const local =
           field.type === 'datetime'
-            ? localTime(k, this.options.dialect, column, this.view.agent.timeZone)
+            ? this.dialect.localTime(column, this.view.agent.timeZone)
             : k.raw('??', [column]);
         const name = uniqueName(dim.as ?? dim.grain);
-        selects.push(k.raw('? AS ??', [truncateDate(k, this.options.dialect, local, dim.grain), name]));
+        selects.push(k.raw('? AS ??', [this.dialect.truncateDate(local, dim.grain), name]));
         columns.push({
           name,
           label: capitalise(dim.grain),
@@ -1197,8 +1170,7 @@ class Compilation {
         const field = this.view.field(o.by);
         const sql = scope.fieldSql(field, false);
         if (!sql) throw new PlanError(`cannot order rows by ${o.by}`);
-        const key =
-          field.type === 'string' && this.options.dialect === 'mysql' ? this.k.raw('BINARY ?', [sql]) : sql;
+        const key = field.type === 'string' ? (this.dialect.byteText(sql) ?? sql) : sql;
         qb.orderByRaw(`? ${o.direction === 'asc' ? 'ASC' : 'DESC'}`, [key]);
         continue;
       }
@@ -1219,13 +1191,13 @@ class Compilation {
     if (isListing) qb.orderBy(`${scope.alias}.${pk}`, plan.order[0]?.direction ?? 'asc');
   }
 
-  /** Text orders byte-wise in MySQL too, so "González" and "Gómez" come in the same order in both dialects. */
+  /** Text orders byte-wise in both dialects, so "González" and "Gómez" come in the same order. */
   private orderByColumn(qb: Knex.QueryBuilder, column: OutputColumn, direction: 'asc' | 'desc'): void {
     const expr = this.textOutputs.get(column.name);
-    if (column.type === 'string' && expr && this.options.dialect === 'mysql') {
-      // the expression, not the alias: inside an expression MySQL reads a name as a table column
-      qb.orderByRaw(`BINARY ? ${direction === 'asc' ? 'ASC' : 'DESC'}`, [expr]);
-    } else qb.orderBy(column.name, direction);
+    // the expression, not the alias: inside an expression MySQL reads a name as a table column
+    const key = column.type === 'string' && expr ? this.dialect.byteText(expr) : undefined;
+    if (key) qb.orderByRaw(`? ${direction === 'asc' ? 'ASC' : 'DESC'}`, [key]);
+    else qb.orderBy(column.name, direction);
   }
 }
 

@@ -1,7 +1,14 @@
 // Runs compiled queries on a connection: read-only, with a statement time limit, cancellable, rows typed.
 import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
-import { type Dialect, killQuery, openDatabase, parseDatabaseUrl } from '../db/connect.ts';
+import {
+  type DatabaseTarget,
+  type Dialect,
+  killQuery,
+  openDatabase,
+  parseDatabaseUrl,
+} from '../db/connect.ts';
+import { ParleyError } from '../errors.ts';
 import type { CompiledQuery, OutputColumn } from './compile.ts';
 
 export type CellValue = number | string | boolean | null;
@@ -14,19 +21,27 @@ export interface QueryResult {
   durationMs: number;
 }
 
-export class QueryTimeoutError extends Error {
+export class QueryTimeoutError extends ParleyError {
   override name = 'QueryTimeoutError';
-  readonly code = 'query_timeout';
+  constructor(message: string) {
+    super(504, 'query_timeout', message);
+  }
 }
 
-export class QueryCancelledError extends Error {
+/** 499: the asker went away (nginx's "client closed request") */
+export class QueryCancelledError extends ParleyError {
   override name = 'QueryCancelledError';
-  readonly code = 'query_cancelled';
+  constructor(message: string) {
+    super(499, 'query_cancelled', message);
+  }
 }
 
-export class QueryFailedError extends Error {
+/** The database refused or broke the statement: answers say "the query failed", HTTP a plain 500. */
+export class QueryFailedError extends ParleyError {
   override name = 'QueryFailedError';
-  readonly code = 'query_failed';
+  constructor(message: string) {
+    super(500, 'query_failed', message);
+  }
 }
 
 export interface RunOptions {
@@ -50,10 +65,7 @@ export interface RunnerOptions {
 export function createQueryRunner(url: string, options: RunnerOptions = {}): QueryRunner {
   const target = parseDatabaseUrl(url);
   const timeoutMs = options.statementTimeoutMs ?? 15_000;
-  const exec =
-    target.dialect === 'sqlite'
-      ? new SqliteExecutor(target.location, timeoutMs, options.poolMax ?? 2)
-      : new MysqlExecutor(url, timeoutMs, options.poolMax ?? 5);
+  const exec = EXECUTORS[target.dialect]({ url, target, timeoutMs, poolMax: options.poolMax });
   return {
     dialect: target.dialect,
     runSql: (text, bindings, opts) => exec.run(text, bindings, opts?.signal),
@@ -139,6 +151,13 @@ function takeSpare(): Worker | undefined {
   spare = undefined;
   clearTimeout(taken.timer);
   return taken.worker;
+}
+
+interface ExecutorOptions {
+  url: string;
+  target: DatabaseTarget;
+  timeoutMs: number;
+  poolMax: number | undefined;
 }
 
 /** SQLite: a small pool of worker threads; a statement past its limit or cancelled terminates its worker. */
@@ -229,7 +248,8 @@ class SqliteExecutor implements Executor {
       };
       const onMessage = (msg: { id: number; rows?: unknown[][]; error?: string }): void => {
         if (msg.id !== id) return;
-        if (msg.error !== undefined) finish(() => reject(new QueryFailedError(msg.error)), true);
+        const failure = msg.error;
+        if (failure !== undefined) finish(() => reject(new QueryFailedError(failure)), true);
         else finish(() => resolve(msg.rows ?? []), true);
       };
       const onError = (err: Error): void => finish(() => reject(new QueryFailedError(err.message)), false);
@@ -405,3 +425,12 @@ class MysqlExecutor implements Executor {
     return this.db.destroy();
   }
 }
+
+/**
+ * How statements run, per database kind (the SQL text's differences are the compiler's, in sql-dialect.ts): SQLite
+ * in worker threads, terminated past the limit; MySQL on a read-only pool with the server's own limit and KILL QUERY.
+ */
+const EXECUTORS: Record<Dialect, (options: ExecutorOptions) => Executor> = {
+  sqlite: (o) => new SqliteExecutor(o.target.location, o.timeoutMs, o.poolMax ?? 2),
+  mysql: (o) => new MysqlExecutor(o.url, o.timeoutMs, o.poolMax ?? 5),
+};

@@ -7,8 +7,29 @@ export const FieldRef = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'expected "table.column"');
 
+/** The table and column of a `table.column` reference; a name without a table (an output column's) is a column. */
+export function parseFieldRef(ref: string): { table: string; column: string } {
+  const dot = ref.indexOf('.');
+  return dot < 0 ? { table: '', column: ref } : { table: ref.slice(0, dot), column: ref.slice(dot + 1) };
+}
+
+/** The table of a `table.column` reference. */
+export function tableOf(ref: string): string {
+  return parseFieldRef(ref).table;
+}
+
+/** The longest output name: MySQL's identifiers hold 64 characters. */
+export const MAX_NAME_LENGTH = 63;
+
 /** An output name for a measure or dimension. */
-export const Alias = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case identifier');
+export const Alias = z
+  .string()
+  .regex(new RegExp(`^[a-z_][a-z0-9_]{0,${MAX_NAME_LENGTH - 1}}$`), 'expected a lower-case identifier');
+
+/** A measure's output name from its parts, joined by `_` and cut to the longest name both dialects accept. */
+export function measureName(...parts: string[]): string {
+  return parts.join('_').slice(0, MAX_NAME_LENGTH);
+}
 
 export const Grain = z.enum(['day', 'week', 'month', 'quarter', 'year']);
 export type Grain = z.infer<typeof Grain>;

@@ -1,5 +1,6 @@
 // The live check of an agent's semantic model against its database (`parley check`, and server start):
 // the static model checks, then every table, column and key the model relies on must exist with a fitting type.
+// cli/check.ts is its command (`parley check`): the same idea one layer up, hence the same name.
 import type { Knex } from 'knex';
 import type { LoadedConfig, ResolvedAgent } from '../config/load.ts';
 import type { AgentConfig, ColumnType, SemanticModel, UserContextType } from '../config/schema.ts';

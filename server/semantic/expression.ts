@@ -2,6 +2,7 @@
 // names of the same table's columns, e.g. `quantity * unit_price` or `(price - cost) / price`.
 // This module only parses into an Expr tree; it never produces SQL (the compiler binds every identifier).
 // Anything outside the grammar (strings, quotes, `;`, function calls, SQL comments, unknown names) is rejected.
+import { ParleyError } from '../errors.ts';
 
 export type BinaryOp = '+' | '-' | '*' | '/';
 
@@ -16,11 +17,12 @@ export const MAX_EXPRESSION_LENGTH = 500;
 export const MAX_EXPRESSION_DEPTH = 32;
 
 /** A rejected expression; `position` is the 0-based offset of the offending character in the text. */
-export class ExpressionError extends Error {
+export class ExpressionError extends ParleyError {
   override name = 'ExpressionError';
   readonly position: number;
+  /** a computed column of the operator's model: validation reports it; met at query time, a server failure */
   constructor(message: string, position: number) {
-    super(`${message} (at character ${position + 1})`);
+    super(500, 'invalid_expression', `${message} (at character ${position + 1})`);
     this.position = position;
   }
 }

@@ -10,12 +10,17 @@ import type {
   SemanticModel,
   Table,
 } from '../config/schema.ts';
+import { ParleyError } from '../errors.ts';
+import { parseFieldRef } from '../query/plan.ts';
 import { type Expr, parseExpression } from './expression.ts';
 import type { UserContext } from './user-context.ts';
 
-export class ModelError extends Error {
+/** compileQueryPlan answers it as a PlanError (400); met anywhere else, the server read its own model wrongly */
+export class ModelError extends ParleyError {
   override name = 'ModelError';
-  readonly code = 'invalid_plan';
+  constructor(message: string) {
+    super(500, 'invalid_plan', message);
+  }
 }
 
 export type FieldKind = 'column' | 'computed';
@@ -84,9 +89,7 @@ export class ModelView {
   }
 
   field(ref: string): ResolvedField {
-    const dot = ref.indexOf('.');
-    const tableName = ref.slice(0, dot);
-    const column = ref.slice(dot + 1);
+    const { table: tableName, column } = parseFieldRef(ref);
     const table = this.table(tableName);
     const col: Column | undefined = Object.hasOwn(table.columns, column) ? table.columns[column] : undefined;
     if (col) {

@@ -3,7 +3,7 @@
 import pluralize from 'pluralize';
 import { stemmer } from 'stemmer';
 import type { AgentConfig, SemanticModel, Table } from '../config/schema.ts';
-import { Alias, type CountCondition, type Filter, type Scalar } from '../query/plan.ts';
+import { Alias, type CountCondition, type Filter, parseFieldRef, type Scalar } from '../query/plan.ts';
 import { usableTable, validateModel } from './validate.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1141,9 +1141,8 @@ function unsafeReason(model: SemanticModel, table: string, filter: Filter): stri
   const scoping = new Set(t.contextFilters.map((cf) => cf.column));
   const { fields, tables } = filterFields(filter);
   for (const field of fields) {
-    const [owner, column] = field.split('.') as [string, string | undefined];
-    if (owner !== table || column === undefined)
-      return `it reads ${field}, which is not a column of ${table}`;
+    const { table: owner, column } = parseFieldRef(field);
+    if (owner !== table) return `it reads ${field}, which is not a column of ${table}`;
     if (scoping.has(column)) return `it reads ${column}, a context filter column`;
     if (!Object.hasOwn(t.columns, column) && !Object.hasOwn(t.computed, column)) {
       return `it reads ${column}, which the model does not declare`;

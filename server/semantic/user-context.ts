@@ -1,12 +1,15 @@
 // Validates a tenant's userContext against the types the agent declares; anything that does not fit is refused.
 import type { UserContextType } from '../config/schema.ts';
+import { ParleyError } from '../errors.ts';
 
 export type UserContextValue = number | string | boolean | number[] | string[];
 export type UserContext = Readonly<Record<string, UserContextValue>>;
 
-export class UserContextError extends Error {
+export class UserContextError extends ParleyError {
   override name = 'UserContextError';
-  readonly code = 'invalid_user_context';
+  constructor(message: string) {
+    super(400, 'invalid_user_context', message);
+  }
 }
 
 const MAX_LIST = 1000;
@@ -161,4 +164,12 @@ export function userContextFromStrings(
     typed[key] = userContextValueFromString(key, type, text);
   }
   return validateUserContext(declared, typed);
+}
+
+/** Canonical JSON of a userContext (sorted keys), so equal contexts compare equal (in maps and in SQL). */
+export function contextKey(userContext: Record<string, unknown>): string {
+  const sorted = Object.fromEntries(
+    Object.entries(userContext).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+  return JSON.stringify(sorted);
 }

@@ -1,7 +1,7 @@
 // Static checks of an agent's semantic model (no database): references between tables, columns, measures,
 // segments and the agent's userContext, plus the tenant-safety rules of multi-tenant agents.
 import type { AgentConfig, ColumnType, SemanticModel, Table } from '../config/schema.ts';
-import type { Filter } from '../query/plan.ts';
+import { type Filter, parseFieldRef } from '../query/plan.ts';
 import { ExpressionError, expressionColumns, parseExpression } from './expression.ts';
 
 export interface ModelIssue {
@@ -451,9 +451,7 @@ class ModelValidator {
     tableName: string,
     field: string,
   ): { type: ColumnType; values?: Array<string | number> } | { error: string; dependsOnUser: boolean } {
-    const dot = field.indexOf('.');
-    const fieldTable = field.slice(0, dot);
-    const column = field.slice(dot + 1);
+    const { table: fieldTable, column } = parseFieldRef(field);
     const table = own(this.model.tables, fieldTable);
     if (!table)
       return {

@@ -1,8 +1,7 @@
 // The message budget of the widget socket: every message counts (ping, response.cancel, sync, invalid ones, those
 // answered rate_limited or too_many_in_flight), per socket and per user. Past either the socket closes with 4029;
 // past the user's, the user's other sockets close at their next message and new ones are refused (429) for blockSec.
-import type { AppDeps } from '../app.ts';
-import { blockedFor, type Consumed, consume, namedLimiter } from '../limits/limiters.ts';
+import { blockedFor, type Consumed, consume, type NamedLimiters } from '../limits/limiters.ts';
 import type { FrontDoorLimits } from '../limits/settings.ts';
 
 export type MessageBudgetOptions = FrontDoorLimits['socketMessages'];
@@ -14,13 +13,10 @@ export interface MessageBudget {
   userBlockedFor(userKey: string): Promise<number>;
 }
 
-export function messageBudget(
-  deps: Pick<AppDeps, 'limiterStore'>,
-  owner: object,
-  options: MessageBudgetOptions,
-): MessageBudget {
-  const perSocket = namedLimiter(owner, 'parley-ws-socket', options.perSocket, deps.limiterStore);
-  const perUser = namedLimiter(owner, 'parley-ws-user', options.perUser, deps.limiterStore);
+/** `limiters`: the server's (deps.limiters), so every socket of one server counts against the same budget. */
+export function messageBudget(limiters: NamedLimiters, options: MessageBudgetOptions): MessageBudget {
+  const perSocket = limiters.get('parley-ws-socket', options.perSocket);
+  const perUser = limiters.get('parley-ws-user', options.perUser);
   return {
     async take(socketKey, userKey) {
       const [socket, user] = await Promise.all([consume(perSocket, socketKey), consume(perUser, userKey)]);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   CloseCode,
@@ -93,5 +94,13 @@ describe('server events', () => {
 
   it('close codes are the documented ones', () => {
     expect(Object.values(CloseCode).sort()).toEqual([1000, 1001, 1008, 1009, 1011, 4001, 4003, 4029]);
+  });
+});
+
+describe('wire constants', () => {
+  it('live in a module without imports, so the widget bundle can include it without the server', () => {
+    const text = fs.readFileSync(new URL('./wire.ts', import.meta.url), 'utf8');
+    expect(text).not.toMatch(/^\s*(import|export)\s[^;]*from\s/m);
+    expect(text).not.toMatch(/^\s*import\s/m);
   });
 });

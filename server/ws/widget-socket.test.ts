@@ -8,14 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withAllowedOrigins } from '../../test/support/config-text.ts';
-import type { AnswerEngine } from '../answers/engine.ts';
-import type { AppDeps, VerifiedSession } from '../app.ts';
-import { AuthError } from '../auth/session-token.ts';
-import { parseConfig } from '../config/load.ts';
-import { ConversationStore } from '../conversations/store.ts';
-import { createDatasetService, datasetAgentsFromConfig } from '../datasets/service.ts';
-import { createMetrics } from '../observability/metrics.ts';
-import { CloseCode, MAX_PAYLOAD_BYTES } from './protocol.ts';
 import {
   connect,
   delay,
@@ -24,7 +16,15 @@ import {
   type TestClient,
   tryConnect,
   wsUrl,
-} from './test-support.ts';
+} from '../../test/support/websocket-client.ts';
+import type { AnswerEngine } from '../answers/engine.ts';
+import { AuthError } from '../auth/session-token.ts';
+import { parseConfig } from '../config/load.ts';
+import { ConversationStore } from '../conversations/store.ts';
+import { createDatasetService, datasetAgentsFromConfig } from '../datasets/service.ts';
+import { type AppDeps, createAppDeps, type ServerStateOptions, type VerifiedSession } from '../deps.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { CloseCode, MAX_PAYLOAD_BYTES } from './protocol.ts';
 import { attachWidgetSocket, type WidgetSocketOptions } from './widget-socket.ts';
 
 const CONFIG_FILE = fileURLToPath(new URL('../../parley.config.yaml', import.meta.url));
@@ -43,7 +43,8 @@ afterEach(async () => {
   await Promise.all(harnesses.splice(0).map((h) => h.close()));
 });
 
-async function harness(options: WidgetSocketOptions = {}): Promise<Harness> {
+async function harness(options: WidgetSocketOptions & ServerStateOptions = {}): Promise<Harness> {
+  const { questionRate, ...socketOptions } = options;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-ws-unit-'));
   const text = withAllowedOrigins(fs.readFileSync(CONFIG_FILE, 'utf8'), ['https://shop.example.com']);
   const config = parseConfig(text, CONFIG_FILE, {
@@ -71,33 +72,36 @@ async function harness(options: WidgetSocketOptions = {}): Promise<Harness> {
   };
   const sessions = new Map<string, VerifiedSession>();
   let n = 0;
-  const deps: AppDeps = {
-    config,
-    engine,
-    store,
-    datasets: createDatasetService({ db: store.db, agents: datasetAgentsFromConfig(config) }),
-    sessions: {
-      async verify(token) {
-        const s = sessions.get(token);
-        if (!s) throw new AuthError('invalid_token', 'the token is invalid');
-        return s;
+  const deps: AppDeps = createAppDeps(
+    {
+      config,
+      engine,
+      store,
+      datasets: createDatasetService({ db: store.db, agents: datasetAgentsFromConfig(config) }),
+      sessions: {
+        async verify(token) {
+          const s = sessions.get(token);
+          if (!s) throw new AuthError('invalid_token', 'the token is invalid');
+          return s;
+        },
       },
-    },
-    apiKeys: {
-      check() {
-        throw new AuthError('invalid_token', 'no keys here');
+      apiKeys: {
+        check() {
+          throw new AuthError('invalid_token', 'no keys here');
+        },
       },
+      logger: pino({ level: 'silent' }),
+      metrics: createMetrics(),
+      clock: () => new Date(),
+      readiness: async () => {},
     },
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics(),
-    clock: () => new Date(),
-    readiness: async () => {},
-  };
+    { questionRate },
+  );
   const server = http.createServer((_req, res) => {
     res.statusCode = 404;
     res.end();
   });
-  const sockets = attachWidgetSocket(server, deps, options);
+  const sockets = attachWidgetSocket(server, deps, socketOptions);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const h: Harness = {
@@ -279,7 +283,7 @@ describe('widget socket', () => {
 
   it('closes a client that keeps sending while rate limited with 4029', async () => {
     const h = await harness({
-      rateLimit: { burst: 1, perMinute: 1 },
+      questionRate: { burst: 1, perMinute: 1 },
       rejectedMessages: { burst: 2, perMinute: 1 },
     });
     const client = await connect(h.url, h.token('alice', 1));

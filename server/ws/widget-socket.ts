@@ -1,32 +1,31 @@
 // The widget WebSocket at /widget/v1/ws (protocol parley.v1, see docs/protocol.md). `ws` in noServer mode: the HTTP
 // server's `upgrade` event verifies the session token (offered as the subprotocol `parley.token.<JWT>`) and the page
 // origin BEFORE the handshake completes; a refusal is a plain HTTP answer on the raw socket, never a 101.
+
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
-import type { AppDeps, VerifiedSession } from '../app.ts';
+import {
+  type AnswerRun,
+  type CancelReason,
+  describeFailure,
+  type RunOutcome,
+  startAnswer,
+} from '../answers/runs.ts';
+import { type Owner, ownerKey, ownerOf } from '../auth/owner.ts';
 import { RevocationStore } from '../auth/revocations.ts';
 import type { ClusterMessage } from '../cluster/shared-state.ts';
 import { SharedSocketCount } from '../cluster/socket-count.ts';
-import type { Owner } from '../conversations/store.ts';
+import type { AppDeps, VerifiedSession } from '../deps.ts';
 import { HttpError } from '../http/errors.ts';
-import {
-  type AnswerRun,
-  activeRuns,
-  type CancelReason,
-  describeFailure,
-  ownerKey,
-  ownerOf,
-  type RunOutcome,
-  startAnswer,
-} from '../http/widget-v1/answers.ts';
 import {
   logRefusedOrigin,
   originAllowedForAgent,
   originAllowedForAnyAgent,
 } from '../http/widget-v1/origin.ts';
-import { checkConversationLimits } from '../limits/conversations.ts';
+import { checkConversationLimits } from '../limits/conversation-creation.ts';
+import { type RateLimitOptions, TokenBucket } from '../limits/question-rate.ts';
 import { frontDoorLimits } from '../limits/settings.ts';
 import { type MessageBudgetOptions, messageBudget } from './message-budget.ts';
 import {
@@ -42,7 +41,6 @@ import {
   TOKEN_PROTOCOL_PREFIX,
   WS_PATH,
 } from './protocol.ts';
-import { DEFAULT_RATE_LIMIT, type RateLimitOptions, TokenBucket, userRateLimiter } from './rate-limit.ts';
 
 export interface WidgetSocketOptions {
   /** default /widget/v1/ws */
@@ -53,8 +51,6 @@ export interface WidgetSocketOptions {
   maxPayload?: number;
   /** answers one connection may have in flight at once. Default 2 */
   maxInFlight?: number;
-  /** questions per user (all their sockets and the REST message route together). Default burst 5, 10 a minute */
-  rateLimit?: RateLimitOptions;
   /** open sockets one user may have; more are refused with HTTP 429. Default 10 */
   maxSocketsPerUser?: number;
   /** invalid messages a connection may send (burst, then per minute) before it is closed with 1008. Default 20 */
@@ -205,9 +201,9 @@ export function attachWidgetSocket(
     rejectedMessages: options.rejectedMessages ?? { burst: 20, perMinute: 20 },
     syncs: options.syncs ?? { burst: 5, perMinute: 20 },
   };
-  const limiter = userRateLimiter(deps, options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const limiter = deps.questionLimiter;
   const budgetOptions = options.messageBudget ?? frontDoorLimits(deps.config.config.limits).socketMessages;
-  const budget = messageBudget(deps, deps, budgetOptions);
+  const budget = messageBudget(deps.limiters, budgetOptions);
   const socketBudgetPoints = budgetOptions.perSocket.points;
   const log = deps.logger.child({ component: 'widget-socket' });
   const shared = deps.shared?.mode === 'redis' ? deps.shared : undefined;
@@ -792,7 +788,7 @@ export function attachWidgetSocket(
   async function shutdown(): Promise<void> {
     clearInterval(heartbeat);
     clearInterval(revocationTimer);
-    const runs = activeRuns(deps);
+    const runs = deps.runs;
     // let in-flight answers (both surfaces) finish for a while, then cancel what is left
     const pending = [...runs].filter((r) => r.running);
     if (pending.length > 0) {

@@ -3,8 +3,8 @@
 // Goal: the victim's p99 under flood within 2x of idle (issue 11). The flooder runs in its own thread.
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { wsUrl } from '../../server/ws/test-support.ts';
 import { startTestServer } from '../support/server.ts';
+import { wsUrl } from '../support/websocket-client.ts';
 
 const SAMPLES = 400;
 const GOAL_RATIO = 2;

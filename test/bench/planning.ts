@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import { parseConfig } from '../../server/config/load.ts';
 import type { SemanticModel, Table } from '../../server/config/schema.ts';
-import type { PlannerInput, ValueLookup } from '../../server/planner/planner.ts';
 import { RulesPlanner } from '../../server/planner/rules/rules-planner.ts';
+import type { PlannerInput, ValueLookup } from '../../server/planner/types.ts';
 import { CATEGORIES, COUNTRIES } from '../../server/seed/demo-data.ts';
 import { ModelView } from '../../server/semantic/model-view.ts';
 import { DEMO_CONFIG_FILE } from '../support/demo-db.ts';

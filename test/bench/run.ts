@@ -1,7 +1,7 @@
 // `npm run bench [-- part ...]`: prints figures and ratios against the goals; speed never lives in timed unit tests.
 // Parts: planning, datasets, flood, server (= answers, answer, upload, start, and mysql when PARLEY_TEST_MYSQL_URL is set),
 // or any of answers, answer, upload, start, mysql alone. No part named: all of them. `--seconds N` per load run.
-import { runDatasetsBench } from './datasets.ts';
+import { runDatasetsBench } from './dataset-uploads.ts';
 import { runFloodBench } from './flood.ts';
 import { runPlanningBench } from './planning.ts';
 import { runServerBench } from './server.ts';

@@ -31,7 +31,7 @@ const running = await startServer({
   env,
   logger: pino({ level: 'silent' }),
   // the load comes from a few users asking as fast as they can: the per-user question limit would measure itself
-  widgetSocket: { rateLimit: { burst: 1_000_000, perMinute: 60_000_000 } },
+  questionRate: { burst: 1_000_000, perMinute: 60_000_000 },
 });
 process.stdout.write(`${JSON.stringify({ url: running.url })}\n`);
 process.once('SIGTERM', () => {

@@ -204,6 +204,33 @@ export async function screenshot(
   return file;
 }
 
+/** The widths and themes every widget screenshot set covers (issue 16: 320, 420 and 1280 px, light and dark). */
+export const SHOT_WIDTHS = [320, 420, 1280] as const;
+export const SHOT_THEMES = ['light', 'dark'] as const;
+export type ShotTheme = (typeof SHOT_THEMES)[number];
+
+/** The page's colour scheme and every widget's theme attribute. */
+export async function setTheme(page: Page, theme: ShotTheme): Promise<void> {
+  await page.emulateMedia({ colorScheme: theme });
+  await page.evaluate((t) => {
+    for (const el of document.querySelectorAll('parley-chat')) el.setAttribute('theme', t);
+  }, theme);
+}
+
+/** Screenshots of the window at each width, light and dark, `focus` scrolled into view; back to 1280 light. */
+export async function themedShots(page: Page, name: string, focus?: Locator, height = 900): Promise<void> {
+  for (const width of SHOT_WIDTHS) {
+    await page.setViewportSize({ width, height });
+    for (const theme of SHOT_THEMES) {
+      await setTheme(page, theme);
+      await focus?.scrollIntoViewIfNeeded();
+      await screenshot(page, `${name}-${width}-${theme}`, { fullPage: false });
+    }
+  }
+  await page.setViewportSize({ width: 1280, height });
+  await setTheme(page, 'light');
+}
+
 /** Whether the widget API mounts the datasets routes (another part of the project, still being built). */
 export function datasetsMounted(): boolean {
   const read = (file: string) => {

@@ -11,11 +11,15 @@ import {
   answers,
   ask,
   chat,
+  SHOT_THEMES,
+  SHOT_WIDTHS,
   SKIP_REASON,
   type Stack,
   screenshot,
+  setTheme,
   startStack,
   textOf,
+  themedShots,
   titled,
   type UserSession,
   waitConnected,
@@ -24,30 +28,9 @@ import {
 const CAP = 40;
 const ORDERS_LAST_MONTH = `SELECT COUNT(*) FROM orders WHERE organisation_id = ?
   AND created_at >= '2026-10-01 00:00:00' AND created_at < '2026-11-01 00:00:00'`;
-const WIDTHS = [320, 420, 1280] as const;
-const THEMES = ['light', 'dark'] as const;
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-async function setTheme(page: Page, theme: (typeof THEMES)[number]): Promise<void> {
-  await page.emulateMedia({ colorScheme: theme });
-  await page.evaluate((t) => {
-    for (const el of document.querySelectorAll('parley-chat')) el.setAttribute('theme', t);
-  }, theme);
-}
-
-/** Screenshots of the page at each width, light and dark. */
-async function shots(page: Page, name: string, focus?: Locator): Promise<void> {
-  for (const width of WIDTHS) {
-    await page.setViewportSize({ width, height: 900 });
-    for (const theme of THEMES) {
-      await setTheme(page, theme);
-      await focus?.scrollIntoViewIfNeeded();
-      await screenshot(page, `${name}-${width}-${theme}`, { fullPage: false });
-    }
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await setTheme(page, 'light');
-}
+const shots = (page: Page, name: string, focus?: Locator) => themedShots(page, name, focus);
 
 /** WCAG contrast of two computed colours ("rgb(…)"), in the page. */
 function contrastOf(page: Page, fg: string, bg: string): Promise<number> {
@@ -125,6 +108,18 @@ describe.skipIf(Boolean(SKIP_REASON))(titled('the end user’s widget (issue 16)
     });
     expect(tipBg).toBe(surface);
     await screenshot(page, 'widget-ux-tooltip-dark', { fullPage: false });
+    // the tooltip at every width, light and dark (hovered again after each resize)
+    for (const width of SHOT_WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const theme of SHOT_THEMES) {
+        await setTheme(page, theme);
+        await svg.scrollIntoViewIfNeeded();
+        await points.last().hover({ force: true });
+        await tip.waitFor({ state: 'visible', timeout: 5_000 });
+        await screenshot(page, `widget-ux-tooltip-${width}-${theme}`, { fullPage: false });
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
     await setTheme(page, 'light');
     await shots(page, 'widget-ux-partial-month', answer);
   });

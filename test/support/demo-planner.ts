@@ -1,8 +1,8 @@
 // The embedded planner on the repository's demo model, with a few tenant values, for planner unit tests.
 import fs from 'node:fs';
 import { parseConfig } from '../../server/config/load.ts';
-import type { PlannedTurn, PlannerOutcome } from '../../server/planner/planner.ts';
 import { RulesPlanner } from '../../server/planner/rules/rules-planner.ts';
+import type { PlannedTurn, PlannerOutcome } from '../../server/planner/types.ts';
 import type { QueryPlan } from '../../server/query/plan.ts';
 import { ModelView } from '../../server/semantic/model-view.ts';
 

@@ -26,7 +26,7 @@ export function renderAnswerDetails(
     ${
       account.length > 0
         ? html`<dl class="account" part="account">
-          ${account.map((line) => html`<div><dt>${line.label}</dt><dd>${line.text}</dd></div>`)}
+          ${account.map((line) => html`<div><dt>${line.label}</dt><dd><bdi>${line.text}</bdi></dd></div>`)}
         </dl>`
         : a.explanation
           ? html`<p class="explanation">${a.explanation}</p>`

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeHost, fakeJwt, fakeSockets, microtasks } from '../testing/fakes.ts';
+import { fakeHost, fakeJwt, fakeSockets, microtasks } from '../../test/support/widget-fakes.ts';
 import type { ServerEvent } from '../types.ts';
 import {
   backoffCap,

@@ -1,8 +1,11 @@
 // The parley.v1 WebSocket of the widget: the token travels as the subprotocol `parley.token.<JWT>` (never in the
 // URL); lost connections come back with exponential backoff and jitter; after a reconnect the controller sends
 // `sync` with the `completedAt` of the last final event it saw, so answers finished while offline still arrive.
+
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { CloseCode, PROTOCOL, TOKEN_PROTOCOL_PREFIX } from '../../server/ws/wire.ts';
 import { type ClientMessage, parseServerEvent, type ServerEvent } from '../types.ts';
+import { TokenError } from './token-controller.ts';
 
 /**
  * - `idle`: not started (no server yet, or stopped)
@@ -55,8 +58,6 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string, protocols: string[]) => WebSocketLike;
 
-export const PROTOCOL = 'parley.v1';
-export const TOKEN_PROTOCOL_PREFIX = 'parley.token.';
 const OPEN = 1;
 /** how far back the first sync looks when no final event was seen yet (client/server clock skew) */
 const FIRST_SYNC_SKEW_MS = 5 * 60_000;
@@ -226,7 +227,9 @@ export class ConnectionController implements ReactiveController {
       token = await this.tokenFor(abort.signal);
     } catch (err) {
       if (abort.signal.aborted) return;
-      this.options.onFailure?.('token', err instanceof Error ? err.message : String(err));
+      // a token source out of reach is the network, which the offline status already says: not a sign-in failure
+      if (!(err instanceof TokenError && err.network))
+        this.options.onFailure?.('token', err instanceof Error ? err.message : String(err));
       this.scheduleRetry();
       return;
     }
@@ -370,10 +373,10 @@ export class ConnectionController implements ReactiveController {
       this.needFreshToken = true;
       this.options.onHandshakeFailed?.(this.failedHandshakes);
     }
-    if (opened) this.expiredCloses = code === 4001 ? this.expiredCloses + 1 : 0;
-    if (code !== 4003) this.forbiddenRetried = false;
+    if (opened) this.expiredCloses = code === CloseCode.tokenExpired ? this.expiredCloses + 1 : 0;
+    if (code !== CloseCode.forbidden) this.forbiddenRetried = false;
     switch (code) {
-      case 4001:
+      case CloseCode.tokenExpired:
         // token expired: a fresh token, and straight back (backoff only if this keeps happening)
         this.needFreshToken = true;
         if (opened && this.expiredCloses <= 1) {
@@ -382,7 +385,7 @@ export class ConnectionController implements ReactiveController {
         }
         this.scheduleRetry();
         return;
-      case 4003:
+      case CloseCode.forbidden:
         // forbidden: one more try with a new token, then give up
         if (!this.forbiddenRetried) {
           this.forbiddenRetried = true;
@@ -393,20 +396,20 @@ export class ConnectionController implements ReactiveController {
         this.setStatus('closed');
         this.options.onFailure?.('forbidden', reason);
         return;
-      case 1008:
+      case CloseCode.policyViolation:
         // too many invalid messages: a client bug, not worth retrying on its own
         this.setStatus('closed');
         this.options.onFailure?.('policy', reason);
         return;
-      case 1009:
+      case CloseCode.messageTooBig:
         this.options.onFailure?.('too_big', reason);
         this.scheduleRetry();
         return;
-      case 1001:
+      case CloseCode.goingAway:
         // the server is restarting: back after 1-5 s
         this.scheduleRetry(1000 + 4000 * this.random());
         return;
-      case 4029:
+      case CloseCode.tooManyRequests:
         // kept sending while rate limited: at least a minute
         this.options.onFailure?.('rate_limited', reason);
         this.scheduleRetry(60_000 + 30_000 * this.random());

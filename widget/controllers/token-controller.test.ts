@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeFetch, fakeHost, fakeJwt, microtasks } from '../testing/fakes.ts';
+import { fakeFetch, fakeHost, fakeJwt, microtasks } from '../../test/support/widget-fakes.ts';
 import { decodeExp, TokenController, TokenError, type TokenSource } from './token-controller.ts';
 
 const T0 = Date.parse('2025-03-01T12:00:00Z');
@@ -135,6 +135,20 @@ describe('TokenController', () => {
     });
     await expect(refused.get()).rejects.toMatchObject({ code: 'token_unavailable' });
     expect(refused.status).toBe('error');
+  });
+
+  it('tells an endpoint out of reach (offline) from one that answers with a refusal', async () => {
+    const source: TokenSource = { kind: 'endpoint', url: 'https://app.example.com/parley/token' };
+    const offline = new TokenController(fakeHost(), {
+      source: () => source,
+      fetch: async () => {
+        throw new TypeError('Failed to fetch');
+      },
+    });
+    await expect(offline.get()).rejects.toMatchObject({ code: 'token_unavailable', network: true });
+    const { fetch } = fakeFetch({ 'GET /parley/token': { status: 401 } });
+    const refused = new TokenController(fakeHost(), { source: () => source, fetch });
+    await expect(refused.get()).rejects.toMatchObject({ code: 'token_unavailable', network: false });
   });
 
   it('stops its timer when the host goes away', async () => {

@@ -18,11 +18,22 @@ export type GetTokenFn = (options: { signal: AbortSignal }) => Promise<string | 
 export class TokenError extends Error {
   override name = 'TokenError';
   readonly code: 'token_unavailable' | 'not_configured';
+  /**
+   * The token source could not be reached (the browser is offline, the request never got an answer): not a
+   * sign-in that failed, so the widget says "offline", not "could not sign in".
+   */
+  readonly network: boolean;
 
-  constructor(code: 'token_unavailable' | 'not_configured', message: string) {
+  constructor(code: 'token_unavailable' | 'not_configured', message: string, network = false) {
     super(message);
     this.code = code;
+    this.network = network;
   }
+}
+
+/** Whether the browser says it has no network. */
+function browserOffline(): boolean {
+  return typeof navigator !== 'undefined' && navigator.onLine === false;
 }
 
 export interface TokenControllerOptions {
@@ -128,7 +139,11 @@ export class TokenController implements ReactiveController {
           this.setStatus('error');
           throw err instanceof TokenError
             ? err
-            : new TokenError('token_unavailable', err instanceof Error ? err.message : String(err));
+            : new TokenError(
+                'token_unavailable',
+                err instanceof Error ? err.message : String(err),
+                browserOffline(),
+              );
         },
       );
       this.inflight = p;
@@ -192,7 +207,8 @@ export class TokenController implements ReactiveController {
   private scheduledRefresh(): void {
     this.timer = undefined;
     this.refresh().catch((err: unknown) => {
-      const error = err instanceof TokenError ? err : new TokenError('token_unavailable', String(err));
+      const error =
+        err instanceof TokenError ? err : new TokenError('token_unavailable', String(err), browserOffline());
       this.options.onError?.(error);
       // try again while the current token still has life in it
       if (this.expiresAtMs !== undefined && this.now() < this.expiresAtMs) {
@@ -221,13 +237,25 @@ export class TokenController implements ReactiveController {
       }
       case 'endpoint': {
         const fetchFn: FetchLike = this.options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-        const res = await fetchFn(source.url, {
-          method: 'GET',
-          credentials: 'include',
-          cache: 'no-store',
-          headers: { accept: 'application/json' },
-          signal,
-        });
+        let res: Response;
+        try {
+          res = await fetchFn(source.url, {
+            method: 'GET',
+            credentials: 'include',
+            cache: 'no-store',
+            headers: { accept: 'application/json' },
+            signal,
+          });
+        } catch (err) {
+          if (signal.aborted) throw err;
+          // no answer at all (fetch rejects only for network failures): offline, not refused
+          const reason = err instanceof Error ? err.message : String(err);
+          throw new TokenError(
+            'token_unavailable',
+            `the token endpoint could not be reached: ${reason}`,
+            true,
+          );
+        }
         if (!res.ok) throw new TokenError('token_unavailable', `the token endpoint answered ${res.status}`);
         const body = (await res.json()) as { token?: unknown };
         return checkToken(body?.token);

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it } from 'vitest';
+import { FakeXhr, fakeHost, microtasks } from '../../test/support/widget-fakes.ts';
 import { ApiError } from '../api.ts';
-import { FakeXhr, fakeHost, microtasks } from '../testing/fakes.ts';
 import { checkFile, MAX_UPLOAD_BYTES, UploadError, UploadsController } from './uploads-controller.ts';
 
 function fileOf(name: string, size: number, text = 'a,b\n1,2\n'): File {

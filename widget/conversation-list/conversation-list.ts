@@ -162,8 +162,8 @@ export class ParleyConversationList extends LitElement {
               const title = c.title || s.untitled;
               return html`<li aria-current=${this.currentId === c.id ? 'true' : 'false'}>
                 <button type="button" class="open" @click=${() => this.openConversation?.(c.id)}>
-                  <span class="title">${title}</span>
-                  <span class="date">${this.date(c.createdAt)}</span>
+                  <bdi class="title">${title}</bdi>
+                  <bdi class="date">${this.date(c.createdAt)}</bdi>
                 </button>
                 ${
                   this.confirming === c.id

@@ -55,7 +55,7 @@ export class ParleyFeedback extends LitElement {
         flex-basis: 100%;
       }
       button[aria-pressed='true'] {
-        color: var(--parley-color-accent);
+        color: var(--parley-accent-text-derived, var(--parley-color-accent));
         background: var(--parley-color-surface);
       }
       form {

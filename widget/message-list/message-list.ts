@@ -11,6 +11,7 @@ import { base } from '../shared/styles.ts';
 import { DEFAULT_STRINGS, type ParleyStrings } from '../strings.ts';
 import { isInProgress, type Turn } from '../turns.ts';
 import type { AnswerChoice, Rating, Stage } from '../types.ts';
+import { answerCopyText } from './copy-text.ts';
 
 const STAGES: readonly Stage[] = ['planning', 'querying', 'composing'];
 
@@ -204,7 +205,7 @@ export class ParleyMessageList extends LitElement {
         border: 1px solid var(--parley-color-accent);
         border-radius: var(--parley-radius-small);
         background: var(--parley-color-bg);
-        color: var(--parley-color-accent);
+        color: var(--parley-accent-text-derived, var(--parley-color-accent));
         text-align: start;
         overflow-wrap: anywhere;
       }
@@ -317,7 +318,8 @@ export class ParleyMessageList extends LitElement {
   }
 
   private async copy(turn: Turn): Promise<void> {
-    const text = turn.answer?.message ?? turn.text;
+    // the sentence and the data under it (copy-text.ts), not only the sentence
+    const text = answerCopyText(turn.answer, turn.text);
     try {
       await this.actions?.copy(text);
       this.copiedId = turn.clientId;
@@ -361,7 +363,7 @@ export class ParleyMessageList extends LitElement {
           : html`<p class="stage-message"><span class="dots">${withoutEllipsis(s.waiting)}</span></p>`
       }
       ${turn.stageMessage && !turn.text ? html`<p class="stage-message dots">${withoutEllipsis(turn.stageMessage)}</p>` : nothing}
-      ${turn.text ? html`<p class="text">${turn.text}</p>` : nothing}
+      ${turn.text ? html`<p class="text"><bdi>${turn.text}</bdi></p>` : nothing}
     </div>`;
   }
 
@@ -510,7 +512,7 @@ export class ParleyMessageList extends LitElement {
         const a = turn.answer;
         const type = a?.type ?? 'text';
         return html`<article class="answer ${type}" part="message answer" data-client-id=${turn.clientId}>
-          <p class="text"><span class="sr-only">${s.assistant}: </span>${a?.message ?? turn.text}</p>
+          <p class="text"><span class="sr-only">${s.assistant}: </span><bdi>${a?.message ?? turn.text}</bdi></p>
           ${this.renderResult(turn)} ${renderReadAs(a, s)} ${this.renderSuggestions(a?.suggestions, s.suggestionsHeading)}
           ${this.renderDetails(turn)} ${this.renderActions(turn, true)}
         </article>`;
@@ -559,7 +561,7 @@ export class ParleyMessageList extends LitElement {
       <div class="log" role="log" aria-live="polite" aria-relevant="additions" aria-label=${s.messagesLabel} part="messages">
         ${this.turns.map(
           (turn) => html`<div class="turn">
-            <p class="user" part="message user-message" data-client-id=${turn.clientId}><span class="sr-only">${s.you}: </span>${turn.question}</p>
+            <p class="user" part="message user-message" data-client-id=${turn.clientId}><span class="sr-only">${s.you}: </span><bdi>${turn.question}</bdi></p>
             ${this.renderFinal(turn)}
           </div>`,
         )}

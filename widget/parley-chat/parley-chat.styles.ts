@@ -65,7 +65,7 @@ export const parleyChatStyles = [
       border: 0;
       border-radius: 50%;
       background: var(--parley-color-accent);
-      color: var(--parley-color-on-accent);
+      color: var(--parley-on-accent-derived, var(--parley-color-on-accent));
       box-shadow: var(--parley-shadow);
     }
     .launcher .icon {
@@ -103,7 +103,7 @@ export const parleyChatStyles = [
     }
     .header .btn[aria-pressed='true'] {
       background: var(--parley-color-surface);
-      color: var(--parley-color-accent);
+      color: var(--parley-accent-text-derived, var(--parley-color-accent));
     }
     .status {
       display: flex;

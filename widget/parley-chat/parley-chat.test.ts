@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fakeFetch, fakeJwt, fakeSockets, type Route, settle } from '../../test/support/widget-fakes.ts';
 import type { ParleyComposer } from '../composer/composer.ts';
 import { defineElement } from '../define.ts';
 import type { ParleyAnswerEvent, ParleyErrorEvent, ParleySendEvent } from '../events/parley-events.ts';
 import type { ParleyMessageList } from '../message-list/message-list.ts';
-import { fakeFetch, fakeJwt, fakeSockets, type Route, settle } from '../testing/fakes.ts';
 import type { Answer } from '../types.ts';
 import '../index.ts';
 import { ParleyChat } from './parley-chat.ts';
@@ -231,6 +231,33 @@ describe('<parley-chat>', () => {
       conversationId: 'c1',
       text: 'And last year?',
     });
+  });
+
+  it('"Copy answer" copies the sentence and the table under it, not only the sentence', async () => {
+    const copied: string[] = [];
+    Object.defineProperty(navigator, 'clipboard', {
+      configurable: true,
+      value: { writeText: async (text: string) => void copied.push(text) },
+    });
+    const { el, sockets } = await mountOpen();
+    el.ask('Top customers');
+    await settle();
+    const ws = sockets.last();
+    const { clientId } = ws.messages()[0] as { clientId: string };
+    ws.receive({ type: 'response.created', responseId: 'r1', conversationId: 'c1', clientId });
+    ws.receive({
+      type: 'response.completed',
+      responseId: 'r1',
+      conversationId: 'c1',
+      clientId,
+      answer: TABLE_ANSWER,
+    });
+    await settle();
+    listRoot(el).querySelector<HTMLButtonElement>('button[aria-label="Copy answer"]')?.click();
+    await settle();
+    expect(copied).toEqual([
+      'Your top customers by revenue.\n\nCustomer\tRevenue\nAcme\t$1,200\nGlobex\t$900',
+    ]);
   });
 
   it('shows a clarification as one button per choice; a click asks its question in the same conversation', async () => {
@@ -624,6 +651,46 @@ describe('<parley-chat>', () => {
     expect(tokenCall?.url).toBe(new URL('/parley/token?agent=demo', document.baseURI).toString());
     expect(tokenCall?.credentials).toBe('include');
     expect(sockets.last().protocols[1]).toBe(`parley.token.${TOKEN}`);
+  });
+
+  it('offline, an unreachable token endpoint shows the offline status, never "Could not sign in"', async () => {
+    const sockets = fakeSockets();
+    let reachable = false;
+    const { fetch } = fakeFetch({ 'GET /widget/v1/config': { body: CONFIG } });
+    const el = document.createElement('parley-chat');
+    Object.assign(el, {
+      webSocketImpl: sockets.ctor,
+      // fetch rejects (a TypeError) when there is no network at all
+      fetchImpl: async (input: string, init?: RequestInit) => {
+        if (!reachable) throw new TypeError('Failed to fetch');
+        if (input.includes('/parley/token')) return new Response(JSON.stringify({ token: TOKEN }));
+        return fetch(input, init);
+      },
+    });
+    const errors: string[] = [];
+    el.addEventListener('parley-error', (e) => errors.push((e as ParleyErrorEvent).code));
+    el.setAttribute('server', 'https://bff.example.com');
+    el.setAttribute('token-endpoint', '/parley/token');
+    document.body.append(el);
+    await settle();
+    expect(el.connectionStatus).toBe('offline');
+    expect(root(el).querySelector('[part="status"]')?.textContent).toContain('Offline');
+    expect(root(el).querySelector('[part="banner"]')).toBeNull();
+    expect(errors).not.toContain('token_unavailable');
+
+    // a token endpoint that answers with a refusal is a sign-in failure, and says so
+    reachable = true;
+    const refusing = document.createElement('parley-chat');
+    Object.assign(refusing, {
+      webSocketImpl: sockets.ctor,
+      fetchImpl: async (input: string, init?: RequestInit) =>
+        input.includes('/parley/token') ? new Response('{}', { status: 500 }) : fetch(input, init),
+    });
+    refusing.setAttribute('server', 'https://bff.example.com');
+    refusing.setAttribute('token-endpoint', '/parley/token');
+    document.body.append(refusing);
+    await settle();
+    expect(root(refusing).querySelector('[part="banner"]')?.textContent).toContain('Could not sign in');
   });
 
   it('without a token source it says so instead of connecting', async () => {

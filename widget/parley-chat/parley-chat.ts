@@ -1,7 +1,6 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { createRef, type Ref, ref } from 'lit/directives/ref.js';
+import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
+import { createRef, type Ref } from 'lit/directives/ref.js';
 import { ApiError, type FetchLike, ParleyApi, webSocketUrl } from '../api.ts';
-import '../composer/composer.ts';
 import type { ParleyComposer } from '../composer/composer.ts';
 import {
   ConnectionController,
@@ -9,13 +8,14 @@ import {
   type ConnectionStatus,
   type WebSocketConstructor,
 } from '../controllers/connection-controller.ts';
+import { LoadController, type LoadStatus } from '../controllers/load-controller.ts';
 import {
   type GetTokenFn,
   TokenController,
   TokenError,
   type TokenSource,
 } from '../controllers/token-controller.ts';
-import '../conversation-list/conversation-list.ts';
+import { conversationKey, rememberConversation, rememberedConversation } from '../conversation-memory.ts';
 import { defineElement } from '../define.ts';
 import {
   ParleyAnswerEvent,
@@ -27,10 +27,7 @@ import {
   ParleyToggleEvent,
   ParleyUploadEvent,
 } from '../events/parley-events.ts';
-import '../message-list/message-list.ts';
-import { conversationKey, rememberConversation, rememberedConversation } from '../conversation-memory.ts';
 import type { MessageListActions, ParleyMessageList } from '../message-list/message-list.ts';
-import { icons } from '../shared/icons.ts';
 import { fmt, type ParleyStrings, resolveStrings } from '../strings.ts';
 import { deriveReadableColors, watchTheme } from '../theme/contrast.ts';
 import {
@@ -41,18 +38,18 @@ import {
   stateFromHistory,
   type Turn,
 } from '../turns.ts';
-import type { ConversationSummary, Rating, ServerEvent, WidgetConfig } from '../types.ts';
+import type { ConversationPage, ConversationSummary, Rating, ServerEvent, WidgetConfig } from '../types.ts';
 import { canShareWithContext, shareContextKey } from '../types.ts';
-import '../upload-panel/upload-panel.ts';
 import type { UploadPanelHooks } from '../upload-panel/upload-panel.ts';
+import { renderChatBody, renderConversationsBody, renderUploadsBody } from './body-views.ts';
+import { type ChatView, renderLauncher, renderPanel } from './panel-view.ts';
 import { parleyChatStyles } from './parley-chat.styles.ts';
 
 export type ChatMode = 'inline' | 'launcher';
 export type ThemeName = 'light' | 'dark' | 'auto';
-/** What the chat area shows. */
-export type ChatView = 'chat' | 'conversations' | 'uploads';
+export type { ChatView } from './panel-view.ts';
 /** `GET /config`: `idle` before the first load. */
-export type ConfigStatus = 'idle' | 'loading' | 'ready' | 'error';
+export type ConfigStatus = LoadStatus;
 /** Whether the upload button is shown: `auto` = when the server's /config announces datasets. */
 export type UploadsSetting = 'auto' | 'on' | 'off';
 
@@ -142,8 +139,10 @@ function isAbort(err: unknown): boolean {
  * @cssprop --parley-color-text
  * @cssprop --parley-color-muted
  * @cssprop --parley-color-border
- * @cssprop --parley-color-accent
- * @cssprop --parley-color-on-accent
+ * @cssprop --parley-color-accent - buttons and links; as text (links) only where it reaches 4.5:1 against
+ *   `--parley-color-bg`, else near-black or white is used
+ * @cssprop --parley-color-on-accent - preferred text colour on accent buttons; when it is under 4.5:1 against
+ *   `--parley-color-accent`, near-black or white is used instead (so setting only the brand colour is enough)
  * @cssprop --parley-color-user-bg
  * @cssprop --parley-color-user-text - preferred text colour on the user bubble; when it is under 4.5:1 against
  *   `--parley-color-user-bg`, near-black or white is used instead (so setting only the background is enough)
@@ -167,11 +166,9 @@ export class ParleyChat extends LitElement {
     strings: { attribute: false },
     chat: { state: true },
     config: { state: true },
-    configStatus: { state: true },
     view: { state: true },
     conversations: { state: true },
     conversationsCursor: { state: true },
-    conversationsStatus: { state: true },
     banner: { state: true },
     prefersDark: { state: true },
   };
@@ -208,21 +205,21 @@ export class ParleyChat extends LitElement {
 
   chat: ChatState = EMPTY_CHAT;
   config: WidgetConfig | undefined;
-  configStatus: ConfigStatus = 'idle';
   view: ChatView = 'chat';
   conversations: ConversationSummary[] = [];
   conversationsCursor: string | null = null;
-  conversationsStatus: 'idle' | 'loading' | 'ready' | 'error' = 'idle';
   banner: { code: string; message: string } | undefined;
   prefersDark = false;
 
   readonly token: TokenController;
   readonly connection: ConnectionController;
   readonly api: ParleyApi;
+  /** `GET /config` */
+  private readonly configLoad: LoadController<WidgetConfig>;
+  /** the conversation list: the first page, or the next one (`more`) */
+  private readonly conversationsLoad: LoadController<ConversationPage, [more: boolean]>;
   private s: ParleyStrings = resolveStrings();
   private started = false;
-  private configAbort: AbortController | undefined;
-  private listAbort: AbortController | undefined;
   private openAbort: AbortController | undefined;
   private media: MediaQueryList | undefined;
   private readonly composer: Ref<ParleyComposer> = createRef();
@@ -240,7 +237,10 @@ export class ParleyChat extends LitElement {
     this.token = new TokenController(this, {
       source: () => this.tokenSource(),
       fetch: (input, init) => this.fetchFn(input, init),
-      onError: (err) => this.fail(err.code, this.s.errorToken),
+      // out of reach is not refused: the status line already says the widget is offline
+      onError: (err) => {
+        if (!err.network) this.fail(err.code, this.s.errorToken);
+      },
       // a refreshed token: move the socket over before the server closes it at exp
       onToken: () => void this.connection?.renew(),
     });
@@ -264,6 +264,38 @@ export class ParleyChat extends LitElement {
         if (n === 2 && this.configStatus !== 'loading') void this.loadConfig();
       },
     });
+    this.configLoad = new LoadController(this, {
+      load: (signal) => this.api.config(signal),
+      ready: (config) => {
+        this.config = config;
+        void this.restoreConversation();
+      },
+      failed: async (err, signal) => {
+        if (!(err instanceof ApiError || err instanceof TokenError) && (await this.originRefused(signal)))
+          return;
+        if (err instanceof ApiError && err.status === 401)
+          console.error(`[parley-chat] the server refused the session token (${err.code}): ${err.message}`);
+        this.failFrom(err);
+      },
+    });
+    this.conversationsLoad = new LoadController(this, {
+      load: (signal, more) => this.api.listConversations(more ? this.conversationsCursor : null, signal),
+      ready: (page, more) => {
+        this.conversations = more ? [...this.conversations, ...page.items] : page.items;
+        this.conversationsCursor = page.nextCursor;
+      },
+      failed: (err) => this.failFrom(err),
+    });
+  }
+
+  /** `GET /config`'s status: `idle` before the first load. */
+  get configStatus(): ConfigStatus {
+    return this.configLoad.status;
+  }
+
+  /** The conversation list's status: `idle` before the first load and when it is out of date. */
+  get conversationsStatus(): LoadStatus {
+    return this.conversationsLoad.status;
   }
 
   // ---- public API -------------------------------------------------------------------------------
@@ -380,8 +412,6 @@ export class ParleyChat extends LitElement {
     super.disconnectedCallback();
     this.media?.removeEventListener?.('change', this.onMedia);
     this.unwatchTheme?.();
-    this.configAbort?.abort();
-    this.listAbort?.abort();
     this.openAbort?.abort();
     // the controllers close the socket and stop the token timer; a re-attach starts again
     this.started = false;
@@ -442,14 +472,14 @@ export class ParleyChat extends LitElement {
     this.started = false;
     this.connection.stop();
     this.token.reset();
-    this.configAbort?.abort();
+    this.configLoad.abort();
     if (clearChat) {
       this.chat = EMPTY_CHAT;
       this.config = undefined;
-      this.configStatus = 'idle';
+      this.configLoad.reset();
       this.conversations = [];
       this.conversationsCursor = null;
-      this.conversationsStatus = 'idle';
+      this.conversationsLoad.reset();
     }
     this.banner = undefined;
     if (wasStarted || this.shouldStart()) this.start();
@@ -473,26 +503,8 @@ export class ParleyChat extends LitElement {
     return this.fetchImpl ? this.fetchImpl(input, init) : globalThis.fetch(input, init);
   }
 
-  private async loadConfig(): Promise<void> {
-    this.configAbort?.abort();
-    const abort = new AbortController();
-    this.configAbort = abort;
-    this.configStatus = 'loading';
-    try {
-      const config = await this.api.config(abort.signal);
-      if (abort.signal.aborted) return;
-      this.config = config;
-      this.configStatus = 'ready';
-      void this.restoreConversation();
-    } catch (err) {
-      if (abort.signal.aborted || isAbort(err)) return;
-      this.configStatus = 'error';
-      if (!(err instanceof ApiError || err instanceof TokenError) && (await this.originRefused(abort.signal)))
-        return;
-      if (err instanceof ApiError && err.status === 401)
-        console.error(`[parley-chat] the server refused the session token (${err.code}): ${err.message}`);
-      this.failFrom(err);
-    }
+  private loadConfig(): Promise<void> {
+    return this.configLoad.run();
   }
 
   private memoryKey(): string | undefined {
@@ -581,8 +593,9 @@ export class ParleyChat extends LitElement {
 
   private failFrom(err: unknown): void {
     if (err instanceof ApiError) this.fail(err.code, err.message, err.retryAfter);
-    else if (err instanceof TokenError) this.fail(err.code, this.s.errorToken);
-    else this.fail('error', errorText(err) || this.s.errorGeneric);
+    else if (err instanceof TokenError) {
+      if (!err.network) this.fail(err.code, this.s.errorToken);
+    } else this.fail('error', errorText(err) || this.s.errorGeneric);
   }
 
   private onServerEvent(event: ServerEvent): void {
@@ -596,7 +609,8 @@ export class ParleyChat extends LitElement {
         this.connection.send({ type: 'response.cancel', responseId: event.responseId });
     }
     if (outcome.conversationCreated) {
-      this.conversationsStatus = 'idle';
+      // the list is out of date: it reloads when next shown
+      this.conversationsLoad.reset();
       this.dispatchEvent(new ParleyConversationEvent(outcome.conversationCreated));
     }
     if (outcome.completed?.answer) {
@@ -714,26 +728,14 @@ export class ParleyChat extends LitElement {
   private readonly uploadHooks: UploadPanelHooks = {
     uploaded: (dataset) => this.dispatchEvent(new ParleyUploadEvent(dataset)),
     error: (code, message) => this.dispatchEvent(new ParleyErrorEvent(code, message)),
+    ask: (question) => this.ask(question),
+    back: () => this.showView('chat'),
   };
 
   // ---- conversations ----------------------------------------------------------------------------
 
-  private async loadConversations(more: boolean): Promise<void> {
-    this.listAbort?.abort();
-    const abort = new AbortController();
-    this.listAbort = abort;
-    this.conversationsStatus = 'loading';
-    try {
-      const page = await this.api.listConversations(more ? this.conversationsCursor : null, abort.signal);
-      if (abort.signal.aborted) return;
-      this.conversations = more ? [...this.conversations, ...page.items] : page.items;
-      this.conversationsCursor = page.nextCursor;
-      this.conversationsStatus = 'ready';
-    } catch (err) {
-      if (abort.signal.aborted || isAbort(err)) return;
-      this.conversationsStatus = 'error';
-      this.failFrom(err);
-    }
+  private loadConversations(more: boolean): Promise<void> {
+    return this.conversationsLoad.run(more);
   }
 
   private async deleteConversation(id: string): Promise<void> {
@@ -753,190 +755,83 @@ export class ParleyChat extends LitElement {
     if (next === 'chat') this.focusComposerAfterUpdate = true;
   }
 
-  // ---- rendering --------------------------------------------------------------------------------
-
-  private renderStatus(): TemplateResult | typeof nothing {
-    const s = this.s;
-    const status = this.connection.status;
-    switch (status) {
-      case 'idle':
-      case 'open':
-        return nothing;
-      case 'connecting':
-        return html`<span>${s.statusConnecting}</span>`;
-      case 'offline':
-        return html`${icons.offline}<span>${s.statusOffline}</span
-          ><button type="button" class="btn ghost" @click=${() => this.connection.reconnectNow()}>
-            ${s.reconnectNow}
-          </button>`;
-      case 'closed':
-        return html`<span>${s.statusClosed}</span
-          ><button type="button" class="btn ghost" @click=${() => this.connection.reconnectNow()}>
-            ${s.reconnectNow}
-          </button>`;
-      default:
-        throw new Error(`unknown connection status ${String(status)}`);
-    }
-  }
+  // ---- rendering (the views are in panel-view.ts and body-views.ts) -----------------------------------------
 
   private renderBody(): TemplateResult {
     const s = this.s;
     switch (this.view) {
       case 'chat':
-        return html`<parley-message-list
-            ${ref(this.messages)}
-            .turns=${this.chat.turns}
-            .starters=${this.config?.agent.starterQuestions ?? []}
-            .strings=${s}
-            .actions=${this.actions}
-            .dark=${this.dark}
-            .canAsk=${!this.busy}
-            exportparts="messages,message,user-message,answer,pending,progress,starters,suggestions,choices,choice,details,table,pager,download,chart,toggle,feedback"
-          ></parley-message-list>
-          <parley-composer
-            ${ref(this.composer)}
-            .strings=${s}
-            .placeholder=${this.placeholder}
-            .busy=${this.busy}
-            .maxLength=${this.maxLength}
-            .send=${(text: string) => this.ask(text)}
-            .stop=${() => {
-              const last = [...this.chat.turns].reverse().find(isInProgress);
-              if (last) this.stop(last);
-            }}
-            exportparts="composer,input,send-button,stop-button"
-          ></parley-composer>`;
+        return renderChatBody({
+          strings: s,
+          turns: this.chat.turns,
+          starters: this.config?.agent.starterQuestions ?? [],
+          actions: this.actions,
+          dark: this.dark,
+          busy: this.busy,
+          placeholder: this.placeholder,
+          maxLength: this.maxLength,
+          messages: this.messages,
+          composer: this.composer,
+          ask: (text) => this.ask(text),
+          stop: () => {
+            const last = [...this.chat.turns].reverse().find(isInProgress);
+            if (last) this.stop(last);
+          },
+        });
       case 'conversations':
-        return html`<parley-conversation-list
-          .items=${this.conversations}
-          .currentId=${this.chat.conversationId}
-          .strings=${s}
-          .loading=${this.conversationsStatus === 'loading'}
-          .hasMore=${this.conversationsCursor !== null}
-          .openConversation=${(id: string) => void this.openConversation(id)}
-          .deleteConversation=${(id: string) => void this.deleteConversation(id)}
-          .newConversation=${() => this.newConversation()}
-          .loadMore=${() => void this.loadConversations(true)}
-          exportparts="conversation-list"
-        ></parley-conversation-list>`;
+        return renderConversationsBody({
+          strings: s,
+          items: this.conversations,
+          currentId: this.chat.conversationId,
+          loading: this.conversationsStatus === 'loading',
+          hasMore: this.conversationsCursor !== null,
+          openConversation: (id) => void this.openConversation(id),
+          deleteConversation: (id) => void this.deleteConversation(id),
+          newConversation: () => this.newConversation(),
+          loadMore: () => void this.loadConversations(true),
+        });
       case 'uploads':
-        return html`<parley-upload-panel
-          .api=${this.api}
-          .strings=${s}
-          .canShare=${canShareWithContext(this.config)}
-          .contextKey=${this.contextKey || shareContextKey(this.config)}
-          .hooks=${this.uploadHooks}
-          .xhrFactory=${this.xhrFactory}
-          exportparts="upload-panel,dropzone,progress:progress-bar,preview"
-        ></parley-upload-panel>`;
+        return renderUploadsBody({
+          api: this.api,
+          strings: s,
+          canShare: canShareWithContext(this.config),
+          contextKey: this.contextKey || shareContextKey(this.config),
+          hooks: this.uploadHooks,
+          xhrFactory: this.xhrFactory,
+        });
       default:
         throw new Error(`unknown view ${String(this.view)}`);
     }
   }
 
-  private renderPanel(floating: boolean): TemplateResult {
-    const s = this.s;
-    const title = this.config?.agent.name || s.title;
-    return html`<div
-      id="panel"
-      class="panel ${floating ? 'floating' : 'inline'}"
-      part="panel"
-      role=${floating ? 'dialog' : 'region'}
-      aria-label=${title}
-      ?hidden=${floating && !this.open}
-      @keydown=${(e: KeyboardEvent) => {
-        if (floating && e.key === 'Escape') {
-          e.stopPropagation();
-          this.setOpen(false);
-        }
-      }}
-    >
-      <div class="header" part="header">
-        <h2 part="title">${title}</h2>
-        <button
-          type="button"
-          class="btn ghost"
-          aria-label=${s.conversations}
-          title=${s.conversations}
-          aria-pressed=${this.view === 'conversations' ? 'true' : 'false'}
-          @click=${() => this.showView('conversations')}
-        >
-          ${icons.list}
-        </button>
-        ${
-          this.uploadsEnabled
-            ? html`<button
-              type="button"
-              class="btn ghost"
-              aria-label=${s.uploadOpen}
-              title=${s.uploadOpen}
-              aria-pressed=${this.view === 'uploads' ? 'true' : 'false'}
-              @click=${() => this.showView('uploads')}
-            >
-              ${icons.upload}
-            </button>`
-            : nothing
-        }
-        <button
-          type="button"
-          class="btn ghost"
-          aria-label=${s.newConversation}
-          title=${s.newConversation}
-          @click=${() => this.newConversation()}
-        >
-          ${icons.plus}
-        </button>
-        ${
-          floating
-            ? html`<button
-              type="button"
-              class="btn ghost"
-              aria-label=${s.panelClose}
-              title=${s.panelClose}
-              @click=${() => this.setOpen(false)}
-            >
-              ${icons.close}
-            </button>`
-            : nothing
-        }
-      </div>
-      <div class="status" part="status" role="status">${this.renderStatus()}</div>
-      ${
-        this.banner
-          ? html`<p class="banner" part="banner" role="alert">
-            <span>${this.banner.message}</span>
-            <button type="button" class="btn ghost" aria-label=${s.dismiss} @click=${() => (this.banner = undefined)}>
-              ${icons.close}
-            </button>
-          </p>`
-          : nothing
-      }
-      <div class="body">${this.renderBody()}</div>
-    </div>`;
-  }
-
   protected override render() {
-    const s = this.s;
-    switch (this.mode) {
-      case 'launcher':
-        return html`<button
-            type="button"
-            class="launcher"
-            part="launcher"
-            aria-expanded=${this.open ? 'true' : 'false'}
-            aria-controls="panel"
-            aria-label=${this.open ? s.panelClose : s.launcherOpen}
-            title=${this.open ? s.panelClose : s.launcherOpen}
-            @click=${() => this.setOpen(!this.open)}
-            ${ref(this.launcher)}
-          >
-            ${this.open ? icons.close : icons.chat}
-          </button>
-          ${this.renderPanel(true)}`;
-      default:
-        // anything but "launcher" is inline
-        return this.renderPanel(false);
-    }
+    // anything but "launcher" is inline
+    const floating = this.mode === 'launcher';
+    const panel = renderPanel({
+      strings: this.s,
+      title: this.config?.agent.name || this.s.title,
+      floating,
+      open: this.open,
+      view: this.view,
+      uploadsEnabled: this.uploadsEnabled,
+      connection: this.connection.status,
+      banner: this.banner,
+      body: this.renderBody(),
+      setOpen: (open) => this.setOpen(open),
+      showView: (view) => this.showView(view),
+      newConversation: () => this.newConversation(),
+      reconnectNow: () => this.connection.reconnectNow(),
+      dismissBanner: () => {
+        this.banner = undefined;
+      },
+    });
+    if (!floating) return panel;
+    return html`${renderLauncher({
+      strings: this.s,
+      open: this.open,
+      button: this.launcher,
+      setOpen: (open) => this.setOpen(open),
+    })}${panel}`;
   }
 }
 

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { settle } from '../testing/fakes.ts';
+import { settle } from '../../test/support/widget-fakes.ts';
 import type { AnswerData, AnswerTable } from '../types.ts';
 import './result-chart.ts';
 import type { ChartRenderer, ParleyResultChart } from './result-chart.ts';

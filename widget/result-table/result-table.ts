@@ -368,7 +368,7 @@ export class ParleyResultTable extends LitElement {
                   aria-sort=${this.sortColumn === c ? this.sortDirection : 'none'}
                 >
                   <button type="button" title=${fmt(s.sortBy, { column: h })} @click=${() => this.sortBy(c)}>
-                    <span>${h}</span><span class="sort-icon">${sortIcon(c)}</span>
+                    <span><bdi>${h}</bdi></span><span class="sort-icon">${sortIcon(c)}</span>
                   </button>
                 </th>`,
               )}
@@ -378,7 +378,7 @@ export class ParleyResultTable extends LitElement {
             ${visible.map(
               (row) =>
                 html`<tr>
-                  ${head.map((_, c) => html`<td class=${types[c] === 'number' ? 'num' : ''}>${row.cells[c] ?? ''}</td>`)}
+                  ${head.map((_, c) => html`<td class=${types[c] === 'number' ? 'num' : ''}><bdi>${row.cells[c] ?? ''}</bdi></td>`)}
                 </tr>`,
             )}
           </tbody>

@@ -113,7 +113,7 @@ export const base = css`
   .btn.primary {
     background: var(--parley-color-accent);
     border-color: var(--parley-color-accent);
-    color: var(--parley-color-on-accent);
+    color: var(--parley-on-accent-derived, var(--parley-color-on-accent));
   }
   .btn.primary:hover:not(:disabled) {
     background: var(--parley-color-accent);

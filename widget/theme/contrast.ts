@@ -1,6 +1,7 @@
 // Colours that stay readable whatever the host sets: the user bubble's text is derived from the bubble's background
-// (`--parley-color-user-bg`) and the focus ring from the panel's background, so that a host that sets only the
-// background (as documented) still gets WCAG AA text (4.5:1) and a visible focus ring (3:1), in light and dark.
+// (`--parley-color-user-bg`), the text on accent buttons from the accent (`--parley-color-accent`), accent-coloured
+// text (links) and the focus ring from the panel's background, so that a host that sets only a background or a
+// brand colour (as documented) still gets WCAG AA text (4.5:1) and a visible focus ring (3:1), in light and dark.
 // A host colour that already meets the ratio is kept; otherwise the better of near-black and white is used.
 
 export type Rgb = [number, number, number];
@@ -70,8 +71,9 @@ export function readableOn(background: Rgb, preferred: Rgb | undefined, min: num
 }
 
 /**
- * Sets `--parley-user-text-derived` and `--parley-focus-derived` on the element from its computed theme variables;
- * the styles use them before the plain variables. Returns false when the colours cannot be read (no CSSOM).
+ * Sets `--parley-user-text-derived`, `--parley-on-accent-derived`, `--parley-accent-text-derived` and
+ * `--parley-focus-derived` on the element from its computed theme variables; the styles use them before the plain
+ * variables. Returns false when the colours cannot be read (no CSSOM).
  */
 export function deriveReadableColors(el: HTMLElement): boolean {
   if (typeof getComputedStyle !== 'function') return false;
@@ -82,6 +84,15 @@ export function deriveReadableColors(el: HTMLElement): boolean {
   };
   const userBg = read('--parley-color-user-bg');
   const panelBg = read('--parley-color-bg');
+  const accent = read('--parley-color-accent');
+  if (accent) {
+    const text = readableOn(accent, read('--parley-color-on-accent'), MIN_TEXT_CONTRAST);
+    el.style.setProperty('--parley-on-accent-derived', css(text));
+  }
+  if (accent && panelBg) {
+    // a brand colour too dark for a dark panel (or too light for a light one) is not used for text there
+    el.style.setProperty('--parley-accent-text-derived', css(readableOn(panelBg, accent, MIN_TEXT_CONTRAST)));
+  }
   if (userBg) {
     const text = readableOn(userBg, read('--parley-color-user-text'), MIN_TEXT_CONTRAST);
     el.style.setProperty('--parley-user-text-derived', css(text));

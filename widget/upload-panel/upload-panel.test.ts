@@ -1,8 +1,8 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeXhr, fakeFetch, settle } from '../../test/support/widget-fakes.ts';
 import { ParleyApi } from '../api.ts';
 import { MAX_UPLOAD_BYTES } from '../controllers/uploads-controller.ts';
-import { FakeXhr, fakeFetch, settle } from '../testing/fakes.ts';
 import { guessType, parseCsv, previewCsv, previewJson } from './preview.ts';
 import './upload-panel.ts';
 import type { ParleyUploadPanel } from './upload-panel.ts';
@@ -173,6 +173,65 @@ describe('<parley-upload-panel>', () => {
     await settle();
     expect(text()).toContain('Uploaded orders.csv.');
     expect(panel.step).toBe('choose');
+  });
+
+  it('while sending shows the percentage and the stop button without the preview; then questions about the file', async () => {
+    const asked: string[] = [];
+    let back = 0;
+    panel.hooks = {
+      uploaded: () => {},
+      error: () => {},
+      ask: (q) => {
+        asked.push(q);
+        return true;
+      },
+      back: () => {
+        back += 1;
+      },
+    };
+    await panel.chooseFile(new File(['month,region,target_usd\n2026-01-01,North,12\n'], 'sales_targets.csv'));
+    await panel.updateComplete;
+    const done = panel.confirm();
+    await settle();
+    const xhr = FakeXhr.instances[0] as FakeXhr;
+    xhr.progress(37, 100);
+    await panel.updateComplete;
+    const root = panel.shadowRoot as ShadowRoot;
+    expect(root.querySelector('.percent')?.textContent).toBe('37%');
+    expect(root.querySelector('progress')?.getAttribute('aria-valuetext')).toBe('37%');
+    // a short panel keeps the stop button in view: nothing tall is shown above or beside it
+    expect(root.querySelector('[part~="preview"]')).toBeNull();
+    expect(root.querySelector('textarea')).toBeNull();
+    expect([...root.querySelectorAll('button')].map((b) => b.textContent?.trim())).toContain('Stop upload');
+    // the server's headers, as written, name the columns
+    xhr.respond(201, {
+      dataset: {
+        name: 'sales_targets.csv',
+        scope: 'user',
+        columns: [
+          { name: 'month', header: 'Month', type: 'date' },
+          { name: 'region', header: 'Region', type: 'string' },
+          { name: 'target_usd', header: 'Target USD', type: 'number' },
+        ],
+      },
+    });
+    await done;
+    await settle();
+    const chips = [...root.querySelectorAll<HTMLButtonElement>('.suggestions button')];
+    expect(chips.map((b) => b.textContent?.trim())).toEqual([
+      'What is the total target usd by month in my sales targets file?',
+      'What is the total target usd by region in my sales targets file?',
+    ]);
+    chips[1]?.click();
+    expect(asked).toEqual(['What is the total target usd by region in my sales targets file?']);
+    [...root.querySelectorAll<HTMLButtonElement>('button')]
+      .find((b) => b.textContent?.trim() === 'Back to the chat')
+      ?.click();
+    expect(back).toBe(1);
+    // choosing another file puts the questions away
+    await panel.chooseFile(new File(['a,b\n1,2\n'], 'other.csv'));
+    await panel.updateComplete;
+    expect(root.querySelector('.suggestions')).toBeNull();
   });
 
   it('offers the scope only with datasets:context:write, and shows server refusals', async () => {

@@ -1,6 +1,7 @@
 import { css, html, LitElement, nothing, type TemplateResult } from 'lit';
 import { createRef, type Ref, ref } from 'lit/directives/ref.js';
 import { ApiError, type ParleyApi } from '../api.ts';
+import { LoadController } from '../controllers/load-controller.ts';
 import {
   checkFile,
   type FileCheck,
@@ -12,6 +13,7 @@ import { icons } from '../shared/icons.ts';
 import { base } from '../shared/styles.ts';
 import { DEFAULT_STRINGS, fmt, formatBytes, type ParleyStrings } from '../strings.ts';
 import type { DatasetInfo, DatasetScope } from '../types.ts';
+import { fileQuestions } from './file-questions.ts';
 import { type FilePreview, readPreview } from './preview.ts';
 import { sniffFile } from './sniff.ts';
 
@@ -26,6 +28,10 @@ export type UploadStep = 'choose' | 'reading' | 'preview' | 'uploading';
 export interface UploadPanelHooks {
   uploaded(dataset: DatasetInfo): void;
   error(code: string, message: string): void;
+  /** asks a suggested question about the file in the chat; false when it was not sent */
+  ask?(question: string): boolean;
+  /** leaves the files for the chat */
+  back?(): void;
 }
 
 /**
@@ -51,8 +57,8 @@ export class ParleyUploadPanel extends LitElement {
     notes: { state: true },
     scope: { state: true },
     message: { state: true },
+    suggestions: { state: true },
     datasets: { state: true },
-    listStatus: { state: true },
     dragging: { state: true },
   };
 
@@ -90,7 +96,7 @@ export class ParleyUploadPanel extends LitElement {
         border: 0;
         padding: 0;
         background: none;
-        color: var(--parley-color-accent);
+        color: var(--parley-accent-text-derived, var(--parley-color-accent));
         text-decoration: underline;
       }
       .message {
@@ -156,8 +162,40 @@ export class ParleyUploadPanel extends LitElement {
         align-items: center;
       }
       progress {
-        inline-size: 100%;
+        flex: 1;
+        min-inline-size: 0;
         accent-color: var(--parley-color-accent);
+      }
+      .uploading {
+        display: grid;
+        gap: calc(var(--parley-space) / 2);
+      }
+      .progress-row {
+        flex-wrap: nowrap;
+      }
+      .percent {
+        min-inline-size: 4ch;
+        text-align: end;
+        font-variant-numeric: tabular-nums;
+      }
+      .after-upload {
+        display: grid;
+        gap: calc(var(--parley-space) / 2);
+      }
+      .suggestions {
+        gap: calc(var(--parley-space) / 2);
+      }
+      .chip {
+        inline-size: 100%;
+        padding: calc(var(--parley-space) / 2) var(--parley-space);
+        border: 1px solid var(--parley-color-border);
+        border-radius: var(--parley-radius-small);
+        background: var(--parley-color-surface);
+        color: var(--parley-color-text);
+        text-align: start;
+      }
+      .chip:hover {
+        border-color: var(--parley-color-accent);
       }
       ul {
         list-style: none;
@@ -193,13 +231,15 @@ export class ParleyUploadPanel extends LitElement {
   notes = '';
   scope: DatasetScope = 'user';
   message: { kind: 'info' | 'error'; text: string } | undefined;
+  /** after an upload: questions to ask about the file */
+  suggestions: string[] = [];
   datasets: DatasetInfo[] = [];
-  listStatus: 'idle' | 'loading' | 'error' = 'idle';
   dragging = false;
   /** the upload itself (XHR with progress and abort) */
   readonly uploads: UploadsController;
+  /** the list of my and my organisation's files */
+  private readonly list: LoadController<DatasetInfo[]>;
   private readonly fileInput: Ref<HTMLInputElement> = createRef();
-  private listAbort: AbortController | undefined;
   private readAbort: AbortController | undefined;
 
   constructor() {
@@ -209,6 +249,13 @@ export class ParleyUploadPanel extends LitElement {
       getToken: (signal) => this.requireApi().token(signal),
       refreshToken: (signal) => this.requireApi().freshToken(signal),
       xhr: () => (this.xhrFactory ? this.xhrFactory() : new XMLHttpRequest()),
+    });
+    this.list = new LoadController(this, {
+      load: (signal) => this.requireApi().listDatasets(signal),
+      ready: (list) => {
+        this.datasets = list;
+      },
+      failed: (err) => this.showError(err),
     });
   }
 
@@ -223,27 +270,12 @@ export class ParleyUploadPanel extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.listAbort?.abort();
     this.readAbort?.abort();
   }
 
   /** Reloads the list of files. */
   async refresh(): Promise<void> {
-    if (!this.api) return;
-    this.listAbort?.abort();
-    const abort = new AbortController();
-    this.listAbort = abort;
-    this.listStatus = 'loading';
-    try {
-      const list = await this.api.listDatasets(abort.signal);
-      if (abort.signal.aborted) return;
-      this.datasets = list;
-      this.listStatus = 'idle';
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      this.listStatus = 'error';
-      this.showError(err);
-    }
+    if (this.api) await this.list.run();
   }
 
   private showError(err: unknown): void {
@@ -272,6 +304,7 @@ export class ParleyUploadPanel extends LitElement {
   /** Takes a file (from the picker, a drop or a test): checks it, then reads its preview. Nothing is sent. */
   async chooseFile(file: File): Promise<FileCheck> {
     const check = checkFile(file, MAX_UPLOAD_BYTES);
+    this.suggestions = [];
     if (!check.ok) {
       this.file = undefined;
       this.preview = undefined;
@@ -336,6 +369,9 @@ export class ParleyUploadPanel extends LitElement {
         ...(this.contextKey ? { contextKey: this.contextKey } : {}),
       });
       this.message = { kind: 'info', text: fmt(this.strings.uploaded, { filename: dataset.filename }) };
+      // the server's columns (with their headers as written), else what the preview saw
+      const columns = Array.isArray(dataset.columns) ? dataset.columns : (this.preview?.columns ?? []);
+      this.suggestions = fileQuestions(dataset.filename, columns);
       this.cancelChoice();
       this.hooks?.uploaded(dataset);
       void this.refresh();
@@ -380,7 +416,6 @@ export class ParleyUploadPanel extends LitElement {
     const file = this.file;
     if (!p || !file) return nothing;
     const s = this.strings;
-    const uploading = this.step === 'uploading';
     return html`<h3>${fmt(s.previewHeading, { filename: file.name })}</h3>
       <p class="muted">${s.detectedColumns}: ${p.columns.map((c) => `${c.name} (${c.type})`).join(', ')}</p>
       <div class="preview" part="preview" tabindex="0" role="region" aria-label=${fmt(s.previewHeading, { filename: file.name })}>
@@ -400,7 +435,6 @@ export class ParleyUploadPanel extends LitElement {
         <textarea
           .value=${this.notes}
           maxlength="2000"
-          ?disabled=${uploading}
           @input=${(e: Event) => {
             this.notes = (e.target as HTMLTextAreaElement).value;
           }}
@@ -408,7 +442,7 @@ export class ParleyUploadPanel extends LitElement {
       </label>
       ${
         this.canShare
-          ? html`<fieldset ?disabled=${uploading}>
+          ? html`<fieldset>
             <legend>${s.scopeLabel}</legend>
             <label>
               <input
@@ -431,22 +465,64 @@ export class ParleyUploadPanel extends LitElement {
           </fieldset>`
           : nothing
       }
+      <div class="row">
+        <button type="button" class="btn primary" @click=${() => this.confirm()}>
+          ${icons.upload}${s.confirmUpload}
+        </button>
+        <button type="button" class="btn ghost" @click=${() => this.cancelChoice()}>${s.cancel}</button>
+      </div>`;
+  }
+
+  /** While sending: only the file, the progress with its percentage and the stop button, so that they fit a short panel. */
+  private renderUploading(file: File): TemplateResult {
+    const s = this.strings;
+    const percent = Math.round(this.uploads.progress * 100);
+    const shown = fmt(s.uploadPercent, { percent });
+    return html`<div class="uploading">
+      <label for="upload-progress">${fmt(s.uploadProgress, { filename: file.name })}</label>
+      <div class="row progress-row">
+        <progress
+          id="upload-progress"
+          part="progress"
+          max="100"
+          value=${percent}
+          aria-valuetext=${shown}
+        ></progress>
+        <span class="percent" aria-hidden="true">${shown}</span>
+      </div>
+      <div class="row">
+        <button type="button" class="btn" @click=${() => this.uploads.abort()}>${s.abortUpload}</button>
+      </div>
+    </div>`;
+  }
+
+  /** After an upload: questions the file answers, and the way back to the chat. */
+  private renderSuggestions(): TemplateResult | typeof nothing {
+    const hooks = this.hooks;
+    if (this.step !== 'choose' || this.message?.kind !== 'info' || !hooks) return nothing;
+    const s = this.strings;
+    const ask = hooks.ask;
+    return html`<div class="after-upload">
       ${
-        uploading
-          ? html`<label>
-              ${fmt(s.uploadProgress, { filename: file.name })}
-              <progress part="progress" max="100" value=${Math.round(this.uploads.progress * 100)}></progress>
-            </label>
-            <div class="row">
-              <button type="button" class="btn" @click=${() => this.uploads.abort()}>${s.abortUpload}</button>
-            </div>`
-          : html`<div class="row">
-              <button type="button" class="btn primary" @click=${() => this.confirm()}>
-                ${icons.upload}${s.confirmUpload}
-              </button>
-              <button type="button" class="btn ghost" @click=${() => this.cancelChoice()}>${s.cancel}</button>
-            </div>`
-      }`;
+        this.suggestions.length > 0 && ask
+          ? html`<h3 id="ask-about-heading">${s.askAboutFile}</h3>
+            <ul class="suggestions" aria-labelledby="ask-about-heading">
+              ${this.suggestions.map(
+                (q) => html`<li>
+                  <button type="button" class="chip" @click=${() => ask(q)}>${q}</button>
+                </li>`,
+              )}
+            </ul>`
+          : nothing
+      }
+      ${
+        hooks.back
+          ? html`<div class="row">
+            <button type="button" class="btn primary" @click=${() => hooks.back?.()}>${s.backToChat}</button>
+          </div>`
+          : nothing
+      }
+    </div>`;
   }
 
   private renderList(title: string, list: DatasetInfo[]): TemplateResult {
@@ -506,8 +582,10 @@ export class ParleyUploadPanel extends LitElement {
         body = html`<p class="muted" role="status">${s.loading}</p>`;
         break;
       case 'preview':
-      case 'uploading':
         body = html`${this.renderPreview()}`;
+        break;
+      case 'uploading':
+        body = this.file ? this.renderUploading(this.file) : html``;
         break;
       default:
         throw new Error(`unknown upload step ${String(this.step)}`);
@@ -523,8 +601,8 @@ export class ParleyUploadPanel extends LitElement {
           </p>`
           : nothing
       }
-      ${body}
-      ${this.listStatus === 'loading' ? html`<p class="muted">${s.loading}</p>` : nothing}
+      ${this.renderSuggestions()} ${body}
+      ${this.list.status === 'loading' ? html`<p class="muted">${s.loading}</p>` : nothing}
       ${this.renderList(s.myFiles, mine)} ${this.renderList(s.sharedFiles, shared)}
     </section>`;
   }

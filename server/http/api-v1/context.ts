@@ -1,10 +1,10 @@
 // What every /api/v1 route does first: check the API key for the agent, find the agent, and find resources only
 // within that agent (another agent's conversation is as unknown as a made-up id).
 import type { Request } from 'express';
-import type { AppDeps } from '../../app.ts';
 import type { ApiKeyIdentity } from '../../auth/api-keys.ts';
 import type { ResolvedAgent } from '../../config/load.ts';
 import type { ConversationRecord, ResponseRecord } from '../../conversations/store.ts';
+import type { AppDeps } from '../../deps.ts';
 import { type UserContext, UserContextError, validateUserContext } from '../../semantic/user-context.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { AgentId, ResourceId } from './schemas.ts';
@@ -12,7 +12,7 @@ import { pinAllows, tenantWithinPin } from './tenant-pin.ts';
 
 export type ApiDeps = Pick<
   AppDeps,
-  'config' | 'engine' | 'store' | 'apiKeys' | 'logger' | 'metrics' | 'clock'
+  'config' | 'engine' | 'store' | 'apiKeys' | 'logger' | 'metrics' | 'clock' | 'limiters'
 >;
 
 export function param(req: Request, name: string): string {

@@ -1,7 +1,7 @@
 // Conversations: create (for an end user and tenant), retrieve (with questions and answers), list (by cursor).
 import type { Request, Router } from 'express';
 import type { ResolvedAgent } from '../../config/load.ts';
-import { createConversationWithinLimits } from '../../limits/conversations.ts';
+import { createConversationWithinLimits } from '../../limits/conversation-creation.ts';
 import { type UserContext, userContextFromStrings } from '../../semantic/user-context.ts';
 import { HttpError } from '../errors.ts';
 import {

@@ -18,13 +18,14 @@
 // userContext as JSON in the `userContext` query parameter (the SDK passes it with `{ query: { userContext } }`),
 // e.g. ?userContext={"organisationId":1}; without it they answer 400 tenant_required.
 // The contextKey must be a declared integer or string userContext field; the value parses by that type (400).
+// Same role as http/widget-v1/datasets.ts: the dataset routes of one API surface (this one: API key).
 import { type NextFunction, type Request, type Response, Router } from 'express';
-import type { AppDeps } from '../../app.ts';
 import type { ApiKeyIdentity } from '../../auth/api-keys.ts';
 import { DatasetError, datasetNotFound } from '../../datasets/errors.ts';
 import { formField, routeParam, uploadedFile, uploadMiddleware } from '../../datasets/http.ts';
 import type { DatasetService } from '../../datasets/service.ts';
 import type { DatasetScope } from '../../datasets/types.ts';
+import type { AppDeps } from '../../deps.ts';
 import { validateUserContext } from '../../semantic/user-context.ts';
 import { checkContextWithinPin, keyTenant, tenantWithinPin } from './tenant-pin.ts';
 

@@ -1,5 +1,6 @@
 // The response route with a scripted answer engine: the SSE wire format, progress, failures, and cancellation when
 // the client goes away (deterministic here, where the real engine would usually finish first).
+
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,10 @@ import type { AnswerEngine, AskInput } from '../../answers/engine.ts';
 import { createApiKeyChecker } from '../../auth/api-keys.ts';
 import { parseConfig } from '../../config/load.ts';
 import { ConversationStore } from '../../conversations/store.ts';
+import { NamedLimiters } from '../../limits/limiters.ts';
 import { createMetrics, type Metrics } from '../../observability/metrics.ts';
+import { QueryCancelledError } from '../../query/execute.ts';
+import { UserContextError } from '../../semantic/user-context.ts';
 import { errorHandler, notFound } from '../errors.ts';
 import type { ApiDeps } from './context.ts';
 import { apiV1Router } from './router.ts';
@@ -52,9 +56,7 @@ const answerFor = (input: AskInput, patch: Partial<Answer> = {}): Answer => ({
 const untilAborted = (input: AskInput): Promise<never> =>
   new Promise((_resolve, reject) => {
     input.signal?.addEventListener('abort', () => {
-      const err = new Error('the query was cancelled');
-      err.name = 'QueryCancelledError';
-      reject(err);
+      reject(new QueryCancelledError('the query was cancelled'));
     });
   });
 
@@ -73,6 +75,7 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     metrics,
     clock: () => new Date(),
+    limiters: new NamedLimiters(),
   };
   const app = express();
   app.use('/api/v1', apiV1Router(deps, { heartbeatMs: 50 }));
@@ -359,9 +362,7 @@ describe('POST .../response with stream: true', () => {
 
   it('maps an engine UserContextError to 400 and records it as failed', async () => {
     script = async () => {
-      const err = new Error('userContext.organisationId must be an integer');
-      err.name = 'UserContextError';
-      throw err;
+      throw new UserContextError('userContext.organisationId must be an integer');
     };
     const conversationId = await newConversation();
     const res = await ask(conversationId, { message: 'q' });

@@ -1,9 +1,10 @@
 // POST /api/v1/revocations: the host backend ends Parley sessions. Either one token by its `jti`, or every token of
 // a user issued before a time (default now), for one agent or all, one tenant or all. Kept in the store, so every
 // instance refuses the tokens at once; open sockets close within the socket server's check interval (5 s).
+// The HTTP layer of auth/revocations.ts (which keeps and checks revocations), hence the same name.
 import type { Router } from 'express';
-import type { AppDeps } from '../../app.ts';
 import { MAX_LIFETIME_SEC } from '../../auth/session-token.ts';
+import type { AppDeps } from '../../deps.ts';
 import type { UserContext } from '../../semantic/user-context.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { type ApiDeps, checkUserContext } from './context.ts';

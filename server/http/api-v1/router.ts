@@ -1,8 +1,9 @@
 // The host-backend API under /api/v1, compatible with the official @inconvoai/node SDK: a host backend switches
 // to Parley by pointing the SDK's baseURL at http://host:port/api/v1. Every route takes an API key
 // (Authorization: Bearer <key>) checked for the agent of the path; /openapi.json is public.
+// Same role as http/widget-v1/router.ts: each API surface has one router.ts that mounts its routes.
 import express, { Router } from 'express';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../deps.ts';
 import { openApiDocument } from '../openapi.ts';
 import type { ApiDeps } from './context.ts';
 import { conversationRoutes } from './conversations.ts';

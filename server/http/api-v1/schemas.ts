@@ -2,9 +2,10 @@
 // document is generated from them, so the two never drift. Shapes follow the official @inconvoai/node SDK;
 // Parley's extra answer fields (data, plan, sql, explanation, code, suggestions, choices) ride along, which the SDK
 // ignores.
+// Same role as http/widget-v1/schemas.ts: each API surface keeps its wire contracts in schemas.ts.
 import { z } from 'zod';
 import { AGENT_ID, USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../../auth/claims.ts';
-import type { OpenApiOperation } from '../openapi.ts';
+import type { OpenApiOperation } from '../openapi-types.ts';
 
 // ---- shared pieces -------------------------------------------------------------------------------
 

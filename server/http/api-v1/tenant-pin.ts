@@ -2,10 +2,15 @@
 // acts only inside that tenant on every /api/v1 route: what it creates is created there, what it reads must be
 // there (another tenant's conversation is as unknown as a made-up id), lists are filtered to it, and naming another
 // tenant is 403 tenant_not_allowed. An unpinned key is a trusted backend: it acts for any tenant it names.
+
 import type { ApiKeyIdentity } from '../../auth/api-keys.ts';
 import type { UserContextType } from '../../config/schema.ts';
-import { contextKey } from '../../conversations/store.ts';
-import { type UserContext, UserContextError, validateUserContext } from '../../semantic/user-context.ts';
+import {
+  contextKey,
+  type UserContext,
+  UserContextError,
+  validateUserContext,
+} from '../../semantic/user-context.ts';
 import { HttpError } from '../errors.ts';
 
 type Declared = Readonly<Record<string, UserContextType>>;

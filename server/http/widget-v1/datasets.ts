@@ -10,13 +10,16 @@
 //
 // Someone else's file (another user's, another organisation's) answers 404 whether it exists or not: the scope
 // is built from the token, so such a file is simply not in it.
+// Same role as http/api-v1/datasets.ts: the dataset routes of one API surface (this one: session token).
+
 import { type RequestHandler, Router } from 'express';
-import type { AppDeps, VerifiedSession } from '../../app.ts';
 import { hasPermission, PERMISSION_DATASETS_CONTEXT_WRITE } from '../../auth/claims.ts';
+import { ownerOf } from '../../auth/owner.ts';
 import { DatasetError, datasetNotFound } from '../../datasets/errors.ts';
 import { formField, routeParam, uploadedFile, uploadMiddleware } from '../../datasets/http.ts';
 import type { DatasetService } from '../../datasets/service.ts';
-import type { DatasetOwner, DatasetRecord, DatasetScope, VisibleDataset } from '../../datasets/types.ts';
+import type { DatasetRecord, DatasetScope, VisibleDataset } from '../../datasets/types.ts';
+import type { AppDeps, VerifiedSession } from '../../deps.ts';
 import { sessionOf, widgetAuth, widgetCors } from './session.ts';
 
 export type DatasetsWidgetDeps = Pick<AppDeps, 'config' | 'sessions' | 'logger'> & {
@@ -39,14 +42,6 @@ export interface WidgetDataset {
   createdAt: string;
   /** whether this user may delete (and replace) it */
   canDelete: boolean;
-}
-
-function ownerOf(session: VerifiedSession): DatasetOwner {
-  return {
-    agentId: session.agentId,
-    userIdentifier: session.userIdentifier,
-    userContext: session.userContext,
-  };
 }
 
 function canWriteContext(session: VerifiedSession): boolean {

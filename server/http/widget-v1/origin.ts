@@ -4,7 +4,7 @@
 // would let `Origin: http://evil` + `Host: evil` through, the DNS-rebinding shape). Requests without an Origin header
 // come from non-browser clients, which the session token alone authenticates.
 import type { RequestHandler } from 'express';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../deps.ts';
 
 /** `https://App.example.com/` -> `https://app.example.com` */
 export function normalizeOrigin(origin: string): string {

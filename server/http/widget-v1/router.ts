@@ -1,16 +1,18 @@
 // The widget REST API under /widget/v1, authenticated only by the end user's session token (Authorization: Bearer).
 // Identity and tenant context come from the verified token alone; a conversation belongs to (agent, user, context)
 // and anyone else gets 404 for it, its answers and their feedback.
+// Same role as http/api-v1/router.ts: each API surface has one router.ts that mounts its routes.
+
 import express, { type Router } from 'express';
 import { EXPORT_MAX_ROWS, writeCsv } from '../../answers/export.ts';
-import type { AppDeps } from '../../app.ts';
-import type { ConversationRecord, Owner, ResponseRecord } from '../../conversations/store.ts';
+import { startAnswer } from '../../answers/runs.ts';
+import { type Owner, ownerKey, ownerOf } from '../../auth/owner.ts';
+import type { ConversationRecord, ResponseRecord } from '../../conversations/store.ts';
 import { DATE_FORMATS } from '../../datasets/dates.ts';
-import { createConversationWithinLimits } from '../../limits/conversations.ts';
+import type { AppDeps } from '../../deps.ts';
+import { createConversationWithinLimits } from '../../limits/conversation-creation.ts';
 import { MAX_TEXT_LENGTH, PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../ws/protocol.ts';
-import { userRateLimiter } from '../../ws/rate-limit.ts';
 import { HttpError, notFound } from '../errors.ts';
-import { ownerKey, ownerOf, startAnswer } from './answers.ts';
 import {
   type Conversation,
   ConversationParams,
@@ -149,7 +151,7 @@ export function widgetV1Router(deps: AppDeps): Router {
     const { id } = ConversationParams.parse(req.params);
     const body = SendMessageBody.parse(req.body);
     const conversation = await ownConversation(deps, owner, id);
-    const allowed = await userRateLimiter(deps).take(ownerKey(owner));
+    const allowed = await deps.questionLimiter.take(ownerKey(owner));
     if (!allowed.ok) {
       res.setHeader('Retry-After', String(allowed.retryAfter));
       throw new HttpError(429, 'rate_limited', `too many questions: try again in ${allowed.retryAfter} s`);
@@ -178,7 +180,7 @@ export function widgetV1Router(deps: AppDeps): Router {
     const answer = response?.answer;
     if (!response || !answer?.plan || !answer.data) throw notFound('no exportable answer');
     if (!deps.engine.exportRows) throw new HttpError(501, 'not_supported', 'exports are not available here');
-    const allowed = await userRateLimiter(deps).take(ownerKey(owner));
+    const allowed = await deps.questionLimiter.take(ownerKey(owner));
     if (!allowed.ok) {
       res.setHeader('Retry-After', String(allowed.retryAfter));
       throw new HttpError(429, 'rate_limited', `too many requests: try again in ${allowed.retryAfter} s`);

@@ -1,4 +1,5 @@
 // The zod schemas of the widget REST API (/widget/v1) and its OpenAPI path items, built from the same schemas.
+// Same role as http/api-v1/schemas.ts: each API surface keeps its wire contracts in schemas.ts.
 import { z } from 'zod';
 import {
   AnswerSchema,

@@ -1,7 +1,7 @@
 // The widget API's front door, shared by its routers: CORS for the agents' host pages, then the session token.
 import cors from 'cors';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { AppDeps, VerifiedSession } from '../../app.ts';
+import type { AppDeps, VerifiedSession } from '../../deps.ts';
 import { HttpError } from '../errors.ts';
 import { logRefusedOrigin, originAllowedForAgent, originAllowedForAnyAgent } from './origin.ts';
 

@@ -12,7 +12,7 @@ import { Table } from '../../config/schema.ts';
 import { PlanError } from '../../query/compile.ts';
 import type { QueryPlan, QueryPlanInput } from '../../query/plan.ts';
 import { ModelView } from '../../semantic/model-view.ts';
-import type { Planner, PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { Planner, PlannerInput, PlannerOutcome } from '../types.ts';
 import {
   dryCompile,
   extractJsonObject,

@@ -8,7 +8,7 @@ import type { LlmConfig } from '../../config/schema.ts';
 import { compileQueryPlan, PlanError } from '../../query/compile.ts';
 import { QueryPlan } from '../../query/plan.ts';
 import { ModelError, type ModelView } from '../../semantic/model-view.ts';
-import type { PlannedTurn, Planner, PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { PlannedTurn, Planner, PlannerInput, PlannerOutcome } from '../types.ts';
 import {
   buildSystemPrompt,
   RESPONSE_SCHEMA_NAME,
@@ -214,8 +214,8 @@ export class LlmPlanner implements Planner {
         const reason =
           err instanceof LlmError && err.kind === 'timeout'
             ? 'the language model did not answer in time'
-            : err instanceof LlmError && err.status !== undefined
-              ? `the language model service failed (HTTP ${err.status})`
+            : err instanceof LlmError && err.upstreamStatus !== undefined
+              ? `the language model service failed (HTTP ${err.upstreamStatus})`
               : 'the language model service could not be reached';
         return this.useFallback(input, reason, err instanceof Error ? err.message : String(err));
       }

@@ -7,7 +7,7 @@ import type { Table } from '../../config/schema.ts';
 import { QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
 import { type PromptDerivations, promptDerivations } from '../../semantic/prompts.ts';
-import type { DatasetPlanningContext } from '../planner.ts';
+import type { DatasetPlanningContext } from '../types.ts';
 
 export const PRESENTATIONS = ['auto', 'chart', 'table', 'text'] as const;
 export const OUTCOMES = ['plan', 'clarify', 'unanswerable'] as const;

@@ -149,7 +149,7 @@ describe('OpenAIClient', () => {
     const client = new OpenAIClient({ baseUrl: server.url, model: 'm', apiKey: KEY, timeoutMs: 5000 });
     const err = await failure(client.complete({ messages, schema }));
     expect(err.kind).toBe('http');
-    expect(err.status).toBe(503);
+    expect(err.upstreamStatus).toBe(503);
     expect(err.message).toContain('HTTP 503');
     expect(err.message).toContain('upstream overloaded');
     expect(err.message.length).toBeLessThan(300);
@@ -167,7 +167,7 @@ describe('OpenAIClient', () => {
     }));
     const client = new OpenAIClient({ baseUrl: server.url, model: 'm', apiKey: KEY, timeoutMs: 5000 });
     const err = await failure(client.complete({ messages }));
-    expect(err.status).toBe(401);
+    expect(err.upstreamStatus).toBe(401);
     expect(err.message).toContain('Incorrect API key provided');
     expectNoKey(err);
   });
@@ -215,7 +215,7 @@ describe('OpenAIClient', () => {
     }));
     const client = new OpenAIClient({ baseUrl: server.url, model: 'm', timeoutMs: 5000 });
     const err = await failure(client.complete({ messages, schema }));
-    expect(err.status).toBe(400);
+    expect(err.upstreamStatus).toBe(400);
     expect(err.message).toContain('context length exceeded');
     expect(server.requests).toHaveLength(1);
   });

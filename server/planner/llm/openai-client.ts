@@ -1,6 +1,7 @@
 // A minimal client for OpenAI-compatible chat-completions endpoints (OpenAI, Azure-style proxies, vLLM, Ollama,
 // llama.cpp, LM Studio, ...): one streamed completion with a JSON response format, a time limit, no retries.
 // Error messages carry the status and the start of the body, never the API key.
+import { ParleyError } from '../../errors.ts';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -28,15 +29,16 @@ export interface CompleteOptions {
 
 export type LlmErrorKind = 'http' | 'timeout' | 'network' | 'protocol';
 
-export class LlmError extends Error {
+/** The language model service failed; the planner falls back, so it reaches no surface but as a server failure. */
+export class LlmError extends ParleyError {
   override name = 'LlmError';
-  readonly code = 'llm_failed';
   constructor(
     message: string,
     readonly kind: LlmErrorKind,
-    readonly status?: number,
+    /** the service's own HTTP status, when it answered one */
+    readonly upstreamStatus?: number,
   ) {
-    super(message);
+    super(500, 'llm_failed', message);
   }
 }
 

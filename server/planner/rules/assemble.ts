@@ -1,6 +1,6 @@
 // The embedded planner's assembly line: read the clauses, let each strategy in turn decide the question or add to
 // it, then give the plan its shape (running totals, growth, shares) and the clauses' conditions.
-import type { PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import { Assembly, type Strategy } from './assembly.ts';
 import { readClauses } from './clauses.ts';
 import { applyConditions, withoutClauses } from './conditions.ts';

@@ -2,7 +2,7 @@
 // the question they all use (what a cue word points at, plural nouns, shared years).
 import type { DateRange, Measure } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
-import type { PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import type { Match, Target } from './lexicon.ts';
 import type { Reading } from './reading.ts';
 

@@ -3,7 +3,7 @@
 // their orders, "products nobody ordered last month" has none. The verb decides which event a date belongs to;
 // the thing before the verb decides whose event it is. Dates no clause takes belong to the measure.
 import { resolveDateRange } from '../../dates/resolve.ts';
-import type { CountCondition, Filter } from '../../query/plan.ts';
+import { type CountCondition, type Filter, tableOf } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
 import { fieldsOf } from './filters.ts';
 import type { Match } from './lexicon.ts';
@@ -103,10 +103,7 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
     const dates = r.dated.filter((d) => !takenDates.has(d) && d.token >= v.at && d.token <= v.end);
     const values = r.matches.filter(
       (m) =>
-        m.from > v.at &&
-        m.from < v.end &&
-        m.target.kind === 'value' &&
-        m.target.field.split('.')[0] !== actor,
+        m.from > v.at && m.from < v.end && m.target.kind === 'value' && tableOf(m.target.field) !== actor,
     );
     const negated = isNegated(r, v);
     // "never placed a single order" is none, not one
@@ -351,7 +348,7 @@ function ownsRows(view: ModelView, actor: string, m: Match): boolean {
     m.target.kind === 'table'
       ? m.target.table
       : m.target.kind === 'value'
-        ? m.target.field.split('.')[0]
+        ? tableOf(m.target.field)
         : undefined;
   return table !== undefined && owns(view, actor, table);
 }
@@ -366,14 +363,14 @@ function rowsNamedByValue(
 ): Match | undefined {
   return r.matches.find((m) => {
     if (m.target.kind !== 'value' || m.from <= from || m.from >= to) return false;
-    return owns(view, actor, m.target.field.split('.')[0] as string);
+    return owns(view, actor, tableOf(m.target.field));
   });
 }
 
 /** The reading with a value match also read as its table, at the same words. */
 function withTableMatch(r: Reading, m: Match): Reading {
   if (m.target.kind !== 'value') return r;
-  const table = m.target.field.split('.')[0] as string;
+  const table = tableOf(m.target.field);
   const asTable: Match = { ...m, target: { kind: 'table', table } };
   return { ...r, matches: [...r.matches, asTable] };
 }
@@ -398,7 +395,7 @@ function relatedCondition(
   let table = noun;
   for (const m of values) {
     if (m.target.kind !== 'value') continue;
-    const owner = m.target.field.split('.')[0] as string;
+    const owner = tableOf(m.target.field);
     const from = reachableToOne(view, table, owner) ? table : deeperOwner(view, actor, table, owner);
     if (!from) continue;
     table = from;
@@ -407,7 +404,7 @@ function relatedCondition(
   }
   inner.push(...valueFilters);
   // the verb's own definition ("sold" = in a completed order), when the related rows can see its fields
-  if (definedBy && fieldsOf(definedBy).every((f) => reachableToOne(view, table, f.split('.')[0] as string))) {
+  if (definedBy && fieldsOf(definedBy).every((f) => reachableToOne(view, table, tableOf(f)))) {
     inner.push(definedBy);
   }
   const filter = inner.length === 0 ? undefined : all(inner);

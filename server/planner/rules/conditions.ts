@@ -2,7 +2,7 @@
 // as the rows' own dates and values when the plan is over the activity itself.
 import { resolveDateRange } from '../../dates/resolve.ts';
 import type { Filter } from '../../query/plan.ts';
-import type { PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import type { Clauses } from './clauses.ts';
 import { fieldsOf } from './filters.ts';
 import { fitMeasure, measureAlias, withFilter } from './measures.ts';

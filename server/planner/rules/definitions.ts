@@ -1,9 +1,9 @@
 // A measure defined over some rows, asked of others: "revenue from cancelled orders" asks for the money of cancelled
 // orders, while revenue counts completed ones only, so the two together are always zero. The question names the rows;
 // the answer is the measure's own aggregate over them, and says that it is not the measure.
-import type { Filter, Measure } from '../../query/plan.ts';
+import { type Filter, type Measure, parseFieldRef } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
-import type { PlannerOutcome } from '../planner.ts';
+import type { PlannerOutcome } from '../types.ts';
 import { measureAlias } from './measures.ts';
 
 type Planned = Extract<PlannerOutcome, { kind: 'plan' }>;
@@ -42,7 +42,7 @@ export function applyDefinitionConflicts(outcome: Planned, view: ModelView): Pla
 function describe(m: Measure): string {
   if (m.kind === 'count') return 'number';
   if (m.kind === 'named' || !('field' in m)) return 'value';
-  const column = m.field.split('.')[1]?.replace(/_/g, ' ') ?? m.field;
+  const column = parseFieldRef(m.field).column.replace(/_/g, ' ');
   const word = {
     sum: 'sum',
     avg: 'average',

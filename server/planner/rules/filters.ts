@@ -1,9 +1,9 @@
 // Filters the planner builds from a reading (values, comparisons, segments, dates) and facts about filters.
-import type { Filter, QueryPlan } from '../../query/plan.ts';
+import { type Filter, type QueryPlan, tableOf } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
 import { countedMatch, matchesOf } from './assembly.ts';
 import type { Match } from './lexicon.ts';
-import { isNumeric, nearestTimeField, reachableToOne, tableOf, valueColumn } from './model-helpers.ts';
+import { isNumeric, nearestTimeField, reachableToOne, valueColumn } from './model-helpers.ts';
 import type { Reading } from './reading.ts';
 
 /** The `table.column` fields a filter reads on its own rows (segments and related rows are read elsewhere). */

@@ -1,8 +1,15 @@
 // Follow-ups: "and the month before?", "break that down by category", "only completed ones", "top 3 instead".
 // The previous plan of the conversation is the starting point; the new question changes only what it names.
 import { resolveDateRange } from '../../dates/resolve.ts';
-import type { DateRange, Dimension, Filter, Measure, QueryPlan } from '../../query/plan.ts';
-import type { PlannerInput, PlannerOutcome } from '../planner.ts';
+import {
+  type DateRange,
+  type Dimension,
+  type Filter,
+  type Measure,
+  type QueryPlan,
+  tableOf,
+} from '../../query/plan.ts';
+import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import { collectFilters, fieldsOf } from './filters.ts';
 import type { Match } from './lexicon.ts';
 import { fitMeasure, measureAlias } from './measures.ts';
@@ -193,21 +200,20 @@ function rebase(plan: QueryPlan, table: string, measures: Measure[], input: Plan
   const view = input.view;
   const fits = (field: string): boolean => {
     try {
-      view.path(table, field.split('.')[0] as string);
+      view.path(table, tableOf(field));
       return true;
     } catch {
       return false;
     }
   };
-  const time =
-    plan.time && reachableToOne(view, table, plan.time.field.split('.')[0] as string) ? plan.time : undefined;
+  const time = plan.time && reachableToOne(view, table, tableOf(plan.time.field)) ? plan.time : undefined;
   const newTimeField = nearestTimeField(view, table);
   return {
     ...plan,
     table,
     measures,
     select: [],
-    dimensions: plan.dimensions.filter((d) => reachableToOne(view, table, d.field.split('.')[0] as string)),
+    dimensions: plan.dimensions.filter((d) => reachableToOne(view, table, tableOf(d.field))),
     filters: plan.filters.filter(
       (f) => fieldsOf(f).every(fits) && !(f.op === 'segment' && !fits(`${f.segment.split('.')[0]}.x`)),
     ),

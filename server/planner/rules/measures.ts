@@ -1,10 +1,10 @@
 // Measures as the planner handles them: their output names, narrowing one by a filter, the measure that fits a
 // breakdown, the model measure behind a raw aggregate, and averages per thing.
-import type { Filter, Measure } from '../../query/plan.ts';
+import { type Filter, type Measure, measureName, parseFieldRef, tableOf } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
 import { fieldsOf } from './filters.ts';
 import type { Match } from './lexicon.ts';
-import { measureAlternatives, reachableToOne, tableOf } from './model-helpers.ts';
+import { measureAlternatives, reachableToOne } from './model-helpers.ts';
 import type { Reading } from './reading.ts';
 import { stem } from './text.ts';
 
@@ -16,14 +16,14 @@ export function measureAlias(m: Measure, view: ModelView): string {
     case 'count':
       return 'count';
     case 'ratio':
-      return `${measureAlias(m.numerator, view)}_per_${measureAlias(m.denominator, view)}`.slice(0, 63);
+      return measureName(measureAlias(m.numerator, view), 'per', measureAlias(m.denominator, view));
     case 'difference':
     case 'running':
     case 'change':
     case 'shareOfTotal':
       throw new Error(`${m.kind} measures carry their alias (as)`);
     default:
-      return `${m.kind === 'countDistinct' ? 'distinct' : m.kind}_${m.field.split('.')[1]}`;
+      return `${m.kind === 'countDistinct' ? 'distinct' : m.kind}_${parseFieldRef(m.field).column}`;
   }
 }
 
@@ -51,7 +51,7 @@ export function withFilter(m: Measure, filter: Filter, view: ModelView): Measure
 }
 
 export function describeMeasure(m: Measure): string {
-  return m.kind === 'named' ? (m.name.split('.').pop()?.replace(/_/g, ' ') ?? m.name) : m.kind;
+  return m.kind === 'named' ? parseFieldRef(m.name).column.replace(/_/g, ' ') : m.kind;
 }
 
 /**
@@ -88,7 +88,7 @@ export function sameAggregate(
   agg: string,
   field: string,
 ): { table: string; name: string } | undefined {
-  const [table, column] = field.split('.') as [string, string];
+  const { table, column } = parseFieldRef(field);
   const said = new Set(r.tokens.map((t) => t.stem));
   const columnWords = new Set(column.split('_').map((w) => stem(w)));
   // "average value of cancelled orders": a measure defined over completed orders cannot answer for other statuses
@@ -151,7 +151,7 @@ export function averagePer(
     denominator = { kind: 'countDistinct', field: `${perTable}.${pk}` };
   } else return undefined;
   used.add(per);
-  return { kind: 'ratio', numerator, denominator, as: `average_per_${perTable}`.slice(0, 63) };
+  return { kind: 'ratio', numerator, denominator, as: measureName('average_per', perTable) };
 }
 
 /** Whether the word right after "average" names the rows of `table` in the plural ("average orders per ..."). */

@@ -202,10 +202,6 @@ export function soldThingTable(view: ModelView): string | undefined {
   return undefined;
 }
 
-export function tableOf(field: string): string {
-  return field.split('.')[0] as string;
-}
-
 export function isNumeric(view: ModelView, field: string): boolean {
   try {
     const f = view.field(field);

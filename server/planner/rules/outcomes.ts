@@ -1,7 +1,7 @@
 // The outcomes the embedded planner gives: a plan, a clarification with choices, or a refusal with suggestions.
 import type { QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
-import type { PlannerOutcome } from '../planner.ts';
+import type { PlannerOutcome } from '../types.ts';
 import type { Match } from './lexicon.ts';
 import type { Reading } from './reading.ts';
 

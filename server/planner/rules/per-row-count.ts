@@ -2,7 +2,7 @@
 // has placed": the things listed, one row each, with a count of the rows they own. A "how many" that follows what
 // is listed, after "with" or "and", asks for a column, not for the number of things.
 import type { Filter, Measure, QueryPlan } from '../../query/plan.ts';
-import type { PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import type { Clauses } from './clauses.ts';
 import { anchoredAt } from './conditions.ts';
 import { measureAlias } from './measures.ts';

@@ -3,8 +3,8 @@
 import { createRequire } from 'node:module';
 import { distance } from 'fastest-levenshtein';
 import { type DateMatch, findDateBounds, findDateRanges, findGrain } from '../../dates/phrases.ts';
-import type { Grain } from '../../query/plan.ts';
-import type { PlannerInput, Presentation } from '../planner.ts';
+import { type Grain, tableOf } from '../../query/plan.ts';
+import type { PlannerInput, Presentation } from '../types.ts';
 import { isCountryCode } from './countries.ts';
 import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
 import { personTable, soldThingTable } from './model-helpers.ts';
@@ -791,7 +791,7 @@ export function targetTable(t: Target): string {
       return t.table;
     case 'column':
     case 'value':
-      return t.field.split('.')[0] as string;
+      return tableOf(t.field);
     default:
       throw new Error(`unknown target ${(t satisfies never as { kind: string }).kind}`);
   }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.ts';
 import type { Filter, QueryPlan } from '../../query/plan.ts';
 import { ModelView } from '../../semantic/model-view.ts';
-import type { PlannedTurn, PlannerOutcome } from '../planner.ts';
+import type { PlannedTurn, PlannerOutcome } from '../types.ts';
 import { RulesPlanner } from './rules-planner.ts';
 
 const FILE = new URL('../../../parley.config.yaml', import.meta.url);

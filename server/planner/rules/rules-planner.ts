@@ -2,9 +2,9 @@
 // shorthand.ts writes out what people abbreviate, reading.ts tags the question with what the model and the tenant's
 // data know, assemble.ts turns the tags into a QueryPlan (or a refusal); follow-ups and uploaded files have their own
 // modules.
-import type { Planner, PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { Planner, PlannerInput, PlannerOutcome } from '../types.ts';
 import { assemble } from './assemble.ts';
-import { planWithDatasets } from './datasets.ts';
+import { planWithDatasets } from './dataset-questions.ts';
 import { applyFollowUp, isFollowUp } from './followups.ts';
 import { ValueIndex } from './lexicon.ts';
 import { unanswerable } from './outcomes.ts';

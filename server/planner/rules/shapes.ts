@@ -2,9 +2,9 @@
 // before (or between two named periods, as one figure), and each group's share of the whole.
 import { findDateRanges } from '../../dates/phrases.ts';
 import { resolveDateRange } from '../../dates/resolve.ts';
-import type { DateRange, Filter, Measure, QueryPlan } from '../../query/plan.ts';
+import { type DateRange, type Filter, type Measure, measureName, type QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
-import type { PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import { nearestTimeField } from './model-helpers.ts';
 import type { Reading } from './reading.ts';
 
@@ -28,7 +28,7 @@ export function applyShapes(
         kind: 'change',
         of: measure,
         mode: r.share ? 'percent' : 'difference',
-        as: `${alias(measure)}_change${r.share ? '_pct' : ''}`.slice(0, 63),
+        as: measureName(alias(measure), 'change', ...(r.share ? ['pct'] : [])),
       };
       return {
         ...outcome,
@@ -41,7 +41,7 @@ export function applyShapes(
     const timeField = plan.time?.field ?? nearestTimeField(input.view, plan.table);
     if (!timeField) return outcome;
     const time = { ...(plan.time ?? { field: timeField }), grain: plan.time?.grain ?? 'month' };
-    const running: Measure = { kind: 'running', of: measure, as: `running_${alias(measure)}`.slice(0, 63) };
+    const running: Measure = { kind: 'running', of: measure, as: measureName('running', alias(measure)) };
     return {
       ...outcome,
       plan: { ...plan, time, measures: [measure, running] },
@@ -52,7 +52,7 @@ export function applyShapes(
     const share: Measure = {
       kind: 'shareOfTotal',
       of: measure,
-      as: `share_of_${alias(measure)}`.slice(0, 63),
+      as: measureName('share_of', alias(measure)),
     };
     return {
       ...outcome,
@@ -123,7 +123,7 @@ function growthBetween(
   const name = alias(measure);
   const inPeriod = (p: Period): Measure => {
     const filter: Filter = { op: 'dateRange', field: field as string, range: p.range };
-    return { ...narrowed(measure, filter, input.view), as: `${name}_${slug(p.label)}`.slice(0, 63) };
+    return { ...narrowed(measure, filter, input.view), as: measureName(name, slug(p.label)) };
   };
   const before = inPeriod(earlier);
   const after = inPeriod(later);
@@ -134,7 +134,7 @@ function growthBetween(
     as: `${name}_change`,
   };
   const change: Measure = percent
-    ? { kind: 'ratio', numerator: difference, denominator: before, as: `${name}_change_pct`.slice(0, 63) }
+    ? { kind: 'ratio', numerator: difference, denominator: before, as: measureName(name, 'change_pct') }
     : difference;
   return {
     ...plan,

@@ -1,6 +1,6 @@
 // The last strategy: the plan of a measured question, with its breakdowns, filters, share, time slot and ranking.
-import type { Dimension, Filter, QueryPlan } from '../../../query/plan.ts';
-import type { PlannerOutcome } from '../../planner.ts';
+import { type Dimension, type Filter, type QueryPlan, tableOf } from '../../../query/plan.ts';
+import type { PlannerOutcome } from '../../types.ts';
 import {
   type Assembly,
   afterBy,
@@ -62,7 +62,7 @@ export function breakdown(a: Assembly): PlannerOutcome {
   // "by customer country", "per product category": a thing's column said after the thing is that column
   for (const m of r.matches) {
     if (used.has(m) || m.target.kind !== 'column') continue;
-    const owner = m.target.field.split('.')[0];
+    const owner = tableOf(m.target.field);
     const head = r.matches.find(
       (o) =>
         o.to === m.from &&

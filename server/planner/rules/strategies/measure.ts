@@ -1,7 +1,8 @@
 // Strategies that find the measure: named, implied by a verb, a count, an aggregate of a column or of a table's
 // value, the money of a status, a count of what is ranked, or the rows the question is about.
+import { tableOf } from '../../../query/plan.ts';
 import type { ModelView } from '../../../semantic/model-view.ts';
-import type { PlannerOutcome } from '../../planner.ts';
+import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, countedMatch, factTable, matchesOf } from '../assembly.ts';
 import type { Match } from '../lexicon.ts';
 import { currencyOf, sameAggregate } from '../measures.ts';
@@ -10,7 +11,6 @@ import {
   isNumeric,
   moneyMeasure,
   reachableToOne,
-  tableOf,
   unitsMeasure,
   valueColumn,
 } from '../model-helpers.ts';
@@ -77,7 +77,7 @@ export function countedRows(a: Assembly): PlannerOutcome | undefined {
       const field = subject.target.field;
       const distinctWord = /\b(different|distinct|unique|separate)\b/i.test(r.question);
       if (distinctWord || view.field(field).type === 'string') {
-        a.base = field.split('.')[0];
+        a.base = tableOf(field);
         measures.push({ kind: 'countDistinct', field });
         used.add(subject);
       }
@@ -122,7 +122,7 @@ export function columnAggregate(a: Assembly): PlannerOutcome | undefined {
         if (named) a.addNamed(named.table, named.name);
         else {
           measures.push({ kind: agg, field: col.target.field });
-          a.base = col.target.field.split('.')[0];
+          a.base = tableOf(col.target.field);
         }
         used.add(col);
         break;

@@ -1,5 +1,5 @@
 // Strategies that refuse or ask back before any plan is built.
-import type { PlannerOutcome } from '../../planner.ts';
+import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, matchesOf } from '../assembly.ts';
 import { clarify, unanswerable } from '../outcomes.ts';
 

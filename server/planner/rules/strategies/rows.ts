@@ -1,8 +1,8 @@
 // Strategies whose answer is rows rather than a measure: the earliest or latest time, the top rows by value, a
 // column's values, a listing, a lookup.
-import type { Measure, QueryPlan } from '../../../query/plan.ts';
+import { type Measure, type QueryPlan, tableOf } from '../../../query/plan.ts';
 import type { ModelView } from '../../../semantic/model-view.ts';
-import type { PlannerOutcome } from '../../planner.ts';
+import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, enumeratedEntity, isPluralAt, matchesOf, numberBefore } from '../assembly.ts';
 import { collectFilters, dateFilters, dateTime, segmentFilters, withAskedColumns } from '../filters.ts';
 import type { Match } from '../lexicon.ts';
@@ -14,7 +14,6 @@ import {
   moneyMeasure,
   nearestTimeField,
   reachableToOne,
-  tableOf,
   valueColumn,
 } from '../model-helpers.ts';
 import { planOutcome, unanswerable } from '../outcomes.ts';

@@ -1,8 +1,9 @@
 // Token buckets: a per-user limit on questions (shared by the widget's WebSocket and REST surfaces) and small
 // per-connection limits (invalid messages, syncs). In memory, per process; with Redis as shared state the per-user
-// question limit is counted across instances (server/cluster/limiters.ts).
-import type { AppDeps } from '../app.ts';
-import { createLimiter } from '../cluster/limiters.ts';
+// question limit is counted across instances (server/cluster/shared-limiter.ts).
+
+import { createLimiter } from '../cluster/shared-limiter.ts';
+import type { SharedState } from '../cluster/shared-state.ts';
 
 export interface RateLimitOptions {
   /** the most messages accepted at once (the bucket's size); default 5 */
@@ -106,22 +107,17 @@ export interface UserRateLimiter {
   take(key: string): Promise<Take>;
 }
 
-const limiters = new WeakMap<AppDeps, UserRateLimiter>();
-
 /**
- * The per-user question limiter of one server (one AppDeps), shared by the WebSocket and the REST message route so
- * a user cannot double their rate by switching surface. Passing options replaces it (attachWidgetSocket does so
- * when it is configured); without options the existing one, or a default one, is returned. One instance: a token
- * bucket in memory; with Redis: a window of `burst` questions per `burst / perMinute` minutes, across instances.
+ * The per-user question limiter of one server, built once by createAppDeps (server/deps.ts) and shared by the
+ * WebSocket and the REST message route so a user cannot double their rate by switching surface. One instance: a
+ * token bucket in memory; with Redis (`shared`): a window of `burst` questions per `burst / perMinute` minutes,
+ * across instances.
  */
-export function userRateLimiter(deps: AppDeps, options?: RateLimitOptions): UserRateLimiter {
-  let limiter = limiters.get(deps);
-  if (!limiter || options) {
-    const opts = options ?? DEFAULT_RATE_LIMIT;
-    limiter = deps.shared?.mode === 'redis' ? sharedQuestionLimiter(deps, opts) : memoryLimiter(opts);
-    limiters.set(deps, limiter);
-  }
-  return limiter;
+export function createQuestionLimiter(
+  shared: SharedState | undefined,
+  options: RateLimitOptions = DEFAULT_RATE_LIMIT,
+): UserRateLimiter {
+  return shared?.mode === 'redis' ? sharedQuestionLimiter(shared, options) : memoryLimiter(options);
 }
 
 function memoryLimiter(options: RateLimitOptions): UserRateLimiter {
@@ -129,9 +125,9 @@ function memoryLimiter(options: RateLimitOptions): UserRateLimiter {
   return { take: async (key) => keyed.take(key) };
 }
 
-function sharedQuestionLimiter(deps: AppDeps, options: RateLimitOptions): UserRateLimiter {
+function sharedQuestionLimiter(shared: SharedState, options: RateLimitOptions): UserRateLimiter {
   checkOptions(options);
-  const limiter = createLimiter(deps.shared, {
+  const limiter = createLimiter(shared, {
     keyPrefix: 'questions',
     points: options.burst,
     duration: Math.max(1, Math.ceil((options.burst * 60) / options.perMinute)),

@@ -1,4 +1,4 @@
-// Benchmark: uploaded datasets. Each measurement runs in a process of its own (datasets-child.ts) against one
+// Benchmark: uploaded datasets. Each measurement runs in a process of its own (dataset-uploads-child.ts) against one
 // seeded demo database. Goals (issue 10): a 10 MB CSV uploads and is queryable (time and peak RSS, against
 // csv-parse alone on the same file); another user's question latency while one user uploads 8 MB files back to
 // back stays within 2x of idle (p50 and p99); threads and RSS after 100 replace-and-ask cycles are within 10% of
@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { makeTempDir, seedDemo, sqliteUrl } from '../support/demo-db.ts';
 
 const run = promisify(execFile);
-const CHILD = fileURLToPath(new URL('./datasets-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./dataset-uploads-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A narrow CSV of 10 MB: month and units, ~650,000 rows. */

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
 import { REDIS_URL, redisEnabled, redisTitle } from '../../test/support/redis.ts';
-import { createLimiter } from './limiters.ts';
+import { createLimiter } from './shared-limiter.ts';
 import { redisState } from './shared-state.ts';
 
 describe('the limiter factory', () => {

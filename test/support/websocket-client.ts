@@ -1,9 +1,10 @@
-// Test helpers for the widget socket (used by server/ws/*.test.ts and test/websocket.test.ts): a parley.v1 client
-// that records every event, and a raw upgrade attempt that reports the HTTP status of a refused handshake.
+// Test helpers for the widget socket (used by server/ws/*.test.ts, test/websocket*.test.ts and others): a
+// parley.v1 client that records every event, and a raw upgrade attempt that reports the HTTP status of a refused
+// handshake.
 import type { IncomingHttpHeaders } from 'node:http';
 import WebSocket from 'ws';
-import type { AnswerEngine, AskInput } from '../answers/engine.ts';
-import { PROTOCOL, type ServerEvent, TOKEN_PROTOCOL_PREFIX, WS_PATH } from './protocol.ts';
+import type { AnswerEngine, AskInput } from '../../server/answers/engine.ts';
+import { PROTOCOL, type ServerEvent, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../server/ws/protocol.ts';
 
 export type EventOf<T extends ServerEvent['type']> = Extract<ServerEvent, { type: T }>;
 

@@ -1,8 +1,8 @@
 // Questions about uploaded datasets: answered from a dataset alone ("the price of the Enterprise plan"), or
 // blended with the database ("actual sales vs the targets in my file"), joined on a time bucket or a shared column.
-import type { Grain, Measure, QueryPlan } from '../../query/plan.ts';
+import { type Grain, type Measure, parseFieldRef, type QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
-import type { DatasetPlanningContext, PlannerInput, PlannerOutcome } from '../planner.ts';
+import type { DatasetPlanningContext, PlannerInput, PlannerOutcome } from '../types.ts';
 import type { Match, ValueIndex } from './lexicon.ts';
 import { measureAlias } from './measures.ts';
 import { nearestTimeField } from './model-helpers.ts';
@@ -185,7 +185,7 @@ function blend(
   dbView: ModelView,
 ): BlendOutcome {
   const dbTimeField = nearestTimeField(dbView, dbPlan.table);
-  const [table, columnName] = column.target.field.split('.') as [string, string];
+  const { table, column: columnName } = parseFieldRef(column.target.field);
   const dsTable = context.view.tables.get(table);
   const dataset = context.datasets.find((d) => d.table === table);
   const fileName = dataset ? `Your file ${dataset.name}` : 'Your file';
@@ -240,9 +240,11 @@ function blend(
 
   // join on a column both sides have by name ("category")
   const shared = Object.keys(dsTable.columns).find((c) =>
-    dbPlan.dimensions.some((d) => d.field.split('.')[1] === c && dsTable.columns[c]?.type === 'string'),
+    dbPlan.dimensions.some(
+      (d) => parseFieldRef(d.field).column === c && dsTable.columns[c]?.type === 'string',
+    ),
   );
-  const dbDim = shared ? dbPlan.dimensions.find((d) => d.field.split('.')[1] === shared) : undefined;
+  const dbDim = shared ? dbPlan.dimensions.find((d) => parseFieldRef(d.field).column === shared) : undefined;
   if (!shared || !dbDim) {
     const described = (dataset?.columns ?? [])
       .map((c) => `${c.header} (${TYPE_WORDS[c.type] ?? c.type})`)

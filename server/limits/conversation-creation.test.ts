@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withSection } from '../../test/support/config-text.ts';
 import { startTestServer, type TestServer } from '../../test/support/server.ts';
-import { connect, wsUrl } from '../ws/test-support.ts';
+import { connect, wsUrl } from '../../test/support/websocket-client.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BlendComparison } from '../query/blend.ts';
 import type { CellValue } from '../query/execute.ts';
-import { composeComparison } from './blend.ts';
 import { specProblems } from './chart.ts';
+import { composeComparison } from './compose-blend.ts';
 import type { DisplayColumn } from './format.ts';
 
 const columns = (): DisplayColumn[] => [

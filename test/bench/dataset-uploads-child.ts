@@ -1,5 +1,5 @@
 // One measurement of the dataset benchmark, in a process of its own (so peak RSS, threads and memory are that
-// measurement's alone). Prints one JSON line. Run by datasets.ts: node --expose-gc --import tsx datasets-child.ts MODE
+// measurement's alone). Prints one JSON line. Run by dataset-uploads.ts: node --expose-gc --import tsx dataset-uploads-child.ts MODE
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedRateLimiter, TokenBucket } from './rate-limit.ts';
+import { KeyedRateLimiter, TokenBucket } from './question-rate.ts';
 
 function fakeClock() {
   let t = 0;

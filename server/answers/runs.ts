@@ -1,10 +1,15 @@
-// One answer of the widget (WebSocket or REST): record the question, run the engine with an AbortSignal, record the
-// outcome. A run settles exactly once: completed, failed, or cancelled; a cancelled run never completes.
-import type { Answer } from '../../answers/answer.ts';
-import type { AppDeps, VerifiedSession } from '../../app.ts';
-import { saveOutcome } from '../../conversations/save-outcome.ts';
-import { contextKey, type Owner, type ResponseRecord } from '../../conversations/store.ts';
-import { mapError } from '../errors.ts';
+// The answer-run lifecycle, transport-neutral (the widget's WebSocket and its REST routes both start runs here): record
+// the question, run the engine with an AbortSignal, record the outcome. A run settles exactly once: completed, failed,
+// or cancelled; a cancelled run never completes.
+
+import type { Logger } from 'pino';
+import type { Owner } from '../auth/owner.ts';
+import { saveOutcome } from '../conversations/save-outcome.ts';
+import type { ConversationStore, ResponseRecord } from '../conversations/store.ts';
+import { mapError } from '../http/errors.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Answer } from './answer.ts';
+import type { AnswerEngine } from './engine.ts';
 
 export type Stage = 'planning' | 'querying' | 'composing';
 export type Surface = 'ws' | 'widget';
@@ -26,29 +31,18 @@ export interface CancelReason {
 
 export const CANCELLED: CancelReason = { code: 'cancelled', message: 'the answer was cancelled' };
 
-/** Whose data and conversations a session may touch: always all three of agent, user and tenant context. */
-export function ownerOf(session: VerifiedSession): Owner {
-  return {
-    agentId: session.agentId,
-    userIdentifier: session.userIdentifier,
-    userContext: session.userContext,
-  };
-}
-
-export function ownerKey(owner: Owner): string {
-  return JSON.stringify([owner.agentId, owner.userIdentifier, contextKey(owner.userContext)]);
-}
-
-const registries = new WeakMap<AppDeps, Set<AnswerRun>>();
-
 /** The runs of one server whose engine call has not ended yet (both surfaces), for graceful shutdown. */
-export function activeRuns(deps: AppDeps): Set<AnswerRun> {
-  let runs = registries.get(deps);
-  if (!runs) {
-    runs = new Set();
-    registries.set(deps, runs);
-  }
-  return runs;
+export type ActiveRuns = Set<AnswerRun>;
+
+/** What a run needs of its server (AppDeps has all of it; named here so this module does not import the deps). */
+export interface RunDeps {
+  engine: AnswerEngine;
+  store: ConversationStore;
+  logger: Logger;
+  metrics: Metrics;
+  clock: () => Date;
+  /** the server's registry, created once by createAppDeps */
+  runs: ActiveRuns;
 }
 
 type State = 'running' | 'finishing' | 'cancelling' | 'settled';
@@ -63,7 +57,7 @@ export class AnswerRun {
   readonly settled: Promise<void>;
 
   constructor(
-    private readonly deps: AppDeps,
+    private readonly deps: RunDeps,
     readonly response: ResponseRecord,
     readonly owner: Owner,
     private readonly surface: Surface,
@@ -74,7 +68,7 @@ export class AnswerRun {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
-    const runs = activeRuns(deps);
+    const runs = deps.runs;
     runs.add(this);
     this.settled = this.execute().then(
       () => {
@@ -238,7 +232,7 @@ export interface StartAnswerInput {
   hooks?: RunHooks;
 }
 
-export async function startAnswer(deps: AppDeps, input: StartAnswerInput): Promise<AnswerRun> {
+export async function startAnswer(deps: RunDeps, input: StartAnswerInput): Promise<AnswerRun> {
   let response: ResponseRecord;
   if (input.conversationId === undefined) {
     // one transaction for the conversation and its first question

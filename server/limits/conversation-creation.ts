@@ -1,17 +1,15 @@
 // Conversation creation per user: a rate (widget REST, WebSocket and host API together) and a cap on the
 // conversations one user keeps. Past the cap creation is REFUSED (409 conversation_limit), never archiving or
 // deleting anything: the user (or the host backend) deletes old conversations to make room.
-import type { AppDeps } from '../app.ts';
-import type { ConversationRecord, Owner } from '../conversations/store.ts';
+import { type Owner, ownerKey } from '../auth/owner.ts';
+
+import type { ConversationRecord } from '../conversations/store.ts';
+import type { AppDeps } from '../deps.ts';
 import { HttpError } from '../http/errors.ts';
-import { consume, namedLimiter } from './limiters.ts';
+import { consume } from './limiters.ts';
 import { frontDoorLimits } from './settings.ts';
 
-type Deps = Pick<AppDeps, 'config' | 'store' | 'metrics' | 'limiterStore'>;
-
-function ownerKeyOf(owner: Owner): string {
-  return JSON.stringify([owner.agentId, owner.userIdentifier, owner.userContext]);
-}
+type Deps = Pick<AppDeps, 'config' | 'store' | 'metrics' | 'limiters'>;
 
 /** Creates a conversation for `owner`, or throws 429 rate_limited (Retry-After) / 409 conversation_limit. */
 export async function createConversationWithinLimits(
@@ -29,8 +27,8 @@ export async function createConversationWithinLimits(
  */
 export async function checkConversationLimits(deps: Deps, owner: Owner): Promise<void> {
   const limits = frontDoorLimits(deps.config.config.limits).conversations;
-  const limiter = namedLimiter(deps.store, 'parley-conversations', limits.perUser, deps.limiterStore);
-  const taken = await consume(limiter, ownerKeyOf(owner));
+  const limiter = deps.limiters.get('parley-conversations', limits.perUser);
+  const taken = await consume(limiter, ownerKey(owner));
   if (!taken.ok) {
     deps.metrics.refusals.inc({ reason: 'conversation_rate' });
     throw new HttpError(

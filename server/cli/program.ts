@@ -6,7 +6,7 @@ import { registerConnectionCommands } from './connection.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerModelCommands } from './model.ts';
-import { registerQueryCommand } from './query.ts';
+import { registerQueryCommand } from './query-plan.ts';
 import { registerSchemaCommand } from './schema.ts';
 import { registerSeedCommand } from './seed.ts';
 import { registerServeCommand } from './serve.ts';

@@ -1,4 +1,6 @@
-// What every planner (embedded rules, LLM) takes and gives: a question in, a QueryPlan or a reasoned refusal out.
+// Types only: what every planner (embedded rules, LLM) takes and gives: a question in, a QueryPlan or a reasoned
+// refusal out.
+// Same role as datasets/types.ts: a room's types-only module is its types.ts.
 import type { Grain, QueryPlan } from '../query/plan.ts';
 import type { ModelView } from '../semantic/model-view.ts';
 

@@ -1,6 +1,7 @@
-// The one place limiters are built: rate-limiter-flexible in memory (one instance) or on Redis (counted across every
-// instance), chosen by the shared state. On Redis, an in-memory limiter of the same shape stands in while Redis
-// is away, so a Redis outage degrades limits to per instance instead of failing requests.
+// A limiter counted across instances: rate-limiter-flexible on Redis when instances share state, in memory for one
+// instance (the per-user question limit uses it; limits/limiters.ts builds the front door's others). On Redis, an
+// in-memory limiter of the same shape stands in while Redis is away, so a Redis outage degrades limits to per
+// instance instead of failing requests.
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { SharedState } from './shared-state.ts';
 

@@ -1,7 +1,7 @@
 // The composer's part for blends that compare a database figure with a file's (actual sales against the targets
 // in an uploaded file): the totals, the difference and percentage of target, which periods were over or under, a
 // Total line in the table, and a chart of both series. Every figure comes from the blended rows.
-import type { Presentation } from '../planner/planner.ts';
+import type { Presentation } from '../planner/types.ts';
 import { type BlendComparison, OVER, UNDER } from '../query/blend.ts';
 import type { CellValue } from '../query/execute.ts';
 import type { Answer } from './answer.ts';

@@ -1,6 +1,6 @@
 // Test doubles for the widget's tests: a scriptable WebSocket, a routed fetch, a fake XHR and unsigned JWTs.
-import type { WebSocketConstructor, WebSocketLike } from '../controllers/connection-controller.ts';
-import type { ClientMessage } from '../types.ts';
+import type { WebSocketConstructor, WebSocketLike } from '../../widget/controllers/connection-controller.ts';
+import type { ClientMessage } from '../../widget/types.ts';
 
 export class FakeSocket implements WebSocketLike {
   readyState = 0;
