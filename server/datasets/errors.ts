@@ -42,3 +42,20 @@ export class MalformedFileError extends DatasetError {
 }
 
 export const datasetNotFound = (): DatasetError => new DatasetError(404, 'not_found', 'dataset not found');
+
+/** A refusal as it crosses the thread boundary (class instances do not). */
+export interface WireError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+export function toWire(err: unknown): WireError | undefined {
+  return err instanceof DatasetError
+    ? { status: err.status, code: err.code, message: err.message }
+    : undefined;
+}
+
+export function fromWire(wire: WireError): DatasetError {
+  return new DatasetError(wire.status, wire.code as DatasetErrorCode, wire.message);
+}
