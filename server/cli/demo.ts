@@ -4,9 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { DemoHost } from '../../demo/server.ts';
-import { loadConfig } from '../config/load.ts';
 import { openDatabase, parseDatabaseUrl } from '../db/connect.ts';
-import { seedDemoData } from '../seed/demo-data.ts';
 import { configPathOf, nowFrom, withConfigOption } from './common.ts';
 import { exitAtOnce, portFrom, untilSignalled } from './serve.ts';
 
@@ -21,6 +19,8 @@ export function registerDemoCommand(program: Command): void {
     // demo-only defaults so a fresh clone runs with no setup; real deployments set these themselves
     process.env.PARLEY_SESSION_SECRET ??= randomBytes(32).toString('base64url');
     process.env.PARLEY_API_KEY ??= `pk_demo_${randomBytes(12).toString('hex')}`;
+    // the config loader loads when the command runs: `parley --help` does not need it
+    const { loadConfig } = await import('../config/load.ts');
     const loaded = loadConfig(configPathOf(cmd));
     const agent = loaded.agents.get('demo');
     if (!agent?.connection) throw new Error('the config has no "demo" agent linked to a connection');
@@ -74,6 +74,7 @@ async function seedIfMissing(url: string): Promise<void> {
   try {
     if (target.dialect === 'mysql' && (await db.schema.hasTable('orders'))) return;
     process.stdout.write('Seeding the demo data (a few seconds)...\n');
+    const { seedDemoData } = await import('../seed/demo-data.ts');
     await seedDemoData(db, { anchor: nowFrom(undefined) });
   } finally {
     await db.destroy();

@@ -2,10 +2,15 @@
 // `parley migrate unlock`: clears a migration lock that a crash left behind.
 // The command layer of conversations/migrate.ts (the store migration itself), hence the same name.
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.ts';
-import { migrateStore, unlockStoreMigrations } from '../conversations/migrate.ts';
-import { openDatabase, redactUrl } from '../db/connect.ts';
 import { configPathOf, withConfigOption } from './common.ts';
+
+// loaded when the command runs: `parley --help` needs none of them
+const modules = () =>
+  Promise.all([
+    import('../config/load.ts'),
+    import('../conversations/migrate.ts'),
+    import('../db/connect.ts'),
+  ]);
 
 export function registerMigrateCommand(program: Command): void {
   const migrate = withConfigOption(
@@ -13,6 +18,7 @@ export function registerMigrateCommand(program: Command): void {
       .command('migrate')
       .description('apply the store migrations (serve does this at start; run it before starting instances)'),
   ).action(async (_opts: unknown, cmd: Command) => {
+    const [{ loadConfig }, { migrateStore }, { openDatabase, redactUrl }] = await modules();
     const loaded = loadConfig(configPathOf(cmd));
     const db = openDatabase(loaded.storeUrl, { create: true });
     try {
@@ -33,6 +39,7 @@ export function registerMigrateCommand(program: Command): void {
         'clear the migration lock a crashed instance left (refused while an instance is migrating)',
       ),
   ).action(async (_opts: unknown, cmd: Command) => {
+    const [{ loadConfig }, { unlockStoreMigrations }, { openDatabase, redactUrl }] = await modules();
     const loaded = loadConfig(configPathOf(cmd));
     const db = openDatabase(loaded.storeUrl, { create: true });
     try {

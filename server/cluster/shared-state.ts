@@ -1,7 +1,7 @@
 // What instances behind one load balancer share: nothing (one instance, in memory: the embedded default) or a Redis
 // server (PARLEY_REDIS_URL / cluster.redisUrl): rate limits and socket caps per user, and answer events between
 // instances (cancel and live delivery from any instance's socket). Every Redis call has a bound.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 export type SharedMode = 'memory' | 'redis';
@@ -52,6 +52,8 @@ export async function redisState(url: string, instanceId: string, logger: Logger
     // reconnect forever with a short cap: a Redis restart must not need a Parley restart
     retryStrategy: (times: number) => Math.min(times * 200, 2000),
   };
+  // loaded here: an instance without Redis never needs the client
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, options);
   const subscriber = new Redis(url, { ...options, commandTimeout: undefined });
   const log = logger.child({ component: 'shared-state' });

@@ -4,14 +4,13 @@
 // plain functions so tests can call them in-process.
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { DatasetError, type DatasetErrorCode } from './errors.ts';
-import type { DatasetFormat } from './names.ts';
+import { DATASET_ROW_KEY, type DatasetFormat } from './names.ts';
 import { cellConverter, type ParsedColumn, type ParseLimits, parseDataset, profileDataset } from './parse.ts';
 import { checkContent } from './sniff.ts';
 import type { DatasetColumnInfo } from './types.ts';
 
-/** The hidden primary key column of every dataset table (row number, from 1). */
-export const DATASET_ROW_KEY = '_row';
+// the worker thread takes toWire from here, with the functions it runs
+export { toWire } from './errors.ts';
 
 export interface BuildInput {
   bytes: Uint8Array;
@@ -149,21 +148,4 @@ export function combineDatasets(input: CombineInput): void {
   } finally {
     db.close();
   }
-}
-
-/** A refusal as it crosses the thread boundary (class instances do not). */
-export interface WireError {
-  status: number;
-  code: string;
-  message: string;
-}
-
-export function toWire(err: unknown): WireError | undefined {
-  return err instanceof DatasetError
-    ? { status: err.status, code: err.code, message: err.message }
-    : undefined;
-}
-
-export function fromWire(wire: WireError): DatasetError {
-  return new DatasetError(wire.status, wire.code as DatasetErrorCode, wire.message);
 }

@@ -1,4 +1,5 @@
 // Dataset refusals carry their HTTP status and code (HttpError, a ParleyError), so every surface answers them alike.
+// Same role as errors.ts (the base) and http/errors.ts: each layer declares its own errors in errors.ts.
 import { HttpError } from '../http/errors.ts';
 
 export type DatasetErrorCode =
@@ -41,3 +42,20 @@ export class MalformedFileError extends DatasetError {
 }
 
 export const datasetNotFound = (): DatasetError => new DatasetError(404, 'not_found', 'dataset not found');
+
+/** A refusal as it crosses the thread boundary (class instances do not). */
+export interface WireError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+export function toWire(err: unknown): WireError | undefined {
+  return err instanceof DatasetError
+    ? { status: err.status, code: err.code, message: err.message }
+    : undefined;
+}
+
+export function fromWire(wire: WireError): DatasetError {
+  return new DatasetError(wire.status, wire.code as DatasetErrorCode, wire.message);
+}

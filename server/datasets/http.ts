@@ -1,7 +1,6 @@
 // The multipart side of dataset uploads, shared by the host-backend API and the widget API: multer with memory
 // storage (bounded by the file size limit) and explicit limits on every part of the form.
 import type { Request, RequestHandler } from 'express';
-import multer from 'multer';
 import { DatasetError } from './errors.ts';
 import type { DatasetSettings } from './settings.ts';
 
@@ -22,13 +21,21 @@ export const UPLOAD_LIMITS = {
  * The client's filename is kept whole (preservePath), so `../x.csv` is refused rather than silently shortened.
  */
 export function uploadMiddleware(settings: Pick<DatasetSettings, 'maxFileBytes'>): RequestHandler {
-  const parse = multer({
-    storage: multer.memoryStorage(),
-    limits: { fileSize: settings.maxFileBytes, ...UPLOAD_LIMITS },
-    preservePath: true,
-    defParamCharset: 'utf8',
-  }).single(UPLOAD_FIELD);
-  return (req, res, next) => {
+  // multer loads with the first upload, not at start
+  let parsing: Promise<RequestHandler> | undefined;
+  const parser = (): Promise<RequestHandler> => {
+    parsing ??= import('multer').then(({ default: multer }) =>
+      multer({
+        storage: multer.memoryStorage(),
+        limits: { fileSize: settings.maxFileBytes, ...UPLOAD_LIMITS },
+        preservePath: true,
+        defParamCharset: 'utf8',
+      }).single(UPLOAD_FIELD),
+    );
+    return parsing;
+  };
+  return async (req, res, next) => {
+    const parse = await parser();
     parse(req, res, (err?: unknown) => {
       if (err === undefined || err === null) return next();
       // busboy's own parse errors ("Malformed part header", "Unexpected end of form", ...) are the client's

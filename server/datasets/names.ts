@@ -6,6 +6,9 @@ export type DatasetFormat = 'csv' | 'json';
 
 export const MAX_FILENAME_BYTES = 255;
 
+/** The hidden primary key column of every dataset table (row number, from 1). */
+export const DATASET_ROW_KEY = '_row';
+
 /**
  * Checks an uploaded filename and returns it NFC-normalised with its format. 400 `invalid_filename` for an empty
  * name, `.` or `..`, a path separator (`/` or `\`), NUL or another control character, a bidirectional control

@@ -6,8 +6,8 @@
 // would need all of that and its tests.
 import os from 'node:os';
 import { Piscina } from 'piscina';
-import { type BuildInput, type BuildOutput, type CombineInput, fromWire, type WireError } from './build.ts';
-import { DatasetError } from './errors.ts';
+import type { BuildInput, BuildOutput, CombineInput } from './build.ts';
+import { DatasetError, fromWire, type WireError } from './errors.ts';
 
 export interface DatasetWorkersOptions {
   /** most threads at once (default: cores - 1, at least 1, at most 4) */

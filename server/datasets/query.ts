@@ -22,15 +22,18 @@ import path from 'node:path';
 import type { SemanticModel, Table } from '../config/schema.ts';
 import { ParleyError } from '../errors.ts';
 import { type AgentModel, type CompiledQuery, compileQueryPlan } from '../query/compile.ts';
-import { createQueryRunner, type QueryResult, type QueryRunner } from '../query/execute.ts';
-import { DATASET_ROW_KEY } from './build.ts';
-import { datasetTableName, uniqueIdentifier, words } from './names.ts';
+import {
+  createQueryRunner,
+  prestartSqliteThread,
+  type QueryResult,
+  type QueryRunner,
+} from '../query/execute.ts';
+import { DATASET_ROW_KEY, datasetTableName, uniqueIdentifier, words } from './names.ts';
 import type { ParseLimits } from './parse.ts';
 import type { DatasetWorkers } from './pool.ts';
 import type { DatasetColumnInfo, DatasetRecord, VisibleDataset } from './types.ts';
 
-export { DATASET_ROW_KEY } from './build.ts';
-export { datasetTableName } from './names.ts';
+export { DATASET_ROW_KEY, datasetTableName } from './names.ts';
 export type { DatasetColumnInfo, DatasetRecord, DatasetScope, VisibleDataset } from './types.ts';
 
 /**
@@ -253,6 +256,8 @@ export class DatasetQueryCache {
     });
     this.stats.adopted += 1;
     this.evict();
+    // a question usually follows an upload: its query thread is started now, not when it is asked
+    prestartSqliteThread(this.runnerIdleMs);
   }
 
   /**

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { ParleyError } from '../errors.ts';
 
 // knex (and its dialect drivers) load with the first connection: commands that never connect skip ~0.2 s
@@ -200,7 +200,9 @@ export async function killQuery(url: string, threadId: number, connectMs = 5000)
   const u = new URL(url);
   let killer: mysql.Connection | undefined;
   try {
-    killer = await mysql.createConnection({
+    // loaded here: a server on SQLite never needs it
+    const { createConnection } = await import('mysql2/promise');
+    killer = await createConnection({
       host: u.hostname,
       port: u.port ? Number(u.port) : 3306,
       user: decodeURIComponent(u.username),

@@ -3,17 +3,13 @@
 import express, { type Router } from 'express';
 import type { ResolvedAgent } from '../config/load.ts';
 import type { AppDeps } from '../deps.ts';
-import {
-  type AgentGuide,
-  agentGuide,
-  type CheckedQuestion,
-  type GuideEntry,
-  guideSummary,
-} from '../planner/agent-guide.ts';
+import type { AgentGuide, CheckedQuestion, GuideEntry } from '../planner/agent-guide.ts';
 import { type UserContext, validateUserContext } from '../semantic/user-context.ts';
 import { HttpError } from './errors.ts';
 import { sendPage } from './home-page.ts';
 import { type Html, html } from './html.ts';
+
+type GuideSummary = typeof import('../planner/agent-guide.ts').guideSummary;
 
 export type AgentPageDeps = Pick<AppDeps, 'config' | 'apiKeys' | 'clock' | 'engine'>;
 
@@ -57,7 +53,7 @@ ${
 </section>`;
 }
 
-export function agentGuideHtml(guide: AgentGuide): Html {
+export function agentGuideHtml(guide: AgentGuide, guideSummary: GuideSummary): Html {
   const fields = Object.entries(guide.userContext).map(([k, t]) => `${k}: ${t}`);
   return html`<header><h1>${guide.name ?? guide.id} <code>${guide.id}</code></h1>
 <p>${guide.multiTenant ? `Multi-tenant; userContext { ${fields.join(', ')} }` : 'Single tenant'}; connection ${guide.connection ?? 'not linked'}.</p>
@@ -90,6 +86,8 @@ export function agentPageRouter(deps: AgentPageDeps): Router {
     if (!agent) throw new HttpError(404, 'unknown_agent', 'no such agent');
     const userContext = agent.connection ? tenantOf(agent, req.query.userContext) : undefined;
     const now = deps.clock();
+    // the guide runs the planner: loaded with the first page asked for, not at start (a third of start-up)
+    const { agentGuide, guideSummary } = await import('../planner/agent-guide.ts');
     const guide = await agentGuide(
       agent,
       now,
@@ -106,7 +104,7 @@ export function agentPageRouter(deps: AgentPageDeps): Router {
           }
         : undefined,
     );
-    sendPage(res, `${guide.name ?? guide.id}: what it understands`, agentGuideHtml(guide));
+    sendPage(res, `${guide.name ?? guide.id}: what it understands`, agentGuideHtml(guide, guideSummary));
   });
   return router;
 }

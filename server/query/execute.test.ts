@@ -18,6 +18,7 @@ import {
 import type { CompiledQuery, OutputColumn } from './compile.ts';
 import {
   createQueryRunner,
+  prestartSqliteThread,
   QueryCancelledError,
   QueryFailedError,
   type QueryRunner,
@@ -179,6 +180,38 @@ describe('SQLite executor', () => {
     await closing.ping();
     await closing.close();
     await expect(closing.runSql('SELECT 1', [])).rejects.toBeInstanceOf(QueryFailedError);
+  });
+
+  it("a thread started ahead of need opens the next runner's file, refuses a missing one, and still stops a runaway", async () => {
+    prestartSqliteThread();
+    const missing = createQueryRunner(sqliteUrl(path.join(dir, 'missing-too.sqlite')), {
+      statementTimeoutMs: 2000,
+    });
+    await expect(missing.ping()).rejects.toThrow();
+    await missing.close();
+    expect(fs.existsSync(path.join(dir, 'missing-too.sqlite'))).toBe(false);
+    prestartSqliteThread();
+    const ahead = createQueryRunner(url, { statementTimeoutMs: 300, poolMax: 1 });
+    try {
+      expect(await ahead.runSql('SELECT name FROM t WHERE id = ?', [2])).toEqual([['two']]);
+      const { error, ms } = await rejection(() => ahead.runSql(RUNAWAY, []));
+      expect(error).toBeInstanceOf(QueryTimeoutError);
+      expect(ms).toBeLessThan(2000);
+      expect(await ahead.runSql('SELECT count(*) FROM t', [])).toEqual([[3]]);
+    } finally {
+      await ahead.close();
+    }
+  });
+
+  it('a thread started ahead of need that nobody takes ends by itself; runners start their own', async () => {
+    prestartSqliteThread(20);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const later = createQueryRunner(url, { statementTimeoutMs: 2000 });
+    try {
+      expect(await later.runSql('SELECT count(*) FROM t', [])).toEqual([[3]]);
+    } finally {
+      await later.close();
+    }
   });
 });
 

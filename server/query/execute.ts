@@ -117,6 +117,42 @@ interface Executor {
   close(): Promise<void>;
 }
 
+const SQLITE_WORKER = new URL('./sqlite-worker.mjs', import.meta.url);
+
+/** A query thread started ahead of need: better-sqlite3 loaded, no file open yet; it ends unless taken in time. */
+let spare: { worker: Worker; timer: NodeJS.Timeout } | undefined;
+
+/**
+ * Starts a spare query thread, so the next new SQLite runner (the first question on a file just uploaded) does not
+ * wait for a thread to start: 75-150 ms on a busy machine. It ends by itself after `idleMs` when nobody took it.
+ */
+export function prestartSqliteThread(idleMs = 30_000): void {
+  if (spare) return;
+  const worker = new Worker(SQLITE_WORKER, { workerData: {} });
+  worker.unref();
+  const drop = (): void => {
+    if (spare?.worker !== worker) return;
+    clearTimeout(spare.timer);
+    spare = undefined;
+  };
+  // a spare that failed or ended is never handed out
+  worker.once('error', drop).once('exit', drop);
+  const timer = setTimeout(() => {
+    drop();
+    void worker.terminate();
+  }, idleMs);
+  timer.unref();
+  spare = { worker, timer };
+}
+
+function takeSpare(): Worker | undefined {
+  const taken = spare;
+  if (!taken) return undefined;
+  spare = undefined;
+  clearTimeout(taken.timer);
+  return taken.worker;
+}
+
 interface ExecutorOptions {
   url: string;
   target: DatabaseTarget;
@@ -144,10 +180,10 @@ class SqliteExecutor implements Executor {
    */
   private spawn(): Promise<Worker> {
     this.live += 1;
-    const worker = new Worker(new URL('./sqlite-worker.mjs', import.meta.url), {
-      workerData: { filename: this.filename },
-    });
+    const taken = takeSpare();
+    const worker = taken ?? new Worker(SQLITE_WORKER, { workerData: { filename: this.filename } });
     worker.unref();
+    taken?.postMessage({ open: this.filename });
     return new Promise<Worker>((resolve, reject) => {
       const onMessage = (msg: { ready?: boolean }): void => {
         if (!msg.ready) return;

@@ -1,12 +1,21 @@
 // Runs read-only SQLite statements off the main thread, so a statement past its time limit can be abandoned
-// by terminating this worker. Plain JS on purpose: workers do not inherit the tsx loader.
+// by terminating this worker. Plain JS on purpose: workers do not inherit the tsx loader. Opens workerData.filename,
+// or, started ahead of need (execute.ts's spare thread), the file of its first message { open }.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const db = new Database(workerData.filename, { readonly: true, fileMustExist: true });
+let db;
 const formatters = new Map();
+
+function open(filename) {
+  db = new Database(filename, { readonly: true, fileMustExist: true });
+  db.function('parley_tz', { deterministic: true }, parleyTz);
+  // the executor starts a statement's clock only now, not while the thread and the file were opening
+  parentPort.postMessage({ ready: true });
+}
+
 // parley_tz(utcText, zone): the stored UTC timestamp as wall-clock text in `zone` (SQLite has no zones)
-db.function('parley_tz', { deterministic: true }, (value, zone) => {
+function parleyTz(value, zone) {
   if (value === null || value === undefined) return null;
   const date = new Date(`${String(value).replace(' ', 'T')}Z`);
   if (Number.isNaN(date.getTime())) return null;
@@ -26,7 +35,7 @@ db.function('parley_tz', { deterministic: true }, (value, zone) => {
   }
   const p = Object.fromEntries(fmt.formatToParts(date).map((x) => [x.type, x.value]));
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
-});
+}
 
 // statements by SQL text: an agent's questions compile to a few dozen texts, values are bound (bounded all the same)
 const prepared = new Map();
@@ -41,7 +50,12 @@ function statement(sql) {
   return stmt;
 }
 
-parentPort.on('message', ({ id, sql, bindings }) => {
+parentPort.on('message', ({ id, sql, bindings, open: filename }) => {
+  if (filename !== undefined) {
+    // an error opening the file ends the thread with it ('error' in the executor), as at start
+    if (db === undefined) open(filename);
+    return;
+  }
   try {
     const stmt = statement(sql);
     const rows = stmt.raw(true).all(...bindings);
@@ -50,5 +64,4 @@ parentPort.on('message', ({ id, sql, bindings }) => {
     parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
   }
 });
-// the executor starts a statement's clock only now, not while the thread and the file were opening
-parentPort.postMessage({ ready: true });
+if (workerData?.filename !== undefined) open(workerData.filename);

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import {
   type AnswerRun,
   type CancelReason,
@@ -149,7 +149,7 @@ class Connection {
   }
 
   get open(): boolean {
-    return this.ws.readyState === WebSocket.OPEN;
+    return this.ws.readyState === this.ws.OPEN;
   }
 
   get inFlight(): number {
@@ -166,7 +166,7 @@ class Connection {
   }
 
   close(code: number, reason: string): void {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING)
       this.ws.close(code, reason);
   }
 
@@ -220,15 +220,23 @@ export function attachWidgetSocket(
   let nextId = 1;
   let closing: Promise<void> | undefined;
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    clientTracking: false,
-    perMessageDeflate: false,
-    maxPayload: options.maxPayload ?? MAX_PAYLOAD_BYTES,
-    // select parley.v1 only: the token subprotocol is never echoed back
-    handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
-  });
-  wss.on('error', (err) => log.error({ err }, 'websocket server error'));
+  // `ws` loads with the first upgrade, not before the server's first /healthz (a tenth of start-up)
+  let wssLoading: Promise<WebSocketServer> | undefined;
+  const webSocketServer = (): Promise<WebSocketServer> => {
+    wssLoading ??= import('ws').then(({ WebSocketServer }) => {
+      const wss = new WebSocketServer({
+        noServer: true,
+        clientTracking: false,
+        perMessageDeflate: false,
+        maxPayload: options.maxPayload ?? MAX_PAYLOAD_BYTES,
+        // select parley.v1 only: the token subprotocol is never echoed back
+        handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
+      });
+      wss.on('error', (err) => log.error({ err }, 'websocket server error'));
+      return wss;
+    });
+    return wssLoading;
+  };
 
   // ---- the handshake ----------------------------------------------------------------------------
 
@@ -312,6 +320,15 @@ export function attachWidgetSocket(
     return session;
   }
 
+  /** an upgrade that failed on our side: 500 on the raw socket, after undoing what was counted */
+  const failed =
+    (socket: Duplex, undo?: () => void) =>
+    (err: unknown): void => {
+      undo?.();
+      log.error({ err }, 'websocket upgrade failed');
+      refuse(socket, { status: 500, code: 'internal_error', message: 'something went wrong on our side' });
+    };
+
   function onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const onSocketError = (err: Error) => {
       log.debug({ err }, 'upgrade socket error');
@@ -333,26 +350,26 @@ export function attachWidgetSocket(
       }
       return;
     }
-    admit(req).then(
-      (result) => {
-        if (socket.destroyed) return;
-        if ('status' in result) {
-          log.info(
-            { status: result.status, code: result.code, origin: req.headers.origin },
-            'websocket refused',
-          );
-          refuse(socket, result);
-          return;
-        }
-        const member = `${deps.shared?.instanceId ?? 'local'}:${randomUUID()}`;
-        const counted = socketCount
-          ? socketCount.admit(ownerKey(ownerOf(result)), member, maxSocketsPerUser).catch((err: unknown) => {
-              // Redis away: this instance's own count (checked in admit) still holds
-              log.warn({ err }, 'could not count the socket across instances');
-              return true;
-            })
-          : Promise.resolve(true);
-        void counted.then((ok) => {
+    admit(req).then((result) => {
+      if (socket.destroyed) return;
+      if ('status' in result) {
+        log.info(
+          { status: result.status, code: result.code, origin: req.headers.origin },
+          'websocket refused',
+        );
+        refuse(socket, result);
+        return;
+      }
+      const member = `${deps.shared?.instanceId ?? 'local'}:${randomUUID()}`;
+      const counted = socketCount
+        ? socketCount.admit(ownerKey(ownerOf(result)), member, maxSocketsPerUser).catch((err: unknown) => {
+            // Redis away: this instance's own count (checked in admit) still holds
+            log.warn({ err }, 'could not count the socket across instances');
+            return true;
+          })
+        : Promise.resolve(true);
+      void Promise.all([counted, webSocketServer()]).then(
+        ([ok, wss]) => {
           if (socket.destroyed) {
             socketCount?.release(ownerKey(ownerOf(result)), member);
             return;
@@ -369,13 +386,10 @@ export function attachWidgetSocket(
             socket.off('error', onSocketError);
             onConnection(ws, result, member);
           });
-        });
-      },
-      (err: unknown) => {
-        log.error({ err }, 'websocket upgrade failed');
-        refuse(socket, { status: 500, code: 'internal_error', message: 'something went wrong on our side' });
-      },
-    );
+        },
+        failed(socket, () => socketCount?.release(ownerKey(ownerOf(result)), member)),
+      );
+    }, failed(socket));
   }
   server.on('upgrade', onUpgrade);
 
@@ -787,7 +801,7 @@ export function attachWidgetSocket(
     const closed = [...connections].map(
       (c) =>
         new Promise<void>((resolve) => {
-          if (c.ws.readyState === WebSocket.CLOSED) resolve();
+          if (c.ws.readyState === c.ws.CLOSED) resolve();
           else c.ws.once('close', () => resolve());
         }),
     );
@@ -797,7 +811,8 @@ export function attachWidgetSocket(
     // the engine calls must have ended before the databases close
     await raceTimeout(Promise.all([...runs].map((r) => r.settled)), closeTimeoutMs);
     server.off('upgrade', onUpgrade);
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    const wss = await wssLoading;
+    if (wss) await new Promise<void>((resolve) => wss.close(() => resolve()));
   }
 
   return {

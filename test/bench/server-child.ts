@@ -12,6 +12,8 @@ import { BENCH_API_KEY, BENCH_NOW, BENCH_SECRET } from './server-common.ts';
 const env = {
   ...process.env,
   DATABASE_URL: process.env.BENCH_DATABASE_URL,
+  // the dedicated-database agent reads the same demo data (as in the start part): start-up checks every agent
+  INITECH_DATABASE_URL: process.env.BENCH_DATABASE_URL,
   PARLEY_STORE_URL: process.env.BENCH_STORE_URL,
   PARLEY_SESSION_SECRET: BENCH_SECRET,
   PARLEY_API_KEY: BENCH_API_KEY,
