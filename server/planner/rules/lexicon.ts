@@ -214,6 +214,26 @@ export class ValueIndex {
     return out;
   }
 
+  /**
+   * The values of one column that hold a phrase as whole words ("garden" in "Home & Garden"), by text or by stems;
+   * at most `limit` + 1, so a caller can tell a phrase that narrows the column from one that does not.
+   */
+  containing(field: string, key: string, stemKey: string, limit: number): string[] {
+    const f = this.fields.find((x) => x.field === field);
+    if (!f || key === '') return [];
+    const out = new Set<string>();
+    for (const [k, value] of f.values.byKey) {
+      if (` ${k} `.includes(` ${key} `)) out.add(value);
+      if (out.size > limit) return [...out];
+    }
+    if (out.size > 0) return [...out];
+    for (const [k, value] of f.values.byStem) {
+      if (` ${k} `.includes(` ${stemKey} `)) out.add(value);
+      if (out.size > limit) break;
+    }
+    return [...out];
+  }
+
   hasWord(word: string): boolean {
     return this.fields.some((f) => f.values.words.has(word));
   }

@@ -5,9 +5,10 @@ import { distance } from 'fastest-levenshtein';
 import { type DateMatch, findDateBounds, findDateRanges, findGrain } from '../../dates/phrases.ts';
 import { type Grain, tableOf } from '../../query/plan.ts';
 import type { PlannerInput, Presentation } from '../types.ts';
+import { withColumnNamedValues } from './column-named-values.ts';
 import { isCountryCode } from './countries.ts';
 import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
-import { personTable, soldThingTable } from './model-helpers.ts';
+import { labelField, personTable, soldThingTable } from './model-helpers.ts';
 import { stem, type Token, tokenize } from './text.ts';
 import { ACTIVITY, AGENT_NOUNS, CLAUSE_WORDS, CREATION } from './verbs.ts';
 
@@ -228,7 +229,26 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   const words = tokens.map((t) => t.text);
   const has = (i: number, ...seq: string[]): boolean => seq.every((w, k) => words[i + k] === w);
 
-  const matches = matchVocabulary(tokens, lex, values);
+  const vocabulary = matchVocabulary(tokens, lex, values);
+  const covered = new Set(
+    vocabulary.flatMap((m) => Array.from({ length: m.to - m.from }, (_, k) => m.from + k)),
+  );
+  const matches = withColumnNamedValues(vocabulary, {
+    tokens,
+    values,
+    isFree: (i) =>
+      i >= 0 &&
+      i < tokens.length &&
+      !covered.has(i) &&
+      tokens[i]?.num === undefined &&
+      !STOP.has(words[i] ?? '') &&
+      values.hasWord(words[i] ?? ''),
+    labelOf: (table) => {
+      const label = labelField(view, table);
+      return label && view.field(label).type === 'string' ? label : undefined;
+    },
+    isText: (field) => view.field(field).type === 'string',
+  });
   // "our 3 best sellers": the things sold, when the question names nothing else to rank
   const sold = soldThingTable(view);
   const sellerAt = words.findIndex((w) => w === 'sellers' || w === 'seller');
