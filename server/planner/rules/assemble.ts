@@ -20,6 +20,7 @@ import {
   subjectCount,
   tableValueAggregate,
 } from './strategies/measure.ts';
+import { pairedFigures } from './strategies/paired-figures.ts';
 import {
   clarifyAmbiguousMeasure,
   refuseUnmeasured,
@@ -31,6 +32,7 @@ import { columnValues, earliestOrLatest, listing, lookup, superlativeRows } from
 export const STRATEGIES: readonly Strategy[] = [
   refuseWhatNoFigureAnswers,
   clarifyAmbiguousMeasure,
+  pairedFigures,
   namedMeasures,
   earliestOrLatest,
   countedRows,

@@ -1,0 +1,61 @@
+// Two figures in one question: one measure per side of the "and"/"vs", over one table.
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../config/load.ts';
+import type { QueryPlan } from '../../../query/plan.ts';
+import { ModelView } from '../../../semantic/model-view.ts';
+import { RulesPlanner } from '../rules-planner.ts';
+
+const FILE = new URL('../../../../parley.config.yaml', import.meta.url);
+const demo = parseConfig(fs.readFileSync(FILE, 'utf8'), FILE.pathname, {}).agents.get('demo');
+if (!demo) throw new Error('no demo agent');
+const VALUES: Record<string, string[]> = { 'users.country': ['Germany', 'France'] };
+const planner = new RulesPlanner(demo.model);
+const view = new ModelView(demo.config, demo.model, { organisationId: 1 });
+
+async function planOf(question: string): Promise<QueryPlan> {
+  const out = await planner.plan({
+    question,
+    view,
+    history: [],
+    now: new Date('2026-11-25T12:00:00Z'),
+    values: { values: async (field) => VALUES[field] ?? [] },
+  });
+  if (out.kind !== 'plan') throw new Error(`"${question}" was not planned: ${out.kind} ${out.message}`);
+  return out.plan;
+}
+
+describe('two figures in one question', () => {
+  it('counts the rows and adds the measure named beside them', async () => {
+    const p = await planOf('checkouts plus gmv during 2024');
+    expect(p).toMatchObject({ table: 'orders', dimensions: [] });
+    expect(p.measures).toEqual([{ kind: 'count' }, { kind: 'named', name: 'orders.revenue' }]);
+    expect(p.time?.range).toEqual({ kind: 'period', period: { year: 2024 } });
+  });
+
+  it('narrows only its own figure by a status or a segment', async () => {
+    const orders = await planOf('gmv and the count of refunded purchases in 2024');
+    expect(orders.measures).toEqual([
+      { kind: 'named', name: 'orders.revenue' },
+      { kind: 'count', filter: { op: 'eq', field: 'orders.status', value: 'refunded' } },
+    ]);
+    expect(orders.filters).toEqual([]);
+    const people = await planOf('all members versus buyers');
+    expect(people).toMatchObject({ table: 'users', filters: [] });
+    expect(people.measures).toEqual([
+      { kind: 'count' },
+      { kind: 'count', filter: { op: 'segment', segment: 'users.customer' } },
+    ]);
+  });
+
+  it('counts the distinct values of a text column on the other side', async () => {
+    const p = await planOf('count of skus and count of departments');
+    expect(p.measures).toEqual([{ kind: 'count' }, { kind: 'countDistinct', field: 'products.category' }]);
+  });
+
+  it('leaves two values of one column to a single figure', async () => {
+    const p = await planOf('purchases from germany and france in 2024');
+    expect(p.measures).toEqual([{ kind: 'count' }]);
+    expect(p.filters).toContainEqual({ op: 'in', field: 'users.country', values: ['Germany', 'France'] });
+  });
+});
