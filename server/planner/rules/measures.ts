@@ -149,6 +149,10 @@ export function averagePer(
       return undefined;
     }
     denominator = { kind: 'countDistinct', field: `${perTable}.${pk}` };
+    // "spend per customer" spreads completed orders' money over the customers who have such orders, not over
+    // everyone with an order of any status: the rows counted are the rows the measure adds up
+    const own = numerator.kind === 'named' ? view.measure(numerator.name).definition.filter : undefined;
+    if (own) denominator = { ...denominator, filter: own };
   } else return undefined;
   used.add(per);
   return { kind: 'ratio', numerator, denominator, as: measureName('average_per', perTable) };
