@@ -53,3 +53,23 @@ describe('an average per thing of a measure with its own filter', () => {
     expect(p.measures[0]).not.toHaveProperty('denominator.filter');
   });
 });
+
+describe('an average count per value of a column', () => {
+  it('spreads the count over the distinct values of the column', async () => {
+    const p = await planOf('mean count of skus per department');
+    expect(p).toMatchObject({ table: 'products', dimensions: [] });
+    expect(p.measures).toEqual([
+      {
+        kind: 'ratio',
+        numerator: { kind: 'count' },
+        denominator: { kind: 'countDistinct', field: 'products.category' },
+        as: 'average_per_category',
+      },
+    ]);
+  });
+
+  it('keeps a money measure per column value a breakdown', async () => {
+    const p = await planOf('mean turnover per department during 2024');
+    expect(p.dimensions).toEqual([{ field: 'products.category' }]);
+  });
+});

@@ -115,6 +115,8 @@ export function averagePer(
   const avg = [...r.aggCues.entries()].find(([, a]) => a === 'avg');
   const only = measures[0];
   if (!avg || measures.length !== 1 || !only) return undefined;
+  const perColumn = averagePerColumn(r, view, base, only, used);
+  if (perColumn) return perColumn;
   // "per customer", "does a buyer place", "in an order", "for each account": the thing the total is spread over
   const per = r.matches.find(
     (m) =>
@@ -156,6 +158,33 @@ export function averagePer(
   } else return undefined;
   used.add(per);
   return { kind: 'ratio', numerator, denominator, as: measureName('average_per', perTable) };
+}
+
+/**
+ * "average number of products per category": a count spread over the values of a text column of the counted rows
+ * (a sum or a model measure "per category" stays a breakdown: "average revenue per category" shows each one).
+ */
+function averagePerColumn(
+  r: Reading,
+  view: ModelView,
+  base: string,
+  only: Measure,
+  used: Set<Match>,
+): Measure | undefined {
+  if (only.kind !== 'count' || r.byCues.length !== 1) return undefined;
+  const at = r.byCues[0] as number;
+  if (r.tokens[at]?.text !== 'per') return undefined;
+  const per = r.matches.find((m) => m.from === at + 1 && !used.has(m));
+  if (per?.target.kind !== 'column' || view.field(per.target.field).type !== 'string') return undefined;
+  if (!reachableToOne(view, base, tableOf(per.target.field))) return undefined;
+  used.add(per);
+  const column = parseFieldRef(per.target.field).column;
+  return {
+    kind: 'ratio',
+    numerator: only,
+    denominator: { kind: 'countDistinct', field: per.target.field },
+    as: measureName('average_per', column),
+  };
 }
 
 /** Whether the word right after "average" names the rows of `table` in the plural ("average orders per ..."). */
