@@ -107,6 +107,23 @@ const ROWS: Row[] = [
   ['Q2 last year', [['Q2 last year', period({ year: 2025, quarter: 2 })]]],
   ['in H1 2025', [['in H1 2025', btw('2025-01-01', '2025-06-30')]]],
   ['the second half of 2024', [['the second half of 2024', btw('2024-07-01', '2024-12-31')]]],
+  // a half without its year takes the year the other half names
+  [
+    'takings for H2 against H1 2024',
+    [
+      ['for H2', btw('2024-07-01', '2024-12-31')],
+      ['H1 2024', btw('2024-01-01', '2024-06-30')],
+    ],
+  ],
+  [
+    'checkouts during the 2nd half of 2024 and the 1st half',
+    [
+      ['during the 2nd half of 2024', btw('2024-07-01', '2024-12-31')],
+      ['the 1st half', btw('2024-01-01', '2024-06-30')],
+    ],
+  ],
+  ['gmv in the second half', [['in the second half', btw('2026-07-01', '2026-12-31')]]],
+  ['checkouts in the first half of the month', []],
   ['in H2', [['in H2', btw('2026-07-01', '2026-12-31')]]],
   // since
   ['since March', [['since March', since({ month: 3 })]]],

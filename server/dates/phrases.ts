@@ -343,7 +343,8 @@ function sinceOf(p: Point, now: DateTime): DateRange | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // Rules
 
-type Built = { range: DateRange; grain?: Grain } | undefined;
+/** `half`: which half-year the phrase names and the year it says, if any ("H1" alone says none) */
+type Built = { range: DateRange; grain?: Grain; half?: { h: 1 | 2; year?: number } } | undefined;
 interface Rule {
   re: RegExp;
   build: (m: RegExpExecArray, now: DateTime) => Built;
@@ -495,12 +496,16 @@ const RULES: Rule[] = [
       const h = m[1] ? Number(m[1]) : /^(first|1st)$/i.test(m[2]!) ? 1 : 2;
       const year = m[3] ? parseYearSuffix(m[3], now) : now.year;
       const p: Point = { unit: 'half', year, month: h === 1 ? 1 : 7, day: 1, months: 6 };
-      return range(validYear(year) ? rangeOf(p, p, now) : undefined);
+      const built = range(validYear(year) ? rangeOf(p, p, now) : undefined);
+      return built && m[3] ? { ...built, half: { h: h === 1 ? 1 : 2, year } } : built;
     },
   ),
-  rule(`${B}${LEAD_P}h([12])${E}`, (m, now) => {
-    const p: Point = { unit: 'half', month: m[1] === '1' ? 1 : 7, day: 1, months: 6 };
-    return range(rangeOf(p, p, now));
+  // "in H2", "or the second half": a half without its year (the latest started, unless a neighbour gives one)
+  rule(`${B}${LEAD_P}(?:the\\s+)?(?:h([12])|(first|second|1st|2nd)\\s+half(?!\\s+of\\b))${E}`, (m, now) => {
+    const h = m[1] ? Number(m[1]) : /^(first|1st)$/i.test(m[2]!) ? 1 : 2;
+    const p: Point = { unit: 'half', month: h === 1 ? 1 : 7, day: 1, months: 6 };
+    const built = range(rangeOf(p, p, now));
+    return built && { ...built, half: { h: h === 1 ? 1 : 2 } };
   }),
 
   // --- months: March 2026, Mar 2026, in March of last year, in March, the month of May, January, "vs March"
@@ -651,6 +656,23 @@ interface Candidate extends DateMatch {
   priority: number;
   /** after "before", "as of", ...: takes its place in the text (so no shorter phrase inside it matches), then is dropped */
   bound: boolean;
+  half?: { h: 1 | 2; year?: number };
+}
+
+/**
+ * "H1 vs H2 2025", "the first half of 2025 or the second half": a half-year without its year is in the year the
+ * other half names (when the halves name one year between them), not in the latest started one.
+ */
+function withHalvesYear(ranges: Candidate[], now: DateTime): Candidate[] {
+  const years = new Set(ranges.flatMap((c) => (c.half?.year !== undefined ? [c.half.year] : [])));
+  if (years.size !== 1) return ranges;
+  const year = [...years][0] as number;
+  return ranges.map((c) => {
+    if (!c.half || c.half.year !== undefined) return c;
+    const p: Point = { unit: 'half', year, month: c.half.h === 1 ? 1 : 7, day: 1, months: 6 };
+    const range = rangeOf(p, p, now);
+    return range ? { ...c, range, half: { h: c.half.h, year } } : c;
+  });
 }
 
 /**
@@ -719,6 +741,7 @@ function scanDates(text: string, now: Date, timeZone: string): { ranges: DateMat
       const bound = isOpenBound(text.slice(0, start), m[0]);
       const c: Candidate = { range: built.range, start, end, text: m[0], priority, bound };
       if (built.grain) c.grain = built.grain;
+      if (built.half) c.half = built.half;
       candidates.push(c);
     }
   });
@@ -734,9 +757,10 @@ function scanDates(text: string, now: Date, timeZone: string): { ranges: DateMat
       taken.push({ ...c, priority: -1, bound: isOpenBound(text.slice(0, c.start), c.text) });
     }
   }
-  const chosen = taken
-    .filter((c) => !c.bound)
-    .map(({ priority: _p, bound: _b, ...match }): DateMatch => match);
+  const chosen = withHalvesYear(
+    taken.filter((c) => !c.bound),
+    at,
+  ).map(({ priority: _p, bound: _b, half: _h, ...match }): DateMatch => match);
   const bounds: DateBound[] = [];
   for (const { priority: _p, bound, ...match } of taken) {
     if (!bound) continue;
