@@ -515,6 +515,13 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   ) {
     compare = true;
   }
+  // "revenue in the first half of 2025 or the second half": a figure for either period, side by side
+  if (
+    dates.length === 2 &&
+    /^\s*,?\s*or\s*(?:in|during|for)?\s*$/i.test(question.slice(dates[0]?.end, dates[1]?.start))
+  ) {
+    compare = true;
+  }
   // "did we sell more in Q3 or Q2", "were orders higher in May than in June": which of two periods
   const comparative = words.some((w) => COMPARATIVES.has(w));
   if (

@@ -136,6 +136,14 @@ describe('rankings, grains, comparisons and listings', () => {
     ]);
   });
 
+  it('gives a figure for each of two periods joined by "or"', async () => {
+    const p = await planOf('gmv during Q1 2024, or during Q3 2024');
+    expect(p.time?.compare?.map((c) => c.range)).toEqual([
+      { kind: 'period', period: { year: 2024, quarter: 1 } },
+      { kind: 'period', period: { year: 2024, quarter: 3 } },
+    ]);
+  });
+
   it('lists the most recent rows', async () => {
     const p = await planOf('show the 10 most recent orders');
     expect(p).toMatchObject({ table: 'orders', measures: [], limit: 10 });
