@@ -1,7 +1,12 @@
 // The shape an answer takes: who ranks first, counts named after the thing ("order counts"), the values of a
 // column, averages per thing. Every wording is written for this test and appears in no eval file.
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { demoPlanOf } from '../../../test/support/demo-planner.ts';
+import { parseConfig } from '../../config/load.ts';
+import { MAX_NAME_LENGTH, QueryPlan } from '../../query/plan.ts';
+import { ModelView } from '../../semantic/model-view.ts';
+import { RulesPlanner } from './rules-planner.ts';
 
 describe('people named without a word of the model', () => {
   it('"who" ranks people, by key and name', async () => {
@@ -113,6 +118,28 @@ describe('running totals, growth and shares of the whole', () => {
     expect(p.measures[0]).toMatchObject({ ...units, filter: jan });
     expect(p.measures[1]).toMatchObject({ ...units, filter: feb });
     expect(p.measures[2]).toMatchObject({ kind: 'ratio', numerator: { kind: 'difference' } });
+  });
+
+  it("keeps the names of the growth figures within the plan's name limit for a long measure name", async () => {
+    // the demo model with units sold renamed to a name that is valid on its own, but not with "_change" added
+    const long = `units_sold_${'x'.repeat(MAX_NAME_LENGTH - 'units_sold_'.length - 2)}`;
+    const file = new URL('../../../parley.config.yaml', import.meta.url);
+    const text = fs.readFileSync(file, 'utf8').replace(/^( +)units_sold:$/m, `$1${long}:`);
+    const demo = parseConfig(text, file.pathname, {}).agents.get('demo');
+    if (!demo) throw new Error('no demo agent');
+    const out = await new RulesPlanner(demo.model).plan({
+      question: 'by how much did units sold increase from march 2026 to april 2026',
+      view: new ModelView(demo.config, demo.model, { organisationId: 1 }),
+      history: [],
+      now: new Date('2026-11-25T12:00:00Z'),
+      values: { values: async () => [] },
+    });
+    if (out.kind !== 'plan') throw new Error(`not planned: ${out.kind} ${out.message}`);
+    const names = out.plan.measures.map((m) => m.as ?? '');
+    expect(names).toHaveLength(3);
+    expect(names[2]).toBe(`${long}_change`.slice(0, MAX_NAME_LENGTH));
+    for (const name of names) expect(name.length).toBeLessThanOrEqual(MAX_NAME_LENGTH);
+    expect(QueryPlan.safeParse(out.plan).success).toBe(true);
   });
 
   it("gives each group's share of the total", async () => {

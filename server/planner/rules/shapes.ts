@@ -131,7 +131,7 @@ function growthBetween(
     kind: 'difference',
     minuend: after,
     subtrahend: before,
-    as: `${name}_change`,
+    as: measureName(name, 'change'),
   };
   const change: Measure = percent
     ? { kind: 'ratio', numerator: difference, denominator: before, as: measureName(name, 'change_pct') }
