@@ -276,3 +276,21 @@ it('"products we sell for under 20 dollars" is a price, not an amount sold', asy
   expect(p.filters).toContainEqual({ op: 'lt', field: 'products.price', value: 15 });
   expect(JSON.stringify(p.filters)).not.toContain('"sum"');
 });
+
+describe('how often, with a bound written after it', () => {
+  it('reads "twice or more" and "3 times or fewer" as bounds on the count, within the clause\'s period', async () => {
+    const cases: Array<[string, string, number]> = [
+      ['members that purchased twice or more during september', 'gte', 2],
+      ['members that purchased 3 times or fewer during september', 'lte', 3],
+    ];
+    for (const [q, op, value] of cases) {
+      const related = (await demoPlanOf(q)).filters.filter((f) => f.op === 'related');
+      expect(related, q).toEqual([
+        {
+          ...ordersIn({ kind: 'period', period: { month: 9 } }),
+          count: { op, value },
+        },
+      ]);
+    }
+  });
+});

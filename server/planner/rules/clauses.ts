@@ -81,8 +81,12 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
     const next = verbs[k + 1]?.at ?? words.length;
     let end = next;
     for (let j = v.at + 1; j < next; j += 1) {
-      // "6 or more", "100 and up" join a number to its comparison, not two clauses
-      const joinsNumber = r.tokens[j - 1]?.num !== undefined || r.tokens[j + 1]?.num !== undefined;
+      // "6 or more", "100 and up", "twice or more" join a number to its comparison, not two clauses
+      const joinsNumber =
+        r.tokens[j - 1]?.num !== undefined ||
+        r.tokens[j + 1]?.num !== undefined ||
+        (orMore(words, j) !== undefined &&
+          (words[j - 1] === 'times' || Object.hasOwn(TIMES, words[j - 1] ?? '')));
       // (a boundary right after the verb only counts when a date stood between them: "ordered in May and ...")
       const apart = j > v.at + 1 || r.dated.some((d) => d.token === j);
       if (BOUNDARY.has(words[j] ?? '') && apart && !joinsNumber) {
@@ -504,14 +508,14 @@ function countIn(
       if (before.includes('than') && (before.includes('more') || before.includes('over')))
         return { count: { op: 'gt', value: n }, at: cmp?.at };
       if (before.includes('least')) return { count: { op: 'gte', value: n }, at: cmp?.at };
-      return { count: { op: 'eq', value: n } };
+      return { count: { op: orMore(words, i + 1) ?? 'eq', value: n } };
     }
     if (
       r.tokens[i]?.num !== undefined &&
       words[i + 1] === 'times' &&
       !r.comparisons.some((c) => c.at < i && c.at >= i - 3)
     )
-      return { count: { op: 'eq', value: r.tokens[i]?.num as number } };
+      return { count: { op: orMore(words, i + 2) ?? 'eq', value: r.tokens[i]?.num as number } };
     if ((w === 'second' && words[i + 1] === 'time') || REPEAT.has(w))
       return { count: { op: 'gte', value: 2 } };
   }
@@ -528,6 +532,15 @@ function countIn(
     if (!noun || !ownsRows(view, actor, noun)) continue;
     return { count: { op: 'eq', value: n }, noun, bare: true };
   }
+  return undefined;
+}
+
+/** "twice or more", "3 times or fewer", "once and up": the bound written after how often. */
+function orMore(words: string[], at: number): 'gte' | 'lte' | undefined {
+  if (!['or', 'and'].includes(words[at] ?? '')) return undefined;
+  const bound = words[at + 1] ?? '';
+  if (['more', 'over', 'above', 'up', 'greater'].includes(bound)) return 'gte';
+  if (['less', 'fewer', 'under', 'below'].includes(bound)) return 'lte';
   return undefined;
 }
 
