@@ -1,6 +1,7 @@
 // ParleyError: the one base of Parley's own errors. Each carries the HTTP status and the stable code every surface
 // answers it with (REST, WebSocket, SDK), as Hono's HTTPException and Express's `err.status` carry theirs, so
 // http/errors.ts reads the fields instead of knowing the classes. Depends on nothing: every layer may import it.
+// Same role as datasets/errors.ts and http/errors.ts, a layer down: each declares its layer's errors on this base.
 
 export interface ParleyErrorOptions {
   /** whole seconds for a Retry-After header (429, 503) */

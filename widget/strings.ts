@@ -31,6 +31,8 @@ export const DEFAULT_STRINGS = {
   bindingsLabel: 'Values',
   showSql: 'Show the SQL',
   readAs: 'Read as',
+  readAsOther: 'Other readings of “{chip}”',
+  readAsUnused: 'Not used: {words}',
   // conversations
   conversations: 'Conversations',
   newConversation: 'New conversation',

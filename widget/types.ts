@@ -40,6 +40,13 @@ export interface AnswerChoice {
   question: string;
 }
 
+/** One "Read as" chip; `alternatives` are other readings, each asked by sending its `question`. */
+export interface ReadAsChip {
+  kind: string;
+  text: string;
+  alternatives?: AnswerChoice[];
+}
+
 /** The answer object of the contract (REST history and the `response.completed` event). */
 export interface Answer {
   id: string;
@@ -57,7 +64,9 @@ export interface Answer {
   exportName?: string;
   partialPeriods?: PartialPeriod[];
   /** the reading the planner took: measure, period, filters, grouping */
-  readAs?: Array<{ kind: string; text: string }>;
+  readAs?: ReadAsChip[];
+  /** words of the question the planner did not use */
+  unusedWords?: string[];
   /** "How was this answered?" line by line, in words */
   account?: Array<{ label: string; text: string }>;
   /** the SQL with table names and labelled values, for reading */

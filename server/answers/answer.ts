@@ -62,8 +62,10 @@ export interface Answer {
   explanation?: string;
   /** "How was this answered?" in words, line by line from the plan: what was counted, which rows and dates, whose data */
   account?: AccountLine[];
-  /** the reading the planner took, as chips: measure, period, filters, grouping */
+  /** the reading the planner took, as chips: measure, period, filters, grouping; a chip may offer `alternatives` */
   readAs?: ReadAsChip[];
+  /** meaningful words of the question the plan does not reflect (embedded planner only; absent when none) */
+  unusedWords?: string[];
   /** the SQL for reading: tables named instead of aliased, every bound value labelled (what ran is `sql`) */
   readableSql?: ReadableSql;
   /** for errors and clarifications: a stable code (unanswerable, ambiguous, invalid_plan, query_timeout, ...) */

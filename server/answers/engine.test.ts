@@ -1,5 +1,6 @@
 // The answer engine on a seeded SQLite file: an ambiguous question gets a clarification answer with its choices,
-// kept in the conversation like any answer, and asking a choice's question answers that reading.
+// kept in the conversation like any answer, and asking a choice's question answers that reading; a "Read as" chip's
+// alternative, asked in the conversation, answers its reading too.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -9,6 +10,7 @@ import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from '../../test/s
 import { parseConfig } from '../config/load.ts';
 import type { DatasetRunner, VisibleDataset } from '../datasets/query.ts';
 import { datasetAgentModel, datasetModel } from '../datasets/query.ts';
+import { RulesPlanner } from '../planner/rules/rules-planner.ts';
 import type { Planner } from '../planner/types.ts';
 import type { QueryRunner } from '../query/execute.ts';
 import { QueryPlan } from '../query/plan.ts';
@@ -192,6 +194,72 @@ describe('refusals', () => {
       const answer = await engine.ask({ ...owner, question });
       expect(answer.type, question).not.toBe('error');
       expect(answer.data, question).toBeDefined();
+    }
+  });
+});
+
+describe('"Read as" alternatives and unused words', () => {
+  const owner = { agentId: 'demo', userContext: { organisationId: 1 } };
+
+  it('offers another date for the period, and asking it in the conversation answers that reading', async () => {
+    const plain = createAnswerEngine({
+      config: config(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8')),
+      now: () => NOW,
+      memory: new InMemoryConversations(),
+    });
+    try {
+      const asked = await plain.ask({ ...owner, question: 'count the accounts from the previous month' });
+      const period = asked.readAs?.find((c) => c.kind === 'period');
+      expect(period?.alternatives).toEqual([
+        {
+          label: 'Dated by when the order was placed',
+          question: 'count the accounts with orders from the previous month',
+        },
+      ]);
+      const chosen = await plain.ask({
+        ...owner,
+        question: period?.alternatives?.[0]?.question ?? '',
+        conversationId: asked.conversationId,
+      });
+      expect(chosen.plan?.filters).toEqual([expect.objectContaining({ op: 'related', table: 'orders' })]);
+      expect(chosen.data?.rows).not.toEqual(asked.data?.rows);
+
+      const young = await plain.ask({
+        ...owner,
+        question: 'takings from young customers over the past 30 days',
+      });
+      expect(young.unusedWords).toEqual(['young']);
+      expect(asked).not.toHaveProperty('unusedWords');
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('keeps the chips, without alternatives, when planning an alternative fails', async () => {
+    let calls = 0;
+    const failing = createAnswerEngine({
+      config: config(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8')),
+      now: () => NOW,
+      planner: (agent) => {
+        const rules = new RulesPlanner(agent.model);
+        return {
+          name: 'rules',
+          plan: (input) => {
+            calls += 1;
+            if (calls > 1) throw new Error('planner down');
+            return rules.plan(input);
+          },
+        };
+      },
+    });
+    try {
+      const asked = await failing.ask({ ...owner, question: 'count the accounts from the previous month' });
+      expect(asked.type).toBe('text');
+      expect(asked.readAs?.map((c) => c.kind)).toEqual(['measure', 'period']);
+      expect(asked.readAs?.some((c) => c.alternatives)).toBe(false);
+      expect(calls).toBe(2);
+    } finally {
+      await failing.close();
     }
   });
 });

@@ -23,6 +23,7 @@ import { validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
 import { likeForLikePlan } from './like-for-like.ts';
+import { withAlternatives } from './read-as-alternatives.ts';
 import { scopeNotice, tenantLabelField } from './scope-notice.ts';
 import { suggestionsAsQuestions } from './suggestions.ts';
 
@@ -204,19 +205,20 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           : undefined;
       try {
         input.onProgress?.('planning');
+        // with the datasets feature on, a user without files still gets a (empty) context: a question about "my
+        // uploaded file" is then refused as such rather than answered from the database alone
+        const planningDatasets = lease
+          ? datasetContext(lease, agent.config.timeZone)
+          : options.datasets && input.userIdentifier
+            ? emptyDatasetContext(agent.config.timeZone)
+            : undefined;
         const outcome = await plannerFor(agent).plan({
           question: input.question,
           view,
           history,
           now,
           values,
-          // with the datasets feature on, a user without files still gets a (empty) context: a question about "my
-          // uploaded file" is then refused as such rather than answered from the database alone
-          datasets: lease
-            ? datasetContext(lease, agent.config.timeZone)
-            : options.datasets && input.userIdentifier
-              ? emptyDatasetContext(agent.config.timeZone)
-              : undefined,
+          datasets: planningDatasets,
           signal: input.signal,
           onDelta: input.onDelta,
         });
@@ -301,6 +303,23 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
             total,
           });
           answer = { ...base, ...composed };
+          const words = outcome.words;
+          if (words?.unusedWords.length) answer.unusedWords = words.unusedWords;
+          // each alternative is one more planning; the embedded planner's are cheap, a model's would not be
+          if (words && composed.readAs && plannerFor(agent).name === 'rules') {
+            // alternatives are extras: if building them fails, the answer keeps its chips without them
+            answer.readAs = await withAlternatives(composed.readAs, {
+              question: input.question,
+              plan,
+              presentation: outcome.presentation,
+              words,
+              planner: plannerFor(agent),
+              input: { view, history, now, values, datasets: planningDatasets, signal: input.signal },
+            }).catch((err: unknown) => {
+              if (input.signal?.aborted) throw err;
+              return composed.readAs;
+            });
+          }
         } catch (err) {
           if (err instanceof PlanError) {
             answer = {

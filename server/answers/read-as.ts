@@ -4,9 +4,17 @@ import type { CompiledQuery } from '../query/compile.ts';
 import { describeFilter, fieldWords, type RangeAttribution, type WordsContext } from './explain.ts';
 import { capitalise, type DisplayColumn } from './format.ts';
 
+/** Another reading of the chip's part of the question: asking `question` in the conversation gets that answer. */
+export interface ReadAsAlternative {
+  label: string;
+  question: string;
+}
+
 export interface ReadAsChip {
   kind: 'measure' | 'listing' | 'period' | 'filter' | 'grouping';
   text: string;
+  /** the other readings the planner answers (read-as-alternatives.ts); absent when there are none */
+  alternatives?: ReadAsAlternative[];
 }
 
 export function readAsChips(

@@ -9,7 +9,7 @@ import type { ConversationStore, ResponseRecord } from '../conversations/store.t
 import { mapError } from '../http/errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Answer } from './answer.ts';
-import type { AnswerEngine } from './engine.ts';
+import { type AnswerEngine, UnknownConversationError } from './engine.ts';
 
 export type Stage = 'planning' | 'querying' | 'composing';
 export type Surface = 'ws' | 'widget';
@@ -208,7 +208,7 @@ export class AnswerRun {
 
 /** An engine error as a code and a message a user may see (never internals). */
 export function describeFailure(err: unknown): { code: string; message: string; httpStatus: number } {
-  if (err instanceof Error && err.name === 'UnknownConversationError') {
+  if (err instanceof UnknownConversationError) {
     return { code: 'not_found', message: 'conversation not found', httpStatus: 404 };
   }
   const mapped = mapError(err);

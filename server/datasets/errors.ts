@@ -1,4 +1,5 @@
 // Dataset refusals carry their HTTP status and code (HttpError, a ParleyError), so every surface answers them alike.
+// Same role as errors.ts (the base) and http/errors.ts: each layer declares its own errors in errors.ts.
 import { HttpError } from '../http/errors.ts';
 
 export type DatasetErrorCode =

@@ -1,4 +1,5 @@
 // One error shape for every HTTP surface: { "error": { "code", "message" } }, never a stack.
+// Same role as errors.ts (the base) and datasets/errors.ts: each layer declares its own errors in errors.ts.
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';

@@ -53,12 +53,29 @@ export interface PlannerInput {
   onDelta?: (text: string) => void;
 }
 
+/**
+ * What a planner did with the question's words (the embedded planner says; a model planner does not): for the
+ * answer's "Read as" chips, which flag the words left out and offer the other readings.
+ */
+export interface WordUse {
+  /** meaningful words of the question the plan does not reflect ("loyal" in "revenue from loyal customers") */
+  unusedWords: string[];
+  /** the words that named each named measure of the plan, and other measures (`table.name`) they could name */
+  measures: Array<{ measure: string; words: string; rivals: string[] }>;
+  /** the words that named each table the plan is about, and the segment (`table.name`) when they named one */
+  tables: Array<{ table: string; words: string; segment?: string }>;
+  /** the date phrases of the question as written ("in March", "since Q2") */
+  dates: string[];
+}
+
 export type PlannerOutcome =
   | {
       kind: 'plan';
       plan: QueryPlan;
       presentation: Presentation /** what the planner understood, for the explanation */;
       notes: string[];
+      /** how the question's words were used; absent when the planner cannot say */
+      words?: WordUse;
     }
   // several plausible readings: 2-4 choices, each a rewording the planner answers unambiguously
   | { kind: 'clarify'; message: string; choices: ClarifyChoice[] }

@@ -81,6 +81,29 @@ describe('server events', () => {
         answer: { id: 'r', conversationId: 'c', type: 'text', message: '880 orders in October 2026.' },
         completedAt: '2026-11-25T12:00:00.000Z',
       },
+      {
+        type: 'response.completed',
+        responseId: 'r',
+        conversationId: 'c',
+        answer: {
+          id: 'r',
+          conversationId: 'c',
+          type: 'text',
+          message: '210 users in October 2026.',
+          readAs: [
+            { kind: 'measure', text: 'Users' },
+            {
+              kind: 'period',
+              text: 'Last month (October 2026)',
+              alternatives: [
+                { label: 'Dated by when the order was placed', question: 'users with orders last month' },
+              ],
+            },
+          ],
+          unusedWords: ['young'],
+        },
+        completedAt: '2026-11-25T12:00:00.000Z',
+      },
       { type: 'response.error', clientId: 'x', code: 'rate_limited', message: 'slow down', retryAfter: 6 },
       { type: 'sync.completed', since: 'a', until: 'b', count: 0, more: false },
       { type: 'pong' },
@@ -90,6 +113,21 @@ describe('server events', () => {
       ServerEvent.safeParse({ type: 'response.progress', responseId: 'r', stage: 'dreaming', message: '' })
         .success,
     ).toBe(false);
+    // a chip's alternative is a question to send: one without its question is not a valid answer
+    const chipWithoutQuestion = {
+      type: 'response.completed',
+      responseId: 'r',
+      conversationId: 'c',
+      answer: {
+        id: 'r',
+        conversationId: 'c',
+        type: 'text',
+        message: 'x',
+        readAs: [{ kind: 'period', text: 'Last month', alternatives: [{ label: 'Dated by order' }] }],
+      },
+      completedAt: '2026-11-25T12:00:00.000Z',
+    };
+    expect(ServerEvent.safeParse(chipWithoutQuestion).success).toBe(false);
   });
 
   it('close codes are the documented ones', () => {

@@ -64,6 +64,13 @@ export type MessageSend = z.infer<typeof MessageSend>;
 /** One reading of an ambiguous question: the button's label, and the question to send when it is chosen. */
 export const AnswerChoiceSchema = z.object({ label: z.string(), question: z.string() });
 
+/** One chip of "Read as": a part of the reading taken, and the other readings of that part the planner answers. */
+export const ReadAsChipSchema = z.object({
+  kind: z.enum(['measure', 'listing', 'period', 'filter', 'grouping']),
+  text: z.string(),
+  alternatives: z.array(AnswerChoiceSchema).optional(),
+});
+
 /** The answer object of the contract (CLI --json, REST and the final WebSocket event). */
 export const AnswerSchema = z.object({
   id: z.string(),
@@ -86,6 +93,10 @@ export const AnswerSchema = z.object({
   suggestions: z.array(z.string()).optional(),
   /** type clarification: 2-4 readings; choosing one = sending its `question` in the same conversation */
   choices: z.array(AnswerChoiceSchema).min(2).max(4).optional(),
+  /** the reading taken, as chips; a chip's `alternatives` are other readings, each asked by sending its `question` */
+  readAs: z.array(ReadAsChipSchema).optional(),
+  /** meaningful words of the question the plan does not reflect */
+  unusedWords: z.array(z.string()).optional(),
 });
 
 export const ConversationCreatedEvent = z.object({

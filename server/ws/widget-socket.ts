@@ -13,6 +13,7 @@ import {
   type RunOutcome,
   startAnswer,
 } from '../answers/runs.ts';
+import { AuthError } from '../auth/claims.ts';
 import { type Owner, ownerKey, ownerOf } from '../auth/owner.ts';
 import { RevocationStore } from '../auth/revocations.ts';
 import type { ClusterMessage } from '../cluster/shared-state.ts';
@@ -285,14 +286,9 @@ export function attachWidgetSocket(
     try {
       session = await deps.sessions.verify(token);
     } catch (err) {
-      const e = err as { status?: number; code?: string; message?: string; name?: string };
-      if (e.name !== 'AuthError') log.error({ err }, 'session verification failed');
-      const status = e.name === 'AuthError' && typeof e.status === 'number' ? e.status : 500;
-      return {
-        status,
-        code: e.name === 'AuthError' ? (e.code ?? 'unauthorized') : 'internal_error',
-        message: e.name === 'AuthError' ? (e.message ?? 'unauthorized') : 'something went wrong on our side',
-      };
+      if (err instanceof AuthError) return { status: err.status, code: err.code, message: err.message };
+      log.error({ err }, 'session verification failed');
+      return { status: 500, code: 'internal_error', message: 'something went wrong on our side' };
     }
     if (!deps.config.agents.has(session.agentId))
       return { status: 401, code: 'invalid_token', message: 'unknown agent' };

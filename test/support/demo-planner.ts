@@ -20,7 +20,8 @@ export const DEMO_VALUES: Record<string, string[]> = {
   'products.name': ['Acme Compact Tablet', 'Acme Classic Pyjamas'],
 };
 export const demoView = new ModelView(demo.config, demo.model, { organisationId: 1 });
-const planner = new RulesPlanner(demo.model);
+export const demoPlanner = new RulesPlanner(demo.model);
+const planner = demoPlanner;
 
 export async function planDemo(question: string, history: PlannedTurn[] = []): Promise<PlannerOutcome> {
   return planner.plan({

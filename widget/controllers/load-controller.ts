@@ -18,7 +18,7 @@ export interface LoadOptions<T, A extends unknown[]> {
   /** The load finished and nothing replaced it: apply its value (called before the status becomes `ready`). */
   ready(value: T, ...args: A): void;
   /** The load failed, not by being aborted (called after the status became `error`). */
-  failed(err: unknown, signal: AbortSignal): void | Promise<void>;
+  failed(err: unknown, signal: AbortSignal, ...args: A): void | Promise<void>;
 }
 
 function isAbort(err: unknown): boolean {
@@ -54,7 +54,7 @@ export class LoadController<T, A extends unknown[] = []> implements ReactiveCont
     } catch (err) {
       if (abort.signal.aborted || isAbort(err)) return;
       this.setStatus('error');
-      await this.options.failed(err, abort.signal);
+      await this.options.failed(err, abort.signal, ...args);
     }
   }
 

@@ -1,9 +1,9 @@
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { answerDetailsStyles, renderAnswerDetails } from '../answer-details/answer-details.ts';
 import { defineElement } from '../define.ts';
-import { readAsStyles, renderReadAs } from '../read-as/read-as.ts';
 import '../countdown/countdown.ts';
 import '../feedback/feedback.ts';
+import '../read-as/read-as.ts';
 import '../result-chart/result-chart.ts';
 import '../result-table/result-table.ts';
 import { icons } from '../shared/icons.ts';
@@ -46,6 +46,7 @@ export interface MessageListActions {
  * @csspart choices - a clarification's readings
  * @csspart choice - one reading's button (asks its question)
  * @csspart details - the "how was this answered" disclosure
+ * @csspart read-as - the "Read as" chips (also read-as-chip, read-as-menu, read-as-unused)
  */
 export class ParleyMessageList extends LitElement {
   static override properties = {
@@ -60,7 +61,6 @@ export class ParleyMessageList extends LitElement {
 
   static override styles = [
     answerDetailsStyles,
-    readAsStyles,
     base,
     css`
       :host {
@@ -439,6 +439,20 @@ export class ParleyMessageList extends LitElement {
     </div>`;
   }
 
+  /** The reading taken, as chips; choosing another reading of a chip asks it like a suggestion. */
+  private renderReadAs(turn: Turn): TemplateResult | typeof nothing {
+    const a = turn.answer;
+    if (!a?.readAs?.length && !a?.unusedWords?.length) return nothing;
+    return html`<parley-read-as
+      .chips=${a.readAs ?? []}
+      .unused=${a.unusedWords ?? []}
+      .strings=${this.strings}
+      .ask=${(q: string) => this.actions?.ask(q)}
+      ?disabled=${!this.canAsk}
+      exportparts="read-as,read-as-chip,read-as-menu,read-as-unused"
+    ></parley-read-as>`;
+  }
+
   private renderSuggestions(
     list: readonly string[] | undefined,
     heading: string,
@@ -513,7 +527,7 @@ export class ParleyMessageList extends LitElement {
         const type = a?.type ?? 'text';
         return html`<article class="answer ${type}" part="message answer" data-client-id=${turn.clientId}>
           <p class="text"><span class="sr-only">${s.assistant}: </span><bdi>${a?.message ?? turn.text}</bdi></p>
-          ${this.renderResult(turn)} ${renderReadAs(a, s)} ${this.renderSuggestions(a?.suggestions, s.suggestionsHeading)}
+          ${this.renderResult(turn)} ${this.renderReadAs(turn)} ${this.renderSuggestions(a?.suggestions, s.suggestionsHeading)}
           ${this.renderDetails(turn)} ${this.renderActions(turn, true)}
         </article>`;
       }

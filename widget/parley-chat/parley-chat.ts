@@ -38,7 +38,14 @@ import {
   stateFromHistory,
   type Turn,
 } from '../turns.ts';
-import type { ConversationPage, ConversationSummary, Rating, ServerEvent, WidgetConfig } from '../types.ts';
+import type {
+  ConversationDetail,
+  ConversationPage,
+  ConversationSummary,
+  Rating,
+  ServerEvent,
+  WidgetConfig,
+} from '../types.ts';
 import { canShareWithContext, shareContextKey } from '../types.ts';
 import type { UploadPanelHooks } from '../upload-panel/upload-panel.ts';
 import { renderChatBody, renderConversationsBody, renderUploadsBody } from './body-views.ts';
@@ -73,10 +80,6 @@ export function newClientId(): string {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function isAbort(err: unknown): boolean {
-  return err instanceof DOMException && err.name === 'AbortError';
 }
 
 /**
@@ -216,11 +219,12 @@ export class ParleyChat extends LitElement {
   readonly api: ParleyApi;
   /** `GET /config` */
   private readonly configLoad: LoadController<WidgetConfig>;
+  /** a stored conversation: opened from the list, or the one that was open before a reload (`restoring`) */
+  private readonly conversationLoad: LoadController<ConversationDetail, [id: string, restoring: boolean]>;
   /** the conversation list: the first page, or the next one (`more`) */
   private readonly conversationsLoad: LoadController<ConversationPage, [more: boolean]>;
   private s: ParleyStrings = resolveStrings();
   private started = false;
-  private openAbort: AbortController | undefined;
   private media: MediaQueryList | undefined;
   private readonly composer: Ref<ParleyComposer> = createRef();
   private readonly messages: Ref<ParleyMessageList> = createRef();
@@ -276,6 +280,25 @@ export class ParleyChat extends LitElement {
         if (err instanceof ApiError && err.status === 401)
           console.error(`[parley-chat] the server refused the session token (${err.code}): ${err.message}`);
         this.failFrom(err);
+      },
+    });
+    this.conversationLoad = new LoadController<ConversationDetail, [id: string, restoring: boolean]>(this, {
+      load: (signal, id) => this.api.getConversation(id, signal),
+      ready: (detail, _id, restoring) => {
+        // a question asked while the remembered conversation loaded wins over it
+        if (restoring && this.chat.turns.length > 0) return;
+        this.chat = stateFromHistory(detail);
+        if (!restoring) {
+          this.view = 'chat';
+          this.focusComposerAfterUpdate = true;
+        }
+        this.dispatchEvent(new ParleyConversationEvent(detail.id));
+      },
+      failed: (err, _signal, _id, restoring) => {
+        // gone, or not this user's: a remembered one is forgotten quietly and the chat starts fresh
+        if (!restoring) return this.failFrom(err);
+        const key = this.memoryKey();
+        if (key) rememberConversation(key, null);
       },
     });
     this.conversationsLoad = new LoadController(this, {
@@ -363,7 +386,7 @@ export class ParleyChat extends LitElement {
 
   /** Starts a new conversation (the next question creates it on the server). */
   newConversation(): void {
-    this.openAbort?.abort();
+    this.conversationLoad.abort();
     const hadConversation = this.chat.conversationId !== null || this.chat.turns.length > 0;
     this.chat = EMPTY_CHAT;
     this.view = 'chat';
@@ -372,20 +395,8 @@ export class ParleyChat extends LitElement {
   }
 
   /** Opens a stored conversation from the list. */
-  async openConversation(id: string): Promise<void> {
-    this.openAbort?.abort();
-    const abort = new AbortController();
-    this.openAbort = abort;
-    try {
-      const detail = await this.api.getConversation(id, abort.signal);
-      if (abort.signal.aborted) return;
-      this.chat = stateFromHistory(detail);
-      this.view = 'chat';
-      this.focusComposerAfterUpdate = true;
-      this.dispatchEvent(new ParleyConversationEvent(detail.id));
-    } catch (err) {
-      if (!abort.signal.aborted && !isAbort(err)) this.failFrom(err);
-    }
+  openConversation(id: string): Promise<void> {
+    return this.conversationLoad.run(id, false);
   }
 
   /** mode="launcher": opens or closes the panel. */
@@ -412,7 +423,6 @@ export class ParleyChat extends LitElement {
     super.disconnectedCallback();
     this.media?.removeEventListener?.('change', this.onMedia);
     this.unwatchTheme?.();
-    this.openAbort?.abort();
     // the controllers close the socket and stop the token timer; a re-attach starts again
     this.started = false;
   }
@@ -517,18 +527,7 @@ export class ParleyChat extends LitElement {
     const key = this.memoryKey();
     const id = key ? rememberedConversation(key) : null;
     if (!key || !id || this.chat.conversationId !== null || this.chat.turns.length > 0) return;
-    this.openAbort?.abort();
-    const abort = new AbortController();
-    this.openAbort = abort;
-    try {
-      const detail = await this.api.getConversation(id, abort.signal);
-      if (abort.signal.aborted || this.chat.turns.length > 0) return;
-      this.chat = stateFromHistory(detail);
-      this.dispatchEvent(new ParleyConversationEvent(detail.id));
-    } catch (err) {
-      // gone, or not this user's: forget it quietly and start fresh
-      if (!abort.signal.aborted && !isAbort(err)) rememberConversation(key, null);
-    }
+    await this.conversationLoad.run(id, true);
   }
 
   /**

@@ -82,33 +82,41 @@ export function deriveReadableColors(el: HTMLElement): boolean {
     const value = style.getPropertyValue(name).trim();
     return value ? resolveColor(value) : undefined;
   };
+  // written only when it changes: the style observer (watchTheme) then sees its own write once and stops
+  const set = (name: string, colour: Rgb) => {
+    const value = css(colour);
+    if (el.style.getPropertyValue(name) !== value) el.style.setProperty(name, value);
+  };
   const userBg = read('--parley-color-user-bg');
   const panelBg = read('--parley-color-bg');
   const accent = read('--parley-color-accent');
   if (accent) {
     const text = readableOn(accent, read('--parley-color-on-accent'), MIN_TEXT_CONTRAST);
-    el.style.setProperty('--parley-on-accent-derived', css(text));
+    set('--parley-on-accent-derived', text);
   }
   if (accent && panelBg) {
     // a brand colour too dark for a dark panel (or too light for a light one) is not used for text there
-    el.style.setProperty('--parley-accent-text-derived', css(readableOn(panelBg, accent, MIN_TEXT_CONTRAST)));
+    set('--parley-accent-text-derived', readableOn(panelBg, accent, MIN_TEXT_CONTRAST));
   }
   if (userBg) {
     const text = readableOn(userBg, read('--parley-color-user-text'), MIN_TEXT_CONTRAST);
-    el.style.setProperty('--parley-user-text-derived', css(text));
+    set('--parley-user-text-derived', text);
   }
   if (panelBg) {
     const focus = readableOn(panelBg, read('--parley-color-focus'), MIN_FOCUS_CONTRAST);
-    el.style.setProperty('--parley-focus-derived', css(focus));
+    set('--parley-focus-derived', focus);
   }
   return userBg !== undefined || panelBg !== undefined;
 }
 
-/** Derives the colours again whenever the element's theme or class attribute changes; returns the stop function. */
+/**
+ * Derives the colours again whenever the element's theme, class or style attribute changes (a host setting a
+ * `--parley-color-*` variable inline); returns the stop function.
+ */
 export function watchTheme(el: HTMLElement): () => void {
   if (typeof MutationObserver === 'undefined') return () => {};
-  // not 'style': deriving writes the element's style, which would wake the observer again
+  // deriving writes the element's style only when a colour changes, so its own write wakes this once, no more
   const observer = new MutationObserver(() => deriveReadableColors(el));
-  observer.observe(el, { attributes: true, attributeFilter: ['theme', 'class'] });
+  observer.observe(el, { attributes: true, attributeFilter: ['theme', 'class', 'style'] });
   return () => observer.disconnect();
 }

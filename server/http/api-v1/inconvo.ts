@@ -1,7 +1,7 @@
 // Parley's records in the shapes the @inconvoai/node SDK reads. Inconvo knows three answer types (text, chart,
 // table); a Parley answer of type error is a text answer with a `code`, and a clarification is a text answer whose
 // message lists the readings. Parley's Vega-Lite spec is Inconvo's free-form `chart`. Extra fields (data, plan,
-// sql, explanation, code, suggestions, choices) are passed along.
+// sql, explanation, code, suggestions, choices, readAs, unusedWords) are passed along.
 import type { z } from 'zod';
 import type { Answer } from '../../answers/answer.ts';
 import type { ConversationRecord, FeedbackRecord, ResponseRecord } from '../../conversations/store.ts';
@@ -56,6 +56,8 @@ export function toResponseObject(answer: Answer): z.infer<typeof ResponseCreateR
     ...(answer.code ? { code: answer.code } : {}),
     ...(answer.suggestions?.length ? { suggestions: answer.suggestions } : {}),
     ...(answer.choices?.length ? { choices: answer.choices } : {}),
+    ...(answer.readAs?.length ? { readAs: answer.readAs } : {}),
+    ...(answer.unusedWords?.length ? { unusedWords: answer.unusedWords } : {}),
   };
 }
 

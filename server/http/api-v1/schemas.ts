@@ -1,7 +1,7 @@
 // The zod schemas of the host-backend API (/api/v1): the routes validate requests with them and the OpenAPI
 // document is generated from them, so the two never drift. Shapes follow the official @inconvoai/node SDK;
-// Parley's extra answer fields (data, plan, sql, explanation, code, suggestions, choices) ride along, which the SDK
-// ignores.
+// Parley's extra answer fields (data, plan, sql, explanation, code, suggestions, choices, readAs, unusedWords) ride
+// along, which the SDK ignores.
 // Same role as http/widget-v1/schemas.ts: each API surface keeps its wire contracts in schemas.ts.
 import { z } from 'zod';
 import { AGENT_ID, USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../../auth/claims.ts';
@@ -175,6 +175,22 @@ export const ResponseCreateResponse = z.object({
     .describe(
       'For a question with several readings (code ambiguous): asking a choice’s question in the same conversation answers it',
     ),
+  readAs: z
+    .array(
+      z.object({
+        kind: z.enum(['measure', 'listing', 'period', 'filter', 'grouping']),
+        text: z.string(),
+        alternatives: z.array(z.object({ label: z.string(), question: z.string() })).optional(),
+      }),
+    )
+    .optional()
+    .describe(
+      'The reading taken (measure, period, filters, grouping); a chip’s alternatives are other readings, each answered by asking its question in the same conversation',
+    ),
+  unusedWords: z
+    .array(z.string())
+    .optional()
+    .describe('Meaningful words of the question the plan does not reflect'),
 });
 
 export const ProgressStage = z.enum(['planning', 'querying', 'composing']);

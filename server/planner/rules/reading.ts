@@ -168,7 +168,7 @@ const ASC_WORDS = new Set([
 
 // English function and filler words ("still", "yet", "whats", "alongside") from the stopwords-iso lists: a word of
 // the question that nothing matched is unknown only when it is not one of these
-const FILLER: ReadonlySet<string> = new Set(
+export const FILLER: ReadonlySet<string> = new Set(
   (createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>).en ?? [],
 );
 
@@ -185,7 +185,7 @@ const PHRASING =
   spreadsheet csv json document dataset datasets bigger larger greater higher smaller lower fewer less exceeding
   minimum maximum stuff gear things kit range whats performing performer performers popular`.split(/\s+/);
 
-const GRAMMAR_WORDS = new Set([
+export const GRAMMAR_WORDS = new Set([
   ...STOP,
   ...CLAUSE_WORDS,
   ...PHRASING,
@@ -196,7 +196,7 @@ const GRAMMAR_WORDS = new Set([
   'predict',
 ]);
 
-const GRAIN_NOUNS: Record<string, Grain> = {
+export const GRAIN_NOUNS: Record<string, Grain> = {
   day: 'day',
   days: 'day',
   date: 'day',

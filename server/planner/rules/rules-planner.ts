@@ -6,10 +6,11 @@ import type { Planner, PlannerInput, PlannerOutcome } from '../types.ts';
 import { assemble } from './assemble.ts';
 import { planWithDatasets } from './dataset-questions.ts';
 import { applyFollowUp, isFollowUp } from './followups.ts';
-import { ValueIndex } from './lexicon.ts';
+import { lexiconFor, ValueIndex } from './lexicon.ts';
 import { unanswerable } from './outcomes.ts';
 import { read } from './reading.ts';
 import { expandShorthand } from './shorthand.ts';
+import { wordUse } from './word-use.ts';
 
 export class RulesPlanner implements Planner {
   readonly name = 'rules';
@@ -22,12 +23,25 @@ export class RulesPlanner implements Planner {
     const values = await loadValues(input);
     const reading = read(question, input, values, this.modelKey);
     const previous = [...input.history].reverse().find((t) => t.plan)?.plan;
+    // what became of the question's words, beside the plan (the plan itself is the planner's alone); a failure
+    // here leaves the words out: the plan stands, its chips just offer nothing more
+    const withWords = (outcome: PlannerOutcome, read = reading): PlannerOutcome => {
+      if (outcome.kind !== 'plan' || outcome.plan.source !== 'database' || outcome.plan.blend) return outcome;
+      try {
+        return {
+          ...outcome,
+          words: wordUse(read, outcome.plan, input.view, lexiconFor(input.view, this.modelKey)),
+        };
+      } catch {
+        return outcome;
+      }
+    };
     // follow-ups edit database plans; a question after a dataset answer is read afresh
     if (previous && previous.source === 'database' && !previous.blend && isFollowUp(reading, question)) {
-      return applyFollowUp(previous, reading, input, question);
+      return withWords(applyFollowUp(previous, reading, input, question));
     }
     const context = input.datasets;
-    if (!context) return assemble(reading, input);
+    if (!context) return withWords(assemble(reading, input));
     const dsInput: PlannerInput = { ...input, view: context.view, values: context.values, history: [] };
     const dsValues = await loadValues(dsInput);
     const dsReading = read(question, dsInput, dsValues, context);
@@ -47,13 +61,14 @@ export class RulesPlanner implements Planner {
       ...dsReading,
       unknownWords: dsReading.unknownWords.filter((w) => !inDatabase.has(w)),
     };
-    return planWithDatasets(
+    const outcome = planWithDatasets(
       question,
       { reading: dbReading, outcome: assemble(dbReading, input), view: input.view },
       { reading: filesReading, input: dsInput, values: dsValues },
       context,
       assemble,
     );
+    return withWords(outcome, dbReading);
   }
 }
 
