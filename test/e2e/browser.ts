@@ -182,6 +182,35 @@ export async function ask(widget: Locator, question: string): Promise<Locator> {
   return answer;
 }
 
+/**
+ * The parts drawn somewhere inside the widget that a host page cannot style with `parley-chat::part(...)`: a part
+ * in a nested shadow root is reachable only when every element on the way exports it (`exportparts`).
+ */
+export function unreachableParts(widget: Locator): Promise<string[]> {
+  return widget.evaluate((host) => {
+    const missing = new Set<string>();
+    // visible(name): the name a part of this root has from the page, or undefined when some host keeps it in
+    const walk = (root: ShadowRoot, visible: (name: string) => string | undefined): void => {
+      for (const el of root.querySelectorAll('*')) {
+        for (const name of (el.getAttribute('part') ?? '').split(/\s+/).filter(Boolean))
+          if (visible(name) === undefined) missing.add(name);
+        if (!el.shadowRoot) continue;
+        const exported = new Map<string, string>();
+        for (const entry of (el.getAttribute('exportparts') ?? '').split(',')) {
+          const [inner, outer = inner] = entry.split(':').map((x) => x.trim());
+          if (inner) exported.set(inner, outer as string);
+        }
+        walk(el.shadowRoot, (name) => {
+          const outer = exported.get(name);
+          return outer === undefined ? undefined : visible(outer);
+        });
+      }
+    };
+    if (host.shadowRoot) walk(host.shadowRoot, (name) => name);
+    return [...missing].sort();
+  });
+}
+
 /** The rendered text of an element (playwright's innerText, not the DOM property the lint rule means). */
 export function textOf(locator: Locator): Promise<string> {
   // biome-ignore lint/performance/useDomNodeTextContent: Locator.innerText() is rendered text, as a person reads it

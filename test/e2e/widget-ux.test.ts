@@ -22,6 +22,7 @@ import {
   themedShots,
   titled,
   type UserSession,
+  unreachableParts,
   waitConnected,
 } from './browser.ts';
 
@@ -94,6 +95,8 @@ describe.skipIf(Boolean(SKIP_REASON))(titled('the end user’s widget (issue 16)
       await page.evaluate(() => document.body.querySelector('#vg-tooltip-element, .vg-tooltip')),
     ).toBeNull();
     expect(await textOf(tip)).toMatch(/Revenue/);
+    // a host page can style every part drawn so far, the tooltip, the account and the chips included
+    expect(await unreachableParts(widget)).toEqual([]);
     // themed with the widget: the surface colour in dark mode, whatever the page's own styles
     await setTheme(page, 'dark');
     await points.last().hover({ force: true });

@@ -406,7 +406,7 @@ export class ParleyMessageList extends LitElement {
                 .strings=${this.strings}
                 caption=${a.message}
                 .dark=${this.dark}
-                exportparts="chart,toggle,table,pager,download"
+                exportparts="chart,toggle,tooltip,table,pager,download"
               ></parley-result-chart>
             </div>`
           : nothing;

@@ -41,7 +41,7 @@ export function renderChatBody(p: ChatBodyProps): TemplateResult {
       .actions=${p.actions}
       .dark=${p.dark}
       .canAsk=${!p.busy}
-      exportparts="messages,message,user-message,answer,pending,progress,starters,suggestions,choices,choice,details,table,pager,download,chart,toggle,feedback"
+      exportparts="messages,message,user-message,answer,pending,progress,starters,suggestions,choices,choice,details,account,sql-details,read-as,read-as-chip,read-as-menu,read-as-unused,table,pager,download,download-all,truncated,chart,toggle,tooltip,feedback"
     ></parley-message-list>
     <parley-composer
       ${ref(p.composer)}
@@ -78,7 +78,7 @@ export function renderConversationsBody(p: ConversationsBodyProps): TemplateResu
     .deleteConversation=${p.deleteConversation}
     .newConversation=${p.newConversation}
     .loadMore=${p.loadMore}
-    exportparts="conversation-list"
+    exportparts="conversation-list,conversation-search"
   ></parley-conversation-list>`;
 }
 
