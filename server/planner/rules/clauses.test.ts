@@ -294,3 +294,16 @@ describe('how often, with a bound written after it', () => {
     }
   });
 });
+
+describe('rows with no date of their own in a "with" clause', () => {
+  it('leave the period to the rows asked about ("checkouts containing toys" are dated by the checkout)', async () => {
+    const p = await demoPlanOf('count checkouts with toys during september');
+    expect(p.table).toBe('orders');
+    expect(p.time).toEqual({ field: 'orders.created_at', range: { kind: 'period', period: { month: 9 } } });
+    expect(p.filters).toContainEqual({
+      op: 'related',
+      table: 'products',
+      filter: { op: 'eq', field: 'products.category', value: 'Toys' },
+    });
+  });
+});

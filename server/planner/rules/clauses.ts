@@ -149,7 +149,11 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
     // "customers who spent over 10k": the spending is the condition, not also the figure asked for
     if (count?.sum) condition.amount = true;
     if (v.kind !== 'creation' && built.condition.filter.op !== 'and') {
-      condition.redate = (on) => build(on)?.condition.filter;
+      // (only when the clause's rows can be dated: a product has no date of its own)
+      condition.redate = (on) => {
+        const again = build(on);
+        return again && again.dates.length > 0 ? again.condition.filter : undefined;
+      };
     }
     conditions.push(condition);
     // "ordered in October and again in November": a date after the clause, with no verb of its own, repeats it
@@ -392,6 +396,9 @@ function relatedCondition(
   definedBy?: Filter,
 ): { condition: Omit<Condition, 'at'>; dates: DatedPhrase[] } | undefined {
   const timeField = nearestTimeField(view, noun);
+  // "orders with books last month": rows with no date of their own (a product) leave the period to the asker's
+  // rows, rather than taking it and dropping it
+  if (!timeField) dates = [];
   const inner: Filter[] = timeField ? dateFilters(timeField, dates, now, view) : [];
   const usedValues: Match[] = [];
   const valueFilters: Filter[] = [];
