@@ -59,3 +59,17 @@ describe('two figures in one question', () => {
     expect(p.filters).toContainEqual({ op: 'in', field: 'users.country', values: ['Germany', 'France'] });
   });
 });
+
+describe('two figures asked to be shown, period by period', () => {
+  it('"show" with a model measure on one side asks for both figures, not for rows', async () => {
+    const p = await planOf('display checkouts plus gmv during Q2 2024');
+    expect(p.select).toEqual([]);
+    expect(p.measures).toEqual([{ kind: 'count' }, { kind: 'named', name: 'orders.revenue' }]);
+  });
+
+  it('keeps both figures over a time grain', async () => {
+    const p = await planOf('checkouts plus gmv monthly during 2024');
+    expect(p.measures).toHaveLength(2);
+    expect(p.time?.grain).toBe('month');
+  });
+});

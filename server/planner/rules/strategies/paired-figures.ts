@@ -19,8 +19,8 @@ interface Figure {
 /** Adds both figures when each side of one "and"/"vs" names one over the same table; else leaves the question. */
 export function pairedFigures(a: Assembly): PlannerOutcome | undefined {
   const { r, view, used, measures } = a;
-  if (measures.length > 0 || r.topN || r.share || r.listing || r.grain || r.byCues.length > 0)
-    return undefined;
+  // (a breakdown may need another table for one of the figures: "orders and revenue by category" is left alone)
+  if (measures.length > 0 || r.topN || r.share || r.byCues.length > 0) return undefined;
   if (r.whichAt >= 0 || r.rankGrain || r.dates.length > 1) return undefined;
   const words = r.tokens.map((t) => t.text);
   const joins = words.flatMap((w, i) =>
@@ -31,6 +31,8 @@ export function pairedFigures(a: Assembly): PlannerOutcome | undefined {
   const left = figureIn(a, 0, at);
   const right = figureIn(a, at + 1, words.length);
   if (!left || !right || left.table !== right.table) return undefined;
+  // "show orders and revenue": a figure beside the rows makes both figures; "show orders and customers" lists
+  if (r.listing && !left.named && !right.named) return undefined;
   if (JSON.stringify(left.measure) === JSON.stringify(right.measure)) return undefined;
   if (view.tables.get(left.table)?.access !== 'queryable') return undefined;
   for (const f of [left, right]) {
