@@ -123,6 +123,28 @@ const ROWS: Row[] = [
     ],
   ],
   ['gmv in the second half', [['in the second half', btw('2026-07-01', '2026-12-31')]]],
+  // a month after "or"/"and" and another month; "this <unit> vs last": the unit said once
+  [
+    'members joining in sep or oct',
+    [
+      ['in sep', period({ month: 9 })],
+      ['oct', period({ month: 10 })],
+    ],
+  ],
+  [
+    'checkouts this quarter against the previous one',
+    [
+      ['this quarter', cur('quarter')],
+      ['the previous one', last('quarter')],
+    ],
+  ],
+  [
+    'gmv this week or last',
+    [
+      ['this week', cur('week')],
+      ['last', last('week')],
+    ],
+  ],
   ['checkouts in the first half of the month', []],
   ['in H2', [['in H2', btw('2026-07-01', '2026-12-31')]]],
   // since

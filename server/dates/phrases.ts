@@ -519,6 +519,15 @@ const RULES: Rule[] = [
   }),
   rule(`${B}(${LONE_MONTH})${E}`, (m) => range({ kind: 'period', period: { month: monthNumber(m[1]!)! } })),
   rule(`${AFTER_VS}(${MON})${E}`, (m) => range({ kind: 'period', period: { month: monthNumber(m[1]!)! } })),
+  // "in jan or feb", "march and apr": a month right after another month and "or"/"and" is a month too
+  rule(`(?<=\\b${MON}\\.?,?\\s+(?:or|and)\\s+)(${MON})${E}`, (m) =>
+    range({ kind: 'period', period: { month: monthNumber(m[1]!)! } }),
+  ),
+  // "this month vs last", "this year or the previous": the unit said once, for both periods
+  rule(
+    `(?<=\\bthis\\s+(week|month|quarter|year)\\s+(?:${VS}|or|and)\\s+)(?:the\\s+)?(?:last|previous|prior)(?:\\s+one)?(?!\\s+(?:\\d+\\s+)?(?:days?|weeks?|months?|quarters?|years?)\\b)${E}`,
+    (m) => range({ kind: 'last', unit: m[1]!.toLowerCase() as 'week' | 'month' | 'quarter' | 'year', n: 1 }),
+  ),
   rule(`${B}(${MON})${E}${BEFORE_VS}`, (m) =>
     range({ kind: 'period', period: { month: monthNumber(m[1]!)! } }),
   ),
