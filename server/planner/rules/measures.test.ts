@@ -73,3 +73,15 @@ describe('an average count per value of a column', () => {
     expect(p.dimensions).toEqual([{ field: 'products.category' }]);
   });
 });
+
+describe('an average of a model measure per row of its own table', () => {
+  it('spreads the measure over the rows it adds up, not a breakdown by row', async () => {
+    const p = await planOf('mean gmv for each checkout during 2024');
+    expect(p.dimensions).toEqual([]);
+    expect(p.measures[0]).toMatchObject({
+      kind: 'ratio',
+      numerator: { kind: 'named', name: 'orders.revenue' },
+      denominator: { kind: 'countDistinct', field: 'orders.id', filter: COMPLETED },
+    });
+  });
+});

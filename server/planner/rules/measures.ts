@@ -140,10 +140,11 @@ export function averagePer(
   const pk = view.tables.get(perTable)?.primaryKey;
   if (!pk) return undefined;
   let denominator: Measure;
-  if (perTable === base) {
+  if (perTable === base && numerator.kind !== 'named') {
     // "units in an order": the total over the rows of a table, per row of a table they belong to
     return undefined;
   }
+  // "average revenue per order": a model measure spread over the rows it adds up (perTable is then the base)
   if (reachableToOne(view, base, perTable)) {
     try {
       view.field(`${perTable}.${pk}`);
