@@ -79,6 +79,32 @@ describe('an elliptical or pointing-back question keeps them', () => {
     expect(plan.filters).toEqual([CANADA]);
   });
 
+  it('"of those, how many ..." narrows the previous rows', async () => {
+    const history = await conversation('how many orders came from Canada in 2025');
+    const plan = await demoPlanOf('of those, how many got refunded?', history);
+    expect(plan.filters).toEqual([CANADA, { op: 'eq', field: 'orders.status', value: 'refunded' }]);
+    expect(plan.time?.range).toEqual({ kind: 'period', period: { year: 2025 } });
+  });
+
+  it('a model measure "of those" is measured over the previous rows', async () => {
+    const history = await conversation('orders placed from Canada in 2026');
+    const plan = await demoPlanOf('what was the average order value of those?', history);
+    expect(plan.measures).toEqual([{ kind: 'named', name: 'orders.average_order_value' }]);
+    expect(plan.filters).toEqual([CANADA]);
+  });
+
+  it('"those who ..." opens a clause of its own and points at nothing before', async () => {
+    const history = await conversation('orders placed from Canada in 2026');
+    const plan = await demoPlanOf('revenue from those who signed up in 2025', history);
+    expect(plan.filters).not.toContainEqual(CANADA);
+  });
+
+  it('"each of them" after a thing the question names points within the question', async () => {
+    const history = await conversation('how many orders were cancelled in October');
+    const plan = await demoPlanOf('products in Books and the units sold for each of them', history);
+    expect(plan.filters).not.toContainEqual(CANCELLED);
+  });
+
   it('says nothing was kept when the previous question had no filter', async () => {
     const history = await conversation('turnover in September');
     const notes = await notesOf('and in August?', history);

@@ -25,6 +25,9 @@ export const SHIFT =
   /\b(?:the\s+)?(day|week|month|quarter|year)\s+(?:before|prior)\b|\b(?:previous|prior)\s+(?:one|period)\b|\bbefore\s+that\b|\bthe\s+one\s+before\b/i;
 
 const BACK_REFERENCE = /\b(them|those|these|that|it|ones|they|their)\b/i;
+// "those", "them", "these" point back even beside a named subject ("what was the revenue from those?"), unless they
+// open a clause of their own ("revenue from those who joined this year")
+const POINTS_BACK = /\b(them|those|these)\b(?!\s+(who|whom|whose|that|which|where|with|without)\b)/i;
 
 /**
  * The question's verb names its measure without a word of the model: "how much did we make" (money), "did we sell
@@ -49,9 +52,25 @@ export function isFollowUp(r: Reading, question: string): boolean {
   if (SHIFT.test(question) && namesSubject && r.dates.length > 0 && !FOLLOW_UP_START.test(question))
     return false;
   if (FOLLOW_UP_START.test(question) || SHIFT.test(question) || /\binstead\b/i.test(question)) return true;
+  // "of those, how many were refunded?", "the average order value for them": the previous rows, measured anew
+  if (pointsBack(r, question)) return true;
   // "how many of them are in Canada": a count of what was asked about before; "did those sell better": its sales
   if ((r.countCue >= 0 || impliesMeasure(r)) && !namesSubject && BACK_REFERENCE.test(question)) return true;
   return !namesSubject && !impliesMeasure(r) && r.countCue < 0 && !r.unknownMetric && !r.when;
+}
+
+/**
+ * "those", "them", "these" with nothing named before them to point at: "the customers who ordered yesterday - when
+ * did each of them join" points within the question, "of those, how many were refunded" at the previous one.
+ */
+function pointsBack(r: Reading, question: string): boolean {
+  const pronoun = POINTS_BACK.exec(question);
+  if (!pronoun) return false;
+  return !r.matches.some(
+    (m) =>
+      (m.target.kind === 'table' || m.target.kind === 'segment') &&
+      (r.tokens[m.from]?.start ?? question.length) < pronoun.index,
+  );
 }
 
 export function applyFollowUp(
