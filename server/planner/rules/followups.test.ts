@@ -105,6 +105,17 @@ describe('an elliptical or pointing-back question keeps them', () => {
     expect(plan.filters).not.toContainEqual(CANCELLED);
   });
 
+  it('quotes the question it continues when a refused one came in between', async () => {
+    const history = await conversation(
+      'how many orders were cancelled in May',
+      'how many ad clicks did we get',
+    );
+    expect(await notesOf('and in June?', history)).toEqual([
+      'read as a follow-up to the last question that was answered',
+      'kept from your earlier question "how many orders were cancelled in May": status is cancelled',
+    ]);
+  });
+
   it('says nothing was kept when the previous question had no filter', async () => {
     const history = await conversation('turnover in September');
     const notes = await notesOf('and in August?', history);

@@ -82,7 +82,11 @@ export function applyFollowUp(
   implied?: QueryPlan,
 ): PlannerOutcome {
   const view = input.view;
-  const notes: string[] = ['read as a follow-up to the previous question'];
+  const notes: string[] = [
+    input.history.at(-1)?.plan === previous
+      ? 'read as a follow-up to the previous question'
+      : 'read as a follow-up to the last question that was answered',
+  ];
   let plan: QueryPlan = structuredClone(previous);
 
   // a new measure or subject replaces the old one; dimensions and filters stay where they still fit
@@ -234,28 +238,44 @@ export function applyFollowUp(
     };
     notes.push(fitted.note);
   }
-  const kept = keptFilters(previous, plan, added, view.agent.timeZone);
+  const kept = keptFilters(previous, plan, added, input);
   if (kept) notes.push(kept);
   return { kind: 'plan', plan, presentation: r.presentation === 'auto' ? 'auto' : r.presentation, notes };
 }
 
 /**
  * "kept from your previous question: status is cancelled": the filters the follow-up did not name but still has,
- * so an answer never narrows silently by what an earlier question asked.
+ * so an answer never narrows silently by what an earlier question asked. When the turns since were not answered
+ * (a refusal), the question continued is quoted: "the previous question" would be the refused one.
  */
 function keptFilters(
   previous: QueryPlan,
   plan: QueryPlan,
   named: readonly Filter[],
-  timeZone: string,
+  input: PlannerInput,
 ): string | undefined {
   const same = (a: Filter) => (b: Filter) => JSON.stringify(a) === JSON.stringify(b);
   const kept = previous.filters.filter(
     (f) => f.op !== 'dateRange' && plan.filters.some(same(f)) && !named.some(same(f)),
   );
   if (kept.length === 0) return undefined;
-  const ctx = { base: plan.table, tableLabel: humanise, timeZone, ranges: new Map() };
-  return `kept from your previous question: ${kept.map((f) => describeFilter(f, ctx, 'message')).join('; ')}`;
+  const ctx = {
+    base: plan.table,
+    tableLabel: humanise,
+    timeZone: input.view.agent.timeZone,
+    ranges: new Map(),
+  };
+  const words = kept.map((f) => describeFilter(f, ctx, 'message')).join('; ');
+  if (input.history.at(-1)?.plan === previous) return `kept from your previous question: ${words}`;
+  const asked =
+    [...input.history]
+      .reverse()
+      .find((t) => t.plan === previous)
+      ?.question.trim() ?? '';
+  const quoted = asked.length > 80 ? `${asked.slice(0, 79)}…` : asked;
+  return quoted
+    ? `kept from your earlier question "${quoted}": ${words}`
+    : `kept from an earlier question: ${words}`;
 }
 
 /** Moves a plan to another base table, keeping the dimensions and filters that the new base can still reach. */
