@@ -171,7 +171,7 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
   const even = input.likeForLike?.info;
   if (even)
     accountNotes.push(
-      `${even.running} is not over, so each period is also compared over its first ${even.days} ${even.days === 1 ? 'day' : 'days'} (${even.cut.map((c) => `${c.label}: ${c.span}`).join('; ')}).`,
+      `${even.running} is not over, so each period is also compared over the same elapsed time (${likeForLikeWindows(even)}).`,
     );
   if (result.truncated)
     accountNotes.push(
@@ -219,6 +219,13 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     explanation,
     ...how(accountNotes),
   };
+}
+
+/** "this month: 1 Dec 2026, 00:00 – 6 Dec 2026, 09:21; last month: 1 Nov 2026, 00:00 – 6 Nov 2026, 09:21" */
+function likeForLikeWindows(info: LikeForLike): string {
+  return [{ label: info.running, span: info.window }, ...info.cut]
+    .map((c) => `${c.label}: ${c.span}`)
+    .join('; ');
 }
 
 // ---- clarifications -----------------------------------------------------------------------------
@@ -689,8 +696,8 @@ class Messages {
   }
 
   /**
-   * Two periods, one still running: the change is over the same number of elapsed days ("812 this month vs 870
-   * last month over the first 25 days of each (-6.7%)"), and the earlier period's whole figure follows.
+   * Two periods, one still running: the change is over the same elapsed time, to the instant ("253 this month vs
+   * 180 last month (+41%)", last month up to 6 Nov 09:21), and the earlier period's whole figure follows.
    */
   private compareLikeForLike(
     d: ShapeDim,
@@ -719,10 +726,8 @@ class Messages {
         .map((l) => `${l} in full: ${this.plainFigure(valueIn(this.rows, l, m), m)}`);
       return `${m.column.label}${this.scope()}: ${text}${whole.length > 0 ? `; ${whole.join(', ')}` : ''}`;
     });
-    const days = info.days === 1 ? 'the first day' : `the first ${formatCount(info.days)} days`;
-    const spans = info.cut.map((c) => `${c.label}: ${c.span}`).join('; ');
     const text = parts.map((p, i) => (i === 0 ? p : lowerFirst(p))).join('; ');
-    return `${text}. Compared like with like: ${days} of each period, as ${info.running} is not over (${spans}).`;
+    return `${text}. Compared like with like: the same elapsed time of each period, as ${info.running} is not over (${likeForLikeWindows(info)}).`;
   }
 
   private grouped(dims: ShapeDim[], measures: ShapeMeasure[]): string {
