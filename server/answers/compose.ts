@@ -40,7 +40,13 @@ import {
   singular,
 } from './format.ts';
 import type { LikeForLike } from './like-for-like.ts';
-import { findPartialPeriods, markPartialPeriods, type PartialPeriods, partialNote } from './periods.ts';
+import {
+  chartNote,
+  findPartialPeriods,
+  markPartialPeriods,
+  type PartialPeriods,
+  partialNote,
+} from './periods.ts';
 import { readAsChips } from './read-as.ts';
 
 export interface ComposeInput {
@@ -151,8 +157,13 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
       ...how([]),
     };
   }
-  const choice = chooseChart(columns, rows, input.presentation, { compareLabels: compiled.compareLabels });
   const shape = analyseShape(columns, rows, compiled.compareLabels);
+  const even = input.likeForLike?.info;
+  // a comparison answered like for like: the bars show the figures the sentence compares, not the whole periods
+  const likeForLikeChart = even && shape.kind === 'compare' ? input.likeForLike?.result.rows : undefined;
+  const choice = chooseChart(columns, likeForLikeChart ?? rows, input.presentation, {
+    compareLabels: compiled.compareLabels,
+  });
   const partial = findPartialPeriods(compiled, columns, rows, ctx.timeZone);
   const messages = new Messages(
     compiled,
@@ -168,7 +179,6 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
   const timeColumn = partial ? columns[partial.column] : undefined;
   const accountNotes: string[] = [];
   if (partial) accountNotes.push(partialNote(partial));
-  const even = input.likeForLike?.info;
   if (even)
     accountNotes.push(
       `${even.running} is not over, so each period is also compared over the same elapsed time (${likeForLikeWindows(even)}).`,
@@ -179,10 +189,15 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
         ? `Showing the first ${formatCount(rows.length)} of ${formatCount(input.total)} rows (the row cap); the full CSV export has them all.`
         : `Showing the first ${formatCount(rows.length)} rows (the row cap).`,
     );
-  const spec =
+  let spec =
     choice.spec && partial && timeColumn
       ? markPartialPeriods(choice.spec, partial, timeColumn.name)
       : choice.spec;
+  if (spec && even && likeForLikeChart)
+    spec = {
+      ...spec,
+      title: chartNote(`Like for like, as ${even.running} is not over: ${likeForLikeWindows(even)}.`),
+    };
 
   return {
     type: choice.type,
