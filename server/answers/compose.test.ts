@@ -922,6 +922,7 @@ describe('a comparison answered like for like', () => {
           ['this month', 908],
           ['last month', 870],
         ]),
+        compiled: even,
       },
     });
   }
@@ -938,5 +939,22 @@ describe('a comparison answered like for like', () => {
     expect(specProblems(answer.spec as Record<string, unknown>)).toEqual([]);
     // the table keeps the whole periods the query returned
     expect(answer.table?.body).toContainEqual(['last month', '1,222']);
+  });
+
+  it('explains the like-for-like figures: both windows, and the query that produced them with its bounds', () => {
+    const answer = composeEven();
+    expect(answer.likeForLike?.window).toEqual({
+      label: 'this month',
+      span: '1 Nov 2026, 00:00 – 25 Nov 2026, 12:00',
+    });
+    expect(answer.likeForLike?.periods).toEqual([
+      { label: 'last month', span: '1 Oct 2026, 00:00 – 25 Oct 2026, 12:00' },
+    ]);
+    // the whole-period query runs last month to its end; the like-for-like one stops it at 25 Oct 12:00
+    expect(answer.sql?.bindings).not.toContain('2026-10-25 12:00:00');
+    expect(answer.likeForLike?.sql?.bindings).toContain('2026-10-25 12:00:00');
+    expect(answer.likeForLike?.readableSql?.values.map((v) => v.value)).toContain('2026-10-25 12:00:00');
+    const notes = (answer.account ?? []).map((line) => line.text).join('\n');
+    expect(notes).toContain('last month: 1 Oct 2026, 00:00 – 25 Oct 2026, 12:00');
   });
 });

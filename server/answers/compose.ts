@@ -63,7 +63,12 @@ export interface ComposeInput {
   /** a segment's description from the model ("Users who have ordered at least once"), for the explanation */
   describeSegment?: (segment: string) => string | undefined;
   /** a comparison of a running period, run again over the same number of elapsed days (see like-for-like.ts) */
-  likeForLike?: { info: LikeForLike; result: QueryResult };
+  /** the comparison again over the same elapsed time: its rows, and the query that produced them (for the "how") */
+  likeForLike?: {
+    info: LikeForLike;
+    result: QueryResult;
+    compiled?: Pick<CompiledQuery, 'sql' | 'contextFilters'>;
+  };
   /** when the result hit the row cap: how many rows the plan selects in all (a count under the same plan) */
   total?: number;
 }
@@ -224,8 +229,19 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
       ? {
           likeForLike: {
             days: input.likeForLike.info.days,
+            window: { label: input.likeForLike.info.running, span: input.likeForLike.info.window },
             periods: input.likeForLike.info.cut,
             rows: input.likeForLike.result.rows,
+            // the query behind the headline figures, shown beside the whole-period one
+            ...(input.likeForLike.compiled
+              ? {
+                  sql: input.likeForLike.compiled.sql,
+                  readableSql: readableSql(
+                    input.likeForLike.compiled.sql,
+                    input.likeForLike.compiled.contextFilters,
+                  ),
+                }
+              : {}),
           },
         }
       : {}),

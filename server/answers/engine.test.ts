@@ -176,6 +176,8 @@ describe('like-for-like comparisons', () => {
     expect(answer.data?.rows).toContainEqual(['last quarter', whole]);
     expect(answer.likeForLike?.days).toBe(56);
     expect(answer.likeForLike?.rows).toContainEqual(['last quarter', same]);
+    // the "how" carries the query behind those figures, bounded at the same instant
+    expect(answer.likeForLike?.sql?.bindings).toContain('2026-08-25 12:00:00');
     expect(answer.message).toContain(`${same.toLocaleString('en-US')} last quarter`);
     expect(answer.message).toContain(`last quarter in full: ${whole.toLocaleString('en-US')}`);
     expect(answer.message).toContain(
