@@ -42,7 +42,7 @@ describe('"How was this answered?" in words', () => {
     const first = answer.account?.[0];
     expect(first?.label).toBe('Counted');
     expect(first?.text).toMatch(
-      /^Orders where status is completed, created at in last month \(October 2026\)/,
+      /^Orders where status is completed, created last month \(1 Oct 2026 – 31 Oct 2026\)/,
     );
     expect(first?.text).toContain('1 Oct 2026 – 31 Oct 2026');
     expect(first?.text).toContain('for your organisation only');
@@ -65,7 +65,7 @@ describe('"How was this answered?" in words', () => {
     );
     const labels = answer.account?.map((l) => l.label);
     expect(labels).toEqual(['Measured', 'Revenue', 'Grouped by', 'Note']);
-    expect(answer.account?.[2]?.text).toBe('Month of created at');
+    expect(answer.account?.[2]?.text).toBe('Month created');
     expect(answer.account?.[3]?.text).toContain('Nov 2026 is partial');
   });
 });

@@ -5,8 +5,10 @@
 import type { CompiledQuery } from '../query/compile.ts';
 import type { Filter, Measure } from '../query/plan.ts';
 import {
+  dateFieldWords,
   describeFilter,
   fieldWords,
+  grainWords,
   measureDefinition,
   type RangeAttribution,
   rangeWords,
@@ -97,13 +99,13 @@ export function accountOf(input: AccountInput): AccountLine[] {
     });
     lines.push({
       label: 'Compared',
-      text: `${listWords(periods, 'with')}, by ${fieldWords(plan.time.field, ctx)}`,
+      text: `${listWords(periods, 'with')}, by ${dateFieldWords(plan.time.field, ctx).noun}`,
     });
   }
   const groups = columns
     .filter((c) => c.role === 'dimension' && !(plan.time?.compare && c.name === 'period'))
     .map((c) =>
-      c.field ? (c.grain ? `${c.grain} of ${fieldWords(c.field, ctx)}` : fieldWords(c.field, ctx)) : c.label,
+      c.field ? (c.grain ? grainWords(c.grain, c.field, ctx) : fieldWords(c.field, ctx)) : c.label,
     );
   if (groups.length > 0) lines.push({ label: 'Grouped by', text: listWords(groups.map(lowerFirst)) });
   if (plan.limit !== undefined)

@@ -202,7 +202,7 @@ const cases: Case[] = [
       'Revenue by month this year (1 Jan – 25 Nov 2026): highest in Mar 2026 ($101,225.39), lowest in Feb 2026 ($76,783.97).',
     head: ['Month', 'Revenue'],
     firstRow: ['Jan 2026', '$92,354.49'],
-    explanation: ['Grouped by month of created at.', 'In date order.'],
+    explanation: ['Grouped by month created.', 'In date order.'],
   },
   {
     name: 'weekly counts',
@@ -256,7 +256,7 @@ const cases: Case[] = [
     type: 'text',
     message: '300 orders from 1 Nov 2026 to 10 Nov 2026.',
     head: ['Orders'],
-    explanation: ['Dates: created at in 1 Nov 2026 – 10 Nov 2026. '],
+    explanation: ['Dates: created from 1 Nov 2026 to 10 Nov 2026. '],
   },
   {
     name: 'revenue per order',
@@ -553,11 +553,11 @@ const cases: Case[] = [
     ],
     type: 'table',
     message: 'Here are the 3 most recent orders.',
-    head: ['ID', 'Created at', 'User', 'Total amount', 'Status'],
+    head: ['ID', 'Date created', 'User', 'Total amount', 'Status'],
     firstRow: ['21098', '25 Nov 2026, 11:34 UTC', 'Haruto Yamamoto', '$147.49', 'pending'],
     explanation: [
-      'Listed orders with ID, created at, user, total amount and status.',
-      'Sorted by created at, newest first',
+      'Listed orders with ID, date created, user, total amount and status.',
+      'Sorted by date created, newest first',
     ],
   },
   {
@@ -580,7 +580,7 @@ const cases: Case[] = [
     message:
       'Here are the 2 most recent users where country is Germany or Italy, last week (16–22 Nov 2026).',
     head: ['Name', 'Country'],
-    explanation: ['Dates: created at in last week (16–22 Nov 2026), 16 Nov 2026 – 22 Nov 2026.'],
+    explanation: ['Dates: created last week (16 Nov 2026 – 22 Nov 2026).'],
   },
   {
     name: 'listing by value',

@@ -12,6 +12,7 @@ import { analyseShape, chooseChart, type Shape, type ShapeDim, type ShapeMeasure
 import { composeComparison } from './compose-blend.ts';
 import {
   attributeRanges,
+  dateFieldWords,
   describeDateRange,
   describeFilter,
   explainAnswer,
@@ -55,7 +56,11 @@ export interface ComposeInput {
   /** the agent's IANA time zone, for the exact bounds of resolved date ranges (default UTC) */
   timeZone?: string;
   /** a segment's description from the model ("Users who have ordered at least once"), for the explanation */
-  describeSegment?: (segment: string) => string | undefined;
+  describeSegment?: WordsContext['describeSegment'];
+  /** a field's description and synonyms from the model, for dates said as people say them (model-words.ts) */
+  describeField?: WordsContext['describeField'];
+  /** a named measure's definition in the model, for the account */
+  namedMeasure?: WordsContext['namedMeasure'];
   /** a comparison of a running period, run again over the same number of elapsed days (see like-for-like.ts) */
   likeForLike?: { info: LikeForLike; result: QueryResult };
   /** when the result hit the row cap: how many rows the plan selects in all (a count under the same plan) */
@@ -93,6 +98,8 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     tableLabel: input.tableLabel ?? defaultTableLabel,
     timeZone: input.timeZone ?? 'UTC',
     describeSegment: input.describeSegment,
+    describeField: input.describeField,
+    namedMeasure: input.namedMeasure,
     ranges: attribution.leaves,
   };
   const columns = displayColumns(compiled.plan, result.columns, rows, ctx);
@@ -361,7 +368,10 @@ export function displayColumns(
     const period = comparing && column.name === 'period' && column.type === 'string';
     if (column.field && !column.grain && !aliased && !period) {
       const { table, column: name } = parseFieldRef(column.field);
-      if (table !== plan.table) out.label = capitalise(fieldWords(column.field, ctx));
+      // a date column as people say it ("Date placed"), when the model or its name gives the verb
+      const date = column.type === 'date' ? dateFieldWords(column.field, ctx) : undefined;
+      if (date?.verb) out.label = capitalise(date.noun);
+      else if (table !== plan.table) out.label = capitalise(fieldWords(column.field, ctx));
       else if (name === 'id') out.label = 'ID';
     }
     return out;
@@ -606,7 +616,11 @@ class Messages {
     else {
       const col = this.columns.find((c) => c.name === order.by || c.field === order.by);
       const kind = col?.type ?? (/(_at|_on|date|time)$/.test(order.by) ? 'date' : 'number');
-      const field = col ? lowerFirst(col.label) : fieldWords(order.by, this.ctx);
+      const field = col
+        ? lowerFirst(col.label)
+        : kind === 'date'
+          ? dateFieldWords(order.by, this.ctx).noun
+          : fieldWords(order.by, this.ctx);
       const desc = order.direction === 'desc';
       if (kind === 'date') {
         const adj = desc ? 'most recent' : 'earliest';
