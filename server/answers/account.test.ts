@@ -4,8 +4,10 @@ import { parseConfig } from '../config/load.ts';
 import { type AgentModel, compileQueryPlan } from '../query/compile.ts';
 import type { CellValue } from '../query/execute.ts';
 import type { QueryPlanInput } from '../query/plan.ts';
+import { ModelView } from '../semantic/model-view.ts';
 import { readableSql } from './account.ts';
 import { composeAnswer } from './compose.ts';
+import { modelWords } from './model-words.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const config = parseConfig(
@@ -16,6 +18,8 @@ const config = parseConfig(
 const demo = config.agents.get('demo');
 if (!demo) throw new Error('the demo agent is missing from parley.config.yaml');
 const agent: AgentModel = { ...demo.config, model: demo.model };
+// the model's words (field descriptions, measure definitions) as the engine passes them
+const words = modelWords(new ModelView(demo.config, demo.model, { organisationId: 1 }));
 
 function compose(plan: QueryPlanInput, rows: CellValue[][]) {
   const compiled = compileQueryPlan(plan, agent, { organisationId: 7 }, { dialect: 'sqlite', now: NOW });
@@ -24,6 +28,7 @@ function compose(plan: QueryPlanInput, rows: CellValue[][]) {
     result: { columns: compiled.columns, rows, truncated: false, durationMs: 1 },
     presentation: 'auto',
     question: 'q',
+    ...words,
   });
 }
 
@@ -42,7 +47,7 @@ describe('"How was this answered?" in words', () => {
     const first = answer.account?.[0];
     expect(first?.label).toBe('Counted');
     expect(first?.text).toMatch(
-      /^Orders where status is completed, created last month \(1 Oct 2026 – 31 Oct 2026\)/,
+      /^Orders where status is completed, placed last month \(1 Oct 2026 – 31 Oct 2026\)/,
     );
     expect(first?.text).toContain('1 Oct 2026 – 31 Oct 2026');
     expect(first?.text).toContain('for your organisation only');
@@ -64,9 +69,34 @@ describe('"How was this answered?" in words', () => {
       ],
     );
     const labels = answer.account?.map((l) => l.label);
-    expect(labels).toEqual(['Measured', 'Revenue', 'Grouped by', 'Note']);
-    expect(answer.account?.[2]?.text).toBe('Month created');
+    expect(labels).toEqual(['Added up', 'Revenue', 'Grouped by', 'Note']);
+    expect(answer.account?.[2]?.text).toBe('Month placed');
     expect(answer.account?.[3]?.text).toContain('Nov 2026 is partial');
+  });
+});
+
+describe('the account speaks of columns by their human names', () => {
+  const plans: QueryPlanInput[] = [
+    { version: 1, table: 'orders', measures: [{ kind: 'named', name: 'revenue' }] },
+    { version: 1, table: 'orders', measures: [{ kind: 'named', name: 'average_order_value' }] },
+    { version: 1, table: 'order_items', measures: [{ kind: 'named', name: 'product_revenue' }] },
+    { version: 1, table: 'orders', measures: [{ kind: 'avg', field: 'orders.total_amount' }] },
+    { version: 1, table: 'order_items', measures: [{ kind: 'sum', field: 'order_items.unit_price' }] },
+  ];
+  it.each(plans)('never shows a raw column name or formula: %j', (plan) => {
+    const answer = compose(plan, [[12.5]]);
+    for (const line of answer.account ?? []) expect(line.text).not.toMatch(/[a-z]_[a-z]|\*|\b\w+\.\w+\b/);
+  });
+
+  it('says a model measure from its definition, with the aggregate as the verb', () => {
+    const answer = compose({ version: 1, table: 'orders', measures: [{ kind: 'named', name: 'revenue' }] }, [
+      [9],
+    ]);
+    expect(answer.account?.[0]?.label).toBe('Added up');
+    expect(answer.account?.[1]).toEqual({
+      label: 'Revenue',
+      text: 'The total amount of orders where status is completed',
+    });
   });
 });
 

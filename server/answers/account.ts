@@ -82,7 +82,10 @@ export function accountOf(input: AccountInput): AccountLine[] {
     lines.push({ label: 'Columns', text: listWords(listed.map((c) => lowerFirst(c.label))) });
   } else if (measures.length > 0) {
     const first = plan.measures[0];
-    const verb = first ? VERBS[first.kind] : 'Measured';
+    // a model measure says its own aggregate ("Added up"), not just "Measured"
+    const kind =
+      first?.kind === 'named' ? (ctx.namedMeasure?.(first.name)?.aggregate ?? 'named') : first?.kind;
+    const verb = kind ? VERBS[kind] : 'Measured';
     const what = measures.length === 1 ? lowerFirst(measures[0]?.label ?? rows) : rows;
     lines.push({ label: verb, text: `${first?.kind === 'count' ? rows : what}${which}` });
     measures.forEach((column, i) => {

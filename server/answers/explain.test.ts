@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
 import { type AgentModel, type CompiledQuery, compileQueryPlan } from '../query/compile.ts';
 import type { Filter, QueryPlanInput } from '../query/plan.ts';
+import { ModelView } from '../semantic/model-view.ts';
 import {
   attributeRanges,
   datedWords,
@@ -11,9 +12,11 @@ import {
   describeFilter,
   explainAnswer,
   fieldWords,
+  readsAsWords,
   scopeWords,
   type WordsContext,
 } from './explain.ts';
+import { modelWords } from './model-words.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const ORG = 1234;
@@ -25,6 +28,8 @@ const config = parseConfig(
 const demo = config.agents.get('demo');
 if (!demo) throw new Error('the demo agent is missing from parley.config.yaml');
 const agent: AgentModel = { ...demo.config, model: demo.model };
+// the model's words (field descriptions, measure definitions) as the engine passes them
+const words = modelWords(new ModelView(demo.config, demo.model, { organisationId: 1 }));
 
 function compile(plan: QueryPlanInput, timeZone = 'UTC'): CompiledQuery {
   return compileQueryPlan(
@@ -43,6 +48,7 @@ function ctxFor(compiled: CompiledQuery, timeZone = 'UTC'): WordsContext {
     tableLabel: (t) => t.replace(/_/g, ' '),
     timeZone,
     describeSegment: (s) => segments[s],
+    ...words,
     ranges: attributeRanges(compiled).leaves,
   };
 }
@@ -76,8 +82,8 @@ describe('explainAnswer', () => {
       time: { field: 'orders.created_at', range: lastMonth },
     });
     expect(text).toBe(
-      'Revenue = the sum of total_amount over completed orders. ' +
-        'Dates: created last month (1 Oct 2026 – 31 Oct 2026). ' +
+      'Revenue = the total amount of orders where status is completed. ' +
+        'Dates: placed last month (1 Oct 2026 – 31 Oct 2026). ' +
         'Data is for your organisation only.',
     );
   });
@@ -89,7 +95,7 @@ describe('explainAnswer', () => {
       measures: [{ kind: 'count' }],
       time: { field: 'orders.created_at', range: { kind: 'current', unit: 'month' } },
     });
-    expect(text).toContain('Dates: created this month (1 Nov 2026, 00:00 up to 25 Nov 2026, 12:00 UTC).');
+    expect(text).toContain('Dates: placed this month (1 Nov 2026, 00:00 up to 25 Nov 2026, 12:00 UTC).');
   });
 
   it('reads bounds in the agent time zone', () => {
@@ -117,9 +123,9 @@ describe('explainAnswer', () => {
       limit: 5,
     });
     expect(text).toContain(
-      'Product revenue = the sum of quantity * unit_price over items of completed orders.',
+      'Product revenue = the total line total of order items where order status is completed.',
     );
-    expect(text).toContain('Grouped by month the order was created and product.');
+    expect(text).toContain('Grouped by month the order was placed and product.');
     expect(text).toContain('Filters: category is one of Books, Toys.');
     expect(text).toContain('Ordered by product revenue, highest first; limited to 5 rows.');
   });
@@ -138,7 +144,7 @@ describe('explainAnswer', () => {
       },
     });
     expect(text).toContain(
-      'Compared this month (1 Nov 2026, 00:00 up to 25 Nov 2026, 12:00 UTC) with last month (1 Oct 2026 – 31 Oct 2026), by date created.',
+      'Compared this month (1 Nov 2026, 00:00 up to 25 Nov 2026, 12:00 UTC) with last month (1 Oct 2026 – 31 Oct 2026), by date placed.',
     );
   });
 
@@ -269,7 +275,7 @@ describe('filter words', () => {
       { op: 'not', filter: { op: 'eq', field: 'orders.status', value: 'pending' } },
       'not (status is pending)',
     ],
-    [{ op: 'dateRange', field: 'orders.created_at', range: lastMonth }, 'created last month'],
+    [{ op: 'dateRange', field: 'orders.created_at', range: lastMonth }, 'placed last month'],
   ])('%o reads "%s"', (filter, words) => {
     expect(describeFilter(filter, ctx)).toBe(words);
   });
@@ -323,6 +329,16 @@ describe('words for a date column', () => {
       'created from 1 Nov 2026 to 10 Nov 2026',
     );
   });
+});
+
+describe('readsAsWords', () => {
+  it.each([
+    ['Users who have ordered at least once', true],
+    ['Total amount of completed orders', true],
+    ['the sum of total_amount over completed orders', false],
+    ['the sum of quantity * unit_price', false],
+    ['SUM(orders.amount)', false],
+  ])('%s -> %s', (text, words) => expect(readsAsWords(text)).toBe(words));
 });
 
 describe('attributeRanges', () => {

@@ -410,43 +410,58 @@ export function attributeRanges(compiled: Pick<CompiledQuery, 'plan' | 'ranges'>
 
 // ---- measures -----------------------------------------------------------------------------------
 
-const VERBS: Record<'countDistinct' | 'sum' | 'avg' | 'min' | 'max', string> = {
-  countDistinct: 'the number of distinct',
-  sum: 'the total of',
-  avg: 'the average of',
-  min: 'the smallest',
-  max: 'the largest',
-};
+/** Whether a description reads as words for people: no column names, dotted fields, formulas or SQL calls. */
+export function readsAsWords(text: string): boolean {
+  return !/[A-Za-z0-9]_[A-Za-z0-9]|\b\w+\.\w+\b|[*/+=<>`]|\b[A-Z]{2,}\(/.test(text);
+}
 
-function hasPlanFilter(measure: Measure): boolean {
-  switch (measure.kind) {
-    case 'ratio':
-      return hasPlanFilter(measure.numerator) || hasPlanFilter(measure.denominator);
-    case 'difference':
-      return hasPlanFilter(measure.minuend) || hasPlanFilter(measure.subtrahend);
-    case 'running':
-    case 'change':
-    case 'shareOfTotal':
-      return hasPlanFilter(measure.of);
+/** "the total amount of orders", "the average total amount of orders", "the number of distinct user ids of orders" */
+function aggregateWords(
+  aggregate: NamedMeasureFacts['aggregate'],
+  field: string | undefined,
+  table: string,
+  ctx: WordsContext,
+): string {
+  const rows = ctx.tableLabel(table);
+  const col = field ? fieldWords(field, { ...ctx, base: table }) : '';
+  switch (aggregate) {
+    case 'count':
+      return `the number of ${rows}`;
+    case 'countDistinct':
+      return `the number of distinct ${col} values of ${rows}`;
+    case 'sum':
+      return /^total\b/.test(col) ? `the ${col} of ${rows}` : `the total ${col} of ${rows}`;
+    case 'avg':
+      return `the average ${col} of ${rows}`;
+    case 'min':
+      return `the smallest ${col} of ${rows}`;
     default:
-      return measure.filter !== undefined;
+      return `the largest ${col} of ${rows}`;
   }
 }
 
-/** What a measure computes, with its own filter: "the number of orders where status is cancelled". */
+/**
+ * What a measure computes, with its own filter: "the number of orders where status is cancelled", "the total
+ * amount of orders where status is completed". Said from the plan and the model's definition, never from the
+ * model's description: the account tells what ran, and a description is prose nothing checks against the
+ * definition (it may name columns, or drift). A named measure the words context cannot look up falls back to its
+ * description when that reads as words, else to its humanised name.
+ */
 export function measureDefinition(
   measure: Measure,
   column: DisplayColumn | undefined,
   ctx: WordsContext,
 ): string {
-  const where = (f: Filter | undefined): string => (f ? ` where ${describeFilter(f, ctx)}` : '');
+  const filters = (...fs: Array<string | undefined>): string => {
+    const said = fs.filter((f): f is string => f !== undefined && f !== '');
+    return said.length > 0 ? ` where ${said.join(' and ')}` : '';
+  };
+  const where = (f: Filter | undefined): string => filters(f ? describeFilter(f, ctx) : undefined);
   switch (measure.kind) {
     case 'count':
       return `the number of ${ctx.tableLabel(ctx.base)}${where(measure.filter)}`;
     case 'ratio': {
       const share = column?.style === 'percent' ? ' (shown as a percentage)' : '';
-      // the compiler's wording is complete (model descriptions included) unless the plan adds its own filters
-      if (column?.definition && !hasPlanFilter(measure)) return `${column.definition}${share}`;
       const num = measureDefinition(measure.numerator, undefined, ctx);
       const den = measureDefinition(measure.denominator, undefined, ctx);
       return `${num}, divided by ${den}${share}`;
@@ -456,13 +471,26 @@ export function measureDefinition(
     case 'running':
       return `the running total of ${measureDefinition(measure.of, undefined, ctx)}, period by period`;
     case 'change':
-      return `the change of ${measureDefinition(measure.of, undefined, ctx)} against the period before${measure.mode === 'percent' ? ', in percent' : ''}`;
+      return measure.mode === 'percent'
+        ? `the change of ${measureDefinition(measure.of, undefined, ctx)} against the period before, in percent`
+        : `the change of ${measureDefinition(measure.of, undefined, ctx)} against the period before, as a difference`;
     case 'shareOfTotal':
       return `each row's share of the total of ${measureDefinition(measure.of, undefined, ctx)}`;
-    case 'named':
-      return `${column?.definition ?? humanise(parseFieldRef(measure.name).column || measure.name)}${where(measure.filter)}`;
-    default:
-      return `${VERBS[measure.kind]} ${measure.field}${where(measure.filter)}`;
+    case 'named': {
+      const facts = ctx.namedMeasure?.(measure.name);
+      if (facts) {
+        const own = facts.filter ? describeFilter(facts.filter, { ...ctx, base: facts.table }) : undefined;
+        const field = facts.column ? `${facts.table}.${facts.column}` : undefined;
+        const plan = measure.filter ? describeFilter(measure.filter, ctx) : undefined;
+        return `${aggregateWords(facts.aggregate, field, facts.table, ctx)}${filters(own, plan)}`;
+      }
+      const described = column?.definition && readsAsWords(column.definition) ? column.definition : undefined;
+      return `${described ?? humanise(parseFieldRef(measure.name).column || measure.name)}${where(measure.filter)}`;
+    }
+    default: {
+      const { table } = parseFieldRef(measure.field);
+      return `${aggregateWords(measure.kind, measure.field, table || ctx.base, ctx)}${where(measure.filter)}`;
+    }
   }
 }
 
@@ -597,7 +625,9 @@ export function explainAnswer(input: ExplainInput): string {
 /** A planner note like '"revenue" is revenue: <definition>' adds nothing when the definition is already given. */
 function restatesDefinition(note: string, text: string): boolean {
   const m = /^"([^"]+)" is ([^:]+): (.+)$/.exec(note);
-  return m !== null && m[1]?.toLowerCase() === m[2]?.toLowerCase() && text.includes(m[3] ?? '\u0000');
+  // the measure is defined in the text already ("Revenue = the total amount of …"), in the plan's words
+  if (m === null || m[1]?.toLowerCase() !== m[2]?.toLowerCase()) return false;
+  return text.includes(m[3] ?? '\u0000') || text.toLowerCase().includes(`${m[2]?.toLowerCase()} = `);
 }
 
 function orderWords(input: ExplainInput): string | undefined {

@@ -94,7 +94,7 @@ describe('parley model show', () => {
     expect(out).toContain('initech: Initech analytics (dedicated database)');
     expect(out).toContain('single tenant; connection initech-db');
     expect(out).toMatch(
-      /\n {2}orders\.revenue: the sum of total_amount over completed orders \(also: sales, turnover/,
+      /\n {2}orders\.revenue: Total amount of completed orders \(also: sales, turnover/,
     );
     expect(out).toContain('    [pass] "Revenue this year" -> text, 1 row');
     expect(out).toContain('  users.customer: Users who have ordered at least once');
