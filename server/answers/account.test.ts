@@ -100,6 +100,43 @@ describe('the account speaks of columns by their human names', () => {
   });
 });
 
+describe('a segment that names the rows', () => {
+  const customers = (extra: Partial<QueryPlanInput> = {}): QueryPlanInput => ({
+    version: 1,
+    table: 'users',
+    measures: [{ kind: 'count' }],
+    filters: [{ op: 'segment', segment: 'customer' }],
+    ...extra,
+  });
+
+  it('counts them by their noun, and the account says what the segment means', () => {
+    const answer = compose(customers(), [[3376]]);
+    expect(answer.message).toBe('3,376 customers.');
+    expect(answer.readAs?.map((c) => c.text)).toEqual(['Customers', 'Customers only']);
+    expect(answer.account).toContainEqual({
+      label: 'Counted',
+      text: 'Customers, for your organisation only',
+    });
+    expect(answer.account).toContainEqual({
+      label: 'Customers',
+      text: 'Users who have ordered at least once',
+    });
+    expect(JSON.stringify(answer.account)).not.toContain('segment');
+  });
+
+  it('names the one row asked for as the leader', () => {
+    const answer = compose(
+      customers({
+        dimensions: [{ field: 'users.country' }],
+        order: [{ by: 'count', direction: 'desc' }],
+        limit: 1,
+      }),
+      [['United States', 1021]],
+    );
+    expect(answer.message).toBe('United States had the most customers: 1,021 customers.');
+  });
+});
+
 describe('readable SQL', () => {
   it('names tables instead of t0/t1 and labels every bound value', () => {
     const compiled = compileQueryPlan(

@@ -62,7 +62,7 @@ export function accountOf(input: AccountInput): AccountLine[] {
 
   // which rows: the filters (dates apart), the dates, and whose data
   const filters = plan.filters
-    .filter((f) => f.op !== 'dateRange')
+    .filter((f) => f.op !== 'dateRange' && f !== ctx.rowsSegment)
     .map((f) => describeFilter(f, ctx, 'message'));
   const dates: string[] = [];
   if (plan.time?.range) dates.push(rangeWords(plan.time.field, attribution.time[0], plan.time.range, ctx));
@@ -94,6 +94,11 @@ export function accountOf(input: AccountInput): AccountLine[] {
       lines.push({ label: column.label, text: definition });
     });
   }
+
+  // the segment that names the rows says what it means: "Customers: users who have ordered at least once"
+  const segment = ctx.rowsSegment?.op === 'segment' ? ctx.rowsSegment.segment : undefined;
+  const meaning = segment ? ctx.describeSegment?.(segment) : undefined;
+  if (meaning) lines.push({ label: capitalise(rows), text: meaning.replace(/\.$/, '') });
 
   if (plan.time?.compare) {
     const periods = plan.time.compare.map((p, i) => {

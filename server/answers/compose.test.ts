@@ -133,8 +133,8 @@ const cases: Case[] = [
     },
     rows: [[3375]],
     type: 'text',
-    message: '3,375 users in the customer segment.',
-    head: ['Users'],
+    message: '3,375 customers.',
+    head: ['Customers'],
     explanation: ['Filters: customer: users who have ordered at least once.'],
   },
   {

@@ -19,6 +19,8 @@ import {
   fieldNounPlural,
   fieldWords,
   type RangeAttribution,
+  rowsSegment,
+  segmentNoun,
   type WordsContext,
 } from './explain.ts';
 import { answerSubject, exportName } from './export.ts';
@@ -93,9 +95,14 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
   const { compiled, result } = input;
   const rows = result.rows;
   const attribution = attributeRanges(compiled);
+  // users in the customer segment are "customers": the segment's noun names the rows everywhere
+  const named = rowsSegment(compiled.plan);
+  const tableLabel = input.tableLabel ?? defaultTableLabel;
+  const rowsNoun = named?.op === 'segment' ? segmentNoun(named.segment) : undefined;
   const ctx: WordsContext = {
     base: compiled.plan.table,
-    tableLabel: input.tableLabel ?? defaultTableLabel,
+    tableLabel: rowsNoun ? (t) => (t === compiled.plan.table ? rowsNoun : tableLabel(t)) : tableLabel,
+    ...(named ? { rowsSegment: named } : {}),
     timeZone: input.timeZone ?? 'UTC',
     describeSegment: input.describeSegment,
     describeField: input.describeField,
@@ -474,7 +481,10 @@ class Messages {
 
   /** The plan's filters for a sentence: " in the customer segment where country is Germany" (or ''). */
   private scope(extra: Filter[] = []): string {
-    const filters = [...extra, ...this.plan.filters.filter((f) => f !== this.periodFilter)];
+    const filters = [
+      ...extra,
+      ...this.plan.filters.filter((f) => f !== this.periodFilter && f !== this.ctx.rowsSegment),
+    ];
     const segments = filters
       .filter((f) => f.op === 'segment')
       .map((f) => describeFilter(f, this.ctx, 'message'));
@@ -662,9 +672,12 @@ class Messages {
     const leaderRow = this.rows[leaderIndex] ?? [];
     const leader = this.subject(leaderRow, d);
     const fig = this.figure(leaderRow[m.index] ?? null, m) ?? 'no value';
+    const limited = this.plan.limit !== undefined && this.plan.limit <= this.compiled.limit;
+    // "which country has the most customers?": the one row asked for is the leader
+    if (n === 1 && limited && order !== undefined)
+      return `${leader} had the ${this.superlative(m, lowest)}${this.period}: ${fig}.`;
     if (n === 1) return `${m.column.label} for ${leader}${this.period}: ${fig}.`;
     const nouns = this.dimNoun(d);
-    const limited = this.plan.limit !== undefined && this.plan.limit <= this.compiled.limit;
     if (limited && order !== undefined && leaderIndex === 0) {
       const by = this.isTableCount(m)
         ? `number of ${this.ctx.tableLabel(this.plan.table)}`

@@ -12,6 +12,7 @@ import {
   type Measure,
   type Period,
   parseFieldRef,
+  type QueryPlan,
   type Scalar,
 } from '../query/plan.ts';
 import {
@@ -44,6 +45,8 @@ export interface WordsContext {
   describeField?: (ref: string) => FieldFacts | undefined;
   /** a named measure's definition in the model, so that the account can say what it computes */
   namedMeasure?: (name: string) => NamedMeasureFacts | undefined;
+  /** the segment that names the rows ("customers"), said by its noun rather than as a filter (rowsSegment) */
+  rowsSegment?: Filter;
 }
 
 export interface FieldFacts {
@@ -159,6 +162,22 @@ export function grainWords(
   return table && table !== ctx.base
     ? `${grain} ${words.noun.replace(/^date /, '')}`
     : `${grain} ${words.verb}`;
+}
+
+/** "customer" -> "customers": a segment named by its own noun. */
+export function segmentNoun(segment: string): string {
+  return plural(humanise(segment.includes('.') ? parseFieldRef(segment).column : segment));
+}
+
+/**
+ * The segment that names the plan's rows: users in the customer segment are "customers". Only a single segment on
+ * the plan's own table; several, or one of another table, stay filters.
+ */
+export function rowsSegment(plan: Pick<QueryPlan, 'table' | 'filters'>): Filter | undefined {
+  const own = plan.filters.filter(
+    (f) => f.op === 'segment' && (!f.segment.includes('.') || parseFieldRef(f.segment).table === plan.table),
+  );
+  return own.length === 1 && plan.filters.filter((f) => f.op === 'segment').length === 1 ? own[0] : undefined;
 }
 
 /** What one row of a grouping by this field is, plural: "categories", "products", "countries". */

@@ -33,8 +33,12 @@ export function readAsChips(
     const label = attribution.time[0]?.label;
     if (label) chips.push({ kind: 'period', text: label });
   }
-  for (const f of plan.filters)
-    chips.push({ kind: f.op === 'dateRange' ? 'period' : 'filter', text: describeFilter(f, ctx, 'message') });
+  for (const f of plan.filters) {
+    // the segment that names the rows: "Customers only"
+    const text =
+      f === ctx.rowsSegment ? `${ctx.tableLabel(plan.table)} only` : describeFilter(f, ctx, 'message');
+    chips.push({ kind: f.op === 'dateRange' ? 'period' : 'filter', text });
+  }
   for (const c of columns) {
     if (c.role !== 'dimension' || (plan.time?.compare && c.name === 'period')) continue;
     const by = c.grain ? c.grain : c.field ? fieldWords(c.field, ctx) : c.label;
