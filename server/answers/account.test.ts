@@ -137,6 +137,43 @@ describe('a segment that names the rows', () => {
   });
 });
 
+describe('the period of an answer', () => {
+  it('says a figure with no period covers all time', () => {
+    const answer = compose(
+      {
+        version: 1,
+        table: 'order_items',
+        measures: [{ kind: 'named', name: 'product_revenue' }],
+        dimensions: [{ field: 'products.name' }],
+        order: [{ by: 'product_revenue', direction: 'desc' }],
+        limit: 2,
+      },
+      [
+        ['E-Reader', 695777.38],
+        ['Lamp', 1200],
+      ],
+    );
+    expect(answer.account).toContainEqual({
+      label: 'Dates',
+      text: 'All time: no period was asked for, so every date counts',
+    });
+    expect(answer.message).toMatch(/^Top 2 products by revenue: /);
+  });
+
+  it('says nothing of all time when a period was asked for', () => {
+    const answer = compose(
+      {
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'count' }],
+        time: { field: 'orders.created_at', range: { kind: 'current', unit: 'year' } },
+      },
+      [[12]],
+    );
+    expect(JSON.stringify(answer.account)).not.toContain('All time');
+  });
+});
+
 describe('readable SQL', () => {
   it('names tables instead of t0/t1 and labels every bound value', () => {
     const compiled = compileQueryPlan(

@@ -75,6 +75,9 @@ export function accountOf(input: AccountInput): AccountLine[] {
     whose ? `, ${whose}` : '',
   ].join('');
 
+  // no period asked for and none in the plan: the figure covers every date in the data, and says so
+  const allTime =
+    !plan.time && compiled.ranges.length === 0 && !plan.filters.some((f) => f.op === 'dateRange');
   const measures = columns.filter((c) => c.role === 'measure');
   const listed = columns.filter((c) => c.role === 'field');
   if (listed.length > 0) {
@@ -95,6 +98,8 @@ export function accountOf(input: AccountInput): AccountLine[] {
     });
   }
 
+  if (allTime)
+    lines.push({ label: 'Dates', text: 'All time: no period was asked for, so every date counts' });
   // the segment that names the rows says what it means: "Customers: users who have ordered at least once"
   const segment = ctx.rowsSegment?.op === 'segment' ? ctx.rowsSegment.segment : undefined;
   const meaning = segment ? ctx.describeSegment?.(segment) : undefined;

@@ -357,7 +357,7 @@ const cases: Case[] = [
     ],
     type: 'chart',
     mark: 'bar',
-    message: 'Top 3 products by product revenue in October 2026: Acme E-Reader leads with $71,040.47.',
+    message: 'Top 3 products by revenue in October 2026: Acme E-Reader leads with $71,040.47.',
     head: ['Product', 'Product revenue'],
     explanation: ['limited to 3 rows'],
   },

@@ -679,9 +679,14 @@ class Messages {
     if (n === 1) return `${m.column.label} for ${leader}${this.period}: ${fig}.`;
     const nouns = this.dimNoun(d);
     if (limited && order !== undefined && leaderIndex === 0) {
+      // "top 5 products by revenue", not "by product revenue": the noun is said once
+      const one = `${singular(nouns)} `;
+      const label = lowerFirst(m.column.label);
       const by = this.isTableCount(m)
         ? `number of ${this.ctx.tableLabel(this.plan.table)}`
-        : lowerFirst(m.column.label);
+        : label.startsWith(one) && label.length > one.length
+          ? label.slice(one.length)
+          : label;
       return lowest
         ? `Bottom ${formatCount(n)} ${nouns} by ${by}${this.period}: ${leader} has the ${this.superlative(m, true)}, ${fig}.`
         : `Top ${formatCount(n)} ${nouns} by ${by}${this.period}: ${leader} leads with ${fig}.`;
