@@ -174,6 +174,36 @@ describe('the period of an answer', () => {
   });
 });
 
+describe('a growth answer', () => {
+  const growth = (mode: 'difference' | 'percent'): QueryPlanInput => ({
+    version: 1,
+    table: 'orders',
+    measures: [
+      { kind: 'named', name: 'revenue' },
+      { kind: 'change', of: { kind: 'named', name: 'revenue' }, mode, as: 'revenue_change' },
+    ],
+    time: { field: 'orders.created_at', range: { kind: 'period', period: { year: 2025 } }, grain: 'month' },
+  });
+  const rows = (change: number[]): CellValue[][] =>
+    change.map((c, i) => [`2025-0${i + 1}-01`, 100 + i * 10, c]);
+
+  it('names every measure in the account and says the change in the sentence', () => {
+    const answer = compose(growth('difference'), rows([0, 10, 30, -5]));
+    expect(answer.account?.[0]?.label).toBe('Measured');
+    expect(answer.account?.[0]?.text).toMatch(/^Revenue and revenue change, placed in 2025/);
+    expect(answer.message).toContain(
+      'Revenue change is the change from the month before, as a difference: largest in Mar 2025 (+$30.00).',
+    );
+  });
+
+  it('says a percentage change is one', () => {
+    const answer = compose(growth('percent'), rows([0, 0.1, 0.25, -0.05]));
+    expect(answer.message).toMatch(
+      /is the change from the month before, in percent: largest in Mar 2025 \(\+25/,
+    );
+  });
+});
+
 describe('readable SQL', () => {
   it('names tables instead of t0/t1 and labels every bound value', () => {
     const compiled = compileQueryPlan(

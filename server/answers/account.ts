@@ -88,9 +88,13 @@ export function accountOf(input: AccountInput): AccountLine[] {
     // a model measure says its own aggregate ("Added up"), not just "Measured"
     const kind =
       first?.kind === 'named' ? (ctx.namedMeasure?.(first.name)?.aggregate ?? 'named') : first?.kind;
-    const verb = kind ? VERBS[kind] : 'Measured';
-    const what = measures.length === 1 ? lowerFirst(measures[0]?.label ?? rows) : rows;
-    lines.push({ label: verb, text: `${first?.kind === 'count' ? rows : what}${which}` });
+    const verb = kind && measures.length === 1 ? VERBS[kind] : 'Measured';
+    // several measures are named, all of them ("Revenue and revenue change"), never the rows instead
+    const what = listWords(measures.map((c) => lowerFirst(c.label)));
+    lines.push({
+      label: verb,
+      text: `${first?.kind === 'count' && measures.length === 1 ? rows : what}${which}`,
+    });
     measures.forEach((column, i) => {
       const m = plan.measures[i];
       const definition = m ? measureDefinition(m, column, ctx) : (column.definition ?? column.label);

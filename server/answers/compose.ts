@@ -757,6 +757,30 @@ class Messages {
     return `${text}. Compared like with like: ${days} of each period, as ${info.running} is not over (${spans}).`;
   }
 
+  /**
+   * What a change measure beside its own measure is, and its largest value: " Revenue change is the change from
+   * the month before, as a difference: largest in Nov 2026 (+$52,000.00)." (or '' when there is none)
+   */
+  private changes(d: ShapeDim, measures: ShapeMeasure[]): string {
+    const out: string[] = [];
+    for (const m of measures) {
+      const measure = this.measureOf(m);
+      if (measure?.kind !== 'change') continue;
+      const how = measure.mode === 'percent' ? 'in percent' : 'as a difference';
+      const before = `the ${d.column.grain ?? 'period'} before`;
+      const top = this.extreme(m);
+      const value = top === undefined ? null : (this.rows[top]?.[m.index] ?? null);
+      let text = `${m.column.label} is the change from ${before}, ${how}`;
+      if (top !== undefined && typeof value === 'number') {
+        const fig = this.plainFigure(value, m);
+        const when = this.dimValue(this.rows[top] ?? [], d).replace(/^Week of/, 'week of');
+        text += `: largest in ${when} (${value > 0 && !fig.startsWith('+') ? '+' : ''}${fig})`;
+      }
+      out.push(`${text}.`);
+    }
+    return out.length > 0 ? ` ${out.join(' ')}` : '';
+  }
+
   private grouped(dims: ShapeDim[], measures: ShapeMeasure[]): string {
     const labels = measures.map((m, i) => (i === 0 ? m.column.label : lowerFirst(m.column.label)));
     const head = `${listWords(labels)} by ${listWords(dims.map((d) => this.dimWord(d)))}${this.period}`;
@@ -772,7 +796,7 @@ class Messages {
       const fig = this.plainFigure(row[first.index] ?? null, first);
       const value = this.subject(row, only);
       if (only.kind === 'time')
-        return `${head}: the ${this.superlative(first)} was in ${value.replace(/^Week of/, 'week of')} (${fig}).`;
+        return `${head}: the ${this.superlative(first)} was in ${value.replace(/^Week of/, 'week of')} (${fig}).${this.changes(only, measures)}`;
       const of = this.truncated ? '' : `, of ${formatCount(this.rows.length)} ${this.dimNoun(only)}`;
       return `${head}: ${value} has the ${this.superlative(first)} (${fig})${of}.`;
     }
