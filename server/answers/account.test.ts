@@ -204,6 +204,36 @@ describe('a growth answer', () => {
   });
 });
 
+describe('compared periods', () => {
+  it('says "in" on both sides and each period once, whatever the planner kept of the question', () => {
+    const q = (quarter: number) => ({ kind: 'period', period: { year: 2026, quarter } }) as const;
+    const answer = compose(
+      {
+        version: 1,
+        table: 'orders',
+        measures: [{ kind: 'count' }],
+        time: {
+          field: 'orders.created_at',
+          compare: [
+            { label: 'in Q3', range: q(3) },
+            { label: 'Q2', range: q(2) },
+          ],
+        },
+      },
+      [
+        ['in Q3', 102],
+        ['Q2', 108],
+      ],
+    );
+    expect(answer.message).toBe('Orders: 102 in Q3 vs 108 in Q2 (-5.6%).');
+    expect(answer.readAs?.filter((c) => c.kind === 'period').map((c) => c.text)).toEqual(['Q3', 'Q2']);
+    expect(answer.account).toContainEqual({
+      label: 'Compared',
+      text: 'Q3 2026 with Q2 2026, by date placed',
+    });
+  });
+});
+
 describe('readable SQL', () => {
   it('names tables instead of t0/t1 and labels every bound value', () => {
     const compiled = compileQueryPlan(

@@ -111,8 +111,11 @@ export function accountOf(input: AccountInput): AccountLine[] {
 
   if (plan.time?.compare) {
     const periods = plan.time.compare.map((p, i) => {
-      const r = attribution.time[i];
-      return r ? `${p.label} (${r.label.replace(/^.*\((.+)\)$/, '$1')})` : p.label;
+      const name = p.label.replace(/^in /i, '');
+      const full = attribution.time[i]?.label.replace(/^.*\((.+)\)$/, '$1');
+      // "Q3 2026", not "In Q3 (Q3 2026)": the period said once
+      if (!full) return name;
+      return full.toLowerCase().startsWith(name.toLowerCase()) ? full : `${name} (${full})`;
     });
     lines.push({
       label: 'Compared',

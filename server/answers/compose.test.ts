@@ -695,7 +695,7 @@ const cases: Case[] = [
     ],
     presentation: 'text',
     type: 'text',
-    message: 'completed had the most orders: 700 orders, of 2 statuses.',
+    message: 'Completed had the most orders: 700 orders, of 2 statuses.',
     head: ['Status', 'Orders'],
   },
 ];

@@ -400,6 +400,16 @@ export function periodPhrase(label: string): string {
   return `in ${label}`;
 }
 
+/** A compared period's label as a chip shows it: the planner may keep the question's "in" ("in Q3"). */
+export function comparedLabel(label: string): string {
+  return label.replace(/^in /i, '');
+}
+
+/** A compared period after its figure, "in" on every side: "102 in Q3 vs 108 in Q2", "253 this month". */
+function comparedPhrase(label: string): string {
+  return periodPhrase(comparedLabel(label));
+}
+
 const MAX_SCOPE_CHARS = 120;
 
 class Messages {
@@ -443,6 +453,8 @@ class Messages {
       shape.kind === 'compare' && likeForLike
         ? this.compare(shape.dims[0] as ShapeDim, shape.measures, likeForLike)
         : this.body(shape);
+    // a sentence never starts with a lowercase raw value ("completed had the most orders")
+    text = capitalise(text);
     if (this.partial) text += ` ${partialNote(this.partial)}`;
     if (!this.truncated) return text;
     if (this.total !== undefined && this.total > this.rows.length) {
@@ -704,7 +716,9 @@ class Messages {
       const values = labels.map((l) => rowOf(l)?.[m.index] ?? null);
       const shown = labels.map((l, i) => {
         const v = values[i] ?? null;
-        return v === null ? `no data for ${l}` : `${this.plainFigure(v, m)} ${l}`;
+        return v === null
+          ? `no data for ${comparedLabel(l)}`
+          : `${this.plainFigure(v, m)} ${comparedPhrase(l)}`;
       });
       let text: string;
       if (labels.length === 2) {
@@ -738,7 +752,9 @@ class Messages {
       const same = labels.map((l) => valueIn(result.rows, l, m));
       const shown = labels.map((l, i) => {
         const v = same[i] ?? null;
-        return v === null ? `no data for ${l}` : `${this.plainFigure(v, m)} ${l}`;
+        return v === null
+          ? `no data for ${comparedLabel(l)}`
+          : `${this.plainFigure(v, m)} ${comparedPhrase(l)}`;
       });
       let text = `${shown[0]} vs ${shown[1]}`;
       const [a, b] = same;

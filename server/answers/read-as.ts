@@ -28,7 +28,8 @@ export function readAsChips(
   const measures = columns.filter((c) => c.role === 'measure');
   if (measures.length === 0) chips.push({ kind: 'listing', text: `List of ${ctx.tableLabel(plan.table)}` });
   for (const m of measures) chips.push({ kind: 'measure', text: m.label });
-  if (plan.time?.compare) for (const p of plan.time.compare) chips.push({ kind: 'period', text: p.label });
+  if (plan.time?.compare)
+    for (const p of plan.time.compare) chips.push({ kind: 'period', text: p.label.replace(/^in /i, '') });
   else if (plan.time?.range) {
     const label = attribution.time[0]?.label;
     if (label) chips.push({ kind: 'period', text: label });
