@@ -30,6 +30,7 @@ export const DEFAULT_STRINGS = {
   sqlLabel: 'SQL',
   bindingsLabel: 'Values',
   showSql: 'Show the SQL',
+  likeForLikeSql: 'The like-for-like figures ({windows}) came from this query:',
   readAs: 'Read as',
   readAsOther: 'Other readings of “{chip}”',
   readAsUnused: 'Not used: {words}',

@@ -71,6 +71,16 @@ export interface Answer {
   account?: Array<{ label: string; text: string }>;
   /** the SQL with table names and labelled values, for reading */
   readableSql?: { text: string; values: Array<{ label: string; value: unknown }> };
+  /**
+   * a comparison with a running period, also compared over the same elapsed time: the windows, and the query
+   * behind those (headline) figures
+   */
+  likeForLike?: {
+    window?: { label: string; span: string };
+    periods: Array<{ label: string; span: string }>;
+    sql?: { text: string; bindings: unknown[] };
+    readableSql?: { text: string; values: Array<{ label: string; value: unknown }> };
+  };
   code?: string;
   suggestions?: string[];
   /** type clarification: 2-4 readings; choosing one sends its `question` in the same conversation */

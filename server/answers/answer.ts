@@ -48,8 +48,13 @@ export interface Answer {
    */
   likeForLike?: {
     days: number;
+    /** the running period so far ("this month", "1 Dec 2026, 00:00 – 6 Dec 2026, 09:21") */
+    window: { label: string; span: string };
     periods: Array<{ label: string; span: string }>;
     rows: Array<Array<number | string | boolean | null>>;
+    /** the query that produced `rows`, as run and for reading (the answer's own `sql` is the whole periods') */
+    sql?: { text: string; bindings: unknown[] };
+    readableSql?: ReadableSql;
   };
   /** ISO instant the answer's relative dates were resolved at ("last month" of that moment); exports reuse it */
   asOf?: string;

@@ -8,6 +8,7 @@ import type { QueryPlanInput } from '../query/plan.ts';
 import { ModelView } from '../semantic/model-view.ts';
 import { specProblems } from './chart.ts';
 import { type ComposedAnswer, composeAnswer, composeClarification, periodPhrase } from './compose.ts';
+import { likeForLikePlan } from './like-for-like.ts';
 import { modelWords } from './model-words.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -896,5 +897,69 @@ describe('composeClarification', () => {
       message: 'Could you say a little more precisely what you would like to know?',
       code: 'ambiguous',
     });
+  });
+});
+
+describe('a comparison answered like for like', () => {
+  const plan: QueryPlanInput = {
+    version: 1,
+    table: 'orders',
+    measures: [{ kind: 'count' }],
+    time: { field: 'orders.created_at', compare: compareMonths },
+  };
+  function composeEven(): ComposedAnswer {
+    const compiled = compile(plan);
+    const info = likeForLikePlan(compiled.plan, NOW, 'UTC');
+    if (!info) throw new Error('expected a like-for-like plan');
+    const even = compile(info.plan);
+    return composeAnswer({
+      compiled,
+      result: resultOf(compiled, [
+        ['this month', 908],
+        ['last month', 1222],
+      ]),
+      presentation: 'auto',
+      question: 'orders this month vs last month',
+      timeZone: 'UTC',
+      likeForLike: {
+        info,
+        result: resultOf(even, [
+          ['this month', 908],
+          ['last month', 870],
+        ]),
+        compiled: even,
+      },
+    });
+  }
+
+  it('draws the figures the sentence compares, with a note naming both windows', () => {
+    const answer = composeEven();
+    expect(answer.message).toContain('908 this month vs 870 last month (+4.4%)');
+    expect(answer.message).toContain('last month in full: 1,222');
+    const spec = answer.spec as { data: { values: Array<Record<string, unknown>> }; title: { text: string } };
+    expect(spec.data.values.map((v) => v.count)).toEqual([908, 870]);
+    expect(spec.title.text).toBe(
+      'Like for like, as this month is not over: this month: 1 Nov 2026, 00:00 – 25 Nov 2026, 12:00; last month: 1 Oct 2026, 00:00 – 25 Oct 2026, 12:00.',
+    );
+    expect(specProblems(answer.spec as Record<string, unknown>)).toEqual([]);
+    // the table keeps the whole periods the query returned
+    expect(answer.table?.body).toContainEqual(['last month', '1,222']);
+  });
+
+  it('explains the like-for-like figures: both windows, and the query that produced them with its bounds', () => {
+    const answer = composeEven();
+    expect(answer.likeForLike?.window).toEqual({
+      label: 'this month',
+      span: '1 Nov 2026, 00:00 – 25 Nov 2026, 12:00',
+    });
+    expect(answer.likeForLike?.periods).toEqual([
+      { label: 'last month', span: '1 Oct 2026, 00:00 – 25 Oct 2026, 12:00' },
+    ]);
+    // the whole-period query runs last month to its end; the like-for-like one stops it at 25 Oct 12:00
+    expect(answer.sql?.bindings).not.toContain('2026-10-25 12:00:00');
+    expect(answer.likeForLike?.sql?.bindings).toContain('2026-10-25 12:00:00');
+    expect(answer.likeForLike?.readableSql?.values.map((v) => v.value)).toContain('2026-10-25 12:00:00');
+    const notes = (answer.account ?? []).map((line) => line.text).join('\n');
+    expect(notes).toContain('last month: 1 Oct 2026, 00:00 – 25 Oct 2026, 12:00');
   });
 });

@@ -43,7 +43,13 @@ import {
   singular,
 } from './format.ts';
 import type { LikeForLike } from './like-for-like.ts';
-import { findPartialPeriods, markPartialPeriods, type PartialPeriods, partialNote } from './periods.ts';
+import {
+  chartNote,
+  findPartialPeriods,
+  markPartialPeriods,
+  type PartialPeriods,
+  partialNote,
+} from './periods.ts';
 import { readAsChips } from './read-as.ts';
 
 export interface ComposeInput {
@@ -64,7 +70,12 @@ export interface ComposeInput {
   /** a named measure's definition in the model, for the account */
   namedMeasure?: WordsContext['namedMeasure'];
   /** a comparison of a running period, run again over the same number of elapsed days (see like-for-like.ts) */
-  likeForLike?: { info: LikeForLike; result: QueryResult };
+  /** the comparison again over the same elapsed time: its rows, and the query that produced them (for the "how") */
+  likeForLike?: {
+    info: LikeForLike;
+    result: QueryResult;
+    compiled?: Pick<CompiledQuery, 'sql' | 'contextFilters'>;
+  };
   /** when the result hit the row cap: how many rows the plan selects in all (a count under the same plan) */
   total?: number;
 }
@@ -165,8 +176,13 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
       ...how([]),
     };
   }
-  const choice = chooseChart(columns, rows, input.presentation, { compareLabels: compiled.compareLabels });
   const shape = analyseShape(columns, rows, compiled.compareLabels);
+  const even = input.likeForLike?.info;
+  // a comparison answered like for like: the bars show the figures the sentence compares, not the whole periods
+  const likeForLikeChart = even && shape.kind === 'compare' ? input.likeForLike?.result.rows : undefined;
+  const choice = chooseChart(columns, likeForLikeChart ?? rows, input.presentation, {
+    compareLabels: compiled.compareLabels,
+  });
   const partial = findPartialPeriods(compiled, columns, rows, ctx.timeZone);
   const messages = new Messages(
     compiled,
@@ -182,10 +198,9 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
   const timeColumn = partial ? columns[partial.column] : undefined;
   const accountNotes: string[] = [];
   if (partial) accountNotes.push(partialNote(partial));
-  const even = input.likeForLike?.info;
   if (even)
     accountNotes.push(
-      `${even.running} is not over, so each period is also compared over its first ${even.days} ${even.days === 1 ? 'day' : 'days'} (${even.cut.map((c) => `${c.label}: ${c.span}`).join('; ')}).`,
+      `${even.running} is not over, so each period is also compared over the same elapsed time (${likeForLikeWindows(even)}).`,
     );
   if (result.truncated)
     accountNotes.push(
@@ -193,10 +208,15 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
         ? `Showing the first ${formatCount(rows.length)} of ${formatCount(input.total)} rows (the row cap); the full CSV export has them all.`
         : `Showing the first ${formatCount(rows.length)} rows (the row cap).`,
     );
-  const spec =
+  let spec =
     choice.spec && partial && timeColumn
       ? markPartialPeriods(choice.spec, partial, timeColumn.name)
       : choice.spec;
+  if (spec && even && likeForLikeChart)
+    spec = {
+      ...spec,
+      title: chartNote(`Like for like, as ${even.running} is not over: ${likeForLikeWindows(even)}.`),
+    };
 
   return {
     type: choice.type,
@@ -223,8 +243,19 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
       ? {
           likeForLike: {
             days: input.likeForLike.info.days,
+            window: { label: input.likeForLike.info.running, span: input.likeForLike.info.window },
             periods: input.likeForLike.info.cut,
             rows: input.likeForLike.result.rows,
+            // the query behind the headline figures, shown beside the whole-period one
+            ...(input.likeForLike.compiled
+              ? {
+                  sql: input.likeForLike.compiled.sql,
+                  readableSql: readableSql(
+                    input.likeForLike.compiled.sql,
+                    input.likeForLike.compiled.contextFilters,
+                  ),
+                }
+              : {}),
           },
         }
       : {}),
@@ -233,6 +264,13 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
     explanation,
     ...how(accountNotes),
   };
+}
+
+/** "this month: 1 Dec 2026, 00:00 – 6 Dec 2026, 09:21; last month: 1 Nov 2026, 00:00 – 6 Nov 2026, 09:21" */
+function likeForLikeWindows(info: LikeForLike): string {
+  return [{ label: info.running, span: info.window }, ...info.cut]
+    .map((c) => `${c.label}: ${c.span}`)
+    .join('; ');
 }
 
 // ---- clarifications -----------------------------------------------------------------------------
@@ -735,8 +773,8 @@ class Messages {
   }
 
   /**
-   * Two periods, one still running: the change is over the same number of elapsed days ("812 this month vs 870
-   * last month over the first 25 days of each (-6.7%)"), and the earlier period's whole figure follows.
+   * Two periods, one still running: the change is over the same elapsed time, to the instant ("253 this month vs
+   * 180 last month (+41%)", last month up to 6 Nov 09:21), and the earlier period's whole figure follows.
    */
   private compareLikeForLike(
     d: ShapeDim,
@@ -767,10 +805,8 @@ class Messages {
         .map((l) => `${l} in full: ${this.plainFigure(valueIn(this.rows, l, m), m)}`);
       return `${m.column.label}${this.scope()}: ${text}${whole.length > 0 ? `; ${whole.join(', ')}` : ''}`;
     });
-    const days = info.days === 1 ? 'the first day' : `the first ${formatCount(info.days)} days`;
-    const spans = info.cut.map((c) => `${c.label}: ${c.span}`).join('; ');
     const text = parts.map((p, i) => (i === 0 ? p : lowerFirst(p))).join('; ');
-    return `${text}. Compared like with like: ${days} of each period, as ${info.running} is not over (${spans}).`;
+    return `${text}. Compared like with like: the same elapsed time of each period, as ${info.running} is not over (${likeForLikeWindows(info)}).`;
   }
 
   /**

@@ -166,17 +166,23 @@ describe('like-for-like comparisons', () => {
     }
   };
 
-  it('compares this quarter with the same 56 days of last quarter, and keeps last quarter whole in the data', async () => {
+  it('compares this quarter with last quarter up to the same instant (25 Aug 12:00), and keeps last quarter whole in the data', async () => {
     const answer = await engine.ask({ ...owner, question: 'orders this quarter vs last quarter' });
     expect(answer.type).not.toBe('error');
     const whole = count('2026-07-01 00:00:00', '2026-10-01 00:00:00');
-    const same = count('2026-07-01 00:00:00', '2026-08-26 00:00:00');
+    // this quarter has run 55 days and 12 hours at NOW (25 Nov 12:00)
+    const same = count('2026-07-01 00:00:00', '2026-08-25 12:00:00');
+    expect(same).not.toBe(count('2026-07-01 00:00:00', '2026-08-26 00:00:00'));
     expect(answer.data?.rows).toContainEqual(['last quarter', whole]);
     expect(answer.likeForLike?.days).toBe(56);
     expect(answer.likeForLike?.rows).toContainEqual(['last quarter', same]);
+    // the "how" carries the query behind those figures, bounded at the same instant
+    expect(answer.likeForLike?.sql?.bindings).toContain('2026-08-25 12:00:00');
     expect(answer.message).toContain(`${same.toLocaleString('en-US')} last quarter`);
     expect(answer.message).toContain(`last quarter in full: ${whole.toLocaleString('en-US')}`);
-    expect(answer.message).toContain('Compared like with like: the first 56 days of each period');
+    expect(answer.message).toContain(
+      'Compared like with like: the same elapsed time of each period, as this quarter is not over (this quarter: 1 Oct 2026, 00:00 – 25 Nov 2026, 12:00; last quarter: 1 Jul 2026, 00:00 – 25 Aug 2026, 12:00)',
+    );
   });
 });
 

@@ -285,7 +285,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           const even = blend
             ? undefined
             : likeForLikePlan(outcomeRows.compiled.plan, now, agent.config.timeZone);
-          const likeForLike = even ? { info: even, result: (await execute(even.plan)).result } : undefined;
+          const likeForLike = even ? { info: even, ...(await execute(even.plan)) } : undefined;
           // a listing cut at the row cap: the true total, counted under the same plan and filters
           const total =
             outcomeRows.result.truncated && !blend

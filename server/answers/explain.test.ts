@@ -387,6 +387,10 @@ describe('describeDateRange and scopeWords', () => {
     [{ kind: 'period', period: { month: 3 } }, 'March'],
     [{ kind: 'since', period: { year: 2026, month: 3 } }, 'since March 2026'],
     [{ kind: 'between', from: '2026-01-01', to: '2026-03-31' }, '1 Jan 2026 – 31 Mar 2026'],
+    [
+      { kind: 'span', from: '2026-11-01T00:00:00', until: '2026-11-06T09:21:00' },
+      '1 Nov 2026, 00:00 up to 6 Nov 2026, 09:21',
+    ],
   ] as const)('%o -> %s', (range, words) => {
     expect(describeDateRange(range)).toBe(words);
   });

@@ -227,6 +227,9 @@ export function describeDateRange(range: DateRange): string {
       return `since ${periodWords(range.period)}`;
     case 'between':
       return `${formatDay(range.from)} – ${formatDay(range.to)}`;
+    case 'span':
+      // local times of the agent's zone
+      return `${formatDay(range.from)}, ${range.from.slice(11, 16)} up to ${formatDay(range.until)}, ${range.until.slice(11, 16)}`;
     default:
       return 'a date range';
   }

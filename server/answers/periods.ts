@@ -108,6 +108,11 @@ const SEGMENT_FIELD = '_partial_segment';
 
 type Spec = Record<string, unknown>;
 
+/** A note under a chart (Vega-Lite title at the bottom, left, small): what a reader must know to read the marks. */
+export function chartNote(text: string): Spec {
+  return { text, orient: 'bottom', anchor: 'start', fontSize: 11, fontWeight: 'normal', limit: 0 };
+}
+
 /**
  * Marks unfinished buckets in a Vega-Lite spec: lines get a dashed segment into each partial point, bars a lighter
  * fill with a dashed outline, and the chart a note under it. Specs of other shapes are returned unchanged.
@@ -136,14 +141,7 @@ export function markPartialPeriods(spec: Spec, partial: PartialPeriods, columnNa
     [PARTIAL_FIELD]: partialValues.has(String(v[columnName])),
     [SEGMENT_FIELD]: segment.has(String(v[columnName])),
   }));
-  const note = {
-    text: partialNote(partial),
-    orient: 'bottom',
-    anchor: 'start',
-    fontSize: 11,
-    fontWeight: 'normal',
-    limit: 0,
-  };
+  const note = chartNote(partialNote(partial));
   const { mark, encoding: enc, transform, ...rest } = spec;
   const baseMark = typeof mark === 'string' ? { type: mark } : (mark as Record<string, unknown>);
   if (markType === 'line') {

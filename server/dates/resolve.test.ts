@@ -733,3 +733,35 @@ describe('startOfGrain', () => {
     expect(startOfGrain(monday, 'week').toISODate()).toBe('2026-11-23');
   });
 });
+
+describe('span: from one local moment up to another (like-for-like windows)', () => {
+  const now = new Date('2026-12-06T09:21:00Z');
+  it('ends mid-day, in the agent zone, and says the times', () => {
+    const r = resolveDateRange(
+      { kind: 'span', from: '2026-11-01T00:00:00', until: '2026-11-06T09:21:00' },
+      now,
+      'Europe/Paris',
+    );
+    expect(r.start.toUTC().toISO()).toBe('2026-10-31T23:00:00.000Z');
+    expect(r.end.toUTC().toISO()).toBe('2026-11-06T08:21:00.000Z');
+    expect(r.label).toBe('1 Nov 2026, 00:00 – 6 Nov 2026, 09:21');
+  });
+  it('reads a span of whole days as days, and a reversed span in order', () => {
+    const r = resolveDateRange(
+      { kind: 'span', from: '2026-11-06T00:00:00', until: '2026-11-01T00:00:00' },
+      now,
+      'UTC',
+    );
+    expect(r.start.toISO()).toBe('2026-11-01T00:00:00.000Z');
+    expect(r.label).toBe('1–5 Nov 2026');
+  });
+  it('refuses a moment that does not exist', () => {
+    expect(() =>
+      resolveDateRange(
+        { kind: 'span', from: '2026-02-30T00:00:00', until: '2026-03-02T00:00:00' },
+        now,
+        'UTC',
+      ),
+    ).toThrow(/not a calendar date-time/);
+  });
+});

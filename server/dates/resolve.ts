@@ -77,6 +77,21 @@ function formatSpan(first: DateTime, last: DateTime): string {
   return `${formatDay(first)} – ${formatDay(last)}`;
 }
 
+/** "6 Nov 2026, 09:21" (seconds only when there are some) */
+function formatMoment(d: DateTime): string {
+  return `${formatDay(d)}, ${d.toFormat(d.second === 0 ? 'HH:mm' : 'HH:mm:ss')}`;
+}
+
+/**
+ * [start, end) for people: whole days as an inclusive span of days ("1–5 Nov 2026"), otherwise the two moments
+ * ("1 Nov 2026, 00:00 – 6 Nov 2026, 09:21"), so that a window cut mid-day never reads as whole days.
+ */
+export function formatInstantSpan(start: DateTime, end: DateTime): string {
+  const midnight = (d: DateTime) => d.equals(d.startOf('day'));
+  if (midnight(start) && midnight(end) && end > start) return formatSpan(start, lastDay(start, end));
+  return `${formatMoment(start)} – ${formatMoment(end)}`;
+}
+
 /** The last calendar day included in [start, end). */
 function lastDay(start: DateTime, end: DateTime): DateTime {
   return end > start ? end.minus({ milliseconds: 1 }).startOf('day') : start.startOf('day');
@@ -203,6 +218,14 @@ export function resolveDateRange(range: DateRange, now: Date, timeZone: string):
         ? formatDay(first)
         : `${formatDay(first)} – ${formatDay(last)}`;
       return { start: first, end: last.plus({ days: 1 }), label };
+    }
+    case 'span': {
+      const zone = at.zoneName ?? timeZone;
+      let start = DateTime.fromISO(r.from, { zone });
+      let end = DateTime.fromISO(r.until, { zone });
+      if (!start.isValid || !end.isValid) throw new Error(`not a calendar date-time: ${r.from} – ${r.until}`);
+      if (end < start) [start, end] = [end, start];
+      return { start, end, label: formatInstantSpan(start, end) };
     }
   }
 }

@@ -58,6 +58,9 @@ export const Period = z
 export type Period = z.infer<typeof Period>;
 
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+const IsoLocalDateTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/, 'expected YYYY-MM-DDTHH:MM:SS (local time, no zone)');
 
 /** Date ranges in the forms of the contract's date rules; all resolve to [start, end) in the agent's zone. */
 export const DateRange = z.discriminatedUnion('kind', [
@@ -71,6 +74,9 @@ export const DateRange = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('since'), period: Period }).strict(),
   // explicit dates, both inclusive
   z.object({ kind: z.literal('between'), from: IsoDate, to: IsoDate }).strict(),
+  // from one moment up to (not including) another, local times of the agent's zone: a like-for-like window ends
+  // where the running period has got to ("1 Nov 00:00 up to 6 Nov 09:21"), not at a day's end
+  z.object({ kind: z.literal('span'), from: IsoLocalDateTime, until: IsoLocalDateTime }).strict(),
 ]);
 export type DateRange = z.infer<typeof DateRange>;
 

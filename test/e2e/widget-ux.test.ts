@@ -143,6 +143,12 @@ describe.skipIf(Boolean(SKIP_REASON))(titled('the end user’s widget (issue 16)
     const file = await download.path();
     const records = parse(fs.readFileSync(file), { bom: true }) as string[][];
     expect(records).toHaveLength(total + 1);
+    // the rows shown download under a name of their own, never taken for the full file
+    const [pageFile] = await Promise.all([
+      page.waitForEvent('download'),
+      table.getByRole('button', { name: 'Download CSV', exact: true }).click(),
+    ]);
+    expect(pageFile.suggestedFilename()).toBe(`orders-october-2026-first-${CAP}.csv`);
     await shots(page, 'widget-ux-truncated-listing', answer);
   });
 

@@ -21,6 +21,13 @@ export function renderAnswerDetails(
   const readable = a.readableSql;
   const sqlText = readable?.text ?? a.sql?.text;
   const values = readable?.values ?? a.sql?.bindings.map((value, i) => ({ label: `${i + 1}`, value })) ?? [];
+  const even = a.likeForLike;
+  const evenSql = even?.readableSql?.text ?? even?.sql?.text;
+  const evenValues =
+    even?.readableSql?.values ?? even?.sql?.bindings.map((value, i) => ({ label: `${i + 1}`, value })) ?? [];
+  const windows = even
+    ? [...(even.window ? [even.window] : []), ...even.periods].map((w) => `${w.label}: ${w.span}`).join('; ')
+    : '';
   return html`<details part="details" class="how">
     <summary>${s.howAnswered}</summary>
     ${
@@ -43,6 +50,19 @@ export function renderAnswerDetails(
                 <ol class="bindings">
                   ${values.map((v) => html`<li><span class="binding-label">${v.label}</span> <code>${valueText(v.value)}</code></li>`)}
                 </ol>`
+              : nothing
+          }
+          ${
+            evenSql
+              ? html`<p class="values-heading like-for-like">${s.likeForLikeSql.replace('{windows}', windows)}</p>
+                <pre class="sql like-for-like"><code>${evenSql}</code></pre>
+                ${
+                  evenValues.length > 0
+                    ? html`<ol class="bindings like-for-like">
+                      ${evenValues.map((v) => html`<li><span class="binding-label">${v.label}</span> <code>${valueText(v.value)}</code></li>`)}
+                    </ol>`
+                    : nothing
+                }`
               : nothing
           }
         </details>`

@@ -24,6 +24,14 @@ export function toCsv(head: readonly string[], rows: ReadonlyArray<ReadonlyArray
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/**
+ * The name of a CSV of the first rows only (a result cut at the row cap), without ".csv":
+ * "orders-this-year" -> "orders-this-year-first-1000", so it is never taken for the full export's file.
+ */
+export function shownRowsName(base: string, shown: number): string {
+  return `${base}-first-${shown}`;
+}
+
 /** "Orders by month" -> "orders-by-month.csv" */
 export function csvFilename(title: string | undefined): string {
   const base = (title ?? '')

@@ -287,6 +287,27 @@ describe('<parley-result-table>', () => {
       await el.updateComplete;
       expect(asked).toBe(1);
       expect(saved).toEqual(['orders-october-2026.csv']);
+      // the rows shown are a file of their own: a second download must not look like the full one
+      el.shadowRoot?.querySelector<HTMLButtonElement>('[part="download"]')?.click();
+      expect(saved).toEqual(['orders-october-2026.csv', 'orders-october-2026-first-3.csv']);
+    } finally {
+      HTMLAnchorElement.prototype.click = click;
+    }
+  });
+
+  it('a whole result downloads under the answer\'s name, with no "first N" in it', async () => {
+    const el = await mount(3);
+    el.filename = 'orders-october-2026';
+    const saved: string[] = [];
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+      saved.push(this.download);
+    };
+    try {
+      await el.updateComplete;
+      expect(el.shadowRoot?.querySelector('[part="download-all"]')).toBeNull();
+      el.shadowRoot?.querySelector<HTMLButtonElement>('[part="download"]')?.click();
+      expect(saved).toEqual(['orders-october-2026.csv']);
     } finally {
       HTMLAnchorElement.prototype.click = click;
     }

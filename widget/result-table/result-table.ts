@@ -4,7 +4,7 @@ import { icons } from '../shared/icons.ts';
 import { base } from '../shared/styles.ts';
 import { DEFAULT_STRINGS, fmt, type ParleyStrings } from '../strings.ts';
 import type { AnswerData, AnswerTable, CellValue, ColumnType } from '../types.ts';
-import { csvFilename, toCsv } from './csv.ts';
+import { csvFilename, shownRowsName, toCsv } from './csv.ts';
 
 export type SortDirection = 'ascending' | 'descending';
 
@@ -282,7 +282,15 @@ export class ParleyResultTable extends LitElement {
   }
 
   private download(): void {
-    this.save(new Blob(['\uFEFF', this.csv()], { type: 'text/csv;charset=utf-8' }));
+    const shown = this.sortedRows.length;
+    // a result cut at the cap: the rows shown get a name of their own, apart from the full export's
+    const name = this.data?.truncated ? shownRowsName(this.fileBase(), shown) : this.fileBase();
+    this.save(new Blob(['\uFEFF', this.csv()], { type: 'text/csv;charset=utf-8' }), name);
+  }
+
+  /** The CSV's name without ".csv": the answer's exportName, else made from the caption. */
+  private fileBase(): string {
+    return this.filename || csvFilename(this.caption).replace(/\.csv$/, '');
   }
 
   /** The whole result from the server (a truncated answer): `fullExport` fetches it as a CSV Blob. */
@@ -291,7 +299,7 @@ export class ParleyResultTable extends LitElement {
     this.exporting = true;
     this.exportError = '';
     try {
-      this.save(await this.fullExport());
+      this.save(await this.fullExport(), this.fileBase());
     } catch (err) {
       this.exportError = fmt(this.strings.downloadAllFailed, {
         message: err instanceof Error ? err.message : String(err),
@@ -301,11 +309,11 @@ export class ParleyResultTable extends LitElement {
     }
   }
 
-  private save(blob: Blob): void {
+  private save(blob: Blob, name: string): void {
     const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
     a.href = url;
-    a.download = this.filename ? `${this.filename}.csv` : csvFilename(this.caption);
+    a.download = `${name}.csv`;
     a.hidden = true;
     this.renderRoot.appendChild(a);
     a.click();

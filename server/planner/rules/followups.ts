@@ -1,5 +1,7 @@
 // Follow-ups: "and the month before?", "break that down by category", "only completed ones", "top 3 instead".
 // The previous plan of the conversation is the starting point; the new question changes only what it names.
+import { describeFilter } from '../../answers/explain.ts';
+import { humanise } from '../../answers/format.ts';
 import { resolveDateRange } from '../../dates/resolve.ts';
 import {
   type DateRange,
@@ -22,8 +24,26 @@ const FOLLOW_UP_START =
 export const SHIFT =
   /\b(?:the\s+)?(day|week|month|quarter|year)\s+(?:before|prior)\b|\b(?:previous|prior)\s+(?:one|period)\b|\bbefore\s+that\b|\bthe\s+one\s+before\b/i;
 
-const BACK_REFERENCE = /\b(them|those|these|that|it|ones)\b/i;
+const BACK_REFERENCE = /\b(them|those|these|that|it|ones|they|their)\b/i;
+// "those", "them", "these" point back even beside a named subject ("what was the revenue from those?"), unless they
+// open a clause of their own ("revenue from those who joined this year")
+const POINTS_BACK = /\b(them|those|these)\b(?!\s+(who|whom|whose|that|which|where|with|without)\b)/i;
 
+/**
+ * The question's verb names its measure without a word of the model: "how much did we make" (money), "did we sell
+ * more in Q3 or Q2" (sales), "how much did we sell" (units).
+ */
+export function impliesMeasure(r: Reading): boolean {
+  return r.money || r.selling;
+}
+
+/**
+ * Whether the question continues the previous one (and keeps its filters) rather than asking afresh. It does when
+ * it opens as a continuation ("and ...", "what about ...", "same for ...", "only ..."), shifts the previous period,
+ * or points back at what was asked ("how many of them", "did those bring in more money"), or when it names nothing
+ * to measure at all ("in Japan?", "by month"). A question that names its own measure, in a model word or by its verb
+ * ("did we sell more in Q3 or Q2"), and does none of that is a question of its own.
+ */
 export function isFollowUp(r: Reading, question: string): boolean {
   const namesSubject = r.matches.some(
     (m) => m.target.kind === 'measure' || m.target.kind === 'table' || m.target.kind === 'segment',
@@ -32,9 +52,25 @@ export function isFollowUp(r: Reading, question: string): boolean {
   if (SHIFT.test(question) && namesSubject && r.dates.length > 0 && !FOLLOW_UP_START.test(question))
     return false;
   if (FOLLOW_UP_START.test(question) || SHIFT.test(question) || /\binstead\b/i.test(question)) return true;
-  // "how many of them are in Canada": a count of what was asked about before
-  if (r.countCue >= 0 && !namesSubject && BACK_REFERENCE.test(question)) return true;
-  return !namesSubject && r.countCue < 0 && !r.unknownMetric && !r.money && !r.when;
+  // "of those, how many were refunded?", "the average order value for them": the previous rows, measured anew
+  if (pointsBack(r, question)) return true;
+  // "how many of them are in Canada": a count of what was asked about before; "did those sell better": its sales
+  if ((r.countCue >= 0 || impliesMeasure(r)) && !namesSubject && BACK_REFERENCE.test(question)) return true;
+  return !namesSubject && !impliesMeasure(r) && r.countCue < 0 && !r.unknownMetric && !r.when;
+}
+
+/**
+ * "those", "them", "these" with nothing named before them to point at: "the customers who ordered yesterday - when
+ * did each of them join" points within the question, "of those, how many were refunded" at the previous one.
+ */
+function pointsBack(r: Reading, question: string): boolean {
+  const pronoun = POINTS_BACK.exec(question);
+  if (!pronoun) return false;
+  return !r.matches.some(
+    (m) =>
+      (m.target.kind === 'table' || m.target.kind === 'segment') &&
+      (r.tokens[m.from]?.start ?? question.length) < pronoun.index,
+  );
 }
 
 export function applyFollowUp(
@@ -42,9 +78,15 @@ export function applyFollowUp(
   r: Reading,
   input: PlannerInput,
   question: string,
+  /** the plan of the question read on its own, when its verb names a measure ("how much did they spend") */
+  implied?: QueryPlan,
 ): PlannerOutcome {
   const view = input.view;
-  const notes: string[] = ['read as a follow-up to the previous question'];
+  const notes: string[] = [
+    input.history.at(-1)?.plan === previous
+      ? 'read as a follow-up to the previous question'
+      : 'read as a follow-up to the last question that was answered',
+  ];
   let plan: QueryPlan = structuredClone(previous);
 
   // a new measure or subject replaces the old one; dimensions and filters stay where they still fit
@@ -65,7 +107,11 @@ export function applyFollowUp(
       plan.filters.push({ op: 'segment', segment: `${subject.target.table}.${subject.target.name}` });
     }
   }
-  const namesSubject = measureMatch !== undefined || subject !== undefined;
+  // "and how much did they spend?": the measure its verb names, over what the previous question was about
+  const byVerb =
+    !measureMatch && !subject && implied?.measures.length === 1 ? implied.measures[0] : undefined;
+  if (implied && byVerb?.kind === 'named') plan = rebase(plan, implied.table, [byVerb], input);
+  const namesSubject = measureMatch !== undefined || subject !== undefined || byVerb?.kind === 'named';
   if (!namesSubject && r.countCue >= 0 && !plan.measures.every((m) => m.kind === 'count')) {
     plan = { ...plan, measures: [{ kind: 'count' }], order: [], limit: undefined, select: [] };
   }
@@ -192,7 +238,44 @@ export function applyFollowUp(
     };
     notes.push(fitted.note);
   }
+  const kept = keptFilters(previous, plan, added, input);
+  if (kept) notes.push(kept);
   return { kind: 'plan', plan, presentation: r.presentation === 'auto' ? 'auto' : r.presentation, notes };
+}
+
+/**
+ * "kept from your previous question: status is cancelled": the filters the follow-up did not name but still has,
+ * so an answer never narrows silently by what an earlier question asked. When the turns since were not answered
+ * (a refusal), the question continued is quoted: "the previous question" would be the refused one.
+ */
+function keptFilters(
+  previous: QueryPlan,
+  plan: QueryPlan,
+  named: readonly Filter[],
+  input: PlannerInput,
+): string | undefined {
+  const same = (a: Filter) => (b: Filter) => JSON.stringify(a) === JSON.stringify(b);
+  const kept = previous.filters.filter(
+    (f) => f.op !== 'dateRange' && plan.filters.some(same(f)) && !named.some(same(f)),
+  );
+  if (kept.length === 0) return undefined;
+  const ctx = {
+    base: plan.table,
+    tableLabel: humanise,
+    timeZone: input.view.agent.timeZone,
+    ranges: new Map(),
+  };
+  const words = kept.map((f) => describeFilter(f, ctx, 'message')).join('; ');
+  if (input.history.at(-1)?.plan === previous) return `kept from your previous question: ${words}`;
+  const asked =
+    [...input.history]
+      .reverse()
+      .find((t) => t.plan === previous)
+      ?.question.trim() ?? '';
+  const quoted = asked.length > 80 ? `${asked.slice(0, 79)}…` : asked;
+  return quoted
+    ? `kept from your earlier question "${quoted}": ${words}`
+    : `kept from an earlier question: ${words}`;
 }
 
 /** Moves a plan to another base table, keeping the dimensions and filters that the new base can still reach. */

@@ -5,7 +5,7 @@
 import type { Planner, PlannerInput, PlannerOutcome } from '../types.ts';
 import { assemble } from './assemble.ts';
 import { planWithDatasets } from './dataset-questions.ts';
-import { applyFollowUp, isFollowUp } from './followups.ts';
+import { applyFollowUp, impliesMeasure, isFollowUp } from './followups.ts';
 import { lexiconFor, ValueIndex } from './lexicon.ts';
 import { unanswerable } from './outcomes.ts';
 import { read } from './reading.ts';
@@ -38,7 +38,10 @@ export class RulesPlanner implements Planner {
     };
     // follow-ups edit database plans; a question after a dataset answer is read afresh
     if (previous && previous.source === 'database' && !previous.blend && isFollowUp(reading, question)) {
-      return withWords(applyFollowUp(previous, reading, input, question));
+      // "and how much did they spend?": the measure its verb names is the one it has when asked on its own
+      const fresh = impliesMeasure(reading) ? assemble(reading, input) : undefined;
+      const implied = fresh?.kind === 'plan' ? fresh.plan : undefined;
+      return withWords(applyFollowUp(previous, reading, input, question, implied));
     }
     const context = input.datasets;
     if (!context) return withWords(assemble(reading, input));
