@@ -91,7 +91,7 @@ describe('GET /agents/{agentId} (host backends, with the API key)', () => {
     for (const table of ['users', 'products', 'orders', 'order_items'])
       expect(html).toContain(`<h3><code>${table}</code>`);
     expect(html).toContain(
-      '<tr data-ref="orders.revenue"><td><code>orders.revenue</code></td><td>the sum of total_amount over completed orders</td><td>sales, turnover, income, total sales</td><td><span class="pass">pass</span> <q>Revenue this year</q> (answered: text, 1 row)</td></tr>',
+      '<tr data-ref="orders.revenue"><td><code>orders.revenue</code></td><td>Total amount of completed orders</td><td>sales, turnover, income, total sales</td><td><span class="pass">pass</span> <q>Revenue this year</q> (answered: text, 1 row)</td></tr>',
     );
     expect(html).toContain('data-ref="order_items.units_sold"');
     expect(html).toContain('<tr data-ref="users.customer">');

@@ -5,8 +5,10 @@
 import type { CompiledQuery } from '../query/compile.ts';
 import type { Filter, Measure } from '../query/plan.ts';
 import {
+  dateFieldWords,
   describeFilter,
   fieldWords,
+  grainWords,
   measureDefinition,
   type RangeAttribution,
   rangeWords,
@@ -60,7 +62,7 @@ export function accountOf(input: AccountInput): AccountLine[] {
 
   // which rows: the filters (dates apart), the dates, and whose data
   const filters = plan.filters
-    .filter((f) => f.op !== 'dateRange')
+    .filter((f) => f.op !== 'dateRange' && f !== ctx.rowsSegment)
     .map((f) => describeFilter(f, ctx, 'message'));
   const dates: string[] = [];
   if (plan.time?.range) dates.push(rangeWords(plan.time.field, attribution.time[0], plan.time.range, ctx));
@@ -73,6 +75,9 @@ export function accountOf(input: AccountInput): AccountLine[] {
     whose ? `, ${whose}` : '',
   ].join('');
 
+  // no period asked for and none in the plan: the figure covers every date in the data, and says so
+  const allTime =
+    !plan.time && compiled.ranges.length === 0 && !plan.filters.some((f) => f.op === 'dateRange');
   const measures = columns.filter((c) => c.role === 'measure');
   const listed = columns.filter((c) => c.role === 'field');
   if (listed.length > 0) {
@@ -80,9 +85,16 @@ export function accountOf(input: AccountInput): AccountLine[] {
     lines.push({ label: 'Columns', text: listWords(listed.map((c) => lowerFirst(c.label))) });
   } else if (measures.length > 0) {
     const first = plan.measures[0];
-    const verb = first ? VERBS[first.kind] : 'Measured';
-    const what = measures.length === 1 ? lowerFirst(measures[0]?.label ?? rows) : rows;
-    lines.push({ label: verb, text: `${first?.kind === 'count' ? rows : what}${which}` });
+    // a model measure says its own aggregate ("Added up"), not just "Measured"
+    const kind =
+      first?.kind === 'named' ? (ctx.namedMeasure?.(first.name)?.aggregate ?? 'named') : first?.kind;
+    const verb = kind && measures.length === 1 ? VERBS[kind] : 'Measured';
+    // several measures are named, all of them ("Revenue and revenue change"), never the rows instead
+    const what = listWords(measures.map((c) => lowerFirst(c.label)));
+    lines.push({
+      label: verb,
+      text: `${first?.kind === 'count' && measures.length === 1 ? rows : what}${which}`,
+    });
     measures.forEach((column, i) => {
       const m = plan.measures[i];
       const definition = m ? measureDefinition(m, column, ctx) : (column.definition ?? column.label);
@@ -90,20 +102,30 @@ export function accountOf(input: AccountInput): AccountLine[] {
     });
   }
 
+  if (allTime)
+    lines.push({ label: 'Dates', text: 'All time: no period was asked for, so every date counts' });
+  // the segment that names the rows says what it means: "Customers: users who have ordered at least once"
+  const segment = ctx.rowsSegment?.op === 'segment' ? ctx.rowsSegment.segment : undefined;
+  const meaning = segment ? ctx.describeSegment?.(segment) : undefined;
+  if (meaning) lines.push({ label: capitalise(rows), text: meaning.replace(/\.$/, '') });
+
   if (plan.time?.compare) {
     const periods = plan.time.compare.map((p, i) => {
-      const r = attribution.time[i];
-      return r ? `${p.label} (${r.label.replace(/^.*\((.+)\)$/, '$1')})` : p.label;
+      const name = p.label.replace(/^in /i, '');
+      const full = attribution.time[i]?.label.replace(/^.*\((.+)\)$/, '$1');
+      // "Q3 2026", not "In Q3 (Q3 2026)": the period said once
+      if (!full) return name;
+      return full.toLowerCase().startsWith(name.toLowerCase()) ? full : `${name} (${full})`;
     });
     lines.push({
       label: 'Compared',
-      text: `${listWords(periods, 'with')}, by ${fieldWords(plan.time.field, ctx)}`,
+      text: `${listWords(periods, 'with')}, by ${dateFieldWords(plan.time.field, ctx).noun}`,
     });
   }
   const groups = columns
     .filter((c) => c.role === 'dimension' && !(plan.time?.compare && c.name === 'period'))
     .map((c) =>
-      c.field ? (c.grain ? `${c.grain} of ${fieldWords(c.field, ctx)}` : fieldWords(c.field, ctx)) : c.label,
+      c.field ? (c.grain ? grainWords(c.grain, c.field, ctx) : fieldWords(c.field, ctx)) : c.label,
     );
   if (groups.length > 0) lines.push({ label: 'Grouped by', text: listWords(groups.map(lowerFirst)) });
   if (plan.limit !== undefined)

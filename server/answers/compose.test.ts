@@ -5,9 +5,11 @@ import type { Presentation } from '../planner/types.ts';
 import { type AgentModel, type CompiledQuery, compileQueryPlan } from '../query/compile.ts';
 import type { CellValue, QueryResult } from '../query/execute.ts';
 import type { QueryPlanInput } from '../query/plan.ts';
+import { ModelView } from '../semantic/model-view.ts';
 import { specProblems } from './chart.ts';
 import { type ComposedAnswer, composeAnswer, composeClarification, periodPhrase } from './compose.ts';
 import { likeForLikePlan } from './like-for-like.ts';
+import { modelWords } from './model-words.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const ORG = 1234;
@@ -19,6 +21,8 @@ const config = parseConfig(
 const demo = config.agents.get('demo');
 if (!demo) throw new Error('the demo agent is missing from parley.config.yaml');
 const agent: AgentModel = { ...demo.config, model: demo.model };
+// the model's words (field descriptions, measure definitions) as the engine passes them
+const words = modelWords(new ModelView(demo.config, demo.model, { organisationId: 1 }));
 
 function compile(plan: QueryPlanInput, maxRows?: number): CompiledQuery {
   return compileQueryPlan(plan, agent, { organisationId: ORG }, { dialect: 'sqlite', now: NOW, maxRows });
@@ -43,6 +47,7 @@ function compose(
     question: 'a question',
     notes: options.notes,
     describeSegment: (s) => segments[s],
+    ...words,
   });
 }
 
@@ -99,7 +104,7 @@ const cases: Case[] = [
     head: ['Revenue'],
     firstRow: ['$123,456.78'],
     explanation: [
-      'Revenue = the sum of total_amount over completed orders.',
+      'Revenue = the total amount of orders where status is completed.',
       '1 Jan 2026, 00:00 up to 25 Nov 2026, 12:00 UTC',
     ],
   },
@@ -129,8 +134,8 @@ const cases: Case[] = [
     },
     rows: [[3375]],
     type: 'text',
-    message: '3,375 users in the customer segment.',
-    head: ['Users'],
+    message: '3,375 customers.',
+    head: ['Customers'],
     explanation: ['Filters: customer: users who have ordered at least once.'],
   },
   {
@@ -203,7 +208,7 @@ const cases: Case[] = [
       'Revenue by month this year (1 Jan – 25 Nov 2026): highest in Mar 2026 ($101,225.39), lowest in Feb 2026 ($76,783.97).',
     head: ['Month', 'Revenue'],
     firstRow: ['Jan 2026', '$92,354.49'],
-    explanation: ['Grouped by month of created at.', 'In date order.'],
+    explanation: ['Grouped by month placed.', 'In date order.'],
   },
   {
     name: 'weekly counts',
@@ -257,7 +262,7 @@ const cases: Case[] = [
     type: 'text',
     message: '300 orders from 1 Nov 2026 to 10 Nov 2026.',
     head: ['Orders'],
-    explanation: ['Dates: created at in 1 Nov 2026 – 10 Nov 2026. '],
+    explanation: ['Dates: placed from 1 Nov 2026 to 10 Nov 2026. '],
   },
   {
     name: 'revenue per order',
@@ -273,7 +278,7 @@ const cases: Case[] = [
     message: 'Revenue per order was 123.46.',
     head: ['Revenue per order'],
     explanation: [
-      'Revenue per order = the sum of total_amount over completed orders divided by the number of orders.',
+      'Revenue per order = the total amount of orders where status is completed, divided by the number of orders.',
     ],
   },
   {
@@ -353,7 +358,7 @@ const cases: Case[] = [
     ],
     type: 'chart',
     mark: 'bar',
-    message: 'Top 3 products by product revenue in October 2026: Acme E-Reader leads with $71,040.47.',
+    message: 'Top 3 products by revenue in October 2026: Acme E-Reader leads with $71,040.47.',
     head: ['Product', 'Product revenue'],
     explanation: ['limited to 3 rows'],
   },
@@ -493,8 +498,8 @@ const cases: Case[] = [
     head: ['Country', 'Revenue', 'Average order value'],
     firstRow: ['United States', '$859,300.26', '$201.62'],
     explanation: [
-      'Revenue = the sum of total_amount over completed orders.',
-      'Average order value = the average total_amount over completed orders.',
+      'Revenue = the total amount of orders where status is completed.',
+      'Average order value = the average total amount of orders where status is completed.',
     ],
   },
   {
@@ -554,11 +559,11 @@ const cases: Case[] = [
     ],
     type: 'table',
     message: 'Here are the 3 most recent orders.',
-    head: ['ID', 'Created at', 'User', 'Total amount', 'Status'],
+    head: ['ID', 'Date placed', 'User', 'Total amount', 'Status'],
     firstRow: ['21098', '25 Nov 2026, 11:34 UTC', 'Haruto Yamamoto', '$147.49', 'pending'],
     explanation: [
-      'Listed orders with ID, created at, user, total amount and status.',
-      'Sorted by created at, newest first',
+      'Listed orders with ID, date placed, user, total amount and status.',
+      'Sorted by date placed, newest first',
     ],
   },
   {
@@ -581,7 +586,7 @@ const cases: Case[] = [
     message:
       'Here are the 2 most recent users where country is Germany or Italy, last week (16–22 Nov 2026).',
     head: ['Name', 'Country'],
-    explanation: ['Dates: created at in last week (16–22 Nov 2026), 16 Nov 2026 – 22 Nov 2026.'],
+    explanation: ['Dates: created last week (16 Nov 2026 – 22 Nov 2026).'],
   },
   {
     name: 'listing by value',
@@ -691,7 +696,7 @@ const cases: Case[] = [
     ],
     presentation: 'text',
     type: 'text',
-    message: 'completed had the most orders: 700 orders, of 2 statuses.',
+    message: 'Completed had the most orders: 700 orders, of 2 statuses.',
     head: ['Status', 'Orders'],
   },
 ];

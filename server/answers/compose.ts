@@ -12,12 +12,15 @@ import { analyseShape, chooseChart, type Shape, type ShapeDim, type ShapeMeasure
 import { composeComparison } from './compose-blend.ts';
 import {
   attributeRanges,
+  dateFieldWords,
   describeDateRange,
   describeFilter,
   explainAnswer,
   fieldNounPlural,
   fieldWords,
   type RangeAttribution,
+  rowsSegment,
+  segmentNoun,
   type WordsContext,
 } from './explain.ts';
 import { answerSubject, exportName } from './export.ts';
@@ -61,7 +64,11 @@ export interface ComposeInput {
   /** the agent's IANA time zone, for the exact bounds of resolved date ranges (default UTC) */
   timeZone?: string;
   /** a segment's description from the model ("Users who have ordered at least once"), for the explanation */
-  describeSegment?: (segment: string) => string | undefined;
+  describeSegment?: WordsContext['describeSegment'];
+  /** a field's description and synonyms from the model, for dates said as people say them (model-words.ts) */
+  describeField?: WordsContext['describeField'];
+  /** a named measure's definition in the model, for the account */
+  namedMeasure?: WordsContext['namedMeasure'];
   /** a comparison of a running period, run again over the same number of elapsed days (see like-for-like.ts) */
   /** the comparison again over the same elapsed time: its rows, and the query that produced them (for the "how") */
   likeForLike?: {
@@ -99,11 +106,18 @@ export function composeAnswer(input: ComposeInput): ComposedAnswer {
   const { compiled, result } = input;
   const rows = result.rows;
   const attribution = attributeRanges(compiled);
+  // users in the customer segment are "customers": the segment's noun names the rows everywhere
+  const named = rowsSegment(compiled.plan);
+  const tableLabel = input.tableLabel ?? defaultTableLabel;
+  const rowsNoun = named?.op === 'segment' ? segmentNoun(named.segment) : undefined;
   const ctx: WordsContext = {
     base: compiled.plan.table,
-    tableLabel: input.tableLabel ?? defaultTableLabel,
+    tableLabel: rowsNoun ? (t) => (t === compiled.plan.table ? rowsNoun : tableLabel(t)) : tableLabel,
+    ...(named ? { rowsSegment: named } : {}),
     timeZone: input.timeZone ?? 'UTC',
     describeSegment: input.describeSegment,
+    describeField: input.describeField,
+    namedMeasure: input.namedMeasure,
     ranges: attribution.leaves,
   };
   const columns = displayColumns(compiled.plan, result.columns, rows, ctx);
@@ -399,7 +413,10 @@ export function displayColumns(
     const period = comparing && column.name === 'period' && column.type === 'string';
     if (column.field && !column.grain && !aliased && !period) {
       const { table, column: name } = parseFieldRef(column.field);
-      if (table !== plan.table) out.label = capitalise(fieldWords(column.field, ctx));
+      // a date column as people say it ("Date placed"), when the model or its name gives the verb
+      const date = column.type === 'date' ? dateFieldWords(column.field, ctx) : undefined;
+      if (date?.verb) out.label = capitalise(date.noun);
+      else if (table !== plan.table) out.label = capitalise(fieldWords(column.field, ctx));
       else if (name === 'id') out.label = 'ID';
     }
     return out;
@@ -419,6 +436,16 @@ export function periodPhrase(label: string): string {
   const span = /^(\d{1,2} [A-Z][a-z]{2} \d{4}) – (\d{1,2} [A-Z][a-z]{2} \d{4})$/.exec(label);
   if (span) return `from ${span[1]} to ${span[2]}`;
   return `in ${label}`;
+}
+
+/** A compared period's label as a chip shows it: the planner may keep the question's "in" ("in Q3"). */
+export function comparedLabel(label: string): string {
+  return label.replace(/^in /i, '');
+}
+
+/** A compared period after its figure, "in" on every side: "102 in Q3 vs 108 in Q2", "253 this month". */
+function comparedPhrase(label: string): string {
+  return periodPhrase(comparedLabel(label));
 }
 
 const MAX_SCOPE_CHARS = 120;
@@ -464,6 +491,8 @@ class Messages {
       shape.kind === 'compare' && likeForLike
         ? this.compare(shape.dims[0] as ShapeDim, shape.measures, likeForLike)
         : this.body(shape);
+    // a sentence never starts with a lowercase raw value ("completed had the most orders")
+    text = capitalise(text);
     if (this.partial) text += ` ${partialNote(this.partial)}`;
     if (!this.truncated) return text;
     if (this.total !== undefined && this.total > this.rows.length) {
@@ -502,7 +531,10 @@ class Messages {
 
   /** The plan's filters for a sentence: " in the customer segment where country is Germany" (or ''). */
   private scope(extra: Filter[] = []): string {
-    const filters = [...extra, ...this.plan.filters.filter((f) => f !== this.periodFilter)];
+    const filters = [
+      ...extra,
+      ...this.plan.filters.filter((f) => f !== this.periodFilter && f !== this.ctx.rowsSegment),
+    ];
     const segments = filters
       .filter((f) => f.op === 'segment')
       .map((f) => describeFilter(f, this.ctx, 'message'));
@@ -644,7 +676,11 @@ class Messages {
     else {
       const col = this.columns.find((c) => c.name === order.by || c.field === order.by);
       const kind = col?.type ?? (/(_at|_on|date|time)$/.test(order.by) ? 'date' : 'number');
-      const field = col ? lowerFirst(col.label) : fieldWords(order.by, this.ctx);
+      const field = col
+        ? lowerFirst(col.label)
+        : kind === 'date'
+          ? dateFieldWords(order.by, this.ctx).noun
+          : fieldWords(order.by, this.ctx);
       const desc = order.direction === 'desc';
       if (kind === 'date') {
         const adj = desc ? 'most recent' : 'earliest';
@@ -686,13 +722,21 @@ class Messages {
     const leaderRow = this.rows[leaderIndex] ?? [];
     const leader = this.subject(leaderRow, d);
     const fig = this.figure(leaderRow[m.index] ?? null, m) ?? 'no value';
+    const limited = this.plan.limit !== undefined && this.plan.limit <= this.compiled.limit;
+    // "which country has the most customers?": the one row asked for is the leader
+    if (n === 1 && limited && order !== undefined)
+      return `${leader} had the ${this.superlative(m, lowest)}${this.period}: ${fig}.`;
     if (n === 1) return `${m.column.label} for ${leader}${this.period}: ${fig}.`;
     const nouns = this.dimNoun(d);
-    const limited = this.plan.limit !== undefined && this.plan.limit <= this.compiled.limit;
     if (limited && order !== undefined && leaderIndex === 0) {
+      // "top 5 products by revenue", not "by product revenue": the noun is said once
+      const one = `${singular(nouns)} `;
+      const label = lowerFirst(m.column.label);
       const by = this.isTableCount(m)
         ? `number of ${this.ctx.tableLabel(this.plan.table)}`
-        : lowerFirst(m.column.label);
+        : label.startsWith(one) && label.length > one.length
+          ? label.slice(one.length)
+          : label;
       return lowest
         ? `Bottom ${formatCount(n)} ${nouns} by ${by}${this.period}: ${leader} has the ${this.superlative(m, true)}, ${fig}.`
         : `Top ${formatCount(n)} ${nouns} by ${by}${this.period}: ${leader} leads with ${fig}.`;
@@ -710,7 +754,9 @@ class Messages {
       const values = labels.map((l) => rowOf(l)?.[m.index] ?? null);
       const shown = labels.map((l, i) => {
         const v = values[i] ?? null;
-        return v === null ? `no data for ${l}` : `${this.plainFigure(v, m)} ${l}`;
+        return v === null
+          ? `no data for ${comparedLabel(l)}`
+          : `${this.plainFigure(v, m)} ${comparedPhrase(l)}`;
       });
       let text: string;
       if (labels.length === 2) {
@@ -744,7 +790,9 @@ class Messages {
       const same = labels.map((l) => valueIn(result.rows, l, m));
       const shown = labels.map((l, i) => {
         const v = same[i] ?? null;
-        return v === null ? `no data for ${l}` : `${this.plainFigure(v, m)} ${l}`;
+        return v === null
+          ? `no data for ${comparedLabel(l)}`
+          : `${this.plainFigure(v, m)} ${comparedPhrase(l)}`;
       });
       let text = `${shown[0]} vs ${shown[1]}`;
       const [a, b] = same;
@@ -759,6 +807,30 @@ class Messages {
     });
     const text = parts.map((p, i) => (i === 0 ? p : lowerFirst(p))).join('; ');
     return `${text}. Compared like with like: the same elapsed time of each period, as ${info.running} is not over (${likeForLikeWindows(info)}).`;
+  }
+
+  /**
+   * What a change measure beside its own measure is, and its largest value: " Revenue change is the change from
+   * the month before, as a difference: largest in Nov 2026 (+$52,000.00)." (or '' when there is none)
+   */
+  private changes(d: ShapeDim, measures: ShapeMeasure[]): string {
+    const out: string[] = [];
+    for (const m of measures) {
+      const measure = this.measureOf(m);
+      if (measure?.kind !== 'change') continue;
+      const how = measure.mode === 'percent' ? 'in percent' : 'as a difference';
+      const before = `the ${d.column.grain ?? 'period'} before`;
+      const top = this.extreme(m);
+      const value = top === undefined ? null : (this.rows[top]?.[m.index] ?? null);
+      let text = `${m.column.label} is the change from ${before}, ${how}`;
+      if (top !== undefined && typeof value === 'number') {
+        const fig = this.plainFigure(value, m);
+        const when = this.dimValue(this.rows[top] ?? [], d).replace(/^Week of/, 'week of');
+        text += `: largest in ${when} (${value > 0 && !fig.startsWith('+') ? '+' : ''}${fig})`;
+      }
+      out.push(`${text}.`);
+    }
+    return out.length > 0 ? ` ${out.join(' ')}` : '';
   }
 
   private grouped(dims: ShapeDim[], measures: ShapeMeasure[]): string {
@@ -776,7 +848,7 @@ class Messages {
       const fig = this.plainFigure(row[first.index] ?? null, first);
       const value = this.subject(row, only);
       if (only.kind === 'time')
-        return `${head}: the ${this.superlative(first)} was in ${value.replace(/^Week of/, 'week of')} (${fig}).`;
+        return `${head}: the ${this.superlative(first)} was in ${value.replace(/^Week of/, 'week of')} (${fig}).${this.changes(only, measures)}`;
       const of = this.truncated ? '' : `, of ${formatCount(this.rows.length)} ${this.dimNoun(only)}`;
       return `${head}: ${value} has the ${this.superlative(first)} (${fig})${of}.`;
     }

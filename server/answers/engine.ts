@@ -23,6 +23,7 @@ import { validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
 import { likeForLikePlan } from './like-for-like.ts';
+import { modelWords } from './model-words.ts';
 import { withAlternatives } from './read-as-alternatives.ts';
 import { scopeNotice, tenantLabelField } from './scope-notice.ts';
 import { suggestionsAsQuestions } from './suggestions.ts';
@@ -298,7 +299,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
             question: input.question,
             notes: outcome.notes,
             timeZone: agent.config.timeZone,
-            describeSegment: (segment) => view.segment(segment).definition.description,
+            ...modelWords(view),
             likeForLike,
             total,
           });

@@ -3,15 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
 import { type AgentModel, type CompiledQuery, compileQueryPlan } from '../query/compile.ts';
 import type { Filter, QueryPlanInput } from '../query/plan.ts';
+import { ModelView } from '../semantic/model-view.ts';
 import {
   attributeRanges,
+  datedWords,
+  dateFieldWords,
   describeDateRange,
   describeFilter,
   explainAnswer,
   fieldWords,
+  readsAsWords,
   scopeWords,
   type WordsContext,
 } from './explain.ts';
+import { modelWords } from './model-words.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const ORG = 1234;
@@ -23,6 +28,8 @@ const config = parseConfig(
 const demo = config.agents.get('demo');
 if (!demo) throw new Error('the demo agent is missing from parley.config.yaml');
 const agent: AgentModel = { ...demo.config, model: demo.model };
+// the model's words (field descriptions, measure definitions) as the engine passes them
+const words = modelWords(new ModelView(demo.config, demo.model, { organisationId: 1 }));
 
 function compile(plan: QueryPlanInput, timeZone = 'UTC'): CompiledQuery {
   return compileQueryPlan(
@@ -41,6 +48,7 @@ function ctxFor(compiled: CompiledQuery, timeZone = 'UTC'): WordsContext {
     tableLabel: (t) => t.replace(/_/g, ' '),
     timeZone,
     describeSegment: (s) => segments[s],
+    ...words,
     ranges: attributeRanges(compiled).leaves,
   };
 }
@@ -74,8 +82,8 @@ describe('explainAnswer', () => {
       time: { field: 'orders.created_at', range: lastMonth },
     });
     expect(text).toBe(
-      'Revenue = the sum of total_amount over completed orders. ' +
-        'Dates: created at in last month (October 2026), 1 Oct 2026 – 31 Oct 2026. ' +
+      'Revenue = the total amount of orders where status is completed. ' +
+        'Dates: placed last month (1 Oct 2026 – 31 Oct 2026). ' +
         'Data is for your organisation only.',
     );
   });
@@ -87,9 +95,7 @@ describe('explainAnswer', () => {
       measures: [{ kind: 'count' }],
       time: { field: 'orders.created_at', range: { kind: 'current', unit: 'month' } },
     });
-    expect(text).toContain(
-      'Dates: created at in this month (1–25 Nov 2026), 1 Nov 2026, 00:00 up to 25 Nov 2026, 12:00 UTC.',
-    );
+    expect(text).toContain('Dates: placed this month (1 Nov 2026, 00:00 up to 25 Nov 2026, 12:00 UTC).');
   });
 
   it('reads bounds in the agent time zone', () => {
@@ -117,9 +123,9 @@ describe('explainAnswer', () => {
       limit: 5,
     });
     expect(text).toContain(
-      'Product revenue = the sum of quantity * unit_price over items of completed orders.',
+      'Product revenue = the total line total of order items where order status is completed.',
     );
-    expect(text).toContain('Grouped by month of order created at and product.');
+    expect(text).toContain('Grouped by month the order was placed and product.');
     expect(text).toContain('Filters: category is one of Books, Toys.');
     expect(text).toContain('Ordered by product revenue, highest first; limited to 5 rows.');
   });
@@ -138,7 +144,7 @@ describe('explainAnswer', () => {
       },
     });
     expect(text).toContain(
-      'Compared this month (1 Nov 2026, 00:00 up to 25 Nov 2026, 12:00 UTC) with last month (1 Oct 2026 – 31 Oct 2026), by created at.',
+      'Compared this month (1 Nov 2026, 00:00 up to 25 Nov 2026, 12:00 UTC) with last month (1 Oct 2026 – 31 Oct 2026), by date placed.',
     );
   });
 
@@ -156,8 +162,8 @@ describe('explainAnswer', () => {
     });
     expect(text).toContain('Listed users with name and country.');
     expect(text).toContain('Filters: customer: users who have ordered at least once.');
-    expect(text).toContain('Dates: created at in 2025, 1 Jan 2025 – 31 Dec 2025.');
-    expect(text).toContain('Sorted by created at, newest first; limited to 10 rows.');
+    expect(text).toContain('Dates: created in 2025 (1 Jan 2025 – 31 Dec 2025).');
+    expect(text).toContain('Sorted by date created, newest first; limited to 10 rows.');
   });
 
   it('explains measure filters and shares', () => {
@@ -269,7 +275,7 @@ describe('filter words', () => {
       { op: 'not', filter: { op: 'eq', field: 'orders.status', value: 'pending' } },
       'not (status is pending)',
     ],
-    [{ op: 'dateRange', field: 'orders.created_at', range: lastMonth }, 'created at in last month'],
+    [{ op: 'dateRange', field: 'orders.created_at', range: lastMonth }, 'placed last month'],
   ])('%o reads "%s"', (filter, words) => {
     expect(describeFilter(filter, ctx)).toBe(words);
   });
@@ -289,6 +295,50 @@ describe('filter words', () => {
     expect(fieldWords('products.name', ctx)).toBe('product');
     expect(fieldWords('products.category', ctx)).toBe('category');
   });
+});
+
+describe('words for a date column', () => {
+  const words = (facts: Record<string, { description?: string; synonyms?: string[] }>) => ({
+    base: 'orders',
+    tableLabel: (t: string) => t.replace(/_/g, ' '),
+    describeField: (ref: string) => facts[ref],
+  });
+
+  it('takes the verb from the model’s description, then its synonyms, then the column’s name', () => {
+    const ctx = words({
+      'orders.created_at': { description: 'When the order was placed', synonyms: ['order date'] },
+      'orders.shipped_at': { description: 'Shipping time', synonyms: ['shipped', 'dispatch'] },
+      'users.signup_on': { description: 'When the user signed up' },
+    });
+    expect(datedWords('orders.created_at', 'November 2026', ctx)).toBe('placed in November 2026');
+    expect(datedWords('orders.created_at', 'this year (1 Jan – 6 Dec 2026)', ctx)).toBe(
+      'placed this year (1 Jan – 6 Dec 2026)',
+    );
+    expect(datedWords('orders.shipped_at', 'last month', ctx)).toBe('shipped last month');
+    expect(dateFieldWords('users.signup_on', ctx)).toEqual({
+      verb: 'user signed up',
+      noun: 'date the user was signed up',
+    });
+    expect(datedWords('orders.updated_at', '3 Mar 2026', ctx)).toBe('updated on 3 Mar 2026');
+  });
+
+  it('falls back to the humanised name as a noun, never "created at in"', () => {
+    const ctx = words({ 'orders.order_date': { description: 'Order date' } });
+    expect(datedWords('orders.order_date', 'Q3 2026', ctx)).toBe('order date in Q3 2026');
+    expect(datedWords('orders.created_at', '1 Nov 2026 – 10 Nov 2026', ctx)).toBe(
+      'created from 1 Nov 2026 to 10 Nov 2026',
+    );
+  });
+});
+
+describe('readsAsWords', () => {
+  it.each([
+    ['Users who have ordered at least once', true],
+    ['Total amount of completed orders', true],
+    ['the sum of total_amount over completed orders', false],
+    ['the sum of quantity * unit_price', false],
+    ['SUM(orders.amount)', false],
+  ])('%s -> %s', (text, words) => expect(readsAsWords(text)).toBe(words));
 });
 
 describe('attributeRanges', () => {

@@ -12,6 +12,7 @@ import {
   type Measure,
   type Period,
   parseFieldRef,
+  type QueryPlan,
   type Scalar,
 } from '../query/plan.ts';
 import {
@@ -40,6 +41,24 @@ export interface WordsContext {
   describeSegment?: (segment: string) => string | undefined;
   /** resolved ranges of the plan's dateRange filters, by filter object */
   ranges: ReadonlyMap<Filter, ResolvedTimeRange>;
+  /** what the model says of a field ("When the order was placed", synonyms), for words about it */
+  describeField?: (ref: string) => FieldFacts | undefined;
+  /** a named measure's definition in the model, so that the account can say what it computes */
+  namedMeasure?: (name: string) => NamedMeasureFacts | undefined;
+  /** the segment that names the rows ("customers"), said by its noun rather than as a filter (rowsSegment) */
+  rowsSegment?: Filter;
+}
+
+export interface FieldFacts {
+  description?: string;
+  synonyms?: readonly string[];
+}
+
+export interface NamedMeasureFacts {
+  table: string;
+  aggregate: 'count' | 'countDistinct' | 'sum' | 'avg' | 'min' | 'max';
+  column?: string;
+  filter?: Filter;
 }
 
 // ---- fields -------------------------------------------------------------------------------------
@@ -66,6 +85,99 @@ export function fieldWords(ref: string, ctx: Pick<WordsContext, 'base' | 'tableL
   if (LABEL_COLUMNS.has(column)) return owner;
   if (GENERIC_COLUMNS.has(column)) return `${owner} ${humanise(column)}`;
   return humanise(column);
+}
+
+/**
+ * A date column in words, as people say it: the participle the model gives ("When the order was placed", or a
+ * synonym "placed") or the name's own ("created_at" -> "created", "signed_up_on" -> "signed up"); otherwise the
+ * humanised name as a noun ("order date"). `verb` reads before a period ("placed in November 2026"), `noun` after
+ * a grain or "by" ("month placed", "date placed", "month of order date").
+ */
+export interface DateWords {
+  verb?: string;
+  noun: string;
+}
+
+const PARTICIPLE = /^[a-z]+(?:ed|en|t)(?: (?:up|in|out|on|off|back|down))?$/;
+
+function participleOf(text: string): string | undefined {
+  const t = text.trim().replace(/\.$/, '').toLowerCase();
+  // "When the order was placed", "Date the user signed up", "when it was last updated"
+  const m =
+    /^(?:when|date|time|the date|the time|the moment|day)\b.*?\b(?:was|were|is|are|got|has been|have been|first|last)\s+((?:first |last )?[a-z]+(?: (?:up|in|out|on|off|back|down))?)$/.exec(
+      t,
+    );
+  const candidate = m?.[1]?.replace(/^(?:first|last) /, '');
+  if (candidate && PARTICIPLE.test(candidate)) return candidate;
+  const plain =
+    /^when (?:the |a |an |it |they )?(?:[a-z]+ )?([a-z]+ed(?: (?:up|in|out|on|off|back|down))?)$/.exec(t);
+  return plain?.[1];
+}
+
+export function dateFieldWords(
+  ref: string,
+  ctx: Pick<WordsContext, 'base' | 'tableLabel' | 'describeField'>,
+): DateWords {
+  const facts = ctx.describeField?.(ref);
+  const { table, column } = parseFieldRef(ref);
+  const fromModel =
+    (facts?.description ? participleOf(facts.description) : undefined) ??
+    facts?.synonyms?.map((x) => x.trim().toLowerCase()).find((x) => PARTICIPLE.test(x) && /ed\b/.test(x));
+  const stem = /^(.+?)_(?:at|on|date|time|datetime|timestamp)$/.exec(column)?.[1];
+  const fromName = stem && /ed$/.test(stem.split('_').pop() ?? '') ? humanise(stem) : undefined;
+  const verb = fromModel ?? fromName;
+  if (!verb) return { noun: fieldWords(ref, ctx) };
+  const owner = table && table !== ctx.base ? singular(ctx.tableLabel(table)) : undefined;
+  return owner
+    ? { verb: `${owner} ${verb}`, noun: `date the ${owner} was ${verb}` }
+    : { verb, noun: `date ${verb}` };
+}
+
+/** "placed in November 2026", "created last month (November 2026)": a date column before a period's words. */
+export function datedWords(
+  ref: string,
+  period: string,
+  ctx: Pick<WordsContext, 'base' | 'tableLabel' | 'describeField'>,
+): string {
+  const words = dateFieldWords(ref, ctx);
+  // "placed this year", "placed yesterday", "placed since March": relative periods read without "in"
+  if (words.verb && /^(?:this |last |today|yesterday|since )/.test(period)) return `${words.verb} ${period}`;
+  const day = /^\d{1,2} [A-Z][a-z]{2} \d{4}$/;
+  if (day.test(period)) return `${words.verb ?? words.noun} on ${period}`;
+  const span = /^(\d{1,2} [A-Z][a-z]{2} \d{4}) – (\d{1,2} [A-Z][a-z]{2} \d{4})$/.exec(period);
+  if (span) return `${words.verb ?? words.noun} from ${span[1]} to ${span[2]}`;
+  return `${words.verb ?? words.noun} in ${period}`;
+}
+
+/** "month placed", "month of order date": a time grouping in words. */
+export function grainWords(
+  grain: string,
+  ref: string,
+  ctx: Pick<WordsContext, 'base' | 'tableLabel' | 'describeField'>,
+): string {
+  const { table } = parseFieldRef(ref);
+  const words = dateFieldWords(ref, ctx);
+  if (!words.verb) return `${grain} of ${words.noun}`;
+  // "month placed"; of another table's date, "month the order was placed"
+  return table && table !== ctx.base
+    ? `${grain} ${words.noun.replace(/^date /, '')}`
+    : `${grain} ${words.verb}`;
+}
+
+/** "customer" -> "customers": a segment named by its own noun. */
+export function segmentNoun(segment: string): string {
+  return plural(humanise(segment.includes('.') ? parseFieldRef(segment).column : segment));
+}
+
+/**
+ * The segment that names the plan's rows: users in the customer segment are "customers". Only a single segment on
+ * the plan's own table; several, or one of another table, stay filters.
+ */
+export function rowsSegment(plan: Pick<QueryPlan, 'table' | 'filters'>): Filter | undefined {
+  const own = plan.filters.filter(
+    (f) => f.op === 'segment' && (!f.segment.includes('.') || parseFieldRef(f.segment).table === plan.table),
+  );
+  return own.length === 1 && plan.filters.filter((f) => f.op === 'segment').length === 1 ? own[0] : undefined;
 }
 
 /** What one row of a grouping by this field is, plural: "categories", "products", "countries". */
@@ -123,17 +235,21 @@ export function describeDateRange(range: DateRange): string {
   }
 }
 
-/** "created at in last month (October 2026), 1 Oct 2026 – 31 Oct 2026" */
+/**
+ * A resolved range, its period said once: "placed last month (1 Oct 2026 – 31 Oct 2026)", "placed this year
+ * (1 Jan 2026, 00:00 up to 6 Dec 2026, 09:17 UTC)": the label's own dates give way to the exact bounds.
+ */
 export function rangeWords(
   field: string,
   resolved: ResolvedTimeRange | undefined,
   range: DateRange,
   ctx: WordsContext,
 ): string {
-  const words = fieldWords(field, ctx);
-  if (!resolved) return `${words} in ${describeDateRange(range)}`;
+  if (!resolved) return datedWords(field, describeDateRange(range), ctx);
   const bounds = formatRangeBounds(resolved, ctx.timeZone);
-  return bounds === resolved.label ? `${words} in ${bounds}` : `${words} in ${resolved.label}, ${bounds}`;
+  const label = resolved.label.replace(/\s*\([^()]*\)$/, '');
+  if (bounds === label || bounds === resolved.label) return datedWords(field, bounds, ctx);
+  return `${datedWords(field, label, ctx)} (${bounds})`;
 }
 
 /**
@@ -171,7 +287,7 @@ export function describeFilter(
     case 'dateRange': {
       const resolved = ctx.ranges.get(filter);
       if (mode === 'message')
-        return `${fieldWords(filter.field, ctx)} in ${resolved?.label ?? describeDateRange(filter.range)}`;
+        return datedWords(filter.field, resolved?.label ?? describeDateRange(filter.range), ctx);
       return rangeWords(filter.field, resolved, filter.range, ctx);
     }
     default:
@@ -316,43 +432,58 @@ export function attributeRanges(compiled: Pick<CompiledQuery, 'plan' | 'ranges'>
 
 // ---- measures -----------------------------------------------------------------------------------
 
-const VERBS: Record<'countDistinct' | 'sum' | 'avg' | 'min' | 'max', string> = {
-  countDistinct: 'the number of distinct',
-  sum: 'the total of',
-  avg: 'the average of',
-  min: 'the smallest',
-  max: 'the largest',
-};
+/** Whether a description reads as words for people: no column names, dotted fields, formulas or SQL calls. */
+export function readsAsWords(text: string): boolean {
+  return !/[A-Za-z0-9]_[A-Za-z0-9]|\b\w+\.\w+\b|[*/+=<>`]|\b[A-Z]{2,}\(/.test(text);
+}
 
-function hasPlanFilter(measure: Measure): boolean {
-  switch (measure.kind) {
-    case 'ratio':
-      return hasPlanFilter(measure.numerator) || hasPlanFilter(measure.denominator);
-    case 'difference':
-      return hasPlanFilter(measure.minuend) || hasPlanFilter(measure.subtrahend);
-    case 'running':
-    case 'change':
-    case 'shareOfTotal':
-      return hasPlanFilter(measure.of);
+/** "the total amount of orders", "the average total amount of orders", "the number of distinct user ids of orders" */
+function aggregateWords(
+  aggregate: NamedMeasureFacts['aggregate'],
+  field: string | undefined,
+  table: string,
+  ctx: WordsContext,
+): string {
+  const rows = ctx.tableLabel(table);
+  const col = field ? fieldWords(field, { ...ctx, base: table }) : '';
+  switch (aggregate) {
+    case 'count':
+      return `the number of ${rows}`;
+    case 'countDistinct':
+      return `the number of distinct ${col} values of ${rows}`;
+    case 'sum':
+      return /^total\b/.test(col) ? `the ${col} of ${rows}` : `the total ${col} of ${rows}`;
+    case 'avg':
+      return `the average ${col} of ${rows}`;
+    case 'min':
+      return `the smallest ${col} of ${rows}`;
     default:
-      return measure.filter !== undefined;
+      return `the largest ${col} of ${rows}`;
   }
 }
 
-/** What a measure computes, with its own filter: "the number of orders where status is cancelled". */
+/**
+ * What a measure computes, with its own filter: "the number of orders where status is cancelled", "the total
+ * amount of orders where status is completed". Said from the plan and the model's definition, never from the
+ * model's description: the account tells what ran, and a description is prose nothing checks against the
+ * definition (it may name columns, or drift). A named measure the words context cannot look up falls back to its
+ * description when that reads as words, else to its humanised name.
+ */
 export function measureDefinition(
   measure: Measure,
   column: DisplayColumn | undefined,
   ctx: WordsContext,
 ): string {
-  const where = (f: Filter | undefined): string => (f ? ` where ${describeFilter(f, ctx)}` : '');
+  const filters = (...fs: Array<string | undefined>): string => {
+    const said = fs.filter((f): f is string => f !== undefined && f !== '');
+    return said.length > 0 ? ` where ${said.join(' and ')}` : '';
+  };
+  const where = (f: Filter | undefined): string => filters(f ? describeFilter(f, ctx) : undefined);
   switch (measure.kind) {
     case 'count':
       return `the number of ${ctx.tableLabel(ctx.base)}${where(measure.filter)}`;
     case 'ratio': {
       const share = column?.style === 'percent' ? ' (shown as a percentage)' : '';
-      // the compiler's wording is complete (model descriptions included) unless the plan adds its own filters
-      if (column?.definition && !hasPlanFilter(measure)) return `${column.definition}${share}`;
       const num = measureDefinition(measure.numerator, undefined, ctx);
       const den = measureDefinition(measure.denominator, undefined, ctx);
       return `${num}, divided by ${den}${share}`;
@@ -362,13 +493,26 @@ export function measureDefinition(
     case 'running':
       return `the running total of ${measureDefinition(measure.of, undefined, ctx)}, period by period`;
     case 'change':
-      return `the change of ${measureDefinition(measure.of, undefined, ctx)} against the period before${measure.mode === 'percent' ? ', in percent' : ''}`;
+      return measure.mode === 'percent'
+        ? `the change of ${measureDefinition(measure.of, undefined, ctx)} against the period before, in percent`
+        : `the change of ${measureDefinition(measure.of, undefined, ctx)} against the period before, as a difference`;
     case 'shareOfTotal':
       return `each row's share of the total of ${measureDefinition(measure.of, undefined, ctx)}`;
-    case 'named':
-      return `${column?.definition ?? humanise(parseFieldRef(measure.name).column || measure.name)}${where(measure.filter)}`;
-    default:
-      return `${VERBS[measure.kind]} ${measure.field}${where(measure.filter)}`;
+    case 'named': {
+      const facts = ctx.namedMeasure?.(measure.name);
+      if (facts) {
+        const own = facts.filter ? describeFilter(facts.filter, { ...ctx, base: facts.table }) : undefined;
+        const field = facts.column ? `${facts.table}.${facts.column}` : undefined;
+        const plan = measure.filter ? describeFilter(measure.filter, ctx) : undefined;
+        return `${aggregateWords(facts.aggregate, field, facts.table, ctx)}${filters(own, plan)}`;
+      }
+      const described = column?.definition && readsAsWords(column.definition) ? column.definition : undefined;
+      return `${described ?? humanise(parseFieldRef(measure.name).column || measure.name)}${where(measure.filter)}`;
+    }
+    default: {
+      const { table } = parseFieldRef(measure.field);
+      return `${aggregateWords(measure.kind, measure.field, table || ctx.base, ctx)}${where(measure.filter)}`;
+    }
   }
 }
 
@@ -458,13 +602,13 @@ export function explainAnswer(input: ExplainInput): string {
       const r = attribution.time[i];
       return `${p.label} (${r ? formatRangeBounds(r, ctx.timeZone) : describeDateRange(p.range)})`;
     });
-    out.push(`Compared ${listWords(periods, 'with')}, by ${fieldWords(plan.time.field, ctx)}`);
+    out.push(`Compared ${listWords(periods, 'with')}, by ${dateFieldWords(plan.time.field, ctx).noun}`);
   }
   const topDates = plan.filters.filter((f) => f.op === 'dateRange');
   for (const f of topDates) out.push(`Dates: ${describeFilter(f, ctx)}`);
   for (const r of attribution.other) {
     out.push(
-      `Also limited to ${fieldWords(r.field, ctx)} in ${r.label}, ${formatRangeBounds(r, ctx.timeZone)}`,
+      `Also limited to ${datedWords(r.field, r.label.replace(/\s*\([^()]*\)$/, ''), ctx)} (${formatRangeBounds(r, ctx.timeZone)})`,
     );
   }
 
@@ -473,7 +617,7 @@ export function explainAnswer(input: ExplainInput): string {
     .filter((c) => c.role === 'dimension' && !(plan.time?.compare && c.name === 'period'))
     .map((c) => {
       if (!c.field) return lowerFirst(c.label);
-      return c.grain ? `${c.grain} of ${fieldWords(c.field, ctx)}` : fieldWords(c.field, ctx);
+      return c.grain ? grainWords(c.grain, c.field, ctx) : fieldWords(c.field, ctx);
     });
   if (groups.length > 0) out.push(`Grouped by ${listWords(groups)}`);
 
@@ -503,7 +647,9 @@ export function explainAnswer(input: ExplainInput): string {
 /** A planner note like '"revenue" is revenue: <definition>' adds nothing when the definition is already given. */
 function restatesDefinition(note: string, text: string): boolean {
   const m = /^"([^"]+)" is ([^:]+): (.+)$/.exec(note);
-  return m !== null && m[1]?.toLowerCase() === m[2]?.toLowerCase() && text.includes(m[3] ?? '\u0000');
+  // the measure is defined in the text already ("Revenue = the total amount of …"), in the plan's words
+  if (m === null || m[1]?.toLowerCase() !== m[2]?.toLowerCase()) return false;
+  return text.includes(m[3] ?? '\u0000') || text.toLowerCase().includes(`${m[2]?.toLowerCase()} = `);
 }
 
 function orderWords(input: ExplainInput): string | undefined {
@@ -513,7 +659,11 @@ function orderWords(input: ExplainInput): string | undefined {
   const parts: string[] = [];
   for (const o of plan.order) {
     const col = columns.find((c) => c.name === o.by || c.field === o.by);
-    const name = col ? lowerFirst(col.label) : fieldWords(o.by, ctx);
+    const name = col
+      ? lowerFirst(col.label)
+      : looksLikeDate(o.by)
+        ? dateFieldWords(o.by, ctx).noun
+        : fieldWords(o.by, ctx);
     const kind = col ? col.type : looksLikeDate(o.by) ? 'date' : 'number';
     parts.push(`${name}, ${directionWords(kind, o.direction)}`);
   }

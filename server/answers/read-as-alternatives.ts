@@ -7,9 +7,11 @@
 import { resolveDateRange, resolvePeriod, zonedNow } from '../dates/resolve.ts';
 import { replaceWords } from '../planner/rules/outcomes.ts';
 import type { Planner, PlannerInput, Presentation, WordUse } from '../planner/types.ts';
-import type { DateRange, Filter, Grain, QueryPlan } from '../query/plan.ts';
+import { type DateRange, type Filter, type Grain, parseFieldRef, type QueryPlan } from '../query/plan.ts';
 import type { ModelView } from '../semantic/model-view.ts';
-import { capitalise, humanise, lowerFirst } from './format.ts';
+import { dateFieldWords } from './explain.ts';
+import { capitalise, humanise, lowerFirst, singular } from './format.ts';
+import { modelWords } from './model-words.ts';
 import type { ReadAsAlternative, ReadAsChip } from './read-as.ts';
 
 /** At most this many alternatives per chip. */
@@ -140,10 +142,14 @@ function dateCandidates(a: AlternativesInput): Candidate[] {
   return out;
 }
 
-/** "Dated by when the order was placed": what a date column records, from the model's description. */
+/** "Dated by when the order was placed": what a date column records, from the model (explain.ts dateFieldWords). */
 export function dateLabel(view: ModelView, field: string): string {
   const description = view.field(field).description?.replace(/\.$/, '');
-  return `Dated by ${description ? lowerFirst(description) : humanise(field.replace('.', ' '))}`;
+  if (description && /^when\b/i.test(description)) return `Dated by ${lowerFirst(description)}`;
+  const { table } = parseFieldRef(field);
+  const one = singular(humanise(table));
+  const words = dateFieldWords(field, { base: table, tableLabel: humanise, ...modelWords(view) });
+  return words.verb ? `Dated by when the ${one} was ${words.verb}` : `Dated by the ${one} ${words.noun}`;
 }
 
 /**

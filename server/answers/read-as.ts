@@ -28,13 +28,18 @@ export function readAsChips(
   const measures = columns.filter((c) => c.role === 'measure');
   if (measures.length === 0) chips.push({ kind: 'listing', text: `List of ${ctx.tableLabel(plan.table)}` });
   for (const m of measures) chips.push({ kind: 'measure', text: m.label });
-  if (plan.time?.compare) for (const p of plan.time.compare) chips.push({ kind: 'period', text: p.label });
+  if (plan.time?.compare)
+    for (const p of plan.time.compare) chips.push({ kind: 'period', text: p.label.replace(/^in /i, '') });
   else if (plan.time?.range) {
     const label = attribution.time[0]?.label;
     if (label) chips.push({ kind: 'period', text: label });
   }
-  for (const f of plan.filters)
-    chips.push({ kind: f.op === 'dateRange' ? 'period' : 'filter', text: describeFilter(f, ctx, 'message') });
+  for (const f of plan.filters) {
+    // the segment that names the rows: "Customers only"
+    const text =
+      f === ctx.rowsSegment ? `${ctx.tableLabel(plan.table)} only` : describeFilter(f, ctx, 'message');
+    chips.push({ kind: f.op === 'dateRange' ? 'period' : 'filter', text });
+  }
   for (const c of columns) {
     if (c.role !== 'dimension' || (plan.time?.compare && c.name === 'period')) continue;
     const by = c.grain ? c.grain : c.field ? fieldWords(c.field, ctx) : c.label;

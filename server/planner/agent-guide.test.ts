@@ -93,9 +93,7 @@ describe('parley model show', () => {
     const out = await show(['--agent', 'initech']);
     expect(out).toContain('initech: Initech analytics (dedicated database)');
     expect(out).toContain('single tenant; connection initech-db');
-    expect(out).toMatch(
-      /\n {2}orders\.revenue: the sum of total_amount over completed orders \(also: sales, turnover/,
-    );
+    expect(out).toMatch(/\n {2}orders\.revenue: Total amount of completed orders \(also: sales, turnover/);
     expect(out).toContain('    [pass] "Revenue this year" -> text, 1 row');
     expect(out).toContain('  users.customer: Users who have ordered at least once');
     expect(out).toContain('  [pass] "How many orders did we have last month?" -> text, 1 row');

@@ -982,8 +982,8 @@ describe('filtered named measures and differences', () => {
     };
     const compiled = compile(plan, { organisationId: org });
     expect(compiled.columns.map((c) => [c.name, c.unit, c.definition])).toEqual([
-      ['revenue', 'USD', 'the sum of total_amount over completed orders'],
-      ['revenue_2', 'USD', 'the sum of total_amount over completed orders'],
+      ['revenue', 'USD', 'Total amount of completed orders'],
+      ['revenue_2', 'USD', 'Total amount of completed orders'],
     ]);
     const completed = ordersOf(org).filter((o) => o.status === 'completed');
     const expected = completed

@@ -32,7 +32,7 @@ describe('dataSummary', () => {
       kind: 'many-to-one',
     });
     expect(summary.tables.find((t) => t.name === 'organisations')?.access).toBe('joinable');
-    expect(summary.dataSummary).toContain('Measure revenue: the sum of total_amount over completed orders');
+    expect(summary.dataSummary).toContain('Measure revenue: Total amount of completed orders');
     expect(summary.dataSummary).toContain('How many orders did we have last month?');
   });
 

@@ -73,7 +73,7 @@ describe('describeModel', () => {
       '- orders.total_amount (number, USD): Order total (also: amount, order value, total, value)',
       '- order_items.line_total (number, USD) = quantity * unit_price',
       '- user -> users (many-to-one)',
-      '- revenue (sum of orders.total_amount, USD): the sum of total_amount over completed orders',
+      '- revenue (sum of orders.total_amount, USD): Total amount of completed orders',
       '- customer: Users who have ordered at least once',
       'Main time column orders.created_at',
     ]) {

@@ -52,6 +52,15 @@ describe('refusing what the model does not have', () => {
   });
 });
 
+describe('the refusal of unknown words', () => {
+  it('agrees in number with the words it names', async () => {
+    const one = await planDemo('What is our employee count?');
+    const several = await planDemo('What is our profit margin by region?');
+    expect(one.kind === 'unanswerable' && one.message).toMatch(/what "employee" means in this data/);
+    expect(several.kind === 'unanswerable' && several.message).toMatch(/ and "[a-z]+" mean in this data/);
+  });
+});
+
 describe('words that say which rows count', () => {
   it('reads "only counting" and "considering only" as the filter that follows', async () => {
     for (const q of [

@@ -16,11 +16,11 @@ export function refuseWhatNoFigureAnswers(a: Assembly): PlannerOutcome | undefin
   // a word nothing explains may be the whole point ("shipping costs", "customer acquisition cost"): answering the
   // rest of the question would answer another question
   if (r.unknownWords.length > 0) {
-    const words = r.unknownWords.map((w) => `"${w}"`).join(', ');
-    return unanswerable(
-      view,
-      `I don't know what ${words} means in this data, so I can't answer that reliably.`,
-    );
+    const words = r.unknownWords.map((w) => `"${w}"`);
+    // "what "profit" means", "what "profit" and "margin" mean": the verb agrees with the words
+    const said =
+      words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)} mean` : `${words[0]} means`;
+    return unanswerable(view, `I don't know what ${said} in this data, so I can't answer that reliably.`);
   }
   if (/\b(day of (the )?week|weekday|hour of (the )?day|time of day)\b/i.test(r.question)) {
     return unanswerable(
