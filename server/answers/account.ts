@@ -15,7 +15,7 @@ import {
   scopeWords,
   type WordsContext,
 } from './explain.ts';
-import { capitalise, type DisplayColumn, listWords, lowerFirst } from './format.ts';
+import { capitalise, comparedLabel, type DisplayColumn, listWords, lowerFirst } from './format.ts';
 
 export interface AccountLine {
   /** "Counted", "Dates", "Whose data", ... */
@@ -111,7 +111,7 @@ export function accountOf(input: AccountInput): AccountLine[] {
 
   if (plan.time?.compare) {
     const periods = plan.time.compare.map((p, i) => {
-      const name = p.label.replace(/^in /i, '');
+      const name = comparedLabel(p.label);
       const full = attribution.time[i]?.label.replace(/^.*\((.+)\)$/, '$1');
       // "Q3 2026", not "In Q3 (Q3 2026)": the period said once
       if (!full) return name;

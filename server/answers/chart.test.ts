@@ -374,6 +374,24 @@ describe('specs', () => {
     expect(enc.x).toMatchObject({ field: 'period', type: 'nominal', sort: compareLabels });
   });
 
+  it('names compared periods on the axis without the question\'s "in" ("Q3", not "in Q3"), in the plan\'s order', () => {
+    const choice = chooseChart(
+      [period, orders],
+      [
+        ['in Q3', 102],
+        ['Q2', 108],
+      ],
+      'auto',
+      { compareLabels: ['in Q3', 'Q2'] },
+    );
+    const spec = choice.spec as {
+      data: { values: Array<Record<string, unknown>> };
+      encoding: { x: { sort: unknown } };
+    };
+    expect(spec.data.values.map((v) => v.period)).toEqual(['Q3', 'Q2']);
+    expect(spec.encoding.x.sort).toEqual(['Q3', 'Q2']);
+  });
+
   it('groups bars by the second dimension with xOffset and colour', () => {
     const enc = encodingOf(
       [country, category, orders],

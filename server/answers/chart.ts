@@ -19,7 +19,14 @@
 import type { Presentation } from '../planner/types.ts';
 import type { CellValue } from '../query/execute.ts';
 import { tableOf } from '../query/plan.ts';
-import { type DisplayColumn, formatCell, inferNumberStyle, type NumberStyle, unitTitle } from './format.ts';
+import {
+  comparedLabel,
+  type DisplayColumn,
+  formatCell,
+  inferNumberStyle,
+  type NumberStyle,
+  unitTitle,
+} from './format.ts';
 
 export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -296,12 +303,20 @@ class SpecBuilder {
       columns.forEach((c, i) => {
         const v = row[i] ?? null;
         // categories are shown by name: empty ones get a visible label, booleans read Yes/No
-        if (c.role === 'dimension' && !c.grain && c.type !== 'date') {
+        // compared periods are named on the axis as on the chips: "Q3", not the question's "in Q3"
+        if (options.compareLabels && isPeriod(c, options.compareLabels) && typeof v === 'string')
+          out[c.name] = comparedLabel(v);
+        else if (c.role === 'dimension' && !c.grain && c.type !== 'date') {
           out[c.name] = v === null ? '(none)' : typeof v === 'boolean' ? (v ? 'Yes' : 'No') : v;
         } else out[c.name] = v;
       });
       return out;
     });
+  }
+
+  /** the compared periods in display order, named as their values are (comparedLabel) */
+  private periodOrder(): string[] | null {
+    return this.options.compareLabels?.map(comparedLabel) ?? null;
   }
 
   distinct(d: ShapeDim): number {
@@ -333,7 +348,7 @@ class SpecBuilder {
       };
     }
     if (d.kind === 'period') {
-      return { field: c.name, type: 'nominal', sort: this.options.compareLabels ?? null, title: c.label };
+      return { field: c.name, type: 'nominal', sort: this.periodOrder(), title: c.label };
     }
     return { field: c.name, type: c.type === 'number' ? 'ordinal' : 'nominal', title: c.label };
   }
@@ -421,12 +436,12 @@ class SpecBuilder {
 
   /** Bars along `x`, one per `group` value side by side (xOffset), coloured by group. */
   groupedBar(x: ShapeDim, group: ShapeDim, m: ShapeMeasure): Spec {
-    const groupSort = group.kind === 'period' ? (this.options.compareLabels ?? null) : null;
+    const groupSort = group.kind === 'period' ? this.periodOrder() : null;
     const g = { field: group.column.name, type: 'nominal', sort: groupSort };
     return this.base({
       mark: { type: 'bar' },
       encoding: {
-        x: { ...this.dim(x, true), sort: x.kind === 'period' ? (this.options.compareLabels ?? null) : null },
+        x: { ...this.dim(x, true), sort: x.kind === 'period' ? this.periodOrder() : null },
         xOffset: g,
         y: this.measure(m),
         color: { ...g, title: group.column.label },

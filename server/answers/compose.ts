@@ -26,6 +26,7 @@ import {
 import { answerSubject, exportName } from './export.ts';
 import {
   capitalise,
+  comparedLabel,
   currencyOf,
   type DisplayColumn,
   formatCell,
@@ -436,11 +437,6 @@ export function periodPhrase(label: string): string {
   const span = /^(\d{1,2} [A-Z][a-z]{2} \d{4}) – (\d{1,2} [A-Z][a-z]{2} \d{4})$/.exec(label);
   if (span) return `from ${span[1]} to ${span[2]}`;
   return `in ${label}`;
-}
-
-/** A compared period's label as a chip shows it: the planner may keep the question's "in" ("in Q3"). */
-export function comparedLabel(label: string): string {
-  return label.replace(/^in /i, '');
 }
 
 /** A compared period after its figure, "in" on every side: "102 in Q3 vs 108 in Q2", "253 this month". */

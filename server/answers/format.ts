@@ -296,3 +296,8 @@ export function plural(noun: string, count = 2): string {
 export function singular(noun: string): string {
   return pluralize.singular(noun);
 }
+
+/** A compared period's label on its own (chips, chart axes, the account): the planner may keep the question's "in" ("in Q3"). */
+export function comparedLabel(label: string): string {
+  return label.replace(/^in /i, '');
+}

@@ -2,7 +2,7 @@
 // with which filters, grouped how), so that a misreading is visible at a glance. Built from the validated plan.
 import type { CompiledQuery } from '../query/compile.ts';
 import { describeFilter, fieldWords, type RangeAttribution, type WordsContext } from './explain.ts';
-import { capitalise, type DisplayColumn } from './format.ts';
+import { capitalise, comparedLabel, type DisplayColumn } from './format.ts';
 
 /** Another reading of the chip's part of the question: asking `question` in the conversation gets that answer. */
 export interface ReadAsAlternative {
@@ -29,7 +29,7 @@ export function readAsChips(
   if (measures.length === 0) chips.push({ kind: 'listing', text: `List of ${ctx.tableLabel(plan.table)}` });
   for (const m of measures) chips.push({ kind: 'measure', text: m.label });
   if (plan.time?.compare)
-    for (const p of plan.time.compare) chips.push({ kind: 'period', text: p.label.replace(/^in /i, '') });
+    for (const p of plan.time.compare) chips.push({ kind: 'period', text: comparedLabel(p.label) });
   else if (plan.time?.range) {
     const label = attribution.time[0]?.label;
     if (label) chips.push({ kind: 'period', text: label });
