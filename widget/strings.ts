@@ -79,8 +79,9 @@ export const DEFAULT_STRINGS = {
   errorForbidden: 'You are not allowed to use this assistant.',
   errorPolicy: 'The assistant refused the connection.',
   errorTooBig: 'That message is too long.',
-  errorRateLimited: 'Too many questions at once. Try again in {seconds} s.',
-  rateLimitOver: 'You can ask again now.',
+  // the failed turn keeps saying its question was not answered, during the countdown and after it
+  errorRateLimited: 'Not answered: too many questions at once. Try again in {seconds} s.',
+  rateLimitOver: 'Not answered: too many questions at once. You can ask again now.',
   errorNotConfigured: 'The chat is not configured (missing server or token).',
   errorOrigin:
     'This page is not allowed to use the assistant (its address is not in the server’s allowed origins).',

@@ -410,7 +410,7 @@ describe('<parley-chat>', () => {
       });
       await vi.advanceTimersByTimeAsync(10);
       const failed = () => listRoot(el).querySelector('article.failed')?.textContent ?? '';
-      expect(failed()).toContain('Try again in 3 s.');
+      expect(failed()).toContain('Not answered: too many questions at once. Try again in 3 s.');
       await vi.advanceTimersByTimeAsync(1000);
       expect(failed()).toContain('Try again in 2 s.');
       // a starter chip tapped now: queued, not sent into the limit
@@ -418,7 +418,8 @@ describe('<parley-chat>', () => {
       await vi.advanceTimersByTimeAsync(10);
       expect(ws.messages().filter((m) => (m as { type: string }).type === 'message.send')).toHaveLength(1);
       await vi.advanceTimersByTimeAsync(2000);
-      expect(failed()).toContain('You can ask again now.');
+      // once the wait is over the turn still says its question went unanswered
+      expect(failed()).toContain('Not answered: too many questions at once. You can ask again now.');
       const sent = ws.messages().filter((m) => (m as { type: string }).type === 'message.send');
       expect(sent).toHaveLength(2);
       expect(sent[1]).toMatchObject({ text: 'second' });
