@@ -34,6 +34,10 @@ export function registerDemoCommand(program: Command): void {
     const { ensureWidgetBundle } = await import('../../demo/widget-bundle.ts');
     await ensureWidgetBundle({ log });
 
+    // the demo host on another port than the committed config's is one of the demo's own pages: allow it
+    const { allowDemoHostPort } = await import('../../demo/host-origins.ts');
+    allowDemoHostPort(loaded, Number(opts.hostPort));
+
     const { startServer } = await import('../main.ts');
     let hostUrl: string | undefined;
     const running = await startServer({
