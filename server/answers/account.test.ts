@@ -122,6 +122,10 @@ describe('a segment that names the rows', () => {
       text: 'Users who have ordered at least once',
     });
     expect(JSON.stringify(answer.account)).not.toContain('segment');
+    // said once: no circular "Customers: the number of customers" beside what the segment means
+    expect(answer.account?.filter((l) => l.label === 'Customers')).toEqual([
+      { label: 'Customers', text: 'Users who have ordered at least once' },
+    ]);
   });
 
   it('names the one row asked for as the leader', () => {

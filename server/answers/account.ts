@@ -98,6 +98,8 @@ export function accountOf(input: AccountInput): AccountLine[] {
     measures.forEach((column, i) => {
       const m = plan.measures[i];
       const definition = m ? measureDefinition(m, column, ctx) : (column.definition ?? column.label);
+      // "Customers: the number of customers" under "Counted: customers" would only say the same thing again
+      if (definition.toLowerCase() === `the number of ${rows}`.toLowerCase()) return;
       lines.push({ label: column.label, text: definition });
     });
   }
