@@ -23,19 +23,28 @@ export const demoView = new ModelView(demo.config, demo.model, { organisationId:
 export const demoPlanner = new RulesPlanner(demo.model);
 const planner = demoPlanner;
 
-export async function planDemo(question: string, history: PlannedTurn[] = []): Promise<PlannerOutcome> {
+/** `values`: the tenant's values the planner may match, by field (the demo's few by default). */
+export async function planDemo(
+  question: string,
+  history: PlannedTurn[] = [],
+  values: Record<string, string[]> = DEMO_VALUES,
+): Promise<PlannerOutcome> {
   return planner.plan({
     question,
     view: demoView,
     history,
     now: DEMO_NOW,
-    values: { values: async (field) => DEMO_VALUES[field] ?? [] },
+    values: { values: async (field) => values[field] ?? [] },
   });
 }
 
 /** The plan of a question; throws with the planner's message when it was not planned. */
-export async function demoPlanOf(question: string, history: PlannedTurn[] = []): Promise<QueryPlan> {
-  const out = await planDemo(question, history);
+export async function demoPlanOf(
+  question: string,
+  history: PlannedTurn[] = [],
+  values: Record<string, string[]> = DEMO_VALUES,
+): Promise<QueryPlan> {
+  const out = await planDemo(question, history, values);
   if (out.kind !== 'plan') throw new Error(`"${question}" was not planned: ${out.kind} ${out.message}`);
   return out.plan;
 }

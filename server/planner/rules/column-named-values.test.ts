@@ -1,14 +1,7 @@
 // Values named beside their column's word: the word picks the column and lets part of a value name it.
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../config/load.ts';
-import type { QueryPlan } from '../../query/plan.ts';
-import { ModelView } from '../../semantic/model-view.ts';
-import { RulesPlanner } from './rules-planner.ts';
+import { demoPlanOf, planDemo } from '../../../test/support/demo-planner.ts';
 
-const FILE = new URL('../../../parley.config.yaml', import.meta.url);
-const demo = parseConfig(fs.readFileSync(FILE, 'utf8'), FILE.pathname, {}).agents.get('demo');
-if (!demo) throw new Error('no demo agent');
 // "Brazil" is both a country and a product (a coffee); "Garden" is only part of values
 const VALUES: Record<string, string[]> = {
   'users.country': ['Brazil', 'Canada', 'Japan'],
@@ -16,20 +9,7 @@ const VALUES: Record<string, string[]> = {
   'products.category': ['Home & Garden', 'Books', 'Grocery'],
   'products.name': ['Brazil', 'Acme Lite Garden Rake', 'Acme Pro Garden Rake', 'Acme Lite Kettle'],
 };
-const planner = new RulesPlanner(demo.model);
-const view = new ModelView(demo.config, demo.model, { organisationId: 1 });
-
-async function planOf(question: string): Promise<QueryPlan> {
-  const out = await planner.plan({
-    question,
-    view,
-    history: [],
-    now: new Date('2026-11-25T12:00:00Z'),
-    values: { values: async (field) => VALUES[field] ?? [] },
-  });
-  if (out.kind !== 'plan') throw new Error(`"${question}" was not planned: ${out.kind} ${out.message}`);
-  return out.plan;
-}
+const planOf = (question: string) => demoPlanOf(question, [], VALUES);
 
 describe('a value beside its column word', () => {
   it('takes the column the question names when several columns hold the value', async () => {
@@ -68,13 +48,7 @@ describe('a value beside its column word', () => {
   });
 
   it('leaves a part of a value without its column word unknown', async () => {
-    const out = await planner.plan({
-      question: 'how much did rake bring in',
-      view,
-      history: [],
-      now: new Date('2026-11-25T12:00:00Z'),
-      values: { values: async (field) => VALUES[field] ?? [] },
-    });
+    const out = await planDemo('how much did rake bring in', [], VALUES);
     expect(out.kind).toBe('unanswerable');
   });
 });

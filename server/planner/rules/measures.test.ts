@@ -1,28 +1,8 @@
 // Averages per thing: the figure spread over the things it is about, counted over the same rows.
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../config/load.ts';
-import type { QueryPlan } from '../../query/plan.ts';
-import { ModelView } from '../../semantic/model-view.ts';
-import { RulesPlanner } from './rules-planner.ts';
+import { demoPlanOf } from '../../../test/support/demo-planner.ts';
 
-const FILE = new URL('../../../parley.config.yaml', import.meta.url);
-const demo = parseConfig(fs.readFileSync(FILE, 'utf8'), FILE.pathname, {}).agents.get('demo');
-if (!demo) throw new Error('no demo agent');
-const planner = new RulesPlanner(demo.model);
-const view = new ModelView(demo.config, demo.model, { organisationId: 1 });
-
-async function planOf(question: string): Promise<QueryPlan> {
-  const out = await planner.plan({
-    question,
-    view,
-    history: [],
-    now: new Date('2026-11-25T12:00:00Z'),
-    values: { values: async () => [] },
-  });
-  if (out.kind !== 'plan') throw new Error(`"${question}" was not planned: ${out.kind} ${out.message}`);
-  return out.plan;
-}
+const planOf = (question: string) => demoPlanOf(question, [], {});
 
 const COMPLETED = { op: 'eq', field: 'orders.status', value: 'completed' };
 
