@@ -2,15 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  assertMysqlReachable,
-  createMysqlDatabase,
-  dropMysqlDatabase,
-  mysqlEnabled,
-  mysqlTitle,
-  openMysqlRoot,
-  testDatabaseName,
-} from '../../test/support/mysql.ts';
+import { onScratchMysql } from '../../test/support/mysql.ts';
 import type { Owner } from '../auth/owner.ts';
 import { failOrphaned, INTERRUPTED, InstanceLease, renewLease } from './leases.ts';
 import { ConversationStore } from './store.ts';
@@ -107,20 +99,4 @@ leaseContract(
   async () => fs.rmSync(tmp, { recursive: true, force: true }),
 );
 
-const mysqlDb = testDatabaseName('parley_leases');
-describe.skipIf(!mysqlEnabled)(mysqlTitle('answer leases'), () => {
-  const root = mysqlEnabled ? openMysqlRoot() : undefined;
-  leaseContract(
-    'on MySQL',
-    async () => {
-      if (!root) throw new Error('MySQL gate is off');
-      await assertMysqlReachable(root);
-      return createMysqlDatabase(root, mysqlDb);
-    },
-    async () => {
-      if (!root) return;
-      await dropMysqlDatabase(root, mysqlDb);
-      await root.destroy();
-    },
-  );
-});
+onScratchMysql('answer leases', 'parley_leases', leaseContract);

@@ -2,15 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  assertMysqlReachable,
-  createMysqlDatabase,
-  dropMysqlDatabase,
-  mysqlEnabled,
-  mysqlTitle,
-  openMysqlRoot,
-  testDatabaseName,
-} from '../../test/support/mysql.ts';
+import { onScratchMysql } from '../../test/support/mysql.ts';
 import type { Answer } from '../answers/answer.ts';
 import type { Owner } from '../auth/owner.ts';
 import { ConversationStore } from './store.ts';
@@ -168,23 +160,7 @@ describe('the SQLite store file', () => {
   });
 });
 
-const mysqlDb = testDatabaseName('parley_store');
-describe.skipIf(!mysqlEnabled)(mysqlTitle('conversation store'), () => {
-  const root = mysqlEnabled ? openMysqlRoot() : undefined;
-  storeContract(
-    'on MySQL',
-    async () => {
-      if (!root) throw new Error('MySQL gate is off');
-      await assertMysqlReachable(root);
-      return createMysqlDatabase(root, mysqlDb);
-    },
-    async () => {
-      if (!root) return;
-      await dropMysqlDatabase(root, mysqlDb);
-      await root.destroy();
-    },
-  );
-});
+onScratchMysql('conversation store', 'parley_store', storeContract);
 
 describe('the store clock', () => {
   it('never gives the same millisecond twice, so answers finishing together keep their order', async () => {

@@ -3,15 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  assertMysqlReachable,
-  createMysqlDatabase,
-  dropMysqlDatabase,
-  mysqlEnabled,
-  mysqlTitle,
-  openMysqlRoot,
-  testDatabaseName,
-} from '../../test/support/mysql.ts';
+import { onScratchMysql } from '../../test/support/mysql.ts';
 import { openDatabase } from './connect.ts';
 import { inTransaction, once } from './unit-of-work.ts';
 
@@ -90,20 +82,4 @@ contract(
   async () => fs.rmSync(tmp, { recursive: true, force: true }),
 );
 
-const mysqlDb = testDatabaseName('parley_unit');
-describe.skipIf(!mysqlEnabled)(mysqlTitle('a unit of work'), () => {
-  const root = mysqlEnabled ? openMysqlRoot() : undefined;
-  contract(
-    'on MySQL',
-    async () => {
-      if (!root) throw new Error('MySQL gate is off');
-      await assertMysqlReachable(root);
-      return createMysqlDatabase(root, mysqlDb);
-    },
-    async () => {
-      if (!root) return;
-      await dropMysqlDatabase(root, mysqlDb);
-      await root.destroy();
-    },
-  );
-});
+onScratchMysql('a unit of work', 'parley_unit', contract);

@@ -3,6 +3,7 @@
 // a server that cannot be reached fails the tests loudly: nothing here ever turns into a silent skip.
 import { execFileSync } from 'node:child_process';
 import knex, { type Knex } from 'knex';
+import { describe } from 'vitest';
 
 const DEFAULT_URL = 'mysql://root@127.0.0.1:3306/test';
 
@@ -127,4 +128,33 @@ export async function ensureMysqlTimeZones(root: Knex): Promise<boolean> {
     throw new Error("CONVERT_TZ(..., 'America/New_York') is still NULL after loading the time zone tables");
   }
   return true;
+}
+
+/**
+ * Runs a test file's database contract (`contract(title, setup, teardown)`, the same one it runs on SQLite) on a
+ * scratch MySQL database named from `prefix`, created before and dropped after; skipped, with the note, when the
+ * MySQL gate is off.
+ */
+export function onScratchMysql(
+  title: string,
+  prefix: string,
+  contract: (title: string, setup: () => Promise<string>, teardown: () => Promise<void>) => void,
+): void {
+  const name = testDatabaseName(prefix);
+  describe.skipIf(!mysqlEnabled)(mysqlTitle(title), () => {
+    const root = mysqlEnabled ? openMysqlRoot() : undefined;
+    contract(
+      'on MySQL',
+      async () => {
+        if (!root) throw new Error('MySQL gate is off');
+        await assertMysqlReachable(root);
+        return createMysqlDatabase(root, name);
+      },
+      async () => {
+        if (!root) return;
+        await dropMysqlDatabase(root, name);
+        await root.destroy();
+      },
+    );
+  });
 }
