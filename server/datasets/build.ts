@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { DATASET_ROW_KEY, type DatasetFormat } from './names.ts';
-import { cellConverter, type ParsedColumn, type ParseLimits, parseDataset, profileDataset } from './parse.ts';
+import { ColumnProfiler, cellConverter, type ParsedColumn, type ParseLimits, readDataset } from './parse.ts';
 import { checkContent } from './sniff.ts';
 import type { DatasetColumnInfo } from './types.ts';
 
@@ -76,58 +76,73 @@ function toParsed(c: DatasetColumnInfo): ParsedColumn {
   };
 }
 
-/** Parses (and, for a new upload, checks and types) a file and writes its SQLite table; 4xx DatasetError when refused. */
+/**
+ * Reads (and, for a new upload, checks and types) a file and writes its SQLite table; 4xx DatasetError when refused.
+ * Each cell is looked at twice at most: by type inference (which stops early in a text column), then converted,
+ * profiled and inserted in one pass; no row is kept as an array of strings.
+ */
 export async function buildDataset(input: BuildInput): Promise<BuildOutput> {
   const bytes = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
   const text = input.columns ? bytes.toString('utf8') : await checkContent(bytes, input.format);
-  const parsed = parseDataset(text, input.format, input.limits, input.columns?.map(toParsed));
-  let columns: DatasetColumnInfo[];
-  if (input.columns) columns = input.columns.map((c) => ({ ...c }));
-  else {
-    const profile = profileDataset(parsed);
-    columns = profile.columns.map((c) => ({
-      name: c.name,
-      header: c.header,
-      type: c.type,
-      modelType: c.type === 'date' ? (c.dateKind === 'datetime' ? 'datetime' : 'date') : c.type,
-      ...(c.grain ? { grain: c.grain } : {}),
-      ...(c.dateFormat ? { dateFormat: c.dateFormat } : {}),
-      ...(c.values ? { values: c.values } : {}),
-      samples: c.samples,
-    }));
-  }
+  const read = readDataset(text, input.format, input.limits, input.columns?.map(toParsed));
+  const { table: cells } = read;
+  const width = read.columns.length;
+  const profilers = input.columns ? undefined : read.columns.map((c) => new ColumnProfiler(c));
   const db = new Database(input.file);
   try {
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     const table = input.table ?? 'data';
-    db.exec(tableDdl(table, parsed.columns));
+    db.exec(tableDdl(table, read.columns));
     // many rows per INSERT: a statement call per row was most of the build's time
-    const width = parsed.columns.length + 1;
-    const rowsPerInsert = Math.max(1, Math.min(200, Math.floor(30_000 / width)));
+    const rowsPerInsert = Math.max(1, Math.min(200, Math.floor(30_000 / (width + 1))));
     const insertOf = (n: number) =>
       db.prepare(
-        `INSERT INTO ${quote(table)} VALUES ${Array.from({ length: n }, () => `(${Array(width).fill('?').join(', ')})`).join(', ')}`,
+        `INSERT INTO ${quote(table)} VALUES ${Array.from(
+          { length: n },
+          () =>
+            `(${Array(width + 1)
+              .fill('?')
+              .join(', ')})`,
+        ).join(', ')}`,
       );
     const batch = insertOf(rowsPerInsert);
-    const convert = parsed.columns.map((c) => cellConverter(c, input.timeZone));
+    const convert = read.columns.map((c) => cellConverter(c, input.timeZone));
     const values: Array<string | number | null> = [];
     db.transaction(() => {
-      parsed.rows.forEach((row, r) => {
+      for (let r = 0; r < cells.rowCount; r += 1) {
         values.push(r + 1);
-        for (let i = 0; i < width - 1; i += 1)
-          values.push((convert[i] as (typeof convert)[number])(row[i] ?? null));
-        if (values.length === rowsPerInsert * width) {
+        for (let i = 0; i < width; i += 1) {
+          const cell = cells.cell(r, i);
+          profilers?.[i]?.feed(cell);
+          values.push((convert[i] as (typeof convert)[number])(cell));
+        }
+        if (values.length === rowsPerInsert * (width + 1)) {
           batch.run(values);
           values.length = 0;
         }
-      });
-      if (values.length > 0) insertOf(values.length / width).run(values);
+      }
+      if (values.length > 0) insertOf(values.length / (width + 1)).run(values);
     })();
   } finally {
     db.close();
   }
-  return { rowCount: parsed.rows.length, columns, sha256: createHash('sha256').update(bytes).digest('hex') };
+  const columns: DatasetColumnInfo[] = profilers
+    ? profilers.map((p) => {
+        const c = p.result();
+        return {
+          name: c.name,
+          header: c.header,
+          type: c.type,
+          modelType: c.type === 'date' ? (c.dateKind === 'datetime' ? 'datetime' : 'date') : c.type,
+          ...(c.grain ? { grain: c.grain } : {}),
+          ...(c.dateFormat ? { dateFormat: c.dateFormat } : {}),
+          ...(c.values ? { values: c.values } : {}),
+          samples: c.samples,
+        };
+      })
+    : (input.columns ?? []).map((c) => ({ ...c }));
+  return { rowCount: cells.rowCount, columns, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** Copies built dataset tables into one file, each under its table name for this combination. */

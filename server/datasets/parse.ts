@@ -5,6 +5,7 @@
 // `prototype` in a header or a JSON key are column names like any other.
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { DateTime } from 'luxon';
+import { type CsvScan, scanCsv, scannedField } from './csv-scan.ts';
 import {
   DATE_FORMATS,
   DateCellReader,
@@ -153,7 +154,7 @@ const YEAR = /^\d{4}$/;
  * "year" or "FY" is a year date column), then a date written one way throughout (DATE_FORMATS: days, months,
  * quarters, years), then ISO date-times, else string. Empty cells do not count.
  */
-function inferColumn(rows: Cell[][], index: number, header: string): Inferred {
+function inferColumn(table: CellTable, index: number, header: string): Inferred {
   let number = true;
   let boolean = true;
   let iso = true;
@@ -161,9 +162,10 @@ function inferColumn(rows: Cell[][], index: number, header: string): Inferred {
   let years = isYearHeader(header);
   const dates = new DateColumnDetector();
   let seen = 0;
-  for (const row of rows) {
-    const cell = row[index];
-    if (cell === null || cell === undefined) continue;
+  const rows = table.rowCount;
+  for (let r = 0; r < rows; r += 1) {
+    const cell = table.cell(r, index);
+    if (cell === null) continue;
     const v = cell.trim();
     if (v === '') continue;
     seen += 1;
@@ -307,54 +309,84 @@ function checkCell(cell: string, limits: ParseLimits, where: () => { line: numbe
   }
 }
 
+/** The cells of a file's data rows, read when looked at (a CSV's are slices of its text; see csv-scan.ts). */
+export interface CellTable {
+  readonly rowCount: number;
+  /** the cell of a data row (0-based) and column; null when empty */
+  cell(row: number, column: number): Cell;
+}
+
+/** A table over rows already built (JSON, and CSV read by csv-parse). */
+export function rowsTable(rows: readonly Cell[][]): CellTable {
+  return { rowCount: rows.length, cell: (r, i) => (rows[r] as Cell[])[i] ?? null };
+}
+
+/** A table over a scanned CSV text: `kept` are the record numbers of the data rows (the header is record 0). */
+function scannedTable(text: string, scan: CsvScan, kept: Int32Array, rowCount: number): CellTable {
+  const { width, bounds } = scan;
+  return {
+    rowCount,
+    cell(r, i) {
+      const k = (kept[r] as number) * width + i;
+      const end = bounds[2 * k + 1] as number;
+      if (end < 0) return (scan.unescaped.get(k) as string) || null;
+      const start = bounds[2 * k] as number;
+      return start === end ? null : text.slice(start, end);
+    },
+  };
+}
+
+/** Not blank: the field holds a character that trim() would keep (checked cheaply for the usual characters). */
+function fieldHasText(text: string, scan: CsvScan, k: number): boolean {
+  const end = scan.bounds[2 * k + 1] as number;
+  const start = scan.bounds[2 * k] as number;
+  if (end >= 0 && start < end) {
+    const c = text.charCodeAt(start);
+    if (c > 32 && c < 127) return true;
+  }
+  return scannedField(text, scan, k).trim() !== '';
+}
+
 /**
- * The fast path: csv-parse without per-record callbacks (which make it build a context object for every record,
- * the larger part of its time and garbage on a 650,000-row file), then the limits checked over the records. When
- * anything is wrong the file is read again by parseCsvPrecisely, only to name the line and column of the problem.
+ * The fast path: csv-scan.ts, then the limits checked over its field bounds; when it cannot read the file (or the
+ * file is past a limit) csv-parse reads it, by parseCsvPrecisely when there is a line and column to name.
  */
-function parseCsvText(text: string, limits: ParseLimits): { headers: string[]; rows: Cell[][] } {
+function parseCsvText(text: string, limits: ParseLimits): { headers: string[]; table: CellTable } {
   const delimiter = detectDelimiter(text);
-  let records: string[][];
-  try {
-    records = parseCsv(text, {
-      delimiter,
-      bom: true,
-      skip_empty_lines: true,
-      record_delimiter: ['\r\n', '\n', '\r'],
-      relax_column_count: false,
-      relax_quotes: false,
-      to: limits.maxRows + 2,
-    }) as string[][];
-  } catch (err) {
-    if (err instanceof CsvError) return parseCsvPrecisely(text, limits, delimiter);
-    throw err;
+  const scan = scanCsv(text, delimiter, limits.maxRows + 2);
+  if (!scan || scan.records === 0) return rowsOf(parseCsvPrecisely(text, limits, delimiter));
+  if (scan.width > limits.maxColumns || scan.records - 1 > limits.maxRows) {
+    return rowsOf(parseCsvPrecisely(text, limits, delimiter));
   }
-  const header = records[0];
-  if (!header) throw new MalformedFileError(1, 1, 'the file has no header line');
-  if (header.length > limits.maxColumns || records.length - 1 > limits.maxRows) {
-    return parseCsvPrecisely(text, limits, delimiter);
-  }
+  const { width, bounds } = scan;
+  // cheap bound first: a UTF-8 character takes at most 3 bytes per UTF-16 unit
   const quick = limits.maxCellBytes / 3;
-  const rows = records as Cell[][];
-  let kept = 0;
-  for (let r = 0; r < records.length; r += 1) {
-    const record = records[r] as string[];
-    let blank = r > 0;
-    for (let i = 0; i < record.length; i += 1) {
-      const cell = record[i] as string;
-      // cheap bound first: a UTF-8 character takes at most 3 bytes per UTF-16 unit
-      if (cell.length > quick && Buffer.byteLength(cell, 'utf8') > limits.maxCellBytes) {
-        return parseCsvPrecisely(text, limits, delimiter);
-      }
-      if (r === 0) continue;
-      if (cell === '') (rows[r] as Cell[])[i] = null;
-      else if (blank && cell.trim() !== '') blank = false;
+  const fields = scan.records * width;
+  for (let k = 0; k < fields; k += 1) {
+    const end = bounds[2 * k + 1] as number;
+    const length = end < 0 ? (scan.unescaped.get(k) as string).length : end - (bounds[2 * k] as number);
+    if (length > quick && Buffer.byteLength(scannedField(text, scan, k), 'utf8') > limits.maxCellBytes) {
+      return rowsOf(parseCsvPrecisely(text, limits, delimiter));
     }
-    // rows of only empty cells (",,,", common at the end of spreadsheet exports) are not data
-    if (r > 0 && !blank) rows[kept++] = rows[r] as Cell[];
   }
-  rows.length = kept;
-  return { headers: header.map((h) => h.trim()), rows };
+  const headers: string[] = [];
+  for (let i = 0; i < width; i += 1) headers.push(scannedField(text, scan, i).trim());
+  // rows of only empty cells (",,,", common at the end of spreadsheet exports) are not data
+  const kept = new Int32Array(scan.records);
+  let rowCount = 0;
+  for (let r = 1; r < scan.records; r += 1) {
+    for (let i = 0; i < width; i += 1) {
+      if (fieldHasText(text, scan, r * width + i)) {
+        kept[rowCount++] = r;
+        break;
+      }
+    }
+  }
+  return { headers, table: scannedTable(text, scan, kept, rowCount) };
+}
+
+function rowsOf(read: { headers: string[]; rows: Cell[][] }): { headers: string[]; table: CellTable } {
+  return { headers: read.headers, table: rowsTable(read.rows) };
 }
 
 /** The reading that tracks every record's line, to report where a file goes wrong (or past a limit). */
@@ -511,28 +543,54 @@ function parseJsonText(text: string, limits: ParseLimits): { headers: string[]; 
 
 // ---- entry point --------------------------------------------------------------------------------
 
+/** A file's columns and its cells, read when looked at. */
+export interface ReadDataset {
+  format: DatasetFormat;
+  columns: ParsedColumn[];
+  table: CellTable;
+}
+
 /**
- * Parses a file's text (already checked by checkContent); throws MalformedFileError (422) at the first problem.
+ * Reads a file's text (already checked by checkContent); throws MalformedFileError (422) at the first problem.
  * `known`: the columns inferred when the file was uploaded (a rebuild from stored bytes infers nothing again).
  */
+export function readDataset(
+  input: string,
+  format: DatasetFormat,
+  limits: ParseLimits,
+  known?: readonly ParsedColumn[],
+): ReadDataset {
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  const { headers, table } =
+    format === 'csv' ? parseCsvText(text, limits) : rowsOf(parseJsonText(text, limits));
+  if (known) {
+    if (known.length !== headers.length) throw new Error('the stored columns do not match the file');
+    return { format, columns: known.map((c) => ({ ...c })), table };
+  }
+  const used = new Set<string>();
+  const columns = headers.map((header, i): ParsedColumn => {
+    const name = uniqueIdentifier(columnIdentifier(header, i), used);
+    return { name, header: header === '' ? name : header, ...inferColumn(table, i, header) };
+  });
+  return { format, columns, table };
+}
+
+/** readDataset with every row built as an array of cells (tests, small files). */
 export function parseDataset(
   input: string,
   format: DatasetFormat,
   limits: ParseLimits,
   known?: readonly ParsedColumn[],
 ): ParsedDataset {
-  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  const { headers, rows } = format === 'csv' ? parseCsvText(text, limits) : parseJsonText(text, limits);
-  if (known) {
-    if (known.length !== headers.length) throw new Error('the stored columns do not match the file');
-    return { format, columns: known.map((c) => ({ ...c })), rows };
+  const read = readDataset(input, format, limits, known);
+  const rows: Cell[][] = [];
+  const width = read.columns.length;
+  for (let r = 0; r < read.table.rowCount; r += 1) {
+    const row: Cell[] = new Array(width);
+    for (let i = 0; i < width; i += 1) row[i] = read.table.cell(r, i);
+    rows.push(row);
   }
-  const used = new Set<string>();
-  const columns = headers.map((header, i): ParsedColumn => {
-    const name = uniqueIdentifier(columnIdentifier(header, i), used);
-    return { name, header: header === '' ? name : header, ...inferColumn(rows, i, header) };
-  });
-  return { format, columns, rows };
+  return { format, columns: read.columns, rows };
 }
 
 // ---- profile: what listings and the planners see -------------------------------------------------
@@ -555,28 +613,45 @@ export interface DatasetProfile {
   columns: ProfiledColumn[];
 }
 
+/** What listings and planners see of one column, fed its cells in row order. */
+export class ColumnProfiler {
+  private readonly distinct = new Set<string>();
+  private tooMany = false;
+  private tooLong = false;
+  private count = 0;
+  private readonly samples: string[] = [];
+
+  constructor(private readonly column: ParsedColumn) {}
+
+  feed(cell: Cell): void {
+    if (cell === null) return;
+    // most cells start with a character trim() keeps: no trimmed copy for those
+    const c = cell.charCodeAt(0);
+    if (!(c > 32 && c < 127) && cell.trim() === '') return;
+    this.count += 1;
+    if (this.samples.length < SAMPLE_COUNT) {
+      const sample = cell.slice(0, MAX_VALUE_LENGTH);
+      if (!this.samples.includes(sample)) this.samples.push(sample);
+    }
+    if (this.column.type !== 'string' || this.tooMany) return;
+    if (cell.length > MAX_VALUE_LENGTH) this.tooLong = true;
+    this.distinct.add(cell);
+    if (this.distinct.size > MAX_VALUES) this.tooMany = true;
+  }
+
+  result(): ProfiledColumn {
+    const out: ProfiledColumn = { ...this.column, samples: [...this.samples], count: this.count };
+    if (this.column.type === 'string' && !this.tooMany && !this.tooLong && this.distinct.size > 0)
+      out.values = [...this.distinct];
+    return out;
+  }
+}
+
 export function profileDataset(parsed: ParsedDataset): DatasetProfile {
   const columns = parsed.columns.map((column, i): ProfiledColumn => {
-    const distinct = new Set<string>();
-    let tooMany = false;
-    let tooLong = false;
-    let count = 0;
-    const samples: string[] = [];
-    for (const row of parsed.rows) {
-      const cell = row[i];
-      if (cell === null || cell === undefined || cell.trim() === '') continue;
-      count += 1;
-      if (samples.length < SAMPLE_COUNT && !samples.includes(cell.slice(0, MAX_VALUE_LENGTH))) {
-        samples.push(cell.slice(0, MAX_VALUE_LENGTH));
-      }
-      if (column.type !== 'string' || tooMany) continue;
-      if (cell.length > MAX_VALUE_LENGTH) tooLong = true;
-      distinct.add(cell);
-      if (distinct.size > MAX_VALUES) tooMany = true;
-    }
-    const out: ProfiledColumn = { ...column, samples, count };
-    if (column.type === 'string' && !tooMany && !tooLong && distinct.size > 0) out.values = [...distinct];
-    return out;
+    const profiler = new ColumnProfiler(column);
+    for (const row of parsed.rows) profiler.feed(row[i] ?? null);
+    return profiler.result();
   });
   return { rowCount: parsed.rows.length, columns };
 }
