@@ -1,7 +1,9 @@
 // Date columns of uploaded files: each format detected with its grain, cells stored as the ISO start of their
 // period, ambiguous and mixed columns decided one way per column.
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { DateColumnDetector, isYearHeader, parseDateAs } from './dates.ts';
+import { DATE_FORMATS, DateColumnDetector, isYearHeader, parseDateAs } from './dates.ts';
 import { cellConverter, type ParseLimits, parseDataset } from './parse.ts';
 
 const LIMITS: ParseLimits = { maxColumns: 200, maxRows: 5_000_000, maxCellBytes: 32 * 1024 };
@@ -91,5 +93,68 @@ describe('date columns', () => {
     const mmm = { tokens: 'MMM yyyy', grain: 'month', example: '' } as const;
     expect(parseDateAs('Feb 2026', mmm)).toBe('2026-02-01');
     expect(parseDateAs('Sept  2026', mmm)).toBe('2026-09-01');
+  });
+});
+
+describe('the fast paths before luxon', () => {
+  // what parseDateAs was before them: luxon alone on the normalised text
+  const luxonAlone = (text: string, tokens: string): string | undefined => {
+    const value = text
+      .trim()
+      .replace(/\s+/g, ' ')
+      .replace(/\bsept\b/i, 'Sep')
+      .replace(/\b([A-Za-z]{3})\.(?=\s)/, '$1');
+    if (value.length < 4 || value.length > 20 || !/\d/.test(value)) return undefined;
+    const dt = DateTime.fromFormat(value, tokens, { zone: 'UTC', locale: 'en-US' });
+    if (!dt.isValid || dt.year < 1000 || dt.year > 9999) return undefined;
+    return dt.toISODate() ?? undefined;
+  };
+
+  it('read every text of every format exactly as luxon alone does', () => {
+    const written = fc
+      .tuple(
+        fc.date({
+          min: new Date('0900-01-01T00:00:00Z'),
+          max: new Date('9999-12-31T00:00:00Z'),
+          noInvalidDate: true,
+        }),
+        fc.constantFrom(...DATE_FORMATS),
+      )
+      .map(([d, f]) => DateTime.fromJSDate(d, { zone: 'UTC' }).setLocale('en-US').toFormat(f.tokens));
+    const scrambled = fc
+      .array(
+        fc.constantFrom(
+          '1',
+          '2',
+          '0',
+          '9',
+          '31',
+          '2026',
+          '-',
+          '/',
+          '.',
+          ' ',
+          ',',
+          'Q',
+          'q',
+          'Jan',
+          'Sept',
+          'x',
+          '.',
+        ),
+        {
+          maxLength: 8,
+        },
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.oneof(written, scrambled), fc.constantFrom(...DATE_FORMATS), (text, format) => {
+        expect(parseDateAs(text, format)).toBe(luxonAlone(text, format.tokens));
+      }),
+      { numRuns: 8000 },
+    );
+    for (const f of DATE_FORMATS) expect(parseDateAs(f.example, f)).toBe(luxonAlone(f.example, f.tokens));
+    expect(parseDateAs('2024-02-29', DATE_FORMATS[0] as (typeof DATE_FORMATS)[number])).toBe('2024-02-29');
+    expect(parseDateAs('2026-02-29', DATE_FORMATS[0] as (typeof DATE_FORMATS)[number])).toBeUndefined();
   });
 });

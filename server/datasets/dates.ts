@@ -67,11 +67,54 @@ function normalise(text: string): string {
     .replace(/\b([A-Za-z]{3})\.(?=\s)/, '$1');
 }
 
+/**
+ * A loose shape of a format's texts: digits where it has numbers, letters where it has month names, its literals
+ * between them. luxon reads no text of the format that lacks the shape (dates.test.ts checks that), so it is asked
+ * only about texts that might be dates written that way: a column of 700 distinct ISO days costs 700 luxon parses,
+ * not 700 for each of the 24 formats.
+ */
+function looseShape(tokens: string): RegExp {
+  let pattern = '';
+  for (const part of tokens.match(/'[^']*'|y+|M{3,4}|M{1,2}|d+|q+|[^'yMdq]/g) ?? []) {
+    if (part.startsWith("'")) pattern += part.slice(1, -1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    else if (/^M{3,4}$/.test(part)) pattern += '[a-z]+';
+    else if (/^[yMdq]+$/.test(part)) pattern += '\\d+';
+    else pattern += part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${pattern}$`, 'i');
+}
+
+const shapes = new Map<string, RegExp>();
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in a month of the proleptic Gregorian calendar (month 1-12). */
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1] as number;
+}
+
 /** The ISO date (yyyy-MM-dd) that starts the value's period in one format, or undefined. */
 export function parseDateAs(text: string, format: DateFormat): string | undefined {
   const value = normalise(text);
   // every format holds a digit and is short; most numbers and words are out before luxon runs
   if (value.length < 4 || value.length > 20 || !/\d/.test(value)) return undefined;
+  let shape = shapes.get(format.tokens);
+  if (!shape) {
+    shape = looseShape(format.tokens);
+    shapes.set(format.tokens, shape);
+  }
+  if (!shape.test(value)) return undefined;
+  if (format.tokens === 'yyyy-MM-dd') {
+    // the usual day format, settled by arithmetic
+    const m = ISO_DAY.exec(value);
+    if (!m) return undefined;
+    const year = Number(m[1]);
+    const month = Number(m[2]);
+    const day = Number(m[3]);
+    if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+    return value;
+  }
   const dt = DateTime.fromFormat(value, format.tokens, OPTIONS);
   if (!dt.isValid || dt.year < 1000 || dt.year > 9999) return undefined;
   return dt.toISODate() ?? undefined;

@@ -13,6 +13,7 @@ import {
   type DateFormat,
   type DateGrain,
   dateFormatOf,
+  daysInMonth,
   isYearHeader,
 } from './dates.ts';
 import { MalformedFileError } from './errors.ts';
@@ -74,10 +75,6 @@ function isoDateTime(v: string, zone: string): DateTime {
 // plain arithmetic on the parts DATE_PARTS reads; anything it does not settle still goes to luxon.
 const DATE_PARTS =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|([+-])(\d{2}):?(\d{2})?)?)?$/i;
-
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
 
 interface DateParts {
   year: number;
@@ -162,6 +159,9 @@ function inferColumn(table: CellTable, index: number, header: string): Inferred 
   let years = isYearHeader(header);
   const dates = new DateColumnDetector();
   let seen = 0;
+  // every check below depends on the value alone: while a column may still hold dates (whose checks are the dear
+  // ones), a value seen before changes nothing
+  const checked = new Set<string>();
   const rows = table.rowCount;
   for (let r = 0; r < rows; r += 1) {
     const cell = table.cell(r, index);
@@ -169,6 +169,10 @@ function inferColumn(table: CellTable, index: number, header: string): Inferred 
     const v = cell.trim();
     if (v === '') continue;
     seen += 1;
+    if (iso || dates.possible) {
+      if (checked.has(v)) continue;
+      if (checked.size < 100_000) checked.add(v);
+    }
     if (number && !isNumberText(v)) number = false;
     if (years && !YEAR.test(v)) years = false;
     if (boolean && !BOOLEAN.test(v)) boolean = false;
