@@ -1,5 +1,6 @@
 // Content checks before parsing: the bytes must be UTF-8 text, not a binary format (ZIP, gzip, PDF, PNG, ...) and
 // not markup (HTML, XML, SVG) that happens to be named .csv or .json.
+import { isUtf8 } from 'node:buffer';
 import { fileTypeFromBuffer } from 'file-type';
 import { DatasetError, MalformedFileError } from './errors.ts';
 import type { DatasetFormat } from './names.ts';
@@ -26,6 +27,9 @@ function unsupported(what: string, format: DatasetFormat): DatasetError {
     `the file's content is ${what}, not ${format.toUpperCase()} text`,
   );
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters text files do not contain
+const BINARY_CONTROL = /[\u0000-\u0008\u000e-\u0019\u001b-\u001f]/;
 
 /** Offset of the first NUL or C0 control byte that text files do not contain (all but \t \n \v \f \r and SUB), or -1. */
 export function firstBinaryControl(bytes: Uint8Array): number {
@@ -101,6 +105,12 @@ export async function checkContent(bytes: Uint8Array, format: DatasetFormat): Pr
   }
   const hasBom = startsWith(bytes, [0xef, 0xbb, 0xbf]);
   const body = hasBom ? bytes.subarray(3) : bytes;
+  // the usual case, clean UTF-8 text, checked natively: isUtf8, then a control character in the decoded text (in
+  // UTF-8 a byte below 0x20 is that character and nothing else); the byte loops only find where a problem is
+  if (isUtf8(body)) {
+    const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+    if (!BINARY_CONTROL.test(text)) return checkMarkup(text, format);
+  }
   const control = firstBinaryControl(body);
   const bad = firstInvalidUtf8(body);
   if (control >= 0 || bad >= 0) {
@@ -115,7 +125,11 @@ export async function checkContent(bytes: Uint8Array, format: DatasetFormat): Pr
     const at = lineColumn(before, before.length);
     throw new MalformedFileError(at.line, at.column, 'the file is not UTF-8 text (save it as UTF-8)');
   }
-  const text = Buffer.from(body).toString('utf8');
+  return checkMarkup(Buffer.from(body).toString('utf8'), format);
+}
+
+/** The text, unless it is empty or markup. */
+function checkMarkup(text: string, format: DatasetFormat): string {
   const first = /\S/.exec(text);
   if (!first) throw new MalformedFileError(1, 1, 'the file is empty');
   if (first[0] === '<') {
