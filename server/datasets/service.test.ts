@@ -273,15 +273,22 @@ for (const driver of ['database', 'filesystem'] as const) {
       await expect(s.service.readVersion(listed as never)).rejects.toBeInstanceOf(DatasetChangedError);
     });
 
-    it('a failed parse stores nothing', async () => {
+    it('a failed parse stores nothing (the bytes stored while the file was read are deleted again)', async () => {
       s = await setup(driver);
       const err = await refusal(
         s.service.upload('demo', userOf(ALICE), { filename: 'bad.csv', bytes: Buffer.from('a,b\n1,2,3\n') }),
       );
       expect(err.status).toBe(422);
+      // a large refused file too: its bytes take longer to store than the refusal takes to find
+      const big = Buffer.from(`a,b\n${'1,2\n'.repeat(200_000)}1,2,3\n`);
+      expect(
+        (await refusal(s.service.upload('demo', userOf(ALICE), { filename: 'big.csv', bytes: big }))).status,
+      ).toBe(422);
       expect(await s.storedVersions()).toBe(0);
       expect(await s.blobRows()).toBe(0);
+      expect(s.leftovers()).toBe(0);
       expect(await s.service.list('demo', userOf(ALICE))).toEqual([]);
+      expect(fs.readdirSync(s.service.queryCache().dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     });
 
     it('a failure after the bytes are stored (before the flip) leaves no orphans and the old version intact', async () => {
@@ -334,6 +341,8 @@ for (const driver of ['database', 'filesystem'] as const) {
       expect(await s.storedVersions()).toBe(1);
       if (driver === 'database') expect(await s.blobRows()).toBe(2);
       expect(s.leftovers()).toBe(0);
+      // the table built meanwhile is gone too
+      expect(fs.readdirSync(s.service.queryCache().dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     });
 
     it('sweepOrphans deletes unreferenced versions older than the grace period', async () => {

@@ -499,37 +499,37 @@ export class DatasetService {
     // refuse early, before reading or storing anything, when the quota is already used up (checked again in the flip)
     await this.checkQuota(this.db, agentId, scope, hash, name, bytes.length);
 
-    // checked, parsed, typed (once) and built as a queryable table in a worker thread, never on this one
+    // checked, parsed, typed (once) and built as a queryable table in a worker thread, never on this one; the bytes
+    // are stored meanwhile (a refused file's stored version is deleted again before the refusal is answered)
     const cache = this.queryCache();
     const timeZone = agentInfo.timeZone ?? 'UTC';
     const scratch = cache.scratchFile();
-    let built: { rowCount: number; columns: DatasetColumnInfo[]; sha256: string };
-    try {
-      built = await this.workers.build({
-        bytes,
-        format,
-        limits: this.limits,
-        timeZone,
-        file: scratch,
-        table: datasetTableName(name),
-      });
-    } catch (err) {
+    const version = randomUUID();
+    const building = this.workers.build({
+      bytes,
+      format,
+      limits: this.limits,
+      timeZone,
+      file: scratch,
+      table: datasetTableName(name),
+    });
+    const storing = this.storage.put(version, bytes);
+    const [builtOutcome, storedOutcome] = await Promise.allSettled([building, storing]);
+    if (builtOutcome.status === 'rejected' || storedOutcome.status === 'rejected') {
       fs.rmSync(scratch, { force: true });
-      throw err;
+      // a failed put leaves nothing of its version (DatasetStorage.put)
+      if (storedOutcome.status === 'fulfilled') await this.deleteBytes(version);
+      throw builtOutcome.status === 'rejected'
+        ? builtOutcome.reason
+        : (storedOutcome as PromiseRejectedResult).reason;
     }
+    const built = builtOutcome.value;
     const meta: Meta = { rowCount: built.rowCount, columns: built.columns };
 
-    const version = randomUUID();
     const digest = built.sha256;
     const now = this.clock().toISOString();
     const parts = this.scopeParts(scope);
     let flipped: { id: string; createdAt: string; old?: string };
-    try {
-      await this.storage.put(version, bytes);
-    } catch (err) {
-      fs.rmSync(scratch, { force: true });
-      throw err;
-    }
     try {
       await this.hooks.afterPut?.(version);
       flipped = await this.retrying(() =>
