@@ -230,6 +230,8 @@ export class DatasetQueryCache {
 
   /** A fresh path in the cache folder for an upload to build its table into (then adopt, or delete it). */
   scratchFile(): string {
+    // a question usually follows an upload: its query thread starts while the file is read, not when it is asked
+    prestartSqliteThread(this.runnerIdleMs);
     return path.join(this.dir, `u-${randomBytes(8).toString('hex')}.tmp`);
   }
 
@@ -256,8 +258,6 @@ export class DatasetQueryCache {
     });
     this.stats.adopted += 1;
     this.evict();
-    // a question usually follows an upload: its query thread is started now, not when it is asked
-    prestartSqliteThread(this.runnerIdleMs);
   }
 
   /**

@@ -23,6 +23,7 @@ import {
   QueryFailedError,
   type QueryRunner,
   QueryTimeoutError,
+  threadExecArgv,
 } from './execute.ts';
 import { QueryPlan } from './plan.ts';
 
@@ -326,5 +327,26 @@ describe.skipIf(!mysqlEnabled)(mysqlTitle('MySQL executor'), () => {
       await own.close();
     }
     expect(await runner.runSql('SELECT count(*) FROM t', [])).toEqual([[3]]);
+  });
+});
+
+describe('threadExecArgv', () => {
+  it('keeps the process flags a query thread needs and drops those that load modules first', () => {
+    expect(
+      threadExecArgv([
+        '--import',
+        'tsx',
+        '--max-old-space-size=512',
+        '--loader=tsx',
+        '-r',
+        './x.cjs',
+        '--enable-source-maps',
+        '--require',
+        'y',
+        '--import=z',
+        '--experimental-loader',
+        'w',
+      ]),
+    ).toEqual(['--max-old-space-size=512', '--enable-source-maps']);
   });
 });

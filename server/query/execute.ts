@@ -119,6 +119,26 @@ interface Executor {
 
 const SQLITE_WORKER = new URL('./sqlite-worker.mjs', import.meta.url);
 
+/**
+ * The process's Node.js flags less those that load modules first (`--import tsx` when run from the TypeScript
+ * sources): the query thread is plain JS, and a thread inherits the flags, so in development each new one loaded the
+ * TypeScript loader, 150-500 ms before it could open its file (the first question on a file just uploaded waited
+ * for that).
+ */
+export function threadExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i += 1) {
+    const arg = execArgv[i] as string;
+    if (/^--(import|loader|experimental-loader|require)$/.test(arg) || arg === '-r') i += 1;
+    else if (!/^--(import|loader|experimental-loader|require)=/.test(arg)) out.push(arg);
+  }
+  return out;
+}
+
+function sqliteThread(workerData: { filename?: string }): Worker {
+  return new Worker(SQLITE_WORKER, { workerData, execArgv: threadExecArgv() });
+}
+
 /** A query thread started ahead of need: better-sqlite3 loaded, no file open yet; it ends unless taken in time. */
 let spare: { worker: Worker; timer: NodeJS.Timeout } | undefined;
 
@@ -128,7 +148,7 @@ let spare: { worker: Worker; timer: NodeJS.Timeout } | undefined;
  */
 export function prestartSqliteThread(idleMs = 30_000): void {
   if (spare) return;
-  const worker = new Worker(SQLITE_WORKER, { workerData: {} });
+  const worker = sqliteThread({});
   worker.unref();
   const drop = (): void => {
     if (spare?.worker !== worker) return;
@@ -181,7 +201,7 @@ class SqliteExecutor implements Executor {
   private spawn(): Promise<Worker> {
     this.live += 1;
     const taken = takeSpare();
-    const worker = taken ?? new Worker(SQLITE_WORKER, { workerData: { filename: this.filename } });
+    const worker = taken ?? sqliteThread({ filename: this.filename });
     worker.unref();
     taken?.postMessage({ open: this.filename });
     return new Promise<Worker>((resolve, reject) => {
