@@ -1,6 +1,8 @@
 // Parsing uploaded files into columns and rows of text cells, and inferring column types.
-// CSV per RFC 4180 with csv-parse (quoted fields, embedded newlines, "" escapes, CRLF/LF/CR), the delimiter (`,` `;`
-// or tab) detected from the header line; JSON as an array of objects or { "rows": [...] }.
+// CSV per RFC 4180 (quoted fields, embedded newlines, "" escapes, CRLF/LF/CR), the delimiter (`,` `;` or tab)
+// detected from the header line: a well-formed file is read by csv-scan.ts (field bounds, cells sliced when looked
+// at), anything else by csv-parse, which names the line and column of a problem. JSON as an array of objects or
+// { "rows": [...] }.
 // Rows are arrays with a separate column list, never objects keyed by header: `__proto__`, `constructor` and
 // `prototype` in a header or a JSON key are column names like any other.
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
