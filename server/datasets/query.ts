@@ -24,6 +24,7 @@ import { ParleyError } from '../errors.ts';
 import { type AgentModel, type CompiledQuery, compileQueryPlan } from '../query/compile.ts';
 import {
   createQueryRunner,
+  openSpareSqliteThread,
   prestartSqliteThread,
   type QueryResult,
   type QueryRunner,
@@ -258,6 +259,9 @@ export class DatasetQueryCache {
     });
     this.stats.adopted += 1;
     this.evict();
+    // the spare query thread started with the upload opens the file now: its first question neither waits for that
+    // nor reads the file's pages one by one
+    openSpareSqliteThread(file);
   }
 
   /**

@@ -18,6 +18,7 @@ import {
 import type { CompiledQuery, OutputColumn } from './compile.ts';
 import {
   createQueryRunner,
+  openSpareSqliteThread,
   prestartSqliteThread,
   QueryCancelledError,
   QueryFailedError,
@@ -202,6 +203,36 @@ describe('SQLite executor', () => {
     } finally {
       await ahead.close();
     }
+  });
+
+  it('a thread that opened a file ahead of need serves the first runner on that file, and no other', async () => {
+    const other = path.join(dir, 'other.sqlite');
+    const db = new Database(other);
+    db.exec("CREATE TABLE o (v TEXT); INSERT INTO o VALUES ('x')");
+    db.close();
+    prestartSqliteThread();
+    openSpareSqliteThread(other);
+    // a runner on another file starts its own thread, leaving the spare to its file
+    const first = createQueryRunner(url, { statementTimeoutMs: 2000, poolMax: 1 });
+    const ahead = createQueryRunner(sqliteUrl(other), { statementTimeoutMs: 300, poolMax: 1 });
+    try {
+      expect(await first.runSql('SELECT count(*) FROM t', [])).toEqual([[3]]);
+      expect(await ahead.runSql('SELECT v FROM o', [])).toEqual([['x']]);
+      // the thread it took is one like any other: a runaway is stopped, the next statement gets a new thread
+      const { error } = await rejection(() => ahead.runSql(RUNAWAY, []));
+      expect(error).toBeInstanceOf(QueryTimeoutError);
+      expect(await ahead.runSql('SELECT v FROM o', [])).toEqual([['x']]);
+    } finally {
+      await first.close();
+      await ahead.close();
+    }
+    // opened ahead on a file that is gone: the runner on it fails as it would have on its own
+    const gone = path.join(dir, 'gone.sqlite');
+    prestartSqliteThread();
+    openSpareSqliteThread(gone);
+    const missing = createQueryRunner(sqliteUrl(gone), { statementTimeoutMs: 2000 });
+    await expect(missing.ping()).rejects.toBeInstanceOf(QueryFailedError);
+    await missing.close();
   });
 
   it('a thread started ahead of need that nobody takes ends by itself; runners start their own', async () => {

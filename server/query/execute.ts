@@ -1,4 +1,5 @@
 // Runs compiled queries on a connection: read-only, with a statement time limit, cancellable, rows typed.
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Knex } from 'knex';
 import {
@@ -139,8 +140,11 @@ function sqliteThread(workerData: { filename?: string }): Worker {
   return new Worker(SQLITE_WORKER, { workerData, execArgv: threadExecArgv() });
 }
 
-/** A query thread started ahead of need: better-sqlite3 loaded, no file open yet; it ends unless taken in time. */
-let spare: { worker: Worker; timer: NodeJS.Timeout } | undefined;
+/**
+ * A query thread started ahead of need: better-sqlite3 loaded, no file open yet, or one file opened ahead of need
+ * (`file`, ready once `ready` resolves); it ends unless taken in time.
+ */
+let spare: { worker: Worker; timer: NodeJS.Timeout; file?: string; ready?: Promise<void> } | undefined;
 
 /**
  * Starts a spare query thread, so the next new SQLite runner (the first question on a file just uploaded) does not
@@ -165,12 +169,46 @@ export function prestartSqliteThread(idleMs = 30_000): void {
   spare = { worker, timer };
 }
 
-function takeSpare(): Worker | undefined {
+/**
+ * Has the spare thread (when there is one with no file yet) open `file` now and read its pages once, so the first
+ * runner on that file neither waits for it to open nor reads its pages one by one: for a file just built at upload,
+ * whose first question is likely next. Only a runner on that same file takes the thread then.
+ */
+export function openSpareSqliteThread(file: string): void {
+  if (!spare || spare.file !== undefined) return;
+  const { worker } = spare;
+  spare.file = path.resolve(file);
+  spare.ready = new Promise<void>((resolve, reject) => {
+    const settle = (): void => {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    };
+    const onMessage = (msg: { ready?: boolean }): void => {
+      if (!msg.ready) return;
+      settle();
+      resolve();
+    };
+    const onError = (err: Error): void => {
+      settle();
+      reject(new QueryFailedError(err.message));
+    };
+    const onExit = (): void => {
+      settle();
+      reject(new QueryFailedError('the query thread ended'));
+    };
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
+  // nobody may take it: its failure is then nobody's
+  spare.ready.catch(() => undefined);
+  worker.postMessage({ open: spare.file, warm: true });
+}
+
+/** The spare thread for a runner on `filename`: one with no file yet, or one that opened that file. */
+function takeSpare(filename: string): { worker: Worker; ready?: Promise<void> } | undefined {
   const taken = spare;
-  if (!taken) return undefined;
+  if (!taken || (taken.file !== undefined && taken.file !== path.resolve(filename))) return undefined;
   spare = undefined;
   clearTimeout(taken.timer);
-  return taken.worker;
+  return { worker: taken.worker, ready: taken.ready };
 }
 
 interface ExecutorOptions {
@@ -200,10 +238,20 @@ class SqliteExecutor implements Executor {
    */
   private spawn(): Promise<Worker> {
     this.live += 1;
-    const taken = takeSpare();
-    const worker = taken ?? sqliteThread({ filename: this.filename });
+    const taken = takeSpare(this.filename);
+    const worker = taken?.worker ?? sqliteThread({ filename: this.filename });
     worker.unref();
-    taken?.postMessage({ open: this.filename });
+    if (taken?.ready) {
+      return taken.ready.then(
+        () => worker,
+        (err: unknown) => {
+          this.live -= 1;
+          void worker.terminate();
+          throw err;
+        },
+      );
+    }
+    taken?.worker.postMessage({ open: this.filename });
     return new Promise<Worker>((resolve, reject) => {
       const onMessage = (msg: { ready?: boolean }): void => {
         if (!msg.ready) return;
