@@ -24,6 +24,7 @@ import {
   QueryFailedError,
   type QueryRunner,
   QueryTimeoutError,
+  sqliteSpare,
   threadExecArgv,
 } from './execute.ts';
 import { QueryPlan } from './plan.ts';
@@ -212,12 +213,15 @@ describe('SQLite executor', () => {
     db.close();
     prestartSqliteThread();
     openSpareSqliteThread(other);
+    expect(sqliteSpare()).toEqual({ file: other });
     // a runner on another file starts its own thread, leaving the spare to its file
     const first = createQueryRunner(url, { statementTimeoutMs: 2000, poolMax: 1 });
     const ahead = createQueryRunner(sqliteUrl(other), { statementTimeoutMs: 300, poolMax: 1 });
     try {
       expect(await first.runSql('SELECT count(*) FROM t', [])).toEqual([[3]]);
+      expect(sqliteSpare()).toEqual({ file: other });
       expect(await ahead.runSql('SELECT v FROM o', [])).toEqual([['x']]);
+      expect(sqliteSpare()).toBeUndefined();
       // the thread it took is one like any other: a runaway is stopped, the next statement gets a new thread
       const { error } = await rejection(() => ahead.runSql(RUNAWAY, []));
       expect(error).toBeInstanceOf(QueryTimeoutError);
@@ -225,6 +229,19 @@ describe('SQLite executor', () => {
     } finally {
       await first.close();
       await ahead.close();
+    }
+    // a spare that opened a file nobody asked about makes way for the next upload's
+    prestartSqliteThread();
+    openSpareSqliteThread(other);
+    prestartSqliteThread();
+    expect(sqliteSpare()).toEqual({});
+    openSpareSqliteThread(url.replace('sqlite://', ''));
+    const next = createQueryRunner(url, { statementTimeoutMs: 2000, poolMax: 1 });
+    try {
+      expect(await next.runSql('SELECT count(*) FROM t', [])).toEqual([[3]]);
+      expect(sqliteSpare()).toBeUndefined();
+    } finally {
+      await next.close();
     }
     // opened ahead on a file that is gone: the runner on it fails as it would have on its own
     const gone = path.join(dir, 'gone.sqlite');

@@ -149,9 +149,16 @@ let spare: { worker: Worker; timer: NodeJS.Timeout; file?: string; ready?: Promi
 /**
  * Starts a spare query thread, so the next new SQLite runner (the first question on a file just uploaded) does not
  * wait for a thread to start: 75-150 ms on a busy machine. It ends by itself after `idleMs` when nobody took it.
+ * A spare that opened an earlier file nobody asked about yet makes way for it (the newer upload's question is the
+ * likelier next).
  */
 export function prestartSqliteThread(idleMs = 30_000): void {
-  if (spare) return;
+  if (spare && spare.file === undefined) return;
+  if (spare) {
+    clearTimeout(spare.timer);
+    void spare.worker.terminate();
+    spare = undefined;
+  }
   const worker = sqliteThread({});
   worker.unref();
   const drop = (): void => {
@@ -200,6 +207,11 @@ export function openSpareSqliteThread(file: string): void {
   // nobody may take it: its failure is then nobody's
   spare.ready.catch(() => undefined);
   worker.postMessage({ open: spare.file, warm: true });
+}
+
+/** The spare thread now, if any, and the file it opened ahead of need (for tests and metrics). */
+export function sqliteSpare(): { file?: string } | undefined {
+  return spare && { ...(spare.file !== undefined ? { file: spare.file } : {}) };
 }
 
 /** The spare thread for a runner on `filename`: one with no file yet, or one that opened that file. */
