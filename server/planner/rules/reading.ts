@@ -2,7 +2,7 @@
 // cue words of analytic questions (how many, by/per, top N, which, share of, vs, never, more than).
 import { createRequire } from 'node:module';
 import { distance } from 'fastest-levenshtein';
-import { type DateMatch, findDateBounds, findDateRanges, findGrain } from '../../dates/phrases.ts';
+import { type DateMatch, findDates, findGrain } from '../../dates/phrases.ts';
 import { type Grain, tableOf } from '../../query/plan.ts';
 import type { PlannerInput, Presentation } from '../types.ts';
 import { withColumnNamedValues } from './column-named-values.ts';
@@ -214,8 +214,7 @@ export const GRAIN_NOUNS: Record<string, Grain> = {
 
 export function read(question: string, input: PlannerInput, values: ValueIndex, modelKey: object): Reading {
   const view = input.view;
-  const dates = findDateRanges(question, input.now, view.agent.timeZone);
-  const bounds = findDateBounds(question, input.now, view.agent.timeZone);
+  const { ranges: dates, bounds } = findDates(question, input.now, view.agent.timeZone);
   const grainHit = findGrain(question);
   let masked = question;
   const blank = (start: number, end: number): void => {
