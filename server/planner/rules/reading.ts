@@ -728,6 +728,29 @@ function rivals(hits: Array<{ target: Target; length: number; exact: boolean }>)
     .map((h) => h.target);
 }
 
+/** Words that compare with the number after them ("more than 5", "at least 3"). */
+const COMPARISON_WORDS: ReadonlyArray<[string[], 'gt' | 'gte' | 'lt' | 'lte']> = [
+  [['more', 'than'], 'gt'],
+  [['greater', 'than'], 'gt'],
+  [['higher', 'than'], 'gt'],
+  [['bigger', 'than'], 'gt'],
+  [['larger', 'than'], 'gt'],
+  [['over'], 'gt'],
+  [['above'], 'gt'],
+  [['exceeding'], 'gt'],
+  [['at', 'least'], 'gte'],
+  [['minimum', 'of'], 'gte'],
+  [['less', 'than'], 'lt'],
+  [['lower', 'than'], 'lt'],
+  [['fewer', 'than'], 'lt'],
+  [['cheaper', 'than'], 'lt'],
+  [['under'], 'lt'],
+  [['below'], 'lt'],
+  [['at', 'most'], 'lte'],
+  [['up', 'to'], 'lte'],
+  [['maximum', 'of'], 'lte'],
+];
+
 /** The numeric comparisons that start at token i. */
 function comparisonsAt(words: string[], tokens: Token[], i: number): Reading['comparisons'] {
   const numAt = (k: number): number | undefined => tokens[k]?.num;
@@ -751,28 +774,7 @@ function comparisonsAt(words: string[], tokens: Token[], i: number): Reading['co
   }
   if (words[i] === 'exactly' && numAt(i + 1) !== undefined)
     return [{ op: 'eq', value: numAt(i + 1) as number, at: i }];
-  const pairs: Array<[string[], 'gt' | 'gte' | 'lt' | 'lte']> = [
-    [['more', 'than'], 'gt'],
-    [['greater', 'than'], 'gt'],
-    [['higher', 'than'], 'gt'],
-    [['bigger', 'than'], 'gt'],
-    [['larger', 'than'], 'gt'],
-    [['over'], 'gt'],
-    [['above'], 'gt'],
-    [['exceeding'], 'gt'],
-    [['at', 'least'], 'gte'],
-    [['minimum', 'of'], 'gte'],
-    [['less', 'than'], 'lt'],
-    [['lower', 'than'], 'lt'],
-    [['fewer', 'than'], 'lt'],
-    [['cheaper', 'than'], 'lt'],
-    [['under'], 'lt'],
-    [['below'], 'lt'],
-    [['at', 'most'], 'lte'],
-    [['up', 'to'], 'lte'],
-    [['maximum', 'of'], 'lte'],
-  ];
-  for (const [seq, op] of pairs) {
+  for (const [seq, op] of COMPARISON_WORDS) {
     if (!seq.every((s, k) => words[i + k] === s)) continue;
     const value = numAt(i + seq.length);
     if (value !== undefined) return [{ op, value, at: i }];
