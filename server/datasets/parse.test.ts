@@ -6,6 +6,7 @@ import { checkFilename, columnIdentifier, datasetTableName } from './names.ts';
 import {
   dateTextKind,
   detectDelimiter,
+  isNumberText,
   type ParseLimits,
   parseDataset,
   profileDataset,
@@ -248,6 +249,37 @@ describe('type inference', () => {
     expect(sqlValue('2025-01-31', dt)).toBe('2025-01-31 00:00:00');
     expect(sqlValue('  spaced ', { name: 's', header: 's', type: 'string' })).toBe('  spaced ');
     expect(sqlValue('abc', { name: 'n', header: 'n', type: 'number' })).toBeNull();
+  });
+
+  it('reads numbers by the one-pass check exactly as by the expressions', () => {
+    const byExpressions = (v: string): boolean =>
+      /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(v) &&
+      !/^[+-]?0\d/.test(v) &&
+      !/^[+-]?\d{16,}$/.test(v) &&
+      Number.isFinite(Number(v));
+    const text = fc
+      .array(fc.constantFrom('0', '1', '7', '9', '.', '+', '-', 'e', 'E', ' ', 'x', '00'), { maxLength: 18 })
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (v) => {
+        expect(isNumberText(v)).toBe(byExpressions(v));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const v of [
+      '0',
+      '-0',
+      '0.5',
+      '.5',
+      '5.',
+      '007',
+      '+',
+      '.',
+      '123456789012345',
+      '1234567890123456',
+      '1e999',
+    ])
+      expect(isNumberText(v)).toBe(byExpressions(v));
   });
 
   it('profiles string columns with at most 50 distinct values for value matching', () => {

@@ -66,6 +66,28 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:
 
 /** A number the way people write one in a file: not `007` (a code) and not 16+ digit integers (identifiers). */
 export function isNumberText(v: string): boolean {
+  // the usual cells (`12`, `-3.5`, `79.19`) settled by one pass over their characters: short enough to be neither
+  // a long integer nor infinite; exponents, long texts and anything else go to the expressions
+  const n = v.length;
+  if (n > 0 && n < 16) {
+    const sign = v.charCodeAt(0) === 43 || v.charCodeAt(0) === 45 ? 1 : 0;
+    let digits = 0;
+    let dot = false;
+    let plain = sign < n;
+    for (let i = sign; i < n; i += 1) {
+      const c = v.charCodeAt(i);
+      if (c >= 48 && c <= 57) digits += 1;
+      else if (c === 46 && !dot) dot = true;
+      else {
+        plain = false;
+        break;
+      }
+    }
+    if (plain && digits > 0) {
+      const second = v.charCodeAt(sign + 1);
+      return !(v.charCodeAt(sign) === 48 && second >= 48 && second <= 57);
+    }
+  }
   return NUMBER.test(v) && !LEADING_ZERO.test(v) && !LONG_INTEGER.test(v) && Number.isFinite(Number(v));
 }
 
