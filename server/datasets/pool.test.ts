@@ -48,6 +48,17 @@ describe('dataset workers', () => {
         .catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(DatasetError);
       expect(refused).toMatchObject({ status: 422, code: 'malformed_file' });
+      // the bytes reach the thread in shared memory: a binary file is still named by its signature there, and the
+      // caller's buffer is untouched
+      const png = Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        Buffer.alloc(64),
+      ]);
+      const binary = await workers
+        .build({ bytes: png, format: 'csv', limits: LIMITS, timeZone: 'UTC', file: `${file}3` })
+        .catch((e: unknown) => e);
+      expect(binary).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+      expect(png[0]).toBe(0x89);
       expect(workers.threads).toBe(1);
       // idle threads end (minThreads 0 here), so a quiet server holds none
       await expect.poll(() => workers.threads, { timeout: 5000 }).toBe(0);

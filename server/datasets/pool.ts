@@ -78,6 +78,17 @@ function lazyWorkers(options: DatasetWorkersOptions): DatasetWorkers {
   };
 }
 
+/**
+ * The bytes in memory the worker reads where they are: copying 9 MB into shared memory takes about a millisecond of
+ * this thread, posting them as they are (a structured clone) took 20-30 ms, a stall every other request waited for.
+ */
+function inSharedMemory(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  copy.set(bytes);
+  return copy;
+}
+
 export function createDatasetWorkers(options: DatasetWorkersOptions = {}): DatasetWorkers {
   const pool = new Piscina({
     filename: new URL('./build-worker.mjs', import.meta.url).href,
@@ -108,7 +119,7 @@ export function createDatasetWorkers(options: DatasetWorkersOptions = {}): Datas
     return settled.ok as T;
   };
   return {
-    build: (input) => run<BuildOutput>('build', input),
+    build: (input) => run<BuildOutput>('build', { ...input, bytes: inSharedMemory(input.bytes) }),
     combine: (input) => run<void>('combine', input),
     get threads() {
       return pool.threads.length;
