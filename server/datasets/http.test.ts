@@ -1,8 +1,10 @@
 // Upload limits over HTTP: size (413), content (415), names (400), multipart shape (400), quotas (409),
 // malformed files (422), and uploads that fail or are aborted store nothing.
 import net from 'node:net';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatasetsTestServer, startDatasetsTestServer } from '../../test/support/datasets-app.ts';
+import { sharedMemoryStorage } from './http.ts';
 
 let server: DatasetsTestServer;
 
@@ -322,5 +324,38 @@ describe('aborted uploads', () => {
     expect(await server.fileRows()).toBe(files);
     expect(await server.blobRows()).toBe(blobs);
     expect(await listed()).not.toContain('aborted.csv');
+  });
+});
+
+describe('sharedMemoryStorage', () => {
+  const store = (headers: Record<string, string>, chunks: Buffer[]) =>
+    new Promise<{ buffer?: Buffer; size?: number }>((resolve, reject) => {
+      const stream = new PassThrough();
+      sharedMemoryStorage(1024 * 1024)._handleFile(
+        { headers } as never,
+        { stream } as never,
+        (err?: unknown, info?: { buffer?: Buffer; size?: number }) =>
+          err ? reject(err) : resolve(info ?? {}),
+      );
+      for (const c of chunks) stream.write(c);
+      stream.end();
+    });
+
+  it('keeps the file in shared memory, sized by Content-Length or grown when there is none', async () => {
+    const chunks = Array.from({ length: 40 }, (_, i) => Buffer.alloc(5000, i));
+    const whole = Buffer.concat(chunks);
+    const declared: Array<Record<string, string>> = [
+      { 'content-length': String(whole.length + 300) },
+      {},
+      { 'content-length': '10' },
+    ];
+    for (const headers of declared) {
+      const { buffer, size } = await store(headers, chunks);
+      expect(size).toBe(whole.length);
+      expect(buffer?.equals(whole)).toBe(true);
+      expect(buffer?.buffer).toBeInstanceOf(SharedArrayBuffer);
+    }
+    const empty = await store({}, []);
+    expect(empty.size).toBe(0);
   });
 });
