@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SemanticModel, Table } from '../config/schema.ts';
 import { ParleyError } from '../errors.ts';
-import { type AgentModel, type CompiledQuery, compileQueryPlan } from '../query/compile.ts';
+import type { AgentModel, CompiledQuery } from '../query/compile.ts';
 import {
   createQueryRunner,
   prestartSqliteThread,
@@ -348,6 +348,8 @@ export class DatasetQueryCache {
       agent,
       runner,
       query: async (plan, opts) => {
+        // the compiler (knex's query builder, the date resolver) loads with the first question, not at start-up
+        const { compileQueryPlan } = await import('../query/compile.ts');
         const compiled = compileQueryPlan(
           plan,
           agent,
