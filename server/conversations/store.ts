@@ -6,7 +6,7 @@ import type { Answer } from '../answers/answer.ts';
 import type { ConversationMemory } from '../answers/engine.ts';
 import type { Owner } from '../auth/owner.ts';
 import { openDatabase, parseDatabaseUrl } from '../db/connect.ts';
-import { inTransaction, once, type UnitOfWork } from '../db/unit-of-work.ts';
+import { fewestCommits, inTransaction, once, type UnitOfWork } from '../db/unit-of-work.ts';
 import { ParleyError } from '../errors.ts';
 import type { PlannedTurn, Presentation } from '../planner/types.ts';
 import { contextKey, type UserContext } from '../semantic/user-context.ts';
@@ -222,14 +222,18 @@ export class ConversationStore {
 
   /** How many conversations this user (in this tenant) keeps; the owner index answers it. */
   async countConversations(owner: Owner): Promise<number> {
-    const row = await this.db('parley_conversations')
-      .where({
-        agent_id: owner.agentId,
-        user_identifier: owner.userIdentifier,
-        context_hash: contextHash(owner.userContext),
-      })
-      .count({ n: '*' })
-      .first();
+    const [row] = await once(this.db, (unit) =>
+      unit.rows<{ n: number | string }>(
+        this.db('parley_conversations')
+          .where({
+            agent_id: owner.agentId,
+            user_identifier: owner.userIdentifier,
+            context_hash: contextHash(owner.userContext),
+          })
+          .count({ n: '*' })
+          .first(),
+      ),
+    );
     return Number(row?.n ?? 0);
   }
 
@@ -295,28 +299,36 @@ export class ConversationStore {
     return toResponse(row);
   }
 
-  /** Records the answer; its completion time, or undefined when the response was no longer in progress. */
-  async completeResponse(id: string, answer: Answer): Promise<string | undefined> {
-    const completedAt = await this.finish(id, { status: 'completed', answer: JSON.stringify(answer) });
-    if (completedAt && answer.subject) await this.addSubjectToTitle(id, answer.subject);
-    return completedAt;
-  }
-
   /**
-   * The first answer's subject joins the conversation's title ("How many orders? · Orders, October 2026"), so that
-   * conversations asked alike are told apart in the list; a title someone set (not the question) is kept.
+   * Records the answer; its completion time, or undefined when the response was no longer in progress. The first
+   * answer's subject joins the conversation's title ("How many orders? · Orders, October 2026"), so that
+   * conversations asked alike are told apart in the list; a title someone set (not the question) is kept. One unit
+   * of work on SQLite (one commit); on MySQL the title follows in its own statement.
    */
-  private async addSubjectToTitle(responseId: string, subject: string): Promise<void> {
-    const row = await this.db<ResponseRow>('parley_responses')
-      .select('conversation_id', 'seq', 'question')
-      .where('id', responseId)
-      .first();
-    if (row?.seq !== 1) return;
-    const question = row.question.slice(0, 200);
-    if (question.toLowerCase().includes(subject.toLowerCase())) return;
-    await this.db('parley_conversations')
-      .where({ id: row.conversation_id, title: question })
-      .update({ title: `${question} · ${subject}`.slice(0, 200) });
+  async completeResponse(id: string, answer: Answer): Promise<string | undefined> {
+    const completedAt = this.now();
+    const subject = answer.subject;
+    return fewestCommits(this.db, async (unit) => {
+      const changed = await unit.write(
+        this.db('parley_responses')
+          .where({ id, status: 'in_progress' })
+          .update({ status: 'completed', answer: JSON.stringify(answer), completed_at: completedAt }),
+      );
+      if (changed === 0) return undefined;
+      if (!subject) return completedAt;
+      const [row] = await unit.rows<Pick<ResponseRow, 'conversation_id' | 'seq' | 'question'>>(
+        this.db('parley_responses').select('conversation_id', 'seq', 'question').where('id', id).first(),
+      );
+      if (row?.seq !== 1) return completedAt;
+      const question = row.question.slice(0, 200);
+      if (question.toLowerCase().includes(subject.toLowerCase())) return completedAt;
+      await unit.write(
+        this.db('parley_conversations')
+          .where({ id: row.conversation_id, title: question })
+          .update({ title: `${question} · ${subject}`.slice(0, 200) }),
+      );
+      return completedAt;
+    });
   }
 
   async failResponse(

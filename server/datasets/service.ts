@@ -10,6 +10,7 @@ import { USER_IDENTIFIER, USER_IDENTIFIER_RULE } from '../auth/claims.ts';
 import type { Owner } from '../auth/owner.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { UserContextType } from '../config/schema.ts';
+import { once } from '../db/unit-of-work.ts';
 import { UserContextError, validateUserContext } from '../semantic/user-context.ts';
 import { DatasetError } from './errors.ts';
 import { checkFilename, type DatasetFormat, datasetTableName } from './names.ts';
@@ -442,15 +443,20 @@ export class DatasetService {
     const reserved = options.reservedTables ?? this.agent(owner.agentId).tables ?? [];
     const scopes = this.visibleScopes(owner);
     const hashes = scopes.map((s) => this.scopeHash(owner.agentId, s));
-    const rows: FileRow[] = await this.db<FileRow>(FILES_TABLE)
-      .where({ workspace_id: this.settings.workspaceId, agent_id: owner.agentId })
-      .whereIn('scope_hash', hashes)
-      .orderBy([
-        { column: 'scope_kind', order: 'desc' },
-        { column: 'scope_key', order: 'asc' },
-        { column: 'name', order: 'asc' },
-        { column: 'id', order: 'asc' },
-      ]);
+    // asked before every answer: a statement prepared once (unit-of-work.ts)
+    const rows = await once(this.db, (unit) =>
+      unit.rows<FileRow>(
+        this.db<FileRow>(FILES_TABLE)
+          .where({ workspace_id: this.settings.workspaceId, agent_id: owner.agentId })
+          .whereIn('scope_hash', hashes)
+          .orderBy([
+            { column: 'scope_kind', order: 'desc' },
+            { column: 'scope_key', order: 'asc' },
+            { column: 'name', order: 'asc' },
+            { column: 'id', order: 'asc' },
+          ]),
+      ),
+    );
     return assignDatasetTables(
       rows.map((r) => this.toRecord(r)),
       reserved,

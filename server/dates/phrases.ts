@@ -729,15 +729,20 @@ function overlaps(a: { start: number; end: number }, b: { start: number; end: nu
  * phrases that only make sense at the moment of asking ("3 days ago", "last Monday") become explicit dates.
  */
 export function findDateRanges(text: string, now: Date, timeZone: string): DateMatch[] {
-  return scanDates(text, now, timeZone).ranges;
+  return findDates(text, now, timeZone).ranges;
 }
 
 /** The open-ended bounds of a text ("registered before 2025", "orders after March"), which findDateRanges leaves out. */
 export function findDateBounds(text: string, now: Date, timeZone: string): DateBound[] {
-  return scanDates(text, now, timeZone).bounds;
+  return findDates(text, now, timeZone).bounds;
 }
 
-function scanDates(text: string, now: Date, timeZone: string): { ranges: DateMatch[]; bounds: DateBound[] } {
+/** findDateRanges and findDateBounds from one scan of the text (the scan is most of a question's reading time). */
+export function findDates(
+  text: string,
+  now: Date,
+  timeZone: string,
+): { ranges: DateMatch[]; bounds: DateBound[] } {
   const at = zonedNow(now, timeZone);
   const candidates: Candidate[] = [];
   RULES.forEach((r, priority) => {

@@ -121,3 +121,11 @@ export async function once<T>(db: Knex, work: (unit: UnitOfWork) => Promise<T>):
     await client.releaseConnection(conn);
   }
 }
+
+/**
+ * `work` at the least cost for writes that need not be atomic together: one transaction on SQLite, where each
+ * commit is the expensive part, statement by statement on MySQL, where BEGIN and COMMIT would be two more round trips.
+ */
+export function fewestCommits<T>(db: Knex, work: (unit: UnitOfWork) => Promise<T>): Promise<T> {
+  return dialectOf(db) === 'mysql' ? once(db, work) : inTransaction(db, work);
+}

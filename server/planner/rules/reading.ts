@@ -2,7 +2,7 @@
 // cue words of analytic questions (how many, by/per, top N, which, share of, vs, never, more than).
 import { createRequire } from 'node:module';
 import { distance } from 'fastest-levenshtein';
-import { type DateMatch, findDateBounds, findDateRanges, findGrain } from '../../dates/phrases.ts';
+import { type DateMatch, findDates, findGrain } from '../../dates/phrases.ts';
 import { type Grain, tableOf } from '../../query/plan.ts';
 import type { PlannerInput, Presentation } from '../types.ts';
 import { withColumnNamedValues } from './column-named-values.ts';
@@ -214,8 +214,7 @@ export const GRAIN_NOUNS: Record<string, Grain> = {
 
 export function read(question: string, input: PlannerInput, values: ValueIndex, modelKey: object): Reading {
   const view = input.view;
-  const dates = findDateRanges(question, input.now, view.agent.timeZone);
-  const bounds = findDateBounds(question, input.now, view.agent.timeZone);
+  const { ranges: dates, bounds } = findDates(question, input.now, view.agent.timeZone);
   const grainHit = findGrain(question);
   let masked = question;
   const blank = (start: number, end: number): void => {
@@ -729,6 +728,29 @@ function rivals(hits: Array<{ target: Target; length: number; exact: boolean }>)
     .map((h) => h.target);
 }
 
+/** Words that compare with the number after them ("more than 5", "at least 3"). */
+const COMPARISON_WORDS: ReadonlyArray<[string[], 'gt' | 'gte' | 'lt' | 'lte']> = [
+  [['more', 'than'], 'gt'],
+  [['greater', 'than'], 'gt'],
+  [['higher', 'than'], 'gt'],
+  [['bigger', 'than'], 'gt'],
+  [['larger', 'than'], 'gt'],
+  [['over'], 'gt'],
+  [['above'], 'gt'],
+  [['exceeding'], 'gt'],
+  [['at', 'least'], 'gte'],
+  [['minimum', 'of'], 'gte'],
+  [['less', 'than'], 'lt'],
+  [['lower', 'than'], 'lt'],
+  [['fewer', 'than'], 'lt'],
+  [['cheaper', 'than'], 'lt'],
+  [['under'], 'lt'],
+  [['below'], 'lt'],
+  [['at', 'most'], 'lte'],
+  [['up', 'to'], 'lte'],
+  [['maximum', 'of'], 'lte'],
+];
+
 /** The numeric comparisons that start at token i. */
 function comparisonsAt(words: string[], tokens: Token[], i: number): Reading['comparisons'] {
   const numAt = (k: number): number | undefined => tokens[k]?.num;
@@ -752,28 +774,7 @@ function comparisonsAt(words: string[], tokens: Token[], i: number): Reading['co
   }
   if (words[i] === 'exactly' && numAt(i + 1) !== undefined)
     return [{ op: 'eq', value: numAt(i + 1) as number, at: i }];
-  const pairs: Array<[string[], 'gt' | 'gte' | 'lt' | 'lte']> = [
-    [['more', 'than'], 'gt'],
-    [['greater', 'than'], 'gt'],
-    [['higher', 'than'], 'gt'],
-    [['bigger', 'than'], 'gt'],
-    [['larger', 'than'], 'gt'],
-    [['over'], 'gt'],
-    [['above'], 'gt'],
-    [['exceeding'], 'gt'],
-    [['at', 'least'], 'gte'],
-    [['minimum', 'of'], 'gte'],
-    [['less', 'than'], 'lt'],
-    [['lower', 'than'], 'lt'],
-    [['fewer', 'than'], 'lt'],
-    [['cheaper', 'than'], 'lt'],
-    [['under'], 'lt'],
-    [['below'], 'lt'],
-    [['at', 'most'], 'lte'],
-    [['up', 'to'], 'lte'],
-    [['maximum', 'of'], 'lte'],
-  ];
-  for (const [seq, op] of pairs) {
+  for (const [seq, op] of COMPARISON_WORDS) {
     if (!seq.every((s, k) => words[i + k] === s)) continue;
     const value = numAt(i + seq.length);
     if (value !== undefined) return [{ op, value, at: i }];
