@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `parley` command. Runs the built CLI (dist/build, made by `npm run build`) when it is there and no older than
-// the TypeScript sources; otherwise the sources through tsx (development), saying so. Either way in this process, no
-// wrapper process: SIGINT and SIGTERM reach `parley serve` itself.
+// The `parley` command. Runs the built CLI (dist/build/bundle, the server compiled and bundled by `npm run build`;
+// see scripts/bundle-server.mjs) when it is there and no older than the TypeScript sources; otherwise the sources
+// through tsx (development), saying so. Either way in this process, no wrapper process: SIGINT and SIGTERM reach
+// `parley serve` itself.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +42,7 @@ function builtState() {
 const state = builtState();
 let runCli;
 if (state === 'current') {
-  ({ runCli } = await import('../dist/build/server/cli/program.js'));
+  ({ runCli } = await import('../dist/build/bundle/program.js'));
 } else {
   process.stderr.write(
     state === 'missing'

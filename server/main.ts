@@ -22,6 +22,7 @@ import { openDatabase } from './db/connect.ts';
 import { type ApiKeyChecker, createAppDeps, type SessionVerifier } from './deps.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { metricsRouter } from './http/health.ts';
+import { startingGate } from './http/starting-gate.ts';
 import { WIDGET_NOT_BUILT } from './http/widget-bundle.ts';
 import type { RateLimitOptions } from './limits/question-rate.ts';
 import { createMetrics } from './observability/metrics.ts';
@@ -46,6 +47,12 @@ export interface StartOptions {
   widgetSocket?: WidgetSocketOptions;
   /** questions per user on both surfaces (the benchmark lifts it); default burst 5, 10 a minute */
   questionRate?: RateLimitOptions;
+  /**
+   * Called once the server listens, before its start-up work is done (agents checked, store opened): from then on
+   * /healthz answers, and everything else waits for the start-up (server/http/starting-gate.ts). startServer still
+   * resolves only when the server is ready, and rejects (the server closed) when the start-up fails.
+   */
+  onListening?: (listening: { url: string; instanceId: string; shared: SharedState['mode'] }) => void;
 }
 
 export interface RunningServer {
@@ -69,99 +76,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const { config } = options;
   const logger = options.logger ?? pino({ level: env.PARLEY_LOG_LEVEL ?? 'info' });
   const clock = options.clock ?? clockFromEnv(env);
-
-  // fail closed: an agent whose model does not fit its database never serves
-  if (!options.skipCheck)
-    await assertAgentsReady(config, (url) => openDatabase(url, { readOnly: true, pool: { min: 0, max: 1 } }));
-
+  // settings read from the config and environment: a mistake there stops the server before it listens
   const sessionConfig = sessionAuthConfigFromEnv(env, config.config.auth.session);
   const verifier = createSessionVerifier(sessionConfig, (agentId) => config.agents.get(agentId)?.config);
   const apiKeys: ApiKeyChecker = createApiKeyChecker([...config.config.auth.apiKeys, ...apiKeysFromEnv(env)]);
   // the store stamps real time even when PARLEY_NOW pins the answers' clock: reconnect sync relies on order
   const instanceId = env.PARLEY_INSTANCE_ID || newInstanceId();
   const redisUrl = redisUrlFrom(env, config.config.cluster?.redisUrl);
-  const shared = redisUrl ? await redisState(redisUrl, instanceId, logger) : memoryState(instanceId);
-  const store = await ConversationStore.open(config.storeUrl, {
-    instanceId,
-    migrationLockWaitMs: config.config.store?.migrationLockWaitMs,
-    queryTimeoutMs: config.config.store?.queryTimeoutMs,
-  });
-  // answers other instances are making stay theirs; only those of instances whose lease ran out are failed
-  const lease = new InstanceLease(store.db, instanceId, {
-    ttlMs: (config.config.cluster?.leaseSeconds ?? 30) * 1000,
-    onError: (err) => logger.warn({ err }, 'could not renew the instance lease'),
-  });
-  await lease.start();
-  // revocations live in the store, so every instance sharing it refuses a revoked token on its next use
-  const revocations = new RevocationStore(store.db);
-  const sessions: SessionVerifier = withRevocation(verifier, revocations);
-  const maxLifetimeSec = sessionConfig.maxLifetimeSec ?? MAX_LIFETIME_SEC;
-  const purge = setInterval(() => {
-    revocations
-      .purge(maxLifetimeSec)
-      .catch((err: unknown) => logger.warn({ err }, 'revocation purge failed'));
-  }, 3_600_000);
-  purge.unref();
-  const datasets = createDatasetService({
-    db: store.db,
-    agents: datasetAgentsFromConfig(config),
-    settings: config.config.datasets,
-    logger,
-  });
-  datasets.startMaintenance();
-  // the engine's modules (the planner, its date parser) load while the server starts listening, not before it:
-  // a quarter of start-up; an answer or a readiness check asked meanwhile waits for them
-  let loading: Promise<AnswerEngine> | undefined;
-  const loadEngine = (): Promise<AnswerEngine> => {
-    loading ??= import('./answers/engine.ts').then(({ createAnswerEngine }) =>
-      createAnswerEngine({ config, now: clock, memory: store.memory(), datasets }),
-    );
-    return loading;
-  };
-  const engine: AnswerEngine = {
-    ask: async (input) => (await loadEngine()).ask(input),
-    ping: async () => (await loadEngine()).ping(),
-    exportRows: async (input) => {
-      const loaded = await loadEngine();
-      if (!loaded.exportRows) throw new Error('this answer engine cannot export rows');
-      return loaded.exportRows(input);
-    },
-    close: async () => {
-      if (loading) await (await loading).close();
-    },
-  };
-  const metrics = createMetrics();
-  const readiness = async (): Promise<void> => {
-    await store.ping();
-    await engine.ping();
-  };
-  const bundleDir = options.widgetDir ?? WIDGET_DIST;
-  const widgetDir = fs.existsSync(path.join(bundleDir, 'parley-widget.js')) ? bundleDir : undefined;
-  if (!widgetDir)
-    logger.warn({ widgetDir: bundleDir }, `/widget/parley-widget.js answers 404: ${WIDGET_NOT_BUILT}`);
   const metricsSettings = metricsSettingsFrom(env, config.config.server.metrics);
-  const deps = createAppDeps(
-    {
-      config,
-      engine,
-      store,
-      datasets,
-      sessions,
-      apiKeys,
-      logger,
-      metrics,
-      clock,
-      readiness,
-      shared,
-      widgetDir,
-      ...(options.demoHostUrl ? { demoHostUrl: options.demoHostUrl } : {}),
-      revocations,
-      ...(metricsSettings.token !== undefined ? { metricsToken: metricsSettings.token } : {}),
-    },
-    { ...(options.questionRate ? { questionRate: options.questionRate } : {}) },
-  );
-  const app = createApp(deps);
-  const server = http.createServer(app);
+
+  // listen first: /healthz answers while the agents are checked and the store opened; the rest waits for them
+  const server = http.createServer();
+  const gate = startingGate(server);
   // in-flight HTTP requests (/api/v1 answers and their streams among them), drained on shutdown like the socket
   const inFlight = new Set<http.ServerResponse>();
   let drained: (() => void) | undefined;
@@ -173,8 +99,6 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       if (inFlight.size === 0) drained?.();
     });
   });
-  const graceMs = Math.min(5000, Math.floor(config.config.server.shutdownTimeoutMs / 3));
-  const sockets = attachWidgetSocket(server, deps, { ...options.widgetSocket, shutdownGraceMs: graceMs });
   const port = options.port ?? config.config.server.port;
   const listenHost = options.host ?? config.config.server.host;
   try {
@@ -183,9 +107,6 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       server.listen(port, listenHost, () => resolve());
     });
   } catch (err) {
-    // nothing may keep running for a server that does not listen
-    await Promise.allSettled([sockets.close(), engine.close(), datasets.close(), lease.stop()]);
-    await Promise.allSettled([store.close(), shared.close()]);
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
       throw new Error(
@@ -194,60 +115,180 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     throw err;
   }
   const url = urlOf(server);
-  logger.info({ url, instanceId, shared: shared.mode }, 'parley listening');
-  loadEngine().catch((err: unknown) => logger.error({ err }, 'could not load the answer engine'));
-  let metricsServer: http.Server | undefined;
-  if (metricsSettings.port !== undefined) {
-    const metricsApp = express();
-    metricsApp.disable('x-powered-by');
-    metricsApp.use(metricsRouter(metrics));
-    metricsApp.use((_req, _res, next) => next(notFound('no such route')));
-    metricsApp.use(errorHandler(logger));
-    const listening = http.createServer(metricsApp);
-    metricsServer = listening;
-    await new Promise<void>((resolve, reject) => {
-      listening.once('error', reject);
-      listening.listen(metricsSettings.port, metricsSettings.host, () => resolve());
-    });
-    logger.info({ url: `${urlOf(listening)}/metrics` }, 'metrics listening');
+  logger.info({ url, instanceId, shared: redisUrl ? 'redis' : 'memory' }, 'parley listening');
+  options.onListening?.({ url, instanceId, shared: redisUrl ? 'redis' : 'memory' });
+  // what the start-up opens is closed again when a later step fails: nothing may keep running for a server that
+  // does not serve
+  const opened: Array<() => Promise<unknown>> = [];
+  try {
+    return await startUp();
+  } catch (err) {
+    gate.fail();
+    server.close();
+    server.closeAllConnections();
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+    throw err;
   }
 
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      // stop taking new work, let in-flight answers (socket and HTTP) finish or cancel, then close the databases
-      server.close();
-      metricsServer?.close();
-      metricsServer?.closeAllConnections();
-      clearInterval(purge);
-      server.closeIdleConnections();
-      const httpDrained = new Promise<void>((resolve) => {
-        drained = resolve;
-        if (inFlight.size === 0) resolve();
-        setTimeout(resolve, graceMs).unref();
+  async function startUp(): Promise<RunningServer> {
+    // SQLite answers synchronously, so a step's queries chain through promises without giving the event loop a turn:
+    // between the steps it gets one, to accept and answer a /healthz that came meanwhile
+    const letRequestsIn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    await letRequestsIn();
+    // fail closed: an agent whose model does not fit its database never serves
+    if (!options.skipCheck)
+      await assertAgentsReady(config, (url) =>
+        openDatabase(url, { readOnly: true, pool: { min: 0, max: 1 } }),
+      );
+
+    await letRequestsIn();
+    const shared = redisUrl ? await redisState(redisUrl, instanceId, logger) : memoryState(instanceId);
+    opened.push(() => shared.close());
+    await letRequestsIn();
+    const store = await ConversationStore.open(config.storeUrl, {
+      instanceId,
+      migrationLockWaitMs: config.config.store?.migrationLockWaitMs,
+      queryTimeoutMs: config.config.store?.queryTimeoutMs,
+    });
+    opened.push(() => store.close());
+    // answers other instances are making stay theirs; only those of instances whose lease ran out are failed
+    const lease = new InstanceLease(store.db, instanceId, {
+      ttlMs: (config.config.cluster?.leaseSeconds ?? 30) * 1000,
+      onError: (err) => logger.warn({ err }, 'could not renew the instance lease'),
+    });
+    await letRequestsIn();
+    await lease.start();
+    opened.push(() => lease.stop());
+    // revocations live in the store, so every instance sharing it refuses a revoked token on its next use
+    const revocations = new RevocationStore(store.db);
+    const sessions: SessionVerifier = withRevocation(verifier, revocations);
+    const maxLifetimeSec = sessionConfig.maxLifetimeSec ?? MAX_LIFETIME_SEC;
+    const purge = setInterval(() => {
+      revocations
+        .purge(maxLifetimeSec)
+        .catch((err: unknown) => logger.warn({ err }, 'revocation purge failed'));
+    }, 3_600_000);
+    purge.unref();
+    opened.push(async () => clearInterval(purge));
+    const datasets = createDatasetService({
+      db: store.db,
+      agents: datasetAgentsFromConfig(config),
+      settings: config.config.datasets,
+      logger,
+    });
+    opened.push(() => datasets.close());
+    datasets.startMaintenance();
+    // the engine's modules (the planner, its date parser) load once the server is ready, not before it: a quarter
+    // of start-up; an answer or a readiness check asked meanwhile waits for them
+    let loading: Promise<AnswerEngine> | undefined;
+    const loadEngine = (): Promise<AnswerEngine> => {
+      loading ??= import('./answers/engine.ts').then(({ createAnswerEngine }) =>
+        createAnswerEngine({ config, now: clock, memory: store.memory(), datasets }),
+      );
+      return loading;
+    };
+    const engine: AnswerEngine = {
+      ask: async (input) => (await loadEngine()).ask(input),
+      ping: async () => (await loadEngine()).ping(),
+      exportRows: async (input) => {
+        const loaded = await loadEngine();
+        if (!loaded.exportRows) throw new Error('this answer engine cannot export rows');
+        return loaded.exportRows(input);
+      },
+      close: async () => {
+        if (loading) await (await loading).close();
+      },
+    };
+    const metrics = createMetrics();
+    const readiness = async (): Promise<void> => {
+      await store.ping();
+      await engine.ping();
+    };
+    const bundleDir = options.widgetDir ?? WIDGET_DIST;
+    const widgetDir = fs.existsSync(path.join(bundleDir, 'parley-widget.js')) ? bundleDir : undefined;
+    if (!widgetDir)
+      logger.warn({ widgetDir: bundleDir }, `/widget/parley-widget.js answers 404: ${WIDGET_NOT_BUILT}`);
+    const deps = createAppDeps(
+      {
+        config,
+        engine,
+        store,
+        datasets,
+        sessions,
+        apiKeys,
+        logger,
+        metrics,
+        clock,
+        readiness,
+        shared,
+        widgetDir,
+        ...(options.demoHostUrl ? { demoHostUrl: options.demoHostUrl } : {}),
+        revocations,
+        ...(metricsSettings.token !== undefined ? { metricsToken: metricsSettings.token } : {}),
+      },
+      { ...(options.questionRate ? { questionRate: options.questionRate } : {}) },
+    );
+    const app = createApp(deps);
+    const graceMs = Math.min(5000, Math.floor(config.config.server.shutdownTimeoutMs / 3));
+    const sockets = attachWidgetSocket(server, deps, { ...options.widgetSocket, shutdownGraceMs: graceMs });
+    opened.push(() => sockets.close());
+    let metricsServer: http.Server | undefined;
+    if (metricsSettings.port !== undefined) {
+      const metricsApp = express();
+      metricsApp.disable('x-powered-by');
+      metricsApp.use(metricsRouter(metrics));
+      metricsApp.use((_req, _res, next) => next(notFound('no such route')));
+      metricsApp.use(errorHandler(logger));
+      const listening = http.createServer(metricsApp);
+      metricsServer = listening;
+      await new Promise<void>((resolve, reject) => {
+        listening.once('error', reject);
+        listening.listen(metricsSettings.port, metricsSettings.host, () => resolve());
       });
-      await Promise.all([sockets.close(), httpDrained]);
-      server.closeAllConnections();
-      await engine.close();
-      await datasets.close();
-      await flushSaves(store, graceMs);
-      await lease
-        .stop()
-        .catch((err: unknown) => logger.warn({ err }, 'could not give up the instance lease'));
-      await store.close();
-      await shared.close();
-    })();
-    return closing;
-  };
-  return {
-    url,
-    ...(metricsServer ? { metricsUrl: urlOf(metricsServer) } : {}),
-    server,
-    store,
-    datasets,
-    instanceId,
-    shared: shared.mode,
-    close,
-  };
+      logger.info({ url: `${urlOf(listening)}/metrics` }, 'metrics listening');
+      opened.push(async () => listening.close());
+    }
+    // ready: the requests and upgrades that waited go to the app and the socket, and so does everything after
+    gate.open(app);
+    loadEngine().catch((err: unknown) => logger.error({ err }, 'could not load the answer engine'));
+
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        // stop taking new work, let in-flight answers (socket and HTTP) finish or cancel, then close the databases
+        server.close();
+        metricsServer?.close();
+        metricsServer?.closeAllConnections();
+        clearInterval(purge);
+        server.closeIdleConnections();
+        const httpDrained = new Promise<void>((resolve) => {
+          drained = resolve;
+          if (inFlight.size === 0) resolve();
+          setTimeout(resolve, graceMs).unref();
+        });
+        await Promise.all([sockets.close(), httpDrained]);
+        server.closeAllConnections();
+        await engine.close();
+        await datasets.close();
+        await flushSaves(store, graceMs);
+        await lease
+          .stop()
+          .catch((err: unknown) => logger.warn({ err }, 'could not give up the instance lease'));
+        await store.close();
+        await shared.close();
+      })();
+      return closing;
+    };
+    return {
+      url,
+      ...(metricsServer ? { metricsUrl: urlOf(metricsServer) } : {}),
+      server,
+      store,
+      datasets,
+      instanceId,
+      shared: shared.mode,
+      close,
+    };
+  }
 }
 
 function urlOf(server: http.Server): string {

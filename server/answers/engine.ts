@@ -5,7 +5,6 @@ import type { LoadedConfig, ResolvedAgent } from '../config/load.ts';
 import type { DatasetRunner } from '../datasets/query.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
-import { ParleyError } from '../errors.ts';
 import { plannerForAgent } from '../planner/llm/llm-planner.ts';
 import { RulesPlanner } from '../planner/rules/rules-planner.ts';
 import type { DatasetPlanningContext, PlannedTurn, Planner, ValueLookup } from '../planner/types.ts';
@@ -22,6 +21,7 @@ import { ModelView } from '../semantic/model-view.ts';
 import { validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
+import { UnknownAgentError, UnknownConversationError } from './engine-errors.ts';
 import { likeForLikePlan } from './like-for-like.ts';
 import { modelWords } from './model-words.ts';
 import { withAlternatives } from './read-as-alternatives.ts';
@@ -62,19 +62,7 @@ export interface ConversationMemory {
   ): Promise<void>;
 }
 
-export class UnknownAgentError extends ParleyError {
-  override name = 'UnknownAgentError';
-  constructor(message: string) {
-    super(404, 'unknown_agent', message);
-  }
-}
-
-export class UnknownConversationError extends ParleyError {
-  override name = 'UnknownConversationError';
-  constructor(message: string) {
-    super(404, 'unknown_conversation', message);
-  }
-}
+export { UnknownAgentError, UnknownConversationError } from './engine-errors.ts';
 
 /** Every row of a stored answer's plan, for its full CSV export: the asker's context, the answer's clock. */
 export interface ExportInput {

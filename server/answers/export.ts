@@ -2,7 +2,6 @@
 // a time, so a large export is streamed to the client rather than built in memory as one string.
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { stringify } from 'csv-stringify';
 import type { CellValue } from '../query/execute.ts';
 
 // a text cell a spreadsheet would read as a formula (OWASP "CSV injection"), also after leading spaces, which
@@ -50,6 +49,8 @@ export async function writeCsv(
   head: readonly string[],
   rows: ReadonlyArray<ReadonlyArray<CellValue>>,
 ): Promise<void> {
+  // loaded with the first export, not at start-up
+  const { stringify } = await import('csv-stringify');
   const csv = stringify({
     bom: true,
     record_delimiter: 'windows',

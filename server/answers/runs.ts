@@ -9,7 +9,8 @@ import type { ConversationStore, ResponseRecord } from '../conversations/store.t
 import { mapError } from '../http/errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Answer } from './answer.ts';
-import { type AnswerEngine, UnknownConversationError } from './engine.ts';
+import type { AnswerEngine } from './engine.ts';
+import { UnknownConversationError } from './engine-errors.ts';
 
 export type Stage = 'planning' | 'querying' | 'composing';
 export type Surface = 'ws' | 'widget';

@@ -24,17 +24,27 @@ export function registerServeCommand(program: Command): void {
       build: () => ensureWidgetBundle({ rebuildStale: false }).then(() => {}),
       log: (line) => process.stdout.write(`${line}\n`),
     });
-    const running = await startServer({ config: loaded, port: portFrom(opts.port), host: opts.host }).catch(
-      exitAtOnce,
+    // said as soon as it listens (/healthz answers from then on); the agents' check and the store follow, and a
+    // failure there still ends the process with its message. A signal meanwhile closes the server once started.
+    const starting = startServer({
+      config: loaded,
+      port: portFrom(opts.port),
+      host: opts.host,
+      onListening: ({ url, instanceId, shared }) =>
+        process.stdout.write(
+          `Parley is listening on ${url} (instance ${instanceId}; ${
+            shared === 'redis'
+              ? 'shared state in Redis: limits, socket caps and answer events across instances'
+              : 'state in memory: one instance (set PARLEY_REDIS_URL to run several)'
+          })\n`,
+        ),
+    }).catch(exitAtOnce);
+    const stopped = untilSignalled(
+      { close: async () => (await starting).close() },
+      loaded.config.server.shutdownTimeoutMs,
     );
-    process.stdout.write(
-      `Parley is listening on ${running.url} (instance ${running.instanceId}; ${
-        running.shared === 'redis'
-          ? 'shared state in Redis: limits, socket caps and answer events across instances'
-          : 'state in memory: one instance (set PARLEY_REDIS_URL to run several)'
-      })\n`,
-    );
-    await untilSignalled(running, loaded.config.server.shutdownTimeoutMs);
+    await starting;
+    await stopped;
   });
 }
 

@@ -579,7 +579,7 @@ function crossReferenceIssues(config: ParleyConfig, source: YamlSource): ConfigI
         ),
       );
     }
-    if (connection.pool && connection.pool.min > connection.pool.max) {
+    if (connection.pool?.max !== undefined && connection.pool.min > connection.pool.max) {
       issues.push(
         source.issue(['connections', j, 'pool', 'min'], 'pool.min must not be greater than pool.max'),
       );

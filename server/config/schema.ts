@@ -155,8 +155,10 @@ export const Connection = z
     // statement time limit and row cap for queries on this connection
     statementTimeoutMs: z.number().int().positive().max(600_000).default(15_000),
     maxRows: z.number().int().positive().max(100_000).default(1_000),
+    // at most this many statements at once: by default 10 sessions on MySQL (mysql2's own default, as many as the
+    // answers a busy instance runs at once), 2 query threads on SQLite (a file read by more threads gains little)
     pool: z
-      .object({ min: z.number().int().min(0).default(0), max: z.number().int().min(1).default(5) })
+      .object({ min: z.number().int().min(0).default(0), max: z.number().int().min(1).optional() })
       .strict()
       .optional(),
   })

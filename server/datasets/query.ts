@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SemanticModel, Table } from '../config/schema.ts';
 import { ParleyError } from '../errors.ts';
-import { type AgentModel, type CompiledQuery, compileQueryPlan } from '../query/compile.ts';
+import type { AgentModel, CompiledQuery } from '../query/compile.ts';
 import {
   createQueryRunner,
   openSpareSqliteThread,
@@ -352,6 +352,8 @@ export class DatasetQueryCache {
       agent,
       runner,
       query: async (plan, opts) => {
+        // the compiler (knex's query builder, the date resolver) loads with the first question, not at start-up
+        const { compileQueryPlan } = await import('../query/compile.ts');
         const compiled = compileQueryPlan(
           plan,
           agent,

@@ -512,5 +512,5 @@ class MysqlExecutor implements Executor {
  */
 const EXECUTORS: Record<Dialect, (options: ExecutorOptions) => Executor> = {
   sqlite: (o) => new SqliteExecutor(o.target.location, o.timeoutMs, o.poolMax ?? 2),
-  mysql: (o) => new MysqlExecutor(o.url, o.timeoutMs, o.poolMax ?? 5),
+  mysql: (o) => new MysqlExecutor(o.url, o.timeoutMs, o.poolMax ?? 10),
 };

@@ -1,6 +1,7 @@
 // Benchmark: the server against its ceilings (issue 13). Every row is Parley / ceiling / ratio measured side by
 // side in one run, the ceiling's runs interleaved with Parley's so a busy shared machine slows both alike:
 //   answers/s over the widget WebSocket and /api/v1 at 1/10/50 clients  vs  the same SQL in a loop (better-sqlite3)
+//   the server's CPU per answer (main thread, all threads), WS at 10     vs  the SQL's own time per statement
 //   answers/s on MariaDB, WebSocket at 10 clients                        vs  the same SQL in a loop over mysql2
 //   one answer in process (median over the questions)                   vs  its SQL alone
 //   upload of a 9 MB CSV                                                  vs  csv-parse alone on the same file
@@ -89,7 +90,19 @@ export function serverBenchMet(): boolean {
 
 interface Child {
   url: string;
+  /** CPU ms the server has used so far: its main thread and all its threads; undefined without Linux's /proc */
+  cpu(): { main: number; all: number } | undefined;
   stop(): Promise<void>;
+}
+
+/** utime + stime of a process or one of its threads, in ms (Linux /proc; clock ticks are 1/100 s) */
+function procCpuMs(statFile: string): number | undefined {
+  try {
+    const fields = fs.readFileSync(statFile, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 async function startChild(databaseUrl: string, dir: string, tag: string): Promise<Child> {
@@ -115,7 +128,12 @@ async function startChild(databaseUrl: string, dir: string, tag: string): Promis
     });
     proc.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));
   });
-  return { url, stop: () => stopProcess(proc) };
+  const cpu = () => {
+    const main = procCpuMs(`/proc/${proc.pid}/task/${proc.pid}/stat`);
+    const all = procCpuMs(`/proc/${proc.pid}/stat`);
+    return main === undefined || all === undefined ? undefined : { main, all };
+  };
+  return { url, cpu, stop: () => stopProcess(proc) };
 }
 
 function stopProcess(proc: ChildProcess): Promise<void> {
@@ -192,7 +210,7 @@ async function load(
   clients: number,
   questions: string[],
   seconds: number,
-): Promise<number> {
+): Promise<{ rate: number; answered: number }> {
   const client = surface === 'ws' ? wsClient : apiClient;
   const t0 = performance.now();
   const until = t0 + seconds * 1000;
@@ -205,7 +223,8 @@ async function load(
   const elapsed = (performance.now() - t0) / 1000;
   const failed = results.reduce((n, r) => n + r.failed, 0);
   if (failed > 0) throw new Error(`${failed} answers failed under load (${surface}, ${clients} clients)`);
-  return results.reduce((n, r) => n + r.answered, 0) / elapsed;
+  const answered = results.reduce((n, r) => n + r.answered, 0);
+  return { rate: answered / elapsed, answered };
 }
 
 const rotate = <T>(xs: T[], by: number): T[] => [...xs.slice(by % xs.length), ...xs.slice(0, by % xs.length)];
@@ -309,7 +328,9 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
     for (const surface of ['ws', 'api'] as const) {
       for (const clients of [1, 10, 50]) {
         const before = sqliteLoop(file, sqls, seconds / 2);
-        const parley = await load(surface, child.url, clients, questions, seconds);
+        const cpu0 = child.cpu();
+        const { rate: parley, answered } = await load(surface, child.url, clients, questions, seconds);
+        const cpu1 = child.cpu();
         const after = sqliteLoop(file, sqls, seconds / 2);
         const ceiling = (before + after) / 2;
         report({
@@ -320,6 +341,20 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
           ratio: parley / ceiling,
           ...(clients > 1 ? { goal: { op: '>=', value: 0.8, on: 'ratio' } as const } : {}),
         });
+        // where the answers/s go: the server's CPU per answer beside the SQL's own time per statement (a measure
+        // that a busy shared machine disturbs far less than a rate)
+        if (surface === 'ws' && clients === 10 && cpu0 && cpu1 && answered > 0) {
+          for (const part of ['main', 'all'] as const) {
+            const perAnswer = (cpu1[part] - cpu0[part]) / answered;
+            report({
+              name: `server CPU per answer, ${part === 'main' ? 'main thread' : 'all threads'} (WS, 10)`,
+              parley: perAnswer,
+              ceiling: 1000 / ceiling,
+              unit: 'ms',
+              ratio: perAnswer / (1000 / ceiling),
+            });
+          }
+        }
       }
     }
   } finally {
@@ -334,7 +369,7 @@ async function mysqlPart(mysqlUrl: string, dir: string, seconds: number): Promis
   try {
     await load('ws', child.url, 3, questions, 1.5);
     const before = await mysqlLoop(mysqlUrl, sqls, 10, seconds / 2);
-    const parley = await load('ws', child.url, 10, questions, seconds);
+    const { rate: parley } = await load('ws', child.url, 10, questions, seconds);
     const after = await mysqlLoop(mysqlUrl, sqls, 10, seconds / 2);
     const ceiling = (before + after) / 2;
     report({
@@ -520,7 +555,7 @@ async function startPart(databaseUrl: string, dir: string): Promise<void> {
     PARLEY_SESSION_SECRET: BENCH_SECRET,
     PARLEY_LOG_LEVEL: 'silent',
   };
-  const serveOnce = async (): Promise<number> => {
+  const serveOnce = async (): Promise<{ live: number; ready: number }> => {
     const t0 = performance.now();
     const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--config', DEMO_CONFIG_FILE], {
       cwd: dir,
@@ -545,7 +580,13 @@ async function startPart(databaseUrl: string, dir: string): Promise<void> {
         const res = await fetch(`${url}/healthz`).catch(() => undefined);
         if (res?.status === 200) break;
       }
-      return performance.now() - t0;
+      const live = performance.now() - t0;
+      // /healthz says the process is up; /readyz, that its agents, store and app are (what a balancer waits for)
+      for (;;) {
+        const res = await fetch(`${url}/readyz`).catch(() => undefined);
+        if (res?.status === 200) break;
+      }
+      return { live, ready: performance.now() - t0 };
     } finally {
       await stopProcess(proc);
     }
@@ -562,11 +603,14 @@ async function startPart(databaseUrl: string, dir: string): Promise<void> {
   };
   await serveOnce(); // the first start also pays for cold disk caches
   const serve: number[] = [];
+  const ready: number[] = [];
   const help: number[] = [];
   const bare: number[] = [];
   for (let r = 0; r < 5; r += 1) {
     bare.push(await nodeOnce());
-    serve.push(await serveOnce());
+    const started = await serveOnce();
+    serve.push(started.live);
+    ready.push(started.ready);
     help.push(await helpOnce());
   }
   const node = median(bare);
@@ -577,6 +621,13 @@ async function startPart(databaseUrl: string, dir: string): Promise<void> {
     unit: 'ms',
     ratio: median(serve) / node,
     goal: { op: '<=', value: 400, on: 'parley' },
+  });
+  report({
+    name: 'cold start to first /readyz 200 (no goal)',
+    parley: median(ready),
+    ceiling: node,
+    unit: 'ms',
+    ratio: median(ready) / node,
   });
   report({
     name: '`parley --help`',

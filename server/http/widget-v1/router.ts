@@ -8,7 +8,6 @@ import { EXPORT_MAX_ROWS, writeCsv } from '../../answers/export.ts';
 import { startAnswer } from '../../answers/runs.ts';
 import { type Owner, ownerKey, ownerOf } from '../../auth/owner.ts';
 import type { ConversationRecord, ResponseRecord } from '../../conversations/store.ts';
-import { DATE_FORMATS } from '../../datasets/dates.ts';
 import type { AppDeps } from '../../deps.ts';
 import { createConversationWithinLimits } from '../../limits/conversation-creation.ts';
 import { MAX_TEXT_LENGTH, PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../ws/protocol.ts';
@@ -66,7 +65,7 @@ export function widgetV1Router(deps: AppDeps): Router {
   router.use(express.json({ limit: '64kb' }));
   router.use(widgetAuth(deps));
 
-  router.get('/config', (_req, res) => {
+  router.get('/config', async (_req, res) => {
     const session = sessionOf(res);
     const agent = deps.config.agents.get(session.agentId);
     if (!agent) throw notFound('agent not found');
@@ -92,7 +91,8 @@ export function widgetV1Router(deps: AppDeps): Router {
         maxRows: deps.datasets.settings.maxRows,
         uploadsPerMinute: deps.datasets.settings.uploadsPerMinute,
         concurrentUploads: deps.datasets.settings.concurrentUploads,
-        dateFormats: DATE_FORMATS.map((f) => f.example),
+        // dates.ts brings luxon, which the server does not need before a widget asks
+        dateFormats: (await import('../../datasets/dates.ts')).DATE_FORMATS.map((f) => f.example),
         shareContextKeys: session.permissions.includes(CONTEXT_WRITE_PERMISSION)
           ? deps.datasets.widgetContextKeys(agent.config.id)
           : [],
