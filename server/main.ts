@@ -30,6 +30,8 @@ import { PACKAGE_ROOT } from './package-root.ts';
 import { assertAgentsReady } from './semantic/check.ts';
 import { attachWidgetSocket, type WidgetSocketOptions } from './ws/widget-socket.ts';
 
+/** How long an idle HTTP keep-alive connection is kept open. */
+export const KEEP_ALIVE_MS = 65_000;
 export interface StartOptions {
   config: LoadedConfig;
   port?: number;
@@ -86,7 +88,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const metricsSettings = metricsSettingsFrom(env, config.config.server.metrics);
 
   // listen first: /healthz answers while the agents are checked and the store opened; the rest waits for them
-  const server = http.createServer();
+  // an idle keep-alive connection is kept longer than a load balancer or client keeps it (AWS ALB: 60 s; Node's own
+  // 5 s), so the server never closes one just as a request is sent on it: that race fails the request ("socket hang
+  // up", a 502 at the balancer). Headers still have to arrive within headersTimeout, which must exceed it.
+  const server = http.createServer({ keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: KEEP_ALIVE_MS + 1000 });
   const gate = startingGate(server);
   // in-flight HTTP requests (/api/v1 answers and their streams among them), drained on shutdown like the socket
   const inFlight = new Set<http.ServerResponse>();
