@@ -25,6 +25,7 @@ import {
   type QueryRunner,
   QueryTimeoutError,
   sqliteSpare,
+  sqliteThread,
   threadExecArgv,
 } from './execute.ts';
 import { QueryPlan } from './plan.ts';
@@ -396,5 +397,16 @@ describe('threadExecArgv', () => {
         'w',
       ]),
     ).toEqual(['--max-old-space-size=512', '--enable-source-maps']);
+  });
+
+  it('starts a query thread even when the process has a flag a thread may not take (node --expose-gc)', async () => {
+    // given to a thread, --expose-gc refuses it (ERR_WORKER_INVALID_EXEC_ARGV): every upload answered 500
+    const worker = sqliteThread({}, ['--import', 'tsx', '--expose-gc']);
+    const online = await new Promise<boolean>((resolve) => {
+      worker.once('online', () => resolve(true));
+      worker.once('error', () => resolve(false));
+    });
+    await worker.terminate();
+    expect(online).toBe(true);
   });
 });

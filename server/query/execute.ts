@@ -136,8 +136,23 @@ export function threadExecArgv(execArgv: readonly string[] = process.execArgv): 
   return out;
 }
 
-function sqliteThread(workerData: { filename?: string }): Worker {
-  return new Worker(SQLITE_WORKER, { workerData, execArgv: threadExecArgv() });
+/**
+ * A query thread, without the module-loading flags when there are some. A flag list given to a thread is checked,
+ * and a flag a thread may not take (`--expose-gc`, say) refuses it, where an inherited one is let be: then the
+ * thread inherits the flags, loader and all.
+ */
+export function sqliteThread(
+  workerData: { filename?: string },
+  execArgv: readonly string[] = process.execArgv,
+): Worker {
+  const argv = threadExecArgv(execArgv);
+  if (argv.length === execArgv.length) return new Worker(SQLITE_WORKER, { workerData });
+  try {
+    return new Worker(SQLITE_WORKER, { workerData, execArgv: argv });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    return new Worker(SQLITE_WORKER, { workerData });
+  }
 }
 
 /**
