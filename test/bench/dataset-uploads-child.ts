@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { mintSessionToken } from '../../server/auth/session-token.ts';
 import { parseConfig } from '../../server/config/load.ts';
 import { startServer } from '../../server/main.ts';
-import { withDatasetsConfig } from '../support/config-text.ts';
+import { withDatasetsConfig, withSection } from '../support/config-text.ts';
 import { DEMO_CONFIG_FILE } from '../support/demo-db.ts';
 
 const SECRET = 'bench-session-secret-0123456789-abcdefghij';
@@ -42,12 +42,21 @@ async function server(settings: Record<string, unknown> = {}) {
   const env = {
     ...process.env,
     DATABASE_URL: databaseUrl,
+    // the dedicated-database agent reads the same demo data (as the server bench does): start-up checks every agent
+    INITECH_DATABASE_URL: databaseUrl,
     PARLEY_STORE_URL: `sqlite://${dir}/store-${mode}-${process.pid}.sqlite`,
     PARLEY_SESSION_SECRET: SECRET,
     PARLEY_API_KEY: API_KEY,
     PARLEY_NOW: NOW,
   };
-  const text = withDatasetsConfig(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8'), settings);
+  // one user asks a hundred times in a row: the per-user conversation limit would measure itself
+  const text = withSection(
+    withDatasetsConfig(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8'), settings),
+    'limits',
+    {
+      conversations: { perUser: { points: 1_000_000_000, durationSec: 60 }, maxStoredPerUser: 1_000_000_000 },
+    },
+  );
   const config = parseConfig(text, DEMO_CONFIG_FILE, env);
   return startServer({ config, port: 0, host: '127.0.0.1', env, logger: pino({ level: 'silent' }) });
 }
