@@ -189,6 +189,10 @@ export function datasetFileKey(version: string, timeZone: string): string {
   return `d-${sha(JSON.stringify([version, timeZone]))}`;
 }
 
+// the compiler (knex's query builder, the date resolver) loads with the first question, not at start-up; once
+let compilerLoading: Promise<typeof import('../query/compile.ts')> | undefined;
+const loadCompiler = () => (compilerLoading ??= import('../query/compile.ts'));
+
 export class DatasetQueryCache {
   readonly dir: string;
   private readonly maxBytes: number;
@@ -352,8 +356,7 @@ export class DatasetQueryCache {
       agent,
       runner,
       query: async (plan, opts) => {
-        // the compiler (knex's query builder, the date resolver) loads with the first question, not at start-up
-        const { compileQueryPlan } = await import('../query/compile.ts');
+        const { compileQueryPlan } = await loadCompiler();
         const compiled = compileQueryPlan(
           plan,
           agent,
