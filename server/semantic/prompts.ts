@@ -968,6 +968,15 @@ export function applyTablePrompts(
       .map((i) => `${i.path}: ${i.message}`);
   };
 
+  // the working model's vocabulary, built again only after a reading added to the model (every name goes through
+  // pluralize: built anew for each sentence and word, it was most of the time a config took to load)
+  let vocab: Vocabulary | undefined;
+  const vocabulary = (): Vocabulary => (vocab ??= new Vocabulary(working));
+  const applied = <R extends { outcome: string }>(reading: R): R => {
+    if (reading.outcome === 'added') vocab = undefined;
+    return reading;
+  };
+
   const work: SentenceWork[] = [];
   for (const [table, def] of Object.entries(model.tables)) {
     if (def.prompt === undefined) continue;
@@ -986,7 +995,7 @@ export function applyTablePrompts(
 
   // pass 1: synonyms (remarks and whole sentences), so that segment sentences may use the new names
   for (const w of work) {
-    const vocab = new Vocabulary(working);
+    const vocab = vocabulary();
     const ctx: ConditionContext = { agent, model: working, vocab, table: w.out.table };
     for (const remark of w.remarks) {
       const also = ALSO_REMARK.exec(remark.text);
@@ -994,7 +1003,9 @@ export function applyTablePrompts(
       const tail = also && list ? resolveTail(vocab, w.out.table, remark.before) : undefined;
       if (list && tail) {
         for (const word of list) {
-          w.out.readings.push(applySynonym(working, derivationsOf, word, tail.target, newIssues));
+          w.out.readings.push(
+            applied(applySynonym(working, vocabulary(), derivationsOf, word, tail.target, newIssues)),
+          );
         }
         w.attachedTo.push(tail.words);
         continue;
@@ -1009,7 +1020,9 @@ export function applyTablePrompts(
     if (statement && 'ok' in statement) {
       w.read = true;
       for (const word of statement.ok.words) {
-        w.out.readings.push(applySynonym(working, derivationsOf, word, statement.ok.target, newIssues));
+        w.out.readings.push(
+          applied(applySynonym(working, vocabulary(), derivationsOf, word, statement.ok.target, newIssues)),
+        );
       }
     } else if (statement) w.error = statement.error;
   }
@@ -1020,14 +1033,25 @@ export function applyTablePrompts(
     const ctx: ConditionContext = {
       agent,
       model: working,
-      vocab: new Vocabulary(working),
+      vocab: vocabulary(),
       table: w.out.table,
     };
     const statement = readSegmentSentence(ctx, w.core, w.remarkCondition);
     if (statement && 'ok' in statement) {
       w.read = true;
       w.out.readings.push(
-        applySegment(model, working, derivationsOf, w.out.table, w.out.text, statement.ok, newIssues),
+        applied(
+          applySegment(
+            model,
+            working,
+            vocabulary(),
+            derivationsOf,
+            w.out.table,
+            w.out.text,
+            statement.ok,
+            newIssues,
+          ),
+        ),
       );
     } else if (statement) w.error = statement.error;
   }
@@ -1062,6 +1086,7 @@ export function applyTablePrompts(
 /** Adds a synonym to its target unless the YAML already has it or the word names something else of the model. */
 function applySynonym(
   working: SemanticModel,
+  vocab: Vocabulary,
   derivationsOf: (table: string) => PromptDerivations,
   word: string,
   target: PromptTarget,
@@ -1071,7 +1096,6 @@ function applySynonym(
     why === undefined
       ? { kind: 'synonym', word, target, outcome }
       : { kind: 'synonym', word, target, outcome, why };
-  const vocab = new Vocabulary(working);
   const named = vocab.lookup(word);
   if (named.some((t) => sameTarget(t, target))) return reading('declared');
   const other = named[0];
@@ -1158,6 +1182,7 @@ function unsafeReason(model: SemanticModel, table: string, filter: Filter): stri
 function applySegment(
   yaml: SemanticModel,
   working: SemanticModel,
+  vocab: Vocabulary,
   derivationsOf: (table: string) => PromptDerivations,
   owner: string,
   sentence: string,
@@ -1181,7 +1206,6 @@ function applySegment(
     if (Object.hasOwn(t.segments, name))
       return reading('skipped', `table ${other} already has a segment ${name}`);
   }
-  const vocab = new Vocabulary(working);
   for (const phrase of [name.replace(/_/g, ' '), ...synonyms]) {
     const other = vocab.lookup(phrase)[0];
     if (other) return reading('skipped', `"${phrase}" already names ${targetLabel(other)}`);
