@@ -5,9 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { type RequestHandler, Router } from 'express';
 import type { Metrics } from '../observability/metrics.ts';
 import { HttpError, notFound } from './errors.ts';
-
-/** a load balancer must hear "not ready" quickly, even from a database that does not answer at all */
-export const READINESS_DEADLINE_MS = 900;
+import { READINESS_DEADLINE_MS } from './starting-gate.ts';
 
 export function healthRouter(deps: {
   readiness: () => Promise<void>;

@@ -3,8 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { READINESS_DEADLINE_MS } from './health.ts';
-import { startingGate } from './starting-gate.ts';
+import { READINESS_DEADLINE_MS, startingGate } from './starting-gate.ts';
 
 const servers: http.Server[] = [];
 afterEach(async () => {

@@ -5,7 +5,9 @@
 // when the start-up fails, the waiting requests get 503 and the process exits.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { READINESS_DEADLINE_MS } from './health.ts';
+
+/** a load balancer must hear "not ready" quickly, even from a database that does not answer at all */
+export const READINESS_DEADLINE_MS = 900;
 
 export interface StartingGate {
   /**
