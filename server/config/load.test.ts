@@ -296,6 +296,31 @@ agents:
   });
 });
 
+describe('reading the YAML', () => {
+  it('reads every shipped config to the same configuration whichever reader takes it', () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const files = [
+      path.join(root, 'parley.config.yaml'),
+      ...fs.readdirSync(path.join(root, 'examples')).map((name) => path.join(root, 'examples', name)),
+    ].filter((file) => file.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const file of files) {
+      const text = fs.readFileSync(file, 'utf8');
+      // an anchor, even in a comment, sends the file to the full YAML reader
+      expect(parseConfig(text, file, {})).toEqual(parseConfig(`# &full\n${text}`, file, {}));
+    }
+  });
+
+  it('reads anchors, aliases and merge keys', () => {
+    const loaded = parseConfig(
+      config().replace('- id: shop', '- id: &shop shop').replace('connection: shop', 'connection: *shop'),
+      path.join(dir, 'parley.config.yaml'),
+      {},
+    );
+    expect(loaded.config.agents[0]?.connection).toBe('shop');
+  });
+});
+
 describe('cross-references', () => {
   const issuesOf = (text: string) => Object.fromEntries(errorOf(text).issues.map((i) => [i.path, i.message]));
 
