@@ -110,7 +110,9 @@ async function startChild(databaseUrl: string, dir: string, tag: string): Promis
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];
-  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', CHILD], {
+  // BENCH_NODE_FLAGS="--single-threaded-gc ...": node flags for the server under load, to try one
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...profile, ...flags, '--import', 'tsx', CHILD], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -329,7 +331,9 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
       for (const clients of [1, 10, 50]) {
         const before = sqliteLoop(file, sqls, seconds / 2);
         const cpu0 = child.cpu();
+        const own0 = process.cpuUsage();
         const { rate: parley, answered } = await load(surface, child.url, clients, questions, seconds);
+        const own = process.cpuUsage(own0);
         const cpu1 = child.cpu();
         const after = sqliteLoop(file, sqls, seconds / 2);
         const ceiling = (before + after) / 2;
@@ -354,6 +358,15 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
               ratio: perAnswer / (1000 / ceiling),
             });
           }
+          // the load generator shares the machine's cores with the server and its SQL: its own CPU per answer
+          const client = (own.user + own.system) / 1000 / answered;
+          report({
+            name: 'load generator CPU per answer (WS, 10)',
+            parley: client,
+            ceiling: 1000 / ceiling,
+            unit: 'ms',
+            ratio: client / (1000 / ceiling),
+          });
         }
       }
     }
