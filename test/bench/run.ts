@@ -1,5 +1,5 @@
 // `npm run bench [-- part ...]`: prints figures and ratios against the goals; speed never lives in timed unit tests.
-// Parts: planning, datasets, flood, server (= answers, answer, upload, start, and mysql when PARLEY_TEST_MYSQL_URL is set),
+// Parts: planning, datasets, flood, server (= answers, answer, upload, start, sockets, and mysql when PARLEY_TEST_MYSQL_URL is set),
 // or any of answers, answer, upload, start, mysql alone. No part named: all of them. `--seconds N` per load run.
 import { runDatasetsBench } from './dataset-uploads.ts';
 import { runFloodBench } from './flood.ts';
@@ -10,7 +10,7 @@ const args = process.argv.slice(2);
 const secondsAt = args.indexOf('--seconds');
 const seconds = secondsAt >= 0 ? Number(args.splice(secondsAt, 2)[1]) : undefined;
 const mysqlUrl = process.env.PARLEY_TEST_MYSQL_URL;
-const SERVER_PARTS = ['answers', 'answer', 'upload', 'start', ...(mysqlUrl ? ['mysql'] : [])];
+const SERVER_PARTS = ['answers', 'answer', 'upload', 'start', 'sockets', ...(mysqlUrl ? ['mysql'] : [])];
 const KNOWN = new Set([
   'planning',
   'datasets',
@@ -20,6 +20,7 @@ const KNOWN = new Set([
   'answer',
   'upload',
   'start',
+  'sockets',
   'mysql',
 ]);
 for (const a of args)

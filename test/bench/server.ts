@@ -2,11 +2,13 @@
 // side in one run, the ceiling's runs interleaved with Parley's so a busy shared machine slows both alike:
 //   answers/s over the widget WebSocket and /api/v1 at 1/10/50 clients  vs  the same SQL in a loop (better-sqlite3)
 //   the server's CPU per answer (main thread, all threads), WS at 10     vs  the SQL's own time per statement
+//   the load generator's own CPU per answer (it shares the cores)        vs  the SQL's own time per statement
 //   answers/s on MariaDB, WebSocket at 10 clients                        vs  the same SQL in a loop over mysql2
 //   one answer in process (median over the questions)                   vs  its SQL alone
 //   upload of a 9 MB CSV                                                  vs  csv-parse alone on the same file
 //   first question on that file                                          vs  a later one
 //   /healthz p99 during an upload; cold start to the first /healthz 200; `parley --help`
+//   memory per idle widget socket at 5,000 sockets; /healthz p99 with them open    vs  without
 // The server runs in a child process (server-child.ts); the load comes from this one.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,7 +33,7 @@ const BIN = path.join(ROOT, 'bin/parley.mjs');
 const ORGS = [1, 2, 3];
 const run = promisify(execFile);
 
-/** Which parts to run: `answers`, `answer`, `upload`, `start`; `mysql` adds the MariaDB row. */
+/** Which parts to run: `answers`, `answer`, `upload`, `start`, `sockets`; `mysql` adds the MariaDB row. */
 export interface ServerBenchOptions {
   parts: Set<string>;
   /** seconds of load per measurement (default 4) */
@@ -92,6 +94,8 @@ interface Child {
   url: string;
   /** CPU ms the server has used so far: its main thread and all its threads; undefined without Linux's /proc */
   cpu(): { main: number; all: number } | undefined;
+  /** the server's resident memory in KB (Linux /proc) */
+  rssKb(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -135,7 +139,15 @@ async function startChild(databaseUrl: string, dir: string, tag: string): Promis
     const all = procCpuMs(`/proc/${proc.pid}/stat`);
     return main === undefined || all === undefined ? undefined : { main, all };
   };
-  return { url, cpu, stop: () => stopProcess(proc) };
+  const rssKb = () => {
+    try {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return { url, cpu, rssKb, stop: () => stopProcess(proc) };
 }
 
 function stopProcess(proc: ChildProcess): Promise<void> {
@@ -559,6 +571,78 @@ async function uploadPart(databaseUrl: string, dir: string): Promise<void> {
 }
 
 /** `parley serve` from spawn to its first /healthz 200, against `node -e 0`, interleaved. */
+/** /healthz one request after another, `n` times: each one's ms */
+async function healthProbes(url: string, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const h0 = performance.now();
+    const res = await fetch(`${url}/healthz`);
+    await res.arrayBuffer();
+    out.push(performance.now() - h0);
+  }
+  return out;
+}
+
+/**
+ * Idle widget sockets: the server's resident memory per open socket at 5,000 of them (500 users, 10 sockets each,
+ * the per-user cap), and /healthz while they are open against before.
+ */
+async function socketsPart(databaseUrl: string, dir: string): Promise<void> {
+  const SOCKETS = 5000;
+  const PER_USER = 10;
+  const child = await startChild(databaseUrl, dir, 'sockets');
+  const sockets: WebSocket[] = [];
+  try {
+    const open = async (i: number): Promise<void> => {
+      const user = `idle-${Math.floor(i / PER_USER)}`;
+      const ws = new WebSocket(`${child.url.replace(/^http/, 'ws')}${WS_PATH}`, [
+        PROTOCOL,
+        `${TOKEN_PROTOCOL_PREFIX}${benchToken(user, ORGS[i % ORGS.length] ?? 1)}`,
+      ]);
+      sockets.push(ws);
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+    };
+    // warm: the upgrade path, the token verifier, /healthz
+    for (let i = 0; i < 20; i += 1) await open(SOCKETS + i);
+    await healthProbes(child.url, 100);
+    const idle = await healthProbes(child.url, 300);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const before = child.rssKb();
+    for (let i = 0; i < SOCKETS; i += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, k) => open(i + k)));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = child.rssKb();
+    const busy = await healthProbes(child.url, 300);
+    if (before !== undefined && after !== undefined) {
+      report({
+        name: `memory per idle socket (${SOCKETS.toLocaleString('en')} open)`,
+        parley: (after - before) / SOCKETS,
+        ceiling: Number.NaN,
+        unit: 'KB',
+        ratio: Number.NaN,
+        goal: { op: '<=', value: 8, on: 'parley' },
+      });
+    }
+    const p99 = percentile(busy, 99);
+    const p99Idle = percentile(idle, 99);
+    report({
+      name: `/healthz p99 with ${SOCKETS.toLocaleString('en')} idle sockets / without`,
+      parley: p99,
+      ceiling: p99Idle,
+      unit: 'ms',
+      ratio: p99 / p99Idle,
+      goal: { op: '<', value: 50, on: 'parley' },
+    });
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await child.stop();
+  }
+}
+
 async function startPart(databaseUrl: string, dir: string): Promise<void> {
   const env = {
     ...process.env,
@@ -669,6 +753,7 @@ export async function runServerBench(options: ServerBenchOptions): Promise<boole
     if (options.parts.has('answer')) await answerPart(databaseUrl);
     if (options.parts.has('upload')) await uploadPart(databaseUrl, dir);
     if (options.parts.has('start')) await startPart(databaseUrl, dir);
+    if (options.parts.has('sockets')) await socketsPart(databaseUrl, dir);
     return serverBenchMet();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
