@@ -83,3 +83,43 @@ contract(
 );
 
 onScratchMysql('a unit of work', 'parley_unit', contract);
+
+describe('a unit of work on SQLite, statement by statement', () => {
+  it('prepares a first() read with its LIMIT written as the constant, so the prepared statement is kept', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-unit-'));
+    const db = openDatabase(`sqlite://${path.join(dir, 'unit.sqlite')}`, { create: true });
+    try {
+      await db.schema.createTable('notes', (t) => {
+        t.string('id', 36).primary();
+        t.string('text', 50);
+      });
+      await db('notes').insert([
+        { id: 'a', text: 'one' },
+        { id: 'b', text: 'two' },
+      ]);
+      const client = db.client as {
+        acquireConnection(): Promise<{ prepare(sql: string): unknown }>;
+        releaseConnection(c: unknown): Promise<unknown>;
+      };
+      const conn = await client.acquireConnection();
+      const prepared: string[] = [];
+      const prepare = conn.prepare.bind(conn);
+      conn.prepare = (sql: string) => {
+        prepared.push(sql);
+        return prepare(sql);
+      };
+      await client.releaseConnection(conn);
+      const query = db('notes').where('id', '>', 'a').orderBy('id').first();
+      const read = () => once(db, (unit) => unit.rows<{ text: string }>(query));
+      expect(await read()).toEqual([{ id: 'b', text: 'two' }]);
+      expect(await read()).toEqual([{ id: 'b', text: 'two' }]);
+      // SQLite prepares a statement whose LIMIT is a parameter again on every run
+      expect(prepared).toEqual(['select * from `notes` where `id` > ? order by `id` asc limit 1']);
+      // the caller's builder is left as it was
+      expect(query.toSQL().sql).toMatch(/limit \?$/);
+    } finally {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
