@@ -200,7 +200,15 @@ export function openSpareSqliteThread(file: string): void {
   if (!spare || spare.file !== undefined) return;
   const { worker } = spare;
   spare.file = path.resolve(file);
-  spare.ready = new Promise<void>((resolve, reject) => {
+  spare.ready = opened(worker);
+  // nobody may take it: its failure is then nobody's
+  spare.ready.catch(() => undefined);
+  worker.postMessage({ open: spare.file, warm: true });
+}
+
+/** Until `worker` says it has opened its file; a QueryFailedError when it fails or ends first. */
+function opened(worker: Worker): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const settle = (): void => {
       worker.off('message', onMessage).off('error', onError).off('exit', onExit);
     };
@@ -219,9 +227,6 @@ export function openSpareSqliteThread(file: string): void {
     };
     worker.on('message', onMessage).on('error', onError).on('exit', onExit);
   });
-  // nobody may take it: its failure is then nobody's
-  spare.ready.catch(() => undefined);
-  worker.postMessage({ open: spare.file, warm: true });
 }
 
 /** The spare thread now, if any, and the file it opened ahead of need (for tests and metrics). */
@@ -268,30 +273,19 @@ class SqliteExecutor implements Executor {
     const taken = takeSpare(this.filename);
     const worker = taken?.worker ?? sqliteThread({ filename: this.filename });
     worker.unref();
-    if (taken?.ready) {
-      return taken.ready.then(
-        () => worker,
-        (err: unknown) => {
-          this.live -= 1;
-          void worker.terminate();
-          throw err;
-        },
-      );
+    let ready = taken?.ready;
+    if (!ready) {
+      ready = opened(worker);
+      taken?.worker.postMessage({ open: this.filename });
     }
-    taken?.worker.postMessage({ open: this.filename });
-    return new Promise<Worker>((resolve, reject) => {
-      const onMessage = (msg: { ready?: boolean }): void => {
-        if (!msg.ready) return;
-        worker.off('message', onMessage).off('error', onError);
-        resolve(worker);
-      };
-      const onError = (err: Error): void => {
-        worker.off('message', onMessage).off('error', onError);
+    return ready.then(
+      () => worker,
+      (err: unknown) => {
         this.live -= 1;
-        reject(new QueryFailedError(err.message));
-      };
-      worker.on('message', onMessage).on('error', onError);
-    });
+        void worker.terminate();
+        throw err;
+      },
+    );
   }
 
   private acquire(): Promise<Worker> {
