@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Knex } from 'knex';
+import { dialectOf } from '../db/connect.ts';
 import { MAX_CHUNK_BYTES } from './settings.ts';
 
 export interface StoredVersion {
@@ -79,8 +80,7 @@ export class DatabaseDatasetStorage implements DatasetStorage {
     // a SQLite store writes on the server's own thread: a quarter of a megabyte per transaction holds it 1-3 ms
     // (a megabyte held it 5-10, and 20-30 when the write-ahead log was copied back), so /healthz and other users'
     // answers wait less while a file is stored; MySQL's writes wait on the network, not on this thread
-    const client = (db.client as { config?: { client?: unknown } }).config?.client;
-    this.batchBytes = client === 'better-sqlite3' ? 256 * 1024 : 1024 * 1024;
+    this.batchBytes = dialectOf(db) === 'sqlite' ? 256 * 1024 : 1024 * 1024;
   }
 
   async put(versionId: string, bytes: Buffer): Promise<void> {
