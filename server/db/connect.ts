@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import type mysql from 'mysql2/promise';
 import { ParleyError } from '../errors.ts';
+import { checkpointInBackground, type WalConnection } from './wal-checkpoints.ts';
 
 // knex (and its dialect drivers) load with the first connection: commands that never connect skip ~0.2 s
 const knex = (config: Knex.Config): Knex =>
@@ -70,7 +71,7 @@ export interface OpenOptions {
   /**
    * SQLite only: write-ahead logging with `synchronous = NORMAL`, for a file written often by one process (the
    * store): readers do not wait for the writer and a commit is not a disk sync (a crash loses at most the last
-   * commits, never consistency)
+   * commits, never consistency); the log is checkpointed on a thread of its own (wal-checkpoints.ts)
    */
   writeAheadLog?: boolean;
   /**
@@ -110,13 +111,11 @@ export function openDatabase(url: string, options: OpenOptions = {}): Knex {
         max: 1,
         ...(wal
           ? {
-              afterCreate: (
-                conn: { pragma(sql: string): unknown },
-                done: (err: Error | null, c: unknown) => void,
-              ) => {
+              afterCreate: (conn: WalConnection, done: (err: Error | null, c: unknown) => void) => {
                 try {
                   conn.pragma('journal_mode = WAL');
                   conn.pragma('synchronous = NORMAL');
+                  checkpointInBackground(conn, target.location);
                   done(null, conn);
                 } catch (err) {
                   done(err as Error, conn);

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkpointInBackground } from './wal-checkpoints.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function walDatabase(): { db: Database.Database; file: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-wal-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'store.sqlite');
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)');
+  return { db, file };
+}
+
+/** log = frames in the write-ahead log, checkpointed = frames of it already copied into the database file */
+function walState(db: Database.Database): { log: number; checkpointed: number } {
+  // a checkpoint of nothing: PASSIVE with every frame already copied only reports
+  const [row] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number; checkpointed: number }>;
+  return { log: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0 };
+}
+
+const until = async (check: () => boolean, ms = 5000): Promise<void> => {
+  for (const end = Date.now() + ms; !check(); ) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('checkpointInBackground', () => {
+  it('takes the checkpoints off the connection: its commits only append, the thread copies them into the file', async () => {
+    const { db, file } = walDatabase();
+    let started = false;
+    checkpointInBackground(db, file, { startAfterMs: 0, everyMs: 50, onStarted: () => (started = true) });
+    await until(() => started);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    // past SQLite's 1,000-page mark, where a commit would otherwise checkpoint for itself
+    const insert = db.prepare('INSERT INTO notes (text) VALUES (?)');
+    for (let i = 0; i < 1500; i += 1) insert.run('x'.repeat(3000));
+    // the thread catches up: every frame of the log copied into the database file
+    await until(() => {
+      const { log, checkpointed } = walState(db);
+      return log > 0 && checkpointed === log;
+    });
+    const reader = new Database(file, { readonly: true });
+    expect(reader.prepare('SELECT count(*) AS n FROM notes').get()).toEqual({ n: 1500 });
+    reader.close();
+    db.close();
+    // the thread went with the connection: the log is folded into the file and removed by the last to close
+    await until(() => !fs.existsSync(`${file}-wal`));
+  });
+
+  it('gives the checkpoints back to the connection when its thread fails', async () => {
+    const { db, file } = walDatabase();
+    // as if an earlier thread had taken them
+    db.pragma('wal_autocheckpoint = 0');
+    let ended = false;
+    // a file the thread cannot open ends it at once
+    checkpointInBackground(db, `${file}.missing`, { startAfterMs: 0, onEnded: () => (ended = true) });
+    await until(() => ended);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    db.close();
+  });
+
+  it('starts no thread for a connection closed before its start time', async () => {
+    const { db, file } = walDatabase();
+    let started = false;
+    checkpointInBackground(db, file, { startAfterMs: 30, onStarted: () => (started = true) });
+    db.close();
+    await new Promise((r) => setTimeout(r, 120));
+    expect(started).toBe(false);
+  });
+});
