@@ -129,12 +129,16 @@ class Connection {
   readonly owner: Owner;
   readonly ownerKey: string;
   private expiryTimer: NodeJS.Timeout | undefined;
+  /** frames sent in this turn of the event loop wait for its end, to leave in one write */
+  private corked = false;
   readonly invalid: TokenBucket;
   readonly rejected: TokenBucket;
   readonly syncs: TokenBucket;
 
   constructor(
     readonly ws: WebSocket,
+    /** the connection under `ws` */
+    private readonly socket: Duplex,
     readonly session: VerifiedSession,
     readonly id: number,
     /** this socket in the user's count across instances (Redis) */
@@ -158,6 +162,16 @@ class Connection {
 
   send(event: ServerEvent): void {
     if (!this.open) return;
+    // an answer's events come in bursts (created and the first progress events, then the last with the answer):
+    // each burst is one write, not a write per frame (writev was 6% of the server's time under load)
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.ws.send(JSON.stringify(event));
   }
 
@@ -384,7 +398,7 @@ export function attachWidgetSocket(
           }
           wss.handleUpgrade(req, socket, head, (ws) => {
             socket.off('error', onSocketError);
-            onConnection(ws, result, member);
+            onConnection(ws, socket, result, member);
           });
         },
         failed(socket, () => socketCount?.release(ownerKey(ownerOf(result)), member)),
@@ -395,8 +409,8 @@ export function attachWidgetSocket(
 
   // ---- a connection -----------------------------------------------------------------------------
 
-  function onConnection(ws: WebSocket, session: VerifiedSession, member: string): void {
-    const conn = new Connection(ws, session, nextId++, member, perConnection);
+  function onConnection(ws: WebSocket, socket: Duplex, session: VerifiedSession, member: string): void {
+    const conn = new Connection(ws, socket, session, nextId++, member, perConnection);
     const clog = log.child({ socket: conn.id, agentId: session.agentId });
     ws.on('error', (err) => clog.debug({ err }, 'socket error'));
     connections.add(conn);
