@@ -169,7 +169,7 @@ export class AnswerRun {
         await saveOutcome(
           deps.store,
           async () => {
-            completedAt = await deps.store.completeResponse(response.id, final);
+            completedAt = await deps.store.completeResponse(response, final);
           },
           deps.logger,
           response.id,

@@ -52,7 +52,7 @@ function leaseContract(name: string, makeUrl: () => Promise<string>, cleanup: ()
       expect(await a.getResponse(orphan.id, conv.id)).toMatchObject({ status: 'failed', error: INTERRUPTED });
 
       // a's answer still completes after another instance looked
-      await a.completeResponse(live.id, {
+      await a.completeResponse(live, {
         id: live.id,
         conversationId: conv.id,
         type: 'text',

@@ -34,7 +34,7 @@ function storeContract(name: string, makeUrl: () => Promise<string>, cleanup: ()
     it('keeps conversations across a reopen (restart loses nothing)', async () => {
       const conv = await store.createConversation(alice);
       const r = await store.startResponse(conv.id, 'How many orders last month?');
-      await store.completeResponse(r.id, answerFor(conv.id, { version: 1, table: 'orders' }));
+      await store.completeResponse(r, answerFor(conv.id, { version: 1, table: 'orders' }));
       await store.close();
       store = await ConversationStore.open(url, { clock });
       const again = await store.getConversation(conv.id, alice);
@@ -86,7 +86,7 @@ function storeContract(name: string, makeUrl: () => Promise<string>, cleanup: ()
       const conv = await store.createConversation(alice);
       const cancelled = await store.startResponse(conv.id, 'q1');
       await store.failResponse(cancelled.id, { code: 'cancelled', message: 'stopped' }, 'cancelled');
-      await store.completeResponse(cancelled.id, answerFor(conv.id, undefined));
+      await store.completeResponse(cancelled, answerFor(conv.id, undefined));
       expect((await store.getResponse(cancelled.id, conv.id))?.status).toBe('cancelled');
     });
 
@@ -98,13 +98,13 @@ function storeContract(name: string, makeUrl: () => Promise<string>, cleanup: ()
       });
       expect(response).toMatchObject({ conversationId: conversation.id, status: 'in_progress' });
       const second = await store.startResponse(conversation.id, 'and last month?');
-      const completedAt = await store.completeResponse(response.id, answerFor(conversation.id, undefined));
+      const completedAt = await store.completeResponse(response, answerFor(conversation.id, undefined));
       const stored = await store.getResponse(response.id, conversation.id);
       expect(completedAt).toBeDefined();
       expect(stored?.completedAt).toBe(completedAt);
       // no longer in progress: nothing written, nothing to report
       expect(
-        await store.completeResponse(response.id, answerFor(conversation.id, undefined)),
+        await store.completeResponse(response, answerFor(conversation.id, undefined)),
       ).toBeUndefined();
       expect((await store.responses(conversation.id)).map((r) => [r.question, r.status])).toEqual([
         ['How many customers?', 'completed'],
@@ -117,7 +117,7 @@ function storeContract(name: string, makeUrl: () => Promise<string>, cleanup: ()
       const conv = await store.createConversation(alice);
       const r = await store.startResponse(conv.id, 'orders last month');
       const plan = { version: 1, table: 'orders', measures: [{ kind: 'count' }] };
-      await store.completeResponse(r.id, answerFor(conv.id, plan));
+      await store.completeResponse(r, answerFor(conv.id, plan));
       const memory = store.memory();
       expect(await memory.turns(conv.id, { agentId: 'demo', userContext: { organisationId: 1 } })).toEqual([
         { question: 'orders last month', plan },

@@ -27,6 +27,8 @@ export type ResponseStatus = 'in_progress' | 'completed' | 'failed' | 'cancelled
 export interface ResponseRecord {
   id: string;
   conversationId: string;
+  /** its place in the conversation, from 1 */
+  seq: number;
   question: string;
   status: ResponseStatus;
   answer?: Answer;
@@ -303,30 +305,34 @@ export class ConversationStore {
    * Records the answer; its completion time, or undefined when the response was no longer in progress. The first
    * answer's subject joins the conversation's title ("How many orders? · Orders, October 2026"), so that
    * conversations asked alike are told apart in the list; a title someone set (not the question) is kept. One unit
-   * of work on SQLite (one commit); on MySQL the title follows in its own statement.
+   * of work on SQLite (one commit); on MySQL the title follows in its own statement. Takes the response as it was
+   * recorded, which already says where it stands in its conversation (nothing is read back).
    */
-  async completeResponse(id: string, answer: Answer): Promise<string | undefined> {
+  async completeResponse(
+    response: Pick<ResponseRecord, 'id' | 'conversationId' | 'seq' | 'question'>,
+    answer: Answer,
+  ): Promise<string | undefined> {
     const completedAt = this.now();
     const subject = answer.subject;
+    const question = response.question.slice(0, 200);
+    const retitle =
+      subject !== undefined &&
+      response.seq === 1 &&
+      !question.toLowerCase().includes(subject.toLowerCase());
     return fewestCommits(this.db, async (unit) => {
       const changed = await unit.write(
         this.db('parley_responses')
-          .where({ id, status: 'in_progress' })
+          .where({ id: response.id, status: 'in_progress' })
           .update({ status: 'completed', answer: JSON.stringify(answer), completed_at: completedAt }),
       );
       if (changed === 0) return undefined;
-      if (!subject) return completedAt;
-      const [row] = await unit.rows<Pick<ResponseRow, 'conversation_id' | 'seq' | 'question'>>(
-        this.db('parley_responses').select('conversation_id', 'seq', 'question').where('id', id).first(),
-      );
-      if (row?.seq !== 1) return completedAt;
-      const question = row.question.slice(0, 200);
-      if (question.toLowerCase().includes(subject.toLowerCase())) return completedAt;
-      await unit.write(
-        this.db('parley_conversations')
-          .where({ id: row.conversation_id, title: question })
-          .update({ title: `${question} · ${subject}`.slice(0, 200) }),
-      );
+      if (retitle) {
+        await unit.write(
+          this.db('parley_conversations')
+            .where({ id: response.conversationId, title: question })
+            .update({ title: `${question} · ${subject}`.slice(0, 200) }),
+        );
+      }
       return completedAt;
     });
   }
@@ -471,6 +477,7 @@ function toResponse(row: ResponseRow): ResponseRecord {
   return {
     id: row.id,
     conversationId: row.conversation_id,
+    seq: Number(row.seq),
     question: row.question,
     status: row.status,
     answer: row.answer ? (JSON.parse(row.answer) as Answer) : undefined,

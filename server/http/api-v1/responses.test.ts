@@ -102,12 +102,12 @@ beforeEach(() => {
 const realComplete = ConversationStore.prototype.completeResponse;
 function refuseSaves(n: number): { count: number } {
   const refusals = { count: 0 };
-  store.completeResponse = async (id, answer) => {
+  store.completeResponse = async (response, answer) => {
     if (refusals.count < n) {
       refusals.count += 1;
       throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     }
-    return realComplete.call(store, id, answer);
+    return realComplete.call(store, response, answer);
   };
   return refusals;
 }

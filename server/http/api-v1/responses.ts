@@ -103,7 +103,7 @@ export function responseRoutes(router: Router, deps: ApiDeps, options: ResponseR
 
     const stored: Answer = { ...answer, id, conversationId: conversation.id };
     // the caller gets its answer even when the store is away for a while (the row follows)
-    await saveOutcome(deps.store, () => deps.store.completeResponse(id, stored), deps.logger, id);
+    await saveOutcome(deps.store, () => deps.store.completeResponse(record, stored), deps.logger, id);
     stopTimer();
     count(stored.type);
     const payload = toResponseObject(stored);
