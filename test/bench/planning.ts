@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { parseConfig } from '../../server/config/load.ts';
 import type { SemanticModel, Table } from '../../server/config/schema.ts';
 import { RulesPlanner } from '../../server/planner/rules/rules-planner.ts';
-import type { PlannerInput, ValueLookup } from '../../server/planner/types.ts';
+import type { DatasetPlanningContext, PlannerInput, ValueLookup } from '../../server/planner/types.ts';
 import { CATEGORIES, COUNTRIES } from '../../server/seed/demo-data.ts';
 import { ModelView } from '../../server/semantic/model-view.ts';
 import { DEMO_CONFIG_FILE } from '../support/demo-db.ts';
@@ -139,6 +139,12 @@ export async function runPlanningBench(): Promise<Array<{ name: string; median: 
     now: NOW,
     values: fixedValues(demoValues()),
   };
+  // with uploads on, the engine plans every question of a user who has no files with an empty file context
+  const noFiles: DatasetPlanningContext = {
+    view: new ModelView({ id: 'datasets', multiTenant: false, timeZone: 'UTC', userContext: {} }, { tables: {} }, {}),
+    values: fixedValues({}),
+    datasets: [],
+  };
   const wide = generatedModel();
   const wideAgent = {
     id: 'wide',
@@ -162,6 +168,16 @@ export async function runPlanningBench(): Promise<Array<{ name: string; median: 
   const results = [
     {
       ...(await measure('demo model (5 tables)', new RulesPlanner(demo.model), demoBase, DEMO_QUESTIONS, 40)),
+      goal: 2,
+    },
+    {
+      ...(await measure(
+        'demo model, uploads on, no file',
+        new RulesPlanner(demo.model),
+        { ...demoBase, datasets: noFiles },
+        DEMO_QUESTIONS,
+        40,
+      )),
       goal: 2,
     },
     {

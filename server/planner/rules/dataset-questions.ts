@@ -44,6 +44,15 @@ function noFileMessage(question: string, datasets: DatasetPlanningContext['datas
     : `I couldn't tell which of your uploaded files (${names}) the question is about.`;
 }
 
+/** A user without files: the database's outcome, unless the question is about their own file (then: they have none). */
+export function withoutFiles(
+  question: string,
+  outcome: PlannerOutcome,
+  context: DatasetPlanningContext,
+): PlannerOutcome {
+  return OWN_FILE.test(question) ? unanswerable(noFileMessage(question, context.datasets)) : outcome;
+}
+
 export interface DatasetReadings {
   reading: Reading;
   input: PlannerInput;
@@ -71,9 +80,7 @@ export function planWithDatasets(
 ): PlannerOutcome {
   const ownFile = OWN_FILE.test(question);
   // "the targets in my uploaded file" with no such file: say so, never answer from the database alone
-  if (context.datasets.length === 0) {
-    return ownFile ? unanswerable(noFileMessage(question, context.datasets)) : db.outcome;
-  }
+  if (context.datasets.length === 0) return withoutFiles(question, db.outcome, context);
   const fileCue = FILE_WORDS.test(question) || ds.reading.matches.some((m) => m.target.kind === 'table');
   const dsNumeric = numericColumns(ds.reading, context);
   const dbMeasured = db.outcome.kind === 'plan' && db.outcome.plan.measures.length > 0;

@@ -4,7 +4,7 @@
 // modules.
 import type { Planner, PlannerInput, PlannerOutcome } from '../types.ts';
 import { assemble } from './assemble.ts';
-import { planWithDatasets } from './dataset-questions.ts';
+import { planWithDatasets, withoutFiles } from './dataset-questions.ts';
 import { applyFollowUp, impliesMeasure, isFollowUp } from './followups.ts';
 import { lexiconFor, ValueIndex } from './lexicon.ts';
 import { unanswerable } from './outcomes.ts';
@@ -45,6 +45,9 @@ export class RulesPlanner implements Planner {
     }
     const context = input.datasets;
     if (!context) return withWords(assemble(reading, input));
+    // a user without files: an empty model matches none of the question's words, so there is nothing to read it
+    // against (reading it again was a quarter of the planning of every answer on the server), only "my file" to refuse
+    if (context.datasets.length === 0) return withWords(withoutFiles(question, assemble(reading, input), context));
     const dsInput: PlannerInput = { ...input, view: context.view, values: context.values, history: [] };
     const dsValues = await loadValues(dsInput);
     const dsReading = read(question, dsInput, dsValues, context);
