@@ -66,6 +66,8 @@ export function responseRoutes(router: Router, deps: ApiDeps, options: ResponseR
         userIdentifier: conversation.userIdentifier,
         question: body.message,
         conversationId: conversation.id,
+        // the conversation's first question has no earlier turns to read back
+        newConversation: record.seq === 1,
         signal: controller.signal,
         onProgress: (stage) =>
           sse?.send({ type: 'response.progress', id, stage, message: PROGRESS_MESSAGES[stage] }),
