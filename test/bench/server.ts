@@ -9,7 +9,8 @@
 //   first question on that file                                          vs  a later one
 //   /healthz p99 during an upload; cold start to the first /healthz 200; `parley --help`
 //   memory per idle widget socket at 5,000 sockets; /healthz p99 with them open    vs  without
-// The server runs in a child process (server-child.ts); the load comes from this one.
+// The server runs in a child process (server-child.ts); the load comes from this one. BENCH_PER_QUESTION=1 also
+// prints the in-process part question by question.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -425,7 +426,7 @@ async function answerPart(databaseUrl: string): Promise<void> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   db.function('parley_tz', { deterministic: true }, (v: unknown) => v as string);
   const ask = () => ({ agentId: 'demo', userContext: { organisationId: 1 } });
-  const perQuestion: Array<{ answer: number; sql: number }> = [];
+  const perQuestion: Array<{ question: string; answer: number; sql: number }> = [];
   try {
     // warm, as a server that has been answering a while: every question, for as long as the server parts warm up
     for (const until = performance.now() + WARM_SECONDS * 1000; performance.now() < until; ) {
@@ -447,13 +448,18 @@ async function answerPart(databaseUrl: string): Promise<void> {
           sqlMs.push(t2 - t1);
         }
       }
-      perQuestion.push({ answer: median(answerMs), sql: median(sqlMs) });
+      perQuestion.push({ question: sql.question, answer: median(answerMs), sql: median(sqlMs) });
     }
   } finally {
     db.close();
     await engine.close();
   }
   const ratios = perQuestion.map((q) => q.answer / q.sql);
+  // the median hides where the ratio comes from: a fixed cost per answer weighs most on the cheapest SQL
+  if (process.env.BENCH_PER_QUESTION) {
+    for (const q of perQuestion)
+      console.log(`  ${fmt(q.answer)} ms / ${fmt(q.sql)} ms = ${(q.answer / q.sql).toFixed(2)}x  ${q.question}`);
+  }
   report({
     name: `one answer in process (median of ${perQuestion.length} questions)`,
     parley: median(perQuestion.map((q) => q.answer)),
