@@ -1,7 +1,7 @@
 // Where a write-ahead log is checkpointed: on a thread of its own (checkpoint-worker.mjs) instead of inside whichever
 // commit crosses SQLite's 1,000-page mark. That commit copied the log into the database file and waited for two disk
-// syncs on the event loop: 12-24 ms for one commit in about seventy, some 70% of all commit time of the store under
-// load (a server answering over WebSocket, 10 clients; measured by timing every COMMIT).
+// syncs on the event loop: up to 12-24 ms for one commit in about seventy. Timing every COMMIT of the store under load
+// (WebSocket, 10 clients), the average commit fell from 0.21 to 0.11 ms with the checkpoints moved here.
 import { Worker } from 'node:worker_threads';
 
 const WORKER = new URL('./checkpoint-worker.mjs', import.meta.url);
