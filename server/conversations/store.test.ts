@@ -103,9 +103,7 @@ function storeContract(name: string, makeUrl: () => Promise<string>, cleanup: ()
       expect(completedAt).toBeDefined();
       expect(stored?.completedAt).toBe(completedAt);
       // no longer in progress: nothing written, nothing to report
-      expect(
-        await store.completeResponse(response, answerFor(conversation.id, undefined)),
-      ).toBeUndefined();
+      expect(await store.completeResponse(response, answerFor(conversation.id, undefined))).toBeUndefined();
       expect((await store.responses(conversation.id)).map((r) => [r.question, r.status])).toEqual([
         ['How many customers?', 'completed'],
         ['and last month?', 'in_progress'],

@@ -316,9 +316,7 @@ export class ConversationStore {
     const subject = answer.subject;
     const question = response.question.slice(0, 200);
     const retitle =
-      subject !== undefined &&
-      response.seq === 1 &&
-      !question.toLowerCase().includes(subject.toLowerCase());
+      subject !== undefined && response.seq === 1 && !question.toLowerCase().includes(subject.toLowerCase());
     return fewestCommits(this.db, async (unit) => {
       const changed = await unit.write(
         this.db('parley_responses')

@@ -141,7 +141,11 @@ export async function runPlanningBench(): Promise<Array<{ name: string; median: 
   };
   // with uploads on, the engine plans every question of a user who has no files with an empty file context
   const noFiles: DatasetPlanningContext = {
-    view: new ModelView({ id: 'datasets', multiTenant: false, timeZone: 'UTC', userContext: {} }, { tables: {} }, {}),
+    view: new ModelView(
+      { id: 'datasets', multiTenant: false, timeZone: 'UTC', userContext: {} },
+      { tables: {} },
+      {},
+    ),
     values: fixedValues({}),
     datasets: [],
   };

@@ -458,7 +458,9 @@ async function answerPart(databaseUrl: string): Promise<void> {
   // the median hides where the ratio comes from: a fixed cost per answer weighs most on the cheapest SQL
   if (process.env.BENCH_PER_QUESTION) {
     for (const q of perQuestion)
-      console.log(`  ${fmt(q.answer)} ms / ${fmt(q.sql)} ms = ${(q.answer / q.sql).toFixed(2)}x  ${q.question}`);
+      console.log(
+        `  ${fmt(q.answer)} ms / ${fmt(q.sql)} ms = ${(q.answer / q.sql).toFixed(2)}x  ${q.question}`,
+      );
   }
   report({
     name: `one answer in process (median of ${perQuestion.length} questions)`,

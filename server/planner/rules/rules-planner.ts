@@ -47,7 +47,8 @@ export class RulesPlanner implements Planner {
     if (!context) return withWords(assemble(reading, input));
     // a user without files: an empty model matches none of the question's words, so there is nothing to read it
     // against (reading it again was a quarter of the planning of every answer on the server), only "my file" to refuse
-    if (context.datasets.length === 0) return withWords(withoutFiles(question, assemble(reading, input), context));
+    if (context.datasets.length === 0)
+      return withWords(withoutFiles(question, assemble(reading, input), context));
     const dsInput: PlannerInput = { ...input, view: context.view, values: context.values, history: [] };
     const dsValues = await loadValues(dsInput);
     const dsReading = read(question, dsInput, dsValues, context);
