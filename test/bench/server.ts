@@ -104,8 +104,16 @@ interface Child {
   cpu(): { main: number; all: number } | undefined;
   /** the server's resident memory in KB (Linux /proc) */
   rssKb(): number | undefined;
+  /**
+   * Resolves once the server runs all its own threads: the store's checkpoint thread starts 2 s after the store
+   * opens (about 10 MB, once per server; its start takes CPU for a moment). A part that measures a single event
+   * (memory per socket, /healthz during an upload) waits for it, as a server that has been up a while has it.
+   */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
+
+const SETTLED_AFTER_MS = 2500;
 
 /** utime + stime of a process or one of its threads, in ms (Linux /proc; clock ticks are 1/100 s) */
 function procCpuMs(statFile: string): number | undefined {
@@ -155,7 +163,12 @@ async function startChild(databaseUrl: string, dir: string, tag: string): Promis
       return undefined;
     }
   };
-  return { url, cpu, rssKb, stop: () => stopProcess(proc) };
+  const listening = performance.now();
+  const settled = () =>
+    new Promise<void>((resolve) =>
+      setTimeout(resolve, Math.max(0, listening + SETTLED_AFTER_MS - performance.now())),
+    );
+  return { url, cpu, rssKb, settled, stop: () => stopProcess(proc) };
 }
 
 function stopProcess(proc: ChildProcess): Promise<void> {
@@ -530,6 +543,7 @@ async function uploadPart(databaseUrl: string, dir: string): Promise<void> {
   const health: number[] = [];
   try {
     await upload(child.url, 'warm', 'warm.csv', Buffer.from('a,b\n1,2\n'));
+    await child.settled();
     for (let r = 0; r < 3; r += 1) {
       const p0 = performance.now();
       parse(fs.readFileSync(file, 'utf8'));
@@ -629,6 +643,7 @@ async function socketsPart(databaseUrl: string, dir: string): Promise<void> {
     await healthProbes(child.url, 100);
     const idle = await healthProbes(child.url, 300);
     await new Promise((resolve) => setTimeout(resolve, 500));
+    await child.settled();
     const before = child.rssKb();
     for (let i = 0; i < SOCKETS; i += 100) {
       await Promise.all(Array.from({ length: 100 }, (_, k) => open(i + k)));
