@@ -328,3 +328,47 @@ it('"longest-standing" people are the earliest to join', async () => {
     expect(p.order, q).toEqual([{ by: 'users.created_at', direction: 'asc' }]);
   }
 });
+
+describe('uploads on, a user without files', () => {
+  // what the engine hands the planner for such a user: an empty file context
+  const noFiles = {
+    view: new ModelView(
+      { id: 'datasets', multiTenant: false, timeZone: 'UTC', userContext: {} },
+      { tables: {} },
+      {},
+    ),
+    values: { values: async () => [] },
+    datasets: [],
+  };
+  const withoutFiles = (question: string) =>
+    planner.plan({
+      question,
+      view,
+      history: [],
+      now: NOW,
+      values: { values: async (field) => VALUES[field] ?? [] },
+      datasets: noFiles,
+    });
+
+  it('answers from the database exactly as with uploads off, words and all', async () => {
+    for (const q of [
+      'number of cancelled orders per month in 2025',
+      'average order value for shoppers in Canada since June',
+      'which 3 categories brought in the most money last year',
+      'orders by status from the file',
+    ]) {
+      expect(await withoutFiles(q), q).toEqual(await plan(q));
+    }
+  });
+
+  it('says there is no file when the question is about their own file', async () => {
+    for (const q of [
+      'how does revenue compare with the budget in my uploaded spreadsheet?',
+      'monthly revenue against targets.csv',
+    ]) {
+      const out = await withoutFiles(q);
+      expect(out.kind, q).toBe('unanswerable');
+      if (out.kind === 'unanswerable') expect(out.message, q).toMatch(/no uploaded file/);
+    }
+  });
+});
