@@ -1,16 +1,17 @@
 // Benchmark: the server against its ceilings (issue 13). Every row is Parley / ceiling / ratio measured side by
 // side in one run, the ceiling's runs interleaved with Parley's so a busy shared machine slows both alike:
 //   answers/s over the widget WebSocket and /api/v1 at 1/10/50 clients  vs  the same SQL in a loop (better-sqlite3)
-//   the server's CPU per answer (main thread, all threads), WS at 10     vs  the SQL's own time per statement
-//   the load generator's own CPU per answer (it shares the cores)        vs  the SQL's own time per statement
+//   the server's CPU per answer (main thread, all threads), WS at 10     vs  the SQL's own time per answer
+//   the load generator's own CPU per answer (it shares the cores)        vs  the SQL's own time per answer
 //   answers/s on MariaDB, WebSocket at 10 clients                        vs  the same SQL in a loop over mysql2
 //   one answer in process (median over the questions)                   vs  its SQL alone
 //   upload of a 9 MB CSV                                                  vs  csv-parse alone on the same file
 //   first question on that file                                          vs  a later one
 //   /healthz p99 during an upload; cold start to the first /healthz 200; `parley --help`
 //   memory per idle widget socket at 5,000 sockets; /healthz p99 with them open    vs  without
-// The server runs in a child process (server-child.ts); the load comes from this one. BENCH_PER_QUESTION=1 also
-// prints the in-process part question by question.
+// "The same SQL" is every statement an answer runs: its query, and the like-for-like query of a comparison with a
+// period that is not over. The server runs in a child process (server-child.ts); the load comes from this one.
+// BENCH_PER_QUESTION=1 also prints the in-process part question by question.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -266,14 +267,17 @@ const rotate = <T>(xs: T[], by: number): T[] => [...xs.slice(by % xs.length), ..
 
 // ---- the ceilings -------------------------------------------------------------------------------
 
+/** What one answer runs on the database: its query, and the like-for-like query of a comparison with a running period. */
 interface Sql {
   question: string;
   org: number;
-  text: string;
-  bindings: unknown[];
+  statements: Array<{ text: string; bindings: unknown[] }>;
 }
 
-/** The SQL of each question for each organisation, as the engine makes it (answers without SQL are left out). */
+/**
+ * The SQL of each question for each organisation, as the engine makes it (answers without SQL are left out): every
+ * statement the answer runs, so a ceiling "the same SQL" does the same database work as the answer.
+ */
 async function sqlOfQuestions(databaseUrl: string): Promise<Sql[]> {
   const engine = inProcessEngine(databaseUrl);
   const out: Sql[] = [];
@@ -281,7 +285,9 @@ async function sqlOfQuestions(databaseUrl: string): Promise<Sql[]> {
     for (const org of ORGS) {
       for (const question of DEMO_QUESTIONS) {
         const answer = await engine.ask({ agentId: 'demo', userContext: { organisationId: org }, question });
-        if (answer.sql) out.push({ question, org, text: answer.sql.text, bindings: answer.sql.bindings });
+        if (!answer.sql) continue;
+        const statements = [answer.sql, ...(answer.likeForLike?.sql ? [answer.likeForLike.sql] : [])];
+        out.push({ question, org, statements });
       }
     }
   } finally {
@@ -296,7 +302,7 @@ function inProcessEngine(databaseUrl: string) {
   return createAnswerEngine({ config, now: () => new Date(BENCH_NOW) });
 }
 
-/** The SQL alone, one statement after another on one better-sqlite3 connection, for `seconds`: statements/s. */
+/** The SQL alone, one answer's statements after another's on one better-sqlite3 connection, for `seconds`: answers/s. */
 function sqliteLoop(file: string, sqls: Sql[], seconds: number): number {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   db.function('parley_tz', { deterministic: true }, (v: unknown) => v as string);
@@ -305,10 +311,7 @@ function sqliteLoop(file: string, sqls: Sql[], seconds: number): number {
     const until = t0 + seconds * 1000;
     let n = 0;
     while (performance.now() < until) {
-      const sql = sqls[n % sqls.length] as Sql;
-      db.prepare(sql.text)
-        .raw(true)
-        .all(...(sql.bindings as unknown[]));
+      for (const statement of (sqls[n % sqls.length] as Sql).statements) runSqlite(db, statement);
       n += 1;
     }
     return n / ((performance.now() - t0) / 1000);
@@ -317,7 +320,13 @@ function sqliteLoop(file: string, sqls: Sql[], seconds: number): number {
   }
 }
 
-/** The SQL alone over a mysql2 pool, `clients` loops at once, for `seconds`: statements/s. */
+function runSqlite(db: Database.Database, statement: { text: string; bindings: unknown[] }): void {
+  db.prepare(statement.text)
+    .raw(true)
+    .all(...statement.bindings);
+}
+
+/** The SQL alone over a mysql2 pool, `clients` loops at once, for `seconds`: answers/s. */
 async function mysqlLoop(url: string, sqls: Sql[], clients: number, seconds: number): Promise<number> {
   const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
   const pool = mysql.createPool({
@@ -337,8 +346,8 @@ async function mysqlLoop(url: string, sqls: Sql[], clients: number, seconds: num
     await Promise.all(
       Array.from({ length: clients }, async (_, c) => {
         for (let i = c; performance.now() < until; i += 1) {
-          const sql = sqls[i % sqls.length] as Sql;
-          await pool.query({ sql: sql.text, values: sql.bindings, rowsAsArray: true });
+          for (const statement of (sqls[i % sqls.length] as Sql).statements)
+            await pool.query({ sql: statement.text, values: statement.bindings, rowsAsArray: true });
           n += 1;
         }
       }),
@@ -378,7 +387,7 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
           ratio: parley / ceiling,
           ...(clients > 1 ? { goal: { op: '>=', value: 0.8, on: 'ratio' } as const } : {}),
         });
-        // where the answers/s go: the server's CPU per answer beside the SQL's own time per statement (a measure
+        // where the answers/s go: the server's CPU per answer beside the SQL's own time per answer (a measure
         // that a busy shared machine disturbs far less than a rate)
         if (surface === 'ws' && clients === 10 && cpu0 && cpu1 && answered > 0) {
           for (const part of ['main', 'all'] as const) {
@@ -452,9 +461,7 @@ async function answerPart(databaseUrl: string): Promise<void> {
         const t0 = performance.now();
         await engine.ask({ ...ask(), question: sql.question });
         const t1 = performance.now();
-        db.prepare(sql.text)
-          .raw(true)
-          .all(...(sql.bindings as unknown[]));
+        for (const statement of sql.statements) runSqlite(db, statement);
         const t2 = performance.now();
         if (r >= 5) {
           answerMs.push(t1 - t0);
