@@ -1,7 +1,7 @@
 // Benchmark: the server against its ceilings (issue 13). Every row is Parley / ceiling / ratio measured side by
 // side in one run, the ceiling's runs interleaved with Parley's so a busy shared machine slows both alike:
 //   answers/s over the widget WebSocket and /api/v1 at 1/10/50 clients  vs  the same SQL in a loop (better-sqlite3)
-//   the server's CPU per answer (main thread, all threads), WS at 10     vs  the SQL's own time per answer
+//   the server's CPU per answer (main thread, all threads), at 10 clients  vs  the SQL's own time per answer
 //   the load generator's own CPU per answer (it shares the cores)        vs  the SQL's own time per answer
 //   answers/s on MariaDB, WebSocket at 10 clients                        vs  the same SQL in a loop over mysql2
 //   one answer in process (median over the questions)                   vs  its SQL alone
@@ -14,6 +14,7 @@
 // BENCH_PER_QUESTION=1 also prints the in-process part question by question.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -216,25 +217,57 @@ async function wsClient(url: string, user: string, org: number, questions: strin
   return { answered, failed };
 }
 
+/**
+ * A POST over keep-alive connections with node:http. Not fetch: undici's own CPU was 1.1 ms an answer against 0.4 ms
+ * this way, taken from the two cores the server runs on (a host backend calls from a machine of its own).
+ */
+const apiAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+function postJson(url: string, body: unknown): Promise<{ status: number; json: unknown }> {
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent: apiAgent,
+        headers: {
+          authorization: `Bearer ${BENCH_API_KEY}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(data),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString()) });
+          } catch (err) {
+            reject(err);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
 /** One host backend over /api/v1: a new conversation per question, then the answer as JSON. */
 async function apiClient(url: string, user: string, org: number, questions: string[], until: number) {
-  const headers = { authorization: `Bearer ${BENCH_API_KEY}`, 'content-type': 'application/json' };
   let answered = 0;
   let failed = 0;
   for (let i = 0; performance.now() < until; i += 1) {
-    const created = await fetch(`${url}/api/v1/agents/demo/conversations`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ userIdentifier: user, userContext: { organisationId: org } }),
+    const created = await postJson(`${url}/api/v1/agents/demo/conversations`, {
+      userIdentifier: user,
+      userContext: { organisationId: org },
     });
-    const conv = (await created.json()) as { id: string };
-    const res = await fetch(`${url}/api/v1/agents/demo/conversations/${conv.id}/response`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ message: questions[i % questions.length] }),
+    const conv = created.json as { id: string };
+    const res = await postJson(`${url}/api/v1/agents/demo/conversations/${conv.id}/response`, {
+      message: questions[i % questions.length],
     });
-    await res.arrayBuffer();
-    if (res.ok) answered += 1;
+    if (res.status === 200) answered += 1;
     else failed += 1;
   }
   return { answered, failed };
@@ -389,11 +422,12 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
         });
         // where the answers/s go: the server's CPU per answer beside the SQL's own time per answer (a measure
         // that a busy shared machine disturbs far less than a rate)
-        if (surface === 'ws' && clients === 10 && cpu0 && cpu1 && answered > 0) {
+        if (clients === 10 && cpu0 && cpu1 && answered > 0) {
+          const on = surface === 'ws' ? 'WS' : 'API';
           for (const part of ['main', 'all'] as const) {
             const perAnswer = (cpu1[part] - cpu0[part]) / answered;
             report({
-              name: `server CPU per answer, ${part === 'main' ? 'main thread' : 'all threads'} (WS, 10)`,
+              name: `server CPU per answer, ${part === 'main' ? 'main thread' : 'all threads'} (${on}, 10)`,
               parley: perAnswer,
               ceiling: 1000 / ceiling,
               unit: 'ms',
@@ -403,7 +437,7 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
           // the load generator shares the machine's cores with the server and its SQL: its own CPU per answer
           const client = (own.user + own.system) / 1000 / answered;
           report({
-            name: 'load generator CPU per answer (WS, 10)',
+            name: `load generator CPU per answer (${on}, 10)`,
             parley: client,
             ceiling: 1000 / ceiling,
             unit: 'ms',
