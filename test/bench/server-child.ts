@@ -29,7 +29,8 @@ const text = withSection(
   'limits',
   {
     socketMessages: { perSocket: LIFTED, perUser: LIFTED },
-    conversations: { perUser: LIFTED, maxStoredPerUser: 1_000_000_000 },
+    // the cap on conversations a user keeps stays: the load generator moves to a new user every 250 questions
+    conversations: { perUser: LIFTED },
   },
 );
 const config = parseConfig(text, DEMO_CONFIG_FILE, env);

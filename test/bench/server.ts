@@ -185,8 +185,15 @@ function stopProcess(proc: ChildProcess): Promise<void> {
   });
 }
 
-/** One widget socket asking questions one after another, each in a new conversation. */
-async function wsClient(url: string, user: string, org: number, questions: string[], until: number) {
+/** One user's widget socket asking up to `count` questions one after another, each in a new conversation. */
+async function wsClient(
+  url: string,
+  user: string,
+  org: number,
+  questions: string[],
+  until: number,
+  count: number,
+) {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${WS_PATH}`, [
     PROTOCOL,
     `${TOKEN_PROTOCOL_PREFIX}${benchToken(user, org)}`,
@@ -203,7 +210,7 @@ async function wsClient(url: string, user: string, org: number, questions: strin
     if (event.type === 'response.completed') next?.(true);
     else if (event.type === 'response.error' || event.type === 'error') next?.(false);
   });
-  for (let i = 0; performance.now() < until; i += 1) {
+  for (let i = 0; i < count && performance.now() < until; i += 1) {
     const done = new Promise<boolean>((resolve) => {
       next = resolve;
     });
@@ -254,11 +261,18 @@ function postJson(url: string, body: unknown): Promise<{ status: number; json: u
   });
 }
 
-/** One host backend over /api/v1: a new conversation per question, then the answer as JSON. */
-async function apiClient(url: string, user: string, org: number, questions: string[], until: number) {
+/** A host backend asking for one user over /api/v1, up to `count` questions: a new conversation each, then the answer. */
+async function apiClient(
+  url: string,
+  user: string,
+  org: number,
+  questions: string[],
+  until: number,
+  count: number,
+) {
   let answered = 0;
   let failed = 0;
-  for (let i = 0; performance.now() < until; i += 1) {
+  for (let i = 0; i < count && performance.now() < until; i += 1) {
     const created = await postJson(`${url}/api/v1/agents/demo/conversations`, {
       userIdentifier: user,
       userContext: { organisationId: org },
@@ -273,6 +287,9 @@ async function apiClient(url: string, user: string, org: number, questions: stri
   return { answered, failed };
 }
 
+const QUESTIONS_PER_USER = 250;
+let benchUsers = 0;
+
 async function load(
   surface: 'ws' | 'api',
   url: string,
@@ -284,10 +301,27 @@ async function load(
   const t0 = performance.now();
   const until = t0 + seconds * 1000;
   const results = await Promise.all(
-    Array.from({ length: clients }, (_, i) =>
-      // each client starts at another question, so the mix at any moment is the whole list
-      client(url, `bench-${i}`, ORGS[i % ORGS.length] ?? 1, rotate(questions, i), until),
-    ),
+    Array.from({ length: clients }, async (_, i) => {
+      const run = { answered: 0, failed: 0 };
+      // one user after another, each asking QUESTIONS_PER_USER: a user keeps that many conversations, not the
+      // thousands one user would pile up over the benchmark (the server keeps at most 1,000 a user by default)
+      while (performance.now() < until) {
+        benchUsers += 1;
+        const user = `bench-${benchUsers}`;
+        // each client starts at another question, so the mix at any moment is the whole list
+        const r = await client(
+          url,
+          user,
+          ORGS[i % ORGS.length] ?? 1,
+          rotate(questions, i),
+          until,
+          QUESTIONS_PER_USER,
+        );
+        run.answered += r.answered;
+        run.failed += r.failed;
+      }
+      return run;
+    }),
   );
   const elapsed = (performance.now() - t0) / 1000;
   const failed = results.reduce((n, r) => n + r.failed, 0);
