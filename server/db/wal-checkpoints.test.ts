@@ -75,6 +75,28 @@ describe('checkpointInBackground', () => {
     db.close();
   });
 
+  it("leaves everything in the database file itself when the connection closes before the thread's", async () => {
+    const { db, file } = walDatabase();
+    let started = false;
+    // a thread that has not copied anything yet when the connection closes
+    checkpointInBackground(db, file, { startAfterMs: 0, everyMs: 60_000, onStarted: () => (started = true) });
+    await until(() => started);
+    const insert = db.prepare('INSERT INTO notes (text) VALUES (?)');
+    for (let i = 0; i < 200; i += 1) insert.run(`note ${i}`);
+    // another connection still open, as the thread's is until it has handled its stop (or the process has exited
+    // first): the connection closing is then not the last, and SQLite's own checkpoint at the last close never runs
+    const other = new Database(file);
+    other.prepare('SELECT count(*) FROM notes').get();
+    db.close();
+    // the file copied alone (a backup taken once the server has stopped) has every row
+    const copy = path.join(path.dirname(file), 'copy.sqlite');
+    fs.copyFileSync(file, copy);
+    const reader = new Database(copy, { readonly: true });
+    expect(reader.prepare('SELECT count(*) AS n FROM notes').get()).toEqual({ n: 200 });
+    reader.close();
+    other.close();
+  });
+
   it('gives the checkpoints back to the connection when its thread fails', async () => {
     const { db, file } = walDatabase();
     // as if an earlier thread had taken them

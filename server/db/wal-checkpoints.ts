@@ -92,6 +92,15 @@ export function checkpointInBackground(
     const thread = worker;
     worker = undefined;
     thread?.postMessage('stop');
+    // the thread's connection may outlive this one, and a process that exits next ends the thread before it closes:
+    // the log is copied into the file here, so the file alone holds everything once the server has stopped
+    if (thread && conn.open && !conn.inTransaction) {
+      try {
+        conn.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // busy: the log stays beside the file, and SQLite reads it at the next open
+      }
+    }
     return close();
   };
 }
