@@ -58,10 +58,12 @@ const rows: Row[] = [];
 
 /**
  * Load before a server is measured, per surface: a long-running server's steady state, its JIT settled. V8 was still
- * optimizing some forty functions a second after 1.5 s of load; the server's CPU per answer falls by a quarter from
- * 1.5 s to 10 s of warm-up and no further at 20 or 30 s.
+ * optimizing some forty functions a second after 1.5 s of load. After 10 s it was still re-optimizing functions that
+ * met new object shapes, on V8's helper threads: they took 1.5 s of CPU in the 5 s up to 10 s of load, 0.36 s in
+ * the 5 s up to 30 s, and 0.1-0.25 s from 40 s on (WebSocket, 10 clients). Measured after 30 s instead of 10, in
+ * three pairs of runs, the server's CPU per answer (all threads) went from 4.19, 4.05, 3.91 to 3.59, 3.48, 3.89 ms.
  */
-const WARM_SECONDS = 10;
+const WARM_SECONDS = 30;
 
 function fmt(n: number): string {
   if (!Number.isFinite(n)) return String(n);
