@@ -187,15 +187,18 @@ function stopProcess(proc: ChildProcess): Promise<void> {
   });
 }
 
-/** One user's widget socket asking up to `count` questions one after another, each in a new conversation. */
-async function wsClient(
-  url: string,
-  user: string,
-  org: number,
-  questions: string[],
-  until: number,
-  count: number,
-) {
+/** One user's questions: up to `count` of them until `until`, one after another, each in a new conversation. */
+interface ClientRun {
+  url: string;
+  user: string;
+  org: number;
+  questions: string[];
+  until: number;
+  count: number;
+}
+
+/** One user's widget socket. */
+async function wsClient({ url, user, org, questions, until, count }: ClientRun) {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${WS_PATH}`, [
     PROTOCOL,
     `${TOKEN_PROTOCOL_PREFIX}${benchToken(user, org)}`,
@@ -263,15 +266,8 @@ function postJson(url: string, body: unknown): Promise<{ status: number; json: u
   });
 }
 
-/** A host backend asking for one user over /api/v1, up to `count` questions: a new conversation each, then the answer. */
-async function apiClient(
-  url: string,
-  user: string,
-  org: number,
-  questions: string[],
-  until: number,
-  count: number,
-) {
+/** A host backend asking for one user over /api/v1: a new conversation for each question, then the answer. */
+async function apiClient({ url, user, org, questions, until, count }: ClientRun) {
   let answered = 0;
   let failed = 0;
   for (let i = 0; i < count && performance.now() < until; i += 1) {
@@ -311,14 +307,14 @@ async function load(
         benchUsers += 1;
         const user = `bench-${benchUsers}`;
         // each client starts at another question, so the mix at any moment is the whole list
-        const r = await client(
+        const r = await client({
           url,
           user,
-          ORGS[i % ORGS.length] ?? 1,
-          rotate(questions, i),
+          org: ORGS[i % ORGS.length] ?? 1,
+          questions: rotate(questions, i),
           until,
-          QUESTIONS_PER_USER,
-        );
+          count: QUESTIONS_PER_USER,
+        });
         run.answered += r.answered;
         run.failed += r.failed;
       }
