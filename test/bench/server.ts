@@ -805,6 +805,12 @@ async function startPart(databaseUrl: string, dir: string): Promise<void> {
     await run(process.execPath, [BIN, '--help'], { cwd: dir, env });
     return performance.now() - t0;
   };
+  // the part measures the server as shipped: the bin says when it falls back to the TypeScript sources
+  const { stderr } = await run(process.execPath, [BIN, '--help'], { cwd: dir, env });
+  if (stderr.includes('running from the'))
+    throw new Error(
+      `the start part measures the built server, and the bin has none current: ${stderr.trim()}`,
+    );
   await serveOnce(); // the first start also pays for cold disk caches
   const serve: number[] = [];
   const ready: number[] = [];
