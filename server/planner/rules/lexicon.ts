@@ -151,6 +151,12 @@ interface FieldValues {
   /** every word of every value, so spelling correction never rewrites a word of the tenant's data */
   words: Set<string>;
   maxWords: number;
+  /**
+   * the most words of a key in byKey (byStem) by its first word (first stem): a phrase can only be a value that
+   * starts with its own first word, so the reader tries no longer phrases than these (most words start none)
+   */
+  longestByWord: Map<string, number>;
+  longestByStem: Map<string, number>;
 }
 const fieldValuesCache = new WeakMap<readonly string[], FieldValues>();
 
@@ -182,10 +188,27 @@ function indexValues(values: readonly string[]): FieldValues {
       tails.set(tail, tails.has(tail) && tails.get(tail) !== value ? null : value);
     }
     for (const [tail, value] of tails) if (value !== null && !byKey.has(tail)) byKey.set(tail, value);
-    hit = { byKey, byStem, words, maxWords };
+    hit = {
+      byKey,
+      byStem,
+      words,
+      maxWords,
+      longestByWord: longestByFirstWord(byKey.keys()),
+      longestByStem: longestByFirstWord(byStem.keys()),
+    };
     fieldValuesCache.set(values, hit);
   }
   return hit;
+}
+
+function longestByFirstWord(keys: Iterable<string>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const key of keys) {
+    const words = key.split(' ');
+    const first = words[0] ?? '';
+    out.set(first, Math.max(out.get(first) ?? 0, words.length));
+  }
+  return out;
 }
 
 /** Tenant values of string columns, looked up by their normalised text. */
@@ -197,6 +220,19 @@ export class ValueIndex {
     const indexed = indexValues(values);
     this.fields.push({ field, values: indexed, size: values.length });
     this.maxWords = Math.max(this.maxWords, indexed.maxWords);
+  }
+
+  /** The most words of a value that starts with this word (by text, or by its stem); 0 when no value does. */
+  longestFrom(word: string, stem: string): number {
+    let longest = 0;
+    for (const f of this.fields) {
+      longest = Math.max(
+        longest,
+        f.values.longestByWord.get(word) ?? 0,
+        f.values.longestByStem.get(stem) ?? 0,
+      );
+    }
+    return longest;
   }
 
   /** Exact (normalised) matches first; stem matches only when nothing matches exactly. */

@@ -679,7 +679,8 @@ function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Mat
   const matches: Match[] = [];
   for (let i = 0; i < tokens.length; ) {
     let best: { target: Target; length: number } | undefined;
-    for (let len = Math.min(values.maxWords + 2, tokens.length - i); len >= 1; len -= 1) {
+    const longest = values.longestFrom(words[i] ?? '', tokens[i]?.stem ?? '');
+    for (let len = Math.min(values.maxWords + 2, tokens.length - i, longest); len >= 1; len -= 1) {
       const slice = tokens.slice(i, i + len);
       const hits = values.lookup(slice.map((t) => t.text).join(' '), slice.map((t) => t.stem).join(' '));
       const usable = hits.filter((h) => len > 1 || acceptSingleWordValue(words[i] ?? '', h.field, values));
