@@ -116,3 +116,17 @@ it('does not guess between two products that end the same way', async () => {
     { field: 'products.name', value: 'Acme Eco Yoga Mat' },
   ]);
 });
+
+it('knows how long a value starting with a word can be, by its text or its stem', async () => {
+  const { ValueIndex } = await import('./lexicon.ts');
+  const index = new ValueIndex();
+  index.addField('products.category', ['Home & Garden', 'Toys']);
+  index.addField('products.name', ['Acme Eco Yoga Mat']);
+  // "home garden" and, without the brand, "eco yoga mat"
+  expect(index.longestFrom('home', 'home')).toBe(2);
+  expect(index.longestFrom('eco', 'eco')).toBe(3);
+  expect(index.longestFrom('acme', 'acm')).toBe(4);
+  // "toy" is no value's text, but its stem starts "Toys"
+  expect(index.longestFrom('toy', 'toi')).toBe(1);
+  expect(index.longestFrom('how', 'how')).toBe(0);
+});
