@@ -70,8 +70,8 @@ describe('checkpointInBackground', () => {
       await new Promise((r) => setTimeout(r, 1));
     }
     expect(fs.statSync(file).size).toBeGreaterThan(400 * 40 * 3000 * 0.5);
-    // started over near the 250-page mark (~1 MB) each time (2.5 MB seen)
-    expect(fs.statSync(`${file}-wal`).size).toBeLessThan(12 * 1024 * 1024);
+    // started over near the 250-page mark (~1 MB) each time: 2.5 MB seen, 4.4-5.3 MB with both cores kept busy
+    expect(fs.statSync(`${file}-wal`).size).toBeLessThan(20 * 1024 * 1024);
     db.close();
   });
 
