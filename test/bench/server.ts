@@ -1,7 +1,7 @@
 // Benchmark: the server against its ceilings (issue 13). Every row is Parley / ceiling / ratio measured side by
 // side in one run, the ceiling's runs interleaved with Parley's so a busy shared machine slows both alike:
 //   answers/s over the widget WebSocket and /api/v1 at 1/10/50 clients  vs  the same SQL in a loop (better-sqlite3)
-//   the server's CPU per answer (main thread, all threads), at 10 clients  vs  the SQL's own time per answer
+//   the server's CPU per answer (main thread, all threads), 10 clients   vs  the SQL's own time per answer
 //   the load generator's own CPU per answer (it shares the cores)        vs  the SQL's own time per answer
 //   answers/s on MariaDB, WebSocket at 10 clients                        vs  the same SQL in a loop over mysql2
 //   one answer in process (median over the questions)                   vs  its SQL alone
