@@ -222,24 +222,20 @@ export class ConversationStore {
     };
   }
 
-  /**
-   * How many conversations this user (in this tenant) keeps, counting no further than `upTo` when given: the cap
-   * check needs only to know whether the cap is reached, and a count walks the owner index entry by entry.
-   */
-  async countConversations(owner: Owner, upTo?: number): Promise<number> {
-    const owned = this.db('parley_conversations').where({
-      agent_id: owner.agentId,
-      user_identifier: owner.userIdentifier,
-      context_hash: contextHash(owner.userContext),
-    });
-    const counted =
-      upTo === undefined
-        ? owned.count({ n: '*' }).first()
-        : this.db
-            .from(owned.select(this.db.raw('1')).limit(upTo).as('owned'))
-            .count({ n: '*' })
-            .first();
-    const [row] = await once(this.db, (unit) => unit.rows<{ n: number | string }>(counted));
+  /** How many conversations this user (in this tenant) keeps; the owner index answers it. */
+  async countConversations(owner: Owner): Promise<number> {
+    const [row] = await once(this.db, (unit) =>
+      unit.rows<{ n: number | string }>(
+        this.db('parley_conversations')
+          .where({
+            agent_id: owner.agentId,
+            user_identifier: owner.userIdentifier,
+            context_hash: contextHash(owner.userContext),
+          })
+          .count({ n: '*' })
+          .first(),
+      ),
+    );
     return Number(row?.n ?? 0);
   }
 

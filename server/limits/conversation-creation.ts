@@ -38,7 +38,7 @@ export async function checkConversationLimits(deps: Deps, owner: Owner): Promise
       taken.retryAfter,
     );
   }
-  if ((await deps.store.countConversations(owner, limits.maxStoredPerUser)) >= limits.maxStoredPerUser) {
+  if ((await deps.store.countConversations(owner)) >= limits.maxStoredPerUser) {
     deps.metrics.refusals.inc({ reason: 'conversation_limit' });
     throw new HttpError(
       409,
