@@ -97,6 +97,26 @@ describe('checkpointInBackground', () => {
     other.close();
   });
 
+  it('closes without waiting for a reader in the middle of a statement', async () => {
+    const { db, file } = walDatabase();
+    let started = false;
+    checkpointInBackground(db, file, { startAfterMs: 0, everyMs: 60_000, onStarted: () => (started = true) });
+    await until(() => started);
+    const insert = db.prepare('INSERT INTO notes (text) VALUES (?)');
+    for (let i = 0; i < 100; i += 1) insert.run(`note ${i}`);
+    // another process's reader, half-way through its rows
+    const other = new Database(file);
+    const rows = other.prepare('SELECT text FROM notes').iterate();
+    rows.next();
+    for (let i = 0; i < 100; i += 1) insert.run(`later ${i}`);
+    const t0 = performance.now();
+    db.close();
+    // a checkpoint that waited for the reader would take the connection's busy timeout (5 s) here
+    expect(performance.now() - t0).toBeLessThan(1000);
+    rows.return?.();
+    other.close();
+  });
+
   it('gives the checkpoints back to the connection when its thread fails', async () => {
     const { db, file } = walDatabase();
     // as if an earlier thread had taken them

@@ -93,12 +93,14 @@ export function checkpointInBackground(
     worker = undefined;
     thread?.postMessage('stop');
     // the thread's connection may outlive this one, and a process that exits next ends the thread before it closes:
-    // the log is copied into the file here, so the file alone holds everything once the server has stopped
+    // the log is copied into the file here, so the file alone holds everything once the server has stopped. PASSIVE:
+    // TRUNCATE would wait out the busy timeout (5 s) on a reader of another process; frames a reader still needs
+    // stay in the log, which SQLite reads at the next open
     if (thread && conn.open && !conn.inTransaction) {
       try {
-        conn.pragma('wal_checkpoint(TRUNCATE)');
+        conn.pragma('wal_checkpoint(PASSIVE)');
       } catch {
-        // busy: the log stays beside the file, and SQLite reads it at the next open
+        // the log stays beside the file, as above
       }
     }
     return close();
