@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkpointInBackground } from './wal-checkpoints.ts';
+import { type CheckpointOptions, checkpointInBackground } from './wal-checkpoints.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -28,12 +28,18 @@ const until = async (check: () => boolean, ms = 5000): Promise<void> => {
   }
 };
 
+/** A WAL database whose checkpoint thread is up (options as checkpointInBackground's, starting at once). */
+async function withThread(options: CheckpointOptions): Promise<{ db: Database.Database; file: string }> {
+  const { db, file } = walDatabase();
+  let started = false;
+  checkpointInBackground(db, file, { startAfterMs: 0, ...options, onStarted: () => (started = true) });
+  await until(() => started);
+  return { db, file };
+}
+
 describe('checkpointInBackground', () => {
   it('takes the checkpoints off the connection: its commits only append, the thread copies them into the file', async () => {
-    const { db, file } = walDatabase();
-    let started = false;
-    checkpointInBackground(db, file, { startAfterMs: 0, everyMs: 50, onStarted: () => (started = true) });
-    await until(() => started);
+    const { db, file } = await withThread({ everyMs: 50 });
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     // past SQLite's 1,000-page mark, where a commit would otherwise checkpoint for itself
     const insert = db.prepare('INSERT INTO notes (text) VALUES (?)');
@@ -50,15 +56,7 @@ describe('checkpointInBackground', () => {
   });
 
   it('keeps the log short under steady writes: the connection finishes what the thread could not', async () => {
-    const { db, file } = walDatabase();
-    let started = false;
-    checkpointInBackground(db, file, {
-      startAfterMs: 0,
-      everyMs: 20,
-      finishAtPages: 250,
-      onStarted: () => (started = true),
-    });
-    await until(() => started);
+    const { db, file } = await withThread({ everyMs: 20, finishAtPages: 250 });
     // a write every millisecond or so, as a busy server's: frames arrive while the thread copies, so it never catches
     // up, and a log that only starts over when a write finds it all copied grows by nearly all that is written
     // (~48 MB; 71 MB of log seen without the connection's part)
@@ -76,11 +74,8 @@ describe('checkpointInBackground', () => {
   });
 
   it("leaves everything in the database file itself when the connection closes before the thread's", async () => {
-    const { db, file } = walDatabase();
-    let started = false;
     // a thread that has not copied anything yet when the connection closes
-    checkpointInBackground(db, file, { startAfterMs: 0, everyMs: 60_000, onStarted: () => (started = true) });
-    await until(() => started);
+    const { db, file } = await withThread({ everyMs: 60_000 });
     const insert = db.prepare('INSERT INTO notes (text) VALUES (?)');
     for (let i = 0; i < 200; i += 1) insert.run(`note ${i}`);
     // another connection still open, as the thread's is until it has handled its stop (or the process has exited
@@ -98,10 +93,7 @@ describe('checkpointInBackground', () => {
   });
 
   it('closes without waiting for a reader in the middle of a statement', async () => {
-    const { db, file } = walDatabase();
-    let started = false;
-    checkpointInBackground(db, file, { startAfterMs: 0, everyMs: 60_000, onStarted: () => (started = true) });
-    await until(() => started);
+    const { db, file } = await withThread({ everyMs: 60_000 });
     const insert = db.prepare('INSERT INTO notes (text) VALUES (?)');
     for (let i = 0; i < 100; i += 1) insert.run(`note ${i}`);
     // another process's reader, half-way through its rows
