@@ -6,6 +6,7 @@ import type { DatasetRunner } from '../datasets/query.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
 import { plannerForAgent } from '../planner/llm/llm-planner.ts';
+import { emptyDatasetContext } from '../planner/rules/dataset-questions.ts';
 import { RulesPlanner } from '../planner/rules/rules-planner.ts';
 import type { DatasetPlanningContext, PlannedTurn, Planner, ValueLookup } from '../planner/types.ts';
 import { blendResults, type QueryOutcome } from '../query/blend.ts';
@@ -402,15 +403,6 @@ function datasetContext(lease: DatasetRunner, timeZone: string): DatasetPlanning
       })),
     })),
   };
-}
-
-function emptyDatasetContext(timeZone: string): DatasetPlanningContext {
-  const view = new ModelView(
-    { id: 'datasets', multiTenant: false, timeZone, userContext: {} },
-    { tables: {} },
-    {},
-  );
-  return { view, values: { values: async () => [] }, datasets: [] };
 }
 
 /** Conversation turns kept in this process only (the CLI and tests); owners are checked on every read. */

@@ -3,8 +3,9 @@
 import fs from 'node:fs';
 import { parseConfig } from '../../server/config/load.ts';
 import type { SemanticModel, Table } from '../../server/config/schema.ts';
+import { emptyDatasetContext } from '../../server/planner/rules/dataset-questions.ts';
 import { RulesPlanner } from '../../server/planner/rules/rules-planner.ts';
-import type { DatasetPlanningContext, PlannerInput, ValueLookup } from '../../server/planner/types.ts';
+import type { PlannerInput, ValueLookup } from '../../server/planner/types.ts';
 import { CATEGORIES, COUNTRIES } from '../../server/seed/demo-data.ts';
 import { ModelView } from '../../server/semantic/model-view.ts';
 import { DEMO_CONFIG_FILE } from '../support/demo-db.ts';
@@ -140,15 +141,7 @@ export async function runPlanningBench(): Promise<Array<{ name: string; median: 
     values: fixedValues(demoValues()),
   };
   // with uploads on, the engine plans every question of a user who has no files with an empty file context
-  const noFiles: DatasetPlanningContext = {
-    view: new ModelView(
-      { id: 'datasets', multiTenant: false, timeZone: 'UTC', userContext: {} },
-      { tables: {} },
-      {},
-    ),
-    values: fixedValues({}),
-    datasets: [],
-  };
+  const noFiles = emptyDatasetContext('UTC');
   const wide = generatedModel();
   const wideAgent = {
     id: 'wide',

@@ -1,7 +1,7 @@
 // Questions about uploaded datasets: answered from a dataset alone ("the price of the Enterprise plan"), or
 // blended with the database ("actual sales vs the targets in my file"), joined on a time bucket or a shared column.
 import { type Grain, type Measure, parseFieldRef, type QueryPlan } from '../../query/plan.ts';
-import type { ModelView } from '../../semantic/model-view.ts';
+import { ModelView } from '../../semantic/model-view.ts';
 import type { DatasetPlanningContext, PlannerInput, PlannerOutcome } from '../types.ts';
 import type { Match, ValueIndex } from './lexicon.ts';
 import { measureAlias } from './measures.ts';
@@ -42,6 +42,16 @@ function noFileMessage(question: string, datasets: DatasetPlanningContext['datas
   return sought
     ? `You have no uploaded file with ${sought} (your files: ${names}).`
     : `I couldn't tell which of your uploaded files (${names}) the question is about.`;
+}
+
+/** What planners see of a user with uploads on and no files: no tables, no values, no datasets. */
+export function emptyDatasetContext(timeZone: string): DatasetPlanningContext {
+  const view = new ModelView(
+    { id: 'datasets', multiTenant: false, timeZone, userContext: {} },
+    { tables: {} },
+    {},
+  );
+  return { view, values: { values: async () => [] }, datasets: [] };
 }
 
 /** A user without files: the database's outcome, unless the question is about their own file (then: they have none). */

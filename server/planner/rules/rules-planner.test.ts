@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.ts';
 import type { Filter, QueryPlan } from '../../query/plan.ts';
 import { ModelView } from '../../semantic/model-view.ts';
-import type { PlannedTurn, PlannerOutcome } from '../types.ts';
+import type { DatasetPlanningContext, PlannedTurn, PlannerOutcome } from '../types.ts';
+import { emptyDatasetContext } from './dataset-questions.ts';
 import { RulesPlanner } from './rules-planner.ts';
 
 const FILE = new URL('../../../parley.config.yaml', import.meta.url);
@@ -21,13 +22,18 @@ const VALUES: Record<string, string[]> = {
 const planner = new RulesPlanner(demo.model);
 const view = new ModelView(demo.config, demo.model, { organisationId: 1 });
 
-async function plan(question: string, history: PlannedTurn[] = []): Promise<PlannerOutcome> {
+async function plan(
+  question: string,
+  history: PlannedTurn[] = [],
+  datasets?: DatasetPlanningContext,
+): Promise<PlannerOutcome> {
   return planner.plan({
     question,
     view,
     history,
     now: NOW,
     values: { values: async (field) => VALUES[field] ?? [] },
+    ...(datasets ? { datasets } : {}),
   });
 }
 
@@ -330,25 +336,8 @@ it('"longest-standing" people are the earliest to join', async () => {
 });
 
 describe('uploads on, a user without files', () => {
-  // what the engine hands the planner for such a user: an empty file context
-  const noFiles = {
-    view: new ModelView(
-      { id: 'datasets', multiTenant: false, timeZone: 'UTC', userContext: {} },
-      { tables: {} },
-      {},
-    ),
-    values: { values: async () => [] },
-    datasets: [],
-  };
-  const withoutFiles = (question: string) =>
-    planner.plan({
-      question,
-      view,
-      history: [],
-      now: NOW,
-      values: { values: async (field) => VALUES[field] ?? [] },
-      datasets: noFiles,
-    });
+  // what the engine hands the planner for such a user
+  const withoutFiles = (question: string) => plan(question, [], emptyDatasetContext('UTC'));
 
   it('answers from the database exactly as with uploads off, words and all', async () => {
     for (const q of [
