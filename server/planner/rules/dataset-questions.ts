@@ -54,7 +54,10 @@ export function emptyDatasetContext(timeZone: string): DatasetPlanningContext {
   return { view, values: { values: async () => [] }, datasets: [] };
 }
 
-/** A user without files: the database's outcome, unless the question is about their own file (then: they have none). */
+/**
+ * A user without files: the database's outcome, unless the question is about their own file ("the targets in my
+ * uploaded file": say there is none, never answer from the database alone).
+ */
 export function withoutFiles(
   question: string,
   outcome: PlannerOutcome,
@@ -78,8 +81,9 @@ function understood(r: Reading): number {
 }
 
 /**
- * Chooses between the database plan, a dataset plan and a blend of the two. `assembleFor` is the rules
- * planner's own assembly, applied to the datasets' model.
+ * Chooses between the database plan, a dataset plan and a blend of the two, for a user with files (without any,
+ * the planner takes withoutFiles instead). `assembleFor` is the rules planner's own assembly, applied to the
+ * datasets' model.
  */
 export function planWithDatasets(
   question: string,
@@ -89,8 +93,6 @@ export function planWithDatasets(
   assembleFor: (r: Reading, input: PlannerInput) => PlannerOutcome,
 ): PlannerOutcome {
   const ownFile = OWN_FILE.test(question);
-  // "the targets in my uploaded file" with no such file: say so, never answer from the database alone
-  if (context.datasets.length === 0) return withoutFiles(question, db.outcome, context);
   const fileCue = FILE_WORDS.test(question) || ds.reading.matches.some((m) => m.target.kind === 'table');
   const dsNumeric = numericColumns(ds.reading, context);
   const dbMeasured = db.outcome.kind === 'plan' && db.outcome.plan.measures.length > 0;
