@@ -25,7 +25,7 @@ import { composeAnswer, composeClarification } from './compose.ts';
 import { UnknownAgentError, UnknownConversationError } from './engine-errors.ts';
 import { likeForLikePlan } from './like-for-like.ts';
 import { modelWords } from './model-words.ts';
-import { withAlternatives } from './read-as-alternatives.ts';
+import { attachAlternatives, findAlternatives } from './read-as-alternatives.ts';
 import { scopeNotice, tenantLabelField } from './scope-notice.ts';
 import { suggestionsAsQuestions } from './suggestions.ts';
 
@@ -298,17 +298,21 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           // each alternative is one more planning; the embedded planner's are cheap, a model's would not be
           if (words && composed.readAs && plannerFor(agent).name === 'rules') {
             // alternatives are extras: if building them fails, the answer keeps its chips without them
-            answer.readAs = await withAlternatives(composed.readAs, {
+            const chips = composed.readAs;
+            answer.readAs = await findAlternatives({
               question: input.question,
               plan,
               presentation: outcome.presentation,
               words,
               planner: plannerFor(agent),
               input: { view, history, now, values, datasets: planningDatasets, signal: input.signal },
-            }).catch((err: unknown) => {
-              if (input.signal?.aborted) throw err;
-              return composed.readAs;
-            });
+            }).then(
+              (found) => attachAlternatives(chips, plan, found),
+              (err: unknown) => {
+                if (input.signal?.aborted) throw err;
+                return chips;
+              },
+            );
           }
         } catch (err) {
           if (err instanceof PlanError) {

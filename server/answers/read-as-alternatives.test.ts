@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_NOW, DEMO_VALUES, demoPlanner, demoView, planDemo } from '../../test/support/demo-planner.ts';
 import type { PlannedTurn } from '../planner/types.ts';
 import type { ReadAsChip } from './read-as.ts';
-import { withAlternatives } from './read-as-alternatives.ts';
+import { attachAlternatives, findAlternatives } from './read-as-alternatives.ts';
 
 const values = { values: async (field: string) => DEMO_VALUES[field] ?? [] };
 
@@ -15,7 +15,7 @@ async function chipsOf(question: string, history: PlannedTurn[] = []): Promise<R
   if (plan.time?.range) chips.push({ kind: 'period', text: 'the period' });
   for (const f of plan.filters) chips.push({ kind: f.op === 'dateRange' ? 'period' : 'filter', text: f.op });
   if (plan.time?.grain) chips.push({ kind: 'grouping', text: `By ${plan.time.grain}` });
-  return withAlternatives(chips, {
+  const found = await findAlternatives({
     question,
     plan,
     presentation: outcome.presentation,
@@ -23,6 +23,7 @@ async function chipsOf(question: string, history: PlannedTurn[] = []): Promise<R
     planner: demoPlanner,
     input: { view: demoView, history, now: DEMO_NOW, values },
   });
+  return attachAlternatives(chips, plan, found);
 }
 
 const questionsOf = (chip: ReadAsChip | undefined) => chip?.alternatives?.map((a) => a.question) ?? [];

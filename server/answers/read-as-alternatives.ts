@@ -34,26 +34,55 @@ interface Candidate {
   expected: QueryPlan;
 }
 
-/** The chips with the alternatives the embedded planner really answers; chips without any are returned as they were. */
-export async function withAlternatives(chips: ReadAsChip[], a: AlternativesInput): Promise<ReadAsChip[]> {
+/**
+ * The alternatives the embedded planner really answers, per kind of chip, from the plan alone: the engine finds them
+ * while the answer's query runs (its rows change none of them), then hangs them on the chips the answer has.
+ */
+export interface FoundAlternatives {
+  /** per measure of the plan, in its order */
+  measures: ReadAsAlternative[][];
+  /** per segment filter, by segment name */
+  segments: Map<string, ReadAsAlternative[]>;
+  period: ReadAsAlternative[];
+  grain: ReadAsAlternative[];
+}
+
+export async function findAlternatives(a: AlternativesInput): Promise<FoundAlternatives> {
   const { plan } = a;
+  const measures: ReadAsAlternative[][] = [];
+  for (const [i, m] of plan.measures.entries()) measures.push(await kept(measureCandidates(a, m, i), a));
+  const segments = new Map<string, ReadAsAlternative[]>();
+  for (const f of plan.filters)
+    if (f.op === 'segment' && !segments.has(f.segment))
+      segments.set(f.segment, await kept(segmentCandidates(a, f.segment), a));
+  const period = await kept([...dateCandidates(a), ...yearCandidates(a)], a);
+  const grain = await kept(grainCandidates(a), a);
+  return { measures, segments, period, grain };
+}
+
+/** The chips with what `findAlternatives` found for them; chips without any are returned as they were. */
+export function attachAlternatives(
+  chips: ReadAsChip[],
+  plan: QueryPlan,
+  found: FoundAlternatives,
+): ReadAsChip[] {
   const out = chips.map((c) => ({ ...c }));
   const measureChips = out.filter((c) => c.kind === 'measure');
-  for (const [i, m] of plan.measures.entries()) {
+  for (const [i, alternatives] of found.measures.entries()) {
     const chip = measureChips[i];
-    if (chip) chip.alternatives = await kept(measureCandidates(a, m, i), a);
+    if (chip) chip.alternatives = alternatives;
   }
   // one chip per filter that is not a date range, in the plan's order (read-as.ts)
   const filterChips = out.filter((c) => c.kind === 'filter');
   for (const [k, f] of plan.filters.filter((x) => x.op !== 'dateRange').entries()) {
     const chip = filterChips[k];
-    if (chip && f.op === 'segment') chip.alternatives = await kept(segmentCandidates(a, f.segment), a);
+    if (chip && f.op === 'segment') chip.alternatives = found.segments.get(f.segment);
   }
   const period = out.find((c) => c.kind === 'period');
-  if (period) period.alternatives = await kept([...dateCandidates(a), ...yearCandidates(a)], a);
+  if (period) period.alternatives = found.period;
   const grain = plan.time?.grain;
   const grouping = out.find((c) => c.kind === 'grouping' && grain && c.text === capitalise(`by ${grain}`));
-  if (grouping) grouping.alternatives = await kept(grainCandidates(a), a);
+  if (grouping) grouping.alternatives = found.grain;
   return out.map(({ alternatives, ...c }) => (alternatives?.length ? { ...c, alternatives } : c));
 }
 
