@@ -10,7 +10,7 @@ import { emptyDatasetContext } from '../planner/rules/dataset-questions.ts';
 import { RulesPlanner } from '../planner/rules/rules-planner.ts';
 import type { DatasetPlanningContext, PlannedTurn, Planner, ValueLookup } from '../planner/types.ts';
 import { blendResults, type QueryOutcome } from '../query/blend.ts';
-import { type AgentModel, compileQueryPlan, PlanError } from '../query/compile.ts';
+import { type AgentModel, type CompiledQuery, compileQueryPlan, PlanError } from '../query/compile.ts';
 import {
   createQueryRunner,
   QueryFailedError,
@@ -25,7 +25,7 @@ import { composeAnswer, composeClarification } from './compose.ts';
 import { UnknownAgentError, UnknownConversationError } from './engine-errors.ts';
 import { likeForLikePlan } from './like-for-like.ts';
 import { modelWords } from './model-words.ts';
-import { attachAlternatives, findAlternatives } from './read-as-alternatives.ts';
+import { attachAlternatives, type FoundAlternatives, findAlternatives } from './read-as-alternatives.ts';
 import { scopeNotice, tenantLabelField } from './scope-notice.ts';
 import { suggestionsAsQuestions } from './suggestions.ts';
 
@@ -244,7 +244,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           };
         }
         // each side is compiled against its own model: tenant-scoped database, or this user's datasets only
-        const execute = async (plan: QueryPlan, countRows = false): Promise<QueryOutcome> => {
+        const prepare = (plan: QueryPlan, countRows = false): PreparedQuery => {
           if (plan.source === 'datasets') {
             if (!lease) throw new PlanError('the plan reads uploaded datasets, but this user has none');
             const compiled = compileQueryPlan(
@@ -253,7 +253,13 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
               {},
               { dialect: 'sqlite', now, maxRows: agent.connection?.maxRows, countRows },
             );
-            return { compiled, result: await lease.runner().run(compiled, { signal: input.signal }) };
+            return {
+              compiled,
+              run: async () => ({
+                compiled,
+                result: await lease.runner().run(compiled, { signal: input.signal }),
+              }),
+            };
           }
           const compiled = compileQueryPlan(plan, agentModel, userContext, {
             dialect,
@@ -261,24 +267,47 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
             maxRows: agent.connection?.maxRows,
             countRows,
           });
-          return { compiled, result: await runner.run(compiled, { signal: input.signal }) };
+          return {
+            compiled,
+            run: async () => ({ compiled, result: await runner.run(compiled, { signal: input.signal }) }),
+          };
         };
         let answer: Answer;
         try {
           const plan = outcome.plan;
           input.onProgress?.('querying');
           const { blend, ...own } = plan;
-          let outcomeRows = await execute({ ...own } as QueryPlan);
-          if (blend) outcomeRows = blendResults(plan, outcomeRows, await execute(blend.plan as QueryPlan));
+          const main = prepare({ ...own } as QueryPlan);
+          const side = blend ? prepare(blend.plan as QueryPlan) : undefined;
           // a running period compared with whole ones: the same elapsed days too, by the same compiler
-          const even = blend
-            ? undefined
-            : likeForLikePlan(outcomeRows.compiled.plan, now, agent.config.timeZone);
-          const likeForLike = even ? { info: even, ...(await execute(even.plan)) } : undefined;
+          const even = blend ? undefined : likeForLikePlan(main.compiled.plan, now, agent.config.timeZone);
+          const evenQuery = even ? prepare(even.plan) : undefined;
+          // an answer's statements run at once, each on a connection of its own
+          const running = Promise.allSettled([main.run(), side?.run(), evenQuery?.run()]);
+          const words = outcome.words;
+          // each alternative is one more planning; the embedded planner's are cheap, a model's would not be. They
+          // come from the plan, not its rows, so they are found while the statements run
+          const alternatives =
+            words && plannerFor(agent).name === 'rules'
+              ? afterStatementsStart(() =>
+                  findAlternatives({
+                    question: input.question,
+                    plan,
+                    presentation: outcome.presentation,
+                    words,
+                    planner: plannerFor(agent),
+                    input: { view, history, now, values, datasets: planningDatasets, signal: input.signal },
+                  }),
+                )
+              : undefined;
+          const [mainRows, sideRows, evenRows] = firstFailure(await running);
+          let outcomeRows = mainRows as QueryOutcome;
+          if (sideRows) outcomeRows = blendResults(plan, outcomeRows, sideRows);
+          const likeForLike = even && evenRows ? { info: even, ...evenRows } : undefined;
           // a listing cut at the row cap: the true total, counted under the same plan and filters
           const total =
             outcomeRows.result.truncated && !blend
-              ? Number((await execute({ ...own } as QueryPlan, true)).result.rows[0]?.[0] ?? 0)
+              ? Number((await prepare({ ...own } as QueryPlan, true).run()).result.rows[0]?.[0] ?? 0)
               : undefined;
           input.onProgress?.('composing');
           const composed = composeAnswer({
@@ -293,26 +322,12 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
             total,
           });
           answer = { ...base, ...composed };
-          const words = outcome.words;
           if (words?.unusedWords.length) answer.unusedWords = words.unusedWords;
-          // each alternative is one more planning; the embedded planner's are cheap, a model's would not be
-          if (words && composed.readAs && plannerFor(agent).name === 'rules') {
-            // alternatives are extras: if building them fails, the answer keeps its chips without them
-            const chips = composed.readAs;
-            answer.readAs = await findAlternatives({
-              question: input.question,
-              plan,
-              presentation: outcome.presentation,
-              words,
-              planner: plannerFor(agent),
-              input: { view, history, now, values, datasets: planningDatasets, signal: input.signal },
-            }).then(
-              (found) => attachAlternatives(chips, plan, found),
-              (err: unknown) => {
-                if (input.signal?.aborted) throw err;
-                return chips;
-              },
-            );
+          if (alternatives && composed.readAs) {
+            // alternatives are extras: if finding them failed, the answer keeps its chips without them
+            const found = await alternatives;
+            if ('error' in found && input.signal?.aborted) throw found.error;
+            if ('found' in found) answer.readAs = attachAlternatives(composed.readAs, plan, found.found);
           }
         } catch (err) {
           if (err instanceof PlanError) {
@@ -376,6 +391,32 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
       runners.clear();
     },
   };
+}
+
+/** A compiled statement of an answer, not yet run. */
+interface PreparedQuery {
+  compiled: CompiledQuery;
+  run(): Promise<QueryOutcome>;
+}
+
+/** The values of settled runs in order, or the error of the first that failed (the one a run in turn would meet). */
+function firstFailure<T>(settled: PromiseSettledResult<T>[]): T[] {
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/**
+ * `find` once the answer's statements are on their way: a macrotask runs after the microtasks that hand them to their
+ * connections, so the planning done meanwhile does not hold them back. Never rejects: the error comes as a value.
+ */
+function afterStatementsStart(
+  find: () => Promise<FoundAlternatives>,
+): Promise<{ found: FoundAlternatives } | { error: unknown }> {
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(find).then(
+    (found) => ({ found }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 /** What planners see of the user's datasets: the model of their tables and their small value lists. */
