@@ -7,7 +7,7 @@ import type { CellValue } from '../query/execute.ts';
 import type { QueryPlanInput } from '../query/plan.ts';
 import { specProblems } from './chart.ts';
 import { composeAnswer } from './compose.ts';
-import { markPartialPeriods, PARTIAL_FIELD, type PartialPeriods } from './periods.ts';
+import { markPartialPeriods, nextBucketDay, PARTIAL_FIELD, type PartialPeriods } from './periods.ts';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const config = parseConfig(
@@ -19,13 +19,19 @@ const demo = config.agents.get('demo');
 if (!demo) throw new Error('the demo agent is missing from parley.config.yaml');
 const agent: AgentModel = { ...demo.config, model: demo.model };
 
-function compose(plan: QueryPlanInput, rows: CellValue[][], now = NOW) {
-  const compiled = compileQueryPlan(plan, agent, { organisationId: 1 }, { dialect: 'sqlite', now });
+function compose(plan: QueryPlanInput, rows: CellValue[][], now = NOW, timeZone = 'UTC') {
+  const compiled = compileQueryPlan(
+    plan,
+    { ...agent, timeZone },
+    { organisationId: 1 },
+    { dialect: 'sqlite', now },
+  );
   return composeAnswer({
     compiled,
     result: { columns: compiled.columns, rows, truncated: false, durationMs: 1 },
     presentation: 'auto',
     question: 'revenue by month this year',
+    timeZone,
   });
 }
 
@@ -107,6 +113,48 @@ describe('unfinished periods', () => {
     expect(answer.message).toContain('lowest in Aug 2026');
     expect(answer.message).not.toContain('partial');
     expect((answer.spec as Record<string, unknown>).layer).toBeUndefined();
+  });
+
+  it('finds the one running day of a daily series across a change of clocks', () => {
+    // New York leaves summer time on 1 Nov 2026 (a day of 25 hours); at 10:00 there on 3 Nov only 3 Nov is running
+    const days = ['2026-10-29', '2026-10-30', '2026-10-31', '2026-11-01', '2026-11-02', '2026-11-03'];
+    const answer = compose(
+      revenueByMonth({ field: 'orders.created_at', grain: 'day' }),
+      days.map((d, i) => [d, 100 + i]),
+      new Date('2026-11-03T15:00:00Z'),
+      'America/New_York',
+    );
+    expect(answer.partialPeriods?.map((p) => [p.value, p.days, p.of])).toEqual([['2026-11-03', 1, 1]]);
+    const since = compose(
+      revenueByMonth({
+        field: 'orders.created_at',
+        range: { kind: 'between', from: '2026-10-30', to: '2026-11-02' },
+        grain: 'week',
+      }),
+      [
+        ['2026-10-26', 5],
+        ['2026-11-02', 7],
+      ],
+      new Date('2026-11-03T15:00:00Z'),
+      'America/New_York',
+    );
+    // the range cuts both weeks: 30 Oct - 1 Nov of the first, 2 Nov of the second
+    expect(since.partialPeriods?.map((p) => [p.value, p.days, p.of])).toEqual([
+      ['2026-10-26', 3, 7],
+      ['2026-11-02', 1, 7],
+    ]);
+  });
+
+  it('steps to the next bucket by the calendar', () => {
+    expect(nextBucketDay('2026-12-31', 'day')).toBe('2027-01-01');
+    expect(nextBucketDay('2024-02-26', 'week')).toBe('2024-03-04');
+    expect(nextBucketDay('2026-12-01', 'month')).toBe('2027-01-01');
+    expect(nextBucketDay('2026-10-01', 'quarter')).toBe('2027-01-01');
+    expect(nextBucketDay('2024-01-01', 'year')).toBe('2025-01-01');
+    // not a bucket's first day, or not a day: the caller works it out the long way
+    expect(nextBucketDay('2026-01-31', 'month')).toBeUndefined();
+    expect(nextBucketDay('2026-11', 'day')).toBeUndefined();
+    expect(nextBucketDay('0099-01-01', 'year')).toBeUndefined();
   });
 
   it('a running bucket with no range is still partial (revenue by year, all time)', () => {

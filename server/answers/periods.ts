@@ -37,6 +37,23 @@ function parseBound(value: string, timeZone: string): DateTime {
     : DateTime.fromSQL(value.replace('T', ' ').replace(/Z$/, ''), { zone: 'UTC' }).setZone(timeZone);
 }
 
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const MONTHS: Partial<Record<Grain, number>> = { month: 1, quarter: 3, year: 12 };
+
+/**
+ * The first day of the bucket after the one starting on `day` ("2026-11-01" by month: "2026-12-01"), by the
+ * calendar alone; undefined for a text that is not a day, or a month, quarter or year bucket not starting on a 1st.
+ */
+export function nextBucketDay(day: string, grain: Grain): string | undefined {
+  if (!DAY.test(day)) return undefined;
+  const [y, m, d] = [Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))];
+  const months = MONTHS[grain];
+  // Date.UTC reads years 0-99 as 1900-1999
+  if (y < 1000 || (months !== undefined && d !== 1)) return undefined;
+  const next = new Date(Date.UTC(y, m + (months ?? 0), d + (grain === 'day' ? 1 : grain === 'week' ? 7 : 0)));
+  return next.toISOString().slice(0, 10);
+}
+
 function daysBetween(first: DateTime, last: DateTime): number {
   return Math.round(last.startOf('day').diff(first.startOf('day'), 'days').days) + 1;
 }
@@ -63,11 +80,18 @@ export function findPartialPeriods(
   const rangeStart = range ? parseBound(range.start, timeZone) : undefined;
   const rangeEnd = range ? parseBound(range.end, timeZone) : undefined;
 
+  // a bucket that starts on a later day than the range and ends on an earlier day than the range's end and `now` is
+  // whole, told by its date text: most rows of a series, which then need no DateTime of their own (20 µs a row)
+  const startsAfter = rangeStart?.toISODate();
+  const endsBefore = (rangeEnd && rangeEnd < now ? rangeEnd : now).toISODate() ?? '';
   const periods = new Map<string, PartialPeriod>();
   const partialRows = new Set<number>();
   rows.forEach((row, i) => {
     const value = row[column];
     if (typeof value !== 'string') return;
+    const day = value.slice(0, 10);
+    const next = nextBucketDay(day, grain);
+    if (next !== undefined && (!startsAfter || startsAfter < day) && next < endsBefore) return;
     const start = DateTime.fromISO(value.slice(0, 10), { zone: timeZone });
     if (!start.isValid) return;
     const end = start.plus({ [grain]: 1 });
