@@ -101,6 +101,16 @@ describe('dates', () => {
     );
   });
 
+  it('names every month as Intl does, at each grain that shows one', () => {
+    const months = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
+    for (const [i, name] of months.entries()) {
+      const day = `2025-${String(i + 1).padStart(2, '0')}-09`;
+      expect(formatDate(day, 'month')).toBe(`${name} 2025`);
+      expect(formatDay(day)).toBe(`9 ${name} 2025`);
+    }
+    expect(formatDate('2024-02-29', 'day')).toBe('29 Feb 2024');
+  });
+
   it('leaves values that are not dates alone', () => {
     expect(formatDate('soon', 'month')).toBe('soon');
   });

@@ -25,15 +25,39 @@ const NULL_CELL = '—';
 
 // ---- numbers ------------------------------------------------------------------------------------
 
-const numberFormats = new Map<string, Intl.NumberFormat>();
+// formatters by their options object: each caller passes one of the constants below (built once, not per value)
+const numberFormats = new Map<Intl.NumberFormatOptions, Intl.NumberFormat>();
+
 function nf(options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const key = JSON.stringify(options);
-  let f = numberFormats.get(key);
+  let f = numberFormats.get(options);
   if (!f) {
     f = new Intl.NumberFormat(LOCALE, options);
-    numberFormats.set(key, f);
+    numberFormats.set(options, f);
   }
   return f;
+}
+
+const WHOLE: Intl.NumberFormatOptions = { maximumFractionDigits: 0 };
+const UP_TO_TWO: Intl.NumberFormatOptions = { maximumFractionDigits: 2 };
+const TWO: Intl.NumberFormatOptions = { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+const PERCENT: Intl.NumberFormatOptions = { style: 'percent', maximumFractionDigits: 1 };
+const SIGNIFICANT: Intl.NumberFormatOptions = { maximumSignificantDigits: 3 };
+const IDENTIFIER: Intl.NumberFormatOptions = { useGrouping: false, maximumFractionDigits: 20 };
+const CHANGE: Intl.NumberFormatOptions = {
+  style: 'percent',
+  maximumFractionDigits: 1,
+  signDisplay: 'exceptZero',
+};
+const moneyOptions = new Map<string, Intl.NumberFormatOptions>();
+
+/** The options for amounts of a currency, one object per currency (so that its formatter is made once). */
+function money(currency: string): Intl.NumberFormatOptions {
+  let options = moneyOptions.get(currency);
+  if (!options) {
+    options = { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 };
+    moneyOptions.set(currency, options);
+  }
+  return options;
 }
 
 let currencies: Set<string> | undefined;
@@ -54,26 +78,19 @@ function isPercentUnit(unit: string | undefined): boolean {
 export function formatNumber(value: number, style: NumberStyle = 'number', currency?: string): string {
   switch (style) {
     case 'money':
-      return nf({
-        style: 'currency',
-        currency: currency ?? 'USD',
-        minimumFractionDigits: 2,
-        maximumFractionDigits: 2,
-      }).format(value);
+      return nf(money(currency ?? 'USD')).format(value);
     case 'count':
-      return nf({ maximumFractionDigits: Number.isInteger(value) ? 0 : 2 }).format(value);
+      return nf(Number.isInteger(value) ? WHOLE : UP_TO_TWO).format(value);
     case 'average':
-      return nf({ minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value);
+      return nf(TWO).format(value);
     case 'percent':
-      return nf({ style: 'percent', maximumFractionDigits: 1 }).format(value);
+      return nf(PERCENT).format(value);
     case 'ratio':
-      return Math.abs(value) >= 1 || value === 0
-        ? nf({ maximumFractionDigits: 2 }).format(value)
-        : nf({ maximumSignificantDigits: 3 }).format(value);
+      return nf(Math.abs(value) >= 1 || value === 0 ? UP_TO_TWO : SIGNIFICANT).format(value);
     case 'identifier':
-      return nf({ useGrouping: false, maximumFractionDigits: 20 }).format(value);
+      return nf(IDENTIFIER).format(value);
     case 'number':
-      return nf({ maximumFractionDigits: 2 }).format(value);
+      return nf(UP_TO_TWO).format(value);
     default:
       throw new Error(`unknown number style ${style satisfies never}`);
   }
@@ -87,9 +104,7 @@ export function formatCount(n: number): string {
 /** A relative change, "+3.2%", "-12%", "0%"; undefined when there is no base to compare with. */
 export function formatChange(current: number, previous: number): string | undefined {
   if (previous === 0 || !Number.isFinite(current) || !Number.isFinite(previous)) return undefined;
-  return nf({ style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(
-    (current - previous) / Math.abs(previous),
-  );
+  return nf(CHANGE).format((current - previous) / Math.abs(previous));
 }
 
 // ---- dates --------------------------------------------------------------------------------------
@@ -122,12 +137,21 @@ function utcDay(value: string): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
+let monthNames: string[] | undefined;
+/** "Nov" for a Date's month (UTC), from Intl once: a day, month or year of a calendar day is then plain text. */
+function shortMonth(d: Date): string {
+  monthNames ??= Array.from(
+    { length: 12 },
+    (_, m) => parts(new Date(Date.UTC(2000, m, 1)), { month: 'short', timeZone: 'UTC' }).month ?? '',
+  );
+  return monthNames[d.getUTCMonth()] as string;
+}
+
 /** "1 Nov 2026" for 'YYYY-MM-DD' (the time part of a longer value is ignored). */
 export function formatDay(value: string): string {
   const d = utcDay(value);
   if (!d) return value;
-  const p = parts(d, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-  return `${p.day} ${p.month} ${p.year}`;
+  return `${d.getUTCDate()} ${shortMonth(d)} ${d.getUTCFullYear()}`;
 }
 
 /** "25 Nov 2026, 11:34 UTC" for 'YYYY-MM-DDTHH:MM:SSZ' (UTC), shown in `timeZone` (default UTC). */
@@ -169,16 +193,12 @@ export function formatDate(value: string, grain?: Grain, timeZone?: string): str
       return formatDay(value);
     case 'week':
       return `Week of ${formatDay(value)}`;
-    case 'month': {
-      const p = parts(d, { month: 'short', year: 'numeric', timeZone: 'UTC' });
-      return `${p.month} ${p.year}`;
-    }
-    case 'quarter': {
-      const p = parts(d, { year: 'numeric', timeZone: 'UTC' });
-      return `Q${Math.floor(d.getUTCMonth() / 3) + 1} ${p.year}`;
-    }
+    case 'month':
+      return `${shortMonth(d)} ${d.getUTCFullYear()}`;
+    case 'quarter':
+      return `Q${Math.floor(d.getUTCMonth() / 3) + 1} ${d.getUTCFullYear()}`;
     case 'year':
-      return parts(d, { year: 'numeric', timeZone: 'UTC' }).year ?? value;
+      return String(d.getUTCFullYear());
     case undefined:
       return DAY_RE.test(value) ? formatDay(value) : formatDateTime(value, timeZone);
     default:
