@@ -92,7 +92,7 @@ export function findPartialPeriods(
     const day = value.slice(0, 10);
     const next = nextBucketDay(day, grain);
     if (next !== undefined && (!startsAfter || startsAfter < day) && next < endsBefore) return;
-    const start = DateTime.fromISO(value.slice(0, 10), { zone: timeZone });
+    const start = DateTime.fromISO(day, { zone: timeZone });
     if (!start.isValid) return;
     const end = start.plus({ [grain]: 1 });
     const from: DateTime = rangeStart && rangeStart > start ? rangeStart : start;

@@ -34,10 +34,7 @@ interface Candidate {
   expected: QueryPlan;
 }
 
-/**
- * The alternatives the embedded planner really answers, per kind of chip, from the plan alone: the engine finds them
- * while the answer's query runs (its rows change none of them), then hangs them on the chips the answer has.
- */
+/** The alternatives the embedded planner really answers, per kind of chip. */
 export interface FoundAlternatives {
   /** per measure of the plan, in its order */
   measures: ReadAsAlternative[][];
@@ -47,6 +44,10 @@ export interface FoundAlternatives {
   grain: ReadAsAlternative[];
 }
 
+/**
+ * The alternatives of every kind the plan has, from the plan alone: the engine finds them while the answer's query
+ * runs (its rows change none of them), then hangs them on the chips the answer has (attachAlternatives).
+ */
 export async function findAlternatives(a: AlternativesInput): Promise<FoundAlternatives> {
   const { plan } = a;
   const measures: ReadAsAlternative[][] = [];
