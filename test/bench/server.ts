@@ -2,6 +2,7 @@
 // side in one run, the ceiling's runs interleaved with Parley's so a busy shared machine slows both alike:
 //   answers/s over the widget WebSocket and /api/v1 at 1/10/50 clients  vs  the same SQL in a loop (better-sqlite3)
 //   the server's CPU per answer (main thread, all threads), 10 clients   vs  the SQL's own time per answer
+//   how busy the server's main thread was, and how idle the machine, meanwhile (what limits the rate)
 //   the load generator's own CPU per answer (it shares the cores)        vs  the SQL's own time per answer
 //   answers/s on MariaDB, WebSocket at 10 clients                        vs  the same SQL in a loop over mysql2
 //   one answer in process (median over the questions)                   vs  its SQL alone
@@ -124,6 +125,21 @@ function procCpuMs(statFile: string): number | undefined {
   try {
     const fields = fs.readFileSync(statFile, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Idle and total CPU time of the whole machine so far, in clock ticks (Linux /proc/stat); undefined elsewhere. */
+function machineTicks(): { idle: number; total: number } | undefined {
+  try {
+    const fields =
+      fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]?.split(/\s+/).slice(1).map(Number) ?? [];
+    // user nice system idle iowait irq softirq steal: idle and iowait are the time nothing could run
+    return {
+      idle: (fields[3] ?? 0) + (fields[4] ?? 0),
+      total: fields.slice(0, 8).reduce((a, b) => a + b, 0),
+    };
   } catch {
     return undefined;
   }
@@ -439,7 +455,9 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
         const before = sqliteLoop(file, sqls, seconds / 2);
         const cpu0 = child.cpu();
         const own0 = process.cpuUsage();
+        const ticks0 = machineTicks();
         const { rate: parley, answered } = await load(surface, child.url, clients, questions, seconds);
+        const ticks1 = machineTicks();
         const own = process.cpuUsage(own0);
         const cpu1 = child.cpu();
         const after = sqliteLoop(file, sqls, seconds / 2);
@@ -466,6 +484,23 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
               ratio: perAnswer / (1000 / ceiling),
             });
           }
+          // what limits the rate: a main thread busy nearly all the time while the machine has cores to spare
+          const wallMs = (answered / parley) * 1000;
+          report({
+            name: `server main thread busy (${on}, 10)`,
+            parley: ((cpu1.main - cpu0.main) / wallMs) * 100,
+            ceiling: Number.NaN,
+            unit: '%',
+            ratio: Number.NaN,
+          });
+          if (ticks0 && ticks1 && ticks1.total > ticks0.total)
+            report({
+              name: `machine idle meanwhile (${on}, 10)`,
+              parley: ((ticks1.idle - ticks0.idle) / (ticks1.total - ticks0.total)) * 100,
+              ceiling: Number.NaN,
+              unit: '%',
+              ratio: Number.NaN,
+            });
           // the load generator shares the machine's cores with the server and its SQL: its own CPU per answer
           const client = (own.user + own.system) / 1000 / answered;
           report({
