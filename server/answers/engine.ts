@@ -224,11 +224,6 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
               }),
             };
           }
-          const datasets = lease
-            ? datasetContext(lease, agent.config.timeZone)
-            : options.datasets && input.userIdentifier
-              ? emptyDatasetContext(agent.config.timeZone)
-              : undefined;
           return {
             ...base,
             type: 'error',
@@ -238,7 +233,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
               view,
               now,
               values,
-              datasets,
+              datasets: planningDatasets,
               signal: input.signal,
             }),
           };

@@ -48,6 +48,14 @@ async function withThread(options: CheckpointOptions): Promise<{ db: Database.Da
   return { db, file };
 }
 
+/** A database whose thread copies nothing yet (its first round is a minute away), with `count` notes written. */
+async function idleThreadWithNotes(count: number) {
+  const { db, file } = await withThread({ everyMs: 60_000 });
+  const insert = db.prepare('INSERT INTO notes (text) VALUES (?)');
+  for (let i = 0; i < count; i += 1) insert.run(`note ${i}`);
+  return { db, file, insert };
+}
+
 describe('checkpointInBackground', () => {
   it('takes the checkpoints off the connection: its commits only append, the thread copies them into the file', async () => {
     const { db, file } = await withThread({ everyMs: 50 });
@@ -88,9 +96,7 @@ describe('checkpointInBackground', () => {
 
   it("leaves everything in the database file itself when the connection closes before the thread's", async () => {
     // a thread that has not copied anything yet when the connection closes
-    const { db, file } = await withThread({ everyMs: 60_000 });
-    const insert = db.prepare('INSERT INTO notes (text) VALUES (?)');
-    for (let i = 0; i < 200; i += 1) insert.run(`note ${i}`);
+    const { db, file } = await idleThreadWithNotes(200);
     // another connection still open, as the thread's is until it has handled its stop (or the process has exited
     // first): the connection closing is then not the last, and SQLite's own checkpoint at the last close never runs
     const other = new Database(file);
@@ -106,9 +112,7 @@ describe('checkpointInBackground', () => {
   });
 
   it('closes without waiting for a reader in the middle of a statement', async () => {
-    const { db, file } = await withThread({ everyMs: 60_000 });
-    const insert = db.prepare('INSERT INTO notes (text) VALUES (?)');
-    for (let i = 0; i < 100; i += 1) insert.run(`note ${i}`);
+    const { db, file, insert } = await idleThreadWithNotes(100);
     // another process's reader, half-way through its rows
     const other = new Database(file);
     const rows = other.prepare('SELECT text FROM notes').iterate();

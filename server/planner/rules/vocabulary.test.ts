@@ -2,6 +2,7 @@
 // and business terms the model does not have. Every wording is written for this test, in no eval file.
 import { describe, expect, it } from 'vitest';
 import { demoPlanOf, planDemo } from '../../../test/support/demo-planner.ts';
+import { ValueIndex } from './lexicon.ts';
 
 describe('values named the way people say them', () => {
   it('reads demonyms and plurals of them as the country', async () => {
@@ -117,8 +118,7 @@ it('does not guess between two products that end the same way', async () => {
   ]);
 });
 
-it('knows how long a value starting with a word can be, by its text or its stem', async () => {
-  const { ValueIndex } = await import('./lexicon.ts');
+it('knows how long a value starting with a word can be, by its text or its stem', () => {
   const index = new ValueIndex();
   index.addField('products.category', ['Home & Garden', 'Toys']);
   index.addField('products.name', ['Acme Eco Yoga Mat']);
