@@ -4,7 +4,7 @@
 // start up to the same point (1 Nov 00:00 up to 6 Nov 09:21).
 // This module only rewrites the plan's comparison ranges; the compiler builds the query as for any plan.
 import type { DateTime } from 'luxon';
-import { formatInstantSpan, resolveDateRange } from '../dates/resolve.ts';
+import { calendarDaysBetween, formatInstantSpan, resolveDateRange } from '../dates/resolve.ts';
 import type { DateRange, QueryPlan } from '../query/plan.ts';
 
 export interface LikeForLike {
@@ -20,8 +20,7 @@ export interface LikeForLike {
 }
 
 function dayCount(first: DateTime, endExclusive: DateTime): number {
-  const last = endExclusive.minus({ milliseconds: 1 }).startOf('day');
-  return Math.round(last.diff(first.startOf('day'), 'days').days) + 1;
+  return calendarDaysBetween(first, endExclusive.minus({ milliseconds: 1 })) + 1;
 }
 
 /** The plan's local-time form of a moment (seconds precision, as the databases store date-times). */

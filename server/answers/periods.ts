@@ -2,7 +2,7 @@
 // only partly covers. The composer marks them so that charts draw them apart and summaries never call a few days'
 // figure the "lowest" month of the year.
 import { DateTime } from 'luxon';
-import { formatDay } from '../dates/resolve.ts';
+import { calendarDaysBetween, formatDay } from '../dates/resolve.ts';
 import type { CompiledQuery } from '../query/compile.ts';
 import type { CellValue } from '../query/execute.ts';
 import type { Grain } from '../query/plan.ts';
@@ -54,10 +54,6 @@ export function nextBucketDay(day: string, grain: Grain): string | undefined {
   return next.toISOString().slice(0, 10);
 }
 
-function daysBetween(first: DateTime, last: DateTime): number {
-  return Math.round(last.startOf('day').diff(first.startOf('day'), 'days').days) + 1;
-}
-
 /**
  * The buckets of the answer's time grain that are not whole: cut by `now` (the running month) or by the edges of
  * the plan's range (the first month of "the last 30 days by month"). Undefined when nothing is unfinished.
@@ -106,8 +102,8 @@ export function findPartialPeriods(
     periods.set(value, {
       value,
       label: formatCell(value, col, timeZone),
-      days: daysBetween(from, last),
-      of: daysBetween(start, end.minus({ milliseconds: 1 })),
+      days: calendarDaysBetween(from, last) + 1,
+      of: calendarDaysBetween(start, end.minus({ milliseconds: 1 })) + 1,
       from: formatDay(from),
       through: formatDay(last),
     });

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import type { DateRange, Grain } from '../query/plan.ts';
-import { resolveDateRange, startOfGrain, toUtcSql, zonedNow } from './resolve.ts';
+import { calendarDaysBetween, resolveDateRange, startOfGrain, toUtcSql, zonedNow } from './resolve.ts';
 
 /** Wednesday 25 Nov 2026, 15:30 UTC */
 const NOW = new Date('2026-11-25T15:30:00Z');
@@ -656,6 +656,42 @@ describe('invariants over a year of clocks and zones', () => {
         }
       }
     }
+  });
+});
+
+describe('calendarDaysBetween', () => {
+  // zones whose clocks change at midnight (Santiago, Havana), by half an hour (Lord Howe), or that skipped a day (Apia)
+  const zones = [
+    'UTC',
+    'America/New_York',
+    'America/Santiago',
+    'America/Havana',
+    'Australia/Lord_Howe',
+    'Pacific/Apia',
+  ];
+  it("counts days as luxon's diff of the two days' starts does, in every zone", () => {
+    for (const zone of zones) {
+      // about every two and a half days across 2011 (Apia's skipped 30 December included), at all hours
+      for (let i = 0; i < 150; i += 1) {
+        const first = DateTime.fromMillis(Date.UTC(2011, 0, 1) + i * 61.7 * 3_600_000, { zone });
+        for (const hours of [0, 1, 23, 24, 25, 24 * 31 + 5, 24 * 400]) {
+          const last = first.plus({ hours });
+          const luxon = Math.round(last.startOf('day').diff(first.startOf('day'), 'days').days);
+          expect(calendarDaysBetween(first, last)).toBe(luxon);
+          const back = Math.round(first.startOf('day').diff(last.startOf('day'), 'days').days);
+          expect(calendarDaysBetween(last, first) + 0).toBe(back + 0);
+        }
+      }
+    }
+  });
+  it("reads years before 100 as themselves, and takes luxon's way across zones", () => {
+    const a = DateTime.fromObject({ year: 99, month: 12, day: 31 }, { zone: 'UTC' });
+    expect(calendarDaysBetween(a, a.plus({ days: 1 }))).toBe(1);
+    const tokyo = DateTime.fromISO('2026-11-25T08:00:00', { zone: 'Asia/Tokyo' });
+    const york = tokyo.setZone('America/New_York');
+    expect(calendarDaysBetween(york, tokyo)).toBe(
+      Math.round(tokyo.startOf('day').diff(york.startOf('day'), 'days').days),
+    );
   });
 });
 
