@@ -23,7 +23,7 @@ import { createAppDeps } from './deps.ts';
 import { errorHandler, notFound } from './http/errors.ts';
 import { metricsRouter } from './http/health.ts';
 import type { StartingGate } from './http/starting-gate.ts';
-import { WIDGET_NOT_BUILT } from './http/widget-bundle.ts';
+import { WIDGET_NOT_BUILT } from './http/widget-not-built.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { PACKAGE_ROOT } from './package-root.ts';
 import { assertAgentsReady } from './semantic/check.ts';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WIDGET_NOT_BUILT } from '../server/http/widget-bundle.ts';
+import { WIDGET_NOT_BUILT } from '../server/http/widget-not-built.ts';
 import { makeTempDir } from './support/demo-db.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WIDGET_NOT_BUILT } from '../http/widget-bundle.ts';
+import { WIDGET_NOT_BUILT } from '../http/widget-not-built.ts';
 import { widgetBundleAtFirstStart } from './widget-at-start.ts';
 
 function recorder(missing: boolean, build: () => Promise<void>) {

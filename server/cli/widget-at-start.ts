@@ -1,5 +1,5 @@
 // `parley serve` on a fresh clone: build the widget bundle once before the server starts, or say how to.
-import { WIDGET_NOT_BUILT } from '../http/widget-bundle.ts';
+import { WIDGET_NOT_BUILT } from '../http/widget-not-built.ts';
 
 export interface WidgetAtStart {
   /** whether dist/widget has no bundle */

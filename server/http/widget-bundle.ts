@@ -2,10 +2,7 @@
 // to build them (a fresh clone has no bundle until `npm run build:widget` or the first `parley serve`).
 import express, { type Router } from 'express';
 import { HttpError } from './errors.ts';
-
-/** What the 404 says when the server started without a widget bundle; the start log says the same. */
-export const WIDGET_NOT_BUILT =
-  'the widget bundle is not built: run `npm run build:widget` (it writes dist/widget), then restart the server';
+import { WIDGET_NOT_BUILT } from './widget-not-built.ts';
 
 export function widgetBundleRouter(widgetDir: string | undefined): Router {
   const router = express.Router();
