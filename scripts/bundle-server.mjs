@@ -12,6 +12,7 @@
 // are rewritten to the file they came from, so paths next to a module (its worker, the package root) resolve as
 // before.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -85,8 +86,45 @@ const ownLocation = {
   },
 };
 
+/**
+ * Packages that load on first use, synchronously (knex with the first connection), each bundled into a CommonJS file
+ * of its own beside the chunks. Bundled into a chunk like the rest, knex's 560 KB were read and compiled at every
+ * start, `parley serve` before it listened among them, because an ES module's imports load with it; a CommonJS file
+ * is read only when `require`d. Every import of the package, static or through createRequire, names that file.
+ */
+const LAZY_PACKAGES = ['knex'];
+const lazyFile = (name) => `./lazy-${name}.cjs`;
+
+const lazyPackages = {
+  name: 'parley-lazy-packages',
+  setup(build) {
+    const names = new RegExp(`^(${LAZY_PACKAGES.join('|')})$`);
+    build.onResolve({ filter: names }, (args) => ({ path: lazyFile(args.path), external: true }));
+  },
+};
+
+function bundleLazyPackage(name) {
+  return esbuild.build({
+    entryPoints: [createRequire(import.meta.url).resolve(name)],
+    outfile: path.join(BUNDLE_DIR, lazyFile(name)),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    plugins: [ownLocation],
+    // ownLocation's CommonJS modules find their own location from the file's URL, as in the chunks
+    banner: { js: "var __parleyChunkUrl = require('node:url').pathToFileURL(__filename).href;" },
+    sourcemap: 'linked',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'warning',
+  });
+}
+
 export async function bundleServer() {
   fs.rmSync(BUNDLE_DIR, { recursive: true, force: true });
+  await Promise.all(LAZY_PACKAGES.map(bundleLazyPackage));
   const result = await esbuild.build({
     entryPoints: { program: path.join(BUILD, 'server', 'cli', 'program.js') },
     outdir: BUNDLE_DIR,
@@ -96,7 +134,7 @@ export async function bundleServer() {
     platform: 'node',
     target: 'node20',
     external: EXTERNAL,
-    plugins: [zodEnglishOnly, ownLocation],
+    plugins: [zodEnglishOnly, lazyPackages, ownLocation],
     // CommonJS packages require Node's modules and the external ones: a real require in every chunk; and the chunk's
     // URL, which every chunk shares (they are in one folder)
     banner: {
