@@ -7,8 +7,12 @@ import type mysql from 'mysql2/promise';
 import { ParleyError } from '../errors.ts';
 import { checkpointInBackground, type WalConnection } from './wal-checkpoints.ts';
 
-// knex (and its dialect drivers) load with the first connection: commands that never connect skip ~0.2 s
-const knex = (config: Knex.Config): Knex =>
+/**
+ * A knex instance; knex (and its dialect drivers) load with the first one made: commands that never connect skip
+ * ~0.2 s. Required, not imported: in the built server a static import would also read it at start (see
+ * scripts/bundle-server.mjs), and an import of its CommonJS file has Node scan all 560 KB for export names.
+ */
+export const createKnex = (config: Knex.Config): Knex =>
   (createRequire(import.meta.url)('knex') as (c: Knex.Config) => Knex)(config);
 
 /** The kind of database a URL names; what its SQL differs in is server/query/sql-dialect.ts's SqlDialect. */
@@ -102,7 +106,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Knex {
       }
     }
     const wal = options.writeAheadLog && target.location !== ':memory:' && !options.readOnly;
-    return knex({
+    return createKnex({
       client: 'better-sqlite3',
       connection: { filename: target.location, options: { readonly: options.readOnly ?? false } },
       useNullAsDefault: true,
@@ -129,7 +133,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Knex {
   const u = new URL(target.location);
   const queryMs = options.deadlines?.queryMs;
   const afterCreate = options.pool?.afterCreate;
-  return knex({
+  return createKnex({
     client: 'mysql2',
     acquireConnectionTimeout: options.deadlines?.acquireMs ?? 5000,
     connection: {

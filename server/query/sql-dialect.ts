@@ -2,8 +2,8 @@
 // compiler per dialect), so the compiler asks the dialect instead of branching on its name. `Dialect` (the name,
 // from a database URL) lives in db/connect.ts; how the statements run differs in the executor's drivers.
 // Every identifier is a `??` binding and every value a `?` binding; the text here is fixed per dialect.
-import knex, { type Knex } from 'knex';
-import type { Dialect } from '../db/connect.ts';
+import type { Knex } from 'knex';
+import { createKnex, type Dialect } from '../db/connect.ts';
 import type { Grain, Scalar } from './plan.ts';
 
 export interface SqlDialect {
@@ -33,7 +33,7 @@ export interface SqlDialect {
 function lazyBuilder(client: string): () => Knex {
   let built: Knex | undefined;
   return () => {
-    built ??= knex({ client, useNullAsDefault: true });
+    built ??= createKnex({ client, useNullAsDefault: true });
     return built;
   };
 }
