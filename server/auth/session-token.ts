@@ -1,7 +1,8 @@
 // Session tokens: minted by the host backend (HS256), verified by the BFF with jsonwebtoken and pinned algorithms.
 // Host apps that already issue JWTs configure RS256/ES256 public keys or a JWKS URL and a claim mapping instead.
 import { createPublicKey, createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import { createRequire } from 'node:module';
+import type jsonwebtoken from 'jsonwebtoken';
 import type { UserContextType } from '../config/schema.ts';
 import type { UserContext } from '../semantic/user-context.ts';
 import {
@@ -22,6 +23,14 @@ import {
   type JwksOptions,
   JwksUnavailableError,
 } from './jwks.ts';
+
+/**
+ * jsonwebtoken, loaded with the first token verified or signed: loading it sets itself up (a semver check of Node's
+ * version), some 10 ms that `parley serve` otherwise spent before it listened.
+ */
+let jwtModule: typeof jsonwebtoken | undefined;
+const jwt = (): typeof jsonwebtoken =>
+  (jwtModule ??= createRequire(import.meta.url)('jsonwebtoken') as typeof jsonwebtoken);
 
 export { AuthError, type AuthErrorCode, type ClaimMapping, type ClaimPath } from './claims.ts';
 export type { JwksOptions } from './jwks.ts';
@@ -177,8 +186,9 @@ function readHeader(token: string): TokenHeader {
 
 /** Why jsonwebtoken refused a token, as fixed text (its own messages may quote the expected audience/issuer). */
 function refusal(err: unknown): AuthError {
-  if (err instanceof jwt.TokenExpiredError) return new AuthError('token_expired', 'the token has expired');
-  if (err instanceof jwt.NotBeforeError) return new AuthError('invalid_token', 'the token is not valid yet');
+  if (err instanceof jwt().TokenExpiredError) return new AuthError('token_expired', 'the token has expired');
+  if (err instanceof jwt().NotBeforeError)
+    return new AuthError('invalid_token', 'the token is not valid yet');
   const message = err instanceof Error ? err.message : '';
   if (message.startsWith('jwt audience invalid')) {
     return new AuthError('invalid_token', 'the token has the wrong audience');
@@ -244,7 +254,7 @@ export function createSessionVerifier(
   function tryKey(token: string, key: PinnedKey | JwksKey): Record<string, unknown> | undefined {
     let payload: unknown;
     try {
-      payload = jwt.verify(token, key.key, {
+      payload = jwt().verify(token, key.key, {
         algorithms: [key.alg],
         audience,
         issuer: config.issuer,
@@ -407,7 +417,7 @@ export function mintSessionToken(input: MintSessionTokenInput): string {
     exp: iat + ttl,
     jti: randomUUID(),
   };
-  return jwt.sign(payload, key, { algorithm: 'HS256' });
+  return jwt().sign(payload, key, { algorithm: 'HS256' });
 }
 
 const ENV_FLOAT = /^\d+(\.\d+)?$/;
