@@ -373,6 +373,15 @@ agents:
     );
     const ok = parseConfig(text.replace('Pariss', 'Paris'), path.join(dir, 'p.yaml'), {});
     expect(ok.agents.get('demo')?.config.timeZone).toBe('Europe/Paris');
+    // UTC in any case, and the aliases Intl knows, not only the canonical names
+    for (const zone of ['utc', 'UTC', 'US/Eastern', 'Etc/GMT+3', 'Asia/Calcutta']) {
+      const alias = parseConfig(text.replace('Europe/Pariss', zone), path.join(dir, 'p.yaml'), {});
+      expect(alias.agents.get('demo')?.config.timeZone).toBe(zone);
+    }
+    for (const zone of ['UTC+25', 'Mars/Olympus', 'utc2'])
+      expect(issuesOf(text.replace('Europe/Pariss', zone))['agents[0].timeZone']).toMatch(
+        /^unknown time zone/,
+      );
   });
 
   it('rejects pool.min above pool.max', () => {

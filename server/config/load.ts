@@ -107,7 +107,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const interpolated = interpolateEnv(source.data, env);
   const issues: ConfigIssue[] = interpolated.issues.map((i) => source.issue(i.path, i.message));
   const badPaths = new Set(interpolated.issues.map((i) => formatPath(i.path)));
-  const parsed = ParleyConfig.safeParse(interpolated.value);
+  const parsed = ParleyConfig.safeParse(interpolated.value, { jitless: true });
   if (!parsed.success) {
     for (const issue of zodIssues(parsed.error.issues, ParleyConfig, interpolated.value)) {
       if (!badPaths.has(formatPath(issue.path))) issues.push(source.issue(issue.path, issue.message));
@@ -649,9 +649,7 @@ function crossReferenceIssues(config: ParleyConfig, source: YamlSource): ConfigI
         }
       }
     }
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: agent.timeZone });
-    } catch {
+    if (!isTimeZone(agent.timeZone)) {
       issues.push(
         source.issue(
           [...at, 'timeZone'],
@@ -661,6 +659,21 @@ function crossReferenceIssues(config: ParleyConfig, source: YamlSource): ConfigI
     }
   });
   return issues;
+}
+
+/**
+ * Whether Intl knows the zone. UTC (which every implementation has) and the canonical IANA names are told without
+ * making a DateTimeFormat: the first one made loads ICU's date formatting, ~25 ms of `parley serve` before it
+ * listens that the first answer pays anyway. Other names (aliases such as US/Eastern) are checked by making one.
+ */
+function isTimeZone(zone: string): boolean {
+  if (/^utc$/i.test(zone) || Intl.supportedValuesOf('timeZone').includes(zone)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Checks a database URL and makes a relative sqlite path absolute (relative to the config's directory). */
