@@ -114,9 +114,20 @@ function isQuoted(text: string): boolean {
   return /^["“‘'`].*["”’'`]$/.test(text.trim());
 }
 
-/** The singular of a word, lower-cased ("VIPs" -> "vip", "people" -> "person"). */
+/**
+ * The singular of a word, lower-cased ("VIPs" -> "vip", "people" -> "person"). Remembered: a config's prompts ask for
+ * the same few hundred words again and again, and pluralize tries its ~200 rules each time (a fifth of loading the
+ * demo config, before `parley serve` listens).
+ */
+const singulars = new Map<string, string>();
 function singular(word: string): string {
-  return pluralize.singular(word.toLowerCase());
+  const lower = word.toLowerCase();
+  let found = singulars.get(lower);
+  if (found === undefined) {
+    found = pluralize.singular(lower);
+    if (singulars.size < 10_000) singulars.set(lower, found);
+  }
+  return found;
 }
 
 /** A phrase as the vocabulary compares it: lower case, `_`/`-` as spaces, every word singular. */
@@ -128,7 +139,7 @@ export function phraseKey(phrase: string): string {
     .trim()
     .split(' ')
     .filter((w) => w !== '')
-    .map((w) => pluralize.singular(w))
+    .map(singular)
     .join(' ');
 }
 
