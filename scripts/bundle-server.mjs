@@ -90,9 +90,10 @@ const ownLocation = {
  * Packages that load on first use, synchronously (knex with the first connection), each bundled into a CommonJS file
  * of its own beside the chunks. Bundled into a chunk like the rest, knex's 560 KB were read and compiled at every
  * start, `parley serve` before it listened among them, because an ES module's imports load with it; a CommonJS file
- * is read only when `require`d. Every import of the package, static or through createRequire, names that file.
+ * is read only when `require`d. yaml (160 KB) likewise, needed only to say where a config mistake is or to write a
+ * model file. Every import of the package, static or through createRequire, names that file.
  */
-const LAZY_PACKAGES = ['knex'];
+const LAZY_PACKAGES = ['knex', 'yaml'];
 const lazyFile = (name) => `./lazy-${name}.cjs`;
 
 const lazyPackages = {

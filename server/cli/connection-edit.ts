@@ -3,8 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, isNode, isScalar, parseDocument, type Scalar, type YAMLMap } from 'yaml';
+import type { Scalar, YAMLMap } from 'yaml';
 import { type LoadedConfig, parseConfig, YAML_OPTIONS } from '../config/load.ts';
+import { yamlLibrary } from '../config/yaml-library.ts';
+
+// loaded with this module: only `parley connection link|unlink` edit the config
+const { isMap, isNode, isScalar, parseDocument } = yamlLibrary();
 
 /** Where the line holding `offset` ends (after its newline), or the end of the text. */
 function endOfLine(text: string, offset: number): number {

@@ -3,8 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { Document, isMap, isSeq, type YAMLMap } from 'yaml';
+import type { YAMLMap } from 'yaml';
 import type { SemanticModel } from '../config/schema.ts';
+import { yamlLibrary } from '../config/yaml-library.ts';
 import { openDatabase, redactUrl } from '../db/connect.ts';
 import type { introspectDatabase } from '../semantic/introspect.ts';
 import { userContextFromStrings } from '../semantic/user-context.ts';
@@ -64,6 +65,7 @@ export function compactModel(model: SemanticModel): Record<string, unknown> {
 
 /** YAML text for a model, with short definitions (columns, keys, relations) on one line each. */
 export function modelToYaml(model: SemanticModel, header?: string): string {
+  const { Document, isMap, isSeq } = yamlLibrary();
   const doc = new Document(compactModel(model));
   const tables = doc.get('tables', true);
   if (isMap(tables)) {

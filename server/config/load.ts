@@ -5,12 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { distance } from 'fastest-levenshtein';
 import { CORE_SCHEMA, load as loadPlainYaml, mergeTag } from 'js-yaml';
-import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Document, Node } from 'yaml';
 import type { z } from 'zod';
 import { parseDatabaseUrl } from '../db/connect.ts';
 import { ParleyError } from '../errors.ts';
 import { applyTablePrompts, type PromptReport } from '../semantic/prompts.ts';
 import { type AgentConfig, type ConnectionConfig, ParleyConfig, SemanticModel } from './schema.ts';
+import { yamlLibrary } from './yaml-library.ts';
 
 export type PathSegment = string | number;
 
@@ -207,6 +208,7 @@ function readYaml(text: string, file: string, issueFile?: string): YamlSource {
 }
 
 function readYamlDocument(text: string, file: string, issueFile?: string): YamlSource {
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
   const position = (offset: number) => lineCounter.linePos(offset);
@@ -239,6 +241,7 @@ function readYamlDocument(text: string, file: string, issueFile?: string): YamlS
 
 /** Source offset of the node at `at` (the key, for a map entry), or of its nearest existing ancestor. */
 function locate(doc: Document, at: PathSegment[]): number | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yamlLibrary();
   let node: unknown = doc.contents;
   let offset = (node as Node | null)?.range?.[0];
   for (const segment of at) {
