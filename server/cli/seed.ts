@@ -1,7 +1,6 @@
 // `parley seed`: (re)builds the deterministic demo data set in a SQLite file or a MySQL/MariaDB database.
 import type { Command } from 'commander';
-import { DateTime } from 'luxon';
-import { MIN_ANCHOR, type SeedSummary } from '../seed/demo-data.ts';
+import type { SeedSummary } from '../seed/demo-data.ts';
 import { withConfigOption } from './common.ts';
 
 export const MAX_SCALE = 20;
@@ -11,26 +10,6 @@ interface SeedCommandOptions {
   anchor?: string;
   scale: string;
   config?: string;
-}
-
-/** Parses --anchor (ISO 8601; without an offset it is read as UTC); defaults to PARLEY_NOW, else now. */
-export function parseAnchor(value: string | undefined, env: NodeJS.ProcessEnv = process.env): Date {
-  const source = value !== undefined ? '--anchor' : env.PARLEY_NOW ? 'PARLEY_NOW' : undefined;
-  const text = value ?? env.PARLEY_NOW;
-  if (source === undefined || text === undefined) return new Date(Math.floor(Date.now() / 1000) * 1000);
-  const zone = { zone: 'utc', setZone: true };
-  let parsed = DateTime.fromISO(text.trim(), zone);
-  if (!parsed.isValid) parsed = DateTime.fromSQL(text.trim(), zone); // `2026-11-25 12:00:00` too
-  if (!parsed.isValid) {
-    throw new Error(`${source} "${text}" is not a valid ISO 8601 time (e.g. 2026-11-25T12:00:00Z)`);
-  }
-  const anchor = parsed.toJSDate();
-  if (anchor.getTime() <= MIN_ANCHOR.getTime()) {
-    throw new Error(
-      `${source} "${text}" must be after 2024-01-02T00:00:00Z (the demo data starts on 2024-01-01)`,
-    );
-  }
-  return anchor;
 }
 
 export function parseScale(value: string): number {
@@ -79,13 +58,14 @@ export function registerSeedCommand(program: Command): void {
     .action(async (opts: SeedCommandOptions) => {
       const url = opts.database ?? process.env.DATABASE_URL;
       if (!url) throw new Error('seed needs a database: pass --database URL or set DATABASE_URL');
-      const anchor = parseAnchor(opts.anchor);
       const scale = parseScale(opts.scale);
       // loaded when the command runs: `parley --help` and the other commands need none of it
-      const [{ openDatabase, redactUrl }, { seedDemoData }] = await Promise.all([
+      const [{ openDatabase, redactUrl }, { seedDemoData }, { parseAnchor }] = await Promise.all([
         import('../db/connect.ts'),
         import('../seed/demo-data.ts'),
+        import('./seed-anchor.ts'),
       ]);
+      const anchor = parseAnchor(opts.anchor);
       const started = performance.now();
       const db = openDatabase(url, { create: true });
       try {

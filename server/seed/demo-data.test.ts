@@ -5,7 +5,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { formatSummary, parseAnchor, parseScale, registerSeedCommand } from '../cli/seed.ts';
+import { formatSummary, parseScale, registerSeedCommand } from '../cli/seed.ts';
+import { parseAnchor } from '../cli/seed-anchor.ts';
 import { openDatabase } from '../db/connect.ts';
 import {
   DEMO_ORGANISATIONS,
