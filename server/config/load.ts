@@ -669,8 +669,10 @@ function crossReferenceIssues(config: ParleyConfig, source: YamlSource): ConfigI
  * making a DateTimeFormat: the first one made loads ICU's date formatting, ~25 ms of `parley serve` before it
  * listens that the first answer pays anyway. Other names (aliases such as US/Eastern) are checked by making one.
  */
+let canonicalZones: Set<string> | undefined;
 function isTimeZone(zone: string): boolean {
-  if (/^utc$/i.test(zone) || Intl.supportedValuesOf('timeZone').includes(zone)) return true;
+  canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (/^utc$/i.test(zone) || canonicalZones.has(zone)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
