@@ -30,15 +30,17 @@ export interface PartialPeriods {
   rows: Set<number>;
 }
 
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
 /** A stored bound ("2026-11-01" local, or "2026-11-01 00:00:00" UTC) as a moment in the agent's zone. */
 function parseBound(value: string, timeZone: string): DateTime {
-  return /^\d{4}-\d{2}-\d{2}$/.test(value)
+  return DAY.test(value)
     ? DateTime.fromISO(value, { zone: timeZone })
     : DateTime.fromSQL(value.replace('T', ' ').replace(/Z$/, ''), { zone: 'UTC' }).setZone(timeZone);
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const MONTHS: Partial<Record<Grain, number>> = { month: 1, quarter: 3, year: 12 };
+/** how many months a bucket of each grain spans (days and weeks step by days) */
+const MONTHS_IN: Partial<Record<Grain, number>> = { month: 1, quarter: 3, year: 12 };
 
 /**
  * The first day of the bucket after the one starting on `day` ("2026-11-01" by month: "2026-12-01"), by the
@@ -47,7 +49,7 @@ const MONTHS: Partial<Record<Grain, number>> = { month: 1, quarter: 3, year: 12 
 export function nextBucketDay(day: string, grain: Grain): string | undefined {
   if (!DAY.test(day)) return undefined;
   const [y, m, d] = [Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))];
-  const months = MONTHS[grain];
+  const months = MONTHS_IN[grain];
   // Date.UTC reads years 0-99 as 1900-1999
   if (y < 1000 || (months !== undefined && d !== 1)) return undefined;
   const next = new Date(Date.UTC(y, m + (months ?? 0), d + (grain === 'day' ? 1 : grain === 'week' ? 7 : 0)));

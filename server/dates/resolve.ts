@@ -67,13 +67,15 @@ export function formatDay(d: DateTime): string {
   return `${d.day} ${MONTHS[d.month - 1]!.slice(0, 3)} ${d.year}`;
 }
 
-/** A compact inclusive span of days: "18–24 Nov 2026", "26 Oct – 22 Nov 2026", "28 Dec 2025 – 3 Jan 2026". */
+/**
+ * A compact inclusive span of days: "18–24 Nov 2026", "26 Oct – 22 Nov 2026", "28 Dec 2025 – 3 Jan 2026". Both ends
+ * are in one zone (every caller's are), so their calendar fields compare directly: luxon's hasSame converts zones
+ * first, about 30 µs a call.
+ */
 function formatSpan(first: DateTime, last: DateTime): string {
-  // ends in one zone compare by their calendar fields; luxon's hasSame converts zones first (about 30 µs a call)
-  const oneZone = first.zoneName === last.zoneName;
-  const sameYear = oneZone ? first.year === last.year : first.hasSame(last, 'year');
-  const sameMonth = sameYear && (oneZone ? first.month === last.month : first.hasSame(last, 'month'));
-  if (sameMonth && (oneZone ? first.day === last.day : first.hasSame(last, 'day'))) return formatDay(first);
+  const sameYear = first.year === last.year;
+  const sameMonth = sameYear && first.month === last.month;
+  if (sameMonth && first.day === last.day) return formatDay(first);
   const mon = (d: DateTime) => MONTHS[d.month - 1]!.slice(0, 3);
   if (sameMonth) return `${first.day}–${last.day} ${mon(last)} ${last.year}`;
   if (sameYear) return `${first.day} ${mon(first)} – ${last.day} ${mon(last)} ${last.year}`;
@@ -105,7 +107,8 @@ function formatMoment(d: DateTime): string {
 
 /**
  * [start, end) for people: whole days as an inclusive span of days ("1–5 Nov 2026"), otherwise the two moments
- * ("1 Nov 2026, 00:00 – 6 Nov 2026, 09:21"), so that a window cut mid-day never reads as whole days.
+ * ("1 Nov 2026, 00:00 – 6 Nov 2026, 09:21"), so that a window cut mid-day never reads as whole days. Both ends are
+ * in one zone.
  */
 export function formatInstantSpan(start: DateTime, end: DateTime): string {
   const midnight = (d: DateTime) => d.equals(d.startOf('day'));
