@@ -19,6 +19,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import mysql from 'mysql2/promise';
@@ -638,6 +639,26 @@ async function askApi(url: string, user: string, question: string): Promise<{ ms
   return { ms: performance.now() - t0, type: String(body.type ?? body.out?.type ?? res.status) };
 }
 
+/** /healthz probed from a thread of its own, as a load balancer would, from now until `stop()`: each probe's ms. */
+async function healthProbeDuring(url: string): Promise<{ stop(): Promise<number[]> }> {
+  const worker = new Worker(new URL('./health-probe-worker.mjs', import.meta.url), { workerData: { url } });
+  const times = new Promise<number[]>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await new Promise((resolve) => worker.once('online', resolve));
+  return {
+    async stop() {
+      worker.postMessage('stop');
+      try {
+        return await times;
+      } finally {
+        await worker.terminate();
+      }
+    },
+  };
+}
+
 async function uploadPart(databaseUrl: string, dir: string): Promise<void> {
   const file = path.join(dir, 'shipments.csv');
   shipmentsCsv(file);
@@ -657,21 +678,11 @@ async function uploadPart(databaseUrl: string, dir: string): Promise<void> {
       parse(fs.readFileSync(file, 'utf8'));
       parses.push(performance.now() - p0);
       // /healthz, one request after another, for as long as the upload takes
-      let uploading = true;
-      const probe = (async () => {
-        while (uploading) {
-          const h0 = performance.now();
-          const res = await fetch(`${child.url}/healthz`);
-          await res.arrayBuffer();
-          health.push(performance.now() - h0);
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-      })();
+      const probe = await healthProbeDuring(child.url);
       const u0 = performance.now();
       await upload(child.url, `uploader-${r}`, 'shipments.csv', bytes);
       uploads.push(performance.now() - u0);
-      uploading = false;
-      await probe;
+      health.push(...(await probe.stop()));
       const first = await askApi(child.url, `uploader-${r}`, question);
       if (first.type !== 'table' && first.type !== 'chart' && first.type !== 'text')
         throw new Error(`the question on the file was answered as ${first.type}`);
