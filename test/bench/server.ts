@@ -402,10 +402,21 @@ function sqliteLoop(file: string, sqls: Sql[], seconds: number): number {
   }
 }
 
+/** Statements prepared once per connection and text, as Parley's SQL threads keep them (sqlite-worker.mjs). */
+const preparedStatements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
 function runSqlite(db: Database.Database, statement: { text: string; bindings: unknown[] }): void {
-  db.prepare(statement.text)
-    .raw(true)
-    .all(...statement.bindings);
+  let cache = preparedStatements.get(db);
+  if (!cache) {
+    cache = new Map();
+    preparedStatements.set(db, cache);
+  }
+  let prepared = cache.get(statement.text);
+  if (!prepared) {
+    prepared = db.prepare(statement.text).raw(true);
+    cache.set(statement.text, prepared);
+  }
+  prepared.all(...statement.bindings);
 }
 
 /** The SQL alone over a mysql2 pool, `clients` loops at once, for `seconds`: answers/s. */
