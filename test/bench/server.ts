@@ -807,6 +807,8 @@ async function socketsPart(databaseUrl: string, dir: string): Promise<void> {
   }
 }
 
+const FIRST_QUESTION = 'Which product categories sold the most units in 2025?';
+
 async function startPart(databaseUrl: string, dir: string): Promise<void> {
   const env = {
     ...process.env,
@@ -814,9 +816,11 @@ async function startPart(databaseUrl: string, dir: string): Promise<void> {
     INITECH_DATABASE_URL: databaseUrl,
     PARLEY_STORE_URL: sqliteUrl(path.join(dir, 'store-start.sqlite')),
     PARLEY_SESSION_SECRET: BENCH_SECRET,
+    PARLEY_API_KEY: BENCH_API_KEY,
+    PARLEY_NOW: BENCH_NOW,
     PARLEY_LOG_LEVEL: 'silent',
   };
-  const serveOnce = async (): Promise<{ live: number; ready: number }> => {
+  const serveOnce = async (): Promise<{ live: number; ready: number; first: number; later: number }> => {
     const t0 = performance.now();
     const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--config', DEMO_CONFIG_FILE], {
       cwd: dir,
@@ -847,7 +851,12 @@ async function startPart(databaseUrl: string, dir: string): Promise<void> {
         const res = await fetch(`${url}/readyz`).catch(() => undefined);
         if (res?.status === 200) break;
       }
-      return { live, ready: performance.now() - t0 };
+      const ready = performance.now() - t0;
+      // the first user after a deploy: their answer, then the same question again (a question of its own, not one
+      // the server could have asked itself while starting)
+      const first = await askApi(url, 'first-user', FIRST_QUESTION);
+      const later = await askApi(url, 'first-user', FIRST_QUESTION);
+      return { live, ready, first: first.ms, later: later.ms };
     } finally {
       await stopProcess(proc);
     }
@@ -873,11 +882,15 @@ async function startPart(databaseUrl: string, dir: string): Promise<void> {
   const ready: number[] = [];
   const help: number[] = [];
   const bare: number[] = [];
+  const firsts: number[] = [];
+  const laters: number[] = [];
   for (let r = 0; r < 5; r += 1) {
     bare.push(await nodeOnce());
     const started = await serveOnce();
     serve.push(started.live);
     ready.push(started.ready);
+    firsts.push(started.first);
+    laters.push(started.later);
     help.push(await helpOnce());
   }
   const node = median(bare);
@@ -895,6 +908,13 @@ async function startPart(databaseUrl: string, dir: string): Promise<void> {
     ceiling: node,
     unit: 'ms',
     ratio: median(ready) / node,
+  });
+  report({
+    name: 'first answer after /readyz / the same again (no goal)',
+    parley: median(firsts),
+    ceiling: median(laters),
+    unit: 'ms',
+    ratio: median(firsts) / median(laters),
   });
   report({
     name: '`parley --help`',
