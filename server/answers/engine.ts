@@ -28,6 +28,7 @@ import { modelWords } from './model-words.ts';
 import { attachAlternatives, type FoundAlternatives, findAlternatives } from './read-as-alternatives.ts';
 import { scopeNotice, tenantLabelField } from './scope-notice.ts';
 import { suggestionsAsQuestions } from './suggestions.ts';
+import { placeholderContext, warmUpAgent } from './warm-up.ts';
 
 export type ProgressStage = 'planning' | 'querying' | 'composing';
 
@@ -83,6 +84,8 @@ export interface AnswerEngine {
   exportRows?(input: ExportInput): Promise<QueryOutcome>;
   /** resolves when every linked agent's database answers */
   ping(): Promise<void>;
+  /** plans, compiles and composes a few questions of each agent's model without running them (warm-up.ts) */
+  warmUp?(budgetMs: number): Promise<{ planned: number; failed: number }>;
   close(): Promise<void>;
 }
 
@@ -376,6 +379,46 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
         maxRows: input.maxRows,
       });
       return { compiled, result: await runnerFor(agent).run(compiled, { signal: input.signal }) };
+    },
+    async warmUp(budgetMs) {
+      const deadline = performance.now() + budgetMs;
+      const total = { planned: 0, failed: 0 };
+      for (const agent of config.agents.values()) {
+        if (!agent.connection) continue;
+        const dialect = parseDatabaseUrl(agent.connection.url).dialect;
+        const userContext = placeholderContext(agent.config.userContext);
+        const view = new ModelView(agent.config, agent.model, userContext);
+        const agentModel: AgentModel = { ...agent.config, model: agent.model };
+        const now = clock();
+        // a model's planner is never asked here: it is the rules planner's code that is cold, and its caches
+        const own = plannerFor(agent);
+        const planner = own.name === 'rules' ? own : new RulesPlanner(agent.model);
+        const done = await warmUpAgent({
+          planner,
+          view,
+          now,
+          deadline,
+          prepare(outcome, question) {
+            const compiled = compileQueryPlan(outcome.plan, agentModel, userContext, {
+              dialect,
+              now,
+              maxRows: agent.connection?.maxRows,
+            });
+            composeAnswer({
+              compiled,
+              result: { columns: compiled.columns, rows: [], truncated: false, durationMs: 0 },
+              presentation: outcome.presentation,
+              question,
+              notes: outcome.notes,
+              timeZone: agent.config.timeZone,
+              ...modelWords(view),
+            });
+          },
+        });
+        total.planned += done.planned;
+        total.failed += done.failed;
+      }
+      return total;
     },
     async ping() {
       const linked = [...config.agents.values()].filter((a) => a.connection);
