@@ -68,6 +68,8 @@ export async function warmUpAgent(run: WarmUpRun): Promise<{ planned: number; fa
   let planned = 0;
   let failed = 0;
   for (const question of warmUpQuestions(run.view, run.now)) {
+    // a turn of the event loop between questions: a /healthz or a request that came meanwhile is answered now
+    await new Promise((resolve) => setImmediate(resolve));
     if (performance.now() >= run.deadline) break;
     try {
       const outcome = await run.planner.plan({
