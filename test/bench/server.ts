@@ -8,7 +8,9 @@
 //   one answer in process (median over the questions)                   vs  its SQL alone
 //   upload of a 9 MB CSV                                                  vs  csv-parse alone on the same file
 //   first question on that file                                          vs  a later one
-//   /healthz p99 during an upload; cold start to the first /healthz 200; `parley --help`
+//   /healthz p99 during an upload (probed from a thread of its own); cold start to the first /healthz 200 and
+//   to /readyz; `parley --help`
+//   the first answer after /readyz                                      vs  the same question again
 //   memory per idle widget socket at 5,000 sockets; /healthz p99 with them open    vs  without
 // "The same SQL" is every statement an answer runs: its query, and the like-for-like query of a comparison with a
 // period that is not over. The server runs in a child process (server-child.ts); the load comes from this one.
@@ -856,6 +858,9 @@ async function startPart(databaseUrl: string, dir: string): Promise<void> {
       // the server could have asked itself while starting)
       const first = await askApi(url, 'first-user', FIRST_QUESTION);
       const later = await askApi(url, 'first-user', FIRST_QUESTION);
+      for (const { type } of [first, later])
+        if (type !== 'table' && type !== 'chart')
+          throw new Error(`the first question was answered as ${type}`);
       return { live, ready, first: first.ms, later: later.ms };
     } finally {
       await stopProcess(proc);
