@@ -8,16 +8,18 @@ import type { ModelView } from '../semantic/model-view.ts';
 import type { UserContext, UserContextValue } from '../semantic/user-context.ts';
 import { humanise } from './format.ts';
 
+/** A value of each userContext type; booleans true, so tables shown only to some tenants are warmed too. */
+const PLACEHOLDER: Record<UserContextType, UserContextValue> = {
+  integer: 0,
+  string: 'warm-up',
+  boolean: true,
+  'integer[]': [0],
+  'string[]': ['warm-up'],
+};
+
 /** A tenant context of the declared types that no tenant has; only ever compiled into SQL that is never run. */
 export function placeholderContext(declared: Record<string, UserContextType>): UserContext {
-  const out: Record<string, UserContextValue> = {};
-  for (const [key, type] of Object.entries(declared)) {
-    // booleans true: tables shown only to some tenants are warmed too
-    out[key] = { integer: 0, string: 'warm-up', boolean: true, 'integer[]': [0], 'string[]': ['warm-up'] }[
-      type
-    ];
-  }
-  return out;
+  return Object.fromEntries(Object.entries(declared).map(([key, type]) => [key, PLACEHOLDER[type]]));
 }
 
 /**
