@@ -478,6 +478,7 @@ function datasetContext(lease: DatasetRunner, timeZone: string): DatasetPlanning
       table: d.table,
       name: d.name,
       notes: d.notes,
+      rows: d.rowCount,
       columns: d.columns.map((c) => ({
         name: c.name,
         header: c.header,

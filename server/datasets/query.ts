@@ -62,6 +62,33 @@ function scopeLabel(d: DatasetRecord): string {
   return d.scope.kind === 'user' ? 'the user’s own' : `a shared (${d.scope.contextKey})`;
 }
 
+/** How many of a line's things: "units", "qty", "units_sold". */
+const QUANTITY =
+  /^(units?|qty|quantity|quantities|pieces|items)$|_(units|qty|quantity)$|^(units|qty|quantity)_/;
+/** What one of them costs: "price", "unit_price", "price_each". */
+const UNIT_PRICE = /^(unit_?price|price|price_each|price_per_unit|unit_cost|cost_per_unit)$/;
+const MONEY_WORDS = ['revenue', 'sales', 'turnover', 'takings', 'income', 'gross sales', 'total sales'];
+
+/**
+ * A file of lines with a quantity and a unit price (and no money column of its own): its money is their product,
+ * as an order line's total is, so "revenue by region" is answered and the answer's account shows the expression.
+ */
+function lineMoney(d: VisibleDataset): Table['computed'] {
+  const numbers = d.columns.filter((c) => c.modelType === 'number');
+  const quantity = numbers.find((c) => QUANTITY.test(c.name));
+  const price = numbers.find((c) => UNIT_PRICE.test(c.name));
+  const named = new Set(d.columns.flatMap((c) => [c.name, ...words(c.header)]));
+  if (!quantity || !price || MONEY_WORDS.some((w) => named.has(w))) return {};
+  return {
+    revenue: {
+      expression: `${quantity.name} * ${price.name}`,
+      type: 'number',
+      description: `"${quantity.header}" times "${price.header}" in ${d.name}`,
+      synonyms: MONEY_WORDS.filter((w) => w !== 'revenue'),
+    },
+  };
+}
+
 function tableFor(d: VisibleDataset): Table {
   const columns: Table['columns'] = Object.fromEntries(
     d.columns.map((c) => [
@@ -88,7 +115,7 @@ function tableFor(d: VisibleDataset): Table {
     // access is enforced by the dataset's scope (only the files this user may see are in the model)
     contextFilters: [],
     columns,
-    computed: {},
+    computed: lineMoney(d),
     relations: {},
     measures: {},
     segments: {},

@@ -31,6 +31,8 @@ export interface DatasetPlanningContext {
     notes: string;
     /** the columns as inferred at upload; a date column's grain says whether it holds days, months, ... */
     columns?: Array<{ name: string; header: string; type: string; grain?: Grain }>;
+    /** how many rows the file has: a value only one row holds names that row ("the Enterprise plan") */
+    rows?: number;
   }>;
 }
 

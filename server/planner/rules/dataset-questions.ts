@@ -72,12 +72,24 @@ export interface DatasetReadings {
   values: ValueIndex;
 }
 
-/** How much of a question a reading understood: value matches count double, like model terms. */
-function understood(r: Reading): number {
-  return r.matches.reduce(
-    (n, m) => n + (m.to - m.from) * (m.target.kind === 'value' || m.target.kind === 'measure' ? 2 : 1),
-    0,
-  );
+/**
+ * How much of a question a reading understood: value and measure matches count double. A file has no named
+ * measures, its numbers are its measures: a numeric column counts as one (`isNumber`), so "units by region" over a
+ * file with units and region understands more than the database's "units sold" alone.
+ */
+function understood(r: Reading, isNumber: (field: string) => boolean = () => false): number {
+  return r.matches.reduce((n, m) => {
+    const measureLike =
+      m.target.kind === 'value' ||
+      m.target.kind === 'measure' ||
+      (m.target.kind === 'column' && isNumber(m.target.field));
+    return n + (m.to - m.from) * (measureLike ? 2 : 1);
+  }, 0);
+}
+
+/** The question's words that name a measure in one reading and a column in the other are one figure, not two. */
+function sameWords(a: { from: number; to: number }, b: { from: number; to: number }): boolean {
+  return a.from < b.to && b.from < a.to;
 }
 
 /**
@@ -97,9 +109,21 @@ export function planWithDatasets(
   const dsNumeric = numericColumns(ds.reading, context);
   const dbMeasured = db.outcome.kind === 'plan' && db.outcome.plan.measures.length > 0;
   const comparing = COMPARE_WORDS.test(question);
+  // "units in my shipments file": the words that name the database's units sold name the file's units too; that is
+  // one figure, from the file. Two figures are a database measure the files do not explain and a file number the
+  // database's measures do not, unless the question sets them against each other.
+  const dbMeasureWords = db.reading.matches.filter((m) => m.target.kind === 'measure');
+  const twoFigures =
+    dbMeasureWords.some((m) => !ds.reading.matches.some((f) => sameWords(m, f))) &&
+    dsNumeric.some((c) => !dbMeasureWords.some((m) => sameWords(m, c)));
 
   // a database measure set against a number from the file: blend them
-  if (dbMeasured && db.outcome.kind === 'plan' && dsNumeric.length > 0 && (comparing || fileCue)) {
+  if (
+    dbMeasured &&
+    db.outcome.kind === 'plan' &&
+    dsNumeric.length > 0 &&
+    (comparing || (fileCue && twoFigures))
+  ) {
     const column = dsNumeric[0] as ColumnMatch;
     const blended = blend(db.outcome.plan, column, context, db.reading, db.view);
     if (blended.plan) {
@@ -117,23 +141,59 @@ export function planWithDatasets(
   }
 
   const dbRefused = db.outcome.kind !== 'plan';
-  if (
-    ds.reading.matches.length > 0 &&
-    (dbRefused || fileCue || understood(ds.reading) > understood(db.reading))
-  ) {
+  const inFiles = understood(ds.reading, (f) => isNumberIn(context, f));
+  const inDatabase = understood(db.reading);
+  if (ds.reading.matches.length > 0 && (dbRefused || fileCue || inFiles >= inDatabase)) {
     const outcome = assembleFor(ds.reading, ds.input);
     if (outcome.kind === 'plan') {
-      return {
+      const fromFile: PlannerOutcome = {
         ...outcome,
         plan: { ...outcome.plan, source: 'datasets' },
         notes: [...outcome.notes, `read from ${datasetName(context, outcome.plan.table)}`],
       };
+      if (dbRefused || fileCue || inFiles > inDatabase) return fromFile;
+      // the same words name a figure of the data and a number of a file, and nothing else tells them apart
+      const asked = whichFigure(question, db, dsNumeric, context);
+      if (asked) return asked;
     }
   }
   // the question is about the user's file, but none of their files holds what it asks for
   if (ownFile && comparing && dsNumeric.length === 0)
     return unanswerable(noFileMessage(question, context.datasets));
   return db.outcome;
+}
+
+/**
+ * "units last month" with the data's units sold and a file's units: ask which, each choice worded so that it is
+ * read one way only (the measure's own name; the file's name). Undefined when the question cannot be reworded so.
+ */
+function whichFigure(
+  question: string,
+  db: { reading: Reading; outcome: PlannerOutcome },
+  dsNumeric: ColumnMatch[],
+  context: DatasetPlanningContext,
+): PlannerOutcome | undefined {
+  const column = dsNumeric[0];
+  const measure = db.reading.matches.find(
+    (m) => m.target.kind === 'measure' && column && sameWords(m, column),
+  );
+  if (!column || !measure || measure.target.kind !== 'measure' || db.outcome.kind !== 'plan')
+    return undefined;
+  const name = measure.target.name.replace(/_/g, ' ');
+  const escaped = measure.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const words = new RegExp(`\\b${escaped}\\b`, 'i');
+  if (!words.test(question) || name.toLowerCase() === measure.text.toLowerCase()) return undefined;
+  const file = context.datasets.find((d) => d.table === parseFieldRef(column.target.field).table);
+  if (!file) return undefined;
+  const bare = question.trim().replace(/[?.!]+$/, '');
+  return {
+    kind: 'clarify',
+    message: `"${measure.text}" could be ${name} in the data or ${column.text} in your file ${file.name}. Which did you mean?`,
+    choices: [
+      { label: `${name} (the data)`, question: bare.replace(words, name) },
+      { label: `${column.text} in ${file.name}`, question: `${bare} in ${file.name}` },
+    ],
+  };
 }
 
 function unanswerable(message: string): PlannerOutcome {
@@ -143,15 +203,17 @@ function unanswerable(message: string): PlannerOutcome {
 type ColumnMatch = Match & { target: { kind: 'column'; field: string } };
 
 /** Numbers the question names in the files: a numeric column, or the one number of a file it names ("the targets"). */
+function isNumberIn(context: DatasetPlanningContext, field: string): boolean {
+  try {
+    const t = context.view.field(field).type;
+    return t === 'number' || t === 'integer';
+  } catch {
+    return false;
+  }
+}
+
 function numericColumns(r: Reading, context: DatasetPlanningContext): ColumnMatch[] {
-  const isNumber = (field: string): boolean => {
-    try {
-      const t = context.view.field(field).type;
-      return t === 'number' || t === 'integer';
-    } catch {
-      return false;
-    }
-  };
+  const isNumber = (field: string): boolean => isNumberIn(context, field);
   const named = r.matches.filter(
     (m): m is ColumnMatch => m.target.kind === 'column' && isNumber(m.target.field),
   );

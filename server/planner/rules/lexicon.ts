@@ -106,6 +106,8 @@ export function lexiconFor(view: ModelView, modelKey: object): Lexicon {
       const target: Target = { kind: 'column', field: `${tableName}.${col}` };
       lex.add(col.replace(/_/g, ' '), target);
       for (const s of def.synonyms) lex.add(s, target);
+      // a variant that is a value of the column itself ("open" beside "pending") names that value, not the other
+      const own = new Set((def.values ?? []).map((v) => String(v).toLowerCase()));
       for (const v of def.values ?? []) {
         const valueTarget: Target = {
           kind: 'value',
@@ -114,7 +116,8 @@ export function lexiconFor(view: ModelView, modelKey: object): Lexicon {
           enumerated: true,
         };
         lex.add(String(v), valueTarget);
-        for (const variant of spellingVariants(String(v))) lex.add(variant, valueTarget);
+        for (const variant of spellingVariants(String(v)))
+          if (!own.has(variant)) lex.add(variant, valueTarget);
       }
     }
     for (const [name, m] of Object.entries(table.measures)) {

@@ -189,6 +189,14 @@ export function activityTable(view: ModelView, table: string): string | undefine
   return undefined;
 }
 
+/**
+ * A model that names no measures: an uploaded file's. Its numbers are what it measures, and its empty cells are
+ * common; a model that names its measures has chosen what is measured.
+ */
+export function namesNoMeasures(view: ModelView): boolean {
+  return [...view.tables.values()].every((t) => Object.keys(t.measures).length === 0);
+}
+
 /** The things that are sold ("best sellers"): the undated, labelled table the units measure's rows belong to. */
 export function soldThingTable(view: ModelView): string | undefined {
   const units = unitsMeasure(view);

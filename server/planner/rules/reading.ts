@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { distance } from 'fastest-levenshtein';
 import { type DateMatch, findDates, findGrain } from '../../dates/phrases.ts';
 import { type Grain, tableOf } from '../../query/plan.ts';
+import type { ModelView } from '../../semantic/model-view.ts';
 import type { PlannerInput, Presentation } from '../types.ts';
 import { withColumnNamedValues } from './column-named-values.ts';
 import { isCountryCode } from './countries.ts';
@@ -228,7 +229,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   const words = tokens.map((t) => t.text);
   const has = (i: number, ...seq: string[]): boolean => seq.every((w, k) => words[i + k] === w);
 
-  const vocabulary = matchVocabulary(tokens, lex, values);
+  const vocabulary = withColumnsOfTheQuestionsTable(matchVocabulary(tokens, lex, values), view);
   const covered = new Set(
     vocabulary.flatMap((m) => Array.from({ length: m.to - m.from }, (_, k) => m.from + k)),
   );
@@ -639,7 +640,14 @@ function hasHowMuch(words: string[], i: number): boolean {
 /** Abbreviations expanded and misspelt words corrected against the model's own vocabulary. */
 function normalise(tokens: Token[], lex: Lexicon, values: ValueIndex): Token[] {
   return tokens.map((t) => {
-    if (t.num !== undefined || t.text.length < 4 || GRAMMAR_WORDS.has(t.text) || lex.vocabulary.has(t.text))
+    // an English word of its own ("went") is not a misspelt value ("West")
+    if (
+      t.num !== undefined ||
+      t.text.length < 4 ||
+      GRAMMAR_WORDS.has(t.text) ||
+      FILLER.has(t.text) ||
+      lex.vocabulary.has(t.text)
+    )
       return t;
     if (values.hasWord(t.text)) return t;
     const singular = stem(t.text);
@@ -667,6 +675,23 @@ function normalise(tokens: Token[], lex: Lexicon, values: ValueIndex): Token[] {
       }
     }
     return best ? { ...t, text: best, stem: stem(best) } : t;
+  });
+}
+
+/**
+ * "average satisfaction by channel" with two files that have a channel: a column name several tables share is the
+ * column of the table the rest of the question is about, when exactly one such table has it.
+ */
+function withColumnsOfTheQuestionsTable(matches: Match[], view: ModelView): Match[] {
+  return matches.map((m) => {
+    if (m.target.kind !== 'column') return m;
+    const { field } = m.target;
+    const own = tableOf(field);
+    const others = new Set(matches.filter((o) => o !== m).map((o) => targetTable(o.target)));
+    if (others.size === 0 || others.has(own)) return m;
+    const column = field.slice(own.length + 1);
+    const holders = [...others].filter((t) => view.tables.get(t)?.columns[column] !== undefined);
+    return holders.length === 1 ? { ...m, target: { kind: 'column', field: `${holders[0]}.${column}` } } : m;
   });
 }
 

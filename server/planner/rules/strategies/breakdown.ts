@@ -17,6 +17,7 @@ import {
   entityDimensions,
   isNumeric,
   labelField,
+  namesNoMeasures,
   nearestTimeField,
   reachableToOne,
 } from '../model-helpers.ts';
@@ -95,7 +96,9 @@ export function breakdown(a: Assembly): PlannerOutcome {
       if (
         label &&
         (byThis || m.target.table !== base || dimensions.length === 0) &&
-        !(m.target.table === base && measures[0]?.kind === 'count' && !byThis)
+        !(m.target.table === base && measures[0]?.kind === 'count' && !byThis) &&
+        // "average units per shipment", rows of shipments: an average over each row is the average, not a breakdown
+        !(m.target.table === base && measures[0]?.kind === 'avg')
       ) {
         for (const d of entityDimensions(view, m.target.table)) addDim(d.field);
         used.add(m);
@@ -191,6 +194,11 @@ export function breakdown(a: Assembly): PlannerOutcome {
       order.push({ by: measureAlias(by, view), direction: r.topN.direction });
       const singularWhich = r.whichAt >= 0 && !isPluralDimension(r);
       limit = r.topN.n || (singularWhich ? 1 : undefined);
+      // "which assignee has the most tickets" in a file: the tickets with no assignee are nobody, not a contender (a
+      // file's cells are often empty; a model's columns are the modeller's, ranked as they are)
+      for (const d of namesNoMeasures(view) ? dimensions : []) {
+        if (view.field(d.field).type === 'string') filters.push({ op: 'isNotNull', field: d.field });
+      }
     }
   }
 

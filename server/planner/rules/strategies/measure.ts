@@ -10,6 +10,7 @@ import {
   activityTable,
   isNumeric,
   moneyMeasure,
+  namesNoMeasures,
   reachableToOne,
   unitsMeasure,
   valueColumn,
@@ -181,6 +182,48 @@ export function statusMoney(a: Assembly): PlannerOutcome | undefined {
   return undefined;
 }
 
+/**
+ * Numbers that stand for a level, not an amount: their figure over many rows is an average ("price by region",
+ * "satisfaction per channel"), where an amount's is a total ("units by region").
+ */
+const LEVEL_WORDS =
+  /(^|_)(price|prices|rate|rates|ratio|score|scores|rating|ratings|satisfaction|percent|percentage|pct|age|minutes|hours|seconds|days|duration|time|temperature|margin)($|_)/;
+
+/**
+ * "units by region", "how many units did we ship": a table without named measures (an uploaded file) is measured by
+ * the numbers the question names, totalled, or averaged when the number is a level (a price, a score).
+ */
+export function numberOfUnmeasuredTable(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  if (!namesNoMeasures(view) || measures.length > 0 || r.listing) return undefined;
+  const named = r.matches.find((m) => {
+    if (used.has(m) || m.target.kind !== 'column' || !isNumeric(view, m.target.field)) return false;
+    // "tickets with satisfaction over 3": a number compared is a condition, not the figure asked for
+    if (r.tokens.slice(m.to, m.to + 4).some((t) => t.num !== undefined)) return false;
+    return view.tables.get(tableOf(m.target.field))?.access === 'queryable';
+  });
+  if (named?.target.kind !== 'column') return undefined;
+  const field = named.target.field;
+  // "the price of the Enterprise plan": a value only one row holds names that row, whose number is looked up
+  if (namesOneRow(a, tableOf(field))) return undefined;
+  const column = field.slice(field.indexOf('.') + 1).toLowerCase();
+  measures.push({ kind: LEVEL_WORDS.test(column) ? 'avg' : 'sum', field });
+  a.base = tableOf(field);
+  used.add(named);
+  return undefined;
+}
+
+/** The question names a value of a column with as many values as the file has rows: one row, by its name. */
+function namesOneRow(a: Assembly, table: string): boolean {
+  const rows = a.input.datasets?.datasets.find((d) => d.table === table)?.rows;
+  if (rows === undefined) return false;
+  return matchesOf(a.r, 'value').some((v) => {
+    if (tableOf(v.target.field) !== table) return false;
+    const column = v.target.field.slice(table.length + 1);
+    return a.view.tables.get(table)?.columns[column]?.values?.length === rows;
+  });
+}
+
 /** "who placed the most orders", "which members have the fewest purchases": the rows ranked by are counted. */
 export function rankedByCount(a: Assembly): PlannerOutcome | undefined {
   const { r, view, used, measures } = a;
@@ -193,7 +236,17 @@ export function rankedByCount(a: Assembly): PlannerOutcome | undefined {
     const entity = [...tables, ...segments].find(
       (m) => m !== rankedBy && m.target.table !== rankedBy.target.table,
     );
-    if (entity && reachableToOne(view, rankedBy.target.table, entity.target.table)) {
+    // "which assignee solved the most tickets": a text column of the ranked rows groups them as an entity would
+    const grouping = matchesOf(r, 'column').find(
+      (m) =>
+        !used.has(m) &&
+        tableOf(m.target.field) === rankedBy.target.table &&
+        view.field(m.target.field).type === 'string',
+    );
+    if (
+      (entity && reachableToOne(view, rankedBy.target.table, entity.target.table)) ||
+      (!entity && grouping)
+    ) {
       a.base = rankedBy.target.table;
       measures.push({ kind: 'count' });
       used.add(rankedBy);

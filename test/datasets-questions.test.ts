@@ -1,0 +1,190 @@
+// Kinds of questions about a user's own files, end to end (upload through the host API, ask through the SDK): the
+// file's numbers are its measures, a question the file explains better is read from it, a figure both the data and
+// a file could mean is asked about, and two files that share a column name stay apart. Figures are checked against
+// the rows the test wrote.
+import Inconvo, { toFile } from '@inconvoai/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './support/server.ts';
+
+let server: TestServer;
+let client: Inconvo;
+const USER = 'dana';
+
+const REGIONS = ['North', 'South', 'East', 'West'];
+const CHANNELS = ['web', 'store'];
+/** 48 deliveries in 2025: a region, a channel, units and a unit price each */
+const DELIVERIES = Array.from({ length: 48 }, (_, i) => ({
+  day: `2025-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 27) + 1).padStart(2, '0')}`,
+  region: REGIONS[i % 4] as string,
+  channel: CHANNELS[i % 2] as string,
+  units: (i * 7) % 23,
+  price: 5 + (i % 5),
+}));
+/** 30 support tickets: open and pending ones, some with no assignee, a channel of their own */
+const TICKETS = Array.from({ length: 30 }, (_, i) => ({
+  opened: `2025-06-${String((i % 28) + 1).padStart(2, '0')} 09:30`,
+  // pending before open: the file's own "open" must not be read as pending ("open" is also a way to say it)
+  status: ['pending', 'open', 'solved'][i % 3] as string,
+  // half the tickets have nobody: the largest group, which a ranking of people must not put first
+  assignee: i % 2 === 0 ? '' : (['Ana', 'Ben', 'Chloe', 'Ana'][i % 4] as string),
+  channel: ['email', 'chat'][i % 2] as string,
+  satisfaction: (i % 5) + 1,
+}));
+
+const csv = (rows: Array<Record<string, unknown>>): string =>
+  `${Object.keys(rows[0] ?? {}).join(',')}\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  client = new Inconvo({
+    apiKey: server.apiKey,
+    baseURL: `${server.url}/api/v1`,
+    logLevel: 'off',
+    maxRetries: 0,
+  });
+  const tenant = { query: { userContext: JSON.stringify({ organisationId: 1 }) } };
+  for (const [name, rows] of [
+    ['deliveries.csv', DELIVERIES],
+    ['tickets.csv', TICKETS],
+  ] as const) {
+    await client.agents.datasets.user.upload(
+      USER,
+      { agentId: 'demo', file: await toFile(Buffer.from(csv(rows)), name) },
+      tenant,
+    );
+  }
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+interface Answer {
+  type: string;
+  message: string;
+  data?: { columns: Array<{ name: string }>; rows: unknown[][] };
+  plan?: { source?: string; table?: string; blend?: unknown; filters?: unknown[] };
+  choices?: Array<{ label: string; question: string }>;
+}
+
+async function ask(message: string): Promise<Answer> {
+  const conversation = await client.agents.conversations.create('demo', {
+    userIdentifier: USER,
+    userContext: { organisationId: 1 },
+  });
+  return (await client.agents.conversations.response.create(conversation.id ?? '', {
+    agentId: 'demo',
+    message,
+  })) as unknown as Answer;
+}
+
+/** The answer's rows as { key: figure }, keyed by its first column. */
+function byKey(answer: Answer): Record<string, number> {
+  return Object.fromEntries((answer.data?.rows ?? []).map((r) => [String(r[0]), Number(r[r.length - 1])]));
+}
+
+function sumBy<T>(rows: T[], key: (r: T) => string, value: (r: T) => number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) out[key(r)] = (out[key(r)] ?? 0) + value(r);
+  return out;
+}
+
+describe('questions about my own files', () => {
+  it('totals the file numbers a question names, by the column it names, from the file alone', async () => {
+    const answer = await ask('units by region in my deliveries file');
+    expect(answer.plan?.source).toBe('datasets');
+    expect(answer.plan?.blend).toBeUndefined();
+    expect(byKey(answer)).toEqual(
+      sumBy(
+        DELIVERIES,
+        (d) => d.region,
+        (d) => d.units,
+      ),
+    );
+  });
+
+  it('reads a question from the file when the file explains more of it than the data does', async () => {
+    // the data has units sold too, but no regions: "per region" is the file's
+    const answer = await ask('units per region');
+    expect(answer.plan?.source).toBe('datasets');
+    expect(byKey(answer)).toEqual(
+      sumBy(
+        DELIVERIES,
+        (d) => d.region,
+        (d) => d.units,
+      ),
+    );
+  });
+
+  it('measures a line file by quantity times price when asked for its revenue', async () => {
+    const answer = await ask('revenue by channel');
+    expect(answer.plan?.source).toBe('datasets');
+    const expected = sumBy(
+      DELIVERIES,
+      (d) => d.channel,
+      (d) => d.units * d.price,
+    );
+    for (const [channel, revenue] of Object.entries(byKey(answer)))
+      expect(revenue).toBeCloseTo(expected[channel] ?? Number.NaN, 6);
+    expect(Object.keys(byKey(answer)).sort()).toEqual(['store', 'web']);
+  });
+
+  it('averages over the rows when asked for an average per row of the file itself', async () => {
+    const answer = await ask('average units per delivery');
+    expect(answer.data?.rows).toHaveLength(1);
+    const mean = DELIVERIES.reduce((n, d) => n + d.units, 0) / DELIVERIES.length;
+    expect(Number(answer.data?.rows[0]?.at(-1))).toBeCloseTo(mean, 6);
+  });
+
+  it('asks which is meant when the same word is the data’s figure and a file’s, and each choice is read one way', async () => {
+    const answer = await ask('units in 2025');
+    expect(answer.type).toBe('text');
+    expect(answer.message).toMatch(/units sold.*deliveries\.csv/i);
+    const [fromData, fromFile] = answer.choices ?? [];
+    expect((await ask(fromData?.question ?? '')).plan?.source).toBe('database');
+    const file = await ask(fromFile?.question ?? '');
+    expect(file.plan?.source).toBe('datasets');
+    expect(Number(file.data?.rows[0]?.[0])).toBe(DELIVERIES.reduce((n, d) => n + d.units, 0));
+  });
+
+  it('takes a status the file holds as itself, not as a spelling of another status', async () => {
+    const answer = await ask('how many email tickets have status open');
+    expect(Number(answer.data?.rows[0]?.[0])).toBe(
+      TICKETS.filter((t) => t.status === 'open' && t.channel === 'email').length,
+    );
+  });
+
+  it('reads a column two files share from the file the question is about', async () => {
+    const answer = await ask('satisfaction per channel');
+    expect(answer.plan?.table).toBe('tickets');
+    const totals = sumBy(
+      TICKETS,
+      (t) => t.channel,
+      (t) => t.satisfaction,
+    );
+    const counts = sumBy(
+      TICKETS,
+      (t) => t.channel,
+      () => 1,
+    );
+    for (const [channel, avg] of Object.entries(byKey(answer)))
+      expect(avg).toBeCloseTo((totals[channel] ?? 0) / (counts[channel] ?? 1), 6);
+  });
+
+  it('ranks the people of a text column by their rows, leaving out the rows with nobody', async () => {
+    const answer = await ask('which assignee has the most tickets');
+    const counts = sumBy(
+      TICKETS.filter((t) => t.assignee !== ''),
+      (t) => t.assignee,
+      () => 1,
+    );
+    const top = Object.entries(counts).sort((a, b) => b[1] - a[1])[0];
+    expect(answer.data?.rows).toEqual([[top?.[0], top?.[1]]]);
+  });
+
+  it('does not read an English word as a misspelt value ("went" is not "West")', async () => {
+    const answer = await ask('how many deliveries went to the North');
+    expect(JSON.stringify(answer.plan?.filters)).not.toContain('West');
+    expect(Number(answer.data?.rows[0]?.[0])).toBe(DELIVERIES.filter((d) => d.region === 'North').length);
+  });
+});
