@@ -31,6 +31,22 @@ const TICKETS = Array.from({ length: 30 }, (_, i) => ({
   satisfaction: (i % 5) + 1,
 }));
 
+/** 20 stock items in two warehouses: a quantity in stock, what one costs, when it was last restocked */
+const STOCK = Array.from({ length: 20 }, (_, i) => ({
+  sku: `SKU-${i}`,
+  warehouse: i % 2 === 0 ? 'Berlin' : 'Leeds',
+  stock_qty: (i * 13) % 40,
+  unit_cost: 2 + (i % 4),
+  last_restocked: `${2025 + (i % 2)}-0${(i % 9) + 1}-15`,
+}));
+/** daily visits of two pages, one of them the /signup page, with the signups of each day */
+const TRAFFIC = Array.from({ length: 12 }, (_, i) => ({
+  date: `2026-10-${String(i + 1).padStart(2, '0')}`,
+  page: i % 2 === 0 ? '/signup' : '/home',
+  visits: 100 + i * 10,
+  signups: i + 2,
+}));
+
 const csv = (rows: Array<Record<string, unknown>>): string =>
   `${Object.keys(rows[0] ?? {}).join(',')}\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`;
 
@@ -46,6 +62,8 @@ beforeAll(async () => {
   for (const [name, rows] of [
     ['deliveries.csv', DELIVERIES],
     ['tickets.csv', TICKETS],
+    ['stock_levels.csv', STOCK],
+    ['web_traffic.csv', TRAFFIC],
   ] as const) {
     await client.agents.datasets.user.upload(
       USER,
@@ -186,5 +204,41 @@ describe('questions about my own files', () => {
     const answer = await ask('how many deliveries went to the North');
     expect(JSON.stringify(answer.plan?.filters)).not.toContain('West');
     expect(Number(answer.data?.rows[0]?.[0])).toBe(DELIVERIES.filter((d) => d.region === 'North').length);
+  });
+
+  it('finds a number whose name is spelt short by its name spelt out, and by the thing it counts', async () => {
+    const expected = sumBy(
+      STOCK,
+      (x) => x.warehouse,
+      (x) => x.stock_qty,
+    );
+    expect(byKey(await ask('total stock quantity by warehouse'))).toEqual(expected);
+    expect(byKey(await ask('how much stock per warehouse'))).toEqual(expected);
+  });
+
+  it('reads a phrase of the file whole where the data would read one of its words as its own figure', async () => {
+    // "unit cost" is the stock file's; the data would read "unit" as units sold and ask which was meant
+    const answer = await ask('average unit cost');
+    expect(answer.plan?.source).toBe('datasets');
+    expect(Number(answer.data?.rows[0]?.at(-1))).toBeCloseTo(
+      STOCK.reduce((n, x) => n + x.unit_cost, 0) / STOCK.length,
+      6,
+    );
+  });
+
+  it('takes a column named as the question spells it before a value its stem also finds', async () => {
+    // "signups" is the column, not the page "/signup"
+    const answer = await ask('how many signups in october');
+    expect(Number(answer.data?.rows[0]?.at(-1))).toBe(TRAFFIC.reduce((n, t) => n + t.signups, 0));
+  });
+
+  it('knows a file by the last word of its name and a date column by its event', async () => {
+    const visits = await ask('total visits in the traffic file');
+    expect(Number(visits.data?.rows[0]?.at(-1))).toBe(TRAFFIC.reduce((n, t) => n + t.visits, 0));
+    const restocked = await ask('how many skus were restocked in 2025');
+    expect(restocked.plan?.table).toBe('stock_levels');
+    expect(Number(restocked.data?.rows[0]?.at(-1))).toBe(
+      STOCK.filter((x) => x.last_restocked.startsWith('2025')).length,
+    );
   });
 });

@@ -93,6 +93,25 @@ describe('datasetModel', () => {
   });
 });
 
+describe('datasetModel: what a file is called and what it measures', () => {
+  it('gives a line file with a quantity and a unit price its revenue, and a stock file with a cost none', async () => {
+    await upload(user(ALICE), 'orders_export.csv', 'product,units,price\nA,2,5\nB,3,7\n');
+    await upload(user(ALICE), 'stock_levels.csv', 'sku,stock_qty,unit_cost\nA,2,5\nB,3,7\n');
+    const model = datasetModel(await service.listVisibleDatasets(ALICE));
+    expect(SemanticModel.parse(model)).toEqual(model);
+    expect(model.tables.orders_export?.computed.revenue?.expression).toBe('units * price');
+    expect(model.tables.stock_levels?.computed).toEqual({});
+  });
+
+  it('names a file by the last word of its name, a count by what it counts, a date by its event', async () => {
+    await upload(user(ALICE), 'stock_levels.csv', 'sku,stock_qty,last_restocked\nA,2,2025-01-03\n');
+    const t = datasetModel(await service.listVisibleDatasets(ALICE)).tables.stock_levels;
+    expect(t?.synonyms).toEqual(['stock levels', 'stock_levels.csv', 'levels']);
+    expect(t?.columns.stock_qty?.synonyms).toContain('stock');
+    expect(t?.columns.last_restocked?.synonyms).toContain('restocked');
+  });
+});
+
 describe('DatasetQueryCache', () => {
   it('runs compiled plans over a dataset: aggregates, date grains and ranges, booleans', async () => {
     await upload(user(ALICE), 'targets.csv', TARGETS);

@@ -50,12 +50,37 @@ export function assignDatasetTables<T extends { name: string }>(
   return datasets.map((d) => ({ ...d, table: uniqueIdentifier(datasetTableName(d.name), used) }));
 }
 
+/** Words that say a number counts its first word: "stock qty", "seat count", "order number". */
+const COUNT_WORDS = new Set(['qty', 'quantity', 'count', 'number', 'num', 'level', 'amount', 'total']);
+/** Words that only place a date column's event in time: "last restocked", "date opened", "opened at". */
+const DATE_QUALIFIERS = new Set(['last', 'first', 'latest', 'date', 'time', 'day', 'at', 'on']);
+
 function columnSynonyms(column: DatasetColumnInfo): string[] {
   const out = new Set<string>();
   if (column.header !== column.name) out.add(column.header);
   const spoken = words(column.header).join(' ');
   if (spoken !== '' && spoken !== column.name && spoken !== column.header) out.add(spoken);
+  // "units in stock", "out of stock": a number named "<thing> qty" is named by the thing too
+  const counted = words(column.header);
+  if (column.modelType === 'number' && counted.length === 2 && COUNT_WORDS.has(counted[1] as string))
+    out.add(counted[0] as string);
+  // "items restocked last month": a date column is named by its event, without the words that date it
+  if (column.type === 'date') {
+    const event = words(column.header).filter((w) => !DATE_QUALIFIERS.has(w));
+    if (event.length === 1 && event[0] !== spoken) out.add(event[0] as string);
+  }
   return [...out];
+}
+
+/**
+ * What a file is called: its name in words ("web traffic"), the name itself, and the name's last word when it has
+ * several ("the traffic file", "my targets": the head of the name is what people call it).
+ */
+function fileSynonyms(d: VisibleDataset): string[] {
+  const named = words(d.name.replace(/\.(csv|json)$/i, ''));
+  const head = named.length > 1 ? named.at(-1) : undefined;
+  const out = [named.join(' '), d.name, ...(head && head.length > 3 && !/^\d+$/.test(head) ? [head] : [])];
+  return [...new Set(out.filter((s) => s !== '' && s !== d.table))];
 }
 
 function scopeLabel(d: DatasetRecord): string {
@@ -65,8 +90,8 @@ function scopeLabel(d: DatasetRecord): string {
 /** How many of a line's things: "units", "qty", "units_sold". */
 const QUANTITY =
   /^(units?|qty|quantity|quantities|pieces|items)$|_(units|qty|quantity)$|^(units|qty|quantity)_/;
-/** What one of them costs: "price", "unit_price", "price_each". */
-const UNIT_PRICE = /^(unit_?price|price|price_each|price_per_unit|unit_cost|cost_per_unit)$/;
+/** What one of them sells for: "price", "unit_price", "price_each" (a cost times a stock level is not revenue). */
+const UNIT_PRICE = /^(unit_?price|price|price_each|price_per_unit|sale_price|selling_price)$/;
 const MONEY_WORDS = ['revenue', 'sales', 'turnover', 'takings', 'income', 'gross sales', 'total sales'];
 
 /**
@@ -103,12 +128,11 @@ function tableFor(d: VisibleDataset): Table {
   );
   const timeColumn = d.columns.find((c) => c.type === 'date')?.name;
   const labelColumn = d.columns.find((c) => c.type === 'string')?.name;
-  const stem = words(d.name.replace(/\.(csv|json)$/i, '')).join(' ');
   const notes = d.notes.trim().slice(0, 500);
   return {
     access: 'queryable',
     prompt: `Rows of ${scopeLabel(d)} uploaded file "${d.name}" (${d.rowCount} rows).${notes ? ` Notes: ${notes}` : ''}`,
-    synonyms: [...new Set([stem, d.name].filter((s) => s !== '' && s !== d.table))],
+    synonyms: fileSynonyms(d),
     primaryKey: DATASET_ROW_KEY,
     ...(labelColumn !== undefined ? { labelColumn } : {}),
     ...(timeColumn !== undefined ? { timeColumn } : {}),

@@ -151,7 +151,11 @@ export function planWithDatasets(
         plan: { ...outcome.plan, source: 'datasets' },
         notes: [...outcome.notes, `read from ${datasetName(context, outcome.plan.table)}`],
       };
-      if (dbRefused || fileCue || inFiles > inDatabase) return fromFile;
+      // "average unit cost": the file's "unit cost" is one phrase where the data read "unit" as units sold
+      const longerInFile = dsNumeric.some((c) =>
+        dbMeasureWords.some((m) => c.from <= m.from && m.to <= c.to && c.to - c.from > m.to - m.from),
+      );
+      if (dbRefused || fileCue || inFiles > inDatabase || longerInFile) return fromFile;
       // the same words name a figure of the data and a number of a file, and nothing else tells them apart
       const asked = whichFigure(question, db, dsNumeric, context);
       if (asked) return asked;

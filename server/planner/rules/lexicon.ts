@@ -4,6 +4,7 @@
 import pluralize from 'pluralize';
 import type { ModelView } from '../../semantic/model-view.ts';
 import { countryAliases } from './countries.ts';
+import { expandShorthand } from './shorthand.ts';
 import { type Token, tokenize, valueKey, valueStemKey } from './text.ts';
 
 export type Target =
@@ -57,16 +58,19 @@ export class Lexicon {
   at(tokens: readonly Token[], i: number): Array<{ target: Target; length: number; exact: boolean }> {
     const first = tokens[i]?.stem;
     if (first === undefined) return [];
-    const out: Array<{ target: Target; length: number; exact: boolean }> = [];
+    const out: Array<{ target: Target; length: number; exact: boolean; identical: boolean }> = [];
     for (const entry of this.byFirst.get(first) ?? []) {
       if (!entry.stems.every((s, k) => tokens[i + k]?.stem === s)) continue;
       const exact = entry.words.every((w, k) => sameWord(w, tokens[i + k]?.text ?? ''));
-      out.push({ target: entry.target, length: entry.stems.length, exact });
+      // spelt as the question spells it: "signups" is the column signups before the page "/signup"
+      const identical = entry.words.every((w, k) => w.toLowerCase() === tokens[i + k]?.text);
+      out.push({ target: entry.target, length: entry.stems.length, exact, identical });
     }
     return out.sort(
       (a, b) =>
         b.length - a.length ||
         Number(b.exact) - Number(a.exact) ||
+        Number(b.identical) - Number(a.identical) ||
         PRIORITY[b.target.kind] - PRIORITY[a.target.kind],
     );
   }
@@ -106,6 +110,9 @@ export function lexiconFor(view: ModelView, modelKey: object): Lexicon {
       const target: Target = { kind: 'column', field: `${tableName}.${col}` };
       lex.add(col.replace(/_/g, ' '), target);
       for (const s of def.synonyms) lex.add(s, target);
+      // questions are read with their shorthand spelt out ("qty" -> "quantity"): a name spelt short is found so too
+      const spelt = expandShorthand(col.replace(/_/g, ' '));
+      if (spelt !== col.replace(/_/g, ' ')) lex.add(spelt, target);
       // a variant that is a value of the column itself ("open" beside "pending") names that value, not the other
       const own = new Set((def.values ?? []).map((v) => String(v).toLowerCase()));
       for (const v of def.values ?? []) {
