@@ -31,6 +31,7 @@ import { parseConfig } from '../../server/config/load.ts';
 import { parseDatabaseUrl } from '../../server/db/connect.ts';
 import { PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../server/ws/protocol.ts';
 import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from '../support/demo-db.ts';
+import { shipmentsCsv } from '../support/shipments.ts';
 import { DEMO_QUESTIONS } from './planning.ts';
 import { BENCH_API_KEY, BENCH_NOW, BENCH_SECRET, benchToken, median, percentile } from './server-common.ts';
 
@@ -605,20 +606,6 @@ async function answerPart(databaseUrl: string): Promise<void> {
     ratio: median(ratios),
     goal: { op: '<=', value: 1.3, on: 'ratio' },
   });
-}
-
-/** 100,000 rows x 6 columns (~9 MB): a date, two categories, a name, a count and a price. */
-function shipmentsCsv(file: string): void {
-  const regions = ['North', 'South', 'East', 'West', 'Central'];
-  const channels = ['web', 'store', 'partner'];
-  const lines = ['day,region,channel,product,units,price'];
-  for (let i = 0; i < 100_000; i += 1) {
-    const day = new Date(Date.UTC(2025, 0, 1) + (i % 700) * 86_400_000).toISOString().slice(0, 10);
-    lines.push(
-      `${day},${regions[i % 5]},${channels[i % 3]},Product number ${(i * 7919) % 5000} deluxe edition,${(i * 31) % 97},${((i * 7919) % 100000) / 100}`,
-    );
-  }
-  fs.writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
 async function upload(url: string, user: string, name: string, bytes: Buffer): Promise<number> {
