@@ -74,8 +74,8 @@ export interface DatasetReadings {
 
 /**
  * How much of a question a reading understood: value and measure matches count double. A file has no named
- * measures, its numbers are its measures: a numeric column counts as one (`isNumber`), so "units by region" over a
- * file with units and region understands more than the database's "units sold" alone.
+ * measures, its numbers are its measures: a numeric column counts as a measure does (`isNumber`), so "units by
+ * region" over a file with units and region understands more than the database's "units sold" alone.
  */
 function understood(r: Reading, isNumber: (field: string) => boolean = () => false): number {
   return r.matches.reduce((n, m) => {
@@ -206,7 +206,7 @@ function unanswerable(message: string): PlannerOutcome {
 
 type ColumnMatch = Match & { target: { kind: 'column'; field: string } };
 
-/** Numbers the question names in the files: a numeric column, or the one number of a file it names ("the targets"). */
+/** The field is a number of the user's files. */
 function isNumberIn(context: DatasetPlanningContext, field: string): boolean {
   try {
     const t = context.view.field(field).type;
@@ -216,6 +216,7 @@ function isNumberIn(context: DatasetPlanningContext, field: string): boolean {
   }
 }
 
+/** Numbers the question names in the files: a numeric column, or the one number of a file it names ("the targets"). */
 function numericColumns(r: Reading, context: DatasetPlanningContext): ColumnMatch[] {
   const isNumber = (field: string): boolean => isNumberIn(context, field);
   const named = r.matches.filter(
