@@ -34,6 +34,7 @@ const TICKETS = Array.from({ length: 30 }, (_, i) => ({
 /** 20 stock items in two warehouses: a quantity in stock, what one costs, when it was last restocked */
 const STOCK = Array.from({ length: 20 }, (_, i) => ({
   sku: `SKU-${i}`,
+  item_name: `Item ${i}`,
   warehouse: i % 2 === 0 ? 'Berlin' : 'Leeds',
   stock_qty: (i * 13) % 40,
   unit_cost: 2 + (i % 4),
@@ -240,5 +241,18 @@ describe('questions about my own files', () => {
     expect(Number(restocked.data?.rows[0]?.at(-1))).toBe(
       STOCK.filter((x) => x.last_restocked.startsWith('2025')).length,
     );
+  });
+
+  it('reads "no", "without" and "don\u2019t have" before a column as the rows where it is empty', async () => {
+    const unassigned = TICKETS.filter((t) => t.assignee === '').length;
+    for (const q of ['how many tickets have no assignee', 'tickets that dont have an assignee, how many'])
+      expect(Number((await ask(q)).data?.rows[0]?.at(-1)), q).toBe(unassigned);
+  });
+
+  it('names a "<thing> name" column by the thing, for a ranking of the rows', async () => {
+    const answer = await ask('which 3 items have the highest unit cost');
+    const top = [...STOCK].sort((a, b) => b.unit_cost - a.unit_cost || 0).slice(0, 3);
+    expect(answer.data?.rows).toHaveLength(3);
+    for (const row of answer.data?.rows ?? []) expect(Number(row.at(-1))).toBe(top[0]?.unit_cost);
   });
 });

@@ -52,6 +52,8 @@ export function assignDatasetTables<T extends { name: string }>(
 
 /** Words that say a number counts its first word: "stock qty", "seat count", "order number". */
 const COUNT_WORDS = new Set(['qty', 'quantity', 'count', 'number', 'num', 'level', 'amount', 'total']);
+/** Words that say a text column names its first word: "product name", "plan title". */
+const NAME_WORDS = new Set(['name', 'title']);
 /** Words that only place a date column's event in time: "last restocked", "date opened", "opened at". */
 const DATE_QUALIFIERS = new Set(['last', 'first', 'latest', 'date', 'time', 'day', 'at', 'on']);
 
@@ -63,6 +65,9 @@ function columnSynonyms(column: DatasetColumnInfo): string[] {
   // "units in stock", "out of stock": a number named "<thing> qty" is named by the thing too
   const counted = words(column.header);
   if (column.modelType === 'number' && counted.length === 2 && COUNT_WORDS.has(counted[1] as string))
+    out.add(counted[0] as string);
+  // "which 5 products cost most": a "<thing> name" column is named by the thing it names
+  if (column.modelType === 'string' && counted.length === 2 && NAME_WORDS.has(counted[1] as string))
     out.add(counted[0] as string);
   // "items restocked last month": a date column is named by its event, without the words that date it
   if (column.type === 'date') {

@@ -51,6 +51,17 @@ export function collectFilters(
     else filters.push({ op: negated ? 'notIn' : 'in', field, values });
     notes.push(`${field} ${negated ? 'is not' : 'is'} ${values.join(' or ')}`);
   }
+  // "tickets with no assignee", "without a due date", "that don't have an owner": the column is empty
+  for (const m of r.matches) {
+    if (used.has(m) || m.target.kind !== 'column' || !emptyBefore(r, m.from)) continue;
+    try {
+      view.path(base, tableOf(m.target.field));
+    } catch {
+      continue;
+    }
+    filters.push({ op: 'isNull', field: m.target.field });
+    used.add(m);
+  }
   for (const c of r.comparisons) {
     // the numeric column named just before "more than", else the table's value column
     const named = [...r.matches]
@@ -125,4 +136,16 @@ export function withAskedColumns(
     used.add(m);
   }
   return out;
+}
+
+const NONE = new Set(['no', 'without', 'missing', 'lacking']);
+const NOT_HAVE = new Set(["don't", 'dont', "doesn't", 'doesnt', "didn't", 'didnt']);
+
+/** The words before a column say it has nothing: "no", "without", "missing", "don't have", with an article between. */
+function emptyBefore(r: Reading, at: number): boolean {
+  const before = r.tokens.slice(Math.max(0, at - 3), at).map((t) => t.text);
+  while (before.length > 0 && ['a', 'an', 'any', 'the'].includes(before.at(-1) as string)) before.pop();
+  const last = before.at(-1);
+  if (last !== undefined && NONE.has(last)) return true;
+  return last === 'have' || last === 'has' ? NOT_HAVE.has(before.at(-2) ?? '') : false;
 }
