@@ -4,6 +4,7 @@
 // the rows the test wrote.
 import Inconvo, { toFile } from '@inconvoai/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withSection } from './support/config-text.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 
 let server: TestServer;
@@ -52,7 +53,11 @@ const csv = (rows: Array<Record<string, unknown>>): string =>
   `${Object.keys(rows[0] ?? {}).join(',')}\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // one user asks every question, each in a conversation of its own: more than the 20 a minute a user may start
+  server = await startTestServer({
+    configText: (text) =>
+      withSection(text, 'limits', { conversations: { perUser: { points: 1000, durationSec: 60 } } }),
+  });
   client = new Inconvo({
     apiKey: server.apiKey,
     baseURL: `${server.url}/api/v1`,
@@ -254,5 +259,10 @@ describe('questions about my own files', () => {
     const top = [...STOCK].sort((a, b) => b.unit_cost - a.unit_cost || 0).slice(0, 3);
     expect(answer.data?.rows).toHaveLength(3);
     for (const row of answer.data?.rows ?? []) expect(Number(row.at(-1))).toBe(top[0]?.unit_cost);
+  });
+
+  it('counts a file’s rows when asked for its rows, records or entries', async () => {
+    for (const q of ['how many rows are in my stock levels file', 'number of records in stock_levels.csv'])
+      expect(Number((await ask(q)).data?.rows[0]?.at(-1)), q).toBe(STOCK.length);
   });
 });

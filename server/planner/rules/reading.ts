@@ -184,7 +184,8 @@ const PHRASING =
   expensive cheap pricey actual actually paying platform standing longest shortest alongside beside along together
   pull fetch retrieve bring brought breakdown overall figure figures stats statistics numbers counts totals tally
   outside inside within exist exists existing available offer offered file files uploaded upload uploads sheet
-  spreadsheet csv json document dataset datasets bigger larger greater higher smaller lower fewer less exceeding
+  spreadsheet csv json document dataset datasets row rows record records entry entries bigger larger greater
+  higher smaller lower fewer less exceeding
   minimum maximum stuff gear things kit range whats performing performer performers popular`.split(/\s+/);
 
 export const GRAMMAR_WORDS = new Set([
