@@ -141,7 +141,7 @@ describe('questions about my own files', () => {
   });
 
   it('measures a line file by quantity times price when asked for its revenue', async () => {
-    const answer = await ask('revenue by channel');
+    const answer = await ask('revenue split by channel');
     expect(answer.plan?.source).toBe('datasets');
     const expected = sumBy(
       DELIVERIES,
@@ -161,7 +161,7 @@ describe('questions about my own files', () => {
   });
 
   it('asks which is meant when the same word is the data’s figure and a file’s, and each choice is read one way', async () => {
-    const answer = await ask('units in 2025');
+    const answer = await ask('units during 2025');
     expect(answer.type).toBe('text');
     expect(answer.message).toMatch(/units sold.*deliveries\.csv/i);
     const [fromData, fromFile] = answer.choices ?? [];
@@ -224,7 +224,7 @@ describe('questions about my own files', () => {
 
   it('reads a phrase of the file whole where the data would read one of its words as its own figure', async () => {
     // "unit cost" is the stock file's; the data would read "unit" as units sold and ask which was meant
-    const answer = await ask('average unit cost');
+    const answer = await ask('average unit cost for our products');
     expect(answer.plan?.source).toBe('datasets');
     expect(Number(answer.data?.rows[0]?.at(-1))).toBeCloseTo(
       STOCK.reduce((n, x) => n + x.unit_cost, 0) / STOCK.length,
