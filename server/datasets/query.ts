@@ -60,18 +60,18 @@ const DATE_QUALIFIERS = new Set(['last', 'first', 'latest', 'date', 'time', 'day
 function columnSynonyms(column: DatasetColumnInfo): string[] {
   const out = new Set<string>();
   if (column.header !== column.name) out.add(column.header);
-  const spoken = words(column.header).join(' ');
+  const said = words(column.header);
+  const spoken = said.join(' ');
   if (spoken !== '' && spoken !== column.name && spoken !== column.header) out.add(spoken);
   // "units in stock", "out of stock": a number named "<thing> qty" is named by the thing too
-  const counted = words(column.header);
-  if (column.modelType === 'number' && counted.length === 2 && COUNT_WORDS.has(counted[1] as string))
-    out.add(counted[0] as string);
+  if (column.modelType === 'number' && said.length === 2 && COUNT_WORDS.has(said[1] as string))
+    out.add(said[0] as string);
   // "which 5 products cost most": a "<thing> name" column is named by the thing it names
-  if (column.modelType === 'string' && counted.length === 2 && NAME_WORDS.has(counted[1] as string))
-    out.add(counted[0] as string);
+  if (column.modelType === 'string' && said.length === 2 && NAME_WORDS.has(said[1] as string))
+    out.add(said[0] as string);
   // "items restocked last month": a date column is named by its event, without the words that date it
   if (column.type === 'date') {
-    const event = words(column.header).filter((w) => !DATE_QUALIFIERS.has(w));
+    const event = said.filter((w) => !DATE_QUALIFIERS.has(w));
     if (event.length === 1 && event[0] !== spoken) out.add(event[0] as string);
   }
   return [...out];

@@ -5,7 +5,7 @@ import { ModelView } from '../../semantic/model-view.ts';
 import type { DatasetPlanningContext, PlannerInput, PlannerOutcome } from '../types.ts';
 import type { Match, ValueIndex } from './lexicon.ts';
 import { measureAlias } from './measures.ts';
-import { nearestTimeField } from './model-helpers.ts';
+import { isNumeric, nearestTimeField } from './model-helpers.ts';
 import type { Reading } from './reading.ts';
 import { stem } from './text.ts';
 
@@ -141,7 +141,7 @@ export function planWithDatasets(
   }
 
   const dbRefused = db.outcome.kind !== 'plan';
-  const inFiles = understood(ds.reading, (f) => isNumberIn(context, f));
+  const inFiles = understood(ds.reading, (f) => isNumeric(context.view, f));
   const inDatabase = understood(db.reading);
   if (ds.reading.matches.length > 0 && (dbRefused || fileCue || inFiles >= inDatabase)) {
     const outcome = assembleFor(ds.reading, ds.input);
@@ -206,19 +206,9 @@ function unanswerable(message: string): PlannerOutcome {
 
 type ColumnMatch = Match & { target: { kind: 'column'; field: string } };
 
-/** The field is a number of the user's files. */
-function isNumberIn(context: DatasetPlanningContext, field: string): boolean {
-  try {
-    const t = context.view.field(field).type;
-    return t === 'number' || t === 'integer';
-  } catch {
-    return false;
-  }
-}
-
 /** Numbers the question names in the files: a numeric column, or the one number of a file it names ("the targets"). */
 function numericColumns(r: Reading, context: DatasetPlanningContext): ColumnMatch[] {
-  const isNumber = (field: string): boolean => isNumberIn(context, field);
+  const isNumber = (field: string): boolean => isNumeric(context.view, field);
   const named = r.matches.filter(
     (m): m is ColumnMatch => m.target.kind === 'column' && isNumber(m.target.field),
   );

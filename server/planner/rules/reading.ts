@@ -10,7 +10,7 @@ import { withColumnNamedValues } from './column-named-values.ts';
 import { isCountryCode } from './countries.ts';
 import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
 import { labelField, personTable, soldThingTable } from './model-helpers.ts';
-import { stem, type Token, tokenize, valueKey } from './text.ts';
+import { stem, type Token, tokenize } from './text.ts';
 import { ACTIVITY, AGENT_NOUNS, CLAUSE_WORDS, CREATION } from './verbs.ts';
 
 export type Agg = 'sum' | 'avg' | 'min' | 'max';
@@ -723,17 +723,11 @@ function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Mat
       (h) => !(h.length === 1 && !h.exact && CLAUSE_WORDS.has(words[i] ?? '')),
     );
     const lexHit = lexHits[0];
-    // "signups" is the column signups, not the page "/signup" its stem also finds
-    const exactName = (hit: NonNullable<typeof lexHit>, value: typeof best): boolean =>
-      hit.exact &&
-      (hit.target.kind === 'column' || hit.target.kind === 'table') &&
-      value?.target.kind === 'value' &&
-      valueKey(String(value.target.value)) !== words.slice(i, i + value.length).join(' ');
     if (
       lexHit &&
       (!best ||
         lexHit.length > best.length ||
-        (lexHit.length === best.length && (lexHit.target.kind === 'measure' || exactName(lexHit, best))))
+        (lexHit.length === best.length && lexHit.target.kind === 'measure'))
     ) {
       best = lexHit;
     }
