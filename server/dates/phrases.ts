@@ -835,6 +835,9 @@ const SAME_PERIOD =
 /** Absolute calendar dates (day, month and year all written) in formats the grammar above does not cover. */
 function chronoDates(text: string, now: DateTime): DateMatch[] {
   const out: DateMatch[] = [];
+  // a certain year is one written in digits (chrono's year pattern has no words): without a digit there is nothing
+  // to find, and chrono's few dozen parsers cost more than the rest of the scan
+  if (!/\d/.test(text)) return out;
   let results: chrono.ParsedResult[];
   try {
     results = chrono.strict.parse(text, now.toJSDate());

@@ -739,6 +739,17 @@ describe('errors', () => {
   });
 });
 
+describe('zonedNow', () => {
+  it('gives each zone its own wall clock for the same instant, asked in turn', () => {
+    const instant = new Date('2026-11-25T23:30:00Z');
+    expect(zonedNow(instant, 'UTC').toISO()).toBe('2026-11-25T23:30:00.000Z');
+    expect(zonedNow(instant, 'Asia/Tokyo').toISO()).toBe('2026-11-26T08:30:00.000+09:00');
+    expect(zonedNow(instant, 'Asia/Tokyo').toISO()).toBe('2026-11-26T08:30:00.000+09:00');
+    expect(zonedNow(new Date('2026-11-25T23:31:00Z'), 'Asia/Tokyo').minute).toBe(31);
+    expect(zonedNow(instant, 'UTC').day).toBe(25);
+  });
+});
+
 describe('toUtcSql', () => {
   it('formats in UTC and drops milliseconds', () => {
     expect(toUtcSql(DateTime.fromISO('2026-11-25T10:20:30.999', { zone: 'Asia/Tokyo' }))).toBe(
@@ -748,6 +759,10 @@ describe('toUtcSql', () => {
       '2026-01-01 05:00:00',
     );
     expect(toUtcSql(DateTime.fromISO('0999-01-01T00:00:00Z'))).toBe('0999-01-01 00:00:00');
+    // before 1970 and outside four-digit years, the same text as luxon's own formatting
+    expect(toUtcSql(DateTime.fromISO('1969-12-31T23:59:59.500Z'))).toBe('1969-12-31 23:59:59');
+    const far = DateTime.fromISO('+012026-03-01T00:00:00Z');
+    expect(toUtcSql(far)).toBe(far.toUTC().toFormat('yyyy-MM-dd HH:mm:ss'));
   });
   it('throws on an invalid DateTime', () => {
     expect(() => toUtcSql(DateTime.invalid('test'))).toThrow(/invalid date-time/);
