@@ -2,6 +2,7 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { AnswerEngine } from './answers/engine.ts';
 import type { SharedState } from './cluster/shared-state.ts';
 import type { LoadedConfig } from './config/load.ts';
 import type { ConversationStore } from './conversations/store.ts';
@@ -26,6 +27,11 @@ export interface StartOptions {
   widgetSocket?: WidgetSocketOptions;
   /** questions per user on both surfaces (the benchmark lifts it); default burst 5, 10 a minute */
   questionRate?: RateLimitOptions;
+  /**
+   * Wraps the answer engine: the benchmark replays answers through it to measure the server without the engine's
+   * work (test/bench/server-child.ts); never in production
+   */
+  wrapEngine?: (engine: AnswerEngine) => AnswerEngine;
   /**
    * Called once the server listens, before its start-up work is done (agents checked, store opened): from then on
    * /healthz answers, and everything else waits for the start-up (server/http/starting-gate.ts). startServer still

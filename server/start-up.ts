@@ -127,7 +127,7 @@ export async function startUp(listening: Listening): Promise<RunningServer> {
     });
     return loading;
   };
-  const engine: AnswerEngine = {
+  const loadedEngine: AnswerEngine = {
     ask: async (input) => (await loadEngine()).ask(input),
     ping: async () => (await loadEngine()).ping(),
     exportRows: async (input) => {
@@ -139,6 +139,7 @@ export async function startUp(listening: Listening): Promise<RunningServer> {
       if (loading) await (await loading).close();
     },
   };
+  const engine = options.wrapEngine ? options.wrapEngine(loadedEngine) : loadedEngine;
   const metrics = createMetrics();
   const readiness = async (): Promise<void> => {
     await store.ping();

@@ -1,8 +1,11 @@
 // The server under load for the server benchmark, in a process of its own so the load generator's work is not the
 // server's. Prints one JSON line `{ "url": ... }` once listening; closes gracefully on SIGTERM.
-// Run by server.ts: node --import tsx server-child.ts  (env BENCH_DATABASE_URL, BENCH_STORE_URL)
+// Run by server.ts: node --import tsx server-child.ts  (env BENCH_DATABASE_URL, BENCH_STORE_URL, BENCH_REPLAY)
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { pino } from 'pino';
+import type { Answer } from '../../server/answers/answer.ts';
+import type { AnswerEngine } from '../../server/answers/engine.ts';
 import { parseConfig } from '../../server/config/load.ts';
 import { startServer } from '../../server/main.ts';
 import { withDatasetsConfig, withSection } from '../support/config-text.ts';
@@ -34,6 +37,27 @@ const text = withSection(
   },
 );
 const config = parseConfig(text, DEMO_CONFIG_FILE, env);
+/**
+ * BENCH_REPLAY=1: each organisation's first answer to a question is the engine's, every later one a copy of it with
+ * ids of its own, announced with the same progress events: the server's own work per answer (transport, store,
+ * limits) without planning, SQL or composing
+ */
+function replaying(engine: AnswerEngine): AnswerEngine {
+  const answers = new Map<string, Promise<Answer>>();
+  return {
+    ...engine,
+    async ask(input) {
+      const key = `${JSON.stringify(input.userContext)}|${input.question}`;
+      let answer = answers.get(key);
+      if (!answer) {
+        answer = engine.ask(input);
+        answers.set(key, answer);
+      } else for (const stage of ['planning', 'querying', 'composing'] as const) input.onProgress?.(stage);
+      return { ...(await answer), id: randomUUID(), conversationId: input.conversationId ?? randomUUID() };
+    },
+  };
+}
+
 const running = await startServer({
   config,
   port: 0,
@@ -42,6 +66,7 @@ const running = await startServer({
   logger: pino({ level: 'silent' }),
   // the load comes from a few users asking as fast as they can: the per-user question limit would measure itself
   questionRate: { burst: 1_000_000, perMinute: 60_000_000 },
+  ...(process.env.BENCH_REPLAY ? { wrapEngine: replaying } : {}),
 });
 process.stdout.write(`${JSON.stringify({ url: running.url })}\n`);
 process.once('SIGTERM', () => {

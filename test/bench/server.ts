@@ -2,6 +2,7 @@
 // side in one run, the ceiling's runs interleaved with Parley's so a busy shared machine slows both alike:
 //   answers/s over the widget WebSocket and /api/v1 at 1/10/50 clients  vs  the same SQL in a loop (better-sqlite3)
 //   the server's CPU per answer (main thread, all threads), 10 clients   vs  the SQL's own time per answer
+//   the same at 10 clients with each question's first answer replayed (no engine): the server's own floor
 //   how busy the server's main thread was, and how idle the machine, meanwhile (what limits the rate)
 //   the load generator's own CPU per answer (it shares the cores)        vs  the SQL's own time per answer
 //   answers/s on MariaDB, WebSocket at 10 clients                        vs  the same SQL in a loop over mysql2
@@ -149,7 +150,12 @@ function machineTicks(): { idle: number; total: number } | undefined {
   }
 }
 
-async function startChild(databaseUrl: string, dir: string, tag: string): Promise<Child> {
+async function startChild(
+  databaseUrl: string,
+  dir: string,
+  tag: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Child> {
   // BENCH_CPU_PROF=<dir>: a CPU profile of the server under load, to see where its time goes
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
@@ -162,6 +168,7 @@ async function startChild(databaseUrl: string, dir: string, tag: string): Promis
       ...process.env,
       BENCH_DATABASE_URL: databaseUrl,
       BENCH_STORE_URL: sqliteUrl(path.join(dir, `store-${tag}-${Date.now()}.sqlite`)),
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -526,6 +533,54 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
             ratio: client / (1000 / ceiling),
           });
         }
+      }
+    }
+  } finally {
+    await child.stop();
+  }
+  await replayedPart(databaseUrl, dir, seconds, sqls, questions);
+}
+
+/**
+ * The floor under the rows above: the same load on a server that replays each question's first answer instead of
+ * asking the engine (server-child.ts, BENCH_REPLAY), so the rate and CPU left are the server's own per answer
+ * (transport, sessions, limits, the store) with no planning, SQL or composing. No goal: it tells where the rest goes.
+ */
+async function replayedPart(
+  databaseUrl: string,
+  dir: string,
+  seconds: number,
+  sqls: Sql[],
+  questions: string[],
+): Promise<void> {
+  const file = parseDatabaseUrl(databaseUrl).location;
+  const child = await startChild(databaseUrl, dir, 'replayed', { BENCH_REPLAY: '1' });
+  try {
+    await load('ws', child.url, 10, questions, WARM_SECONDS);
+    await load('api', child.url, 10, questions, WARM_SECONDS);
+    for (const surface of ['ws', 'api'] as const) {
+      const on = surface === 'ws' ? 'WS' : '/api/v1';
+      const before = sqliteLoop(file, sqls, seconds / 2);
+      const cpu0 = child.cpu();
+      const { rate, answered } = await load(surface, child.url, 10, questions, seconds);
+      const cpu1 = child.cpu();
+      const ceiling = (before + sqliteLoop(file, sqls, seconds / 2)) / 2;
+      report({
+        name: `answers/s ${on}, 10, replayed (no engine)`,
+        parley: rate,
+        ceiling,
+        unit: '/s',
+        ratio: rate / ceiling,
+      });
+      if (cpu0 && cpu1 && answered > 0) {
+        const perAnswer = (cpu1.main - cpu0.main) / answered;
+        report({
+          name: `main thread per answer, replayed (${surface === 'ws' ? 'WS' : 'API'}, 10)`,
+          parley: perAnswer,
+          ceiling: 1000 / ceiling,
+          unit: 'ms',
+          ratio: perAnswer / (1000 / ceiling),
+        });
       }
     }
   } finally {
