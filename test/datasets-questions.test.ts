@@ -49,6 +49,14 @@ const TRAFFIC = Array.from({ length: 12 }, (_, i) => ({
   signups: i + 2,
 }));
 
+/** another user's one file: parts, each with a shelf and the day it was inspected (nothing the data's tables name) */
+const INSPECTOR = 'eli';
+const PARTS = Array.from({ length: 9 }, (_, i) => ({
+  part_code: `P-${i}`,
+  shelf: `S${i % 3}`,
+  inspected_on: `${2025 + (i % 2)}-0${(i % 5) + 1}-10`,
+}));
+
 const csv = (rows: Array<Record<string, unknown>>): string =>
   `${Object.keys(rows[0] ?? {}).join(',')}\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`;
 
@@ -77,6 +85,11 @@ beforeAll(async () => {
       tenant,
     );
   }
+  await client.agents.datasets.user.upload(
+    INSPECTOR,
+    { agentId: 'demo', file: await toFile(Buffer.from(csv(PARTS)), 'parts.csv') },
+    tenant,
+  );
 });
 
 afterAll(async () => {
@@ -91,9 +104,9 @@ interface Answer {
   choices?: Array<{ label: string; question: string }>;
 }
 
-async function ask(message: string): Promise<Answer> {
+async function ask(message: string, user = USER): Promise<Answer> {
   const conversation = await client.agents.conversations.create('demo', {
-    userIdentifier: USER,
+    userIdentifier: user,
     userContext: { organisationId: 1 },
   });
   return (await client.agents.conversations.response.create(conversation.id ?? '', {
@@ -259,6 +272,22 @@ describe('questions about my own files', () => {
     const top = [...STOCK].sort((a, b) => b.unit_cost - a.unit_cost || 0).slice(0, 3);
     expect(answer.data?.rows).toHaveLength(3);
     for (const row of answer.data?.rows ?? []) expect(Number(row.at(-1))).toBe(top[0]?.unit_cost);
+  });
+
+  it('counts the rows a file’s date names by its event, from the file, when the data knows only the noun', async () => {
+    // "items" are the data's order items, whose answer would drop "inspected"; the file's drops only the noun
+    for (const [q, when] of [
+      ['how many items were inspected in 2026', '2026'],
+      ['number of items inspected in March 2025', '2025-03'],
+    ] as const) {
+      const answer = await ask(q, INSPECTOR);
+      expect(answer.plan, q).toMatchObject({ source: 'datasets', table: 'parts' });
+      expect(Number(answer.data?.rows[0]?.at(-1)), q).toBe(
+        PARTS.filter((x) => x.inspected_on.startsWith(when)).length,
+      );
+    }
+    // the data's own question stays the data's
+    expect((await ask('how many items were ordered in 2026', INSPECTOR)).plan?.source).not.toBe('datasets');
   });
 
   it('counts a file’s rows when asked for its rows, records or entries', async () => {

@@ -155,7 +155,14 @@ export function planWithDatasets(
       const longerInFile = dsNumeric.some((c) =>
         dbMeasureWords.some((m) => c.from <= m.from && m.to <= c.to && c.to - c.from > m.to - m.from),
       );
-      if (dbRefused || fileCue || inFiles > inDatabase || longerInFile) return fromFile;
+      if (
+        dbRefused ||
+        fileCue ||
+        inFiles > inDatabase ||
+        longerInFile ||
+        dropsFileWords(db.reading, ds.reading)
+      )
+        return fromFile;
       // the same words name a figure of the data and a number of a file, and nothing else tells them apart
       const asked = whichFigure(question, db, dsNumeric, context);
       if (asked) return asked;
@@ -165,6 +172,21 @@ export function planWithDatasets(
   if (ownFile && comparing && dsNumeric.length === 0)
     return unanswerable(noFileMessage(question, context.datasets));
   return db.outcome;
+}
+
+/**
+ * "how many items were restocked last month": the data reads "items" as its order items and nothing else, leaving
+ * "restocked" out, a word the file reads as one of its columns; all the file's reading leaves out is the name of what
+ * is counted (its own rows). The data's answer would drop a condition of the question; the file's drops nothing.
+ */
+function dropsFileWords(db: Reading, file: Reading): boolean {
+  const onlyRowsOutside = db.matches.every(
+    (m) => m.target.kind === 'table' || file.matches.some((f) => sameWords(m, f)),
+  );
+  return (
+    onlyRowsOutside &&
+    file.matches.some((f) => f.target.kind !== 'table' && !db.matches.some((m) => sameWords(m, f)))
+  );
 }
 
 /**

@@ -210,6 +210,15 @@ export function soldThingTable(view: ModelView): string | undefined {
   return undefined;
 }
 
+export function isDate(view: ModelView, field: string): boolean {
+  try {
+    const f = view.field(field);
+    return f.type === 'date' || f.type === 'datetime';
+  } catch {
+    return false;
+  }
+}
+
 export function isNumeric(view: ModelView, field: string): boolean {
   try {
     const f = view.field(field);

@@ -8,6 +8,7 @@ import type { Match } from '../lexicon.ts';
 import { currencyOf, sameAggregate } from '../measures.ts';
 import {
   activityTable,
+  isDate,
   isNumeric,
   moneyMeasure,
   namesNoMeasures,
@@ -81,6 +82,11 @@ export function countedRows(a: Assembly): PlannerOutcome | undefined {
         a.base = tableOf(field);
         measures.push({ kind: 'countDistinct', field });
         used.add(subject);
+      } else if (isDate(view, field) && view.tables.get(tableOf(field))?.access === 'queryable') {
+        // "how many items were restocked last month": a date named by its event counts the rows it dates (the
+        // match stays free: it is also the date the period applies to)
+        a.base = tableOf(field);
+        measures.push({ kind: 'count' });
       }
     } else if (subject) {
       const table = targetTable(subject.target);
