@@ -290,6 +290,21 @@ describe('questions about my own files', () => {
     expect((await ask('how many items were ordered in 2026', INSPECTOR)).plan?.source).not.toBe('datasets');
   });
 
+  it('divides one of a file’s numbers by another when the question does, never dropping either', async () => {
+    const sum = (rows: typeof TRAFFIC, key: 'visits' | 'signups') => rows.reduce((n, t) => n + t[key], 0);
+    const home = TRAFFIC.filter((t) => t.page === '/home');
+    const onHome = await ask('signups / visits on the /home page');
+    expect(Number(onHome.data?.rows[0]?.at(-1))).toBeCloseTo(sum(home, 'signups') / sum(home, 'visits'), 6);
+    // a rate word does not turn the division into a share of the filtered rows
+    const rate = await ask('what rate is signups / visits on /home');
+    expect(Number(rate.data?.rows[0]?.at(-1))).toBeCloseTo(sum(home, 'signups') / sum(home, 'visits'), 6);
+    const byPage = byKey(await ask('for each page, the signups per visit'));
+    for (const page of ['/home', '/signup']) {
+      const rows = TRAFFIC.filter((t) => t.page === page);
+      expect(byPage[page], page).toBeCloseTo(sum(rows, 'signups') / sum(rows, 'visits'), 6);
+    }
+  });
+
   it('counts a file’s rows when asked for its rows, records or entries', async () => {
     for (const q of ['how many rows are in my stock levels file', 'number of records in stock_levels.csv'])
       expect(Number((await ask(q)).data?.rows[0]?.at(-1)), q).toBe(STOCK.length);

@@ -17,6 +17,7 @@ import {
   namedMeasures,
   numberOfUnmeasuredTable,
   rankedByCount,
+  ratioOfNumbers,
   statusMoney,
   subjectCount,
   tableValueAggregate,
@@ -33,6 +34,7 @@ import { columnValues, earliestOrLatest, listing, lookup, superlativeRows } from
 export const STRATEGIES: readonly Strategy[] = [
   refuseWhatNoFigureAnswers,
   clarifyAmbiguousMeasure,
+  ratioOfNumbers,
   pairedFigures,
   namedMeasures,
   earliestOrLatest,

@@ -135,7 +135,15 @@ export function breakdown(a: Assembly): PlannerOutcome {
 
   // ---- shares: "what percentage of orders were cancelled" ---------------------------------------
   // "what % of our Italian accounts are customers": what the subject says narrows both, the predicate the part
-  if (r.share && !r.growth && filters.length > 0 && planMeasures.length === 1 && planMeasures[0]) {
+  if (
+    r.share &&
+    !r.growth &&
+    filters.length > 0 &&
+    planMeasures.length === 1 &&
+    planMeasures[0] &&
+    // "the signup rate (signups / visits) on /pricing": a rate the question divides itself has its rows
+    planMeasures[0].kind !== 'ratio'
+  ) {
     const cue = shareCue(r);
     const split = predicateStart(r);
     const inSubject = (f: Filter): boolean => filterAt(r, f).some((at) => at > cue && at < split);

@@ -1,6 +1,6 @@
 // Strategies that find the measure: named, implied by a verb, a count, an aggregate of a column or of a table's
 // value, the money of a status, a count of what is ranked, or the rows the question is about.
-import { tableOf } from '../../../query/plan.ts';
+import { type Measure, measureName, parseFieldRef, tableOf } from '../../../query/plan.ts';
 import type { ModelView } from '../../../semantic/model-view.ts';
 import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, countedMatch, factTable, matchesOf } from '../assembly.ts';
@@ -195,6 +195,56 @@ export function statusMoney(a: Assembly): PlannerOutcome | undefined {
 const LEVEL_WORDS =
   /(^|_)(price|prices|rate|rates|ratio|score|scores|rating|ratings|satisfaction|percent|percentage|pct|age|minutes|hours|seconds|days|duration|time|temperature|margin)($|_)/;
 
+/** Between two numbers, the words that divide the first by the second: "signups / visits", "signups per visit". */
+const DIVIDED_BY = /^(?:\/|÷|over|per|for\s+(?:each|every))$/;
+
+/**
+ * "signups / visits", "signups per visit", "the ratio of signups to visits": two numbers of a table without
+ * named measures (a file), the first one’s figure over the second one’s. Read as one number, the other was lost.
+ * ("divided by" stays an unknown word: the data’s own measures cannot be divided yet, and say so)
+ */
+export function ratioOfNumbers(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  if (!namesNoMeasures(view) || measures.length > 0 || r.listing) return undefined;
+  const numbers = matchesOf(r, 'column').filter(
+    (m) =>
+      !used.has(m) &&
+      isNumeric(view, m.target.field) &&
+      view.tables.get(tableOf(m.target.field))?.access === 'queryable',
+  );
+  for (const [k, top] of numbers.entries()) {
+    const bottom = numbers[k + 1];
+    if (!bottom || tableOf(bottom.target.field) !== tableOf(top.target.field)) continue;
+    // the text between the two, punctuation and all: "/" is no word of its own
+    const from = r.tokens[top.to - 1]?.end ?? 0;
+    const between = r.question
+      .slice(from, r.tokens[bottom.from]?.start ?? from)
+      .trim()
+      .toLowerCase();
+    const ratioWord =
+      r.tokens.slice(Math.max(0, top.from - 3), top.from).some((t) => t.text === 'ratio') ||
+      r.tokens[bottom.to]?.text === 'ratio';
+    if (!DIVIDED_BY.test(between) && !(between === 'to' && ratioWord)) continue;
+    const [over, under] = [top.target.field, bottom.target.field];
+    measures.push({
+      kind: 'ratio',
+      numerator: figureOfNumber(over),
+      denominator: figureOfNumber(under),
+      as: measureName(parseFieldRef(over).column, 'per', parseFieldRef(under).column),
+    });
+    a.base = tableOf(over);
+    used.add(top);
+    used.add(bottom);
+    return undefined;
+  }
+  return undefined;
+}
+
+/** A number's figure over many rows: a level (a price, a rate) is averaged, an amount totalled. */
+function figureOfNumber(field: string): Measure {
+  return { kind: LEVEL_WORDS.test(parseFieldRef(field).column.toLowerCase()) ? 'avg' : 'sum', field };
+}
+
 /**
  * "units by region", "how many units did we ship": a table without named measures (an uploaded file) is measured by
  * the numbers the question names, totalled, or averaged when the number is a level (a price, a score).
@@ -212,8 +262,7 @@ export function numberOfUnmeasuredTable(a: Assembly): PlannerOutcome | undefined
   const field = named.target.field;
   // "the price of the Enterprise plan": a value only one row holds names that row, whose number is looked up
   if (namesOneRow(a, tableOf(field))) return undefined;
-  const column = field.slice(field.indexOf('.') + 1).toLowerCase();
-  measures.push({ kind: LEVEL_WORDS.test(column) ? 'avg' : 'sum', field });
+  measures.push(figureOfNumber(field));
   a.base = tableOf(field);
   used.add(named);
   return undefined;
