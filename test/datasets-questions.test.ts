@@ -32,12 +32,13 @@ const TICKETS = Array.from({ length: 30 }, (_, i) => ({
   satisfaction: (i % 5) + 1,
 }));
 
-/** 20 stock items in two warehouses: a quantity in stock, what one costs, when it was last restocked */
+/** 20 stock items in two warehouses: a quantity in stock, the level to reorder at, what one costs, when restocked */
 const STOCK = Array.from({ length: 20 }, (_, i) => ({
   sku: `SKU-${i}`,
   item_name: `Item ${i}`,
   warehouse: i % 2 === 0 ? 'Berlin' : 'Leeds',
   stock_qty: (i * 13) % 40,
+  reorder_level: 10 + (i % 3) * 5,
   unit_cost: 2 + (i % 4),
   last_restocked: `${2025 + (i % 2)}-0${(i % 9) + 1}-15`,
 }));
@@ -303,6 +304,24 @@ describe('questions about my own files', () => {
       const rows = TRAFFIC.filter((t) => t.page === page);
       expect(byPage[page], page).toBeCloseTo(sum(rows, 'signups') / sum(rows, 'visits'), 6);
     }
+  });
+
+  it('compares one column of a row with another: the stock under its reorder level', async () => {
+    const under = STOCK.filter((x) => x.stock_qty < x.reorder_level);
+    // the quantity left unnamed: "their reorder level" is the row's own, and stock qty the row's one quantity
+    const berlin = await ask('in Berlin, how many items have fallen below their reorder level');
+    expect(Number(berlin.data?.rows[0]?.at(-1))).toBe(under.filter((x) => x.warehouse === 'Berlin').length);
+    expect(berlin.message).toContain('stock qty is less than reorder level');
+    const over = byKey(
+      await ask('number of items with a stock qty greater than their reorder level per warehouse'),
+    );
+    expect(over).toEqual(
+      sumBy(
+        STOCK.filter((x) => x.stock_qty > x.reorder_level),
+        (x) => x.warehouse,
+        () => 1,
+      ),
+    );
   });
 
   it('counts a file’s rows when asked for its rows, records or entries', async () => {

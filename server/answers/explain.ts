@@ -325,6 +325,17 @@ export function describeFilter(
       return `${field} is empty`;
     case 'isNotNull':
       return `${field} is set`;
+    case 'compareFields': {
+      const op = {
+        eq: 'is the same as',
+        neq: 'is not the same as',
+        gt: 'is more than',
+        gte: 'is at least',
+        lt: 'is less than',
+        lte: 'is at most',
+      }[filter.cmp];
+      return `${field} ${op} ${fieldWords(filter.other, ctx)}`;
+    }
     default:
       return `${field} matches a condition`;
   }

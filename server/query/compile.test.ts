@@ -77,6 +77,12 @@ describe('tenant scoping', () => {
       filters: [{ op: 'segment', segment: 'customer' }],
     },
     fanOut: { version: 1, table: 'users', measures: count, dimensions: [{ field: 'products.category' }] },
+    columns: {
+      version: 1,
+      table: 'order_items',
+      measures: count,
+      filters: [{ op: 'compareFields', field: 'order_items.unit_price', cmp: 'lt', other: 'products.price' }],
+    },
     listing: {
       version: 1,
       table: 'order_items',
@@ -575,6 +581,48 @@ describe('ratios', () => {
     const orders = ordersOf(3);
     expect(perUser).toBeCloseTo(orders.length / new Set(orders.map((o) => o.user_id)).size, 5);
     expect(none).toBeNull();
+  });
+});
+
+describe('one column against another of the same row', () => {
+  const belowList = {
+    version: 1,
+    table: 'order_items',
+    measures: count,
+    filters: [{ op: 'compareFields', field: 'order_items.unit_price', cmp: 'lt', other: 'products.price' }],
+  };
+
+  it('compares the two columns in SQL, each table still scoped to the tenant, and counts what the rows say', async () => {
+    for (const org of [1, 2]) {
+      const compiled = compile(belowList, { organisationId: org });
+      expect(compiled.sql.text).toMatch(/`unit_price` < `t\d+`\.`price`/);
+      expect(tenantSqlProblems(compiled, agent.model, { organisationId: org })).toEqual([]);
+      const price = new Map(rows.products.map((p) => [p.id, p.price]));
+      const want = rows.orderItems.filter(
+        (i) => i.organisation_id === org && i.unit_price < (price.get(i.product_id) ?? Number.NaN),
+      ).length;
+      // discounted lines exist: a comparison that matched nothing would prove nothing
+      expect(want).toBeGreaterThan(0);
+      expect((await runner.run(compiled)).rows).toEqual([[want]]);
+    }
+  });
+
+  it('refuses columns that cannot be compared, and a column that is not there, as invalid plans', () => {
+    for (const [field, other] of [
+      ['order_items.unit_price', 'orders.created_at'],
+      ['order_items.unit_price', 'products.category'],
+      ['order_items.unit_price', 'products.no_such_column'],
+    ])
+      expect(() =>
+        compile({ ...belowList, filters: [{ op: 'compareFields', field, cmp: 'lt', other }] }),
+      ).toThrow(PlanError);
+    // and a comparison with no column to compare with is no plan at all
+    expect(() =>
+      compile({
+        ...belowList,
+        filters: [{ op: 'compareFields', field: 'order_items.unit_price', cmp: 'lt' }],
+      }),
+    ).toThrow(PlanError);
   });
 });
 

@@ -11,6 +11,7 @@ import type { Expr } from '../semantic/expression.ts';
 import { type JoinStep, ModelError, ModelView, type ResolvedField } from '../semantic/model-view.ts';
 import { validateUserContext } from '../semantic/user-context.ts';
 import {
+  comparableColumns,
   type DateRange,
   type Filter,
   type Grain,
@@ -429,6 +430,16 @@ class Compilation {
         const escaped = filter.value.replace(/[!%_]/g, (ch) => `!${ch}`);
         const pattern = filter.op === 'contains' ? `%${escaped}%` : `${escaped}%`;
         return this.dialect.likeIgnoringCase(direct, pattern);
+      }
+      case 'compareFields': {
+        // the other column must be on the same row: this scope reaches it without a subquery of its own
+        const other = this.view.field(filter.other);
+        const otherSql = scope.fieldSql(other, false);
+        if (!otherSql) throw new PlanError(`${filter.other} is not on the rows of ${filter.field}`);
+        if (!comparableColumns(field.type, other.type))
+          throw new PlanError(`${filter.field} and ${filter.other} cannot be compared`);
+        const op = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }[filter.cmp];
+        return k.raw(`(? ${op} ?)`, [direct, otherSql]);
       }
       case 'isNull':
         return k.raw('(? IS NULL)', [direct]);

@@ -107,6 +107,9 @@ export type Filter =
   | { op: 'in' | 'notIn'; field: string; values: Scalar[] }
   | { op: 'contains' | 'startsWith'; field: string; value: string }
   | { op: 'isNull' | 'isNotNull'; field: string }
+  // one column of a row against another of the same row ("stock qty below the reorder level"): both numbers or both
+  // dates, `field` <cmp> `other`
+  | { op: 'compareFields'; field: string; cmp: 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte'; other: string }
   | { op: 'dateRange'; field: string; range: DateRange }
   | { op: 'segment'; segment: string }
   | { op: 'and' | 'or'; filters: Filter[] }
@@ -129,6 +132,14 @@ export const Filter: z.ZodType<Filter> = z.lazy(() =>
       .object({ op: z.enum(['contains', 'startsWith']), field: FieldRef, value: z.string().max(1000) })
       .strict(),
     z.object({ op: z.enum(['isNull', 'isNotNull']), field: FieldRef }).strict(),
+    z
+      .object({
+        op: z.literal('compareFields'),
+        field: FieldRef,
+        cmp: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte']),
+        other: FieldRef,
+      })
+      .strict(),
     z.object({ op: z.literal('dateRange'), field: FieldRef, range: DateRange }).strict(),
     z.object({ op: z.literal('segment'), segment: z.string().min(1).max(128) }).strict(),
     z.object({ op: z.enum(['and', 'or']), filters: z.array(Filter).min(1).max(50) }).strict(),
@@ -273,3 +284,9 @@ export const QueryPlan = z
   });
 export type QueryPlan = z.infer<typeof QueryPlan>;
 export type QueryPlanInput = z.input<typeof QueryPlan>;
+
+/** Two columns one filter may compare: two numbers, or two dates of the same kind (a day is no instant). */
+export function comparableColumns(a: string, b: string): boolean {
+  const number = (t: string) => t === 'integer' || t === 'number';
+  return (number(a) && number(b)) || (a === b && (a === 'date' || a === 'datetime'));
+}

@@ -1161,6 +1161,9 @@ function filterFields(
     case 'segment':
       fields.push(`segment:${filter.segment}`);
       break;
+    case 'compareFields':
+      fields.push(filter.field, filter.other);
+      break;
     default:
       fields.push(filter.field);
   }
@@ -1247,6 +1250,10 @@ export function describeFilter(filter: Filter, table?: string): string {
       return `${field(filter.field)} is null`;
     case 'isNotNull':
       return `${field(filter.field)} is not null`;
+    case 'compareFields': {
+      const op = { eq: '=', neq: '!=', gt: '>', gte: '>=', lt: '<', lte: '<=' }[filter.cmp];
+      return `${field(filter.field)} ${op} ${field(filter.other)}`;
+    }
     case 'eq':
     case 'neq':
     case 'gt':

@@ -253,6 +253,30 @@ describe('validateModel', () => {
     ]);
   });
 
+  it('reports a segment comparing two columns that cannot be compared, or a column that is not there', () => {
+    const issues = issuesOf((m) => {
+      m.tables.orders.segments.odd = {
+        filter: { op: 'compareFields', field: 'orders.total_amount', cmp: 'gt', other: 'orders.created_at' },
+      };
+      m.tables.orders.segments.lost = {
+        filter: { op: 'compareFields', field: 'orders.total_amount', cmp: 'gt', other: 'orders.discount' },
+      };
+      m.tables.orders.segments.fine = {
+        filter: { op: 'compareFields', field: 'orders.total_amount', cmp: 'gt', other: 'orders.id' },
+      };
+    });
+    expect(issues).toEqual([
+      {
+        path: 'model.tables.orders.segments.odd.filter',
+        message: 'orders.total_amount (number) and orders.created_at (datetime) cannot be compared',
+      },
+      {
+        path: 'model.tables.orders.segments.lost.filter.other',
+        message: 'field orders.discount: discount is not a column or computed column of orders',
+      },
+    ]);
+  });
+
   it('reports filters on tables that are off, wrong operator types and unknown values', () => {
     const issues = issuesOf((m) => {
       m.tables.products.access = 'off';

@@ -1,7 +1,7 @@
 // Static checks of an agent's semantic model (no database): references between tables, columns, measures,
 // segments and the agent's userContext, plus the tenant-safety rules of multi-tenant agents.
 import type { AgentConfig, ColumnType, SemanticModel, Table } from '../config/schema.ts';
-import { type Filter, parseFieldRef } from '../query/plan.ts';
+import { comparableColumns, type Filter, parseFieldRef } from '../query/plan.ts';
 import { ExpressionError, expressionColumns, parseExpression } from './expression.ts';
 
 export interface ModelIssue {
@@ -385,6 +385,15 @@ class ModelValidator {
           return;
         }
         if (via) return;
+        if (filter.op === 'compareFields') {
+          const other = this.resolveField(tableName, filter.other);
+          if ('error' in other) this.add(`${path}.other`, other.error);
+          else if (!comparableColumns(field.type, other.type))
+            this.add(
+              path,
+              `${filter.field} (${field.type}) and ${filter.other} (${other.type}) cannot be compared`,
+            );
+        }
         if (filter.op === 'dateRange' && !TEMPORAL.has(field.type)) {
           this.add(where, `dateRange needs a date or datetime column, ${filter.field} is ${field.type}`);
         }

@@ -250,7 +250,7 @@ A QueryPlan is {"version":1,"table":...,"measures":[...],"dimensions":[...],"tim
 - Sums and averages of a related table's column are refused when the join repeats rows: ask them from that table.
 - Dimensions (group by): {"field":"table.column"} or, for dates, {"field":"table.created_at","grain":"day|week|month|quarter|year"}.
 - Time: {"field":"<date column>","range":<date range>,"grain":"month"}; the range restricts rows, the grain groups by period. Comparisons ("this month vs last month"): {"field":...,"compare":[{"label":"This month","range":...},{"label":"Last month","range":...}]} (2 to 6 periods, instead of "range").
-- Filters: {"op":"eq|neq|gt|gte|lt|lte","field":...,"value":v}, {"op":"in|notIn","field":...,"values":[...]}, {"op":"contains|startsWith","field":...,"value":"text"}, {"op":"isNull|isNotNull","field":...}, {"op":"dateRange","field":...,"range":<date range>}, {"op":"segment","segment":"<name>"}, {"op":"and|or","filters":[...]}, {"op":"not","filter":...}. Values are plain JSON values, never expressions.
+- Filters: {"op":"eq|neq|gt|gte|lt|lte","field":...,"value":v}, {"op":"in|notIn","field":...,"values":[...]}, {"op":"contains|startsWith","field":...,"value":"text"}, {"op":"isNull|isNotNull","field":...}, {"op":"compareFields","field":...,"cmp":"eq|neq|gt|gte|lt|lte","other":...} (two numbers or two dates of the same row), {"op":"dateRange","field":...,"range":<date range>}, {"op":"segment","segment":"<name>"}, {"op":"and|or","filters":[...]}, {"op":"not","filter":...}. Values are plain JSON values, never expressions.
 - Row listings: "select":["table.column",...] with no measures and no dimensions.
 - Order: [{"by":"<output name or table.column>","direction":"asc|desc"}]; top N: order plus "limit":N.`;
 

@@ -13,6 +13,7 @@ import { breakdown } from './strategies/breakdown.ts';
 import {
   busiestPeriod,
   columnAggregate,
+  comparedColumns,
   countedRows,
   namedMeasures,
   numberOfUnmeasuredTable,
@@ -34,6 +35,7 @@ import { columnValues, earliestOrLatest, listing, lookup, superlativeRows } from
 export const STRATEGIES: readonly Strategy[] = [
   refuseWhatNoFigureAnswers,
   clarifyAmbiguousMeasure,
+  comparedColumns,
   ratioOfNumbers,
   pairedFigures,
   namedMeasures,

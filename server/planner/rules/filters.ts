@@ -2,6 +2,7 @@
 import { type Filter, type QueryPlan, tableOf } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
 import { countedMatch, matchesOf } from './assembly.ts';
+import { columnComparisons } from './column-comparisons.ts';
 import type { Match } from './lexicon.ts';
 import { isNumeric, nearestTimeField, reachableToOne, valueColumn } from './model-helpers.ts';
 import type { Reading } from './reading.ts';
@@ -17,6 +18,8 @@ export function fieldsOf(f: Filter): string[] {
     case 'segment':
     case 'related':
       return [];
+    case 'compareFields':
+      return [f.field, f.other];
     default:
       return [f.field];
   }
@@ -61,6 +64,13 @@ export function collectFilters(
     }
     filters.push({ op: 'isNull', field: m.target.field });
     used.add(m);
+  }
+  // "stock qty below their reorder level": one column against another of the same rows
+  for (const c of columnComparisons(r, view)) {
+    if (!reachableToOne(view, base, tableOf(c.field))) continue;
+    filters.push({ op: 'compareFields', field: c.field, cmp: c.cmp, other: c.other });
+    if (c.left) used.add(c.left);
+    used.add(c.right);
   }
   for (const c of r.comparisons) {
     // the numeric column named just before "more than", else the table's value column

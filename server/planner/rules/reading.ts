@@ -179,7 +179,7 @@ export const FILLER: ReadonlySet<string> = new Set(
 // thing asked ("based in", "worth", "still sitting in"): understood, so never unknown
 const PHRASING =
   `running cumulative cumulatively accumulated growth grow grew grown growing change changed changes
-  increase increased decrease decreased rise rose fall fell drop dropped up down percent terms worth based located
+  increase increased decrease decreased rise rose fall fell fallen drop dropped up down percent terms worth based located
   living carry ranked rank ranking seller sellers selling moved shifted sitting coming included including
   expensive cheap pricey actual actually paying platform standing longest shortest alongside beside along together
   pull fetch retrieve bring brought breakdown overall figure figures stats statistics numbers counts totals tally
@@ -756,7 +756,7 @@ function rivals(hits: Array<{ target: Target; length: number; exact: boolean }>)
 }
 
 /** Words that compare with the number after them ("more than 5", "at least 3"). */
-const COMPARISON_WORDS: ReadonlyArray<[string[], 'gt' | 'gte' | 'lt' | 'lte']> = [
+export const COMPARISON_WORDS: ReadonlyArray<[string[], 'gt' | 'gte' | 'lt' | 'lte']> = [
   [['more', 'than'], 'gt'],
   [['greater', 'than'], 'gt'],
   [['higher', 'than'], 'gt'],

@@ -4,6 +4,7 @@ import { type Measure, measureName, parseFieldRef, tableOf } from '../../../quer
 import type { ModelView } from '../../../semantic/model-view.ts';
 import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, countedMatch, factTable, matchesOf } from '../assembly.ts';
+import { columnComparisons } from '../column-comparisons.ts';
 import type { Match } from '../lexicon.ts';
 import { currencyOf, sameAggregate } from '../measures.ts';
 import {
@@ -54,6 +55,30 @@ export function namedMeasures(a: Assembly): PlannerOutcome | undefined {
   if (measures.length === 0 && (r.money || sellsMore)) {
     const money = moneyMeasure(view);
     if (money) a.addNamed(money.table, money.name);
+  }
+  return undefined;
+}
+
+/**
+ * "how many items have a stock qty below their reorder level": the compared columns are a condition, never the
+ * figure; with nothing else named after the cue, the rows compared are what is counted.
+ */
+export function comparedColumns(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  const comparisons = columnComparisons(r, view);
+  for (const c of comparisons) {
+    if (c.left) used.add(c.left);
+    used.add(c.right);
+  }
+  const first = comparisons[0];
+  if (!first || measures.length > 0 || r.countCue < 0) return undefined;
+  const named = r.matches.some(
+    (m) => m.from > r.countCue && !used.has(m) && (m.target.kind === 'table' || m.target.kind === 'segment'),
+  );
+  const table = tableOf(first.field);
+  if (!named && view.tables.get(table)?.access === 'queryable') {
+    a.base = table;
+    measures.push({ kind: 'count' });
   }
   return undefined;
 }
