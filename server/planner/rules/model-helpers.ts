@@ -210,20 +210,21 @@ export function soldThingTable(view: ModelView): string | undefined {
   return undefined;
 }
 
-export function isDate(view: ModelView, field: string): boolean {
+/** The type of a field, or undefined when the view does not resolve it. */
+function typeOf(view: ModelView, field: string): string | undefined {
   try {
-    const f = view.field(field);
-    return f.type === 'date' || f.type === 'datetime';
+    return view.field(field).type;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
+export function isDate(view: ModelView, field: string): boolean {
+  const type = typeOf(view, field);
+  return type === 'date' || type === 'datetime';
+}
+
 export function isNumeric(view: ModelView, field: string): boolean {
-  try {
-    const f = view.field(field);
-    return f.type === 'integer' || f.type === 'number';
-  } catch {
-    return false;
-  }
+  const type = typeOf(view, field);
+  return type === 'integer' || type === 'number';
 }
