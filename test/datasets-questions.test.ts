@@ -324,6 +324,14 @@ describe('questions about my own files', () => {
     );
   });
 
+  it('ranks a text column by its rows when the rows go by a word that names nothing of the file', async () => {
+    // Ben has 8 tickets, Ana 7, the rest nobody (left out of a ranking of people)
+    const most = await ask('which assignee has the most entries');
+    expect(most.data?.rows).toEqual([['Ben', 8]]);
+    const fewest = await ask('which assignee has the fewest records');
+    expect(fewest.data?.rows).toEqual([['Ana', 7]]);
+  });
+
   it('counts a file’s rows when asked for its rows, records or entries', async () => {
     for (const q of ['how many rows are in my stock levels file', 'number of records in stock_levels.csv'])
       expect(Number((await ask(q)).data?.rows[0]?.at(-1)), q).toBe(STOCK.length);

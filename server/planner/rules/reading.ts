@@ -181,6 +181,7 @@ const PHRASING =
   `running cumulative cumulatively accumulated growth grow grew grown growing change changed changes
   increase increased decrease decreased rise rose fall fell fallen drop dropped up down percent terms worth based located
   living carry ranked rank ranking seller sellers selling moved shifted sitting coming included including
+  hold holds holding held
   expensive cheap pricey actual actually paying platform standing longest shortest alongside beside along together
   pull fetch retrieve bring brought breakdown overall figure figures stats statistics numbers counts totals tally
   outside inside within exist exists existing available offer offered file files uploaded upload uploads sheet

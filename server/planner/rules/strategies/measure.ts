@@ -17,7 +17,7 @@ import {
   unitsMeasure,
   valueColumn,
 } from '../model-helpers.ts';
-import { type Reading, targetTable } from '../reading.ts';
+import { GRAMMAR_WORDS, type Reading, targetTable } from '../reading.ts';
 import { ACTIVITY } from '../verbs.ts';
 
 const SOLD_MORE = new Set(['more', 'less', 'fewer', 'better', 'worse']);
@@ -332,6 +332,36 @@ export function rankedByCount(a: Assembly): PlannerOutcome | undefined {
       used.add(rankedBy);
     }
   }
+  return undefined;
+}
+
+/** What the rows of any file are called ("the most entries"). */
+const ROW_WORDS = new Set(['rows', 'records', 'entries']);
+
+/**
+ * "which category has the fewest items", "which warehouse holds the most items under their reorder level": in a table
+ * without named measures (a file), a plural word after the rank word that names nothing is what its rows are called:
+ * the rows are counted, grouped by the text column named before the rank word.
+ */
+export function rankedUnnamedRows(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  if (!namesNoMeasures(view) || measures.length > 0 || !r.topN) return undefined;
+  const at = r.topN.at;
+  const next = r.tokens[at + 1];
+  const named = r.matches.some((m) => m.from <= at + 1 && at + 1 < m.to);
+  const rowWord = ROW_WORDS.has(next?.text ?? '');
+  if (!next || named || next.num !== undefined) return undefined;
+  if (!rowWord && (GRAMMAR_WORDS.has(next.text) || !next.text.endsWith('s'))) return undefined;
+  const grouping = matchesOf(r, 'column').find(
+    (m) =>
+      !used.has(m) &&
+      m.to <= at &&
+      view.field(m.target.field).type === 'string' &&
+      view.tables.get(tableOf(m.target.field))?.access === 'queryable',
+  );
+  if (!grouping) return undefined;
+  a.base = tableOf(grouping.target.field);
+  measures.push({ kind: 'count' });
   return undefined;
 }
 
