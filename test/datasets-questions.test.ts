@@ -332,6 +332,16 @@ describe('questions about my own files', () => {
     expect(fewest.data?.rows).toEqual([['Ana', 7]]);
   });
 
+  it('reads a number said to be nothing as a condition, never as the figure', async () => {
+    const none = STOCK.filter((x) => x.stock_qty === 0);
+    expect(none.length).toBeGreaterThan(0);
+    const berlin = await ask('in Berlin, how many items have a stock qty of zero');
+    expect(Number(berlin.data?.rows[0]?.at(-1))).toBe(none.filter((x) => x.warehouse === 'Berlin').length);
+    expect(Number((await ask('how many skus are out of stock')).data?.rows[0]?.at(-1))).toBe(none.length);
+    const cost = await ask('total unit cost of the items with zero stock qty');
+    expect(Number(cost.data?.rows[0]?.at(-1))).toBe(none.reduce((n, x) => n + x.unit_cost, 0));
+  });
+
   it('counts a file’s rows when asked for its rows, records or entries', async () => {
     for (const q of ['how many rows are in my stock levels file', 'number of records in stock_levels.csv'])
       expect(Number((await ask(q)).data?.rows[0]?.at(-1)), q).toBe(STOCK.length);

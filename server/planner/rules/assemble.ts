@@ -13,7 +13,7 @@ import { breakdown } from './strategies/breakdown.ts';
 import {
   busiestPeriod,
   columnAggregate,
-  comparedColumns,
+  columnConditions,
   countedRows,
   namedMeasures,
   numberOfUnmeasuredTable,
@@ -36,7 +36,7 @@ import { columnValues, earliestOrLatest, listing, lookup, superlativeRows } from
 export const STRATEGIES: readonly Strategy[] = [
   refuseWhatNoFigureAnswers,
   clarifyAmbiguousMeasure,
-  comparedColumns,
+  columnConditions,
   ratioOfNumbers,
   pairedFigures,
   namedMeasures,

@@ -54,6 +54,13 @@ export function collectFilters(
     else filters.push({ op: negated ? 'notIn' : 'in', field, values });
     notes.push(`${field} ${negated ? 'is not' : 'is'} ${values.join(' or ')}`);
   }
+  // "items with zero stock qty", "pages with no signups": a number of the row that is nothing
+  for (const z of zeroColumns(r, view)) {
+    if (!reachableToOne(view, base, tableOf(z.field))) continue;
+    const zero: Filter = { op: 'eq', field: z.field, value: 0 };
+    filters.push(z.orEmpty ? { op: 'or', filters: [zero, { op: 'isNull', field: z.field }] } : zero);
+    used.add(z.match);
+  }
   // "tickets with no assignee", "without a due date", "that don't have an owner": the column is empty
   for (const m of r.matches) {
     if (used.has(m) || m.target.kind !== 'column' || !emptyBefore(r, m.from)) continue;
@@ -150,6 +157,34 @@ export function withAskedColumns(
 
 const NONE = new Set(['no', 'without', 'missing', 'lacking']);
 const NOT_HAVE = new Set(["don't", 'dont', "doesn't", 'doesnt', "didn't", 'didnt']);
+
+/** Words between a number's column and the zero it is said to be: "a stock qty of 0", "signups at zero". */
+const ZERO_LINKS = new Set(['of', 'is', 'are', 'was', 'were', 'at', 'equals', 'equal', 'to']);
+
+export interface ZeroColumn {
+  match: Match;
+  field: string;
+  /** "no signups", "out of stock": nothing, whether written as 0 or left empty */
+  orEmpty: boolean;
+}
+
+/**
+ * The numbers of a row the question says are nothing: "zero stock qty", "a stock qty of 0", "stock qty 0" (exactly
+ * zero), "no signups", "out of stock" (zero or empty). A condition of the rows, never the figure asked for.
+ */
+export function zeroColumns(r: Reading, view: ModelView): ZeroColumn[] {
+  const zero = (k: number) => r.tokens[k]?.text === 'zero' || r.tokens[k]?.num === 0;
+  const out: ZeroColumn[] = [];
+  for (const m of r.matches) {
+    if (m.target.kind !== 'column' || !isNumeric(view, m.target.field)) continue;
+    let after = m.to;
+    while (after < m.to + 2 && ZERO_LINKS.has(r.tokens[after]?.text ?? '')) after += 1;
+    const outOf = r.tokens[m.from - 2]?.text === 'out' && r.tokens[m.from - 1]?.text === 'of';
+    if (zero(m.from - 1) || zero(after)) out.push({ match: m, field: m.target.field, orEmpty: false });
+    else if (outOf || emptyBefore(r, m.from)) out.push({ match: m, field: m.target.field, orEmpty: true });
+  }
+  return out;
+}
 
 /** The words before a column say it has nothing: "no", "without", "missing", "don't have", with an article between. */
 function emptyBefore(r: Reading, at: number): boolean {

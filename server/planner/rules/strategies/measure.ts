@@ -5,6 +5,7 @@ import type { ModelView } from '../../../semantic/model-view.ts';
 import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, countedMatch, factTable, matchesOf } from '../assembly.ts';
 import { columnComparisons } from '../column-comparisons.ts';
+import { zeroColumns } from '../filters.ts';
 import type { Match } from '../lexicon.ts';
 import { currencyOf, sameAggregate } from '../measures.ts';
 import {
@@ -60,22 +61,25 @@ export function namedMeasures(a: Assembly): PlannerOutcome | undefined {
 }
 
 /**
- * "how many items have a stock qty below their reorder level": the compared columns are a condition, never the
- * figure; with nothing else named after the cue, the rows compared are what is counted.
+ * "how many items have a stock qty below their reorder level", "how many items have zero stock qty": columns
+ * compared with each other or said to be nothing are conditions, never the figure; with nothing else named after
+ * the cue, the rows they describe are what is counted.
  */
-export function comparedColumns(a: Assembly): PlannerOutcome | undefined {
+export function columnConditions(a: Assembly): PlannerOutcome | undefined {
   const { r, view, used, measures } = a;
   const comparisons = columnComparisons(r, view);
   for (const c of comparisons) {
     if (c.left) used.add(c.left);
     used.add(c.right);
   }
-  const first = comparisons[0];
+  const zeros = zeroColumns(r, view);
+  for (const z of zeros) used.add(z.match);
+  const first = comparisons[0]?.field ?? zeros[0]?.field;
   if (!first || measures.length > 0 || r.countCue < 0) return undefined;
   const named = r.matches.some(
     (m) => m.from > r.countCue && !used.has(m) && (m.target.kind === 'table' || m.target.kind === 'segment'),
   );
-  const table = tableOf(first.field);
+  const table = tableOf(first);
   if (!named && view.tables.get(table)?.access === 'queryable') {
     a.base = table;
     measures.push({ kind: 'count' });
