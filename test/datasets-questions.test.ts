@@ -342,6 +342,14 @@ describe('questions about my own files', () => {
     expect(Number(cost.data?.rows[0]?.at(-1))).toBe(none.reduce((n, x) => n + x.unit_cost, 0));
   });
 
+  it('compares the number named after "more than N", and counts distinct days when asked how many days', async () => {
+    const rows = await ask('how many rows have more than 8 signups');
+    expect(Number(rows.data?.rows[0]?.at(-1))).toBe(TRAFFIC.filter((t) => t.signups > 8).length);
+    const days = await ask('on how many days did /home get more than 150 visits');
+    const busy = TRAFFIC.filter((t) => t.page === '/home' && t.visits > 150);
+    expect(Number(days.data?.rows[0]?.at(-1))).toBe(new Set(busy.map((t) => t.date)).size);
+  });
+
   it('counts a file’s rows when asked for its rows, records or entries', async () => {
     for (const q of ['how many rows are in my stock levels file', 'number of records in stock_levels.csv'])
       expect(Number((await ask(q)).data?.rows[0]?.at(-1)), q).toBe(STOCK.length);

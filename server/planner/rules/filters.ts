@@ -80,13 +80,15 @@ export function collectFilters(
     used.add(c.right);
   }
   for (const c of r.comparisons) {
-    // the numeric column named just before "more than", else the table's value column
-    const named = [...r.matches]
-      .reverse()
-      .find(
-        (m) =>
-          m.target.kind === 'column' && m.to <= c.at && c.at - m.to <= 3 && isNumeric(view, m.target.field),
-      );
+    // the numeric column named just before "more than", else just after its number ("more than 20 signups"), else
+    // the table's value column
+    const named =
+      [...r.matches]
+        .reverse()
+        .find(
+          (m) =>
+            m.target.kind === 'column' && m.to <= c.at && c.at - m.to <= 3 && isNumeric(view, m.target.field),
+        ) ?? numberAfter(r, view, c.at);
     const field = named?.target.kind === 'column' ? named.target.field : valueColumn(view, base);
     if (named) used.add(named);
     if (field) filters.push({ op: c.op, field, value: c.value });
@@ -157,6 +159,15 @@ export function withAskedColumns(
 
 const NONE = new Set(['no', 'without', 'missing', 'lacking']);
 const NOT_HAVE = new Set(["don't", 'dont', "doesn't", 'doesnt', "didn't", 'didnt']);
+
+/** "more than 20 signups": the numeric column right after the number of a comparison that starts at `at`. */
+export function numberAfter(r: Reading, view: ModelView, at: number): Match | undefined {
+  const value = r.tokens.findIndex((t, i) => i > at && t.num !== undefined);
+  if (value < 0 || value - at > 3) return undefined;
+  return r.matches.find(
+    (m) => m.from === value + 1 && m.target.kind === 'column' && isNumeric(view, m.target.field),
+  );
+}
 
 /** Words between a number's column and the zero it is said to be: "a stock qty of 0", "signups at zero". */
 const ZERO_LINKS = new Set(['of', 'is', 'are', 'was', 'were', 'at', 'equals', 'equal', 'to']);

@@ -5,7 +5,7 @@ import type { ModelView } from '../../../semantic/model-view.ts';
 import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, countedMatch, factTable, matchesOf } from '../assembly.ts';
 import { columnComparisons } from '../column-comparisons.ts';
-import { zeroColumns } from '../filters.ts';
+import { numberAfter, zeroColumns } from '../filters.ts';
 import type { Match } from '../lexicon.ts';
 import { currencyOf, sameAggregate } from '../measures.ts';
 import {
@@ -84,6 +84,44 @@ export function columnConditions(a: Assembly): PlannerOutcome | undefined {
     a.base = table;
     measures.push({ kind: 'count' });
   }
+  return undefined;
+}
+
+/**
+ * "on how many days did /pricing get over 400 visits", "how many rows have more than 8 signups": after the count cue,
+ * days or rows of the one table the question's columns and values belong to. Days are the distinct values of its
+ * one column that holds a day (an instant would first need cutting to its day); rows are its rows.
+ */
+export function countedDaysOrRows(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, measures } = a;
+  if (measures.length > 0 || r.countCue < 0) return undefined;
+  const at = r.tokens.findIndex(
+    (t, i) => i > r.countCue && i <= r.countCue + 2 && (t.text === 'days' || ROW_WORDS.has(t.text)),
+  );
+  if (at < 0 || r.matches.some((m) => m.from <= at && at < m.to)) return undefined;
+  const tables = new Set(
+    r.matches
+      .filter((m) => m.target.kind === 'column' || m.target.kind === 'value')
+      .map((m) => targetTable(m.target)),
+  );
+  const [table] = tables;
+  if (tables.size !== 1 || table === undefined || view.tables.get(table)?.access !== 'queryable')
+    return undefined;
+  if (r.tokens[at]?.text !== 'days') {
+    a.base = table;
+    measures.push({ kind: 'count' });
+    return undefined;
+  }
+  const dayColumns = Object.entries(view.tables.get(table)?.columns ?? {}).filter(
+    ([, c]) => c.type === 'date',
+  );
+  if (dayColumns.length !== 1) return undefined;
+  a.base = table;
+  measures.push({
+    kind: 'countDistinct',
+    field: `${table}.${(dayColumns[0] as [string, unknown])[0]}`,
+    as: 'days',
+  });
   return undefined;
 }
 
@@ -283,8 +321,9 @@ export function numberOfUnmeasuredTable(a: Assembly): PlannerOutcome | undefined
   if (!namesNoMeasures(view) || measures.length > 0 || r.listing) return undefined;
   const named = r.matches.find((m) => {
     if (used.has(m) || m.target.kind !== 'column' || !isNumeric(view, m.target.field)) return false;
-    // "tickets with satisfaction over 3": a number compared is a condition, not the figure asked for
+    // "tickets with satisfaction over 3", "more than 20 signups": a number compared is a condition, not the figure
     if (r.tokens.slice(m.to, m.to + 4).some((t) => t.num !== undefined)) return false;
+    if (r.comparisons.some((c) => numberAfter(r, view, c.at) === m)) return false;
     return view.tables.get(tableOf(m.target.field))?.access === 'queryable';
   });
   if (named?.target.kind !== 'column') return undefined;
