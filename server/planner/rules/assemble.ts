@@ -10,6 +10,7 @@ import { applyPerRowCount } from './per-row-count.ts';
 import type { Reading } from './reading.ts';
 import { applyShapes } from './shapes.ts';
 import { breakdown } from './strategies/breakdown.ts';
+import { numberOfUnmeasuredTable, rankedUnnamedRows, ratioOfNumbers } from './strategies/file-numbers.ts';
 import {
   busiestPeriod,
   columnAggregate,
@@ -17,10 +18,7 @@ import {
   countedDaysOrRows,
   countedRows,
   namedMeasures,
-  numberOfUnmeasuredTable,
   rankedByCount,
-  rankedUnnamedRows,
-  ratioOfNumbers,
   statusMoney,
   subjectCount,
   tableValueAggregate,

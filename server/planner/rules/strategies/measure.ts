@@ -1,11 +1,12 @@
-// Strategies that find the measure: named, implied by a verb, a count, an aggregate of a column or of a table's
-// value, the money of a status, a count of what is ranked, or the rows the question is about.
-import { type Measure, measureName, parseFieldRef, tableOf } from '../../../query/plan.ts';
+// Strategies that find the measure: named, implied by a verb, a count (of a table, of days, of the rows conditions on
+// their columns describe), an aggregate of a column or of a table's value, the money of a status, a count of what is
+// ranked, or the rows the question is about. A file's own numbers: file-numbers.ts.
+import { tableOf } from '../../../query/plan.ts';
 import type { ModelView } from '../../../semantic/model-view.ts';
 import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, countedMatch, factTable, matchesOf } from '../assembly.ts';
 import { columnComparisons } from '../column-comparisons.ts';
-import { numberAfter, zeroColumns } from '../filters.ts';
+import { zeroColumns } from '../filters.ts';
 import type { Match } from '../lexicon.ts';
 import { currencyOf, sameAggregate } from '../measures.ts';
 import {
@@ -13,13 +14,13 @@ import {
   isDate,
   isNumeric,
   moneyMeasure,
-  namesNoMeasures,
   reachableToOne,
   unitsMeasure,
   valueColumn,
 } from '../model-helpers.ts';
-import { GRAMMAR_WORDS, type Reading, targetTable } from '../reading.ts';
+import { type Reading, targetTable } from '../reading.ts';
 import { ACTIVITY } from '../verbs.ts';
+import { ROW_WORDS } from './file-numbers.ts';
 
 const SOLD_MORE = new Set(['more', 'less', 'fewer', 'better', 'worse']);
 
@@ -255,98 +256,6 @@ export function statusMoney(a: Assembly): PlannerOutcome | undefined {
   return undefined;
 }
 
-/**
- * Numbers that stand for a level, not an amount: their figure over many rows is an average ("price by region",
- * "satisfaction per channel"), where an amount's is a total ("units by region").
- */
-const LEVEL_WORDS =
-  /(^|_)(price|prices|rate|rates|ratio|score|scores|rating|ratings|satisfaction|percent|percentage|pct|age|minutes|hours|seconds|days|duration|time|temperature|margin)($|_)/;
-
-/** Between two numbers, the words that divide the first by the second: "signups / visits", "signups per visit". */
-const DIVIDED_BY = /^(?:\/|÷|over|per|for\s+(?:each|every))$/;
-
-/**
- * "signups / visits", "signups per visit", "the ratio of signups to visits": two numbers of a table without
- * named measures (a file), the first one’s figure over the second one’s. Read as one number, the other was lost.
- * ("divided by" stays an unknown word: the data’s own measures cannot be divided yet, and say so)
- */
-export function ratioOfNumbers(a: Assembly): PlannerOutcome | undefined {
-  const { r, view, used, measures } = a;
-  if (!namesNoMeasures(view) || measures.length > 0 || r.listing) return undefined;
-  const numbers = matchesOf(r, 'column').filter(
-    (m) =>
-      !used.has(m) &&
-      isNumeric(view, m.target.field) &&
-      view.tables.get(tableOf(m.target.field))?.access === 'queryable',
-  );
-  for (const [k, top] of numbers.entries()) {
-    const bottom = numbers[k + 1];
-    if (!bottom || tableOf(bottom.target.field) !== tableOf(top.target.field)) continue;
-    // the text between the two, punctuation and all: "/" is no word of its own
-    const from = r.tokens[top.to - 1]?.end ?? 0;
-    const between = r.question
-      .slice(from, r.tokens[bottom.from]?.start ?? from)
-      .trim()
-      .toLowerCase();
-    const ratioWord =
-      r.tokens.slice(Math.max(0, top.from - 3), top.from).some((t) => t.text === 'ratio') ||
-      r.tokens[bottom.to]?.text === 'ratio';
-    if (!DIVIDED_BY.test(between) && !(between === 'to' && ratioWord)) continue;
-    const [over, under] = [top.target.field, bottom.target.field];
-    measures.push({
-      kind: 'ratio',
-      numerator: figureOfNumber(over),
-      denominator: figureOfNumber(under),
-      as: measureName(parseFieldRef(over).column, 'per', parseFieldRef(under).column),
-    });
-    a.base = tableOf(over);
-    used.add(top);
-    used.add(bottom);
-    return undefined;
-  }
-  return undefined;
-}
-
-/** A number's figure over many rows: a level (a price, a rate) is averaged, an amount totalled. */
-function figureOfNumber(field: string): Measure {
-  return { kind: LEVEL_WORDS.test(parseFieldRef(field).column.toLowerCase()) ? 'avg' : 'sum', field };
-}
-
-/**
- * "units by region", "how many units did we ship": a table without named measures (an uploaded file) is measured by
- * the numbers the question names, totalled, or averaged when the number is a level (a price, a score).
- */
-export function numberOfUnmeasuredTable(a: Assembly): PlannerOutcome | undefined {
-  const { r, view, used, measures } = a;
-  if (!namesNoMeasures(view) || measures.length > 0 || r.listing) return undefined;
-  const named = r.matches.find((m) => {
-    if (used.has(m) || m.target.kind !== 'column' || !isNumeric(view, m.target.field)) return false;
-    // "tickets with satisfaction over 3", "more than 20 signups": a number compared is a condition, not the figure
-    if (r.tokens.slice(m.to, m.to + 4).some((t) => t.num !== undefined)) return false;
-    if (r.comparisons.some((c) => numberAfter(r, view, c.at) === m)) return false;
-    return view.tables.get(tableOf(m.target.field))?.access === 'queryable';
-  });
-  if (named?.target.kind !== 'column') return undefined;
-  const field = named.target.field;
-  // "the price of the Enterprise plan": a value only one row holds names that row, whose number is looked up
-  if (namesOneRow(a, tableOf(field))) return undefined;
-  measures.push(figureOfNumber(field));
-  a.base = tableOf(field);
-  used.add(named);
-  return undefined;
-}
-
-/** The question names a value of a column with as many values as the file has rows: one row, by its name. */
-function namesOneRow(a: Assembly, table: string): boolean {
-  const rows = a.input.datasets?.datasets.find((d) => d.table === table)?.rows;
-  if (rows === undefined) return false;
-  return matchesOf(a.r, 'value').some((v) => {
-    if (tableOf(v.target.field) !== table) return false;
-    const column = v.target.field.slice(table.length + 1);
-    return a.view.tables.get(table)?.columns[column]?.values?.length === rows;
-  });
-}
-
 /** "who placed the most orders", "which members have the fewest purchases": the rows ranked by are counted. */
 export function rankedByCount(a: Assembly): PlannerOutcome | undefined {
   const { r, view, used, measures } = a;
@@ -375,36 +284,6 @@ export function rankedByCount(a: Assembly): PlannerOutcome | undefined {
       used.add(rankedBy);
     }
   }
-  return undefined;
-}
-
-/** What the rows of any file are called ("the most entries"). */
-const ROW_WORDS = new Set(['rows', 'records', 'entries']);
-
-/**
- * "which category has the fewest items", "which warehouse holds the most items under their reorder level": in a table
- * without named measures (a file), a plural word after the rank word that names nothing is what its rows are called:
- * the rows are counted, grouped by the text column named before the rank word.
- */
-export function rankedUnnamedRows(a: Assembly): PlannerOutcome | undefined {
-  const { r, view, used, measures } = a;
-  if (!namesNoMeasures(view) || measures.length > 0 || !r.topN) return undefined;
-  const at = r.topN.at;
-  const next = r.tokens[at + 1];
-  const named = r.matches.some((m) => m.from <= at + 1 && at + 1 < m.to);
-  const rowWord = ROW_WORDS.has(next?.text ?? '');
-  if (!next || named || next.num !== undefined) return undefined;
-  if (!rowWord && (GRAMMAR_WORDS.has(next.text) || !next.text.endsWith('s'))) return undefined;
-  const grouping = matchesOf(r, 'column').find(
-    (m) =>
-      !used.has(m) &&
-      m.to <= at &&
-      view.field(m.target.field).type === 'string' &&
-      view.tables.get(tableOf(m.target.field))?.access === 'queryable',
-  );
-  if (!grouping) return undefined;
-  a.base = tableOf(grouping.target.field);
-  measures.push({ kind: 'count' });
   return undefined;
 }
 
