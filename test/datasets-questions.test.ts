@@ -350,6 +350,14 @@ describe('questions about my own files', () => {
     expect(Number(days.data?.rows[0]?.at(-1))).toBe(new Set(busy.map((t) => t.date)).size);
   });
 
+  it('gives the file’s reason when neither can answer and the name the data does not know is the file’s', async () => {
+    const answer = await ask('list the skus in Leeds that weigh more than 3 kg');
+    // the refusal names what the file lacks ("weigh"), not the warehouse it has
+    expect(answer.data?.rows ?? []).toEqual([]);
+    expect(answer.message).not.toContain('"Leeds"');
+    expect(answer.message).toContain('"weigh"');
+  });
+
   it('counts a file’s rows when asked for its rows, records or entries', async () => {
     for (const q of ['how many rows are in my stock levels file', 'number of records in stock_levels.csv'])
       expect(Number((await ask(q)).data?.rows[0]?.at(-1)), q).toBe(STOCK.length);

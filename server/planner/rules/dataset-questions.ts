@@ -166,12 +166,22 @@ export function planWithDatasets(
       // the same words name a figure of the data and a number of a file, and nothing else tells them apart
       const asked = whichFigure(question, db, dsNumeric, context);
       if (asked) return asked;
+    } else if (dbRefused && (inFiles > inDatabase || aValueOfTheFile(db.reading.unknownName, ds.reading))) {
+      // neither can answer, and the file explains more of the question, or holds the name the data does not know:
+      // its reason is the one that applies ("I don't have any data about Austin" is untrue of an Austin warehouse)
+      return outcome;
     }
   }
   // the question is about the user's file, but none of their files holds what it asks for
   if (ownFile && comparing && dsNumeric.length === 0)
     return unanswerable(noFileMessage(question, context.datasets));
   return db.outcome;
+}
+
+/** The name the data does not know is a value of the file ("Austin", its warehouse). */
+function aValueOfTheFile(name: string | undefined, file: Reading): boolean {
+  const key = name?.toLowerCase();
+  return key !== undefined && file.matches.some((m) => m.target.kind === 'value' && m.text === key);
 }
 
 /**
