@@ -127,31 +127,26 @@ function sumBy<T>(rows: T[], key: (r: T) => string, value: (r: T) => number): Re
   return out;
 }
 
+/** The deliveries' units, region by region */
+const UNITS_BY_REGION = sumBy(
+  DELIVERIES,
+  (d) => d.region,
+  (d) => d.units,
+);
+
 describe('questions about my own files', () => {
   it('totals the file numbers a question names, by the column it names, from the file alone', async () => {
     const answer = await ask('units by region in my deliveries file');
     expect(answer.plan?.source).toBe('datasets');
     expect(answer.plan?.blend).toBeUndefined();
-    expect(byKey(answer)).toEqual(
-      sumBy(
-        DELIVERIES,
-        (d) => d.region,
-        (d) => d.units,
-      ),
-    );
+    expect(byKey(answer)).toEqual(UNITS_BY_REGION);
   });
 
   it('reads a question from the file when the file explains more of it than the data does', async () => {
     // the data has units sold too, but no regions: "per region" is the file's
     const answer = await ask('units per region');
     expect(answer.plan?.source).toBe('datasets');
-    expect(byKey(answer)).toEqual(
-      sumBy(
-        DELIVERIES,
-        (d) => d.region,
-        (d) => d.units,
-      ),
-    );
+    expect(byKey(answer)).toEqual(UNITS_BY_REGION);
   });
 
   it('measures a line file by quantity times price when asked for its revenue', async () => {

@@ -497,14 +497,11 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
         if (clients === 10 && cpu0 && cpu1 && answered > 0) {
           const on = surface === 'ws' ? 'WS' : 'API';
           for (const part of ['main', 'all'] as const) {
-            const perAnswer = (cpu1[part] - cpu0[part]) / answered;
-            report({
-              name: `server CPU per answer, ${part === 'main' ? 'main thread' : 'all threads'} (${on}, 10)`,
-              parley: perAnswer,
-              ceiling: 1000 / ceiling,
-              unit: 'ms',
-              ratio: perAnswer / (1000 / ceiling),
-            });
+            reportPerAnswer(
+              `server CPU per answer, ${part === 'main' ? 'main thread' : 'all threads'} (${on}, 10)`,
+              (cpu1[part] - cpu0[part]) / answered,
+              ceiling,
+            );
           }
           // what limits the rate: a main thread busy nearly all the time while the machine has cores to spare
           const wallMs = (answered / parley) * 1000;
@@ -524,14 +521,11 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
               ratio: Number.NaN,
             });
           // the load generator shares the machine's cores with the server and its SQL: its own CPU per answer
-          const client = (own.user + own.system) / 1000 / answered;
-          report({
-            name: `load generator CPU per answer (${on}, 10)`,
-            parley: client,
-            ceiling: 1000 / ceiling,
-            unit: 'ms',
-            ratio: client / (1000 / ceiling),
-          });
+          reportPerAnswer(
+            `load generator CPU per answer (${on}, 10)`,
+            (own.user + own.system) / 1000 / answered,
+            ceiling,
+          );
         }
       }
     }
@@ -539,6 +533,11 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
     await child.stop();
   }
   await replayedPart(databaseUrl, dir, seconds, sqls, questions);
+}
+
+/** CPU milliseconds per answer beside the SQL loop's own time per answer (`ceiling` is its answers/s). */
+function reportPerAnswer(name: string, ms: number, ceiling: number): void {
+  report({ name, parley: ms, ceiling: 1000 / ceiling, unit: 'ms', ratio: ms / (1000 / ceiling) });
 }
 
 /**
@@ -572,16 +571,12 @@ async function replayedPart(
         unit: '/s',
         ratio: rate / ceiling,
       });
-      if (cpu0 && cpu1 && answered > 0) {
-        const perAnswer = (cpu1.main - cpu0.main) / answered;
-        report({
-          name: `main thread per answer, replayed (${surface === 'ws' ? 'WS' : 'API'}, 10)`,
-          parley: perAnswer,
-          ceiling: 1000 / ceiling,
-          unit: 'ms',
-          ratio: perAnswer / (1000 / ceiling),
-        });
-      }
+      if (cpu0 && cpu1 && answered > 0)
+        reportPerAnswer(
+          `main thread per answer, replayed (${surface === 'ws' ? 'WS' : 'API'}, 10)`,
+          (cpu1.main - cpu0.main) / answered,
+          ceiling,
+        );
     }
   } finally {
     await child.stop();

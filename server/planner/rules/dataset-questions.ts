@@ -6,6 +6,7 @@ import type { DatasetPlanningContext, PlannerInput, PlannerOutcome } from '../ty
 import type { Match, ValueIndex } from './lexicon.ts';
 import { measureAlias } from './measures.ts';
 import { isNumeric, nearestTimeField } from './model-helpers.ts';
+import { wordsPattern } from './outcomes.ts';
 import type { Reading } from './reading.ts';
 import { stem } from './text.ts';
 
@@ -216,8 +217,7 @@ function whichFigure(
   if (!column || !measure || measure.target.kind !== 'measure' || db.outcome.kind !== 'plan')
     return undefined;
   const name = measure.target.name.replace(/_/g, ' ');
-  const escaped = measure.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const words = new RegExp(`\\b${escaped}\\b`, 'i');
+  const words = wordsPattern(measure.text);
   if (!words.test(question) || name.toLowerCase() === measure.text.toLowerCase()) return undefined;
   const file = context.datasets.find((d) => d.table === parseFieldRef(column.target.field).table);
   if (!file) return undefined;
@@ -240,9 +240,8 @@ type ColumnMatch = Match & { target: { kind: 'column'; field: string } };
 
 /** Numbers the question names in the files: a numeric column, or the one number of a file it names ("the targets"). */
 function numericColumns(r: Reading, context: DatasetPlanningContext): ColumnMatch[] {
-  const isNumber = (field: string): boolean => isNumeric(context.view, field);
   const named = r.matches.filter(
-    (m): m is ColumnMatch => m.target.kind === 'column' && isNumber(m.target.field),
+    (m): m is ColumnMatch => m.target.kind === 'column' && isNumeric(context.view, m.target.field),
   );
   if (named.length > 0) return named;
   const out: ColumnMatch[] = [];
@@ -250,7 +249,7 @@ function numericColumns(r: Reading, context: DatasetPlanningContext): ColumnMatc
     if (m.target.kind !== 'table') continue;
     const table = m.target.table;
     const numbers = Object.keys(context.view.tables.get(table)?.columns ?? {}).filter((c) =>
-      isNumber(`${table}.${c}`),
+      isNumeric(context.view, `${table}.${c}`),
     );
     const sameName = numbers.find((c) => stem(c) === stem(table));
     const chosen = sameName ?? (numbers.length === 1 ? numbers[0] : undefined);

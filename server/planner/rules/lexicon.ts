@@ -108,11 +108,12 @@ export function lexiconFor(view: ModelView, modelKey: object): Lexicon {
     ];
     for (const [col, def] of columns) {
       const target: Target = { kind: 'column', field: `${tableName}.${col}` };
-      lex.add(col.replace(/_/g, ' '), target);
+      const spoken = col.replace(/_/g, ' ');
+      lex.add(spoken, target);
       for (const s of def.synonyms) lex.add(s, target);
       // questions are read with their shorthand spelt out ("qty" -> "quantity"): a name spelt short is found so too
-      const spelt = expandShorthand(col.replace(/_/g, ' '));
-      if (spelt !== col.replace(/_/g, ' ')) lex.add(spelt, target);
+      const spelt = expandShorthand(spoken);
+      if (spelt !== spoken) lex.add(spelt, target);
       // a variant that is a value of the column itself ("open" beside "pending") names that value, not the other
       const own = new Set((def.values ?? []).map((v) => String(v).toLowerCase()));
       for (const v of def.values ?? []) {

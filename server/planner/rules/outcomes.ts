@@ -31,11 +31,13 @@ export function clarify(view: ModelView, m: Match, question: string): PlannerOut
 
 /** The question with the words that matched replaced, however they were cased. */
 export function replaceWords(question: string, words: string, by: string): string {
-  const pattern = new RegExp(
-    `\\b${words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+')}\\b`,
-    'i',
-  );
+  const pattern = wordsPattern(words);
   return pattern.test(question) ? question.replace(pattern, by) : `${question} (${by})`;
+}
+
+/** The words as written in a question: whole words, any spacing, any case. */
+export function wordsPattern(words: string): RegExp {
+  return new RegExp(`\\b${words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+')}\\b`, 'i');
 }
 
 export function unanswerable(view: ModelView, message: string): PlannerOutcome {

@@ -189,6 +189,9 @@ const PHRASING =
   higher smaller lower fewer less exceeding
   minimum maximum stuff gear things kit range whats performing performer performers popular`.split(/\s+/);
 
+/** What the rows of any table or file are called ("how many rows have ...", "the most entries"). */
+export const ROW_WORDS: ReadonlySet<string> = new Set(['rows', 'records', 'entries']);
+
 export const GRAMMAR_WORDS = new Set([
   ...STOP,
   ...CLAUSE_WORDS,

@@ -5,7 +5,7 @@ import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, matchesOf } from '../assembly.ts';
 import { numberAfter } from '../filters.ts';
 import { isNumeric, namesNoMeasures } from '../model-helpers.ts';
-import { GRAMMAR_WORDS } from '../reading.ts';
+import { GRAMMAR_WORDS, ROW_WORDS } from '../reading.ts';
 
 /**
  * Numbers that stand for a level, not an amount: their figure over many rows is an average ("price by region",
@@ -98,9 +98,6 @@ function namesOneRow(a: Assembly, table: string): boolean {
     return a.view.tables.get(table)?.columns[column]?.values?.length === rows;
   });
 }
-
-/** What the rows of any file are called ("the most entries"). */
-export const ROW_WORDS = new Set(['rows', 'records', 'entries']);
 
 /**
  * "which category has the fewest items", "which warehouse holds the most items under their reorder level": in a table

@@ -18,9 +18,8 @@ import {
   unitsMeasure,
   valueColumn,
 } from '../model-helpers.ts';
-import { type Reading, targetTable } from '../reading.ts';
+import { type Reading, ROW_WORDS, targetTable } from '../reading.ts';
 import { ACTIVITY } from '../verbs.ts';
-import { ROW_WORDS } from './file-numbers.ts';
 
 const SOLD_MORE = new Set(['more', 'less', 'fewer', 'better', 'worse']);
 
