@@ -50,6 +50,15 @@ const TRAFFIC = Array.from({ length: 12 }, (_, i) => ({
   signups: i + 2,
 }));
 
+/** a sales pipeline: each row a deal (its first column says so), what it cost to win and how healthy it looks */
+const PIPELINE = Array.from({ length: 24 }, (_, i) => ({
+  deal_id: `D-${i}`,
+  stage: ['won', 'lost', 'stalled'][i % 3] as string,
+  owner: ['Ines', 'Omar', 'Petra', 'Quinn'][i % 4] as string,
+  spend: 100 + ((i * 37) % 90),
+  health_score: (i * 7) % 10,
+}));
+
 /** another user's one file: parts, each with a shelf and the day it was inspected (nothing the data's tables name) */
 const INSPECTOR = 'eli';
 const PARTS = Array.from({ length: 9 }, (_, i) => ({
@@ -79,6 +88,7 @@ beforeAll(async () => {
     ['tickets.csv', TICKETS],
     ['stock_levels.csv', STOCK],
     ['web_traffic.csv', TRAFFIC],
+    ['pipeline.csv', PIPELINE],
   ] as const) {
     await client.agents.datasets.user.upload(
       USER,
@@ -356,5 +366,47 @@ describe('questions about my own files', () => {
   it('counts a file’s rows when asked for its rows, records or entries', async () => {
     for (const q of ['how many rows are in my stock levels file', 'number of records in stock_levels.csv'])
       expect(Number((await ask(q)).data?.rows[0]?.at(-1)), q).toBe(STOCK.length);
+  });
+
+  it('calls a file’s rows what its first column identifies, and a column by a word of its name no other has', async () => {
+    expect(byKey(await ask('deals per stage'))).toEqual(
+      sumBy(
+        PIPELINE,
+        (x) => x.stage,
+        () => 1,
+      ),
+    );
+    // "in" shares its stem with the owner Ines, and is still only "in"
+    expect((await ask('how many deals are in the pipeline file')).data?.rows).toEqual([[PIPELINE.length]]);
+    // "health" is only in health_score; "highest" ranks the owners, "average" is what is ranked
+    const avg = (owner: string) => {
+      const rows = PIPELINE.filter((x) => x.owner === owner);
+      return rows.reduce((n, x) => n + x.health_score, 0) / rows.length;
+    };
+    const best = [...new Set(PIPELINE.map((x) => x.owner))].sort((a, b) => avg(b) - avg(a))[0] as string;
+    expect(avg(best)).toBeGreaterThan(
+      Math.max(...['Ines', 'Omar', 'Petra', 'Quinn'].filter((o) => o !== best).map(avg)),
+    );
+    const ranked = await ask('which owner has the highest average health');
+    expect(ranked.data?.rows[0]?.[0]).toBe(best);
+    expect(Number(ranked.data?.rows[0]?.at(-1))).toBeCloseTo(avg(best), 6);
+  });
+
+  it('reads a column named by a common word as that column, and "across all" rows as one figure', async () => {
+    const spend = (rows: typeof PIPELINE) => rows.reduce((n, x) => n + x.spend, 0);
+    const won = await ask('how much did we spend on won deals');
+    expect(Number(won.data?.rows[0]?.at(-1))).toBe(spend(PIPELINE.filter((x) => x.stage === 'won')));
+    const all = await ask('total spend across all deals');
+    expect(all.data?.rows).toEqual([[spend(PIPELINE)]]);
+  });
+
+  it('shows ranked rows by their name column, and reads "per unit" after a price as the price, not a breakdown', async () => {
+    const lowest = await ask('the 3 Berlin items with the lowest stock qty');
+    expect(lowest.data?.rows.map((r) => r[0])).toEqual(['Item 0', 'Item 16', 'Item 10']);
+    const dear = await ask('list the items in Leeds that cost more than 3 per unit');
+    const want = STOCK.filter((x) => x.warehouse === 'Leeds' && x.unit_cost > 3).map((x) => x.item_name);
+    expect(want.length).toBeGreaterThan(0);
+    const name = dear.data?.columns.findIndex((c) => c.name === 'item_name') ?? -1;
+    expect(new Set(dear.data?.rows.map((r) => r[name]))).toEqual(new Set(want));
   });
 });

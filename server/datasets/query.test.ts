@@ -110,6 +110,21 @@ describe('datasetModel: what a file is called and what it measures', () => {
     expect(t?.columns.stock_qty?.synonyms).toContain('stock');
     expect(t?.columns.last_restocked?.synonyms).toContain('restocked');
   });
+
+  it('calls rows what the first column identifies, a column by a word of its name no other column has', async () => {
+    await upload(
+      user(ALICE),
+      'survey.csv',
+      'response_id,nps_score,months_as_customer,unit_cost,unit_price\nR1,9,3,2,4\n',
+    );
+    const t = datasetModel(await service.listVisibleDatasets(ALICE)).tables.survey;
+    expect(t?.synonyms).toContain('response');
+    expect(t?.columns.nps_score?.synonyms).toEqual(expect.arrayContaining(['nps', 'score']));
+    // not a calendar word, not what follows "as", not a word two columns share, not what a number is counted per
+    expect(t?.columns.months_as_customer?.synonyms).toEqual(['months as customer']);
+    expect(t?.columns.unit_cost?.synonyms).toEqual(['unit cost', 'cost']);
+    expect(t?.columns.response_id?.synonyms).toEqual(['response id']);
+  });
 });
 
 describe('DatasetQueryCache', () => {

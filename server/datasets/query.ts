@@ -17,8 +17,10 @@
 // (leased by runnerFor) is never evicted.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import pluralize from 'pluralize';
 import type { SemanticModel, Table } from '../config/schema.ts';
 import { ParleyError } from '../errors.ts';
 import type { AgentModel, CompiledQuery } from '../query/compile.ts';
@@ -54,10 +56,50 @@ export function assignDatasetTables<T extends { name: string }>(
 const COUNT_WORDS = new Set(['qty', 'quantity', 'count', 'number', 'num', 'level', 'amount', 'total']);
 /** Words that say a text column names its first word: "product name", "plan title". */
 const NAME_WORDS = new Set(['name', 'title']);
+/** Words that say a column identifies a row: "response id", "order no". */
+const ROW_ID_WORDS = new Set(['id', 'no', 'number', 'ref', 'key', 'code']);
 /** Words that only place a date column's event in time: "last restocked", "date opened", "opened at". */
 const DATE_QUALIFIERS = new Set(['last', 'first', 'latest', 'date', 'time', 'day', 'at', 'on']);
 
-function columnSynonyms(column: DatasetColumnInfo): string[] {
+/** English function words (stopwords-iso), which never name a column on their own. */
+const FUNCTION_WORDS: ReadonlySet<string> = new Set(
+  (createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>).en ?? [],
+);
+/** Words of a calendar, which name a question's dates and grains before any column. */
+const CALENDAR_WORDS = new Set(
+  'day week month quarter year date time hour daily weekly monthly quarterly yearly annual'.split(' '),
+);
+/** Words that say what a number is counted in or per ("unit cost"): "units in stock" is not the cost. */
+const PER_WORDS = new Set(['unit', 'piece', 'item', 'each', 'per']);
+
+/**
+ * The words of a column's name that no other column of its file has, from its leading phrase ("nps" and "score" of
+ * nps_score, "recommend" of would_recommend, not "customer" of months_as_customer): "the lowest avg nps" names the
+ * column as well as its whole name does. Words that say what kind of column it is, or name the file or its rows, are
+ * left out.
+ */
+function distinctiveWords(column: DatasetColumnInfo, d: VisibleDataset): string[] {
+  const said = words(column.header);
+  const start = said.findIndex((w) => !FUNCTION_WORDS.has(w));
+  if (said.length < 2 || start < 0 || said.some((w) => ROW_ID_WORDS.has(w))) return [];
+  const end = said.findIndex((w, i) => i > start && FUNCTION_WORDS.has(w));
+  const lead = said.slice(start, end < 0 ? undefined : end);
+  const one = (w: string) => pluralize.singular(w);
+  const elsewhere = new Set(
+    [...d.columns.filter((c) => c !== column).map((c) => c.header), d.name.replace(/\.(csv|json)$/i, '')]
+      .flatMap((text) => words(text))
+      .map(one),
+  );
+  return lead.filter(
+    (w) =>
+      w.length >= 3 &&
+      !/\d/.test(w) &&
+      !elsewhere.has(one(w)) &&
+      ![CALENDAR_WORDS, PER_WORDS, COUNT_WORDS, NAME_WORDS, DATE_QUALIFIERS].some((list) => list.has(one(w))),
+  );
+}
+
+function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset): string[] {
   const out = new Set<string>();
   if (column.header !== column.name) out.add(column.header);
   const said = words(column.header);
@@ -74,6 +116,7 @@ function columnSynonyms(column: DatasetColumnInfo): string[] {
     const event = said.filter((w) => !DATE_QUALIFIERS.has(w));
     if (event.length === 1 && event[0] !== spoken) out.add(event[0] as string);
   }
+  for (const w of distinctiveWords(column, d)) out.add(w);
   return [...out];
 }
 
@@ -84,8 +127,27 @@ function columnSynonyms(column: DatasetColumnInfo): string[] {
 function fileSynonyms(d: VisibleDataset): string[] {
   const named = words(d.name.replace(/\.(csv|json)$/i, ''));
   const head = named.length > 1 ? named.at(-1) : undefined;
-  const out = [named.join(' '), d.name, ...(head && head.length > 3 && !/^\d+$/.test(head) ? [head] : [])];
+  const row = rowNoun(d);
+  const out = [
+    named.join(' '),
+    d.name,
+    ...(head && head.length > 3 && !/^\d+$/.test(head) ? [head] : []),
+    ...(row ? [row] : []),
+  ];
   return [...new Set(out.filter((s) => s !== '' && s !== d.table))];
+}
+
+/**
+ * What one row of a file is, when its first column identifies it: "response_id" makes a survey's rows responses
+ * ("responses by plan"), whatever the file is called.
+ */
+function rowNoun(d: VisibleDataset): string | undefined {
+  const first = d.columns[0];
+  if (!first) return undefined;
+  const said = words(first.header);
+  return said.length === 2 && ROW_ID_WORDS.has(said[1] as string) && (said[0] as string).length >= 3
+    ? said[0]
+    : undefined;
 }
 
 function scopeLabel(d: DatasetRecord): string {
@@ -126,13 +188,15 @@ function tableFor(d: VisibleDataset): Table {
       {
         type: c.modelType,
         description: `"${c.header}" in ${d.name}${c.grain ? ` (${c.grain}s)` : ''}`,
-        synonyms: columnSynonyms(c),
+        synonyms: columnSynonyms(c, d),
         ...(c.values !== undefined && c.modelType === 'string' ? { values: [...c.values] } : {}),
       },
     ]),
   );
   const timeColumn = d.columns.find((c) => c.type === 'date')?.name;
-  const labelColumn = d.columns.find((c) => c.type === 'string')?.name;
+  // a row is shown by its name ("campaign_name") before its id, else by its first text
+  const texts = d.columns.filter((c) => c.type === 'string');
+  const labelColumn = (texts.find((c) => NAME_WORDS.has(words(c.header).at(-1) ?? '')) ?? texts[0])?.name;
   const notes = d.notes.trim().slice(0, 500);
   return {
     access: 'queryable',

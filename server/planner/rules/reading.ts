@@ -324,13 +324,19 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       aggCues.set(i, AGG_WORDS[w] as Agg);
     if (has(i, 'most', 'expensive')) aggCues.set(i, 'max');
     if (has(i, 'least', 'expensive')) aggCues.set(i, 'min');
+    // "more than 395 per unit", "at 5 each": what a number is counted per, not a breakdown
+    const perOne =
+      tokens[i - 1]?.num !== undefined &&
+      (w === 'each' ||
+        (w === 'per' && ['unit', 'units', 'piece', 'pieces', 'item'].includes(words[i + 1] ?? '')));
     const byWord =
-      w === 'by' ||
-      w === 'per' ||
-      w === 'across' ||
-      w === 'every' ||
-      (w === 'each' && words[i - 1] !== 'for') ||
-      (w === 'for' && (words[i + 1] === 'each' || words[i + 1] === 'every'));
+      !perOne &&
+      (w === 'by' ||
+        w === 'per' ||
+        w === 'across' ||
+        w === 'every' ||
+        (w === 'each' && words[i - 1] !== 'for') ||
+        (w === 'for' && (words[i + 1] === 'each' || words[i + 1] === 'every')));
     // "placed by people who ...", "bought by": who did it, not a breakdown
     const before = words.slice(Math.max(0, i - 2), i);
     const people = matches.find(
@@ -344,9 +350,16 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       people !== undefined &&
       (before.some((x) => CREATION.has(x) || ACTIVITY.has(x)) ||
         (before.some((x) => EARNED.has(x)) && ['who', 'that', 'which'].includes(words[people.to] ?? '')));
+    // "total spend across all campaigns": over every row of the table, not a row at a time
+    const k = w === 'across' ? i : words[i - 1] === 'across' ? i - 1 : -1;
+    const acrossAll =
+      k >= 0 &&
+      ['all', 'every'].includes(words[k + 1] ?? '') &&
+      matches.some((m) => m.from === k + 2 && m.target.kind === 'table');
     if (
       byWord &&
       !agentive &&
+      !acrossAll &&
       !(w === 'by' && (words[i - 1] === 'sort' || words[i - 1] === 'sorted' || words[i - 1] === 'ordered'))
     ) {
       byCues.push(i);
@@ -735,7 +748,11 @@ function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Mat
     ) {
       best = lexHit;
     }
-    const stopOnly = best && best.length === 1 && STOP.has(words[i] ?? '') && best.target.kind !== 'value';
+    // a common word names only a value spelt as it is ("in" is not the name "Ines"), or a column it is the whole
+    // name of (a file's "spend")
+    const ownName = best?.target.kind === 'column' && best.target.field.split('.')[1] === words[i];
+    const spelt = best?.target.kind === 'value' && (best !== lexHit || lexHit.exact);
+    const stopOnly = best && best.length === 1 && STOP.has(words[i] ?? '') && !spelt && !ownName;
     if (best && !stopOnly) {
       matches.push({
         target: best.target,

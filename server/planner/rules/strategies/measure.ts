@@ -185,22 +185,25 @@ export function countedRows(a: Assembly): PlannerOutcome | undefined {
 export function columnAggregate(a: Assembly): PlannerOutcome | undefined {
   const { r, view, used, measures } = a;
   if (measures.length === 0) {
-    for (const [at, agg] of [...r.aggCues.entries()].sort((a, b) => a[0] - b[0])) {
+    const pairs = [...r.aggCues.entries()].flatMap(([at, agg]) => {
       const col = r.matches.find(
         (m) =>
           m.target.kind === 'column' && m.from > at && m.from - at <= 4 && isNumeric(view, m.target.field),
       );
-      if (col && col.target.kind === 'column') {
-        // "total quantity sold" is the model's units sold when the question says what that measure adds
-        const named = sameAggregate(view, r, agg, col.target.field);
-        if (named) a.addNamed(named.table, named.name);
-        else {
-          measures.push({ kind: agg, field: col.target.field });
-          a.base = tableOf(col.target.field);
-        }
-        used.add(col);
-        break;
+      return col?.target.kind === 'column' ? [{ at, agg, col, field: col.target.field }] : [];
+    });
+    // "the lowest average nps": the aggregate is the word nearest its column; a superlative before it ranks
+    const pair = pairs.sort((x, y) => x.col.from - y.col.from || y.at - x.at)[0];
+    if (pair) {
+      const { agg, col, field } = pair;
+      // "total quantity sold" is the model's units sold when the question says what that measure adds
+      const named = sameAggregate(view, r, agg, field);
+      if (named) a.addNamed(named.table, named.name);
+      else {
+        measures.push({ kind: agg, field });
+        a.base = tableOf(field);
       }
+      used.add(col);
     }
   }
   return undefined;
