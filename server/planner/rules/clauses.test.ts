@@ -307,3 +307,12 @@ describe('rows with no date of their own in a "with" clause', () => {
     });
   });
 });
+
+describe('"their last <thing>" is the date the model keeps of it', () => {
+  it('dates the last order on users.last_order_at, not on any order', async () => {
+    const p = await demoPlanOf('number of users who made their last order in 2025');
+    const text = JSON.stringify(p.filters);
+    expect(text).toContain('users.last_order_at');
+    expect(text).not.toContain('"related"');
+  });
+});

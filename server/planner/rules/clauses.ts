@@ -2,6 +2,7 @@
 // account, "people who BOUGHT something in March" dates their orders, "customers with 5 or more orders" counts
 // their orders, "products nobody ordered last month" has none. The verb decides which event a date belongs to;
 // the thing before the verb decides whose event it is. Dates no clause takes belong to the measure.
+import pluralize from 'pluralize';
 import { resolveDateRange } from '../../dates/resolve.ts';
 import { type CountCondition, type Filter, tableOf } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
@@ -136,6 +137,10 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
           : having(view, actor, r, v, on, values, count, negated, now);
     let built = build(dates);
     if (built && first && v.kind !== 'creation') built = firstTime(view, built, now);
+    // "placed their last order before this year": when the actor's last such row was, as the model keeps it
+    const last = words.slice(v.at, v.end).some((w, k) => w === 'last' && namesTable(r, v.at + k + 1));
+    if (built && last && v.kind !== 'creation' && values.length === 0)
+      built = lastTime(view, actor, built, now);
     if (!built) continue;
     for (const d of built.dates) takenDates.add(d);
     const comparisons = counted?.at !== undefined && built.condition.filter ? [counted.at] : [];
@@ -475,6 +480,34 @@ function firstTime(
       activity: undefined,
     },
   };
+}
+
+/** Whether the words at token `at` name a table ("their last order"). */
+function namesTable(r: Reading, at: number): boolean {
+  return r.matches.some((m) => m.from === at && m.target.kind === 'table');
+}
+
+/**
+ * The dates of a clause about the actor's last related row ("placed their last order before this year") on the
+ * actor's own column for it (users.last_order_at); without one, the clause stays as read.
+ */
+function lastTime(
+  view: ModelView,
+  actor: string,
+  built: { condition: Omit<Condition, 'at'>; dates: DatedPhrase[] },
+  now: Date,
+): { condition: Omit<Condition, 'at'>; dates: DatedPhrase[] } {
+  const related = built.condition.filter;
+  if (related.op !== 'related' || related.count || built.dates.length === 0) return built;
+  const one = pluralize.singular(related.table);
+  const column = Object.entries(view.tables.get(actor)?.columns ?? {}).find(
+    ([name, c]) =>
+      (c.type === 'date' || c.type === 'datetime') &&
+      [`last_${one}`, `last_${one}_at`, `last_${one}_date`, `last_${one}_on`].includes(name),
+  )?.[0];
+  if (!column) return built;
+  const filter = all(dateFilters(`${actor}.${column}`, built.dates, now, view));
+  return { ...built, condition: { ...built.condition, filter, activity: undefined } };
 }
 
 /** A table owned by `actor` below `from` from which both stay reachable to-one (order lines for "bought Beauty"). */

@@ -128,3 +128,22 @@ describe('an elliptical or pointing-back question keeps them', () => {
     expect(notes.some((n) => n.startsWith('kept from'))).toBe(false);
   });
 });
+
+describe('a word that only acknowledges the answer does not stop a follow-up', () => {
+  it('"thanks, and the top 3 by revenue?" after the best products ranks the products by their revenue', async () => {
+    const history = await conversation('best 3 products by units sold in October');
+    const plan = await demoPlanOf('thanks, and the top 3 by revenue?', history);
+    expect(plan.measures).toEqual([{ kind: 'named', name: 'order_items.product_revenue' }]);
+    expect(plan.dimensions.map((d) => d.field)).toContain('products.name');
+    expect(plan.limit).toBe(3);
+    expect(JSON.stringify(plan)).toContain('"month":10');
+  });
+
+  it('"great, and the revenue?" keeps the country and the month', async () => {
+    const history = await conversation('orders placed from Canada in May');
+    const plan = await demoPlanOf('great, and the revenue?', history);
+    expect(plan.measures).toEqual([{ kind: 'named', name: 'orders.revenue' }]);
+    expect(plan.filters).toEqual([CANADA]);
+    expect(JSON.stringify(plan.time)).toContain('"month":5');
+  });
+});

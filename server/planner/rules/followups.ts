@@ -19,8 +19,14 @@ import { labelField, nearestTimeField, reachableToOne } from './model-helpers.ts
 import { unanswerable } from './outcomes.ts';
 import type { Reading } from './reading.ts';
 
-const FOLLOW_UP_START =
-  /^\s*(and|what about|how about|what of|same|only|just|now|then|also|but|break|split|group|as a|show (it|that|this|them) as|make it|instead|the (day|week|month|quarter|year) before|previous|prior|vs|versus|compared|excluding|without|plus)\b/i;
+// "ok and ...", "thanks! what about ...": a word that only acknowledges the answer before the follow-up opens
+const ACKNOWLEDGED =
+  /^\s*(?:(?:ok(?:ay)?|cool|great|thanks|thank you|hmm+|right|alright|nice|perfect|got it|so|well|yes|yeah|yep|sure|good|interesting)\b[\s,.!:;-]*)*/i;
+const FOLLOW_UP_OPENER =
+  /^(and|what about|how about|what of|same|only|just|now|then|also|but|break|split|group|as a|show (it|that|this|them) as|make it|instead|the (day|week|month|quarter|year) before|previous|prior|vs|versus|compared|excluding|without|plus)\b/i;
+/** The question opens as a continuation of the previous one, once any acknowledgement is set aside. */
+const opensFollowUp = (question: string): boolean =>
+  FOLLOW_UP_OPENER.test(question.replace(ACKNOWLEDGED, ''));
 export const SHIFT =
   /\b(?:the\s+)?(day|week|month|quarter|year)\s+(?:before|prior)\b|\b(?:previous|prior)\s+(?:one|period)\b|\bbefore\s+that\b|\bthe\s+one\s+before\b/i;
 
@@ -49,9 +55,8 @@ export function isFollowUp(r: Reading, question: string): boolean {
     (m) => m.target.kind === 'measure' || m.target.kind === 'table' || m.target.kind === 'segment',
   );
   // "revenue last month vs the month before" names its own subject: a comparison, not a follow-up
-  if (SHIFT.test(question) && namesSubject && r.dates.length > 0 && !FOLLOW_UP_START.test(question))
-    return false;
-  if (FOLLOW_UP_START.test(question) || SHIFT.test(question) || /\binstead\b/i.test(question)) return true;
+  if (SHIFT.test(question) && namesSubject && r.dates.length > 0 && !opensFollowUp(question)) return false;
+  if (opensFollowUp(question) || SHIFT.test(question) || /\binstead\b/i.test(question)) return true;
   // "of those, how many were refunded?", "the average order value for them": the previous rows, measured anew
   if (pointsBack(r, question)) return true;
   // "how many of them are in Canada": a count of what was asked about before; "did those sell better": its sales
@@ -95,12 +100,19 @@ export function applyFollowUp(
     (m) => (m.target.kind === 'table' || m.target.kind === 'segment') && r.countCue >= 0,
   );
   if (measureMatch && measureMatch.target.kind === 'measure') {
-    plan = rebase(
-      plan,
+    const named: Measure = {
+      kind: 'named',
+      name: `${measureMatch.target.table}.${measureMatch.target.name}`,
+    };
+    // "and the top 5 by revenue?" after the top products: the revenue that is counted per product
+    const fitted = fitMeasure(
+      view,
       measureMatch.target.table,
-      [{ kind: 'named', name: `${measureMatch.target.table}.${measureMatch.target.name}` }],
-      input,
+      [named],
+      plan.dimensions.map((d) => d.field),
     );
+    if (fitted) notes.push(fitted.note);
+    plan = rebase(plan, fitted?.table ?? measureMatch.target.table, [fitted?.measure ?? named], input);
   } else if (subject && (subject.target.kind === 'table' || subject.target.kind === 'segment')) {
     plan = rebase(plan, subject.target.table, [{ kind: 'count' }], input);
     if (subject.target.kind === 'segment') {

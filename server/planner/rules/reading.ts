@@ -468,7 +468,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
         'gross',
         'grossed',
       ].includes(w) &&
-        hasHowMuch(words, i))
+        (hasHowMuch(words, i) || mostOfNothing(words, i, matches)))
     ) {
       money = true;
     }
@@ -642,6 +642,15 @@ function isCount(t: Token | undefined): boolean {
   return (
     t?.num !== undefined && Number.isInteger(t.num) && t.num > 0 && t.num <= 100 && !t.text.startsWith('$')
   );
+}
+
+/** "which toy earned us the most": a superlative just after the verb with nothing named after it ranks money. */
+function mostOfNothing(words: string[], i: number, matches: Match[]): boolean {
+  for (let k = i + 1; k <= i + 3; k += 1) {
+    if (words[k] === 'most' || words[k] === 'least')
+      return !matches.some((m) => m.from === k + 1 && m.target.kind !== 'value');
+  }
+  return false;
 }
 
 function hasHowMuch(words: string[], i: number): boolean {

@@ -361,3 +361,16 @@ describe('uploads on, a user without files', () => {
     }
   });
 });
+
+describe('"which <value>" ranks the items of that kind', () => {
+  it('"which toy made the most money last month" ranks the toys, not the Toys category as a whole', async () => {
+    // and a money verb with a bare superlative ("earned us the most") ranks by money too
+    for (const q of ['which toy made the most money last month', 'which toy earned us the most last month']) {
+      const plan = await planOf(q);
+      expect(plan.filters, q).toContainEqual({ op: 'eq', field: 'products.category', value: 'Toys' });
+      expect(plan.dimensions.map((d) => d.field)).toEqual(['products.id', 'products.name']);
+      expect(plan.measures).toEqual([{ kind: 'named', name: 'order_items.product_revenue' }]);
+      expect(plan.order[0]?.direction).toBe('desc');
+    }
+  });
+});

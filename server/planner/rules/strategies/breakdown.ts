@@ -103,12 +103,18 @@ export function breakdown(a: Assembly): PlannerOutcome {
         for (const d of entityDimensions(view, m.target.table)) addDim(d.field);
         used.add(m);
       }
-    } else if (m.target.kind === 'value' && byThis) {
-      // "for each toy": the rows of that kind, one per item
-      const label = labelField(view, targetTable(m.target));
+    } else if (
+      m.target.kind === 'value' &&
+      (byThis || (m.from === r.whichAt + 1 && r.tokens[r.whichAt]?.text === 'which' && r.topN !== undefined))
+    ) {
+      // "for each toy", "which book brought in the most": the rows of that kind, one per item
+      const table = targetTable(m.target);
+      const label = labelField(view, table);
       if (label) {
         filters.push({ op: 'eq', field: m.target.field, value: m.target.value });
-        addDim(label);
+        // a ranking names one item: by its key too, as "which product" does, so that two of one name stay two
+        if (byThis) addDim(label);
+        else for (const d of entityDimensions(view, table)) addDim(d.field);
         used.add(m);
       }
     }
