@@ -383,6 +383,22 @@ const cases: Case[] = [
     explanation: ['Ordered by units sold, lowest first; limited to 2 rows.'],
   },
   {
+    name: 'ranked by a lowest value',
+    plan: {
+      version: 1,
+      table: 'products',
+      measures: [{ kind: 'min', field: 'products.price' }],
+      dimensions: [{ field: 'products.category' }],
+      order: [{ by: 'min_price', direction: 'asc' }],
+      limit: 1,
+    },
+    rows: [['Beauty', 5]],
+    type: 'chart',
+    mark: 'bar',
+    message: 'Beauty had the lowest price: $5.00.',
+    head: ['Category', 'Lowest price'],
+  },
+  {
     name: 'time and category',
     plan: {
       version: 1,

@@ -53,6 +53,10 @@ import {
 } from './periods.ts';
 import { readAsChips } from './read-as.ts';
 
+/** A measure's label that is already a superlative of one direction ("Lowest price", "Max stock"). */
+const LOWEST_LABEL = /^(lowest|smallest|min|minimum|fewest|least) /;
+const HIGHEST_LABEL = /^(highest|largest|biggest|max|maximum|most) /;
+
 export interface ComposeInput {
   compiled: CompiledQuery;
   result: QueryResult;
@@ -597,8 +601,11 @@ class Messages {
   /** "most orders", "most units sold" for counts, "highest revenue" for other quantities. */
   private superlative(m: ShapeMeasure, lowest = false): string {
     if (this.isTableCount(m)) return `${lowest ? 'fewest' : 'most'} ${this.ctx.tableLabel(this.plan.table)}`;
-    if (m.column.style === 'count') return `${lowest ? 'fewest' : 'most'} ${lowerFirst(m.column.label)}`;
-    return `${lowest ? 'lowest' : 'highest'} ${lowerFirst(m.column.label)}`;
+    const label = lowerFirst(m.column.label);
+    // "the lowest price" for a ranking by the lowest price, never "the lowest lowest price"
+    if ((lowest ? LOWEST_LABEL : HIGHEST_LABEL).test(label)) return label;
+    if (m.column.style === 'count') return `${lowest ? 'fewest' : 'most'} ${label}`;
+    return `${lowest ? 'lowest' : 'highest'} ${label}`;
   }
 
   private dimWord(d: ShapeDim): string {
