@@ -57,6 +57,7 @@ const PIPELINE = Array.from({ length: 24 }, (_, i) => ({
   owner: ['Ines', 'Omar', 'Petra', 'Quinn'][i % 4] as string,
   spend: 100 + ((i * 37) % 90),
   health_score: (i * 7) % 10,
+  source: ['reporting', 'inbound', 'event'][i % 3] as string,
 }));
 
 /** another user's one file: parts, each with a shelf and the day it was inspected (nothing the data's tables name) */
@@ -408,5 +409,34 @@ describe('questions about my own files', () => {
     expect(want.length).toBeGreaterThan(0);
     const name = dear.data?.columns.findIndex((c) => c.name === 'item_name') ?? -1;
     expect(new Set(dear.data?.rows.map((r) => r[name]))).toEqual(new Set(want));
+  });
+
+  it('reads how people put a question around a file’s names: flags, kinds, definitions, counts of a thing', async () => {
+    const count = async (q: string) => Number((await ask(q)).data?.rows[0]?.at(-1));
+    // a status said with a verb that only flags it
+    expect(await count('how many deals are flagged stalled')).toBe(
+      PIPELINE.filter((x) => x.stage === 'stalled').length,
+    );
+    // "owner type" is the owner column
+    expect(byKey(await ask('number of deals per owner type'))).toEqual(
+      sumBy(
+        PIPELINE,
+        (x) => x.owner,
+        () => 1,
+      ),
+    );
+    // no thing named: the rows the comparison holds for; a word defined in brackets by a comparison
+    const weak = PIPELINE.filter((x) => x.health_score <= 2);
+    expect(await count('how many have a health score of 2 or less')).toBe(weak.length);
+    expect(await count('how many laggards (health 2 or less) does Omar have')).toBe(
+      weak.filter((x) => x.owner === 'Omar').length,
+    );
+    // "visit count" is the visits; "reported" is not the source "reporting"
+    expect(await count('the biggest visit count anyone logged')).toBe(
+      Math.max(...TRAFFIC.map((x) => x.visits)),
+    );
+    const top = Math.max(...PIPELINE.map((x) => x.spend));
+    expect(PIPELINE.find((x) => x.spend === top)?.source).not.toBe('reporting');
+    expect(await count('the largest spend anyone reported')).toBe(top);
   });
 });

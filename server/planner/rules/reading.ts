@@ -9,7 +9,7 @@ import type { PlannerInput, Presentation } from '../types.ts';
 import { withColumnNamedValues } from './column-named-values.ts';
 import { isCountryCode } from './countries.ts';
 import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
-import { labelField, personTable, soldThingTable } from './model-helpers.ts';
+import { isNumeric, labelField, personTable, soldThingTable } from './model-helpers.ts';
 import { stem, type Token, tokenize } from './text.ts';
 import { ACTIVITY, AGENT_NOUNS, CLAUSE_WORDS, CREATION } from './verbs.ts';
 
@@ -182,12 +182,17 @@ const PHRASING =
   increase increased decrease decreased rise rose fall fell fallen drop dropped up down percent terms worth based located
   living carry ranked rank ranking seller sellers selling moved shifted sitting coming included including
   hold holds holding held
+  marked flagged labelled labeled tagged listed classed classified categorised categorized
+  reported answered gave said stated entered recorded logged
   expensive cheap pricey actual actually paying platform standing longest shortest alongside beside along together
   pull fetch retrieve bring brought breakdown overall figure figures stats statistics numbers counts totals tally
   outside inside within exist exists existing available offer offered file files uploaded upload uploads sheet
   spreadsheet csv json document dataset datasets row rows record records entry entries bigger larger greater
   higher smaller lower fewer less exceeding
   minimum maximum stuff gear things kit range whats performing performer performers popular`.split(/\s+/);
+
+/** Words that say what kind of name a column holds ("plan tier", "status type"), not a thing of their own. */
+const CLASSIFIERS: ReadonlySet<string> = new Set('tier tiers type types kind kinds level band'.split(' '));
 
 /** What the rows of any table or file are called ("how many rows have ...", "the most entries"). */
 export const ROW_WORDS: ReadonlySet<string> = new Set(['rows', 'records', 'entries']);
@@ -315,7 +320,11 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       (has(i, 'how', 'many') ||
         has(i, 'number', 'of') ||
         has(i, 'count', 'of') ||
-        w === 'count' ||
+        // (not "seat count": a number named by what it counts is that number)
+        (w === 'count' &&
+          !matches.some(
+            (m) => m.to === i && m.target.kind === 'column' && isNumeric(view, m.target.field),
+          )) ||
         has(i, 'amount', 'of'))
     ) {
       countCue = i;
@@ -591,9 +600,29 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
 
   const matchedWords = new Set<number>();
   for (const m of matches) for (let k = m.from; k < m.to; k += 1) matchedWords.add(k);
+  // "plan tier", "status type": a word that says what kind of name the column before it is
+  const classifies = (w: string, i: number): boolean =>
+    CLASSIFIERS.has(w) &&
+    matches.some((m) => m.to === i && (m.target.kind === 'column' || m.target.kind === 'table'));
+  // "detractors (nps 6 or below)": a word the question defines right after it, in brackets, by a comparison read
+  // as such ("shortfall (reorder level minus stock qty)" is not defined: nothing here subtracts)
+  const defined = (i: number): boolean => {
+    const after = tokens[i]?.end ?? 0;
+    const open = /^\s*\(/.exec(question.slice(after));
+    const close = open ? question.indexOf(')', after) : -1;
+    return (
+      close > after &&
+      comparisons.some((c) => {
+        const at = tokens[c.at]?.start ?? -1;
+        return at > after && at < close;
+      })
+    );
+  };
   const unknownWords = words.filter(
     (w, i) =>
       !matchedWords.has(i) &&
+      !classifies(w, i) &&
+      !defined(i) &&
       // what "we" did ("refunds did we issue", "orders we processed") is the rows themselves, not a new thing
       words[i - 1] !== 'we' &&
       !GRAMMAR_WORDS.has(w) &&
@@ -735,7 +764,11 @@ function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Mat
     for (let len = Math.min(values.maxWords + 2, tokens.length - i, longest); len >= 1; len -= 1) {
       const slice = tokens.slice(i, i + len);
       const hits = values.lookup(slice.map((t) => t.text).join(' '), slice.map((t) => t.stem).join(' '));
-      const usable = hits.filter((h) => len > 1 || acceptSingleWordValue(words[i] ?? '', h.field, values));
+      const usable = hits.filter(
+        (h) =>
+          len > 1 ||
+          (acceptSingleWordValue(words[i] ?? '', h.field, values) && !verbOfAnother(words[i] ?? '', h.value)),
+      );
       if (usable[0]) {
         best = {
           target: { kind: 'value', field: usable[0].field, value: usable[0].value, enumerated: false },
@@ -746,7 +779,9 @@ function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Mat
     }
     const lexHits = lex.at(tokens, i).filter(
       // "opened" is a verb of its own, not a form of the status word "open"
-      (h) => !(h.length === 1 && !h.exact && CLAUSE_WORDS.has(words[i] ?? '')),
+      (h) =>
+        !(h.length === 1 && !h.exact && CLAUSE_WORDS.has(words[i] ?? '')) &&
+        !(h.length === 1 && h.target.kind === 'value' && verbOfAnother(words[i] ?? '', h.target.value)),
     );
     const lexHit = lexHits[0];
     if (
@@ -837,6 +872,12 @@ function comparisonsAt(words: string[], tokens: Token[], i: number): Reading['co
     if (value !== undefined) return [{ op, value, at: i }];
   }
   return [];
+}
+
+/** "reported" is something done, not the value "reporting" its stem shares; "cancelled" is still "Cancelled". */
+function verbOfAnother(word: string, value: string | number): boolean {
+  const v = String(value).toLowerCase();
+  return word.endsWith('ed') && !v.endsWith('ed') && v !== word;
 }
 
 /** A one-word value ("Germany", "Books") counts when its column is small and the word is not everyday English. */

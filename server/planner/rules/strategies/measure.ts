@@ -154,6 +154,14 @@ export function countedRows(a: Assembly): PlannerOutcome | undefined {
         // match stays free: it is also the date the period applies to)
         a.base = tableOf(field);
         measures.push({ kind: 'count' });
+      } else if (
+        isNumeric(view, field) &&
+        view.tables.get(tableOf(field))?.access === 'queryable' &&
+        r.comparisons.some((c) => c.at >= subject.to && c.at - subject.to <= 3)
+      ) {
+        // "how many have an nps of 6 or below": the rows the comparison holds for (it stays free to be the filter)
+        a.base = tableOf(field);
+        measures.push({ kind: 'count' });
       }
     } else if (subject) {
       const table = targetTable(subject.target);
