@@ -58,6 +58,9 @@ const PIPELINE = Array.from({ length: 24 }, (_, i) => ({
   spend: 100 + ((i * 37) % 90),
   health_score: (i * 7) % 10,
   source: ['reporting', 'inbound', 'event'][i % 3] as string,
+  // the first date is the file's time column; stalled deals have not ended
+  start_date: `2025-${String((i % 12) + 1).padStart(2, '0')}-05`,
+  end_date: i % 3 === 2 ? '' : `2026-${String((i % 6) + 1).padStart(2, '0')}-20`,
 }));
 
 /** another user's one file: parts, each with a shelf and the day it was inspected (nothing the data's tables name) */
@@ -438,5 +441,18 @@ describe('questions about my own files', () => {
     const top = Math.max(...PIPELINE.map((x) => x.spend));
     expect(PIPELINE.find((x) => x.spend === top)?.source).not.toBe('reporting');
     expect(await count('the largest spend anyone reported')).toBe(top);
+  });
+
+  it('dates the rows by the date their event names, in a period and by a grain', async () => {
+    const ended = PIPELINE.filter((x) => x.end_date !== '');
+    const march = await ask('how many deals finished in January 2026');
+    expect(Number(march.data?.rows[0]?.at(-1))).toBe(
+      ended.filter((x) => x.end_date.startsWith('2026-01')).length,
+    );
+    // by the quarter they ended in: the deals that have not ended are in none
+    const perQuarter = await ask('deals ended per quarter');
+    const total = (perQuarter.data?.rows ?? []).reduce((n, r) => n + Number(r.at(-1)), 0);
+    expect(total).toBe(ended.length);
+    expect(perQuarter.data?.rows.length).toBe(2);
   });
 });

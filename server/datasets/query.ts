@@ -56,6 +56,11 @@ export function assignDatasetTables<T extends { name: string }>(
 const COUNT_WORDS = new Set(['qty', 'quantity', 'count', 'number', 'num', 'level', 'amount', 'total']);
 /** Words that say a text column names its first word: "product name", "plan title". */
 const NAME_WORDS = new Set(['name', 'title']);
+/** Other verbs for a date column's event: a start is also a launch or a beginning, an end a finish. */
+const EVENT_SYNONYMS: Record<string, string[]> = {
+  start: ['launch', 'launched', 'began', 'begun', 'kicked off'],
+  end: ['finish', 'finished', 'ended'],
+};
 /** Words that say a column identifies a row: "response id", "order no". */
 const ROW_ID_WORDS = new Set(['id', 'no', 'number', 'ref', 'key', 'code']);
 /** Words that only place a date column's event in time: "last restocked", "date opened", "opened at". */
@@ -115,6 +120,8 @@ function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset): string[] 
   if (column.type === 'date') {
     const event = said.filter((w) => !DATE_QUALIFIERS.has(w));
     if (event.length === 1 && event[0] !== spoken) out.add(event[0] as string);
+    // "campaigns launched in May" are the ones that started then
+    for (const w of EVENT_SYNONYMS[event.length === 1 ? (event[0] as string) : ''] ?? []) out.add(w);
   }
   for (const w of distinctiveWords(column, d)) out.add(w);
   return [...out];

@@ -15,6 +15,7 @@ import type { Match } from '../lexicon.ts';
 import { averagePer, describeMeasure, fitMeasure, measureAlias, withFilter } from '../measures.ts';
 import {
   entityDimensions,
+  isDate,
   isNumeric,
   labelField,
   namesNoMeasures,
@@ -167,7 +168,19 @@ export function breakdown(a: Assembly): PlannerOutcome {
   }
 
   // ---- time -------------------------------------------------------------------------------------
-  const timeField = nearestTimeField(view, base);
+  // "campaigns that ended last month": a date of the rows named by its event is the date the period is of
+  const namedDate = r.matches.find(
+    (m) =>
+      !used.has(m) &&
+      m.target.kind === 'column' &&
+      tableOf(m.target.field) === base &&
+      isDate(view, m.target.field),
+  );
+  const eventField =
+    namedDate?.target.kind === 'column' && (r.dates.length > 0 || r.grain !== undefined)
+      ? namedDate.target.field
+      : undefined;
+  const timeField = eventField ?? nearestTimeField(view, base);
   let time: QueryPlan['time'];
   const grain = r.grain ?? r.rankGrain?.grain;
   if (r.dates.length > 0 || grain) {
@@ -196,6 +209,8 @@ export function breakdown(a: Assembly): PlannerOutcome {
       time = { field: timeField, range: first.range };
     } else time = { field: timeField };
     if (grain) time = { ...time, grain };
+    // "campaigns ended per month": the rows that have not ended have no month of it
+    if (eventField && !time.range && !time.compare) filters.push({ op: 'isNotNull', field: eventField });
   }
 
   // ---- order and limit ------------------------------------------------------------------------
