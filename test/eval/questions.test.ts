@@ -15,6 +15,9 @@ const set = loadQuestionSet(path.join(HERE, 'questions.yaml'));
 /** the blind-written public set and the held-out set (issue 9): checked for shape and runnable SQL like the first */
 const blind = loadQuestionSet(path.join(HERE, 'questions-blind.yaml'));
 const holdout = loadQuestionSet(path.join(HERE, 'questions-holdout.yaml'));
+/** the sets written blind on 2026-12-07: one public, one held out */
+const blind3 = loadQuestionSet(path.join(HERE, 'questions-blind-3.yaml'));
+const holdout2 = loadQuestionSet(path.join(HERE, 'questions-holdout-2.yaml'));
 const turns = set.items.flatMap((item) => item.turns.map((turn) => ({ item, turn })));
 
 describe('question set', () => {
@@ -109,6 +112,8 @@ describe('expected SQL on the seeded demo data', () => {
     ['questions.yaml', set],
     ['questions-blind.yaml', blind],
     ['questions-holdout.yaml', holdout],
+    ['questions-blind-3.yaml', blind3],
+    ['questions-holdout-2.yaml', holdout2],
   ])('%s: runs every query and gets sensible, unambiguous results', (_name, questionSet) => {
     const db = openExpectationDb(dbFile);
     try {
