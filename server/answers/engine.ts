@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Owner, ownerKey } from '../auth/owner.ts';
 import type { LoadedConfig, ResolvedAgent } from '../config/load.ts';
-import type { DatasetRunner } from '../datasets/query.ts';
+import { type DatasetRunner, rowsCalled } from '../datasets/query.ts';
 import type { DatasetService } from '../datasets/service.ts';
 import { parseDatabaseUrl } from '../db/connect.ts';
 import { plannerForAgent } from '../planner/llm/llm-planner.ts';
@@ -23,6 +23,7 @@ import { validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
 import { UnknownAgentError, UnknownConversationError } from './engine-errors.ts';
+import { humanise } from './format.ts';
 import { likeForLikePlan } from './like-for-like.ts';
 import { modelWords } from './model-words.ts';
 import { attachAlternatives, type FoundAlternatives, findAlternatives } from './read-as-alternatives.ts';
@@ -316,6 +317,10 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
             notes: outcome.notes,
             timeZone: agent.config.timeZone,
             ...modelWords(view),
+            // a file's rows go by what its first column identifies ("51 responses", not "51 survey")
+            ...(outcomeRows.compiled.plan.source === 'datasets' && lease
+              ? { tableLabel: (t: string) => rowsCalled(lease.datasets, t) ?? humanise(t) }
+              : {}),
             likeForLike,
             total,
           });

@@ -144,6 +144,13 @@ function fileSynonyms(d: VisibleDataset): string[] {
   return [...new Set(out.filter((s) => s !== '' && s !== d.table))];
 }
 
+/** What the rows of a dataset's table are called in answers ("51 responses"), when its first column says so. */
+export function rowsCalled(datasets: readonly VisibleDataset[], table: string): string | undefined {
+  const d = datasets.find((x) => x.table === table);
+  const noun = d ? rowNoun(d) : undefined;
+  return noun ? pluralize(noun) : undefined;
+}
+
 /**
  * What one row of a file is, when its first column identifies it: "response_id" makes a survey's rows responses
  * ("responses by plan"), whatever the file is called.
