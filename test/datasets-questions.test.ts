@@ -458,4 +458,13 @@ describe('questions about my own files', () => {
     expect(total).toBe(ended.length);
     expect(perQuarter.data?.rows.length).toBe(2);
   });
+
+  it('divides one number of a file by another when the question says "divided by"', async () => {
+    const perPage = byKey(await ask('signups divided by visits per page'));
+    for (const page of ['/signup', '/home']) {
+      const rows = TRAFFIC.filter((x) => x.page === page);
+      const total = (k: 'signups' | 'visits') => rows.reduce((n, x) => n + x[k], 0);
+      expect(perPage[page], page).toBeCloseTo(total('signups') / total('visits'), 6);
+    }
+  });
 });

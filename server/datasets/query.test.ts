@@ -125,6 +125,12 @@ describe('datasetModel: what a file is called and what it measures', () => {
     expect(t?.columns.unit_cost?.synonyms).toEqual(['unit cost', 'cost']);
     expect(t?.columns.response_id?.synonyms).toEqual(['response id']);
   });
+
+  it('names a file of "-ment" things by the verb they come from too ("units we shipped")', async () => {
+    await upload(user(ALICE), 'shipments.csv', 'day,units\n2025-01-03,2\n');
+    const t = datasetModel(await service.listVisibleDatasets(ALICE)).tables.shipments;
+    expect(t?.synonyms).toContain('ship');
+  });
 });
 
 describe('DatasetQueryCache', () => {

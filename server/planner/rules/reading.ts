@@ -9,7 +9,7 @@ import type { PlannerInput, Presentation } from '../types.ts';
 import { withColumnNamedValues } from './column-named-values.ts';
 import { isCountryCode } from './countries.ts';
 import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
-import { isNumeric, labelField, personTable, soldThingTable } from './model-helpers.ts';
+import { isNumeric, labelField, namesNoMeasures, personTable, soldThingTable } from './model-helpers.ts';
 import { stem, type Token, tokenize } from './text.ts';
 import { ACTIVITY, AGENT_NOUNS, CLAUSE_WORDS, CREATION } from './verbs.ts';
 
@@ -340,6 +340,8 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
         (w === 'per' && ['unit', 'units', 'piece', 'pieces', 'item'].includes(words[i + 1] ?? '')));
     const byWord =
       !perOne &&
+      // "signups divided by visits" divides; it breaks nothing down
+      words[i - 1] !== 'divided' &&
       (w === 'by' ||
         w === 'per' ||
         w === 'across' ||
@@ -618,10 +620,22 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       })
     );
   };
+  // "signups divided by visits": one number of a row over another, which the file strategies read as a ratio
+  // (only where that strategy reads it: two numbers of one table, in a model without named measures)
+  const numberAt = (at: (m: Match) => boolean): string | undefined => {
+    const m = matches.find((x) => at(x) && x.target.kind === 'column' && isNumeric(view, x.target.field));
+    return m?.target.kind === 'column' ? tableOf(m.target.field) : undefined;
+  };
+  const divides = (w: string, i: number): boolean => {
+    if (w !== 'divided' || words[i + 1] !== 'by' || !namesNoMeasures(view)) return false;
+    const over = numberAt((m) => m.to === i);
+    return over !== undefined && over === numberAt((m) => m.from === i + 2);
+  };
   const unknownWords = words.filter(
     (w, i) =>
       !matchedWords.has(i) &&
       !classifies(w, i) &&
+      !divides(w, i) &&
       !defined(i) &&
       // what "we" did ("refunds did we issue", "orders we processed") is the rows themselves, not a new thing
       words[i - 1] !== 'we' &&

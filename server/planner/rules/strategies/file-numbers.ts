@@ -15,7 +15,7 @@ const LEVEL_WORDS =
   /(^|_)(price|prices|rate|rates|ratio|score|scores|rating|ratings|satisfaction|percent|percentage|pct|age|minutes|hours|seconds|days|duration|time|temperature|margin)($|_)/;
 
 /** Between two numbers, the words that divide the first by the second: "signups / visits", "signups per visit". */
-const DIVIDED_BY = /^(?:\/|÷|over|per|for\s+(?:each|every))$/;
+const DIVIDED_BY = /^(?:\/|÷|over|per|divided\s+by|for\s+(?:each|every))$/;
 
 /**
  * "signups / visits", "signups per visit", "the ratio of signups to visits": two numbers of a table without
