@@ -61,6 +61,7 @@ const PIPELINE = Array.from({ length: 24 }, (_, i) => ({
   // the first date is the file's time column; stalled deals have not ended
   start_date: `2025-${String((i % 12) + 1).padStart(2, '0')}-05`,
   end_date: i % 3 === 2 ? '' : `2026-${String((i % 6) + 1).padStart(2, '0')}-20`,
+  renewed: i % 4 === 1 ? 'yes' : 'no',
 }));
 
 /** another user's one file: parts, each with a shelf and the day it was inspected (nothing the data's tables name) */
@@ -466,5 +467,17 @@ describe('questions about my own files', () => {
       const total = (k: 'signups' | 'visits') => rows.reduce((n, x) => n + x[k], 0);
       expect(perPage[page], page).toBeCloseTo(total('signups') / total('visits'), 6);
     }
+  });
+
+  it('reads a yes/no column named on its own as its yes rows, and as its no rows when negated', async () => {
+    const count = async (q: string) => Number((await ask(q)).data?.rows[0]?.at(-1));
+    const renewed = PIPELINE.filter((x) => x.renewed === 'yes');
+    expect(await count('how many deals renewed')).toBe(renewed.length);
+    expect(await count('how many deals were not renewed')).toBe(PIPELINE.length - renewed.length);
+    // as a breakdown it stays a breakdown
+    expect(byKey(await ask('deals by renewed'))).toEqual({
+      yes: renewed.length,
+      no: PIPELINE.length - renewed.length,
+    });
   });
 });

@@ -72,6 +72,15 @@ export function collectFilters(
     filters.push({ op: 'isNull', field: m.target.field });
     used.add(m);
   }
+  // "responses that would recommend us", "did not contact support": a yes/no column named alone is its yes rows
+  for (const m of r.matches) {
+    if (used.has(m) || m.target.kind !== 'column') continue;
+    const answers = yesNoOf(view, m.target.field);
+    if (!answers || !reachableToOne(view, base, tableOf(m.target.field))) continue;
+    const negated = r.negated.has(m.from);
+    filters.push({ op: 'eq', field: m.target.field, value: negated ? answers.no : answers.yes });
+    used.add(m);
+  }
   // "stock qty below their reorder level": one column against another of the same rows
   for (const c of columnComparisons(r, view)) {
     if (!reachableToOne(view, base, tableOf(c.field))) continue;
@@ -195,6 +204,21 @@ export function zeroColumns(r: Reading, view: ModelView): ZeroColumn[] {
     else if (outOf || emptyBefore(r, m.from)) out.push({ match: m, field: m.target.field, orEmpty: true });
   }
   return out;
+}
+
+/** A column of yes and no (a boolean, or text spelt yes/no, y/n, true/false): the value of each, as stored. */
+function yesNoOf(
+  view: ModelView,
+  field: string,
+): { yes: string | boolean; no: string | boolean } | undefined {
+  const column = view.field(field);
+  if (column.type === 'boolean') return { yes: true, no: false };
+  const values = view.tables.get(column.table)?.columns[column.column]?.values ?? [];
+  if (values.length !== 2) return undefined;
+  const spelt = (words: string[]) => values.find((v) => words.includes(String(v).toLowerCase()));
+  const yes = spelt(['yes', 'y', 'true']);
+  const no = spelt(['no', 'n', 'false']);
+  return typeof yes === 'string' && typeof no === 'string' ? { yes, no } : undefined;
 }
 
 /** The words before a column say it has nothing: "no", "without", "missing", "don't have", with an article between. */
