@@ -1,0 +1,212 @@
+// The semantic model of a user's files: one queryable table per file, and what the file, its rows and its columns
+// are called, so that questions can name them as people do ("the traffic file", "responses by plan", "the lowest
+// avg nps", "units we shipped").
+import { createRequire } from 'node:module';
+import pluralize from 'pluralize';
+import type { SemanticModel, Table } from '../config/schema.ts';
+import type { AgentModel } from '../query/compile.ts';
+import { DATASET_ROW_KEY, words } from './names.ts';
+import type { DatasetColumnInfo, DatasetRecord, VisibleDataset } from './types.ts';
+
+/** Words that say a number counts its first word: "stock qty", "seat count", "order number". */
+const COUNT_WORDS = new Set(['qty', 'quantity', 'count', 'number', 'num', 'level', 'amount', 'total']);
+/** Words that say a text column names its first word: "product name", "plan title". */
+const NAME_WORDS = new Set(['name', 'title']);
+/** Other verbs for a date column's event: a start is also a launch or a beginning, an end a finish. */
+const EVENT_SYNONYMS: Record<string, string[]> = {
+  start: ['launch', 'launched', 'began', 'begun', 'kicked off'],
+  end: ['finish', 'finished', 'ended'],
+};
+/** Words that say a column identifies a row: "response id", "order no". */
+const ROW_ID_WORDS = new Set(['id', 'no', 'number', 'ref', 'key', 'code']);
+/** Words that only place a date column's event in time: "last restocked", "date opened", "opened at". */
+const DATE_QUALIFIERS = new Set(['last', 'first', 'latest', 'date', 'time', 'day', 'at', 'on']);
+
+/** English function words (stopwords-iso), which never name a column on their own. */
+const FUNCTION_WORDS: ReadonlySet<string> = new Set(
+  (createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>).en ?? [],
+);
+/** Words of a calendar, which name a question's dates and grains before any column. */
+const CALENDAR_WORDS = new Set(
+  'day week month quarter year date time hour daily weekly monthly quarterly yearly annual'.split(' '),
+);
+/** Words that say what a number is counted in or per ("unit cost"): "units in stock" is not the cost. */
+const PER_WORDS = new Set(['unit', 'piece', 'item', 'each', 'per']);
+
+/**
+ * The words of a column's name that no other column of its file has, from its leading phrase ("nps" and "score" of
+ * nps_score, "recommend" of would_recommend, not "customer" of months_as_customer): "the lowest avg nps" names the
+ * column as well as its whole name does. Words that say what kind of column it is, or name the file or its rows, are
+ * left out.
+ */
+function distinctiveWords(column: DatasetColumnInfo, d: VisibleDataset): string[] {
+  const said = words(column.header);
+  const start = said.findIndex((w) => !FUNCTION_WORDS.has(w));
+  if (said.length < 2 || start < 0 || said.some((w) => ROW_ID_WORDS.has(w))) return [];
+  const end = said.findIndex((w, i) => i > start && FUNCTION_WORDS.has(w));
+  const lead = said.slice(start, end < 0 ? undefined : end);
+  const one = (w: string) => pluralize.singular(w);
+  const elsewhere = new Set(
+    [...d.columns.filter((c) => c !== column).map((c) => c.header), d.name.replace(/\.(csv|json)$/i, '')]
+      .flatMap((text) => words(text))
+      .map(one),
+  );
+  return lead.filter(
+    (w) =>
+      w.length >= 3 &&
+      !/\d/.test(w) &&
+      !elsewhere.has(one(w)) &&
+      ![CALENDAR_WORDS, PER_WORDS, COUNT_WORDS, NAME_WORDS, DATE_QUALIFIERS].some((list) => list.has(one(w))),
+  );
+}
+
+function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset): string[] {
+  const out = new Set<string>();
+  if (column.header !== column.name) out.add(column.header);
+  const said = words(column.header);
+  const spoken = said.join(' ');
+  if (spoken !== '' && spoken !== column.name && spoken !== column.header) out.add(spoken);
+  // "units in stock", "out of stock": a number named "<thing> qty" is named by the thing too
+  if (column.modelType === 'number' && said.length === 2 && COUNT_WORDS.has(said[1] as string))
+    out.add(said[0] as string);
+  // "which 5 products cost most": a "<thing> name" column is named by the thing it names
+  if (column.modelType === 'string' && said.length === 2 && NAME_WORDS.has(said[1] as string))
+    out.add(said[0] as string);
+  // "items restocked last month": a date column is named by its event, without the words that date it
+  if (column.type === 'date') {
+    const event = said.filter((w) => !DATE_QUALIFIERS.has(w));
+    if (event.length === 1 && event[0] !== spoken) out.add(event[0] as string);
+    // "campaigns launched in May" are the ones that started then
+    for (const w of EVENT_SYNONYMS[event.length === 1 ? (event[0] as string) : ''] ?? []) out.add(w);
+  }
+  for (const w of distinctiveWords(column, d)) out.add(w);
+  return [...out];
+}
+
+/**
+ * What a file is called: its name in words ("web traffic"), the name itself, and the name's last word when it has
+ * several ("the traffic file", "my targets": the head of the name is what people call it).
+ */
+function fileSynonyms(d: VisibleDataset): string[] {
+  const named = words(d.name.replace(/\.(csv|json)$/i, ''));
+  const head = named.length > 1 ? named.at(-1) : undefined;
+  const row = rowNoun(d);
+  // "units we shipped" are the shipments' units: the verb a "-ment" noun is made from names its file too
+  const verbs = named.flatMap((w) => /^([a-z]{3,})ments?$/.exec(w)?.slice(1) ?? []);
+  const out = [
+    named.join(' '),
+    d.name,
+    ...(head && head.length > 3 && !/^\d+$/.test(head) ? [head] : []),
+    ...(row ? [row] : []),
+    ...verbs,
+  ];
+  return [...new Set(out.filter((s) => s !== '' && s !== d.table))];
+}
+
+/** What the rows of a dataset's table are called in answers ("51 responses"), when its first column says so. */
+export function rowsCalled(datasets: readonly VisibleDataset[], table: string): string | undefined {
+  const d = datasets.find((x) => x.table === table);
+  const noun = d ? rowNoun(d) : undefined;
+  return noun ? pluralize(noun) : undefined;
+}
+
+/**
+ * What one row of a file is, when its first column identifies it: "response_id" makes a survey's rows responses
+ * ("responses by plan"), whatever the file is called.
+ */
+function rowNoun(d: VisibleDataset): string | undefined {
+  const first = d.columns[0];
+  if (!first) return undefined;
+  const said = words(first.header);
+  return said.length === 2 && ROW_ID_WORDS.has(said[1] as string) && (said[0] as string).length >= 3
+    ? said[0]
+    : undefined;
+}
+
+function scopeLabel(d: DatasetRecord): string {
+  return d.scope.kind === 'user' ? 'the user’s own' : `a shared (${d.scope.contextKey})`;
+}
+
+/** How many of a line's things: "units", "qty", "units_sold". */
+const QUANTITY =
+  /^(units?|qty|quantity|quantities|pieces|items)$|_(units|qty|quantity)$|^(units|qty|quantity)_/;
+/** What one of them sells for: "price", "unit_price", "price_each" (a cost times a stock level is not revenue). */
+const UNIT_PRICE = /^(unit_?price|price|price_each|price_per_unit|sale_price|selling_price)$/;
+const MONEY_WORDS = ['revenue', 'sales', 'turnover', 'takings', 'income', 'gross sales', 'total sales'];
+
+/**
+ * A file of lines with a quantity and a unit price (and no money column of its own): its money is their product,
+ * as an order line's total is, so "revenue by region" is answered and the answer's account shows the expression.
+ */
+function lineMoney(d: VisibleDataset): Table['computed'] {
+  const numbers = d.columns.filter((c) => c.modelType === 'number');
+  const quantity = numbers.find((c) => QUANTITY.test(c.name));
+  const price = numbers.find((c) => UNIT_PRICE.test(c.name));
+  const named = new Set(d.columns.flatMap((c) => [c.name, ...words(c.header)]));
+  if (!quantity || !price || MONEY_WORDS.some((w) => named.has(w))) return {};
+  return {
+    revenue: {
+      expression: `${quantity.name} * ${price.name}`,
+      type: 'number',
+      description: `"${quantity.header}" times "${price.header}" in ${d.name}`,
+      synonyms: MONEY_WORDS.filter((w) => w !== 'revenue'),
+    },
+  };
+}
+
+function tableFor(d: VisibleDataset): Table {
+  const columns: Table['columns'] = Object.fromEntries(
+    d.columns.map((c) => [
+      c.name,
+      {
+        type: c.modelType,
+        description: `"${c.header}" in ${d.name}${c.grain ? ` (${c.grain}s)` : ''}`,
+        synonyms: columnSynonyms(c, d),
+        ...(c.values !== undefined && c.modelType === 'string' ? { values: [...c.values] } : {}),
+      },
+    ]),
+  );
+  const timeColumn = d.columns.find((c) => c.type === 'date')?.name;
+  // a row is shown by its name ("campaign_name") before its id, else by its first text
+  const texts = d.columns.filter((c) => c.type === 'string');
+  const labelColumn = (texts.find((c) => NAME_WORDS.has(words(c.header).at(-1) ?? '')) ?? texts[0])?.name;
+  const notes = d.notes.trim().slice(0, 500);
+  return {
+    access: 'queryable',
+    prompt: `Rows of ${scopeLabel(d)} uploaded file "${d.name}" (${d.rowCount} rows).${notes ? ` Notes: ${notes}` : ''}`,
+    synonyms: fileSynonyms(d),
+    primaryKey: DATASET_ROW_KEY,
+    ...(labelColumn !== undefined ? { labelColumn } : {}),
+    ...(timeColumn !== undefined ? { timeColumn } : {}),
+    // access is enforced by the dataset's scope (only the files this user may see are in the model)
+    contextFilters: [],
+    columns,
+    computed: lineMoney(d),
+    relations: {},
+    measures: {},
+    segments: {},
+  };
+}
+
+/**
+ * One queryable table per dataset (named by `table`), columns typed as inferred (number -> number, date ->
+ * date or datetime, boolean -> boolean, string -> string), synonyms from the header words, timeColumn = the first
+ * date column, labelColumn = the first string column, no context filters.
+ */
+export function datasetModel(datasets: readonly VisibleDataset[]): SemanticModel {
+  return { tables: Object.fromEntries(datasets.map((d) => [d.table, tableFor(d)])) };
+}
+
+/** The agent the compiler takes for a dataset-only plan: not multi-tenant, no userContext. */
+export function datasetAgentModel(
+  datasets: readonly VisibleDataset[],
+  options: { id?: string; timeZone?: string } = {},
+): AgentModel {
+  return {
+    id: options.id ?? 'datasets',
+    multiTenant: false,
+    timeZone: options.timeZone ?? 'UTC',
+    userContext: {},
+    model: datasetModel(datasets),
+  };
+}
