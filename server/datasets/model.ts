@@ -91,8 +91,9 @@ function fileSynonyms(d: VisibleDataset): string[] {
   const named = words(d.name.replace(/\.(csv|json)$/i, ''));
   const head = named.length > 1 ? named.at(-1) : undefined;
   const row = rowNoun(d);
-  // "units we shipped" are the shipments' units: the verb a "-ment" noun is made from names its file too
-  const verbs = named.flatMap((w) => /^([a-z]{3,})ments?$/.exec(w)?.slice(1) ?? []);
+  // "units we shipped" are the shipments' units: the verb a "-ment" noun is made from names its file too (of four
+  // letters or more: "comments" is not "com")
+  const verbs = named.flatMap((w) => /^([a-z]{4,})ments?$/.exec(w)?.slice(1) ?? []);
   const out = [
     named.join(' '),
     d.name,
