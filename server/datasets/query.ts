@@ -29,13 +29,13 @@ import {
   type QueryResult,
   type QueryRunner,
 } from '../query/execute.ts';
-import { datasetModel } from './model.ts';
+import { datasetModel } from './dataset-model.ts';
 import { datasetTableName, uniqueIdentifier } from './names.ts';
 import type { ParseLimits } from './parse.ts';
 import type { DatasetWorkers } from './pool.ts';
 import type { DatasetRecord, VisibleDataset } from './types.ts';
 
-export { datasetAgentModel, datasetModel, rowsCalled } from './model.ts';
+export { datasetAgentModel, datasetModel, rowsCalled } from './dataset-model.ts';
 export { DATASET_ROW_KEY, datasetTableName } from './names.ts';
 export type { DatasetColumnInfo, DatasetRecord, DatasetScope, VisibleDataset } from './types.ts';
 
