@@ -1,9 +1,9 @@
 // The semantic model of a user's files: one queryable table per file, and what the file, its rows and its columns
 // are called, so that questions can name them as people do ("the traffic file", "responses by plan", "the lowest
 // avg nps", "units we shipped").
-import { createRequire } from 'node:module';
 import pluralize from 'pluralize';
 import type { SemanticModel, Table } from '../config/schema.ts';
+import { FILLER } from '../planner/rules/text.ts';
 import type { AgentModel } from '../query/compile.ts';
 import { DATASET_ROW_KEY, words } from './names.ts';
 import type { DatasetColumnInfo, DatasetRecord, VisibleDataset } from './types.ts';
@@ -22,10 +22,6 @@ const ROW_ID_WORDS = new Set(['id', 'no', 'number', 'ref', 'key', 'code']);
 /** Words that only place a date column's event in time: "last restocked", "date opened", "opened at". */
 const DATE_QUALIFIERS = new Set(['last', 'first', 'latest', 'date', 'time', 'day', 'at', 'on']);
 
-/** English function words (stopwords-iso), which never name a column on their own. */
-const FUNCTION_WORDS: ReadonlySet<string> = new Set(
-  (createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>).en ?? [],
-);
 /** Words of a calendar, which name a question's dates and grains before any column. */
 const CALENDAR_WORDS = new Set(
   'day week month quarter year date time hour daily weekly monthly quarterly yearly annual'.split(' '),
@@ -41,9 +37,9 @@ const PER_WORDS = new Set(['unit', 'piece', 'item', 'each', 'per']);
  */
 function distinctiveWords(column: DatasetColumnInfo, d: VisibleDataset): string[] {
   const said = words(column.header);
-  const start = said.findIndex((w) => !FUNCTION_WORDS.has(w));
+  const start = said.findIndex((w) => !FILLER.has(w));
   if (said.length < 2 || start < 0 || said.some((w) => ROW_ID_WORDS.has(w))) return [];
-  const end = said.findIndex((w, i) => i > start && FUNCTION_WORDS.has(w));
+  const end = said.findIndex((w, i) => i > start && FILLER.has(w));
   const lead = said.slice(start, end < 0 ? undefined : end);
   const one = (w: string) => pluralize.singular(w);
   const elsewhere = new Set(

@@ -89,15 +89,8 @@ export function collectFilters(
     used.add(c.right);
   }
   for (const c of r.comparisons) {
-    // the numeric column named just before "more than", else just after its number ("more than 20 signups"), else
-    // the table's value column
-    const named =
-      [...r.matches]
-        .reverse()
-        .find(
-          (m) =>
-            m.target.kind === 'column' && m.to <= c.at && c.at - m.to <= 3 && isNumeric(view, m.target.field),
-        ) ?? numberAfter(r, view, c.at);
+    // the number compared, else the table's value column
+    const named = comparedColumn(r, view, c.at);
     const field = named?.target.kind === 'column' ? named.target.field : valueColumn(view, base);
     if (named) used.add(named);
     if (field) filters.push({ op: c.op, field, value: c.value });
@@ -168,6 +161,20 @@ export function withAskedColumns(
 
 const NONE = new Set(['no', 'without', 'missing', 'lacking']);
 const NOT_HAVE = new Set(["don't", 'dont', "doesn't", 'doesnt', "didn't", 'didnt']);
+
+/**
+ * The numeric column a comparison starting at `at` compares: the one named just before "more than", else just after
+ * its number ("more than 20 signups").
+ */
+export function comparedColumn(r: Reading, view: ModelView, at: number): Match | undefined {
+  return (
+    [...r.matches]
+      .reverse()
+      .find(
+        (m) => m.target.kind === 'column' && m.to <= at && at - m.to <= 3 && isNumeric(view, m.target.field),
+      ) ?? numberAfter(r, view, at)
+  );
+}
 
 /** "more than 20 signups": the numeric column right after the number of a comparison that starts at `at`. */
 export function numberAfter(r: Reading, view: ModelView, at: number): Match | undefined {

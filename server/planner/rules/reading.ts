@@ -1,6 +1,5 @@
 // Reading a question: date phrases and grains, vocabulary matches (model phrases and tenant values), and the
 // cue words of analytic questions (how many, by/per, top N, which, share of, vs, never, more than).
-import { createRequire } from 'node:module';
 import { distance } from 'fastest-levenshtein';
 import { type DateMatch, findDates, findGrain } from '../../dates/phrases.ts';
 import { type Grain, tableOf } from '../../query/plan.ts';
@@ -10,7 +9,7 @@ import { withColumnNamedValues } from './column-named-values.ts';
 import { isCountryCode } from './countries.ts';
 import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
 import { isNumeric, labelField, namesNoMeasures, personTable, soldThingTable } from './model-helpers.ts';
-import { stem, type Token, tokenize } from './text.ts';
+import { FILLER, stem, type Token, tokenize } from './text.ts';
 import { ACTIVITY, AGENT_NOUNS, CLAUSE_WORDS, CREATION } from './verbs.ts';
 
 export type Agg = 'sum' | 'avg' | 'min' | 'max';
@@ -167,12 +166,6 @@ const ASC_WORDS = new Set([
   'quietest',
   'slowest',
 ]);
-
-// English function and filler words ("still", "yet", "whats", "alongside") from the stopwords-iso lists: a word of
-// the question that nothing matched is unknown only when it is not one of these
-export const FILLER: ReadonlySet<string> = new Set(
-  (createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>).en ?? [],
-);
 
 // words the grammar itself knows, so they are never "corrected" into model vocabulary
 // words of the shapes of an answer ("running total", "growth", "in terms of") and of everyday phrasing around the
@@ -362,11 +355,11 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       (before.some((x) => CREATION.has(x) || ACTIVITY.has(x)) ||
         (before.some((x) => EARNED.has(x)) && ['who', 'that', 'which'].includes(words[people.to] ?? '')));
     // "total spend across all campaigns": over every row of the table, not a row at a time
-    const k = w === 'across' ? i : words[i - 1] === 'across' ? i - 1 : -1;
+    const acrossAt = w === 'across' ? i : words[i - 1] === 'across' ? i - 1 : -1;
     const acrossAll =
-      k >= 0 &&
-      ['all', 'every'].includes(words[k + 1] ?? '') &&
-      matches.some((m) => m.from === k + 2 && m.target.kind === 'table');
+      acrossAt >= 0 &&
+      ['all', 'every'].includes(words[acrossAt + 1] ?? '') &&
+      matches.some((m) => m.from === acrossAt + 2 && m.target.kind === 'table');
     if (
       byWord &&
       !agentive &&

@@ -1,7 +1,13 @@
 // Tokens of a question: lower-cased words with their stems and character offsets, numbers and emails kept whole.
+import { createRequire } from 'node:module';
 import pluralize from 'pluralize';
 import { stemmer } from 'stemmer';
 import { SMALL_NUMBERS } from '../../dates/phrases.ts';
+
+/** English function and filler words ("still", "yet", "whats", "alongside"), from the stopwords-iso lists. */
+export const FILLER: ReadonlySet<string> = new Set(
+  (createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>).en ?? [],
+);
 
 export interface Token {
   /** the lower-cased word as written */

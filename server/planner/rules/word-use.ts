@@ -7,7 +7,8 @@ import type { ModelView } from '../../semantic/model-view.ts';
 import type { WordUse } from '../types.ts';
 import type { Lexicon, Match, Target } from './lexicon.ts';
 import { measureAlternatives } from './model-helpers.ts';
-import { FILLER, GRAIN_NOUNS, GRAMMAR_WORDS, type Reading } from './reading.ts';
+import { GRAIN_NOUNS, GRAMMAR_WORDS, type Reading } from './reading.ts';
+import { FILLER } from './text.ts';
 
 // words of the stop list that may stand before a noun without narrowing it ("several orders", "become customers")
 const NOT_NARROWING = new Set(

@@ -20,7 +20,7 @@ const DIVIDED_BY = /^(?:\/|÷|over|per|divided\s+by|for\s+(?:each|every))$/;
 /**
  * "signups / visits", "signups per visit", "the ratio of signups to visits": two numbers of a table without
  * named measures (a file), the first one’s figure over the second one’s. Read as one number, the other was lost.
- * ("divided by" stays an unknown word: the data’s own measures cannot be divided yet, and say so)
+ * ("revenue divided by orders" over the database stays refused: reading.ts understands "divided by" only here)
  */
 export function ratioOfNumbers(a: Assembly): PlannerOutcome | undefined {
   const { r, view, used, measures } = a;

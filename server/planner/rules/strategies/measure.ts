@@ -6,7 +6,7 @@ import type { ModelView } from '../../../semantic/model-view.ts';
 import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, countedMatch, factTable, matchesOf } from '../assembly.ts';
 import { columnComparisons } from '../column-comparisons.ts';
-import { zeroColumns } from '../filters.ts';
+import { comparedColumn, zeroColumns } from '../filters.ts';
 import type { Match } from '../lexicon.ts';
 import { currencyOf, sameAggregate } from '../measures.ts';
 import {
@@ -155,9 +155,8 @@ export function countedRows(a: Assembly): PlannerOutcome | undefined {
         a.base = tableOf(field);
         measures.push({ kind: 'count' });
       } else if (
-        isNumeric(view, field) &&
         view.tables.get(tableOf(field))?.access === 'queryable' &&
-        r.comparisons.some((c) => c.at >= subject.to && c.at - subject.to <= 3)
+        r.comparisons.some((c) => comparedColumn(r, view, c.at) === subject)
       ) {
         // "how many have an nps of 6 or below": the rows the comparison holds for (it stays free to be the filter)
         a.base = tableOf(field);
