@@ -64,6 +64,27 @@ const PIPELINE = Array.from({ length: 24 }, (_, i) => ({
   renewed: i % 4 === 1 ? 'yes' : 'no',
 }));
 
+/** the company's own people: a site each, remote or not, their pay, the day they were hired and the day they left */
+const STAFF = Array.from({ length: 18 }, (_, i) => ({
+  staff_id: `S-${i}`,
+  name: `Person ${i}`,
+  site: ['York', 'Porto', 'Graz'][i % 3] as string,
+  remote: i % 4 === 0 ? 'yes' : 'no',
+  pay: 30000 + i * 1500,
+  hire_date: `${2021 + (i % 5)}-0${(i % 9) + 1}-01`,
+  termination_date: i % 5 === 0 ? `${2025 + (i % 2)}-0${(i % 6) + 2}-15` : '',
+  performance_rating: (i % 5) + 1,
+}));
+/** a shop's checkout log: each row an order (its first column says so), with a coupon on some and what it cost */
+const CHECKOUTS = Array.from({ length: 30 }, (_, i) => ({
+  order_ref: `R-${i}`,
+  placed_on: `${2024 + (i % 3)}-${String((i % 12) + 1).padStart(2, '0')}-10`,
+  coupon_code: i % 3 === 0 ? (i % 9 === 0 ? 'VIP' : 'SPRING') : '',
+  shipping: 4 + (i % 3),
+  total: 40 + i * 3,
+  payment: i % 3 === 1 ? 'paypal' : 'card',
+}));
+
 /** another user's one file: parts, each with a shelf and the day it was inspected (nothing the data's tables name) */
 const INSPECTOR = 'eli';
 const PARTS = Array.from({ length: 9 }, (_, i) => ({
@@ -94,6 +115,8 @@ beforeAll(async () => {
     ['stock_levels.csv', STOCK],
     ['web_traffic.csv', TRAFFIC],
     ['pipeline.csv', PIPELINE],
+    ['staff.csv', STAFF],
+    ['checkout_log.csv', CHECKOUTS],
   ] as const) {
     await client.agents.datasets.user.upload(
       USER,
@@ -479,5 +502,94 @@ describe('questions about my own files', () => {
       yes: renewed.length,
       no: PIPELINE.length - renewed.length,
     });
+  });
+
+  it('calls a file of staff by what people call staff, and a yes/no column counted by its rows', async () => {
+    const remote = STAFF.filter((x) => x.remote === 'yes');
+    expect(byKey(await ask('how many remote workers are there at each site'))).toEqual(
+      sumBy(
+        remote,
+        (x) => x.site,
+        () => 1,
+      ),
+    );
+    // "current" staff have not left: their leaving date is empty
+    expect(Number((await ask('how many current personnel at Porto')).data?.rows[0]?.at(-1))).toBe(
+      STAFF.filter((x) => x.site === 'Porto' && x.termination_date === '').length,
+    );
+    const porto = STAFF.filter((x) => x.site === 'Porto');
+    expect(Number((await ask('total earnings of the personnel in Porto')).data?.rows[0]?.at(-1))).toBe(
+      porto.reduce((n, x) => n + x.pay, 0),
+    );
+  });
+
+  it('dates the rows by the event a verb names, in a listing too ("who quit during 2025")', async () => {
+    const quit = STAFF.filter((x) => x.termination_date.startsWith('2025'));
+    const answer = await ask('who quit during 2025');
+    expect(answer.data?.rows.map((r) => r[0]).sort()).toEqual(quit.map((x) => x.name).sort());
+  });
+
+  it('bounds the rows by the file’s date when a period has no verb ("prior to 2025")', async () => {
+    const answer = await ask('number of orders in my checkout log prior to 2025');
+    expect(Number(answer.data?.rows[0]?.at(-1))).toBe(CHECKOUTS.filter((x) => x.placed_on < '2025').length);
+    expect(answer.message).toMatch(/before 1 Jan 2025\b/);
+  });
+
+  it('divides one number by another "as a proportion of" it, and names a coupon by its code column', async () => {
+    const ratio = Number(
+      (await ask('shipping as a proportion of total in the checkout log')).data?.rows[0]?.at(-1),
+    );
+    const sum = (k: 'shipping' | 'total') => CHECKOUTS.reduce((n, x) => n + x[k], 0);
+    expect(ratio).toBeCloseTo(sum('shipping') / sum('total'), 6);
+    const withCoupon = CHECKOUTS.filter((x) => x.coupon_code !== '');
+    const perCoupon = byKey(await ask('which coupon was used most often'));
+    expect(perCoupon).toEqual({ SPRING: withCoupon.filter((x) => x.coupon_code === 'SPRING').length });
+  });
+
+  it('reads how people talk about pay, ratings and a file’s own verbs', async () => {
+    const figure = async (q: string) => Number((await ask(q)).data?.rows[0]?.at(-1));
+    // "earners" are the staff, ranked by their pay, which is shown with them
+    const graz = STAFF.filter((x) => x.site === 'Graz').sort((a, b) => b.pay - a.pay);
+    const top = await ask('the 2 top earners at Graz');
+    const name = top.data?.columns.findIndex((c) => c.name === 'name') ?? -1;
+    expect(top.data?.rows.map((r) => r[name])).toEqual(graz.slice(0, 2).map((x) => x.name));
+    expect(top.data?.columns.map((c) => c.name)).toContain('pay');
+    // two aggregates of one number are both answered
+    const range = await ask('lowest and highest pay at Graz');
+    expect(range.data?.rows[0]?.slice(-2).map(Number)).toEqual([graz.at(-1)?.pay, graz[0]?.pay]);
+    // "score" only says what kind of number the rating is
+    const york = STAFF.filter((x) => x.site === 'York');
+    expect(await figure('mean performance score for York')).toBeCloseTo(
+      york.reduce((n, x) => n + x.performance_rating, 0) / york.length,
+      6,
+    );
+    // "add up", and "spent" is the file's spend
+    expect(await figure('add up the pay of the York staff')).toBe(york.reduce((n, x) => n + x.pay, 0));
+    expect(await figure('how many deals did we spend more than 150 on')).toBe(
+      PIPELINE.filter((x) => x.spend > 150).length,
+    );
+    expect(await figure('total we spent on won deals')).toBe(
+      PIPELINE.filter((x) => x.stage === 'won').reduce((n, x) => n + x.spend, 0),
+    );
+  });
+
+  it('reads the rows a question means around a file’s values: unused coupons, different values, the biggest rows', async () => {
+    const count = async (q: string) => Number((await ask(q)).data?.rows[0]?.at(-1));
+    expect(await count('how many orders in the checkout log did not use a coupon')).toBe(
+      CHECKOUTS.filter((x) => x.coupon_code === '').length,
+    );
+    // "paid by paypal": the value after a done verb's "by" is the means, not a breakdown: one figure
+    expect(await count('how many orders in the checkout log were paid by paypal')).toBe(
+      CHECKOUTS.filter((x) => x.payment === 'paypal').length,
+    );
+    // "what different X": the values of X among the rows the rest of the question names
+    const sites = await ask('which different sites have remote staff');
+    expect(sites.data?.rows.map((r) => r[0]).sort()).toEqual(
+      [...new Set(STAFF.filter((x) => x.remote === 'yes').map((x) => x.site))].sort(),
+    );
+    const biggest = await ask('the 2 largest orders in the checkout log');
+    const byTotal = [...CHECKOUTS].sort((a, b) => b.total - a.total).slice(0, 2);
+    expect(biggest.data?.rows.map((r) => r[0])).toEqual(byTotal.map((x) => x.order_ref));
+    expect(biggest.data?.columns.map((c) => c.name)).toContain('total');
   });
 });

@@ -276,6 +276,19 @@ describe('filter words', () => {
       'not (status is pending)',
     ],
     [{ op: 'dateRange', field: 'orders.created_at', range: lastMonth }, 'placed last month'],
+    // a bound at the start of a day is that day, whatever the zone it was resolved in; a time of day keeps its time
+    [
+      { op: 'lt', field: 'orders.created_at', value: '2025-01-01T00:00:00.000+01:00' },
+      'created at is before 1 Jan 2025',
+    ],
+    [
+      { op: 'gte', field: 'orders.created_at', value: '2026-07-01T00:00:00.000Z' },
+      'created at is on or after 1 Jul 2026',
+    ],
+    [
+      { op: 'gt', field: 'orders.created_at', value: '2026-07-01T09:30:00.000Z' },
+      'created at is after 1 Jul 2026, 09:30 UTC',
+    ],
   ])('%o reads "%s"', (filter, words) => {
     expect(describeFilter(filter, ctx)).toBe(words);
   });

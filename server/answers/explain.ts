@@ -195,6 +195,9 @@ function valueWords(value: Scalar, field: string): string {
     return formatNumber(value, /(^|\.|_)id$/.test(field) ? 'identifier' : 'number');
   }
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return formatDay(value);
+  // a bound at the start of a day, in the agent's own zone ("before 2024"): the day says it
+  const midnight = /^(\d{4}-\d{2}-\d{2})[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]\d{2}:?\d{2})?$/.exec(value);
+  if (midnight) return formatDay(midnight[1] as string);
   if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value)) return formatDateTime(value);
   return value;
 }

@@ -16,7 +16,39 @@ const NAME_WORDS = new Set(['name', 'title']);
 const EVENT_SYNONYMS: Record<string, string[]> = {
   start: ['launch', 'launched', 'began', 'begun', 'kicked off'],
   end: ['finish', 'finished', 'ended'],
+  // a person's first and last day: "who joined last month", "how many people quit in 2025"
+  hire: ['hired', 'joined', 'onboarded'],
+  termination: ['terminated', 'left', 'quit', 'resigned', 'departed', 'exited'],
+  exit: ['left', 'quit', 'resigned', 'departed', 'exited'],
 };
+/** The other forms of a column's verb that a stem does not reach: "where we spent more than 35k". */
+const VERB_FORMS: Record<string, string[]> = {
+  spend: ['spent', 'spending'],
+  sell: ['sold'],
+  buy: ['bought'],
+};
+/** A number a person is paid: "the highest paid", "who earns the least", "top earners". */
+const PAY = /(^|_)(salary|salaries|wage|wages|pay|compensation|earnings)($|_)/;
+const PAY_WORDS = 'pay paid earn earns earned earning earnings salary wage'.split(' ');
+/** A file whose rows are the company's own people ("employees.csv", "staff", rows of "worker_id"). */
+const STAFF_NOUNS = new Set('employee staff worker personnel colleague hire contractor team'.split(' '));
+/** What people call such rows: "the finance staff", "workers per office", "how many people", "who". */
+const STAFF_WORDS = [
+  'people',
+  'persons',
+  'staff',
+  'staff members',
+  'workers',
+  'personnel',
+  'employees',
+  'team members',
+];
+/** A file whose rows are other people: "how many people", "who" are its rows. */
+const PERSON_NOUNS = new Set(
+  'customer client user student patient member contact lead respondent subscriber attendee guest volunteer candidate applicant person'.split(
+    ' ',
+  ),
+);
 /** Words that say a column identifies a row: "response id", "order no". */
 const ROW_ID_WORDS = new Set(['id', 'no', 'number', 'ref', 'key', 'code']);
 /** Words that only place a date column's event in time: "last restocked", "date opened", "opened at". */
@@ -38,7 +70,9 @@ const PER_WORDS = new Set(['unit', 'piece', 'item', 'each', 'per']);
 function distinctiveWords(column: DatasetColumnInfo, d: VisibleDataset): string[] {
   const said = words(column.header);
   const start = said.findIndex((w) => !FILLER.has(w));
-  if (said.length < 2 || start < 0 || said.some((w) => ROW_ID_WORDS.has(w))) return [];
+  // the first column's words are what a row is ("response id"); a later "coupon code" names a coupon
+  const identifies = d.columns[0] === column && said.some((w) => ROW_ID_WORDS.has(w));
+  if (said.length < 2 || start < 0 || identifies) return [];
   const end = said.findIndex((w, i) => i > start && FILLER.has(w));
   const lead = said.slice(start, end < 0 ? undefined : end);
   const one = (w: string) => pluralize.singular(w);
@@ -52,8 +86,15 @@ function distinctiveWords(column: DatasetColumnInfo, d: VisibleDataset): string[
       w.length >= 3 &&
       !/\d/.test(w) &&
       !elsewhere.has(one(w)) &&
-      ![CALENDAR_WORDS, PER_WORDS, COUNT_WORDS, NAME_WORDS, DATE_QUALIFIERS].some((list) => list.has(one(w))),
+      ![CALENDAR_WORDS, PER_WORDS, COUNT_WORDS, NAME_WORDS, DATE_QUALIFIERS, ROW_ID_WORDS].some((list) =>
+        list.has(one(w)),
+      ),
   );
+}
+
+/** The list a word has in one of the tables above (own keys only: a column may be called "constructor"). */
+function listed(lists: Record<string, string[]>, word: string): string[] {
+  return Object.hasOwn(lists, word) ? (lists[word] ?? []) : [];
 }
 
 function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset): string[] {
@@ -73,8 +114,11 @@ function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset): string[] 
     const event = said.filter((w) => !DATE_QUALIFIERS.has(w));
     if (event.length === 1 && event[0] !== spoken) out.add(event[0] as string);
     // "campaigns launched in May" are the ones that started then
-    for (const w of EVENT_SYNONYMS[event.length === 1 ? (event[0] as string) : ''] ?? []) out.add(w);
+    for (const w of listed(EVENT_SYNONYMS, event.length === 1 ? (event[0] as string) : '')) out.add(w);
   }
+  for (const w of said) for (const form of listed(VERB_FORMS, w)) out.add(form);
+  if (column.modelType === 'number' && PAY.test(column.name.toLowerCase()))
+    for (const w of PAY_WORDS) if (w !== column.name) out.add(w);
   for (const w of distinctiveWords(column, d)) out.add(w);
   return [...out];
 }
@@ -90,12 +134,19 @@ function fileSynonyms(d: VisibleDataset): string[] {
   // "units we shipped" are the shipments' units: the verb a "-ment" noun is made from names its file too (of four
   // letters or more: "comments" is not "com")
   const verbs = named.flatMap((w) => /^([a-z]{4,})ments?$/.exec(w)?.slice(1) ?? []);
+  const nouns = [...named, ...(row ? [row] : [])].map((w) => pluralize.singular(w));
+  const staff = nouns.some((w) => STAFF_NOUNS.has(w));
+  const people = staff ? STAFF_WORDS : nouns.some((w) => PERSON_NOUNS.has(w)) ? ['people', 'persons'] : [];
+  // "the top 5 earners": people with a pay column are also its earners (ranked by their pay, model-helpers.ts)
+  const paid = staff && d.columns.some((c) => c.modelType === 'number' && PAY.test(c.name.toLowerCase()));
   const out = [
     named.join(' '),
     d.name,
     ...(head && head.length > 3 && !/^\d+$/.test(head) ? [head] : []),
     ...(row ? [row] : []),
     ...verbs,
+    ...people,
+    ...(paid ? ['earners'] : []),
   ];
   return [...new Set(out.filter((s) => s !== '' && s !== d.table))];
 }

@@ -3,14 +3,19 @@
 import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import { Assembly, type Strategy } from './assembly.ts';
 import { readClauses } from './clauses.ts';
-import { applyConditions, withoutClauses } from './conditions.ts';
+import { applyConditions, applyFreeBounds, withoutClauses } from './conditions.ts';
 import { applyDefinitionConflicts } from './definitions.ts';
 import { measureAlias } from './measures.ts';
 import { applyPerRowCount } from './per-row-count.ts';
 import type { Reading } from './reading.ts';
 import { applyShapes } from './shapes.ts';
 import { breakdown } from './strategies/breakdown.ts';
-import { numberOfUnmeasuredTable, rankedUnnamedRows, ratioOfNumbers } from './strategies/file-numbers.ts';
+import {
+  mostCommonValue,
+  numberOfUnmeasuredTable,
+  rankedUnnamedRows,
+  ratioOfNumbers,
+} from './strategies/file-numbers.ts';
 import {
   busiestPeriod,
   columnAggregate,
@@ -49,6 +54,7 @@ export const STRATEGIES: readonly Strategy[] = [
   rankedUnnamedRows,
   superlativeRows,
   rankedByCount,
+  mostCommonValue,
   columnValues,
   listing,
   lookup,
@@ -65,7 +71,9 @@ export function assemble(reading: Reading, input: PlannerInput): PlannerOutcome 
   const shaped = applyShapes(outcome, r, input, (m) => measureAlias(m, input.view));
   const conditioned = applyConditions(shaped, clauses, reading, input);
   if (conditioned.kind !== 'plan') return conditioned;
-  return applyDefinitionConflicts(applyPerRowCount(conditioned, reading, clauses, input), input.view);
+  const bounded = applyFreeBounds(conditioned, clauses, input);
+  if (bounded.kind !== 'plan') return bounded;
+  return applyDefinitionConflicts(applyPerRowCount(bounded, reading, clauses, input), input.view);
 }
 
 function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {

@@ -7,6 +7,7 @@ import type { Clauses } from './clauses.ts';
 import { fieldsOf } from './filters.ts';
 import { fitMeasure, measureAlias, withFilter } from './measures.ts';
 import { nearestTimeField, owns, reachableToOne } from './model-helpers.ts';
+import { unanswerable } from './outcomes.ts';
 import type { DatedPhrase, Reading } from './reading.ts';
 import { predicateStart } from './share.ts';
 import { AGENT_NOUNS } from './verbs.ts';
@@ -136,6 +137,28 @@ export function applyConditions(
     plan.order = plan.order.map((o) => (o.by === aliasBefore ? { ...o, by: aliasAfter } : o));
   }
   return { ...outcome, plan, notes };
+}
+
+/**
+ * "orders before 2025", "revenue after March": an open-ended bound that no clause's verb took bounds the plan's own
+ * date (without this it was dropped, and every row was counted). Rows with no date cannot be bounded: refused.
+ */
+export function applyFreeBounds(
+  outcome: Extract<PlannerOutcome, { kind: 'plan' }>,
+  clauses: Clauses,
+  input: PlannerInput,
+): PlannerOutcome {
+  const bounds = clauses.freeDates.filter((d) => d.side);
+  if (bounds.length === 0) return outcome;
+  const plan = structuredClone(outcome.plan);
+  const field = plan.time?.field ?? nearestTimeField(input.view, plan.table);
+  if (!field) {
+    const said = bounds.map((d) => `${d.side} ${d.text}`).join(' and ');
+    const rows = plan.table.replace(/_/g, ' ');
+    return unanswerable(input.view, `The ${rows} have no date, so I can't tell which are ${said}.`);
+  }
+  for (const d of bounds) plan.filters.push(...dateFilter(field, d, input));
+  return { ...outcome, plan };
 }
 
 /** A condition on rows of `table`, made to say so when it counts related rows (the plan's rows are others). */

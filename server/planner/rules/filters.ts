@@ -4,7 +4,14 @@ import type { ModelView } from '../../semantic/model-view.ts';
 import { countedMatch, matchesOf } from './assembly.ts';
 import { columnComparisons } from './column-comparisons.ts';
 import type { Match } from './lexicon.ts';
-import { isNumeric, nearestTimeField, reachableToOne, valueColumn } from './model-helpers.ts';
+import {
+  isDate,
+  isNumeric,
+  namesNoMeasures,
+  nearestTimeField,
+  reachableToOne,
+  valueColumn,
+} from './model-helpers.ts';
 import type { Reading } from './reading.ts';
 
 /** The `table.column` fields a filter reads on its own rows (segments and related rows are read elsewhere). */
@@ -81,6 +88,9 @@ export function collectFilters(
     filters.push({ op: 'eq', field: m.target.field, value: negated ? answers.no : answers.yes });
     used.add(m);
   }
+  // "current employees", "who still work here": in a file, the rows whose leaving date is empty
+  const leaving = stillThere(r, view, base);
+  if (leaving) filters.push({ op: 'isNull', field: leaving });
   // "stock qty below their reorder level": one column against another of the same rows
   for (const c of columnComparisons(r, view)) {
     if (!reachableToOne(view, base, tableOf(c.field))) continue;
@@ -128,14 +138,36 @@ export function valueComparisonField(r: Reading, filters: Filter[]): string | un
   return multi && multi.op === 'in' ? multi.field : undefined;
 }
 
+/** The date of `table` a question names by its event ("campaigns that ended last month", "who left this year"). */
+export function namedDateField(
+  r: Reading,
+  view: ModelView,
+  table: string,
+  taken?: Set<Match>,
+): string | undefined {
+  const named = r.matches.find(
+    (m) =>
+      !taken?.has(m) &&
+      m.target.kind === 'column' &&
+      tableOf(m.target.field) === table &&
+      isDate(view, m.target.field),
+  );
+  return named?.target.kind === 'column' ? named.target.field : undefined;
+}
+
+/** The date a question's period is of: the one it names by its event, else the table's own. */
+function periodField(r: Reading, view: ModelView, table: string): string | undefined {
+  return namedDateField(r, view, table) ?? nearestTimeField(view, table);
+}
+
 export function dateTime(r: Reading, view: ModelView, table: string): QueryPlan['time'] {
-  const timeField = nearestTimeField(view, table);
+  const timeField = periodField(r, view, table);
   const first = r.dates[0];
   return timeField && first ? { field: timeField, range: first.range } : undefined;
 }
 
 export function dateFilters(r: Reading, view: ModelView, table: string): Filter[] {
-  const timeField = nearestTimeField(view, table);
+  const timeField = periodField(r, view, table);
   const first = r.dates[0];
   if (!timeField || !first) return [];
   return [{ op: 'dateRange', field: timeField, range: first.range }];
@@ -160,7 +192,13 @@ export function withAskedColumns(
 }
 
 const NONE = new Set(['no', 'without', 'missing', 'lacking']);
-const NOT_HAVE = new Set(["don't", 'dont', "doesn't", 'doesnt', "didn't", 'didnt']);
+const NOT_HAVE = new Set(["don't", 'dont', "doesn't", 'doesnt', "didn't", 'didnt', 'not', 'never']);
+/** Verbs of having a thing: "have", "use", "get", "include". */
+const HAVING = new Set(
+  'have has had use used uses using get got gets receive received include included includes apply applied'.split(
+    ' ',
+  ),
+);
 
 /**
  * The numeric column a comparison starting at `at` compares: the one named just before "more than", else just after
@@ -213,8 +251,24 @@ export function zeroColumns(r: Reading, view: ModelView): ZeroColumn[] {
   return out;
 }
 
+/** A date of leaving or cancelling, by its column's name: "termination_date", "left_on", "cancelled_at". */
+const LEAVING =
+  /(^|_)(termination|terminated|exit|exited|left|leave|leaving|cancel|cancelled|canceled|churn|churned)($|_)/;
+
+/**
+ * "current staff", "people who still work here": in a table without named measures (a file) whose rows can leave,
+ * the date of leaving they do not have. Undefined when the question says neither or the rows cannot leave.
+ */
+function stillThere(r: Reading, view: ModelView, base: string): string | undefined {
+  if (!namesNoMeasures(view) || !r.tokens.some((t) => ['current', 'currently', 'still'].includes(t.text)))
+    return undefined;
+  const columns = Object.keys(view.tables.get(base)?.columns ?? {});
+  const leaving = columns.filter((c) => LEAVING.test(c.toLowerCase()) && isDate(view, `${base}.${c}`));
+  return leaving.length === 1 ? `${base}.${leaving[0]}` : undefined;
+}
+
 /** A column of yes and no (a boolean, or text spelt yes/no, y/n, true/false): the value of each, as stored. */
-function yesNoOf(
+export function yesNoOf(
   view: ModelView,
   field: string,
 ): { yes: string | boolean; no: string | boolean } | undefined {
@@ -230,9 +284,10 @@ function yesNoOf(
 
 /** The words before a column say it has nothing: "no", "without", "missing", "don't have", with an article between. */
 function emptyBefore(r: Reading, at: number): boolean {
-  const before = r.tokens.slice(Math.max(0, at - 3), at).map((t) => t.text);
+  const before = r.tokens.slice(Math.max(0, at - 4), at).map((t) => t.text);
   while (before.length > 0 && ['a', 'an', 'any', 'the'].includes(before.at(-1) as string)) before.pop();
   const last = before.at(-1);
   if (last !== undefined && NONE.has(last)) return true;
-  return last === 'have' || last === 'has' ? NOT_HAVE.has(before.at(-2) ?? '') : false;
+  // "don't have an owner", "did not use a coupon", "never got a rating"
+  return last !== undefined && HAVING.has(last) ? NOT_HAVE.has(before.at(-2) ?? '') : false;
 }

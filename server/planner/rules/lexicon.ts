@@ -54,8 +54,14 @@ export class Lexicon {
     this.byFirst.set(first, list);
   }
 
-  /** Every target a phrase starting at token i names: longest first, then exact spelling, then kind. */
-  at(tokens: readonly Token[], i: number): Array<{ target: Target; length: number; exact: boolean }> {
+  /**
+   * Every target a phrase starting at token i names: longest first, then exact spelling, then kind. `exact` allows a
+   * plural; `identical` is spelt letter for letter as the question spells it.
+   */
+  at(
+    tokens: readonly Token[],
+    i: number,
+  ): Array<{ target: Target; length: number; exact: boolean; identical: boolean }> {
     const first = tokens[i]?.stem;
     if (first === undefined) return [];
     const out: Array<{ target: Target; length: number; exact: boolean; identical: boolean }> = [];

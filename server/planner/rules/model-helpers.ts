@@ -26,7 +26,15 @@ export function entityDimensions(view: ModelView, table: string): Array<{ field:
   }
 }
 
-/** The column that says how big a row is (an order's total, a product's price): the first numeric one with a unit. */
+/** What a row is worth, by its column's name: "total", "amount", "order_total", "revenue"; a person's "salary". */
+const VALUE_NAME =
+  /^(total|amount|value|revenue|sales|grand_total|[a-z]+_(total|amount|value)|salary|salaries|pay|wage|wages|compensation)$/;
+
+/**
+ * The column that says how big a row is (an order's total, a product's price): the first numeric one with a unit,
+ * else one named as a row's worth, else the first numeric one.
+ */
+
 export function valueColumn(view: ModelView, table: string): string | undefined {
   const t = view.tables.get(table);
   if (!t) return undefined;
@@ -34,7 +42,9 @@ export function valueColumn(view: ModelView, table: string): string | undefined 
     ([, c]) => c.type === 'number' || c.type === 'integer',
   );
   const withUnit = numeric.find(([, c]) => c.unit);
-  const chosen = withUnit ?? numeric.find(([name]) => name !== t.primaryKey);
+  // without units (an uploaded file), a column named as what a row is worth: "the biggest orders" by their total
+  const named = numeric.find(([name]) => VALUE_NAME.test(name.toLowerCase()));
+  const chosen = withUnit ?? named ?? numeric.find(([name]) => name !== t.primaryKey);
   return chosen ? `${table}.${chosen[0]}` : undefined;
 }
 

@@ -182,10 +182,14 @@ const PHRASING =
   outside inside within exist exists existing available offer offered file files uploaded upload uploads sheet
   spreadsheet csv json document dataset datasets row rows record records entry entries bigger larger greater
   higher smaller lower fewer less exceeding
-  minimum maximum stuff gear things kit range whats performing performer performers popular`.split(/\s+/);
+  minimum maximum stuff gear things kit range whats performing performer performers popular missing lacking add`.split(
+    /\s+/,
+  );
 
 /** Words that say what kind of name a column holds ("plan tier", "status type"), not a thing of their own. */
-const CLASSIFIERS: ReadonlySet<string> = new Set('tier tiers type types kind kinds level band'.split(' '));
+const CLASSIFIERS: ReadonlySet<string> = new Set(
+  'tier tiers type types kind kinds level band score scores rating ratings'.split(' '),
+);
 
 /** What the rows of any table or file are called ("how many rows have ...", "the most entries"). */
 export const ROW_WORDS: ReadonlySet<string> = new Set(['rows', 'records', 'entries']);
@@ -232,7 +236,10 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   const words = tokens.map((t) => t.text);
   const has = (i: number, ...seq: string[]): boolean => seq.every((w, k) => words[i + k] === w);
 
-  const vocabulary = withColumnsOfTheQuestionsTable(matchVocabulary(tokens, lex, values), view);
+  const vocabulary = withColumnsOfTheQuestionsTable(
+    matchVocabulary(tokens, lex, values, namesNoMeasures(view)),
+    view,
+  );
   const covered = new Set(
     vocabulary.flatMap((m) => Array.from({ length: m.to - m.from }, (_, k) => m.from + k)),
   );
@@ -324,6 +331,8 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     }
     if (Object.hasOwn(AGG_WORDS, w) && !(w === 'total' && has(i, 'total', 'number')))
       aggCues.set(i, AGG_WORDS[w] as Agg);
+    // "add up the salaries"
+    if (w === 'add' && words[i + 1] === 'up') aggCues.set(i, 'sum');
     if (has(i, 'most', 'expensive')) aggCues.set(i, 'max');
     if (has(i, 'least', 'expensive')) aggCues.set(i, 'min');
     // "more than 395 per unit", "at 5 each": what a number is counted per, not a breakdown
@@ -354,6 +363,11 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       people !== undefined &&
       (before.some((x) => CREATION.has(x) || ACTIVITY.has(x)) ||
         (before.some((x) => EARNED.has(x)) && ['who', 'that', 'which'].includes(words[people.to] ?? '')));
+    // "paid by card", "shipped by courier": a value after a done verb's "by" is the means, not a breakdown
+    const instrumental =
+      w === 'by' &&
+      /^(paid|sent|made|bought|sold|[a-z]{3,}ed)$/.test(words[i - 1] ?? '') &&
+      matches.some((m) => m.from === i + 1 && m.target.kind === 'value');
     // "total spend across all campaigns": over every row of the table, not a row at a time
     const acrossAt = w === 'across' ? i : words[i - 1] === 'across' ? i - 1 : -1;
     const acrossAll =
@@ -363,6 +377,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     if (
       byWord &&
       !agentive &&
+      !instrumental &&
       !acrossAll &&
       !(w === 'by' && (words[i - 1] === 'sort' || words[i - 1] === 'sorted' || words[i - 1] === 'ordered'))
     ) {
@@ -761,8 +776,11 @@ function withColumnsOfTheQuestionsTable(matches: Match[], view: ModelView): Matc
 // verbs stay out: "shipping" is a word of its own, not a misspelt "shopping"
 const LONG_GRAMMAR_WORDS = [...GRAMMAR_WORDS].filter((w) => w.length >= 6 && !CLAUSE_WORDS.has(w));
 
-/** Longest phrase first; a tenant value competes with model phrases of the same length. */
-function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Match[] {
+/**
+ * Longest phrase first; a tenant value competes with model phrases of the same length. In a file (`fileNames`), a
+ * common word names a column it is a name of, as the file's model spells it ("we spent", "who earned").
+ */
+function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex, fileNames: boolean): Match[] {
   const words = tokens.map((t) => t.text);
   const matches: Match[] = [];
   for (let i = 0; i < tokens.length; ) {
@@ -801,7 +819,9 @@ function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex): Mat
     }
     // a common word names only a value spelt as it is ("in" is not the name "Ines"), or a column it is the whole
     // name of (a file's "spend")
-    const ownName = best?.target.kind === 'column' && best.target.field.split('.')[1] === words[i];
+    const ownName =
+      best?.target.kind === 'column' &&
+      (best.target.field.split('.')[1] === words[i] || (fileNames && best === lexHit && lexHit.identical));
     const spelt = best?.target.kind === 'value' && (best !== lexHit || lexHit.exact);
     const stopOnly = best && best.length === 1 && STOP.has(words[i] ?? '') && !spelt && !ownName;
     if (best && !stopOnly) {

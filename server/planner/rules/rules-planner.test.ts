@@ -374,3 +374,42 @@ describe('"which <value>" ranks the items of that kind', () => {
     }
   });
 });
+
+describe('an open-ended period with no verb of its own', () => {
+  it('bounds the rows by their own date ("before 2025", "after June 2026")', async () => {
+    const before = await planOf('orders before 2025, how many?');
+    expect(before.filters).toContainEqual({
+      op: 'lt',
+      field: 'orders.created_at',
+      value: expect.stringMatching(/^2025-01-01T00:00/),
+    });
+    const after = await planOf('total revenue after June 2026');
+    expect(after.filters).toContainEqual({
+      op: 'gte',
+      field: 'orders.created_at',
+      value: expect.stringMatching(/^2026-07-01T00:00/),
+    });
+  });
+
+  it('refuses a bound on rows that have no date, rather than counting them all', async () => {
+    const out = await plan('number of products prior to 2024');
+    expect(out.kind).toBe('unanswerable');
+    expect(out.kind === 'unanswerable' && out.message).toMatch(/products have no date/);
+  });
+});
+
+describe('two aggregates of one number', () => {
+  it('answers both ("lowest and highest product price"), over the rows, not per product', async () => {
+    const p = await planOf('lowest and highest product price');
+    expect(p.measures).toEqual([
+      { kind: 'min', field: 'products.price' },
+      { kind: 'max', field: 'products.price' },
+    ]);
+    expect(p.dimensions).toEqual([]);
+  });
+
+  it('adds up what "add up" names', async () => {
+    const p = await planOf('add up the price of all toys');
+    expect(p.measures).toEqual([{ kind: 'sum', field: 'products.price' }]);
+  });
+});

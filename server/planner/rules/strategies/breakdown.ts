@@ -9,13 +9,19 @@ import {
   isPluralDimension,
   withSharedYear,
 } from '../assembly.ts';
-import { collectFilters, fieldsOf, segmentFilters, valueComparisonField } from '../filters.ts';
+import {
+  collectFilters,
+  fieldsOf,
+  namedDateField,
+  segmentFilters,
+  valueComparisonField,
+  yesNoOf,
+} from '../filters.ts';
 import { SHIFT, shiftRange } from '../followups.ts';
 import type { Match } from '../lexicon.ts';
 import { averagePer, describeMeasure, fitMeasure, measureAlias, withFilter } from '../measures.ts';
 import {
   entityDimensions,
-  isDate,
   isNumeric,
   labelField,
   namesNoMeasures,
@@ -59,7 +65,9 @@ export function breakdown(a: Assembly): PlannerOutcome {
   });
   // "top 3 countries by number of customers": what is counted is the measure, never a breakdown
   const countSubject = countedMatch(r);
-  if (countSubject && countSubject.target.kind !== 'value' && measures[0]?.kind === 'count')
+  // (a yes/no column counted, "how many remote employees", stays free: it is the rows' condition)
+  const yesNo = countSubject?.target.kind === 'column' && yesNoOf(view, countSubject.target.field);
+  if (countSubject && countSubject.target.kind !== 'value' && !yesNo && measures[0]?.kind === 'count')
     used.add(countSubject);
   // "by customer country", "per product category": a thing's column said after the thing is that column
   for (const m of r.matches) {
@@ -169,17 +177,8 @@ export function breakdown(a: Assembly): PlannerOutcome {
 
   // ---- time -------------------------------------------------------------------------------------
   // "campaigns that ended last month": a date of the rows named by its event is the date the period is of
-  const namedDate = r.matches.find(
-    (m) =>
-      !used.has(m) &&
-      m.target.kind === 'column' &&
-      tableOf(m.target.field) === base &&
-      isDate(view, m.target.field),
-  );
-  const eventField =
-    namedDate?.target.kind === 'column' && (r.dates.length > 0 || r.grain !== undefined)
-      ? namedDate.target.field
-      : undefined;
+  const named = namedDateField(r, view, base, used);
+  const eventField = named && (r.dates.length > 0 || r.grain !== undefined) ? named : undefined;
   const timeField = eventField ?? nearestTimeField(view, base);
   let time: QueryPlan['time'];
   const grain = r.grain ?? r.rankGrain?.grain;

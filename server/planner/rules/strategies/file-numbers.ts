@@ -14,8 +14,12 @@ import { GRAMMAR_WORDS, ROW_WORDS } from '../reading.ts';
 const LEVEL_WORDS =
   /(^|_)(price|prices|rate|rates|ratio|score|scores|rating|ratings|satisfaction|percent|percentage|pct|age|minutes|hours|seconds|days|duration|time|temperature|margin)($|_)/;
 
-/** Between two numbers, the words that divide the first by the second: "signups / visits", "signups per visit". */
-const DIVIDED_BY = /^(?:\/|÷|over|per|divided\s+by|for\s+(?:each|every))$/;
+/**
+ * Between two numbers, the words that divide the first by the second: "signups / visits", "signups per visit",
+ * "discounts as a percentage of subtotals", "fees as a share of the totals".
+ */
+const DIVIDED_BY =
+  /^(?:\/|÷|over|per|divided\s+by|for\s+(?:each|every)|(?:as|in)\s+(?:an?\s+)?(?:percentage|percent|%|share|fraction|proportion)\s+of(?:\s+(?:the|our|all))?)$/;
 
 /**
  * "signups / visits", "signups per visit", "the ratio of signups to visits": two numbers of a table without
@@ -34,10 +38,14 @@ export function ratioOfNumbers(a: Assembly): PlannerOutcome | undefined {
   for (const [k, top] of numbers.entries()) {
     const bottom = numbers[k + 1];
     if (!bottom || tableOf(bottom.target.field) !== tableOf(top.target.field)) continue;
-    // the text between the two, punctuation and all: "/" is no word of its own
+    // the text between the two, punctuation and all ("/" is no word of its own), up to the rows the second is of
+    // ("as a share of order totals")
     const from = r.tokens[top.to - 1]?.end ?? 0;
+    let to = bottom.from;
+    while (r.matches.some((m) => m.target.kind === 'table' && m.to === to && m.from < to))
+      to = r.matches.find((m) => m.target.kind === 'table' && m.to === to)?.from ?? to;
     const between = r.question
-      .slice(from, r.tokens[bottom.from]?.start ?? from)
+      .slice(from, r.tokens[to]?.start ?? from)
       .trim()
       .toLowerCase();
     const ratioWord =
@@ -122,6 +130,28 @@ export function rankedUnnamedRows(a: Assembly): PlannerOutcome | undefined {
   );
   if (!grouping) return undefined;
   a.base = tableOf(grouping.target.field);
+  measures.push({ kind: 'count' });
+  return undefined;
+}
+
+/**
+ * "which coupon was used most often", "the most common payment method": in a table without named measures (a file),
+ * a text column ranked with no number to rank it by is ranked by how many rows hold each of its values.
+ */
+export function mostCommonValue(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  if (!namesNoMeasures(view) || measures.length > 0 || !r.topN || r.countCue >= 0) return undefined;
+  const free = r.matches.filter((m) => !used.has(m) && m.target.kind === 'column');
+  if (free.some((m) => m.target.kind === 'column' && isNumeric(view, m.target.field))) return undefined;
+  const texts = matchesOf(r, 'column').filter(
+    (m) =>
+      !used.has(m) &&
+      view.field(m.target.field).type === 'string' &&
+      view.tables.get(tableOf(m.target.field))?.access === 'queryable',
+  );
+  const only = texts.length === 1 ? texts[0] : undefined;
+  if (!only) return undefined;
+  a.base = tableOf(only.target.field);
   measures.push({ kind: 'count' });
   return undefined;
 }

@@ -6,7 +6,7 @@ import type { ModelView } from '../../../semantic/model-view.ts';
 import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, countedMatch, factTable, matchesOf } from '../assembly.ts';
 import { columnComparisons } from '../column-comparisons.ts';
-import { comparedColumn, zeroColumns } from '../filters.ts';
+import { comparedColumn, yesNoOf, zeroColumns } from '../filters.ts';
 import type { Match } from '../lexicon.ts';
 import { currencyOf, sameAggregate } from '../measures.ts';
 import {
@@ -145,7 +145,11 @@ export function countedRows(a: Assembly): PlannerOutcome | undefined {
     if (subject && subject.target.kind === 'column') {
       const field = subject.target.field;
       const distinctWord = /\b(different|distinct|unique|separate)\b/i.test(r.question);
-      if (distinctWord || view.field(field).type === 'string') {
+      if (!distinctWord && yesNoOf(view, field) && view.tables.get(tableOf(field))?.access === 'queryable') {
+        // "how many remote employees": the rows a yes/no column says yes for (the match stays free: the filter)
+        a.base = tableOf(field);
+        measures.push({ kind: 'count' });
+      } else if (distinctWord || view.field(field).type === 'string') {
         a.base = tableOf(field);
         measures.push({ kind: 'countDistinct', field });
         used.add(subject);

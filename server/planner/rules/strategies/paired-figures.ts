@@ -4,6 +4,7 @@ import { type Filter, type Measure, tableOf } from '../../../query/plan.ts';
 import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, afterBy, type MatchOf } from '../assembly.ts';
 import type { Match } from '../lexicon.ts';
+import { isNumeric } from '../model-helpers.ts';
 
 const JOINS = new Set(['and', 'vs', 'versus', 'plus']);
 
@@ -19,6 +20,7 @@ interface Figure {
 /** Adds both figures when each side of one "and"/"vs" names one over the same table; else leaves the question. */
 export function pairedFigures(a: Assembly): PlannerOutcome | undefined {
   const { r, view, used, measures } = a;
+  if (measures.length === 0 && twoAggregatesOfOneNumber(a)) return undefined;
   // (a breakdown may need another table for one of the figures: "orders and revenue by category" is left alone)
   if (measures.length > 0 || r.topN || r.share || r.byCues.length > 0) return undefined;
   if (r.whichAt >= 0 || r.rankGrain || r.dates.length > 1) return undefined;
@@ -82,4 +84,28 @@ function figureIn(a: Assembly, from: number, to: number): Figure | undefined {
   if (t.kind === 'column' && view.field(t.field).type === 'string')
     return { measure: { kind: 'countDistinct', field: t.field }, table: tableOf(t.field), parts: [head] };
   return undefined;
+}
+
+/**
+ * "lowest and highest pay", "the minimum and maximum salary", "average and max price": two aggregates joined by
+ * "and" before one number are two figures of it (the second one alone was answered, the first lost).
+ */
+function twoAggregatesOfOneNumber(a: Assembly): boolean {
+  const { r, view, used, measures } = a;
+  for (const [at, first] of r.aggCues) {
+    const second = r.aggCues.get(at + 2);
+    if (second === undefined || second === first || !JOINS.has(r.tokens[at + 1]?.text ?? '')) continue;
+    // (past the thing the number is of: "lowest and highest product price")
+    const next = r.matches.find((m) => m.from === at + 3);
+    const column =
+      next?.target.kind === 'table' ? r.matches.find((m) => m.from === next.to && !used.has(m)) : next;
+    if (column?.target.kind !== 'column' || !isNumeric(view, column.target.field)) continue;
+    if (view.tables.get(tableOf(column.target.field))?.access !== 'queryable') continue;
+    measures.push({ kind: first, field: column.target.field }, { kind: second, field: column.target.field });
+    used.add(column);
+    if (next && next !== column) used.add(next);
+    a.base = tableOf(column.target.field);
+    return true;
+  }
+  return false;
 }

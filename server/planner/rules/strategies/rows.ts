@@ -106,7 +106,8 @@ export function superlativeRows(a: Assembly): PlannerOutcome | undefined {
               ...segmentFilters(r, view, table, used),
               ...dateFilters(r, view, table),
             ],
-            select: defaultListing(view, table),
+            // the figure the rows are ranked by is shown with them, however far along the row it is
+            select: [...new Set([...defaultListing(view, table), valueCol])],
             order: [{ by: valueCol, direction: superlative[1] === 'max' ? 'desc' : 'asc' }],
             limit:
               r.topN?.n ||
@@ -186,7 +187,14 @@ export function listing(a: Assembly): PlannerOutcome | undefined {
           ...segmentFilters(r, view, table, used, entity),
           ...dateFilters(r, view, table),
         ],
-        select: withAskedColumns(view, table, defaultListing(view, table), r, used),
+        // the figure the rows are ordered by is shown with them, however far along the row it is
+        select: withAskedColumns(
+          view,
+          table,
+          [...new Set([...defaultListing(view, table), ...order.map((o) => o.by)])],
+          r,
+          used,
+        ),
         order,
         limit: n ?? (r.recency ? 10 : undefined),
       },
@@ -262,7 +270,15 @@ export function distinctValuesPlan(
   if (!(r.whichAt >= 0 || r.listing) || r.comparisons.length > 0) return undefined;
   const columns = matchesOf(r, 'column').filter((m) => !used.has(m));
   const column = columns[0];
-  if (columns.length !== 1 || !column || matchesOf(r, 'value').length > 0) return undefined;
+  const values = matchesOf(r, 'value').filter((m) => !used.has(m));
+  // "what different job titles are in sales": values said after the column say whose titles; a value before it
+  // says which rows are listed ("list our canadian customers with their emails")
+  if (
+    columns.length !== 1 ||
+    !column ||
+    values.some((v) => v.target.field === column.target.field || v.from < column.from)
+  )
+    return undefined;
   // "show every order status": "every" picks the column itself, it does not break anything down
   if (r.byCues.some((b) => !(b < column.from && column.from - b <= 2))) return undefined;
   const field = column.target.field;
@@ -273,15 +289,17 @@ export function distinctValuesPlan(
   );
   const table = named?.target.table ?? owner;
   if (view.tables.get(table)?.access !== 'queryable') return undefined;
+  if (values.some((v) => !reachableToOne(view, table, tableOf(v.target.field)))) return undefined;
   used.add(column);
   if (named) used.add(named);
+  const valueFilters = values.length > 0 ? collectFilters(r, view, table, used, []) : [];
   return {
     version: 1,
     table,
     measures: [{ kind: 'count' }],
     dimensions: [{ field }],
     time: dateTime(r, view, table),
-    filters: segmentFilters(r, view, table, used, named),
+    filters: [...segmentFilters(r, view, table, used, named), ...valueFilters],
     select: [],
     order: [{ by: field, direction: 'asc' }],
   };
