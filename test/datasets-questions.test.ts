@@ -85,6 +85,13 @@ const CHECKOUTS = Array.from({ length: 30 }, (_, i) => ({
   payment: i % 3 === 1 ? 'paypal' : 'card',
 }));
 
+/** an event's registrations: each row one registration (its first column says so), with the seats it booked */
+const REGISTRATIONS = Array.from({ length: 16 }, (_, i) => ({
+  registration_id: `G-${i}`,
+  event: ['Summit', 'Meetup'][i % 2] as string,
+  seats: (i % 4) + 1,
+}));
+
 /** another user's one file: parts, each with a shelf and the day it was inspected (nothing the data's tables name) */
 const INSPECTOR = 'eli';
 const PARTS = Array.from({ length: 9 }, (_, i) => ({
@@ -117,6 +124,7 @@ beforeAll(async () => {
     ['pipeline.csv', PIPELINE],
     ['staff.csv', STAFF],
     ['checkout_log.csv', CHECKOUTS],
+    ['registrations.csv', REGISTRATIONS],
   ] as const) {
     await client.agents.datasets.user.upload(
       USER,
@@ -591,5 +599,46 @@ describe('questions about my own files', () => {
     const byTotal = [...CHECKOUTS].sort((a, b) => b.total - a.total).slice(0, 2);
     expect(biggest.data?.rows.map((r) => r[0])).toEqual(byTotal.map((x) => x.order_ref));
     expect(biggest.data?.columns.map((c) => c.name)).toContain('total');
+  });
+
+  it('reads rates, bracketed definitions, quantities in stock and rows called by another name', async () => {
+    const perPage = (rows: typeof TRAFFIC) =>
+      sumBy(
+        rows,
+        (x) => x.page,
+        (x) => x.signups,
+      ) as Record<string, number>;
+    const visits = sumBy(
+      TRAFFIC,
+      (x) => x.page,
+      (x) => x.visits,
+    );
+    const signups = perPage(TRAFFIC);
+    // "signup rate": signups over visits, though "signup" is also spelt like the page /signup
+    for (const q of ['the signup rate for each page', 'conversion per page (signups divided by visits)']) {
+      const got = byKey(await ask(q));
+      for (const page of ['/signup', '/home'])
+        expect(got[page], `${q}: ${page}`).toBeCloseTo((signups[page] ?? 0) / (visits[page] ?? 1), 6);
+    }
+    // "units in stock" are the stock qty
+    expect(byKey(await ask('units in stock per warehouse'))).toEqual(
+      sumBy(
+        STOCK,
+        (x) => x.warehouse,
+        (x) => x.stock_qty,
+      ),
+    );
+    // "products" is no word of the file (the data's products are not restocked): what its rows are called, counted
+    expect(byKey(await ask('products restocked in 2025 per warehouse'))).toEqual(
+      sumBy(
+        STOCK.filter((x) => x.last_restocked.startsWith('2025')),
+        (x) => x.warehouse,
+        () => 1,
+      ),
+    );
+    // a file of registrations is its registrants'
+    expect(Number((await ask('how many registrants have more than 2 seats')).data?.rows[0]?.at(-1))).toBe(
+      REGISTRATIONS.filter((x) => x.seats > 2).length,
+    );
   });
 });

@@ -10,6 +10,8 @@ import type { DatasetColumnInfo, DatasetRecord, VisibleDataset } from './types.t
 
 /** Words that say a number counts its first word: "stock qty", "seat count", "order number". */
 const COUNT_WORDS = new Set(['qty', 'quantity', 'count', 'number', 'num', 'level', 'amount', 'total']);
+/** Of those, the ones that count units of the thing: "stock qty" is how many units are in stock. */
+const QUANTITY_WORDS = new Set(['qty', 'quantity']);
 /** Words that say a text column names its first word: "product name", "plan title". */
 const NAME_WORDS = new Set(['name', 'title']);
 /** Other verbs for a date column's event: a start is also a launch or a beginning, an end a finish. */
@@ -49,6 +51,19 @@ const PERSON_NOUNS = new Set(
     ' ',
   ),
 );
+/** Who a row's thing is done by: the survey's responses are its respondents' ("the respondents who gave 2"). */
+const AGENT_OF_ROW: Record<string, string[]> = {
+  response: ['respondent'],
+  application: ['applicant'],
+  subscription: ['subscriber'],
+  registration: ['registrant'],
+  participation: ['participant'],
+  donation: ['donor'],
+  submission: ['submitter'],
+  attendance: ['attendee'],
+  enrollment: ['enrollee'],
+  enrolment: ['enrollee'],
+};
 /** Words that say a column identifies a row: "response id", "order no". */
 const ROW_ID_WORDS = new Set(['id', 'no', 'number', 'ref', 'key', 'code']);
 /** Words that only place a date column's event in time: "last restocked", "date opened", "opened at". */
@@ -60,6 +75,8 @@ const CALENDAR_WORDS = new Set(
 );
 /** Words that say what a number is counted in or per ("unit cost"): "units in stock" is not the cost. */
 const PER_WORDS = new Set(['unit', 'piece', 'item', 'each', 'per']);
+/** Words that say a number is a rate of something else: "bounce rate" is not every "rate" ("signup rate"). */
+const RATE_WORDS = new Set(['rate', 'ratio', 'percentage', 'percent', 'pct']);
 
 /**
  * The words of a column's name that no other column of its file has, from its leading phrase ("nps" and "score" of
@@ -86,8 +103,8 @@ function distinctiveWords(column: DatasetColumnInfo, d: VisibleDataset): string[
       w.length >= 3 &&
       !/\d/.test(w) &&
       !elsewhere.has(one(w)) &&
-      ![CALENDAR_WORDS, PER_WORDS, COUNT_WORDS, NAME_WORDS, DATE_QUALIFIERS, ROW_ID_WORDS].some((list) =>
-        list.has(one(w)),
+      ![CALENDAR_WORDS, PER_WORDS, COUNT_WORDS, NAME_WORDS, DATE_QUALIFIERS, ROW_ID_WORDS, RATE_WORDS].some(
+        (list) => list.has(one(w)),
       ),
   );
 }
@@ -104,8 +121,12 @@ function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset): string[] 
   const spoken = said.join(' ');
   if (spoken !== '' && spoken !== column.name && spoken !== column.header) out.add(spoken);
   // "units in stock", "out of stock": a number named "<thing> qty" is named by the thing too
-  if (column.modelType === 'number' && said.length === 2 && COUNT_WORDS.has(said[1] as string))
+  if (column.modelType === 'number' && said.length === 2 && COUNT_WORDS.has(said[1] as string)) {
     out.add(said[0] as string);
+    // "units in stock", "stock units", "stock level": a quantity of the thing is its units
+    if (QUANTITY_WORDS.has(said[1] as string))
+      for (const w of [`units in ${said[0]}`, `${said[0]} units`, `${said[0]} level`]) out.add(w);
+  }
   // "which 5 products cost most": a "<thing> name" column is named by the thing it names
   if (column.modelType === 'string' && said.length === 2 && NAME_WORDS.has(said[1] as string))
     out.add(said[0] as string);
@@ -134,7 +155,10 @@ function fileSynonyms(d: VisibleDataset): string[] {
   // "units we shipped" are the shipments' units: the verb a "-ment" noun is made from names its file too (of four
   // letters or more: "comments" is not "com")
   const verbs = named.flatMap((w) => /^([a-z]{4,})ments?$/.exec(w)?.slice(1) ?? []);
-  const nouns = [...named, ...(row ? [row] : [])].map((w) => pluralize.singular(w));
+  const agents = [...named, ...(row ? [row] : [])]
+    .map((w) => pluralize.singular(w))
+    .flatMap((w) => listed(AGENT_OF_ROW, w));
+  const nouns = [...named, ...(row ? [row] : []), ...agents].map((w) => pluralize.singular(w));
   const staff = nouns.some((w) => STAFF_NOUNS.has(w));
   const people = staff ? STAFF_WORDS : nouns.some((w) => PERSON_NOUNS.has(w)) ? ['people', 'persons'] : [];
   // "the top 5 earners": people with a pay column are also its earners (ranked by their pay, model-helpers.ts)
@@ -145,6 +169,7 @@ function fileSynonyms(d: VisibleDataset): string[] {
     ...(head && head.length > 3 && !/^\d+$/.test(head) ? [head] : []),
     ...(row ? [row] : []),
     ...verbs,
+    ...agents,
     ...people,
     ...(paid ? ['earners'] : []),
   ];

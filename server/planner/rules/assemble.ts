@@ -11,6 +11,7 @@ import type { Reading } from './reading.ts';
 import { applyShapes } from './shapes.ts';
 import { breakdown } from './strategies/breakdown.ts';
 import {
+  countedUnnamedRows,
   mostCommonValue,
   numberOfUnmeasuredTable,
   rankedUnnamedRows,
@@ -55,6 +56,7 @@ export const STRATEGIES: readonly Strategy[] = [
   superlativeRows,
   rankedByCount,
   mostCommonValue,
+  countedUnnamedRows,
   columnValues,
   listing,
   lookup,

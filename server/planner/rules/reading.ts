@@ -75,6 +75,11 @@ export interface Reading {
   unknownWords: string[];
   /** a capitalised name the data does not know ("Globex's sales") */
   unknownName?: string;
+  /**
+   * "cost per click by channel (spend divided by clicks)": the tokens inside brackets that define the figure asked
+   * by a ratio of two numbers; the words before the brackets name that figure (file-numbers.ts reads it)
+   */
+  ratioDefinition?: { from: number; to: number };
 }
 
 // metrics people ask for that a model may simply not have; naming one without a match is a refusal, not a guess
@@ -237,7 +242,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   const has = (i: number, ...seq: string[]): boolean => seq.every((w, k) => words[i + k] === w);
 
   const vocabulary = withColumnsOfTheQuestionsTable(
-    matchVocabulary(tokens, lex, values, namesNoMeasures(view)),
+    matchVocabulary(tokens, lex, values, namesNoMeasures(view) ? question.toLowerCase() : undefined),
     view,
   );
   const covered = new Set(
@@ -628,6 +633,11 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       })
     );
   };
+  const ratioDefinition = bracketedRatio(question, tokens, matches, view);
+  const definesBefore = (i: number): boolean =>
+    ratioDefinition !== undefined &&
+    i < ratioDefinition.from &&
+    (tokens[i]?.end ?? 0) <= question.indexOf('(');
   // "signups divided by visits": one number of a row over another, which the file strategies read as a ratio
   // (only where that strategy reads it: two numbers of one table, in a model without named measures)
   const numberAt = (at: (m: Match) => boolean): string | undefined => {
@@ -645,6 +655,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       !classifies(w, i) &&
       !divides(w, i) &&
       !defined(i) &&
+      !definesBefore(i) &&
       // what "we" did ("refunds did we issue", "orders we processed") is the rows themselves, not a new thing
       words[i - 1] !== 'we' &&
       !GRAMMAR_WORDS.has(w) &&
@@ -653,7 +664,9 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
       tokens[i]?.num === undefined &&
       w.length > 2,
   );
-  const unknownMetric = words.find((w, i) => !matchedWords.has(i) && METRIC_WORDS.has(w));
+  const unknownMetric = words.find(
+    (w, i) => !matchedWords.has(i) && !definesBefore(i) && METRIC_WORDS.has(w),
+  );
   return {
     question,
     tokens,
@@ -685,7 +698,32 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     unknownMetric,
     unknownWords,
     unknownName: unknownName(masked, tokens, matchedWords),
+    ...(ratioDefinition ? { ratioDefinition } : {}),
   };
+}
+
+/**
+ * The first brackets of a question about a file that divide one of its numbers by another ("(spend divided by
+ * clicks)", "(signups / visits)"): their tokens, or undefined.
+ */
+function bracketedRatio(
+  question: string,
+  tokens: Token[],
+  matches: Match[],
+  view: ModelView,
+): { from: number; to: number } | undefined {
+  const open = question.indexOf('(');
+  const close = open < 0 ? -1 : question.indexOf(')', open);
+  if (close < 0 || !namesNoMeasures(view)) return undefined;
+  if (!/\/|÷|\bdivided\s+by\b|\bover\b/i.test(question.slice(open, close))) return undefined;
+  const inside = tokens.flatMap((t, i) => (t.start > open && t.end <= close ? [i] : []));
+  const from = inside[0];
+  const to = inside.at(-1);
+  if (from === undefined || to === undefined) return undefined;
+  const numbers = matches.filter(
+    (m) => m.from >= from && m.to <= to + 1 && m.target.kind === 'column' && isNumeric(view, m.target.field),
+  );
+  return numbers.length >= 2 ? { from, to: to + 1 } : undefined;
 }
 
 /** A small whole number that counts things ("5", "five"), not a year or an amount. */
@@ -777,10 +815,16 @@ function withColumnsOfTheQuestionsTable(matches: Match[], view: ModelView): Matc
 const LONG_GRAMMAR_WORDS = [...GRAMMAR_WORDS].filter((w) => w.length >= 6 && !CLAUSE_WORDS.has(w));
 
 /**
- * Longest phrase first; a tenant value competes with model phrases of the same length. In a file (`fileNames`), a
- * common word names a column it is a name of, as the file's model spells it ("we spent", "who earned").
+ * Longest phrase first; a tenant value competes with model phrases of the same length. In a file (`fileQuestion`, the
+ * question in lower case), a common word names a column it is a name of, as the file's model spells it ("we spent",
+ * "who earned").
  */
-function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex, fileNames: boolean): Match[] {
+function matchVocabulary(
+  tokens: Token[],
+  lex: Lexicon,
+  values: ValueIndex,
+  fileQuestion: string | undefined,
+): Match[] {
   const words = tokens.map((t) => t.text);
   const matches: Match[] = [];
   for (let i = 0; i < tokens.length; ) {
@@ -817,11 +861,22 @@ function matchVocabulary(tokens: Token[], lex: Lexicon, values: ValueIndex, file
     ) {
       best = lexHit;
     }
+    // "signup rate" in a file with a signups column and a page "/signup": a column the word names comes before a
+    // one-word value the question does not spell as it is stored ("visits to /signup" spells it)
+    if (
+      fileQuestion !== undefined &&
+      best?.target.kind === 'value' &&
+      best.length === 1 &&
+      !fileQuestion.includes(String(best.target.value).toLowerCase())
+    ) {
+      best = lexHits.find((h) => h.length === 1 && h.target.kind === 'column') ?? best;
+    }
     // a common word names only a value spelt as it is ("in" is not the name "Ines"), or a column it is the whole
     // name of (a file's "spend")
     const ownName =
       best?.target.kind === 'column' &&
-      (best.target.field.split('.')[1] === words[i] || (fileNames && best === lexHit && lexHit.identical));
+      (best.target.field.split('.')[1] === words[i] ||
+        (fileQuestion !== undefined && best === lexHit && lexHit.identical));
     const spelt = best?.target.kind === 'value' && (best !== lexHit || lexHit.exact);
     const stopOnly = best && best.length === 1 && STOP.has(words[i] ?? '') && !spelt && !ownName;
     if (best && !stopOnly) {

@@ -2,7 +2,7 @@
 // another, and its rows counted by a text column when the question calls them by a word the file does not have.
 import { type Measure, measureName, parseFieldRef, tableOf } from '../../../query/plan.ts';
 import type { PlannerOutcome } from '../../types.ts';
-import { type Assembly, matchesOf } from '../assembly.ts';
+import { type Assembly, type MatchOf, matchesOf } from '../assembly.ts';
 import { numberAfter } from '../filters.ts';
 import { isNumeric, namesNoMeasures } from '../model-helpers.ts';
 import { GRAMMAR_WORDS, ROW_WORDS } from '../reading.ts';
@@ -62,9 +62,45 @@ export function ratioOfNumbers(a: Assembly): PlannerOutcome | undefined {
     a.base = tableOf(over);
     used.add(top);
     used.add(bottom);
+    // "cost per click (spend divided by clicks)": the numbers before the brackets only name what they define
+    const defined = r.ratioDefinition;
+    if (defined && top.from >= defined.from && bottom.to <= defined.to)
+      for (const m of numbers) if (m.to <= defined.from) used.add(m);
     return undefined;
   }
+  rateOfNumber(a, numbers);
   return undefined;
+}
+
+/** What a file's events are a rate of, first found first: "signup rate" is signups per visit. */
+const EXPOSURES = ['visits', 'sessions', 'visitors', 'views', 'pageviews', 'page_views', 'impressions'];
+
+/**
+ * "signup rate", "click through rate": a number of a file said with "rate" is that number over the file's visits
+ * (or sessions, views, impressions), the measure the rate is conventionally of. The answer names both.
+ */
+function rateOfNumber(a: Assembly, numbers: Array<MatchOf<'column'>>): void {
+  const { r, view, used, measures } = a;
+  for (const m of numbers) {
+    const next = r.tokens[m.to]?.text === 'through' ? m.to + 1 : m.to;
+    if (r.tokens[next]?.text !== 'rate' || r.matches.some((x) => x.from === next)) continue;
+    const table = tableOf(m.target.field);
+    const columns = Object.keys(view.tables.get(table)?.columns ?? {});
+    const exposure = EXPOSURES.map((e) => columns.find((c) => c.toLowerCase() === e)).find(
+      (c) => c !== undefined && `${table}.${c}` !== m.target.field && isNumeric(view, `${table}.${c}`),
+    );
+    if (!exposure) continue;
+    const under = `${table}.${exposure}`;
+    measures.push({
+      kind: 'ratio',
+      numerator: figureOfNumber(m.target.field),
+      denominator: figureOfNumber(under),
+      as: measureName(parseFieldRef(m.target.field).column, 'per', exposure),
+    });
+    a.base = table;
+    used.add(m);
+    return;
+  }
 }
 
 /** A number's figure over many rows: a level (a price, a rate) is averaged, an amount totalled. */
@@ -152,6 +188,34 @@ export function mostCommonValue(a: Assembly): PlannerOutcome | undefined {
   const only = texts.length === 1 ? texts[0] : undefined;
   if (!only) return undefined;
   a.base = tableOf(only.target.field);
+  measures.push({ kind: 'count' });
+  return undefined;
+}
+
+/**
+ * "items restocked in 2026 by category", "records per warehouse": in a table without named measures (a file), a
+ * plural noun the file does not know, before everything the question names of one file, is what its rows are
+ * called: they are counted.
+ */
+export function countedUnnamedRows(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  if (!namesNoMeasures(view) || measures.length > 0 || r.countCue >= 0 || r.listing) return undefined;
+  const first = r.matches[0];
+  if (!first || r.matches.some((m) => m.target.kind !== 'column' && m.target.kind !== 'value'))
+    return undefined;
+  const tables = new Set(r.matches.map((m) => tableOf((m.target as { field: string }).field)));
+  const table = [...tables][0];
+  if (tables.size !== 1 || !table || view.tables.get(table)?.access !== 'queryable') return undefined;
+  if (r.matches.some((m) => !used.has(m) && m.target.kind === 'column' && isNumeric(view, m.target.field)))
+    return undefined;
+  const noun = r.tokens
+    .slice(0, first.from)
+    .some(
+      (t) =>
+        ROW_WORDS.has(t.text) || (t.text.length >= 4 && t.text.endsWith('s') && !GRAMMAR_WORDS.has(t.text)),
+    );
+  if (!noun) return undefined;
+  a.base = table;
   measures.push({ kind: 'count' });
   return undefined;
 }
