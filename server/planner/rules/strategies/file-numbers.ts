@@ -1,5 +1,6 @@
 // Strategies for a table without named measures (an uploaded file): its numbers are its measures, one divided by
-// another, and its rows counted by a text column when the question calls them by a word the file does not have.
+// another or by its visits ("signup rate"), and its rows counted: by a text column when the question calls them by a
+// word the file does not have, or by the value a ranking asks for ("which coupon was used most").
 import { type Measure, measureName, parseFieldRef, tableOf } from '../../../query/plan.ts';
 import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, type MatchOf, matchesOf } from '../assembly.ts';
@@ -149,7 +150,7 @@ function namesOneRow(a: Assembly, table: string): boolean {
  * the rows are counted, grouped by the text column named before the rank word.
  */
 export function rankedUnnamedRows(a: Assembly): PlannerOutcome | undefined {
-  const { r, view, used, measures } = a;
+  const { r, view, measures } = a;
   if (!namesNoMeasures(view) || measures.length > 0 || !r.topN) return undefined;
   const at = r.topN.at;
   const next = r.tokens[at + 1];
@@ -157,17 +158,8 @@ export function rankedUnnamedRows(a: Assembly): PlannerOutcome | undefined {
   const rowWord = ROW_WORDS.has(next?.text ?? '');
   if (!next || named || next.num !== undefined) return undefined;
   if (!rowWord && (GRAMMAR_WORDS.has(next.text) || !next.text.endsWith('s'))) return undefined;
-  const grouping = matchesOf(r, 'column').find(
-    (m) =>
-      !used.has(m) &&
-      m.to <= at &&
-      view.field(m.target.field).type === 'string' &&
-      view.tables.get(tableOf(m.target.field))?.access === 'queryable',
-  );
-  if (!grouping) return undefined;
-  a.base = tableOf(grouping.target.field);
-  measures.push({ kind: 'count' });
-  return undefined;
+  const grouping = freeTextColumns(a).find((m) => m.to <= at);
+  return grouping ? countRowsOf(a, tableOf(grouping.target.field)) : undefined;
 }
 
 /**
@@ -177,19 +169,10 @@ export function rankedUnnamedRows(a: Assembly): PlannerOutcome | undefined {
 export function mostCommonValue(a: Assembly): PlannerOutcome | undefined {
   const { r, view, used, measures } = a;
   if (!namesNoMeasures(view) || measures.length > 0 || !r.topN || r.countCue >= 0) return undefined;
-  const free = r.matches.filter((m) => !used.has(m) && m.target.kind === 'column');
-  if (free.some((m) => m.target.kind === 'column' && isNumeric(view, m.target.field))) return undefined;
-  const texts = matchesOf(r, 'column').filter(
-    (m) =>
-      !used.has(m) &&
-      view.field(m.target.field).type === 'string' &&
-      view.tables.get(tableOf(m.target.field))?.access === 'queryable',
-  );
+  if (matchesOf(r, 'column').some((m) => !used.has(m) && isNumeric(view, m.target.field))) return undefined;
+  const texts = freeTextColumns(a);
   const only = texts.length === 1 ? texts[0] : undefined;
-  if (!only) return undefined;
-  a.base = tableOf(only.target.field);
-  measures.push({ kind: 'count' });
-  return undefined;
+  return only ? countRowsOf(a, tableOf(only.target.field)) : undefined;
 }
 
 /**
@@ -214,8 +197,22 @@ export function countedUnnamedRows(a: Assembly): PlannerOutcome | undefined {
       (t) =>
         ROW_WORDS.has(t.text) || (t.text.length >= 4 && t.text.endsWith('s') && !GRAMMAR_WORDS.has(t.text)),
     );
-  if (!noun) return undefined;
+  return noun ? countRowsOf(a, table) : undefined;
+}
+
+/** The question's text columns, of tables that can be queried, that no strategy has taken yet. */
+function freeTextColumns(a: Assembly): Array<MatchOf<'column'>> {
+  return matchesOf(a.r, 'column').filter(
+    (m) =>
+      !a.used.has(m) &&
+      a.view.field(m.target.field).type === 'string' &&
+      a.view.tables.get(tableOf(m.target.field))?.access === 'queryable',
+  );
+}
+
+/** The strategies' last step: the rows of `table` are counted (the breakdown then groups and filters them). */
+function countRowsOf(a: Assembly, table: string): undefined {
   a.base = table;
-  measures.push({ kind: 'count' });
+  a.measures.push({ kind: 'count' });
   return undefined;
 }
