@@ -92,6 +92,18 @@ const REGISTRATIONS = Array.from({ length: 16 }, (_, i) => ({
   seats: (i % 4) + 1,
 }));
 
+/** another user's one file, a studio's jobs: a team, open or completed (with the day it was), a budget and the hours logged on it */
+const PLANNER = 'jo';
+const JOBS = Array.from({ length: 20 }, (_, i) => ({
+  job_ref: `J-${i}`,
+  team: ['Design', 'Build', 'Audit'][i % 3] as string,
+  status: i % 4 === 3 ? 'Open' : 'Completed',
+  start_date: `2025-0${(i % 6) + 1}-02`,
+  completed_date: i % 4 === 3 ? '' : `${2025 + (i % 2)}-0${(i % 8) + 1}-20`,
+  budget: 1000 + i * 250,
+  hours_logged: 10 + (i % 7) * 5,
+}));
+
 /** another user's one file: parts, each with a shelf and the day it was inspected (nothing the data's tables name) */
 const INSPECTOR = 'eli';
 const PARTS = Array.from({ length: 9 }, (_, i) => ({
@@ -132,6 +144,11 @@ beforeAll(async () => {
       tenant,
     );
   }
+  await client.agents.datasets.user.upload(
+    PLANNER,
+    { agentId: 'demo', file: await toFile(Buffer.from(csv(JOBS)), 'jobs.csv') },
+    tenant,
+  );
   await client.agents.datasets.user.upload(
     INSPECTOR,
     { agentId: 'demo', file: await toFile(Buffer.from(csv(PARTS)), 'parts.csv') },
@@ -639,6 +656,43 @@ describe('questions about my own files', () => {
     // a file of registrations is its registrants'
     expect(Number((await ask('how many registrants have more than 2 seats')).data?.rows[0]?.at(-1))).toBe(
       REGISTRATIONS.filter((x) => x.seats > 2).length,
+    );
+  });
+
+  it('reads a job’s completion by its date, open jobs by the date they lack, and hours as an amount', async () => {
+    const figure = async (q: string) => Number((await ask(q, PLANNER)).data?.rows[0]?.at(-1));
+    const done2025 = JOBS.filter((x) => x.completed_date.startsWith('2025'));
+    // "completed" is a status value too: with a period, it is the day the job was completed
+    expect(byKey(await ask('jobs completed in 2025 per team', PLANNER))).toEqual(
+      sumBy(
+        done2025,
+        (x) => x.team,
+        () => 1,
+      ),
+    );
+    expect(await figure('how many jobs arent done yet')).toBe(
+      JOBS.filter((x) => x.completed_date === '').length,
+    );
+    const sum = (rows: typeof JOBS, k: 'budget' | 'hours_logged') => rows.reduce((n, x) => n + x[k], 0);
+    // a duration in a ratio, or counted, is added up
+    expect(await figure('the budget divided by the total hours logged')).toBeCloseTo(
+      sum(JOBS, 'budget') / sum(JOBS, 'hours_logged'),
+      6,
+    );
+    const design = JOBS.filter((x) => x.team === 'Design');
+    expect(await figure('how many hours were logged by the Design team')).toBe(sum(design, 'hours_logged'));
+    // "job budget": the job only says whose budget it is, not a breakdown by job
+    const top = await ask('top 2 teams by total job budget', PLANNER);
+    const byTeam = sumBy(
+      JOBS,
+      (x) => x.team,
+      (x) => x.budget,
+    );
+    expect(top.data?.rows.map((r) => r[0])).toEqual(
+      Object.entries(byTeam)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 2)
+        .map(([t]) => t),
     );
   });
 });

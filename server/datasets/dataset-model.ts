@@ -18,6 +18,9 @@ const NAME_WORDS = new Set(['name', 'title']);
 const EVENT_SYNONYMS: Record<string, string[]> = {
   start: ['launch', 'launched', 'began', 'begun', 'kicked off'],
   end: ['finish', 'finished', 'ended'],
+  // "projects we finished last month", "wrapped up", "delivered"
+  completed: ['complete', 'finished', 'finish', 'done', 'wrapped up', 'wrap up', 'delivered'],
+  completion: ['completed', 'complete', 'finished', 'finish', 'done', 'wrapped up', 'wrap up', 'delivered'],
   // a person's first and last day: "who joined last month", "how many people quit in 2025"
   hire: ['hired', 'joined', 'onboarded'],
   termination: ['terminated', 'left', 'quit', 'resigned', 'departed', 'exited'],
@@ -75,6 +78,8 @@ const CALENDAR_WORDS = new Set(
 );
 /** Words that say what a number is counted in or per ("unit cost"): "units in stock" is not the cost. */
 const PER_WORDS = new Set(['unit', 'piece', 'item', 'each', 'per']);
+/** Units of time a number may be counted in, as the plural a header says them in. */
+const HOURS = new Set(['hours', 'minutes', 'seconds']);
 /** Words that say a number is a rate of something else: "bounce rate" is not every "rate" ("signup rate"). */
 const RATE_WORDS = new Set(['rate', 'ratio', 'percentage', 'percent', 'pct']);
 
@@ -98,14 +103,17 @@ function distinctiveWords(column: DatasetColumnInfo, d: VisibleDataset): string[
       .flatMap((text) => words(text))
       .map(one),
   );
+  // a number counted in hours ("hours logged") is named by them: "how many hours have we logged"
+  const hoursOf = (w: string) => column.modelType === 'number' && HOURS.has(w);
   return lead.filter(
     (w) =>
       w.length >= 3 &&
       !/\d/.test(w) &&
       !elsewhere.has(one(w)) &&
-      ![CALENDAR_WORDS, PER_WORDS, COUNT_WORDS, NAME_WORDS, DATE_QUALIFIERS, ROW_ID_WORDS, RATE_WORDS].some(
-        (list) => list.has(one(w)),
-      ),
+      (hoursOf(w) ||
+        ![CALENDAR_WORDS, PER_WORDS, COUNT_WORDS, NAME_WORDS, DATE_QUALIFIERS, ROW_ID_WORDS, RATE_WORDS].some(
+          (list) => list.has(one(w)),
+        )),
   );
 }
 

@@ -88,6 +88,14 @@ export function collectFilters(
     filters.push({ op: 'eq', field: m.target.field, value: negated ? answers.no : answers.yes });
     used.add(m);
   }
+  // "projects that aren't finished yet", "rentals not returned": in a file, a date named by its event after a "not"
+  // is empty (with a period in the question, "not" may say something else: left alone)
+  for (const m of r.matches) {
+    if (used.has(m) || m.target.kind !== 'column' || !namesNoMeasures(view) || r.dated.length > 0) continue;
+    if (!isDate(view, m.target.field) || !r.negated.has(m.from) || tableOf(m.target.field) !== base) continue;
+    filters.push({ op: 'isNull', field: m.target.field });
+    used.add(m);
+  }
   // "current employees", "who still work here": in a file, the rows whose leaving date is empty
   const leaving = stillThere(r, view, base);
   if (leaving) filters.push({ op: 'isNull', field: leaving });

@@ -8,7 +8,14 @@ import type { PlannerInput, Presentation } from '../types.ts';
 import { withColumnNamedValues } from './column-named-values.ts';
 import { isCountryCode } from './countries.ts';
 import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
-import { isNumeric, labelField, namesNoMeasures, personTable, soldThingTable } from './model-helpers.ts';
+import {
+  isDate,
+  isNumeric,
+  labelField,
+  namesNoMeasures,
+  personTable,
+  soldThingTable,
+} from './model-helpers.ts';
 import { FILLER, stem, type Token, tokenize } from './text.ts';
 import { ACTIVITY, AGENT_NOUNS, CLAUSE_WORDS, CREATION } from './verbs.ts';
 
@@ -242,7 +249,13 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   const has = (i: number, ...seq: string[]): boolean => seq.every((w, k) => words[i + k] === w);
 
   const vocabulary = withColumnsOfTheQuestionsTable(
-    matchVocabulary(tokens, lex, values, namesNoMeasures(view) ? question.toLowerCase() : undefined),
+    matchVocabulary(tokens, lex, values, {
+      ...(namesNoMeasures(view) ? { fileQuestion: question.toLowerCase() } : {}),
+      // "projects completed since April": with a period, a file's date named by its event is what it dates
+      ...(namesNoMeasures(view) && (dates.length > 0 || bounds.length > 0 || grainHit)
+        ? { datedEvent: (field: string) => isDate(view, field) }
+        : {}),
+    }),
     view,
   );
   const covered = new Set(
@@ -372,7 +385,10 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     const instrumental =
       w === 'by' &&
       /^(paid|sent|made|bought|sold|[a-z]{3,}ed)$/.test(words[i - 1] ?? '') &&
-      matches.some((m) => m.from === i + 1 && m.target.kind === 'value');
+      matches.some(
+        (m) =>
+          m.target.kind === 'value' && (m.from === i + 1 || (m.from === i + 2 && words[i + 1] === 'the')),
+      );
     // "total spend across all campaigns": over every row of the table, not a row at a time
     const acrossAt = w === 'across' ? i : words[i - 1] === 'across' ? i - 1 : -1;
     const acrossAll =
@@ -441,7 +457,9 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     if (
       ['not', 'never', 'without', 'excluding', 'except', 'non', 'outside'].includes(w) ||
       has(i, 'other', 'than') ||
-      w.endsWith("n't")
+      w.endsWith("n't") ||
+      // typed without the apostrophe: "arent", "hasnt"
+      /^(are|is|has|have|was|were|do|does|did)nt$/.test(w)
     ) {
       for (let k = i + 1; k < Math.min(words.length, i + 5); k += 1) negated.add(k);
     }
@@ -646,8 +664,11 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   };
   const divides = (w: string, i: number): boolean => {
     if (w !== 'divided' || words[i + 1] !== 'by' || !namesNoMeasures(view)) return false;
+    // (past "the", "total": "divided by the total hours logged")
+    let at = i + 2;
+    while (['the', 'total', 'our'].includes(words[at] ?? '')) at += 1;
     const over = numberAt((m) => m.to === i);
-    return over !== undefined && over === numberAt((m) => m.from === i + 2);
+    return over !== undefined && over === numberAt((m) => m.from === at);
   };
   const unknownWords = words.filter(
     (w, i) =>
@@ -817,14 +838,15 @@ const LONG_GRAMMAR_WORDS = [...GRAMMAR_WORDS].filter((w) => w.length >= 6 && !CL
 /**
  * Longest phrase first; a tenant value competes with model phrases of the same length. In a file (`fileQuestion`, the
  * question in lower case), a common word names a column it is a name of, as the file's model spells it ("we spent",
- * "who earned").
+ * "who earned"); in a question with a period (`datedEvent`), a word that names a value and a date names the date.
  */
 function matchVocabulary(
   tokens: Token[],
   lex: Lexicon,
   values: ValueIndex,
-  fileQuestion: string | undefined,
+  file: { fileQuestion?: string; datedEvent?: (field: string) => boolean },
 ): Match[] {
+  const { fileQuestion, datedEvent } = file;
   const words = tokens.map((t) => t.text);
   const matches: Match[] = [];
   for (let i = 0; i < tokens.length; ) {
@@ -870,6 +892,11 @@ function matchVocabulary(
       !fileQuestion.includes(String(best.target.value).toLowerCase())
     ) {
       best = lexHits.find((h) => h.length === 1 && h.target.kind === 'column') ?? best;
+    }
+    if (datedEvent && best?.target.kind === 'value' && best.length === 1) {
+      best =
+        lexHits.find((h) => h.length === 1 && h.target.kind === 'column' && datedEvent(h.target.field)) ??
+        best;
     }
     // a common word names only a value spelt as it is ("in" is not the name "Ines"), or a column it is the whole
     // name of (a file's "spend")

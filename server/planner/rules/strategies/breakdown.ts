@@ -85,6 +85,15 @@ export function breakdown(a: Assembly): PlannerOutcome {
       used.add(head);
     }
   }
+  // "top 5 clients by total project budget": the thing before the number measured only says whose number it is
+  for (const m of r.matches) {
+    if (!used.has(m) || m.target.kind !== 'column' || !isNumeric(view, m.target.field)) continue;
+    const owner = tableOf(m.target.field);
+    const head = r.matches.find(
+      (o) => o.to === m.from && o.target.kind === 'table' && o.target.table === owner,
+    );
+    if (head && measures.length > 0) used.add(head);
+  }
   for (const m of r.matches) {
     if (used.has(m) || m.target.kind !== 'column') continue;
     // "top 3 by amount spent": a number to rank by is the measure, not a breakdown

@@ -15,12 +15,15 @@ import { GRAMMAR_WORDS, ROW_WORDS } from '../reading.ts';
 const LEVEL_WORDS =
   /(^|_)(price|prices|rate|rates|ratio|score|scores|rating|ratings|satisfaction|percent|percentage|pct|age|minutes|hours|seconds|days|duration|time|temperature|margin)($|_)/;
 
+/** Of the level words, the ones of a duration: an amount of time when a ratio adds them up. */
+const DURATION_WORDS = /(^|_)(minutes|hours|seconds|days|duration|time)($|_)/;
+
 /**
  * Between two numbers, the words that divide the first by the second: "signups / visits", "signups per visit",
  * "discounts as a percentage of subtotals", "fees as a share of the totals".
  */
 const DIVIDED_BY =
-  /^(?:\/|÷|over|per|divided\s+by|for\s+(?:each|every)|(?:as|in)\s+(?:an?\s+)?(?:percentage|percent|%|share|fraction|proportion)\s+of(?:\s+(?:the|our|all))?)$/;
+  /^(?:\/|÷|over|per|divided\s+by(?:\s+the)?(?:\s+total)?|for\s+(?:each|every)|(?:as|in)\s+(?:an?\s+)?(?:percentage|percent|%|share|fraction|proportion)\s+of(?:\s+(?:the|our|all))?)$/;
 
 /**
  * "signups / visits", "signups per visit", "the ratio of signups to visits": two numbers of a table without
@@ -56,8 +59,8 @@ export function ratioOfNumbers(a: Assembly): PlannerOutcome | undefined {
     const [over, under] = [top.target.field, bottom.target.field];
     measures.push({
       kind: 'ratio',
-      numerator: figureOfNumber(over),
-      denominator: figureOfNumber(under),
+      numerator: figureOfRatio(over),
+      denominator: figureOfRatio(under),
       as: measureName(parseFieldRef(over).column, 'per', parseFieldRef(under).column),
     });
     a.base = tableOf(over);
@@ -65,8 +68,12 @@ export function ratioOfNumbers(a: Assembly): PlannerOutcome | undefined {
     used.add(bottom);
     // "cost per click (spend divided by clicks)": the numbers before the brackets only name what they define
     const defined = r.ratioDefinition;
-    if (defined && top.from >= defined.from && bottom.to <= defined.to)
+    if (defined && top.from >= defined.from && bottom.to <= defined.to) {
       for (const m of numbers) if (m.to <= defined.from) used.add(m);
+      // ("revenue per rental day (...)": what it is per is part of the name)
+      for (const m of matchesOf(r, 'table'))
+        if (m.to <= defined.from && r.tokens[m.from - 1]?.text === 'per') used.add(m);
+    }
     return undefined;
   }
   rateOfNumber(a, numbers);
@@ -94,14 +101,23 @@ function rateOfNumber(a: Assembly, numbers: Array<MatchOf<'column'>>): void {
     const under = `${table}.${exposure}`;
     measures.push({
       kind: 'ratio',
-      numerator: figureOfNumber(m.target.field),
-      denominator: figureOfNumber(under),
+      numerator: figureOfRatio(m.target.field),
+      denominator: figureOfRatio(under),
       as: measureName(parseFieldRef(m.target.field).column, 'per', exposure),
     });
     a.base = table;
     used.add(m);
     return;
   }
+}
+
+/**
+ * A number's figure in a ratio of totals, or counted ("how many hours"): hours logged and days rented are amounts
+ * here ("budget divided by hours logged" is budget per hour); only a level such as a price or a score is averaged.
+ */
+function figureOfRatio(field: string): Measure {
+  const column = parseFieldRef(field).column.toLowerCase();
+  return { kind: LEVEL_WORDS.test(column) && !DURATION_WORDS.test(column) ? 'avg' : 'sum', field };
 }
 
 /** A number's figure over many rows: a level (a price, a rate) is averaged, an amount totalled. */
@@ -127,7 +143,9 @@ export function numberOfUnmeasuredTable(a: Assembly): PlannerOutcome | undefined
   const field = named.target.field;
   // "the price of the Enterprise plan": a value only one row holds names that row, whose number is looked up
   if (namesOneRow(a, tableOf(field))) return undefined;
-  measures.push(figureOfNumber(field));
+  // "how many hours have we logged": a duration counted is added up, as in a ratio
+  const counted = r.countCue >= 0 && named.from > r.countCue && named.from - r.countCue <= 2;
+  measures.push(counted ? figureOfRatio(field) : figureOfNumber(field));
   a.base = tableOf(field);
   used.add(named);
   return undefined;
