@@ -2,7 +2,7 @@
 // would (upload, then /api/v1), each graded by grade.ts against its SQL run over the same files' rows. It measures;
 // it does not gate (the sets in test/eval/files say what each one is for).
 //
-//   npm run eval:files                                         # the two blind sets
+//   npm run eval:files                                         # the public sets (blind-written, and the kinds)
 //   npm run eval:files -- --questions test/eval/files/files-holdout.yaml
 //   npm run eval:files -- --verbose                            # every question with its grade
 import fs from 'node:fs';
@@ -24,7 +24,15 @@ import { type Cell, type GradableAnswer, grade } from './grade.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DATA = path.join(HERE, 'files', 'rows');
-const DEFAULT_SETS = ['files-blind.yaml', 'files-blind-2.yaml'].map((f) => path.join(HERE, 'files', f));
+// the public sets: written blind before the changes they found, and the kinds set; the held-out ones are asked by name
+const DEFAULT_SETS = [
+  'files-blind.yaml',
+  'files-blind-2.yaml',
+  'files-blind-3.yaml',
+  'files-blind-4.yaml',
+  'files-blind-5.yaml',
+  'files-kinds.yaml',
+].map((f) => path.join(HERE, 'files', f));
 const USER = 'files-eval';
 const API_KEY = 'pk_files_eval_0123456789abcdef';
 const SECRET = 'files-eval-session-secret-0123456789-abcdef';
