@@ -102,6 +102,8 @@ const JOBS = Array.from({ length: 20 }, (_, i) => ({
   completed_date: i % 4 === 3 ? '' : `${2025 + (i % 2)}-0${(i % 8) + 1}-20`,
   budget: 1000 + i * 250,
   hours_logged: 10 + (i % 7) * 5,
+  // long past or far ahead, whatever day the test runs
+  due_date: i % 3 === 0 ? '2099-06-30' : '2025-06-30',
 }));
 
 /** another user's one file: parts, each with a shelf and the day it was inspected (nothing the data's tables name) */
@@ -681,6 +683,10 @@ describe('questions about my own files', () => {
     );
     const design = JOBS.filter((x) => x.team === 'Design');
     expect(await figure('how many hours were logged by the Design team')).toBe(sum(design, 'hours_logged'));
+    // "past their due date": before today
+    expect(await figure('how many open jobs are past their due date')).toBe(
+      JOBS.filter((x) => x.status === 'Open' && x.due_date < '2099').length,
+    );
     // "job budget": the job only says whose budget it is, not a breakdown by job
     const top = await ask('top 2 teams by total job budget', PLANNER);
     const byTeam = sumBy(

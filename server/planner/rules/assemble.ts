@@ -3,7 +3,7 @@
 import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import { Assembly, type Strategy } from './assembly.ts';
 import { readClauses } from './clauses.ts';
-import { applyConditions, applyFreeBounds, withoutClauses } from './conditions.ts';
+import { applyConditions, applyFreeBounds, applyPastDates, withoutClauses } from './conditions.ts';
 import { applyDefinitionConflicts } from './definitions.ts';
 import { measureAlias } from './measures.ts';
 import { applyPerRowCount } from './per-row-count.ts';
@@ -75,7 +75,9 @@ export function assemble(reading: Reading, input: PlannerInput): PlannerOutcome 
   if (conditioned.kind !== 'plan') return conditioned;
   const bounded = applyFreeBounds(conditioned, clauses, input);
   if (bounded.kind !== 'plan') return bounded;
-  return applyDefinitionConflicts(applyPerRowCount(bounded, reading, clauses, input), input.view);
+  const dated = applyPastDates(bounded, reading, input);
+  if (dated.kind !== 'plan') return dated;
+  return applyDefinitionConflicts(applyPerRowCount(dated, reading, clauses, input), input.view);
 }
 
 function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {

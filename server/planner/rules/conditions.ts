@@ -1,12 +1,12 @@
 // The conditions clauses read (clauses.ts) applied to an assembled plan: on its rows, on rows they belong to, or
 // as the rows' own dates and values when the plan is over the activity itself.
 import { resolveDateRange } from '../../dates/resolve.ts';
-import type { Filter } from '../../query/plan.ts';
+import { type Filter, tableOf } from '../../query/plan.ts';
 import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import type { Clauses } from './clauses.ts';
 import { fieldsOf } from './filters.ts';
 import { fitMeasure, measureAlias, withFilter } from './measures.ts';
-import { nearestTimeField, owns, reachableToOne } from './model-helpers.ts';
+import { isDate, nearestTimeField, owns, reachableToOne } from './model-helpers.ts';
 import { unanswerable } from './outcomes.ts';
 import type { DatedPhrase, Reading } from './reading.ts';
 import { predicateStart } from './share.ts';
@@ -159,6 +159,36 @@ export function applyFreeBounds(
   }
   for (const d of bounds) plan.filters.push(...dateFilter(field, d, input));
   return { ...outcome, plan };
+}
+
+/**
+ * "projects past their due date", "contracts past the renewal date": a date of the rows after "past" is before today
+ * (it was left out, and the answer counted every row). Not when that date is already the plan's period.
+ */
+export function applyPastDates(
+  outcome: Extract<PlannerOutcome, { kind: 'plan' }>,
+  r: Reading,
+  input: PlannerInput,
+): PlannerOutcome {
+  const plan = outcome.plan;
+  const fields = r.tokens.flatMap((t, i) => {
+    if (t.text !== 'past') return [];
+    const at = ['its', 'their', 'the'].includes(r.tokens[i + 1]?.text ?? '') ? i + 2 : i + 1;
+    const m = r.matches.find((x) => x.from === at && x.target.kind === 'column');
+    const field = m?.target.kind === 'column' ? m.target.field : undefined;
+    const own =
+      field && isDate(input.view, field) && tableOf(field) === plan.table && plan.time?.field !== field;
+    return own ? [field] : [];
+  });
+  if (fields.length === 0) return outcome;
+  const today: DatedPhrase = {
+    range: { kind: 'current', unit: 'day' },
+    text: 'today',
+    token: 0,
+    side: 'before',
+  };
+  const filters = [...plan.filters, ...fields.flatMap((f) => dateFilter(f, today, input))];
+  return { ...outcome, plan: { ...plan, filters } };
 }
 
 /** A condition on rows of `table`, made to say so when it counts related rows (the plan's rows are others). */
