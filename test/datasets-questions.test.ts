@@ -168,6 +168,7 @@ interface Answer {
   data?: { columns: Array<{ name: string }>; rows: unknown[][] };
   plan?: { source?: string; table?: string; blend?: unknown; filters?: unknown[] };
   choices?: Array<{ label: string; question: string }>;
+  unusedWords?: string[];
 }
 
 async function ask(message: string, user = USER): Promise<Answer> {
@@ -700,5 +701,13 @@ describe('questions about my own files', () => {
         .slice(0, 2)
         .map(([t]) => t),
     );
+  });
+
+  it('says which of the file’s columns a question named that its answer does not read', async () => {
+    // two dates of a row are not compared: the answer says it left the due date out, rather than dropping it unsaid
+    const late = await ask('how many jobs were completed after their due date', PLANNER);
+    expect(late.unusedWords).toContain('due date');
+    // an answer that reads every column named lists none
+    expect((await ask('how many hours were logged by the Audit team', PLANNER)).unusedWords).toBeUndefined();
   });
 });

@@ -287,7 +287,8 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
           // each alternative is one more planning; the embedded planner's are cheap, a model's would not be. They
           // come from the plan, not its rows, so they are found while the statements run
           const alternatives =
-            words && plannerFor(agent).name === 'rules'
+            // (a file's plan lists only the columns it left out: its readings are not offered again)
+            words && plannerFor(agent).name === 'rules' && plan.source !== 'datasets'
               ? afterStatementsStart(() =>
                   findAlternatives({
                     question: input.question,

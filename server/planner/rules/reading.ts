@@ -157,6 +157,9 @@ const AGG_WORDS: Record<string, Agg> = {
   cheapest: 'min',
 };
 
+/** The words that name an aggregate ("total", "average", "highest"): never a column's own name in a question. */
+export const AGGREGATE_WORDS: ReadonlySet<string> = new Set(Object.keys(AGG_WORDS));
+
 const DESC_WORDS = new Set([
   'top',
   'most',

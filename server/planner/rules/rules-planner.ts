@@ -10,7 +10,7 @@ import { lexiconFor, ValueIndex } from './lexicon.ts';
 import { unanswerable } from './outcomes.ts';
 import { read } from './reading.ts';
 import { expandShorthand } from './shorthand.ts';
-import { wordUse } from './word-use.ts';
+import { fileWordUse, wordUse } from './word-use.ts';
 
 export class RulesPlanner implements Planner {
   readonly name = 'rules';
@@ -75,6 +75,8 @@ export class RulesPlanner implements Planner {
       context,
       assemble,
     );
+    if (outcome.kind === 'plan' && outcome.plan.source === 'datasets' && !outcome.plan.blend)
+      return { ...outcome, words: fileWordUse(filesReading, outcome.plan, context) };
     return withWords(outcome, dbReading);
   }
 }

@@ -1,13 +1,14 @@
 // What the embedded planner did with a question's words, read off the finished plan (it changes no reading): the
 // meaningful words the plan does not reflect, the words that named each measure with the other measures they could
 // name, the words that named the tables, and the date phrases. The answer's "Read as" chips show the first and
-// build alternatives from the rest (server/answers/read-as-alternatives.ts).
+// build alternatives from the rest (server/answers/read-as-alternatives.ts). Over a user's files, only the columns
+// the plan left out (fileWordUse).
 import type { QueryPlan } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
-import type { WordUse } from '../types.ts';
+import type { DatasetPlanningContext, WordUse } from '../types.ts';
 import type { Lexicon, Match, Target } from './lexicon.ts';
 import { measureAlternatives } from './model-helpers.ts';
-import { GRAIN_NOUNS, GRAMMAR_WORDS, type Reading } from './reading.ts';
+import { AGGREGATE_WORDS, GRAIN_NOUNS, GRAMMAR_WORDS, type Reading } from './reading.ts';
 import { FILLER } from './text.ts';
 
 // words of the stop list that may stand before a noun without narrowing it ("several orders", "become customers")
@@ -98,4 +99,26 @@ function measureWords(
     if (hit.target.kind === 'measure') add(`${hit.target.table}.${hit.target.name}`);
   for (const alt of measureAlternatives(view, measure)) add(`${alt.table}.${alt.name}`);
   return { measure, words: m.text, rivals };
+}
+
+/**
+ * What a plan over a user's files did with the question's words, as far as it is sure: the columns the question
+ * named, as the user spelt them, that the plan does not read ("after their due back time" when two dates cannot be
+ * compared), so the answer says it left them out instead of dropping them without a word. Loose words are not
+ * listed (over a file's words they gave false alarms), nor a column named by an aggregate word ("total discount")
+ * or one a computed figure of the plan reads ("revenue" of units times price).
+ */
+export function fileWordUse(r: Reading, plan: QueryPlan, context: DatasetPlanningContext): WordUse {
+  const json = JSON.stringify(plan);
+  const computed = Object.values(context.view.tables.get(plan.table)?.computed ?? {}).flatMap((c) =>
+    c.expression.split(/[^A-Za-z0-9_]+/),
+  );
+  const unusedWords = r.matches.flatMap((m) => {
+    if (m.target.kind !== 'column' || json.includes(`"${m.target.field}"`)) return [];
+    const spelt = r.question.slice(r.tokens[m.from]?.start ?? 0, r.tokens[m.to - 1]?.end ?? 0).toLowerCase();
+    const column = m.target.field.slice(plan.table.length + 1);
+    if (spelt !== m.text || AGGREGATE_WORDS.has(m.text) || computed.includes(column)) return [];
+    return [m.text];
+  });
+  return { unusedWords: [...new Set(unusedWords)], measures: [], tables: [], dates: [] };
 }
