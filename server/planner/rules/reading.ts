@@ -655,10 +655,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     );
   };
   const ratioDefinition = bracketedRatio(question, tokens, matches, view);
-  const definesBefore = (i: number): boolean =>
-    ratioDefinition !== undefined &&
-    i < ratioDefinition.from &&
-    (tokens[i]?.end ?? 0) <= question.indexOf('(');
+  const definesBefore = (i: number): boolean => ratioDefinition !== undefined && i < ratioDefinition.from;
   // "signups divided by visits": one number of a row over another, which the file strategies read as a ratio
   // (only where that strategy reads it: two numbers of one table, in a model without named measures)
   const numberAt = (at: (m: Match) => boolean): string | undefined => {

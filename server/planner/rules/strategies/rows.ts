@@ -107,7 +107,7 @@ export function superlativeRows(a: Assembly): PlannerOutcome | undefined {
               ...dateFilters(r, view, table),
             ],
             // the figure the rows are ranked by is shown with them, however far along the row it is
-            select: [...new Set([...defaultListing(view, table), valueCol])],
+            select: listingShowing(view, table, [valueCol]),
             order: [{ by: valueCol, direction: superlative[1] === 'max' ? 'desc' : 'asc' }],
             limit:
               r.topN?.n ||
@@ -191,7 +191,11 @@ export function listing(a: Assembly): PlannerOutcome | undefined {
         select: withAskedColumns(
           view,
           table,
-          [...new Set([...defaultListing(view, table), ...order.map((o) => o.by)])],
+          listingShowing(
+            view,
+            table,
+            order.map((o) => o.by),
+          ),
           r,
           used,
         ),
@@ -303,4 +307,9 @@ export function distinctValuesPlan(
     select: [],
     order: [{ by: field, direction: 'asc' }],
   };
+}
+
+/** A listing's usual columns, and the fields it is ordered by however far along the row they are. */
+function listingShowing(view: ModelView, table: string, shown: string[]): string[] {
+  return [...new Set([...defaultListing(view, table), ...shown])];
 }
