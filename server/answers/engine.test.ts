@@ -270,6 +270,58 @@ describe('"Read as" alternatives and unused words', () => {
   });
 });
 
+describe('preparing a tenant ahead of its first question', () => {
+  /** The distinct names of one organisation's users, read directly from the seeded file. */
+  function namesOf(org: number): string[] {
+    const db = new Database(url.replace(/^sqlite:\/\//, ''), { readonly: true });
+    try {
+      const rows = db
+        .prepare('SELECT DISTINCT name FROM users WHERE organisation_id = ? AND name IS NOT NULL')
+        .all(org) as Array<{ name: string }>;
+      return rows.map((r) => r.name).sort();
+    } finally {
+      db.close();
+    }
+  }
+
+  it("hands the planner that tenant's own value lists, read once and kept for its questions", async () => {
+    const prepared: Array<string[]> = [];
+    const asked: Array<string[]> = [];
+    const prepping = createAnswerEngine({
+      config: config(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8')),
+      now: () => NOW,
+      planner: (agent) => {
+        const rules = new RulesPlanner(agent.model);
+        return {
+          name: 'rules',
+          plan: async (input) => {
+            asked.push(await input.values.values('users.name'));
+            return rules.plan(input);
+          },
+          prepare: async (input) => {
+            prepared.push(await input.values.values('users.name'));
+            await rules.prepare(input);
+          },
+        };
+      },
+    });
+    try {
+      expect(namesOf(2)).not.toEqual(namesOf(1));
+      await prepping.prepare?.({ agentId: 'demo', userContext: { organisationId: 2 } });
+      expect([...(prepared[0] ?? [])].sort()).toEqual(namesOf(2));
+      await prepping.ask({ agentId: 'demo', userContext: { organisationId: 2 }, question: 'how many users' });
+      // the very list prepared, not a second read of it
+      expect(asked[0]).toBe(prepared[0]);
+      // an unknown agent, or a context the agent refuses, prepares nothing and does not throw
+      await prepping.prepare?.({ agentId: 'nobody', userContext: { organisationId: 2 } });
+      await prepping.prepare?.({ agentId: 'demo', userContext: { organisationId: '1 OR 1=1' } });
+      expect(prepared).toHaveLength(1);
+    } finally {
+      await prepping.close();
+    }
+  });
+});
+
 describe('blends', () => {
   const asker = { agentId: 'demo', userContext: { organisationId: 1 } };
   const targets: VisibleDataset = {

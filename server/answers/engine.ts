@@ -19,7 +19,7 @@ import {
 } from '../query/execute.ts';
 import { parseFieldRef, type QueryPlan, tableOf } from '../query/plan.ts';
 import { ModelView } from '../semantic/model-view.ts';
-import { validateUserContext } from '../semantic/user-context.ts';
+import { contextKey, type UserContext, validateUserContext } from '../semantic/user-context.ts';
 import type { Answer } from './answer.ts';
 import { composeAnswer, composeClarification } from './compose.ts';
 import { UnknownAgentError, UnknownConversationError } from './engine-errors.ts';
@@ -29,6 +29,7 @@ import { modelWords } from './model-words.ts';
 import { attachAlternatives, type FoundAlternatives, findAlternatives } from './read-as-alternatives.ts';
 import { scopeNotice, tenantLabelField } from './scope-notice.ts';
 import { suggestionsAsQuestions } from './suggestions.ts';
+import { ValueLists } from './value-lists.ts';
 import { placeholderContext, warmUpAgent } from './warm-up.ts';
 
 export type ProgressStage = 'planning' | 'querying' | 'composing';
@@ -87,6 +88,11 @@ export interface AnswerEngine {
   ping(): Promise<void>;
   /** plans, compiles and composes a few questions of each agent's model without running them (warm-up.ts) */
   warmUp?(budgetMs: number): Promise<{ planned: number; failed: number }>;
+  /**
+   * Reads a tenant's value lists and has the planner index them, ahead of the tenant's first question (a socket or
+   * a conversation just opened): that question then waits for neither. Never rejects.
+   */
+  prepare?(input: { agentId: string; userContext: unknown }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -128,7 +134,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
   const memory = options.memory ?? new InMemoryConversations();
   const runners = new Map<string, QueryRunner>();
   const planners = new Map<string, Planner>();
-  const valueCache = new Map<string, { at: number; values: Promise<string[]> }>();
+  const valueLists = new ValueLists();
 
   const runnerFor = (agent: ResolvedAgent): QueryRunner => {
     const conn = agent.connection;
@@ -153,6 +159,19 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
     return planner;
   };
 
+  /** The tenant's value lists for the planner, each read through the tenant-scoped compiler when not held. */
+  const valuesOf = (agent: ResolvedAgent, userContext: UserContext, now: Date): ValueLookup => {
+    const runner = runnerFor(agent);
+    const agentModel: AgentModel = { ...agent.config, model: agent.model };
+    const dialect = parseDatabaseUrl(agent.connection?.url ?? '').dialect;
+    return valueLists.lookup(`${agent.config.id}|${contextKey(userContext)}`, async (field, limit) => {
+      const plan = { version: 1, table: tableOf(field), dimensions: [{ field }], limit };
+      const compiled = compileQueryPlan(plan, agentModel, userContext, { dialect, now, maxRows: limit });
+      const result = await runner.run(compiled);
+      return result.rows.map((row) => String(row[0] ?? '')).filter(Boolean);
+    });
+  };
+
   return {
     async ask(input) {
       const agent = config.agents.get(input.agentId);
@@ -171,22 +190,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
       const dialect = parseDatabaseUrl(agent.connection?.url ?? '').dialect;
       const agentModel: AgentModel = { ...agent.config, model: agent.model };
       const view = new ModelView(agent.config, agent.model, userContext);
-      const values: ValueLookup = {
-        values(field, limit = 5000) {
-          const key = `${agent.config.id}|${JSON.stringify(userContext)}|${field}|${limit}`;
-          const hit = valueCache.get(key);
-          if (hit && clock().getTime() - hit.at < 10 * 60_000) return hit.values;
-          const plan = { version: 1, table: tableOf(field), dimensions: [{ field }], limit };
-          const compiled = compileQueryPlan(plan, agentModel, userContext, { dialect, now, maxRows: limit });
-          const promise = runner
-            .run(compiled)
-            .then((r) => r.rows.map((row) => String(row[0] ?? '')).filter(Boolean));
-          promise.catch(() => valueCache.delete(key));
-          if (valueCache.size > 1000) valueCache.clear();
-          valueCache.set(key, { at: clock().getTime(), values: promise });
-          return promise;
-        },
-      };
+      const values = valuesOf(agent, userContext, now);
       const id = randomUUID();
       const base = { id, conversationId };
       // the user's uploaded datasets, leased for this answer so a replaced file is never read half-way
@@ -370,6 +374,17 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
         return answer;
       } finally {
         lease?.release();
+      }
+    },
+    async prepare(input) {
+      try {
+        const agent = config.agents.get(input.agentId);
+        if (!agent?.connection) return;
+        const userContext = validateUserContext(agent.config.userContext, input.userContext);
+        const view = new ModelView(agent.config, agent.model, userContext);
+        await plannerFor(agent).prepare?.({ view, values: valuesOf(agent, userContext, clock()) });
+      } catch {
+        // ahead of need only: the question itself reads what is missing, and says what failed
       }
     },
     async exportRows(input) {

@@ -86,4 +86,6 @@ export type PlannerOutcome =
 export interface Planner {
   readonly name: string;
   plan(input: PlannerInput): Promise<PlannerOutcome>;
+  /** reads and indexes the tenant's value lists ahead of its first question (optional: a planner may need none) */
+  prepare?(input: Pick<PlannerInput, 'view' | 'values'>): Promise<void>;
 }

@@ -33,6 +33,8 @@ interface Harness {
   url: string;
   deps: AppDeps;
   holds: QuestionGate;
+  /** the tenants the engine was asked to prepare, in order */
+  prepared: unknown[];
   token(user: string, org: number, expiresInMs?: number): string;
   sockets: { close(): Promise<void> };
   close(): Promise<void>;
@@ -52,7 +54,11 @@ async function harness(options: WidgetSocketOptions & ServerStateOptions = {}): 
   });
   const store = await ConversationStore.open(`sqlite://${path.join(dir, 'store.sqlite')}`);
   const holds = new QuestionGate();
+  const prepared: unknown[] = [];
   const engine: AnswerEngine = {
+    async prepare(input) {
+      prepared.push(input);
+    },
     async ask(input) {
       input.onProgress?.('planning');
       input.onDelta?.('Counting ');
@@ -108,6 +114,7 @@ async function harness(options: WidgetSocketOptions & ServerStateOptions = {}): 
     url: wsUrl(`http://127.0.0.1:${port}`),
     deps,
     holds,
+    prepared,
     sockets,
     token(user, org, expiresInMs = 15 * 60_000) {
       const token = `tok${++n}.x.y`;
@@ -141,6 +148,8 @@ describe('widget socket', () => {
     const h = await harness();
     const client = await connect(h.url, h.token('alice', 1));
     expect(await gauge(h.deps)).toBe(1);
+    // the socket's tenant is prepared as it opens, before any question (engine.prepare)
+    expect(h.prepared).toEqual([{ agentId: 'demo', userContext: { organisationId: 1 } }]);
     const created = await client.ask('How many orders?', 'c1');
     const final = await client.final(created.responseId);
     expect(final).toMatchObject({

@@ -422,6 +422,8 @@ export function attachWidgetSocket(
     mine.add(conn);
     deps.metrics.openSockets.inc();
     clog.debug('socket open');
+    // the user is about to ask: their tenant's value lists are read now, not while their first question waits
+    void deps.engine.prepare?.({ agentId: session.agentId, userContext: session.userContext });
 
     ws.on('close', (code) => {
       conn.disarm();

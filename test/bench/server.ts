@@ -7,6 +7,7 @@
 //   the load generator's own CPU per answer (it shares the cores)        vs  the SQL's own time per answer
 //   answers/s on MariaDB, WebSocket at 10 clients                        vs  the same SQL in a loop over mysql2
 //   one answer in process (median over the questions)                   vs  its SQL alone
+//   a new tenant's first answer, unprepared and prepared (engine.prepare)  vs  a later one
 //   upload of a 9 MB CSV                                                  vs  csv-parse alone on the same file
 //   first question on that file                                          vs  a later one
 //   /healthz p99 during an upload (probed from a thread of its own); cold start to the first /healthz 200 and
@@ -606,6 +607,28 @@ async function mysqlPart(mysqlUrl: string, dir: string, seconds: number): Promis
   }
 }
 
+/**
+ * A tenant's first answer in a warm engine: its value lists read and indexed while it waits (organisation 2), or
+ * ahead of it, as a socket or a conversation just opened has them (engine.prepare; organisation 3); against a later
+ * answer of the same question.
+ */
+async function newTenantAnswers(
+  engine: ReturnType<typeof inProcessEngine>,
+  question: string,
+): Promise<{ unprepared: number; prepared: number; later: number }> {
+  const ask = async (organisationId: number): Promise<number> => {
+    const t0 = performance.now();
+    await engine.ask({ agentId: 'demo', userContext: { organisationId }, question });
+    return performance.now() - t0;
+  };
+  const unprepared = await ask(2);
+  await engine.prepare?.({ agentId: 'demo', userContext: { organisationId: 3 } });
+  const prepared = await ask(3);
+  const laters: number[] = [];
+  for (let i = 0; i < 11; i += 1) laters.push(await ask(2));
+  return { unprepared, prepared, later: median(laters) };
+}
+
 /** One answer in the engine (no server, no store) against its SQL alone, per question, interleaved. */
 async function answerPart(databaseUrl: string): Promise<void> {
   const file = parseDatabaseUrl(databaseUrl).location;
@@ -615,6 +638,7 @@ async function answerPart(databaseUrl: string): Promise<void> {
   db.function('parley_tz', { deterministic: true }, (v: unknown) => v as string);
   const ask = () => ({ agentId: 'demo', userContext: { organisationId: 1 } });
   const perQuestion: Array<{ question: string; answer: number; sql: number }> = [];
+  let tenants: { unprepared: number; prepared: number; later: number } | undefined;
   try {
     // warm, as a server that has been answering a while: every question, for as long as the server parts warm up
     for (const until = performance.now() + WARM_SECONDS * 1000; performance.now() < until; ) {
@@ -636,6 +660,7 @@ async function answerPart(databaseUrl: string): Promise<void> {
       }
       perQuestion.push({ question: sql.question, answer: median(answerMs), sql: median(sqlMs) });
     }
+    tenants = await newTenantAnswers(engine, sqls[0]?.question ?? DEMO_QUESTIONS[0] ?? '');
   } finally {
     db.close();
     await engine.close();
@@ -647,6 +672,22 @@ async function answerPart(databaseUrl: string): Promise<void> {
       console.log(
         `  ${fmt(q.answer)} ms / ${fmt(q.sql)} ms = ${(q.answer / q.sql).toFixed(2)}x  ${q.question}`,
       );
+  }
+  if (tenants) {
+    report({
+      name: "a new tenant's first answer / a later (no goal)",
+      parley: tenants.unprepared,
+      ceiling: tenants.later,
+      unit: 'ms',
+      ratio: tenants.unprepared / tenants.later,
+    });
+    report({
+      name: 'the same, its tenant prepared first (no goal)',
+      parley: tenants.prepared,
+      ceiling: tenants.later,
+      unit: 'ms',
+      ratio: tenants.prepared / tenants.later,
+    });
   }
   report({
     name: `one answer in process (median of ${perQuestion.length} questions)`,
@@ -734,7 +775,17 @@ async function uploadPart(databaseUrl: string, dir: string): Promise<void> {
       if (first.type !== 'table' && first.type !== 'chart' && first.type !== 'text')
         throw new Error(`the question on the file was answered as ${first.type}`);
       firsts.push(first.ms);
+      if (process.env.BENCH_DEBUG)
+        console.log('first', first.ms.toFixed(1), 'upload', uploads.at(-1)?.toFixed(0));
       for (let k = 0; k < 3; k += 1) laters.push((await askApi(child.url, `uploader-${r}`, question)).ms);
+      if (process.env.BENCH_DEBUG)
+        console.log(
+          'laters',
+          laters
+            .slice(-3)
+            .map((x) => x.toFixed(1))
+            .join(' '),
+        );
       // /healthz, one request after another, for as long as another user's upload of the file takes: an upload of
       // its own, so that the probes' load (a request every 5 ms) is not in the timed upload
       const probe = await healthProbeDuring(child.url);

@@ -7,6 +7,7 @@ import { buildSingleOrganisationDatabase } from '../../demo/prepare-data.ts';
 import { mintSessionToken } from '../../server/auth/session-token.ts';
 import { parseConfig } from '../../server/config/load.ts';
 import { type RunningServer, startServer } from '../../server/main.ts';
+import type { StartOptions } from '../../server/start-options.ts';
 import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from './demo-db.ts';
 
 export const TEST_SECRET = 'test-session-secret-0123456789-abcdefghij';
@@ -37,6 +38,8 @@ export interface TestServerOptions {
   demoHostUrl?: () => string | undefined;
   /** default: silent */
   logger?: Logger;
+  /** wraps the answer engine (to watch what the server asks of it) */
+  wrapEngine?: StartOptions['wrapEngine'];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -73,6 +76,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.widgetDir !== undefined ? { widgetDir: options.widgetDir } : {}),
     ...(options.demoHostUrl !== undefined ? { demoHostUrl: options.demoHostUrl } : {}),
+    ...(options.wrapEngine ? { wrapEngine: options.wrapEngine } : {}),
   });
   return {
     ...running,

@@ -26,6 +26,8 @@ export function conversationRoutes(router: Router, deps: ApiDeps): void {
       userIdentifier: body.userIdentifier,
       userContext,
     });
+    // the host backend asks next: the tenant's value lists are read meanwhile (engine.prepare)
+    void deps.engine.prepare?.({ agentId: agent.config.id, userContext });
     res.json({
       id: conversation.id,
       createdAt: conversation.createdAt,

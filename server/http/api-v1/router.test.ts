@@ -27,12 +27,21 @@ const withOtherAgent = (text: string): string =>
 
 let server: TestServer;
 let api: string;
+/** the tenants the server asked the engine to prepare, in order */
+const prepared: unknown[] = [];
 let headers: Record<string, string>;
 
 beforeAll(async () => {
   server = await startTestServer({
     configText: withOtherAgent,
     env: { PARLEY_METRICS_TOKEN: METRICS_TOKEN },
+    wrapEngine: (engine) => ({
+      ...engine,
+      prepare: async (input) => {
+        prepared.push(input);
+        await engine.prepare?.(input);
+      },
+    }),
   });
   api = `${server.url}/api/v1`;
   headers = { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' };
@@ -107,6 +116,8 @@ describe('POST /agents/{agentId}/conversations', () => {
     expect(status).toBe(200);
     expect(json).toMatchObject({ id: expect.any(String), userIdentifier: 'alice@example.com' });
     expect(json.userContext).toEqual({ organisationId: 1 });
+    // the host backend asks next: the conversation's tenant is prepared meanwhile (engine.prepare)
+    expect(prepared.at(-1)).toEqual({ agentId: 'demo', userContext: { organisationId: 1 } });
   });
 
   it.each([

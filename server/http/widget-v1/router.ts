@@ -120,6 +120,8 @@ export function widgetV1Router(deps: AppDeps): Router {
     const owner = ownerOf(sessionOf(res));
     const body = CreateConversationBody.parse(req.body ?? {});
     const conversation = await createConversationWithinLimits(deps, owner, body.title ?? '');
+    // the user asks next: their tenant's value lists are read meanwhile (engine.prepare)
+    void deps.engine.prepare?.(owner);
     res.status(201).json(conversationView(conversation));
   });
 

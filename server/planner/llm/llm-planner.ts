@@ -184,6 +184,11 @@ export class LlmPlanner implements Planner {
     this.maxHistory = options.maxHistory ?? 6;
   }
 
+  /** the model reads no value lists; the fallback planner, which answers when the model fails, does */
+  prepare(input: Pick<PlannerInput, 'view' | 'values'>): Promise<void> {
+    return this.fallback.prepare?.(input) ?? Promise.resolve();
+  }
+
   async plan(input: PlannerInput): Promise<PlannerOutcome> {
     const messages = this.messages(input);
     let streamed = false;

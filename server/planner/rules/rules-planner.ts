@@ -17,6 +17,10 @@ export class RulesPlanner implements Planner {
 
   constructor(private readonly modelKey: object) {}
 
+  async prepare(input: Pick<PlannerInput, 'view' | 'values'>): Promise<void> {
+    await loadValues(input);
+  }
+
   async plan(input: PlannerInput): Promise<PlannerOutcome> {
     const question = expandShorthand(input.question.trim());
     if (question === '') return unanswerable(input.view, 'Ask a question about your data.');
@@ -81,7 +85,7 @@ export class RulesPlanner implements Planner {
   }
 }
 
-async function loadValues(input: PlannerInput): Promise<ValueIndex> {
+async function loadValues(input: Pick<PlannerInput, 'view' | 'values'>): Promise<ValueIndex> {
   const index = new ValueIndex();
   const fields: string[] = [];
   for (const [tableName, table] of input.view.tables) {
