@@ -58,7 +58,8 @@ function index(): Map<string, string[]> {
 
 /** Other names of the country a value names ("united states" -> "usa", "american", "americans", ...), or none. */
 export function countryAliases(valueKey: string): readonly string[] {
-  return index().get(key(valueKey)) ?? [];
+  // plain lowercase ASCII words are their own key (most values; key() normalises Unicode, the costly part)
+  return index().get(/^[a-z0-9]+(?: [a-z0-9]+)*$/.test(valueKey) ? valueKey : key(valueKey)) ?? [];
 }
 
 /** A short code people write for a country ("UK", "USA"): read as a country although it is a short word. */

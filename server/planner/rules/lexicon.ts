@@ -5,7 +5,7 @@ import pluralize from 'pluralize';
 import type { ModelView } from '../../semantic/model-view.ts';
 import { countryAliases } from './countries.ts';
 import { expandShorthand } from './shorthand.ts';
-import { type Token, tokenize, valueKey, valueStemKey } from './text.ts';
+import { type Token, tokenize, valueKeys } from './text.ts';
 
 export type Target =
   | { kind: 'table'; table: string }
@@ -185,12 +185,11 @@ function indexValues(values: readonly string[]): FieldValues {
     const words = new Set<string>();
     let maxWords = 1;
     for (const value of values) {
-      const key = valueKey(value);
+      const { key, stemKey } = valueKeys(value);
       if (!key || byKey.has(key)) continue;
       maxWords = Math.max(maxWords, Math.min(8, key.split(' ').length));
       byKey.set(key, value);
       for (const w of key.split(' ')) words.add(w);
-      const stemKey = valueStemKey(value);
       if (!byStem.has(stemKey)) byStem.set(stemKey, value);
       // "German", "UK", "the States": a country's other names find the value as the data spells it
       for (const alias of countryAliases(key)) if (!byKey.has(alias)) byKey.set(alias, value);

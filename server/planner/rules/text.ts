@@ -52,14 +52,16 @@ export function tokenize(text: string): Token[] {
 
 /** The normalised text of a value, as matched against question tokens ("Home & Garden" -> "home garden"). */
 export function valueKey(value: string): string {
-  return tokenize(value)
-    .map((t) => t.text)
-    .join(' ');
+  return valueKeys(value).key;
 }
 
 /** The stems of a value's words ("Home & Garden" -> "home garden", "Toys" -> "toi"). */
 export function valueStemKey(value: string): string {
-  return tokenize(value)
-    .map((t) => t.stem)
-    .join(' ');
+  return valueKeys(value).stemKey;
+}
+
+/** Both keys of a value from one reading of it (a tenant's lists are thousands of values). */
+export function valueKeys(value: string): { key: string; stemKey: string } {
+  const tokens = tokenize(value);
+  return { key: tokens.map((t) => t.text).join(' '), stemKey: tokens.map((t) => t.stem).join(' ') };
 }
