@@ -251,6 +251,35 @@ describe('type inference', () => {
     expect(sqlValue('abc', { name: 'n', header: 'n', type: 'number' })).toBeNull();
   });
 
+  it('reads numbers as exports write money and thousands, and leaves other commas as text', () => {
+    const parsed = csv(
+      [
+        'amount,price,balance,code,decimal_comma,european,list',
+        '"1,500.00",£12.50,"-$1,250",007,"1,5","1.500,00","1,2"',
+        '25,"€1,234,567.89",$-3.20,"012","2,25","2.000,50","3,45"',
+        '9.84,£0.99,+£5,100,"3,0","1.000","7,8"',
+      ].join('\n'),
+    );
+    const types = Object.fromEntries(parsed.columns.map((c) => [c.name, c.type]));
+    expect(types).toEqual({
+      amount: 'number',
+      price: 'number',
+      balance: 'number',
+      code: 'string',
+      decimal_comma: 'string',
+      european: 'string',
+      list: 'string',
+    });
+    const number = { name: 'n', header: 'n', type: 'number' } as const;
+    expect(
+      ['1,500.00', '£12.50', '€1,234,567.89', '-$1,250', '$-3.20', '+£5', '12,345'].map((v) =>
+        sqlValue(v, number),
+      ),
+    ).toEqual([1500, 12.5, 1234567.89, -1250, -3.2, 5, 12345]);
+    // grouping that is not by thousands, a sign twice, a sign alone: not numbers
+    for (const v of ['1,50', '12,3456', '-£-5', '£', '$,100', '£007']) expect(sqlValue(v, number)).toBeNull();
+  });
+
   it('reads numbers by the one-pass check exactly as by the expressions', () => {
     const byExpressions = (v: string): boolean =>
       /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(v) &&

@@ -91,6 +91,36 @@ export function isNumberText(v: string): boolean {
   return NUMBER.test(v) && !LEADING_ZERO.test(v) && !LONG_INTEGER.test(v) && Number.isFinite(Number(v));
 }
 
+// how exports write money and large numbers: a currency sign, thousands grouped by commas ("£1,500.00", "-$12.50",
+// "12,345"). Only commas that group thousands: "1,5" (a decimal comma) and "1.500,00" stay text.
+const GROUPED = /^(?:[1-9]\d{0,2}(?:,\d{3})+|0|[1-9]\d*)(?:\.\d+)?$/;
+const CURRENCY_SIGNS = new Set(['£', '$', '€', '¥']);
+
+/** The number a formatted cell writes ("£1,500.00" -> 1500), or undefined; plain numbers are isNumberText's. */
+export function formattedNumber(v: string): number | undefined {
+  let sign = '';
+  let rest = v;
+  const takeSign = (): void => {
+    if (sign === '' && (rest.startsWith('-') || rest.startsWith('+'))) {
+      sign = rest.charAt(0);
+      rest = rest.slice(1);
+    }
+  };
+  takeSign();
+  const currency = CURRENCY_SIGNS.has(rest.charAt(0));
+  if (currency) rest = rest.slice(1);
+  takeSign();
+  // a plain number is not "formatted": isNumberText settles it (and refuses codes such as 007)
+  if ((!currency && !rest.includes(',')) || !GROUPED.test(rest)) return undefined;
+  const n = Number(`${sign}${rest.replace(/,/g, '')}`);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A cell's number, plain or formatted; undefined when it is not one. */
+export function numberOfText(v: string): number | undefined {
+  return isNumberText(v) ? Number(v) : formattedNumber(v);
+}
+
 function isoDateTime(v: string, zone: string): DateTime {
   return DateTime.fromISO(v.replace(' ', 'T'), { zone });
 }
@@ -197,7 +227,7 @@ function inferColumn(table: CellTable, index: number, header: string): Inferred 
       if (checked.has(v)) continue;
       if (checked.size < 100_000) checked.add(v);
     }
-    if (number && !isNumberText(v)) number = false;
+    if (number && !isNumberText(v) && formattedNumber(v) === undefined) number = false;
     if (years && !YEAR.test(v)) years = false;
     if (boolean && !BOOLEAN.test(v)) boolean = false;
     if (iso) {
@@ -237,8 +267,7 @@ export function cellConverter(
     case 'number':
       return (cell) => {
         if (cell === null) return null;
-        const v = cell.trim();
-        return v !== '' && isNumberText(v) ? Number(v) : null;
+        return numberOfText(cell.trim()) ?? null;
       };
     case 'boolean':
       return (cell) => {
