@@ -114,6 +114,31 @@ const PARTS = Array.from({ length: 9 }, (_, i) => ({
   inspected_on: `${2025 + (i % 2)}-0${(i % 5) + 1}-10`,
 }));
 
+/** a charity's gift log, written as exports write money ("£1,250.00"), some gifts refunded later */
+const FUNDRAISER = 'fay';
+const GIFTS = Array.from({ length: 14 }, (_, i) => ({
+  gift_ref: `G-${i}`,
+  region: ['Wales', 'Kent', 'Fife'][i % 3] as string,
+  amount: 150 * (i + 1) + 0.5,
+  given_on: `${2025 + (i % 2)}-0${(i % 9) + 1}-12`,
+  refunded_on: i % 4 === 1 ? `${2025 + (i % 2)}-1${i % 3}-02` : '',
+}));
+const giftsCsv = (): string =>
+  `Gift Ref,Region,Amount (GBP),Given On,Refunded On\n${GIFTS.map(
+    (g) =>
+      `${g.gift_ref},${g.region},"£${g.amount.toLocaleString('en-GB', { minimumFractionDigits: 2 })}",${g.given_on},${g.refunded_on}`,
+  ).join('\n')}\n`;
+
+/** a school's seat bookings, each with the price paid and, for some, the day it was cancelled */
+const REGISTRAR = 'rae';
+const SEATS = Array.from({ length: 15 }, (_, i) => ({
+  booking_ref: `B-${i}`,
+  course: ['Pottery', 'Welding', 'Baking'][i % 3] as string,
+  price_paid: 40 + 10 * (i % 5),
+  booked_at: `2026-0${(i % 8) + 1}-03`,
+  cancelled_at: i % 5 === 2 ? `2026-0${(i % 8) + 1}-09` : '',
+}));
+
 const csv = (rows: Array<Record<string, unknown>>): string =>
   `${Object.keys(rows[0] ?? {}).join(',')}\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`;
 
@@ -149,6 +174,16 @@ beforeAll(async () => {
   await client.agents.datasets.user.upload(
     PLANNER,
     { agentId: 'demo', file: await toFile(Buffer.from(csv(JOBS)), 'jobs.csv') },
+    tenant,
+  );
+  await client.agents.datasets.user.upload(
+    FUNDRAISER,
+    { agentId: 'demo', file: await toFile(Buffer.from(giftsCsv()), 'gifts.csv') },
+    tenant,
+  );
+  await client.agents.datasets.user.upload(
+    REGISTRAR,
+    { agentId: 'demo', file: await toFile(Buffer.from(csv(SEATS)), 'seat_bookings.csv') },
     tenant,
   );
   await client.agents.datasets.user.upload(
@@ -713,5 +748,62 @@ describe('questions about my own files', () => {
       JOBS.filter((x) => x.team === 'Audit').reduce((n, x) => n + x.hours_logged, 0),
     );
     expect(audit.unusedWords).toBeUndefined();
+  });
+  it('reads money as exports write it, and as a file of gifts or of sales calls it', async () => {
+    const in2025 = GIFTS.filter((g) => g.given_on.startsWith('2025'));
+    const raised = await ask('how much was raised in 2025', FUNDRAISER);
+    expect(raised.plan?.source).toBe('datasets');
+    expect(Number(raised.data?.rows[0]?.[0])).toBeCloseTo(
+      in2025.reduce((n, g) => n + g.amount, 0),
+      6,
+    );
+    const money = await ask('total money by region', FUNDRAISER);
+    const byRegion = sumBy(
+      GIFTS,
+      (g) => g.region,
+      (g) => g.amount,
+    );
+    expect(byKey(money)).toEqual(
+      Object.fromEntries(Object.entries(byKey(money)).map(([k]) => [k, byRegion[k]])),
+    );
+    expect(Object.keys(byKey(money)).sort()).toEqual(['Fife', 'Kent', 'Wales']);
+    const big = await ask('hey, list the gifts over £1,000', FUNDRAISER);
+    expect(big.data?.rows.map((r) => r[0]).sort()).toEqual(
+      GIFTS.filter((g) => g.amount > 1000)
+        .map((g) => g.gift_ref)
+        .sort(),
+    );
+    // a price paid is what each sale brought in: its revenue is their total, not their average
+    const revenue = await ask('revenue per course', REGISTRAR);
+    expect(byKey(revenue)).toEqual(
+      sumBy(
+        SEATS,
+        (x) => x.course,
+        (x) => x.price_paid,
+      ),
+    );
+  });
+
+  it('reads an event said of the rows as the rows it happened to, and its plural as those rows', async () => {
+    const refunded = GIFTS.filter((g) => g.refunded_on !== '');
+    for (const q of ['refunds per region', 'refunded gifts by region']) {
+      const answer = await ask(q, FUNDRAISER);
+      expect(byKey(answer), q).toEqual(
+        sumBy(
+          refunded,
+          (g) => g.region,
+          () => 1,
+        ),
+      );
+    }
+    const cancelled = SEATS.filter((x) => x.cancelled_at !== '');
+    const most = await ask('which course has the most cancelled bookings', REGISTRAR);
+    const counts = sumBy(
+      cancelled,
+      (x) => x.course,
+      () => 1,
+    );
+    const top = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+    expect(most.data?.rows).toEqual([[top?.[0], top?.[1]]]);
   });
 });

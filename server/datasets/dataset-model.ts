@@ -35,6 +35,22 @@ const VERB_FORMS: Record<string, string[]> = {
 /** A number a person is paid: "the highest paid", "who earns the least", "top earners". */
 const PAY = /(^|_)(salary|salaries|wage|wages|pay|compensation|earnings)($|_)/;
 const PAY_WORDS = 'pay paid earn earns earned earning earnings salary wage'.split(' ');
+/** A number that is money, by its header's currency or by its name: "Amount (GBP)", "price_paid", "total". */
+const CURRENCY = /(^|[^a-z])(gbp|usd|eur|aud|cad|£|\$|€)([^a-z]|$)/i;
+const MONEY_NAME =
+  /(^|_)(amount|price|paid|total|revenue|sales|value|fee|fees|cost|costs|spend|spent|charge|charged|budget|invoiced)($|_)/;
+/** ...unless it is a share, a count or a grade of something: "discount_pct", "total_units", "value_score". */
+const NOT_MONEY =
+  /(^|_)(pct|percent|percentage|rate|ratio|discount|qty|quantity|units|count|number|num|score|rating|hours|days)($|_)/;
+/**
+ * Money a file's rows bring in (its sales), by the column's name: what was paid, invoiced, sold. A "total" or an
+ * "amount" alone may be anything; a file of costs is money going out.
+ */
+const MONEY_IN = /(^|_)(paid|revenue|sales|invoiced)($|_)/;
+const COSTS_FILE = /expense|cost|spend|purchase|fuel|salar|payroll|budget|bill|invoice_in|refund/;
+/** Gifts: "how much did we raise", "who gave the most", "the money donated in 2025" are their money. */
+const GIFT_NOUNS = new Set(['donation', 'gift', 'contribution', 'pledge', 'grant']);
+const GIFT_VERBS = ['raise', 'raised', 'give', 'gave', 'given', 'gives', 'donate', 'donated', 'contributed'];
 /** A file whose rows are the company's own people ("employees.csv", "staff", rows of "worker_id"). */
 const STAFF_NOUNS = new Set('employee staff worker personnel colleague hire contractor team'.split(' '));
 /** What people call such rows: "the finance staff", "workers per office", "how many people", "who". */
@@ -122,8 +138,39 @@ function listed(lists: Record<string, string[]>, word: string): string[] {
   return Object.hasOwn(lists, word) ? (lists[word] ?? []) : [];
 }
 
+/** The file's one money column, when it has exactly one (a file with a price, a cost and a fee has none). */
+function moneyColumn(d: VisibleDataset): DatasetColumnInfo | undefined {
+  const money = d.columns.filter(
+    (c) =>
+      c.modelType === 'number' &&
+      !NOT_MONEY.test(c.name) &&
+      (CURRENCY.test(c.header) || MONEY_NAME.test(c.name)),
+  );
+  return money.length === 1 ? money[0] : undefined;
+}
+
+/**
+ * What people call a file's money ("how much money", "which region gives the most money"): the money column is
+ * "money"; a file of gifts' money is what was raised, given, donated; a file of sales (a price paid, an amount, no
+ * costs, no line revenue of its own) is its revenue, sales, takings.
+ */
+function moneyWords(column: DatasetColumnInfo, d: VisibleDataset): string[] {
+  if (moneyColumn(d) !== column) return [];
+  const nouns = [...words(d.name.replace(/\.(csv|json)$/i, '')), rowNoun(d) ?? ''].map((w) =>
+    pluralize.singular(w),
+  );
+  const gifts = nouns.some((w) => GIFT_NOUNS.has(w));
+  const sales =
+    !gifts &&
+    MONEY_IN.test(column.name) &&
+    !COSTS_FILE.test(d.name.toLowerCase()) &&
+    Object.keys(lineMoney(d)).length === 0;
+  return ['money', ...(gifts ? GIFT_VERBS : []), ...(sales ? MONEY_WORDS : [])];
+}
+
 function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset): string[] {
   const out = new Set<string>();
+  for (const w of moneyWords(column, d)) if (w !== column.name) out.add(w);
   if (column.header !== column.name) out.add(column.header);
   const said = words(column.header);
   const spoken = said.join(' ');

@@ -11,6 +11,7 @@ import type { Reading } from './reading.ts';
 import { applyShapes } from './shapes.ts';
 import { breakdown } from './strategies/breakdown.ts';
 import {
+  countedEvents,
   countedUnnamedRows,
   mostCommonValue,
   numberOfUnmeasuredTable,
@@ -52,6 +53,7 @@ export const STRATEGIES: readonly Strategy[] = [
   tableValueAggregate,
   statusMoney,
   numberOfUnmeasuredTable,
+  countedEvents,
   rankedUnnamedRows,
   superlativeRows,
   rankedByCount,

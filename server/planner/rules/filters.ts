@@ -96,6 +96,13 @@ export function collectFilters(
     filters.push({ op: 'isNull', field: m.target.field });
     used.add(m);
   }
+  // "refunded donations", "completed enrolments", "refunds by campaign": in a file, a date named by its event and
+  // said of the rows, or as their plural (what happened), is filled (with a period, the period dates the event)
+  for (const m of r.matches) {
+    if (used.has(m) || !saysEventHappened(r, view, base, m) || m.target.kind !== 'column') continue;
+    filters.push({ op: 'isNotNull', field: m.target.field });
+    used.add(m);
+  }
   // "current employees", "who still work here": in a file, the rows whose leaving date is empty
   const leaving = stillThere(r, view, base);
   if (leaving) filters.push({ op: 'isNull', field: leaving });
@@ -114,6 +121,40 @@ export function collectFilters(
     if (field) filters.push({ op: c.op, field, value: c.value });
   }
   return filters;
+}
+
+/** Words that make a date's event word name the date itself: "by date refunded", "refunded on", "completed at". */
+const DATE_BEFORE = new Set(['by', 'per', 'each', 'date', 'day', 'when', 'week', 'month', 'year']);
+const DATE_AFTER = new Set(['date', 'day', 'on', 'at', 'time', 'when', 'week', 'month', 'year']);
+
+/**
+ * Whether a match is a file's date said as what happened to its rows ("refunded donations", "refunds"): a condition
+ * that the date is filled, never a breakdown by it nor the thing counted. Without a period: with one, the period
+ * dates the event.
+ */
+export function saysEventHappened(r: Reading, view: ModelView, base: string, m: Match): boolean {
+  if (m.target.kind !== 'column' || !namesNoMeasures(view) || r.dated.length > 0) return false;
+  if (!isDate(view, m.target.field) || r.negated.has(m.from) || tableOf(m.target.field) !== base)
+    return false;
+  return eventOfRows(r, m, base);
+}
+
+/**
+ * Whether a one-word event match says what happened to the rows: a participle before their noun ("refunded
+ * donations", "completed ones") or the event as a plural noun ("refunds by campaign", "how many completions").
+ */
+function eventOfRows(r: Reading, m: Match, base: string): boolean {
+  if (m.to - m.from !== 1) return false;
+  const word = r.tokens[m.from]?.text ?? '';
+  const before = r.tokens[m.from - 1]?.text ?? '';
+  const after = r.tokens[m.to]?.text ?? '';
+  if (DATE_BEFORE.has(before) || DATE_AFTER.has(after)) return false;
+  if (/ed$/.test(word))
+    return (
+      after === 'ones' ||
+      r.matches.some((t) => t.target.kind === 'table' && t.target.table === base && t.from === m.to)
+    );
+  return /[^s]s$/.test(word);
 }
 
 /** Segment words become filters ("customers in Germany"); after "never"/"not" they are negated. */

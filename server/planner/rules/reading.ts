@@ -750,7 +750,7 @@ function bracketedRatio(
 /** A small whole number that counts things ("5", "five"), not a year or an amount. */
 function isCount(t: Token | undefined): boolean {
   return (
-    t?.num !== undefined && Number.isInteger(t.num) && t.num > 0 && t.num <= 100 && !t.text.startsWith('$')
+    t?.num !== undefined && Number.isInteger(t.num) && t.num > 0 && t.num <= 100 && !/^[$£€]/.test(t.text)
   );
 }
 

@@ -5,9 +5,11 @@ import { stemmer } from 'stemmer';
 import { SMALL_NUMBERS } from '../../dates/phrases.ts';
 
 /** English function and filler words ("still", "yet", "whats", "alongside"), from the stopwords-iso lists. */
-export const FILLER: ReadonlySet<string> = new Set(
-  (createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>).en ?? [],
-);
+export const FILLER: ReadonlySet<string> = new Set([
+  ...((createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>).en ?? []),
+  // what people type to a chat box that the lists (written for documents) leave out
+  ...['hey', 'hiya', 'yo', 'pls', 'plz', 'thx', 'ty', 'cheers', 'altogether'],
+]);
 
 export interface Token {
   /** the lower-cased word as written */
@@ -16,12 +18,12 @@ export interface Token {
   stem: string;
   start: number;
   end: number;
-  /** the number this token stands for ("5", "five", "$1,200") */
+  /** the number this token stands for ("5", "five", "$1,200", "£1000") */
   num?: number;
 }
 
 const TOKEN =
-  /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}|\$?\d[\d,]*(?:\.\d+)?k?|[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
+  /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}|[$£€]?\d[\d,]*(?:\.\d+)?k?|[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 
 const stemCache = new Map<string, string>();
 export function stem(word: string): string {
@@ -40,7 +42,7 @@ export function tokenize(text: string): Token[] {
     const raw = m[0].toLowerCase();
     const start = m.index ?? 0;
     const token: Token = { text: raw, stem: stem(raw), start, end: start + raw.length };
-    const numeric = raw.replace(/^\$/, '').replace(/,/g, '');
+    const numeric = raw.replace(/^[$£€]/, '').replace(/,/g, '');
     if (/^\d+(\.\d+)?k?$/.test(numeric)) {
       token.num = numeric.endsWith('k') ? Number(numeric.slice(0, -1)) * 1000 : Number(numeric);
     } else if (Object.hasOwn(SMALL_NUMBERS, raw) && raw !== 'a' && raw !== 'an')

@@ -13,6 +13,7 @@ import {
   collectFilters,
   fieldsOf,
   namedDateField,
+  saysEventHappened,
   segmentFilters,
   valueComparisonField,
   yesNoOf,
@@ -67,7 +68,15 @@ export function breakdown(a: Assembly): PlannerOutcome {
   const countSubject = countedMatch(r);
   // (a yes/no column counted, "how many remote employees", stays free: it is the rows' condition)
   const yesNo = countSubject?.target.kind === 'column' && yesNoOf(view, countSubject.target.field);
-  if (countSubject && countSubject.target.kind !== 'value' && !yesNo && measures[0]?.kind === 'count')
+  // ("number of refunded donations": a file's event said of the rows is their condition, filters.ts)
+  const happened = countSubject !== undefined && saysEventHappened(r, view, base, countSubject);
+  if (
+    countSubject &&
+    countSubject.target.kind !== 'value' &&
+    !yesNo &&
+    !happened &&
+    measures[0]?.kind === 'count'
+  )
     used.add(countSubject);
   // "by customer country", "per product category": a thing's column said after the thing is that column
   for (const m of r.matches) {
@@ -99,6 +108,8 @@ export function breakdown(a: Assembly): PlannerOutcome {
     // "top 3 by amount spent": a number to rank by is the measure, not a breakdown
     if (r.topN && measures.length > 0 && isNumeric(view, m.target.field)) continue;
     const c = cued(m);
+    // "the most completed enrolments": an event said of the rows is their condition, not a breakdown
+    if (!c.byThis && saysEventHappened(r, view, base, m)) continue;
     if (c.byThis || c.which || c.ranked) {
       addDim(m.target.field);
       used.add(m);

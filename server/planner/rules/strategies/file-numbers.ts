@@ -4,7 +4,7 @@
 import { type Measure, measureName, parseFieldRef, tableOf } from '../../../query/plan.ts';
 import type { PlannerOutcome } from '../../types.ts';
 import { type Assembly, type MatchOf, matchesOf } from '../assembly.ts';
-import { numberAfter } from '../filters.ts';
+import { numberAfter, saysEventHappened } from '../filters.ts';
 import { isNumeric, namesNoMeasures } from '../model-helpers.ts';
 import { GRAMMAR_WORDS, ROW_WORDS } from '../reading.ts';
 
@@ -120,9 +120,20 @@ function figureOfRatio(field: string): Measure {
   return { kind: LEVEL_WORDS.test(column) && !DURATION_WORDS.test(column) ? 'avg' : 'sum', field };
 }
 
-/** A number's figure over many rows: a level (a price, a rate) is averaged, an amount totalled. */
-function figureOfNumber(field: string): Measure {
-  return { kind: LEVEL_WORDS.test(parseFieldRef(field).column.toLowerCase()) ? 'avg' : 'sum', field };
+/** A level word beside one of these is what a row came to: "price_paid", "total_price", "amount_rate" are money. */
+const AMOUNT_WORDS = /(^|_)(paid|total|amount|amounts)($|_)/;
+/** Words for money taken or given: what they name is added up ("revenue by course" of a price paid). */
+const MONEY_SAID =
+  /^(money|revenue|sales|turnover|takings|income|gross sales|total sales|raised|raise|give|gave|given|gives|donated|donate|contributed)$/;
+
+/**
+ * A number's figure over many rows: a level (a price, a rate) is averaged, an amount totalled; a number called by a
+ * word for money is the money taken, totalled.
+ */
+function figureOfNumber(field: string, said: string): Measure {
+  const column = parseFieldRef(field).column.toLowerCase();
+  const level = LEVEL_WORDS.test(column) && !AMOUNT_WORDS.test(column) && !MONEY_SAID.test(said);
+  return { kind: level ? 'avg' : 'sum', field };
 }
 
 /**
@@ -145,10 +156,27 @@ export function numberOfUnmeasuredTable(a: Assembly): PlannerOutcome | undefined
   if (namesOneRow(a, tableOf(field))) return undefined;
   // "how many hours have we logged": a duration counted is added up, as in a ratio
   const counted = r.countCue >= 0 && named.from > r.countCue && named.from - r.countCue <= 2;
-  measures.push(counted ? figureOfRatio(field) : figureOfNumber(field));
+  measures.push(counted ? figureOfRatio(field) : figureOfNumber(field, named.text));
   a.base = tableOf(field);
   used.add(named);
   return undefined;
+}
+
+/**
+ * "refunds by campaign", "completions per instructor": in a table without named measures (a file), a date's event
+ * said as a plural noun is what happened to the rows; those rows are counted (filters.ts keeps the ones it happened
+ * to).
+ */
+export function countedEvents(a: Assembly): PlannerOutcome | undefined {
+  const { r, view, used, measures } = a;
+  if (!namesNoMeasures(view) || measures.length > 0 || r.listing) return undefined;
+  const event = matchesOf(r, 'column').find(
+    (m) =>
+      !used.has(m) &&
+      !/ed$/.test(r.tokens[m.from]?.text ?? '') &&
+      saysEventHappened(r, view, tableOf(m.target.field), m),
+  );
+  return event ? countRowsOf(a, tableOf(event.target.field)) : undefined;
 }
 
 /** The question names a value of a column with as many values as the file has rows: one row, by its name. */
