@@ -129,13 +129,13 @@ const giftsCsv = (): string =>
       `${g.gift_ref},${g.region},"£${g.amount.toLocaleString('en-GB', { minimumFractionDigits: 2 })}",${g.given_on},${g.refunded_on}`,
   ).join('\n')}\n`;
 
-/** a school's seat bookings, each with the price paid and, for some, the day it was cancelled */
+/** a school's seat bookings, each with the price paid, the day the student enrolled and, for some, cancelled */
 const REGISTRAR = 'rae';
 const SEATS = Array.from({ length: 15 }, (_, i) => ({
   booking_ref: `B-${i}`,
   course: ['Pottery', 'Welding', 'Baking'][i % 3] as string,
   price_paid: 40 + 10 * (i % 5),
-  booked_at: `2026-0${(i % 8) + 1}-03`,
+  enrolled_at: `2026-0${(i % 8) + 1}-03`,
   cancelled_at: i % 5 === 2 ? `2026-0${(i % 8) + 1}-09` : '',
 }));
 
@@ -805,5 +805,28 @@ describe('questions about my own files', () => {
     );
     const top = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
     expect(most.data?.rows).toEqual([[top?.[0], top?.[1]]]);
+  });
+  it('reads the rate of an event, a participle ending the question, and a sign-up by its other names', async () => {
+    const cancelled = (x: (typeof SEATS)[number]) => x.cancelled_at !== '';
+    const rate = await ask('cancellation rate by course', REGISTRAR);
+    const perCourse = sumBy(
+      SEATS,
+      (x) => x.course,
+      () => 1,
+    );
+    const cancelledPer = sumBy(
+      SEATS.filter(cancelled),
+      (x) => x.course,
+      () => 1,
+    );
+    for (const [course, share] of Object.entries(byKey(rate)))
+      expect(share).toBeCloseTo((cancelledPer[course] ?? 0) / (perCourse[course] ?? 1), 6);
+    expect(Object.keys(byKey(rate)).sort()).toEqual(['Baking', 'Pottery', 'Welding']);
+    const got = await ask('how many bookings got cancelled', REGISTRAR);
+    expect(Number(got.data?.rows[0]?.[0])).toBe(SEATS.filter(cancelled).length);
+    const march = await ask('how many signed up for a course in march 2026', REGISTRAR);
+    expect(Number(march.data?.rows[0]?.[0])).toBe(
+      SEATS.filter((x) => x.enrolled_at.startsWith('2026-03')).length,
+    );
   });
 });

@@ -25,6 +25,19 @@ const EVENT_SYNONYMS: Record<string, string[]> = {
   hire: ['hired', 'joined', 'onboarded'],
   termination: ['terminated', 'left', 'quit', 'resigned', 'departed', 'exited'],
   exit: ['left', 'quit', 'resigned', 'departed', 'exited'],
+  // a sign-up by any of its names: "who signed up most recently", "members who joined in May"
+  enrolled: ['signed up', 'joined', 'registered', 'enroled'],
+  enrollment: ['signed up', 'joined', 'registered', 'enrolled'],
+  enrolment: ['signed up', 'joined', 'registered', 'enrolled'],
+  registered: ['signed up', 'joined', 'enrolled'],
+  registration: ['signed up', 'joined', 'registered'],
+  signup: ['signed up', 'joined', 'registered'],
+  joined: ['signed up', 'registered', 'enrolled', 'became a member'],
+  // an ending by any of its names: "members who quit", "cancellations per plan"
+  cancelled: ['canceled', 'quit', 'churned', 'cancellation', 'cancellations'],
+  canceled: ['cancelled', 'quit', 'churned', 'cancellation', 'cancellations'],
+  purchased: ['bought'],
+  collected: ['picked up'],
 };
 /** The other forms of a column's verb that a stem does not reach: "where we spent more than 35k". */
 const VERB_FORMS: Record<string, string[]> = {

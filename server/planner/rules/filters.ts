@@ -13,6 +13,7 @@ import {
   valueColumn,
 } from './model-helpers.ts';
 import type { Reading } from './reading.ts';
+import { SHARE_WORDS } from './share.ts';
 
 /** The `table.column` fields a filter reads on its own rows (segments and related rows are read elsewhere). */
 export function fieldsOf(f: Filter): string[] {
@@ -125,6 +126,8 @@ export function collectFilters(
 
 /** Words that make a date's event word name the date itself: "by date refunded", "refunded on", "completed at". */
 const DATE_BEFORE = new Set(['by', 'per', 'each', 'date', 'day', 'when', 'week', 'month', 'year']);
+/** The verbs that say a participle of the rows: "were refunded", "got cancelled". */
+const BE = new Set(['is', 'are', 'was', 'were', 'been', 'be', 'got', 'get', 'gets', 'being']);
 const DATE_AFTER = new Set(['date', 'day', 'on', 'at', 'time', 'when', 'week', 'month', 'year']);
 
 /**
@@ -139,6 +142,12 @@ export function saysEventHappened(r: Reading, view: ModelView, base: string, m: 
   return eventOfRows(r, m, base);
 }
 
+/** Whether nothing but "and"/"or"/"but" or the question's end follows a match in the question as asked. */
+function endsClause(r: Reading, m: Match): boolean {
+  const end = r.tokens[m.to - 1]?.end ?? 0;
+  return /^[\s?.!,]*(?:$|(?:and|or|but)\b)/i.test(r.question.slice(end));
+}
+
 /**
  * Whether a one-word event match says what happened to the rows: a participle before their noun ("refunded
  * donations", "completed ones") or the event as a plural noun ("refunds by campaign", "how many completions").
@@ -149,6 +158,10 @@ function eventOfRows(r: Reading, m: Match, base: string): boolean {
   const before = r.tokens[m.from - 1]?.text ?? '';
   const after = r.tokens[m.to]?.text ?? '';
   if (DATE_BEFORE.has(before) || DATE_AFTER.has(after)) return false;
+  // "the completion rate", "refund percentage": the share of the rows it happened to (breakdown.ts)
+  if (SHARE_WORDS.has(after)) return true;
+  // "were completed", "got refunded", ending the clause (not "were opened last month", "delivered late")
+  if (/ed$/.test(word) && BE.has(before) && endsClause(r, m)) return true;
   if (/ed$/.test(word))
     return (
       after === 'ones' ||

@@ -412,7 +412,9 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     // the first rank word decides, unless a later one carries the count ("best sellers ..., top 5 products")
     const counted = (k: number): boolean => isCount(tokens[k + 1]) || isCount(tokens[k - 1]);
     const free = !rankWord || (!counted(rankWord.at) && rankWord.direction === 'desc' && counted(i));
-    if (free && !bound && DESC_WORDS.has(w) && !has(i, 'most', 'recent') && !has(i, 'most', 'expensive')) {
+    // "the most recent orders", "who signed up most recently": an order by time, not a ranking
+    const mostRecent = has(i, 'most', 'recent') || has(i, 'most', 'recently');
+    if (free && !bound && DESC_WORDS.has(w) && !mostRecent && !has(i, 'most', 'expensive')) {
       rankWord = { direction: 'desc', at: i };
     }
     if (!rankWord && !bound && ASC_WORDS.has(w) && !has(i, 'least', 'expensive'))
@@ -435,7 +437,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
     ) {
       listing = true;
     }
-    if (['latest', 'newest', 'recent'].includes(w) || has(i, 'most', 'recent')) recency = 'desc';
+    if (['latest', 'newest', 'recent'].includes(w) || mostRecent) recency = 'desc';
     // "longest-standing customers", "had an account with us the longest": the earliest to join
     if (['oldest', 'earliest', 'longest'].includes(w)) recency = 'asc';
     if (

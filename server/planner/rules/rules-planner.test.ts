@@ -154,6 +154,10 @@ describe('rankings, grains, comparisons and listings', () => {
     const p = await planOf('show the 10 most recent orders');
     expect(p).toMatchObject({ table: 'orders', measures: [], limit: 10 });
     expect(p.order).toEqual([{ by: 'orders.created_at', direction: 'desc' }]);
+    // "most recently" orders by time as "most recent" does: not a count ranked by "most"
+    const lately = await planOf('which customer joined most recently');
+    expect(lately).toMatchObject({ table: 'users', measures: [] });
+    expect(lately.order).toEqual([{ by: 'users.created_at', direction: 'desc' }]);
   });
 });
 

@@ -163,9 +163,9 @@ export function numberOfUnmeasuredTable(a: Assembly): PlannerOutcome | undefined
 }
 
 /**
- * "refunds by campaign", "completions per instructor": in a table without named measures (a file), a date's event
- * said as a plural noun is what happened to the rows; those rows are counted (filters.ts keeps the ones it happened
- * to).
+ * "refunds by campaign", "completions per instructor", "the cancellation rate": in a table without named measures (a
+ * file), a date's event said as a plural noun, or as a rate, is what happened to the rows; those rows are counted
+ * (filters.ts keeps the ones it happened to, and a rate divides them by all of them).
  */
 export function countedEvents(a: Assembly): PlannerOutcome | undefined {
   const { r, view, used, measures } = a;
@@ -173,7 +173,7 @@ export function countedEvents(a: Assembly): PlannerOutcome | undefined {
   const event = matchesOf(r, 'column').find(
     (m) =>
       !used.has(m) &&
-      !/ed$/.test(r.tokens[m.from]?.text ?? '') &&
+      (!/ed$/.test(r.tokens[m.from]?.text ?? '') || r.share) &&
       saysEventHappened(r, view, tableOf(m.target.field), m),
   );
   return event ? countRowsOf(a, tableOf(event.target.field)) : undefined;
