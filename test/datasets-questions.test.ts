@@ -137,6 +137,16 @@ const SEATS = Array.from({ length: 15 }, (_, i) => ({
   price_paid: 40 + 10 * (i % 5),
   enrolled_at: `2026-0${(i % 8) + 1}-03`,
   cancelled_at: i % 5 === 2 ? `2026-0${(i % 8) + 1}-09` : '',
+  branch: ['Leeds', 'York'][i % 2] as string,
+  materials_cost: 5 + (i % 4),
+}));
+
+/** the same school's craft kits, sold from its shops: a second file of that user's, with a shop of its own */
+const KITS = Array.from({ length: 8 }, (_, i) => ({
+  kit_ref: `K-${i}`,
+  shop: ['Hull', 'Ripon'][i % 2] as string,
+  kits_in_stock: 3 + i,
+  kit_sales: 20 * (i + 1),
 }));
 
 const csv = (rows: Array<Record<string, unknown>>): string =>
@@ -184,6 +194,11 @@ beforeAll(async () => {
   await client.agents.datasets.user.upload(
     REGISTRAR,
     { agentId: 'demo', file: await toFile(Buffer.from(csv(SEATS)), 'seat_bookings.csv') },
+    tenant,
+  );
+  await client.agents.datasets.user.upload(
+    REGISTRAR,
+    { agentId: 'demo', file: await toFile(Buffer.from(csv(KITS)), 'kits.csv') },
     tenant,
   );
   await client.agents.datasets.user.upload(
@@ -827,6 +842,61 @@ describe('questions about my own files', () => {
     const march = await ask('how many signed up for a course in march 2026', REGISTRAR);
     expect(Number(march.data?.rows[0]?.[0])).toBe(
       SEATS.filter((x) => x.enrolled_at.startsWith('2026-03')).length,
+    );
+  });
+  it('reads rows still there, a shop by its other names, money spent on a thing, and events in a period', async () => {
+    const open = SEATS.filter((x) => x.cancelled_at === '');
+    const existing = await ask('existing bookings per course', REGISTRAR);
+    expect(byKey(existing)).toEqual(
+      sumBy(
+        open,
+        (x) => x.course,
+        () => 1,
+      ),
+    );
+    const shops = await ask('bookings by store', REGISTRAR);
+    expect(byKey(shops)).toEqual(
+      sumBy(
+        SEATS,
+        (x) => x.branch,
+        () => 1,
+      ),
+    );
+    const spent = await ask('how much did we spend on materials', REGISTRAR);
+    expect(Number(spent.data?.rows[0]?.[0])).toBe(SEATS.reduce((n, x) => n + x.materials_cost, 0));
+    const inPeriod = await ask('cancellations per month in 2026', REGISTRAR);
+    const cancelled = SEATS.filter((x) => x.cancelled_at !== '');
+    expect(Object.values(byKey(inPeriod)).reduce((n, v) => n + v, 0)).toBe(cancelled.length);
+    expect(Object.keys(byKey(inPeriod)).sort()).toEqual(
+      [...new Set(cancelled.map((x) => `${x.cancelled_at.slice(0, 7)}-01`))].sort(),
+    );
+  });
+  it('reads a word two of a user’s files answer to in the file the question’s other words are about', async () => {
+    const bookings = await ask('course bookings by shop', REGISTRAR);
+    expect(bookings.plan?.table).toBe('seat_bookings');
+    expect(byKey(bookings)).toEqual(
+      sumBy(
+        SEATS,
+        (x) => x.branch,
+        () => 1,
+      ),
+    );
+    const stock = await ask('kits in stock by branch', REGISTRAR);
+    expect(stock.plan?.table).toBe('kits');
+    expect(byKey(stock)).toEqual(
+      sumBy(
+        KITS,
+        (k) => k.shop,
+        (k) => k.kits_in_stock,
+      ),
+    );
+    const sales = await ask('revenue by shop from kit sales', REGISTRAR);
+    expect(byKey(sales)).toEqual(
+      sumBy(
+        KITS,
+        (k) => k.shop,
+        (k) => k.kit_sales,
+      ),
     );
   });
 });

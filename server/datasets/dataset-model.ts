@@ -3,7 +3,7 @@
 // avg nps", "units we shipped").
 import pluralize from 'pluralize';
 import type { SemanticModel, Table } from '../config/schema.ts';
-import { FILLER } from '../planner/rules/text.ts';
+import { FILLER, LEAVING } from '../planner/rules/text.ts';
 import type { AgentModel } from '../query/compile.ts';
 import { DATASET_ROW_KEY, words } from './names.ts';
 import type { DatasetColumnInfo, DatasetRecord, VisibleDataset } from './types.ts';
@@ -12,6 +12,8 @@ import type { DatasetColumnInfo, DatasetRecord, VisibleDataset } from './types.t
 const COUNT_WORDS = new Set(['qty', 'quantity', 'count', 'number', 'num', 'level', 'amount', 'total']);
 /** Of those, the ones that count units of the thing: "stock qty" is how many units are in stock. */
 const QUANTITY_WORDS = new Set(['qty', 'quantity']);
+/** Words that say a number is money spent on its first word: "parts cost", "ad spend", "travel expenses". */
+const COST_WORDS = new Set(['cost', 'costs', 'spend', 'expense', 'expenses']);
 /** Words that say a text column names its first word: "product name", "plan title". */
 const NAME_WORDS = new Set(['name', 'title']);
 /** Other verbs for a date column's event: a start is also a launch or a beginning, an end a finish. */
@@ -64,6 +66,11 @@ const COSTS_FILE = /expense|cost|spend|purchase|fuel|salar|payroll|budget|bill|i
 /** Gifts: "how much did we raise", "who gave the most", "the money donated in 2025" are their money. */
 const GIFT_NOUNS = new Set(['donation', 'gift', 'contribution', 'pledge', 'grant']);
 const GIFT_VERBS = ['raise', 'raised', 'give', 'gave', 'given', 'gives', 'donate', 'donated', 'contributed'];
+/**
+ * A shop by the names a business gives it: "jobs by branch" of a Store column. (Clubs, depots and offices are
+ * each their own thing: another file's "club" is not this file's branch.)
+ */
+const PLACE_WORDS = ['store', 'branch', 'shop', 'outlet'];
 /** A file whose rows are the company's own people ("employees.csv", "staff", rows of "worker_id"). */
 const STAFF_NOUNS = new Set('employee staff worker personnel colleague hire contractor team'.split(' '));
 /** What people call such rows: "the finance staff", "workers per office", "how many people", "who". */
@@ -151,7 +158,10 @@ function listed(lists: Record<string, string[]>, word: string): string[] {
   return Object.hasOwn(lists, word) ? (lists[word] ?? []) : [];
 }
 
-/** The file's one money column, when it has exactly one (a file with a price, a cost and a fee has none). */
+/**
+ * The file's one money column: its only one, or of several the only one paid ("price_paid" beside
+ * "materials_cost"); none when that does not settle it (a price, a cost and a fee).
+ */
 function moneyColumn(d: VisibleDataset): DatasetColumnInfo | undefined {
   const money = d.columns.filter(
     (c) =>
@@ -159,7 +169,10 @@ function moneyColumn(d: VisibleDataset): DatasetColumnInfo | undefined {
       !NOT_MONEY.test(c.name) &&
       (CURRENCY.test(c.header) || MONEY_NAME.test(c.name)),
   );
-  return money.length === 1 ? money[0] : undefined;
+  if (money.length === 1) return money[0];
+  // a price paid beside a cost: the money the rows brought in is the one paid
+  const taken = money.filter((c) => MONEY_IN.test(c.name));
+  return taken.length === 1 ? taken[0] : undefined;
 }
 
 /**
@@ -181,8 +194,23 @@ function moneyWords(column: DatasetColumnInfo, d: VisibleDataset): string[] {
   return ['money', ...(gifts ? GIFT_VERBS : []), ...(sales ? MONEY_WORDS : [])];
 }
 
+/** The file's one text column named by a word for a shop ("Store", "branch_name"... as its last word), and it. */
+function placeColumn(d: VisibleDataset): { column: DatasetColumnInfo; word: string } | undefined {
+  const places = d.columns.flatMap((c) => {
+    const word = words(c.header).at(-1) ?? '';
+    return c.modelType === 'string' && PLACE_WORDS.includes(pluralize.singular(word))
+      ? [{ column: c, word }]
+      : [];
+  });
+  return places.length === 1 ? places[0] : undefined;
+}
+
 function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset): string[] {
   const out = new Set<string>();
+  // "by branch" of a Store column: a file's one shop column is called by any word for a shop
+  const place = placeColumn(d);
+  if (place?.column === column)
+    for (const w of PLACE_WORDS) if (w !== pluralize.singular(place.word)) out.add(w);
   for (const w of moneyWords(column, d)) if (w !== column.name) out.add(w);
   if (column.header !== column.name) out.add(column.header);
   const said = words(column.header);
@@ -195,6 +223,9 @@ function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset): string[] 
     if (QUANTITY_WORDS.has(said[1] as string))
       for (const w of [`units in ${said[0]}`, `${said[0]} units`, `${said[0]} level`]) out.add(w);
   }
+  // "how much have we spent on parts": a "<thing> cost" column is the money spent on the thing
+  if (column.modelType === 'number' && said.length === 2 && COST_WORDS.has(said[1] as string))
+    for (const verb of ['spent on', 'spend on', 'spending on']) out.add(`${verb} ${said[0]}`);
   // "which 5 products cost most": a "<thing> name" column is named by the thing it names
   if (column.modelType === 'string' && said.length === 2 && NAME_WORDS.has(said[1] as string))
     out.add(said[0] as string);
@@ -295,6 +326,25 @@ function lineMoney(d: VisibleDataset): Table['computed'] {
   };
 }
 
+/**
+ * Rows that can leave (a member's cancellation date, a person's termination date): the ones still there are its
+ * "active", "existing" rows, those without that date ("current" and "still" are read in filters.ts).
+ */
+function stillThereSegment(d: VisibleDataset, table: string): Table['segments'] {
+  const leaving = d.columns.filter((c) => c.type === 'date' && LEAVING.test(c.name.toLowerCase()));
+  const only = leaving.length === 1 ? leaving[0] : undefined;
+  if (!only) return {};
+  // named as its rows are ("129 active members"), as answers call a segment by its name
+  const rows = pluralize(rowNoun(d) ?? words(d.name.replace(/\.(csv|json)$/i, '')).at(-1) ?? 'rows');
+  return {
+    [`active_${rows}`]: {
+      description: `rows of ${d.name} without "${only.header}"`,
+      synonyms: ['active', 'existing', 'active ones'],
+      filter: { op: 'isNull', field: `${table}.${only.name}` },
+    },
+  };
+}
+
 function tableFor(d: VisibleDataset): Table {
   const columns: Table['columns'] = Object.fromEntries(
     d.columns.map((c) => [
@@ -325,7 +375,7 @@ function tableFor(d: VisibleDataset): Table {
     computed: lineMoney(d),
     relations: {},
     measures: {},
-    segments: {},
+    segments: stillThereSegment(d, d.table),
   };
 }
 

@@ -14,6 +14,7 @@ import {
 } from './model-helpers.ts';
 import type { Reading } from './reading.ts';
 import { SHARE_WORDS } from './share.ts';
+import { LEAVING } from './text.ts';
 
 /** The `table.column` fields a filter reads on its own rows (segments and related rows are read elsewhere). */
 export function fieldsOf(f: Filter): string[] {
@@ -135,8 +136,15 @@ const DATE_AFTER = new Set(['date', 'day', 'on', 'at', 'time', 'when', 'week', '
  * that the date is filled, never a breakdown by it nor the thing counted. Without a period: with one, the period
  * dates the event.
  */
-export function saysEventHappened(r: Reading, view: ModelView, base: string, m: Match): boolean {
-  if (m.target.kind !== 'column' || !namesNoMeasures(view) || r.dated.length > 0) return false;
+export function saysEventHappened(
+  r: Reading,
+  view: ModelView,
+  base: string,
+  m: Match,
+  options: { withPeriod?: boolean } = {},
+): boolean {
+  if (m.target.kind !== 'column' || !namesNoMeasures(view)) return false;
+  if (r.dated.length > 0 && !options.withPeriod) return false;
   if (!isDate(view, m.target.field) || r.negated.has(m.from) || tableOf(m.target.field) !== base)
     return false;
   return eventOfRows(r, m, base);
@@ -314,8 +322,6 @@ export function zeroColumns(r: Reading, view: ModelView): ZeroColumn[] {
 }
 
 /** A date of leaving or cancelling, by its column's name: "termination_date", "left_on", "cancelled_at". */
-const LEAVING =
-  /(^|_)(termination|terminated|exit|exited|left|leave|leaving|cancel|cancelled|canceled|churn|churned)($|_)/;
 
 /**
  * "current staff", "people who still work here": in a table without named measures (a file) whose rows can leave,

@@ -851,6 +851,8 @@ function matchVocabulary(
   const { fileQuestion, datedEvent } = file;
   const words = tokens.map((t) => t.text);
   const matches: Match[] = [];
+  // a file's column named by words another file's column also answers to, and those other columns
+  const shared = new Map<Match, Target[]>();
   for (let i = 0; i < tokens.length; ) {
     let best: { target: Target; length: number } | undefined;
     const longest = values.longestFrom(words[i] ?? '', tokens[i]?.stem ?? '');
@@ -909,17 +911,64 @@ function matchVocabulary(
     const spelt = best?.target.kind === 'value' && (best !== lexHit || lexHit.exact);
     const stopOnly = best && best.length === 1 && STOP.has(words[i] ?? '') && !spelt && !ownName;
     if (best && !stopOnly) {
-      matches.push({
+      const match: Match = {
         target: best.target,
         ...(best === lexHit && rivals(lexHits).length > 0 ? { alternatives: rivals(lexHits) } : {}),
         from: i,
         to: i + best.length,
         text: words.slice(i, i + best.length).join(' '),
-      });
+      };
+      matches.push(match);
+      if (fileQuestion !== undefined && best === lexHit && lexHit.target.kind === 'column') {
+        const own = targetTable(lexHit.target);
+        const others = lexHits.filter(
+          (h) =>
+            h.target.kind === 'column' &&
+            h.length === lexHit.length &&
+            h.exact === lexHit.exact &&
+            targetTable(h.target) !== own,
+        );
+        if (others.length > 0)
+          shared.set(
+            match,
+            others.map((h) => h.target),
+          );
+      }
       i += best.length;
     } else i += 1;
   }
-  return matches;
+  return fileQuestion === undefined ? matches : settledAcrossFiles(matches, shared);
+}
+
+/**
+ * Which file a question's words are read in, when its words name columns of several of a user's files. Words two
+ * files' columns answer to are read in the file most of the question's other words name (else the first file). A
+ * column named by another word than its own name ("revenue" of an invoiced column) is left out when it alone names
+ * its file and two or more words name another: "revenue by branch this year (total charged)" is about the branches'
+ * file, whatever another file calls revenue.
+ */
+function settledAcrossFiles(matches: Match[], shared: Map<Match, Target[]>): Match[] {
+  const votes = new Map<string, number>();
+  for (const m of matches) {
+    if (shared.has(m)) continue;
+    const table = targetTable(m.target);
+    votes.set(table, (votes.get(table) ?? 0) + 1);
+  }
+  const resolved = matches.map((m) => {
+    const others = shared.get(m);
+    if (!others) return m;
+    const chosen = [m.target, ...others].reduce((a, b) =>
+      (votes.get(targetTable(b)) ?? 0) > (votes.get(targetTable(a)) ?? 0) ? b : a,
+    );
+    return chosen === m.target ? m : { ...m, target: chosen };
+  });
+  const most = Math.max(0, ...votes.values());
+  return resolved.filter((m) => {
+    if (m.target.kind !== 'column' || shared.has(m)) return true;
+    const own = m.target.field.slice(m.target.field.indexOf('.') + 1).replace(/_/g, ' ');
+    const byAnotherName = !own.includes(m.text) && !m.text.includes(own);
+    return !(byAnotherName && votes.get(targetTable(m.target)) === 1 && most >= 2);
+  });
 }
 
 /** Measures named by the same words, just as exactly, as the best match: e.g. "sales" on two tables. */

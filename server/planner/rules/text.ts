@@ -11,6 +11,10 @@ export const FILLER: ReadonlySet<string> = new Set([
   ...['hey', 'hiya', 'yo', 'pls', 'plz', 'thx', 'ty', 'cheers', 'altogether'],
 ]);
 
+/** A column that dates a row's leaving: "termination_date", "cancelled_on", "churned_at". */
+export const LEAVING =
+  /(^|_)(termination|terminated|exit|exited|left|leave|leaving|cancel|cancelled|canceled|churn|churned)($|_)/;
+
 export interface Token {
   /** the lower-cased word as written */
   text: string;

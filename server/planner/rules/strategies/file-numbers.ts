@@ -174,7 +174,8 @@ export function countedEvents(a: Assembly): PlannerOutcome | undefined {
     (m) =>
       !used.has(m) &&
       (!/ed$/.test(r.tokens[m.from]?.text ?? '') || r.share) &&
-      saysEventHappened(r, view, tableOf(m.target.field), m),
+      // "cancellations in 2026": the period dates the event (breakdown.ts), which is then had
+      saysEventHappened(r, view, tableOf(m.target.field), m, { withPeriod: true }),
   );
   return event ? countRowsOf(a, tableOf(event.target.field)) : undefined;
 }
