@@ -149,6 +149,18 @@ const KITS = Array.from({ length: 8 }, (_, i) => ({
   kit_sales: 20 * (i + 1),
 }));
 
+/** a theatre's ticket orders: each row an order of some seats at a unit price, sold through a channel */
+const PROMOTER = 'pip';
+const SEAT_ORDERS = Array.from({ length: 12 }, (_, i) => ({
+  order_ref: `T-${i}`,
+  play: ['Hamlet', 'Cats'][i % 2] as string,
+  // an export's stray space: "Ana " is Ana
+  usher: i % 3 === 0 ? 'Ana ' : 'Ana',
+  quantity: (i % 4) + 1,
+  unit_price: 15 + (i % 3) * 5,
+  sales_channel: ['box office', 'web'][i % 2] as string,
+}));
+
 const csv = (rows: Array<Record<string, unknown>>): string =>
   `${Object.keys(rows[0] ?? {}).join(',')}\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`;
 
@@ -199,6 +211,11 @@ beforeAll(async () => {
   await client.agents.datasets.user.upload(
     REGISTRAR,
     { agentId: 'demo', file: await toFile(Buffer.from(csv(KITS)), 'kits.csv') },
+    tenant,
+  );
+  await client.agents.datasets.user.upload(
+    PROMOTER,
+    { agentId: 'demo', file: await toFile(Buffer.from(csv(SEAT_ORDERS)), 'theatre_seats.csv') },
     tenant,
   );
   await client.agents.datasets.user.upload(
@@ -898,5 +915,26 @@ describe('questions about my own files', () => {
         (k) => k.kit_sales,
       ),
     );
+  });
+  it('counts what an order file sells by its quantity, reads its line money beside a sales channel, trims text', async () => {
+    const sold = await ask('seats sold per play', PROMOTER);
+    expect(byKey(sold)).toEqual(
+      sumBy(
+        SEAT_ORDERS,
+        (o) => o.play,
+        (o) => o.quantity,
+      ),
+    );
+    // a "sales channel" column is not the file's own sales: its money is quantity times unit price
+    const takings = await ask('takings per play', PROMOTER);
+    expect(byKey(takings)).toEqual(
+      sumBy(
+        SEAT_ORDERS,
+        (o) => o.play,
+        (o) => o.quantity * o.unit_price,
+      ),
+    );
+    const ushers = await ask('orders per usher', PROMOTER);
+    expect(byKey(ushers)).toEqual({ Ana: SEAT_ORDERS.length });
   });
 });

@@ -224,8 +224,18 @@ function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset): string[] 
       for (const w of [`units in ${said[0]}`, `${said[0]} units`, `${said[0]} level`]) out.add(w);
   }
   // "how much have we spent on parts": a "<thing> cost" column is the money spent on the thing
-  if (column.modelType === 'number' && said.length === 2 && COST_WORDS.has(said[1] as string))
+  // (not a "unit cost": that is what one costs, not money spent on units)
+  if (
+    column.modelType === 'number' &&
+    said.length === 2 &&
+    COST_WORDS.has(said[1] as string) &&
+    !PER_WORDS.has(said[0] as string)
+  )
     for (const verb of ['spent on', 'spend on', 'spending on']) out.add(`${verb} ${said[0]}`);
+  // "tickets sold by genre" in event_tickets.csv, whose rows are orders: the file's thing is counted by its quantity
+  const thing = fileThing(d);
+  if (column.modelType === 'number' && QUANTITY.test(column.name) && thing)
+    for (const verb of ['sold', 'bought', 'booked', 'ordered']) out.add(`${thing} ${verb}`);
   // "which 5 products cost most": a "<thing> name" column is named by the thing it names
   if (column.modelType === 'string' && said.length === 2 && NAME_WORDS.has(said[1] as string))
     out.add(said[0] as string);
@@ -275,6 +285,18 @@ function fileSynonyms(d: VisibleDataset): string[] {
   return [...new Set(out.filter((s) => s !== '' && s !== d.table))];
 }
 
+/**
+ * What a file of orders sells, when its name says and its rows are something else: "tickets" of event_tickets.json
+ * whose first column is an order ref (its quantity counts them). Undefined when the name is its rows.
+ */
+function fileThing(d: VisibleDataset): string | undefined {
+  const head = words(d.name.replace(/\.(csv|json)$/i, '')).at(-1);
+  const row = rowNoun(d);
+  if (!head || !row || head.length < 4 || pluralize.singular(head) === pluralize.singular(row))
+    return undefined;
+  return pluralize.isPlural(head) ? head : undefined;
+}
+
 /** What the rows of a dataset's table are called in answers ("51 responses"), when its first column says so. */
 export function rowsCalled(datasets: readonly VisibleDataset[], table: string): string | undefined {
   const d = datasets.find((x) => x.table === table);
@@ -314,7 +336,8 @@ function lineMoney(d: VisibleDataset): Table['computed'] {
   const numbers = d.columns.filter((c) => c.modelType === 'number');
   const quantity = numbers.find((c) => QUANTITY.test(c.name));
   const price = numbers.find((c) => UNIT_PRICE.test(c.name));
-  const named = new Set(d.columns.flatMap((c) => [c.name, ...words(c.header)]));
+  // (a number of its own called so: a "sales channel" is not its sales)
+  const named = new Set(numbers.flatMap((c) => [c.name, ...words(c.header)]));
   if (!quantity || !price || MONEY_WORDS.some((w) => named.has(w))) return {};
   return {
     revenue: {

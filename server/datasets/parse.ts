@@ -263,7 +263,15 @@ export function cellConverter(
 ): (cell: Cell) => string | number | null {
   switch (column.type) {
     case 'string':
-      return (cell) => cell;
+      // an export's stray spaces ("Sam Oduya ") would make one value two: text is stored trimmed, blank as empty
+      return (cell) => {
+        if (cell === null) return null;
+        const c = cell.charCodeAt(0);
+        const last = cell.charCodeAt(cell.length - 1);
+        if (c > 32 && last > 32) return cell;
+        const trimmed = cell.trim();
+        return trimmed === '' ? null : trimmed;
+      };
     case 'number':
       return (cell) => {
         if (cell === null) return null;
@@ -692,7 +700,8 @@ export class ColumnProfiler {
     }
     if (this.column.type !== 'string' || this.tooMany) return;
     if (cell.length > MAX_VALUE_LENGTH) this.tooLong = true;
-    this.distinct.add(cell);
+    // as stored (cellConverter): trimmed
+    this.distinct.add(cell.trim());
     if (this.distinct.size > MAX_VALUES) this.tooMany = true;
   }
 
