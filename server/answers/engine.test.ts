@@ -43,6 +43,15 @@ function config(text = withAmbiguousSales(fs.readFileSync(DEMO_CONFIG_FILE, 'utf
   return parseConfig(text, DEMO_CONFIG_FILE, { DATABASE_URL: url });
 }
 
+/** An engine on the demo config whose planner wraps the rules planner of the agent's model. */
+function engineOverRules(wrap: (rules: RulesPlanner) => Planner): AnswerEngine {
+  return createAnswerEngine({
+    config: config(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8')),
+    now: () => NOW,
+    planner: (agent) => wrap(new RulesPlanner(agent.model)),
+  });
+}
+
 beforeAll(async () => {
   dir = makeTempDir('parley-engine');
   url = sqliteUrl(path.join(dir, 'demo.sqlite'));
@@ -243,21 +252,14 @@ describe('"Read as" alternatives and unused words', () => {
 
   it('keeps the chips, without alternatives, when planning an alternative fails', async () => {
     let calls = 0;
-    const failing = createAnswerEngine({
-      config: config(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8')),
-      now: () => NOW,
-      planner: (agent) => {
-        const rules = new RulesPlanner(agent.model);
-        return {
-          name: 'rules',
-          plan: (input) => {
-            calls += 1;
-            if (calls > 1) throw new Error('planner down');
-            return rules.plan(input);
-          },
-        };
+    const failing = engineOverRules((rules) => ({
+      name: 'rules',
+      plan: (input) => {
+        calls += 1;
+        if (calls > 1) throw new Error('planner down');
+        return rules.plan(input);
       },
-    });
+    }));
     try {
       const asked = await failing.ask({ ...owner, question: 'count the accounts from the previous month' });
       expect(asked.type).toBe('text');
@@ -287,24 +289,17 @@ describe('preparing a tenant ahead of its first question', () => {
   it("hands the planner that tenant's own value lists, read once and kept for its questions", async () => {
     const prepared: Array<string[]> = [];
     const asked: Array<string[]> = [];
-    const prepping = createAnswerEngine({
-      config: config(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8')),
-      now: () => NOW,
-      planner: (agent) => {
-        const rules = new RulesPlanner(agent.model);
-        return {
-          name: 'rules',
-          plan: async (input) => {
-            asked.push(await input.values.values('users.name'));
-            return rules.plan(input);
-          },
-          prepare: async (input) => {
-            prepared.push(await input.values.values('users.name'));
-            await rules.prepare(input);
-          },
-        };
+    const prepping = engineOverRules((rules) => ({
+      name: 'rules',
+      plan: async (input) => {
+        asked.push(await input.values.values('users.name'));
+        return rules.plan(input);
       },
-    });
+      prepare: async (input) => {
+        prepared.push(await input.values.values('users.name'));
+        await rules.prepare(input);
+      },
+    }));
     try {
       expect(namesOf(2)).not.toEqual(namesOf(1));
       await prepping.prepare?.({ agentId: 'demo', userContext: { organisationId: 2 } });

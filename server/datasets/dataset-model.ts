@@ -3,7 +3,7 @@
 // avg nps", "units we shipped").
 import pluralize from 'pluralize';
 import type { SemanticModel, Table } from '../config/schema.ts';
-import { FILLER, LEAVING } from '../planner/rules/text.ts';
+import { FILLER, GIFT_VERBS, LEAVING, MONEY_WORDS } from '../planner/rules/text.ts';
 import type { AgentModel } from '../query/compile.ts';
 import { DATASET_ROW_KEY, words } from './names.ts';
 import type { DatasetColumnInfo, DatasetRecord, VisibleDataset } from './types.ts';
@@ -28,7 +28,7 @@ const EVENT_SYNONYMS: Record<string, string[]> = {
   termination: ['terminated', 'left', 'quit', 'resigned', 'departed', 'exited'],
   exit: ['left', 'quit', 'resigned', 'departed', 'exited'],
   // a sign-up by any of its names: "who signed up most recently", "members who joined in May"
-  enrolled: ['signed up', 'joined', 'registered', 'enroled'],
+  enrolled: ['signed up', 'joined', 'registered'],
   enrollment: ['signed up', 'joined', 'registered', 'enrolled'],
   enrolment: ['signed up', 'joined', 'registered', 'enrolled'],
   registered: ['signed up', 'joined', 'enrolled'],
@@ -65,7 +65,6 @@ const MONEY_IN = /(^|_)(paid|revenue|sales|invoiced)($|_)/;
 const COSTS_FILE = /expense|cost|spend|purchase|fuel|salar|payroll|budget|bill|invoice_in|refund/;
 /** Gifts: "how much did we raise", "who gave the most", "the money donated in 2025" are their money. */
 const GIFT_NOUNS = new Set(['donation', 'gift', 'contribution', 'pledge', 'grant']);
-const GIFT_VERBS = ['raise', 'raised', 'give', 'gave', 'given', 'gives', 'donate', 'donated', 'contributed'];
 /**
  * A shop by the names a business gives it: "jobs by branch" of a Store column. (Clubs, depots and offices are
  * each their own thing: another file's "club" is not this file's branch.)
@@ -326,7 +325,6 @@ const QUANTITY =
   /^(units?|qty|quantity|quantities|pieces|items)$|_(units|qty|quantity)$|^(units|qty|quantity)_/;
 /** What one of them sells for: "price", "unit_price", "price_each" (a cost times a stock level is not revenue). */
 const UNIT_PRICE = /^(unit_?price|price|price_each|price_per_unit|sale_price|selling_price)$/;
-const MONEY_WORDS = ['revenue', 'sales', 'turnover', 'takings', 'income', 'gross sales', 'total sales'];
 
 /**
  * A file of lines with a quantity and a unit price (and no money column of its own): its money is their product,
@@ -353,7 +351,7 @@ function lineMoney(d: VisibleDataset): Table['computed'] {
  * Rows that can leave (a member's cancellation date, a person's termination date): the ones still there are its
  * "active", "existing" rows, those without that date ("current" and "still" are read in filters.ts).
  */
-function stillThereSegment(d: VisibleDataset, table: string): Table['segments'] {
+function stillThereSegment(d: VisibleDataset): Table['segments'] {
   const leaving = d.columns.filter((c) => c.type === 'date' && LEAVING.test(c.name.toLowerCase()));
   const only = leaving.length === 1 ? leaving[0] : undefined;
   if (!only) return {};
@@ -363,7 +361,7 @@ function stillThereSegment(d: VisibleDataset, table: string): Table['segments'] 
     [`active_${rows}`]: {
       description: `rows of ${d.name} without "${only.header}"`,
       synonyms: ['active', 'existing', 'active ones'],
-      filter: { op: 'isNull', field: `${table}.${only.name}` },
+      filter: { op: 'isNull', field: `${d.table}.${only.name}` },
     },
   };
 }
@@ -398,7 +396,7 @@ function tableFor(d: VisibleDataset): Table {
     computed: lineMoney(d),
     relations: {},
     measures: {},
-    segments: stillThereSegment(d, d.table),
+    segments: stillThereSegment(d),
   };
 }
 

@@ -321,8 +321,6 @@ export function zeroColumns(r: Reading, view: ModelView): ZeroColumn[] {
   return out;
 }
 
-/** A date of leaving or cancelling, by its column's name: "termination_date", "left_on", "cancelled_at". */
-
 /**
  * "current staff", "people who still work here": in a table without named measures (a file) whose rows can leave,
  * the date of leaving they do not have. Undefined when the question says neither or the rows cannot leave.

@@ -11,6 +11,29 @@ export const FILLER: ReadonlySet<string> = new Set([
   ...['hey', 'hiya', 'yo', 'pls', 'plz', 'thx', 'ty', 'cheers', 'altogether'],
 ]);
 
+/** Words for the money a business takes: a file's sales are its revenue, its takings. */
+export const MONEY_WORDS = [
+  'revenue',
+  'sales',
+  'turnover',
+  'takings',
+  'income',
+  'gross sales',
+  'total sales',
+];
+/** Words for the money given to a charity: "how much did we raise", "who gave the most". */
+export const GIFT_VERBS = [
+  'raise',
+  'raised',
+  'give',
+  'gave',
+  'given',
+  'gives',
+  'donate',
+  'donated',
+  'contributed',
+];
+
 /** A column that dates a row's leaving: "termination_date", "cancelled_on", "churned_at". */
 export const LEAVING =
   /(^|_)(termination|terminated|exit|exited|left|leave|leaving|cancel|cancelled|canceled|churn|churned)($|_)/;

@@ -7,6 +7,7 @@ import { type Assembly, type MatchOf, matchesOf } from '../assembly.ts';
 import { numberAfter, saysEventHappened } from '../filters.ts';
 import { isNumeric, namesNoMeasures } from '../model-helpers.ts';
 import { GRAMMAR_WORDS, ROW_WORDS } from '../reading.ts';
+import { GIFT_VERBS, MONEY_WORDS } from '../text.ts';
 
 /**
  * Numbers that stand for a level, not an amount: their figure over many rows is an average ("price by region",
@@ -123,8 +124,7 @@ function figureOfRatio(field: string): Measure {
 /** A level word beside one of these is what a row came to: "price_paid", "total_price", "amount_rate" are money. */
 const AMOUNT_WORDS = /(^|_)(paid|total|amount|amounts)($|_)/;
 /** Words for money taken or given: what they name is added up ("revenue by course" of a price paid). */
-const MONEY_SAID =
-  /^(money|revenue|sales|turnover|takings|income|gross sales|total sales|raised|raise|give|gave|given|gives|donated|donate|contributed)$/;
+const MONEY_SAID: ReadonlySet<string> = new Set(['money', ...MONEY_WORDS, ...GIFT_VERBS]);
 
 /**
  * A number's figure over many rows: a level (a price, a rate) is averaged, an amount totalled; a number called by a
@@ -132,7 +132,7 @@ const MONEY_SAID =
  */
 function figureOfNumber(field: string, said: string): Measure {
   const column = parseFieldRef(field).column.toLowerCase();
-  const level = LEVEL_WORDS.test(column) && !AMOUNT_WORDS.test(column) && !MONEY_SAID.test(said);
+  const level = LEVEL_WORDS.test(column) && !AMOUNT_WORDS.test(column) && !MONEY_SAID.has(said);
   return { kind: level ? 'avg' : 'sum', field };
 }
 
