@@ -159,6 +159,7 @@ const SEAT_ORDERS = Array.from({ length: 12 }, (_, i) => ({
   quantity: (i % 4) + 1,
   unit_price: 15 + (i % 3) * 5,
   sales_channel: ['box office', 'web'][i % 2] as string,
+  country: i % 4 === 0 ? 'United States' : 'United Kingdom',
 }));
 
 const csv = (rows: Array<Record<string, unknown>>): string =>
@@ -936,5 +937,26 @@ describe('questions about my own files', () => {
     );
     const ushers = await ask('orders per usher', PROMOTER);
     expect(byKey(ushers)).toEqual({ Ana: SEAT_ORDERS.length });
+  });
+  it("reads a country by its other names, a period's possessive without its apostrophe, and a refusal beside a period", async () => {
+    const us = await ask('how many orders came from the usa', PROMOTER);
+    expect(Number(us.data?.rows[0]?.[0])).toBe(
+      SEAT_ORDERS.filter((o) => o.country === 'United States').length,
+    );
+    const big = await ask('show last years gifts above £1,500', FUNDRAISER);
+    expect(big.data?.rows.map((r) => r[0]).sort()).toEqual(
+      GIFTS.filter((g) => g.given_on.startsWith('2025') && g.amount > 1500)
+        .map((g) => g.gift_ref)
+        .sort(),
+    );
+    // the period is the gifts' date, and the refunded ones are left out: not the refunds made in 2026
+    const kept = await ask('how much was raised in 2026 except refunded gifts', FUNDRAISER);
+    expect(Number(kept.data?.rows[0]?.[0])).toBeCloseTo(
+      GIFTS.filter((g) => g.given_on.startsWith('2026') && g.refunded_on === '').reduce(
+        (n, g) => n + g.amount,
+        0,
+      ),
+      6,
+    );
   });
 });

@@ -91,9 +91,9 @@ export function collectFilters(
     used.add(m);
   }
   // "projects that aren't finished yet", "rentals not returned": in a file, a date named by its event after a "not"
-  // is empty (with a period in the question, "not" may say something else: left alone)
+  // is empty; with a period too, which then dates the rows by another date ("raised this year, excluding refunded")
   for (const m of r.matches) {
-    if (used.has(m) || m.target.kind !== 'column' || !namesNoMeasures(view) || r.dated.length > 0) continue;
+    if (used.has(m) || m.target.kind !== 'column' || !namesNoMeasures(view)) continue;
     if (!isDate(view, m.target.field) || !r.negated.has(m.from) || tableOf(m.target.field) !== base) continue;
     filters.push({ op: 'isNull', field: m.target.field });
     used.add(m);
@@ -215,9 +215,11 @@ export function namedDateField(
   table: string,
   taken?: Set<Match>,
 ): string | undefined {
+  // ("excluding donations that got refunded this year": a date said not to be there dates nothing)
   const named = r.matches.find(
     (m) =>
       !taken?.has(m) &&
+      !r.negated.has(m.from) &&
       m.target.kind === 'column' &&
       tableOf(m.target.field) === table &&
       isDate(view, m.target.field),

@@ -5,7 +5,7 @@ import pluralize from 'pluralize';
 import type { ModelView } from '../../semantic/model-view.ts';
 import { countryAliases } from './countries.ts';
 import { expandShorthand } from './shorthand.ts';
-import { type Token, tokenize, valueKeys } from './text.ts';
+import { type Token, tokenize, valueKey, valueKeys } from './text.ts';
 
 export type Target =
   | { kind: 'table'; table: string }
@@ -132,6 +132,9 @@ export function lexiconFor(view: ModelView, modelKey: object): Lexicon {
         lex.add(String(v), valueTarget);
         for (const variant of spellingVariants(String(v)))
           if (!own.has(variant)) lex.add(variant, valueTarget);
+        // "the UK", "German": a country's other names, as the tenant's value lists have them (indexValues)
+        for (const alias of countryAliases(valueKey(String(v))))
+          if (!own.has(alias)) lex.add(alias, valueTarget);
       }
     }
     for (const [name, m] of Object.entries(table.measures)) {

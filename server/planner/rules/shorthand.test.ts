@@ -9,6 +9,10 @@ describe('expandShorthand', () => {
       'spend in the last 14 days vs last 2 weeks',
     );
     expect(expandShorthand('avg basket size each qtr')).toBe('average basket size each quarter');
+    // a period's possessive typed without its apostrophe, before a noun only
+    expect(expandShorthand('last months refunds by channel')).toBe("last month's refunds by channel");
+    expect(expandShorthand('the last weeks of 2025')).toBe('the last weeks of 2025');
+    expect(expandShorthand('this months vs last months')).toBe('this months vs last months');
   });
 
   it('reads counting and percentage signs as words, but keeps a number’s own sign', () => {

@@ -65,6 +65,12 @@ const PATTERNS: Array<[RegExp, string]> = [
   // negations typed without their apostrophe ("havent", "didnt", "dont")
   [/\b(have|has|had|did|do|does|was|were|is|are|could|would|should)nt\b/gi, "$1n't"],
   [/\b(ca|wo)nt\b/gi, "$1n't"],
+  // "this years donations", "last months sales": a period's possessive typed without its apostrophe
+  // (before a noun: "the last weeks of 2025", "last months and this" stay plural)
+  [
+    /\b(this|last|next|previous)\s+(year|month|quarter|week)s\b(?=\s+(?!(?:of|in|and|or|to|for|vs|versus|compared)\b)[a-z])/gi,
+    "$1 $2's",
+  ],
   // "2+ orders": two or more
   [/\b(\d+)\s?\+(?=\s|$|\))/g, '$1 or more'],
   // "%" not after a number means percentage ("what %", "as a % of", "growth (%)"); "5%" stays a number's sign
