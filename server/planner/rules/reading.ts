@@ -1,6 +1,8 @@
 // Reading a question: date phrases and grains, vocabulary matches (model phrases and tenant values), and the
 // cue words of analytic questions (how many, by/per, top N, which, share of, vs, never, more than).
+
 import { distance } from 'fastest-levenshtein';
+import pluralize from 'pluralize';
 import { type DateMatch, findDates, findGrain } from '../../dates/phrases.ts';
 import { type Grain, tableOf } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
@@ -1034,10 +1036,22 @@ function comparisonsAt(words: string[], tokens: Token[], i: number): Reading['co
   return [];
 }
 
-/** "reported" is something done, not the value "reporting" its stem shares; "cancelled" is still "Cancelled". */
+/**
+ * "reported" is something done, not the value "reporting" its stem shares; "cancelled" is still "Cancelled"; and
+ * "bookings" are not "Books".
+ */
 function verbOfAnother(word: string, value: string | number): boolean {
   const v = String(value).toLowerCase();
-  return word.endsWith('ed') && !v.endsWith('ed') && v !== word;
+  if (word.endsWith('ed') && !v.endsWith('ed') && v !== word) return true;
+  // "bookings" are not the category "Books": a value that is a plural noun is named by its own singular only
+  // (a participle such as "refunded" is still named by "refunds")
+  return (
+    /^[a-z]+s$/.test(v) &&
+    !v.endsWith('ss') &&
+    v !== word &&
+    stem(v) === stem(word) &&
+    pluralize.singular(v) !== pluralize.singular(word)
+  );
 }
 
 /** A one-word value ("Germany", "Books") counts when its column is small and the word is not everyday English. */

@@ -70,6 +70,24 @@ describe('counts, measures and definitions', () => {
 });
 
 describe('values, statuses, segments and negation', () => {
+  it('names a plural value by its own singular only, and reads a share whose predicate "ends up"', async () => {
+    // "bookings" share their stem with the category "Books", not what they are
+    const bookings = await plan('how many bookings did we take');
+    expect(JSON.stringify(bookings)).not.toContain('Books');
+    expect((await planOf('how many books did we sell')).filters).toEqual([
+      { op: 'eq', field: 'products.category', value: 'Books' },
+    ]);
+    const share = await planOf('what percentage of orders end up cancelled');
+    expect(share.measures).toEqual([
+      {
+        kind: 'ratio',
+        numerator: { kind: 'count', filter: { op: 'eq', field: 'orders.status', value: 'cancelled' } },
+        denominator: { kind: 'count' },
+        as: 'share',
+      },
+    ]);
+  });
+
   it('matches a status and a tenant value as filters', async () => {
     const p = await planOf('completed orders from Germany last week');
     expect(p.filters).toEqual(

@@ -27,6 +27,8 @@ export const PREDICATE_WORDS = new Set([
   'that',
   'which',
   'came',
+  'end',
+  'ends',
   'ended',
   'got',
   'became',
