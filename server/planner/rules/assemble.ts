@@ -3,7 +3,13 @@
 import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import { Assembly, type Strategy } from './assembly.ts';
 import { readClauses } from './clauses.ts';
-import { applyConditions, applyFreeBounds, applyPastDates, withoutClauses } from './conditions.ts';
+import {
+  applyConditions,
+  applyDisjointPeriods,
+  applyFreeBounds,
+  applyPastDates,
+  withoutClauses,
+} from './conditions.ts';
 import { applyDefinitionConflicts } from './definitions.ts';
 import { measureAlias } from './measures.ts';
 import { applyPerRowCount } from './per-row-count.ts';
@@ -79,7 +85,9 @@ export function assemble(reading: Reading, input: PlannerInput): PlannerOutcome 
   if (bounded.kind !== 'plan') return bounded;
   const dated = applyPastDates(bounded, reading, input);
   if (dated.kind !== 'plan') return dated;
-  return applyDefinitionConflicts(applyPerRowCount(dated, reading, clauses, input), input.view);
+  const periods = applyDisjointPeriods(dated, reading, input);
+  if (periods.kind !== 'plan') return periods;
+  return applyDefinitionConflicts(applyPerRowCount(periods, reading, clauses, input), input.view);
 }
 
 function assembleReading(r: Reading, input: PlannerInput): PlannerOutcome {

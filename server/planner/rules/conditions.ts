@@ -1,7 +1,7 @@
 // The conditions clauses read (clauses.ts) applied to an assembled plan: on its rows, on rows they belong to, or
 // as the rows' own dates and values when the plan is over the activity itself.
 import { resolveDateRange } from '../../dates/resolve.ts';
-import { type Filter, tableOf } from '../../query/plan.ts';
+import { type DateRange, type Filter, tableOf } from '../../query/plan.ts';
 import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import type { Clauses } from './clauses.ts';
 import { fieldsOf } from './filters.ts';
@@ -211,4 +211,65 @@ export function dateFilter(field: string, d: DatedPhrase, input: PlannerInput): 
   const resolved = resolveDateRange(d.range, input.now, input.view.agent.timeZone);
   const at = d.side === 'before' ? resolved.start : resolved.end;
   return [{ op: d.side === 'after' ? 'gte' : 'lt', field, value: at.toISO() ?? '' }];
+}
+
+/** The date ranges a filter requires of its rows (through "and" only): [field, range] pairs. */
+function requiredRanges(f: Filter): Array<{ field: string; range: DateRange }> {
+  if (f.op === 'dateRange') return [{ field: f.field, range: f.range }];
+  return f.op === 'and' ? f.filters.flatMap(requiredRanges) : [];
+}
+
+/** The filter without its required ranges on `field` (undefined when nothing is left of it). */
+function withoutRanges(f: Filter, field: string): Filter | undefined {
+  if (f.op === 'dateRange') return f.field === field ? undefined : f;
+  if (f.op !== 'and') return f;
+  const kept = f.filters.flatMap((x) => withoutRanges(x, field) ?? []);
+  return kept.length === 0 ? undefined : kept.length === 1 ? kept[0] : { op: 'and', filters: kept };
+}
+
+/**
+ * "how many signed up in 2025 vs this year": two periods of one date that do not overlap, each a condition of the
+ * rows, can hold no row, so the answer would be a confident 0. Compared, they are the two periods of a comparison;
+ * otherwise the question is refused, naming both.
+ */
+export function applyDisjointPeriods(
+  outcome: Extract<PlannerOutcome, { kind: 'plan' }>,
+  r: Reading,
+  input: PlannerInput,
+): PlannerOutcome {
+  const plan = outcome.plan;
+  const ranges = [
+    ...(plan.time?.range ? [{ field: plan.time.field, range: plan.time.range }] : []),
+    ...plan.filters.flatMap(requiredRanges),
+  ];
+  if (ranges.length < 2) return outcome;
+  const zone = input.view.agent.timeZone;
+  const resolved = ranges.map((x) => ({ ...x, at: resolveDateRange(x.range, input.now, zone) }));
+  for (const [i, a] of resolved.entries()) {
+    const b = resolved
+      .slice(i + 1)
+      .find((y) => y.field === a.field && !(a.at.start < y.at.end && y.at.start < a.at.end));
+    if (!b) continue;
+    const onField = resolved.filter((x) => x.field === a.field);
+    if (r.compare && onField.length === 2 && !plan.time?.grain && plan.dimensions.length === 0) {
+      return {
+        ...outcome,
+        plan: {
+          ...plan,
+          filters: plan.filters.flatMap((f) => withoutRanges(f, a.field) ?? []),
+          time: {
+            field: a.field,
+            compare: [a, b]
+              .sort((x, y) => x.at.start.toMillis() - y.at.start.toMillis())
+              .map((x) => ({ label: x.at.label.slice(0, 64), range: x.range })),
+          },
+        },
+      };
+    }
+    return unanswerable(
+      input.view,
+      `The question names two periods that do not overlap (${a.at.label} and ${b.at.label}), so no row is in both: ask for one, or compare them.`,
+    );
+  }
+  return outcome;
 }

@@ -69,6 +69,26 @@ describe('counts, measures and definitions', () => {
   });
 });
 
+describe('two periods of one date that do not overlap', () => {
+  it('compares them when asked to, rather than requiring both and counting nothing', async () => {
+    const p = await planOf('how many customers signed up in 2025 vs this year');
+    expect(p.time?.field).toBe('users.created_at');
+    expect(p.time?.compare?.map((c) => c.range)).toEqual([
+      { kind: 'period', period: { year: 2025 } },
+      { kind: 'current', unit: 'year' },
+    ]);
+    expect(JSON.stringify(p.filters)).not.toContain('dateRange');
+  });
+
+  it('refuses them, naming both, when the question requires both of one row', async () => {
+    const o = await plan('how many orders placed last year were placed this month');
+    expect(o.kind).toBe('unanswerable');
+    expect(o.kind === 'unanswerable' && o.message).toMatch(
+      /two periods that do not overlap \(last year .*this month/,
+    );
+  });
+});
+
 describe('values, statuses, segments and negation', () => {
   it('names a plural value by its own singular only, and reads a share whose predicate "ends up"', async () => {
     // "bookings" share their stem with the category "Books", not what they are
