@@ -175,12 +175,11 @@ function moneyColumn(d: VisibleDataset): DatasetColumnInfo | undefined {
 }
 
 /**
- * What people call a file's money ("how much money", "which region gives the most money"): the money column is
+ * What people call a file's money column ("how much money", "which region gives the most money"): the money column is
  * "money"; a file of gifts' money is what was raised, given, donated; a file of sales (a price paid, an amount, no
  * costs, no line revenue of its own) is its revenue, sales, takings.
  */
 function moneyWords(column: DatasetColumnInfo, d: VisibleDataset): string[] {
-  if (moneyColumn(d) !== column) return [];
   const nouns = [...words(d.name.replace(/\.(csv|json)$/i, '')), rowNoun(d) ?? ''].map((w) =>
     pluralize.singular(w),
   );
@@ -204,13 +203,24 @@ function placeColumn(d: VisibleDataset): { column: DatasetColumnInfo; word: stri
   return places.length === 1 ? places[0] : undefined;
 }
 
-function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset): string[] {
+/** What a file's columns are called from the file as a whole: found once per file, not once per column. */
+interface FileFacts {
+  money?: DatasetColumnInfo;
+  place?: { column: DatasetColumnInfo; word: string };
+  thing?: string;
+}
+
+function fileFacts(d: VisibleDataset): FileFacts {
+  return { money: moneyColumn(d), place: placeColumn(d), thing: fileThing(d) };
+}
+
+function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset, facts: FileFacts): string[] {
   const out = new Set<string>();
   // "by branch" of a Store column: a file's one shop column is called by any word for a shop
-  const place = placeColumn(d);
+  const place = facts.place;
   if (place?.column === column)
     for (const w of PLACE_WORDS) if (w !== pluralize.singular(place.word)) out.add(w);
-  for (const w of moneyWords(column, d)) if (w !== column.name) out.add(w);
+  if (facts.money === column) for (const w of moneyWords(column, d)) if (w !== column.name) out.add(w);
   if (column.header !== column.name) out.add(column.header);
   const said = words(column.header);
   const spoken = said.join(' ');
@@ -232,7 +242,7 @@ function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset): string[] 
   )
     for (const verb of ['spent on', 'spend on', 'spending on']) out.add(`${verb} ${said[0]}`);
   // "tickets sold by genre" in event_tickets.csv, whose rows are orders: the file's thing is counted by its quantity
-  const thing = fileThing(d);
+  const thing = facts.thing;
   if (column.modelType === 'number' && QUANTITY.test(column.name) && thing)
     for (const verb of ['sold', 'bought', 'booked', 'ordered']) out.add(`${thing} ${verb}`);
   // "which 5 products cost most": a "<thing> name" column is named by the thing it names
@@ -367,13 +377,14 @@ function stillThereSegment(d: VisibleDataset): Table['segments'] {
 }
 
 function tableFor(d: VisibleDataset): Table {
+  const facts = fileFacts(d);
   const columns: Table['columns'] = Object.fromEntries(
     d.columns.map((c) => [
       c.name,
       {
         type: c.modelType,
         description: `"${c.header}" in ${d.name}${c.grain ? ` (${c.grain}s)` : ''}`,
-        synonyms: columnSynonyms(c, d),
+        synonyms: columnSynonyms(c, d, facts),
         ...(c.values !== undefined && c.modelType === 'string' ? { values: [...c.values] } : {}),
       },
     ]),
