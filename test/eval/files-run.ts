@@ -75,10 +75,15 @@ function fileBytes(name: string, dir: string): Buffer {
   return zlib.gunzipSync(fs.readFileSync(path.join(DATA, `${name}.gz`)));
 }
 
-/** A cell as the expected SQL sees it: empty is NULL, numbers are numbers, ISO instants are 'YYYY-MM-DD HH:MM:SS'. */
+/**
+ * A cell as the expected SQL sees it: empty is NULL, numbers are numbers, true/false are 1/0, ISO instants are
+ * 'YYYY-MM-DD HH:MM:SS'.
+ */
 function sqlCell(value: unknown): Cell {
   if (value === null || value === undefined || value === '') return null;
-  if (typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value;
+  // SQLite has no booleans (better-sqlite3 refuses to bind one): 1 and 0, as Parley stores a file's true and false
+  if (typeof value === 'boolean') return value ? 1 : 0;
   const text = String(value);
   if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
   const instant = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?Z$/.exec(text);
