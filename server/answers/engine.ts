@@ -321,7 +321,12 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
             question: input.question,
             notes: outcome.notes,
             timeZone: agent.config.timeZone,
-            ...modelWords(view),
+            // a file's fields are described by the files' model, the data's by the tenant's view
+            ...modelWords(
+              outcomeRows.compiled.plan.source === 'datasets' && planningDatasets
+                ? planningDatasets.view
+                : view,
+            ),
             // a file's rows go by what its first column identifies ("51 responses", not "51 survey")
             ...(outcomeRows.compiled.plan.source === 'datasets' && lease
               ? { tableLabel: (t: string) => rowsCalled(lease.datasets, t) ?? humanise(t) }

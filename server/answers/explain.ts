@@ -52,6 +52,8 @@ export interface WordsContext {
 export interface FieldFacts {
   description?: string;
   synonyms?: readonly string[];
+  /** the field's type in the model ("date", "number"...) */
+  type?: string;
 }
 
 export interface NamedMeasureFacts {
@@ -228,6 +230,8 @@ export function describeDateRange(range: DateRange): string {
       return periodWords(range.period);
     case 'since':
       return `since ${periodWords(range.period)}`;
+    case 'before':
+      return range.unit === 'day' ? 'before today' : `before this ${range.unit}`;
     case 'between':
       return `${formatDay(range.from)} – ${formatDay(range.to)}`;
     case 'span':
@@ -249,6 +253,8 @@ export function rangeWords(
   ctx: WordsContext,
 ): string {
   if (!resolved) return datedWords(field, describeDateRange(range), ctx);
+  // an open start has no bound worth saying ("before today (25 Nov 2026)", not "1 Jan 1000 – 24 Nov 2026")
+  if (range.kind === 'before') return datedWords(field, resolved.label, ctx);
   const bounds = formatRangeBounds(resolved, ctx.timeZone);
   const label = resolved.label.replace(/\s*\([^()]*\)$/, '');
   if (bounds === label || bounds === resolved.label) return datedWords(field, bounds, ctx);
@@ -329,14 +335,20 @@ export function describeFilter(
     case 'isNotNull':
       return `${field} is set`;
     case 'compareFields': {
-      const op = {
-        eq: 'is the same as',
-        neq: 'is not the same as',
-        gt: 'is more than',
-        gte: 'is at least',
-        lt: 'is less than',
-        lte: 'is at most',
-      }[filter.cmp];
+      const type = ctx.describeField?.(filter.field)?.type;
+      // two dates of a row: "returned on is after due on"
+      const dated = type === 'date' || type === 'datetime';
+      const op =
+        dated && (filter.cmp === 'gt' || filter.cmp === 'lt')
+          ? { gt: 'is after', lt: 'is before' }[filter.cmp]
+          : {
+              eq: 'is the same as',
+              neq: 'is not the same as',
+              gt: 'is more than',
+              gte: 'is at least',
+              lt: 'is less than',
+              lte: 'is at most',
+            }[filter.cmp];
       return `${field} ${op} ${fieldWords(filter.other, ctx)}`;
     }
     default:

@@ -20,7 +20,7 @@ export function modelWords(
         const field = view.field(ref);
         const table = view.tables.get(field.table);
         const own = table?.columns[field.column] ?? table?.computed[field.column];
-        return { description: field.description, synonyms: own?.synonyms ?? [] };
+        return { description: field.description, synonyms: own?.synonyms ?? [], type: field.type };
       }),
     namedMeasure: (name) =>
       quietly(() => {

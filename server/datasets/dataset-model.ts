@@ -5,6 +5,7 @@ import pluralize from 'pluralize';
 import type { SemanticModel, Table } from '../config/schema.ts';
 import { FILLER, GIFT_VERBS, LEAVING, MONEY_WORDS } from '../planner/rules/text.ts';
 import type { AgentModel } from '../query/compile.ts';
+import { dueSegments } from './due-dates.ts';
 import { DATASET_ROW_KEY, words } from './names.ts';
 import type { DatasetColumnInfo, DatasetRecord, VisibleDataset } from './types.ts';
 
@@ -40,6 +41,7 @@ const EVENT_SYNONYMS: Record<string, string[]> = {
   canceled: ['cancelled', 'quit', 'churned', 'cancellation', 'cancellations'],
   purchased: ['bought'],
   collected: ['picked up'],
+  returned: ['brought back', 'came back', 'handed back'],
 };
 /** The other forms of a column's verb that a stem does not reach: "where we spent more than 35k". */
 const VERB_FORMS: Record<string, string[]> = {
@@ -252,6 +254,8 @@ function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset, facts: Fil
   if (column.type === 'date') {
     const event = said.filter((w) => !DATE_QUALIFIERS.has(w));
     if (event.length === 1 && event[0] !== spoken) out.add(event[0] as string);
+    // "after the due back time" of a due_back_at column: its event in more than one word
+    if (event.length > 1 && event.join(' ') !== spoken) out.add(event.join(' '));
     // "campaigns launched in May" are the ones that started then
     for (const w of listed(EVENT_SYNONYMS, event.length === 1 ? (event[0] as string) : '')) out.add(w);
   }
@@ -361,12 +365,10 @@ function lineMoney(d: VisibleDataset): Table['computed'] {
  * Rows that can leave (a member's cancellation date, a person's termination date): the ones still there are its
  * "active", "existing" rows, those without that date ("current" and "still" are read in filters.ts).
  */
-function stillThereSegment(d: VisibleDataset): Table['segments'] {
+function stillThereSegment(d: VisibleDataset, rows: string): Table['segments'] {
   const leaving = d.columns.filter((c) => c.type === 'date' && LEAVING.test(c.name.toLowerCase()));
   const only = leaving.length === 1 ? leaving[0] : undefined;
   if (!only) return {};
-  // named as its rows are ("129 active members"), as answers call a segment by its name
-  const rows = pluralize(rowNoun(d) ?? words(d.name.replace(/\.(csv|json)$/i, '')).at(-1) ?? 'rows');
   return {
     [`active_${rows}`]: {
       description: `rows of ${d.name} without "${only.header}"`,
@@ -378,6 +380,8 @@ function stillThereSegment(d: VisibleDataset): Table['segments'] {
 
 function tableFor(d: VisibleDataset): Table {
   const facts = fileFacts(d);
+  // what the file's rows are called ("129 active members"), as answers call a segment by its name
+  const rows = pluralize(rowNoun(d) ?? words(d.name.replace(/\.(csv|json)$/i, '')).at(-1) ?? 'rows');
   const columns: Table['columns'] = Object.fromEntries(
     d.columns.map((c) => [
       c.name,
@@ -407,7 +411,7 @@ function tableFor(d: VisibleDataset): Table {
     computed: lineMoney(d),
     relations: {},
     measures: {},
-    segments: stillThereSegment(d),
+    segments: { ...stillThereSegment(d, rows), ...dueSegments(d, rows) },
   };
 }
 

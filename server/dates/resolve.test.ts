@@ -249,6 +249,15 @@ describe('resolveDateRange, UTC, Wednesday 2026-11-25 15:30', () => {
         '2024-03-01 00:00:00',
         '29 Feb 2024',
       ],
+      // before: everything before the current unit started ("past its due date")
+      [
+        'before today',
+        { kind: 'before', unit: 'day' },
+        '1000-01-01 00:00:00',
+        '2026-11-25 00:00:00',
+        'before today (25 Nov 2026)',
+      ],
+      ['before this month', { kind: 'before', unit: 'month' }, '1000-01-01 00:00:00', '2026-11-01 00:00:00'],
       // since: start of the period until now
       [
         'since March',

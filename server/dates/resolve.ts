@@ -201,6 +201,9 @@ function isoDay(s: string, zone: string): DateTime {
   return dt.startOf('day');
 }
 
+/** Where an open range starts: the earliest date every supported database stores (MySQL's DATETIME). */
+const EARLIEST = DateTime.fromISO('1000-01-01T00:00:00', { zone: 'UTC' });
+
 /**
  * Resolves a DateRange to [start, end) in `timeZone` at the instant `now`.
  * Throws a clear Error for an unknown zone, an invalid range or a date that does not exist (2025-02-30).
@@ -246,6 +249,11 @@ export function resolveDateRange(range: DateRange, now: Date, timeZone: string):
       const detail =
         end > p.start ? formatSpan(p.start, lastDay(p.start, end)) : `starts ${formatDay(p.start)}`;
       return { start: p.start, end, label: `since ${p.label} (${detail})` };
+    }
+    case 'before': {
+      const end = startOfGrain(at, r.unit);
+      const label = r.unit === 'day' ? `before today (${formatDay(end)})` : `before this ${r.unit}`;
+      return { start: EARLIEST.setZone(at.zoneName ?? timeZone, { keepLocalTime: true }), end, label };
     }
     case 'between': {
       let first = isoDay(r.from, at.zoneName ?? timeZone);

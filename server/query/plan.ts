@@ -72,6 +72,8 @@ export const DateRange = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('period'), period: Period }).strict(),
   // since March: from the start of that period until now
   z.object({ kind: z.literal('since'), period: Period }).strict(),
+  // before today, before this month: everything before the current unit started ("past its due date")
+  z.object({ kind: z.literal('before'), unit: CalendarUnit }).strict(),
   // explicit dates, both inclusive
   z.object({ kind: z.literal('between'), from: IsoDate, to: IsoDate }).strict(),
   // from one moment up to (not including) another, local times of the agent's zone: a like-for-like window ends

@@ -38,6 +38,11 @@ const PHRASES: ReadonlyArray<[string[], ColumnComparison['cmp']]> = [
   [['exceed'], 'gt'],
   [['equal', 'to'], 'eq'],
   [['the', 'same', 'as'], 'eq'],
+  // one date of a row against another: "returned after their due date", "shipped before the promised date"
+  [['after'], 'gt'],
+  [['later', 'than'], 'gt'],
+  [['before'], 'lt'],
+  [['earlier', 'than'], 'lt'],
 ];
 /** A number of a row that counts things, the one an unnamed side of "items under their reorder level" means. */
 const QUANTITY = /(^|_)(qty|quantity|stock|units|count|on_hand|in_stock|inventory)($|_)/;
