@@ -1009,4 +1009,13 @@ describe('questions about my own files', () => {
       LENDS.filter((x) => x.returned_on !== '' && x.returned_on < x.due_back_on).length,
     );
   });
+
+  it('totals time put in by a column, never averages it', async () => {
+    const hoursByTool = sumBy(
+      LENDS,
+      (x) => x.tool,
+      (x) => x.hours,
+    );
+    expect(byKey(await ask('hours per tool', LENDER))).toEqual(hoursByTool);
+  });
 });

@@ -123,6 +123,12 @@ function figureOfRatio(field: string): Measure {
 
 /** A level word beside one of these is what a row came to: "price_paid", "total_price", "amount_rate" are money. */
 const AMOUNT_WORDS = /(^|_)(paid|total|amount|amounts)($|_)/;
+/**
+ * Time put in, not how long something took: a timesheet's "Hours", "hours_logged", "days worked" add up over rows
+ * ("hours by client"), where "minutes_to_first_reply" or "duration_minutes" is a level of each row.
+ */
+const TIME_PUT_IN =
+  /^(hours|hrs|minutes|mins|days)$|(^|_)(logged|worked|spent|billed|billable|labour|labor|work)($|_)/;
 /** Words for money taken or given: what they name is added up ("revenue by course" of a price paid). */
 const MONEY_SAID: ReadonlySet<string> = new Set(['money', ...MONEY_WORDS, ...GIFT_VERBS]);
 
@@ -132,7 +138,8 @@ const MONEY_SAID: ReadonlySet<string> = new Set(['money', ...MONEY_WORDS, ...GIF
  */
 function figureOfNumber(field: string, said: string): Measure {
   const column = parseFieldRef(field).column.toLowerCase();
-  const level = LEVEL_WORDS.test(column) && !AMOUNT_WORDS.test(column) && !MONEY_SAID.has(said);
+  const putIn = DURATION_WORDS.test(column) && TIME_PUT_IN.test(column);
+  const level = LEVEL_WORDS.test(column) && !AMOUNT_WORDS.test(column) && !MONEY_SAID.has(said) && !putIn;
   return { kind: level ? 'avg' : 'sum', field };
 }
 
