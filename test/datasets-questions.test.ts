@@ -1018,4 +1018,15 @@ describe('questions about my own files', () => {
     );
     expect(byKey(await ask('hours per tool', LENDER))).toEqual(hoursByTool);
   });
+
+  it('reads a column said to be blank, to hold nothing, or to be filled in', async () => {
+    const figure = async (q: string) => Number((await ask(q, LENDER)).data?.rows[0]?.at(-1));
+    const blank = LENDS.filter((x) => x.checked === '').length;
+    expect(await figure('how many lends have nothing in the checked column')).toBe(blank);
+    expect(await figure('number of lends where checked is empty')).toBe(blank);
+    // "no" before a column is not the column's No, nor another yes/no column's
+    expect(await figure('how many lends have no checked')).toBe(blank);
+    // "filled" is a word of its own, not a misspelt "billed"
+    expect(await figure('how many lends have checked filled in')).toBe(LENDS.length - blank);
+  });
 });

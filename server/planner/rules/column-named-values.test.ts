@@ -27,7 +27,7 @@ describe('a value beside its column word', () => {
   });
 
   it('lets part of a value name it beside the column word, before or after it', async () => {
-    for (const q of ['qty shipped for department garden', 'qty shipped for the garden department']) {
+    for (const q of ['qty sold for department garden', 'qty sold for the garden department']) {
       expect((await planOf(q)).filters, q).toContainEqual({
         op: 'eq',
         field: 'products.category',

@@ -45,6 +45,11 @@ export function collectFilters(
   const byField = new Map<string, { values: Array<string | number>; negated: boolean }>();
   for (const m of r.matches) {
     if (used.has(m) || m.target.kind !== 'value') continue;
+    // "entries with no approved": "no" before a column says it is empty, it is not a Yes/No column's No
+    if (m.text === 'no' && r.matches.some((c) => c.from === m.to && c.target.kind === 'column')) {
+      used.add(m);
+      continue;
+    }
     const { field, value } = m.target;
     try {
       view.path(base, tableOf(field));
@@ -70,15 +75,21 @@ export function collectFilters(
     filters.push(z.orEmpty ? { op: 'or', filters: [zero, { op: 'isNull', field: z.field }] } : zero);
     used.add(z.match);
   }
-  // "tickets with no assignee", "without a due date", "that don't have an owner": the column is empty
+  // "tickets with no assignee", "without a due date", "that don't have an owner", "where approved is blank",
+  // "nothing in the Approved column": the column is empty; "with a referral source filled in": it is not
   for (const m of r.matches) {
-    if (used.has(m) || m.target.kind !== 'column' || !emptyBefore(r, m.from)) continue;
+    if (used.has(m) || m.target.kind !== 'column') continue;
+    const before = emptyBefore(r, m.from);
+    const after = fillAfter(r, m.to);
+    if (!before && after === undefined) continue;
     try {
       view.path(base, tableOf(m.target.field));
     } catch {
       continue;
     }
-    filters.push({ op: 'isNull', field: m.target.field });
+    // "no referral source filled in" is empty once, not filled
+    const empty = before || after === 'empty';
+    filters.push({ op: empty ? 'isNull' : 'isNotNull', field: m.target.field });
     used.add(m);
   }
   // "responses that would recommend us", "did not contact support": a yes/no column named alone is its yes rows
@@ -350,12 +361,52 @@ export function yesNoOf(
   return typeof yes === 'string' && typeof no === 'string' ? { yes, no } : undefined;
 }
 
-/** The words before a column say it has nothing: "no", "without", "missing", "don't have", with an article between. */
+/**
+ * The words before a column say it has nothing: "no", "without", "missing", "don't have", "nothing in", with an
+ * article between.
+ */
 function emptyBefore(r: Reading, at: number): boolean {
   const before = r.tokens.slice(Math.max(0, at - 4), at).map((t) => t.text);
   while (before.length > 0 && ['a', 'an', 'any', 'the'].includes(before.at(-1) as string)) before.pop();
   const last = before.at(-1);
   if (last !== undefined && NONE.has(last)) return true;
+  if (last === 'in' && ['nothing', 'blank', 'empty'].includes(before.at(-2) ?? '')) return true;
   // "don't have an owner", "did not use a coupon", "never got a rating"
   return last !== undefined && HAVING.has(last) ? NOT_HAVE.has(before.at(-2) ?? '') : false;
+}
+
+/** Words after a column that say it holds nothing ("approved is blank", "left empty"). */
+const EMPTY_WORDS = new Set(['blank', 'empty', 'null', 'unset', 'missing', 'unknown']);
+/** Verbs that say a column was filled: "referral source filled in". */
+const FILLED_WORDS = new Set(['filled']);
+const IS_WORDS = new Set([
+  'is',
+  'are',
+  'was',
+  'were',
+  'left',
+  'been',
+  'be',
+  'column',
+  'field',
+  'columns',
+  'fields',
+]);
+
+/**
+ * The words after a column say it is empty ("approved is blank", "the notes column is empty", "referral source
+ * not filled in") or filled ("with a referral source filled in"); undefined when they say neither.
+ */
+function fillAfter(r: Reading, at: number): 'empty' | 'filled' | undefined {
+  let i = at;
+  while (IS_WORDS.has(r.tokens[i]?.text ?? '')) i += 1;
+  const not = ['not', "isn't", 'isnt', "aren't", 'arent', "wasn't", 'never'].includes(
+    r.tokens[i]?.text ?? '',
+  );
+  if (not) i += 1;
+  const word = r.tokens[i]?.text ?? '';
+  if (r.matches.some((m) => m.from <= i && i < m.to)) return undefined;
+  if (EMPTY_WORDS.has(word)) return not ? 'filled' : 'empty';
+  if (FILLED_WORDS.has(word)) return not ? 'empty' : 'filled';
+  return undefined;
 }

@@ -9,6 +9,7 @@ import type { ModelView } from '../../semantic/model-view.ts';
 import type { PlannerInput, Presentation } from '../types.ts';
 import { withColumnNamedValues } from './column-named-values.ts';
 import { isCountryCode } from './countries.ts';
+import { isEnglishWord } from './english.ts';
 import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } from './lexicon.ts';
 import {
   isDate,
@@ -199,9 +200,8 @@ const PHRASING =
   outside inside within exist exists existing available offer offered file files uploaded upload uploads sheet
   spreadsheet csv json document dataset datasets row rows record records entry entries bigger larger greater
   higher smaller lower fewer less exceeding
-  minimum maximum stuff gear things kit range whats performing performer performers popular missing lacking add`.split(
-    /\s+/,
-  );
+  minimum maximum stuff gear things kit range whats performing performer performers popular missing lacking add
+  blank blanks empty null unset filled nothing column columns field fields data charged`.split(/\s+/);
 
 /** Words that say what kind of name a column holds ("plan tier", "status type"), not a thing of their own. */
 const CLASSIFIERS: ReadonlySet<string> = new Set(
@@ -791,6 +791,9 @@ function normalise(tokens: Token[], lex: Lexicon, values: ValueIndex): Token[] {
     )
       return t;
     if (values.hasWord(t.text)) return t;
+    // a word of the language is only another form of a model word ("assigned" of "assignee"), never another word
+    // ("filled" is not "billed")
+    const english = isEnglishWord(t.text);
     const singular = stem(t.text);
     for (const word of lex.vocabulary) if (stem(word) === singular) return t;
     const budget = t.text.length >= 7 ? 2 : 1;
@@ -798,13 +801,14 @@ function normalise(tokens: Token[], lex: Lexicon, values: ValueIndex): Token[] {
     let bestDistance = budget + 1;
     for (const word of lex.vocabulary) {
       if (Math.abs(word.length - t.text.length) > budget) continue;
+      if (english && !sameRoot(word, t.text)) continue;
       const d = distance(word, t.text);
       if (d < bestDistance) {
         best = word;
         bestDistance = d;
       }
     }
-    if (!best && t.text.length >= 6 && !FILLER.has(t.text)) {
+    if (!best && !english && t.text.length >= 6 && !FILLER.has(t.text)) {
       // "diffrent", "cumulitive": the grammar's own longer words are spelt wrong too
       for (const word of LONG_GRAMMAR_WORDS) {
         if (Math.abs(word.length - t.text.length) > budget) continue;
@@ -817,6 +821,12 @@ function normalise(tokens: Token[], lex: Lexicon, values: ValueIndex): Token[] {
     }
     return best ? { ...t, text: best, stem: stem(best) } : t;
   });
+}
+
+/** Two forms of one word: all but their last two letters the same ("assigned", "assignee"). */
+function sameRoot(a: string, b: string): boolean {
+  const root = Math.max(a.length, b.length) - 2;
+  return root >= 4 && a.slice(0, root) === b.slice(0, root);
 }
 
 /**
