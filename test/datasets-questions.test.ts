@@ -1029,4 +1029,16 @@ describe('questions about my own files', () => {
     // "filled" is a word of its own, not a misspelt "billed"
     expect(await figure('how many lends have checked filled in')).toBe(LENDS.length - blank);
   });
+
+  it('names a person among more names than a file keeps as categories, and by a first name alone', async () => {
+    const figure = async (q: string) => Number((await ask(q, LENDER)).data?.rows[0]?.at(-1));
+    expect(new Set(LENDS.map((x) => x.borrower)).size).toBeGreaterThan(50);
+    const borrower = LENDS[9]?.borrower as string;
+    expect(await figure(`how many lends has ${borrower.toLowerCase()} had`)).toBe(
+      LENDS.filter((x) => x.borrower === borrower).length,
+    );
+    expect(await figure('total hours for tamsin')).toBe(
+      LENDS.filter((x) => x.volunteer === 'Tamsin Brook').reduce((n, x) => n + x.hours, 0),
+    );
+  });
 });

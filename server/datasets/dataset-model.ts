@@ -8,6 +8,7 @@ import type { AgentModel } from '../query/compile.ts';
 import { dueSegments } from './due-dates.ts';
 import { DATASET_ROW_KEY, words } from './names.ts';
 import type { DatasetColumnInfo, DatasetRecord, VisibleDataset } from './types.ts';
+import { MAX_VALUES } from './value-limits.ts';
 
 /** Words that say a number counts its first word: "stock qty", "seat count", "order number". */
 const COUNT_WORDS = new Set(['qty', 'quantity', 'count', 'number', 'num', 'level', 'amount', 'total']);
@@ -389,7 +390,10 @@ function tableFor(d: VisibleDataset): Table {
         type: c.modelType,
         description: `"${c.header}" in ${d.name}${c.grain ? ` (${c.grain}s)` : ''}`,
         synonyms: columnSynonyms(c, d, facts),
-        ...(c.values !== undefined && c.modelType === 'string' ? { values: [...c.values] } : {}),
+        // a category's values are the model's; a column of names is only matched (the planners' value lists)
+        ...(c.values !== undefined && c.values.length <= MAX_VALUES && c.modelType === 'string'
+          ? { values: [...c.values] }
+          : {}),
       },
     ]),
   );

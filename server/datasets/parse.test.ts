@@ -319,8 +319,22 @@ describe('type inference', () => {
     const profile = profileDataset(csv(lines.join('\n')));
     expect(profile.rowCount).toBe(120);
     expect(profile.columns[0]?.values).toEqual(['R0', 'R1', 'R2', 'R3', 'R4']);
-    expect(profile.columns[1]?.values).toBeUndefined();
     expect(profile.columns[1]?.samples).toEqual(['C0', 'C1', 'C2']);
+  });
+
+  it('keeps up to 2,000 short names for matching, but no free text and no long values past 50', () => {
+    const lines = ['customer,notes,address'];
+    for (let i = 0; i < 2100; i += 1)
+      lines.push(`Name ${i % 300},note ${i % 80},${i % 80} Long Street Name With Many Words In It`);
+    const profile = profileDataset(csv(lines.join('\n')));
+    // 300 names of two words: kept, so a question can name one
+    expect(profile.columns[0]?.values).toHaveLength(300);
+    // a notes column's 80 values are free text, not names; 80 addresses of ten words are not names either
+    expect(profile.columns[1]?.values).toBeUndefined();
+    expect(profile.columns[2]?.values).toBeUndefined();
+    const many = ['customer'];
+    for (let i = 0; i < 2100; i += 1) many.push(`Name ${i}`);
+    expect(profileDataset(csv(many.join('\n'))).columns[0]?.values).toBeUndefined();
   });
 });
 

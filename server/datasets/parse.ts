@@ -22,6 +22,7 @@ import { MalformedFileError } from './errors.ts';
 import { JsonScanError, scanJson } from './json-scan.ts';
 import { columnIdentifier, type DatasetFormat, uniqueIdentifier } from './names.ts';
 import { lineColumn } from './sniff.ts';
+import { MAX_VALUES } from './value-limits.ts';
 
 /** The type of a column's values, as answers show them. */
 export type DatasetValueType = 'number' | 'date' | 'string' | 'boolean';
@@ -660,12 +661,24 @@ export function parseDataset(
 
 // ---- profile: what listings and the planners see -------------------------------------------------
 
-export const MAX_VALUES = 50;
 const MAX_VALUE_LENGTH = 100;
+/**
+ * A column of names ("Liam Bennett", "Kestrel Logistics") keeps up to this many, short ones, so that a question can
+ * name one: matched, not enumerated in the model.
+ */
+export const MAX_NAMES = 2000;
+const MAX_NAME_LENGTH = 60;
+const MAX_NAME_WORDS = 5;
+/** Headers of free text ("Notes", "comments"): its words are no names, whatever their count. */
+const FREE_TEXT =
+  /\b(notes?|comments?|description|descriptions|memo|message|messages|feedback|remarks?|text|details|summary)\b/i;
 const SAMPLE_COUNT = 3;
 
 export interface ProfiledColumn extends ParsedColumn {
-  /** every distinct value of a string column with at most 50 of them (each at most 100 characters), for matching */
+  /**
+   * every distinct value of a string column, for matching: at most 50 of them (each at most 100 characters), or a
+   * column of names with at most 2,000 (each at most 60 characters and 5 words)
+   */
   values?: string[];
   /** a few distinct values, shortened */
   samples: string[];
@@ -683,10 +696,15 @@ export class ColumnProfiler {
   private readonly distinct = new Set<string>();
   private tooMany = false;
   private tooLong = false;
+  /** a value no name is: too long, or too many words */
+  private notNames = false;
   private count = 0;
   private readonly samples: string[] = [];
+  private readonly limit: number;
 
-  constructor(private readonly column: ParsedColumn) {}
+  constructor(private readonly column: ParsedColumn) {
+    this.limit = FREE_TEXT.test(column.header) ? MAX_VALUES : MAX_NAMES;
+  }
 
   feed(cell: Cell): void {
     if (cell === null) return;
@@ -701,13 +719,18 @@ export class ColumnProfiler {
     if (this.column.type !== 'string' || this.tooMany) return;
     if (cell.length > MAX_VALUE_LENGTH) this.tooLong = true;
     // as stored (cellConverter): trimmed
-    this.distinct.add(cell.trim());
-    if (this.distinct.size > MAX_VALUES) this.tooMany = true;
+    const value = cell.trim();
+    if (this.distinct.has(value)) return;
+    if (!this.notNames && (value.length > MAX_NAME_LENGTH || value.split(/\s+/).length > MAX_NAME_WORDS))
+      this.notNames = true;
+    this.distinct.add(value);
+    if (this.distinct.size > (this.notNames ? MAX_VALUES : this.limit)) this.tooMany = true;
   }
 
   result(): ProfiledColumn {
     const out: ProfiledColumn = { ...this.column, samples: [...this.samples], count: this.count };
-    if (this.column.type === 'string' && !this.tooMany && !this.tooLong && this.distinct.size > 0)
+    const few = this.distinct.size <= MAX_VALUES || !this.notNames;
+    if (this.column.type === 'string' && !this.tooMany && !this.tooLong && few && this.distinct.size > 0)
       out.values = [...this.distinct];
     return out;
   }

@@ -32,7 +32,7 @@ export interface DatasetColumnInfo {
   grain?: DateGrain;
   /** how a date column's values are written (luxon tokens, e.g. `MMM yyyy`) */
   dateFormat?: string;
-  /** every distinct value of a string column with at most 50 of them, for value matching */
+  /** every distinct value of a string column with at most 50 of them, or of a column of names with at most 2,000 */
   values?: string[];
   /** a few values, shortened */
   samples: string[];

@@ -4,6 +4,7 @@
 import pluralize from 'pluralize';
 import type { ModelView } from '../../semantic/model-view.ts';
 import { countryAliases } from './countries.ts';
+import { isEnglishWord } from './english.ts';
 import { expandShorthand } from './shorthand.ts';
 import { type Token, tokenize, valueKey, valueKeys } from './text.ts';
 
@@ -136,6 +137,10 @@ export function lexiconFor(view: ModelView, modelKey: object): Lexicon {
         for (const alias of countryAliases(valueKey(String(v))))
           if (!own.has(alias)) lex.add(alias, valueTarget);
       }
+      const keyed = (def.values ?? []).map((v): [string, string | number] => [valueKey(String(v)), v]);
+      for (const [head, v] of nameHeads(keyed))
+        if (!own.has(head))
+          lex.add(head, { kind: 'value', field: `${tableName}.${col}`, value: v, enumerated: true });
     }
     for (const [name, m] of Object.entries(table.measures)) {
       const target: Target = { kind: 'measure', table: tableName, name };
@@ -207,6 +212,7 @@ function indexValues(values: readonly string[]): FieldValues {
       tails.set(tail, tails.has(tail) && tails.get(tail) !== value ? null : value);
     }
     for (const [tail, value] of tails) if (value !== null && !byKey.has(tail)) byKey.set(tail, value);
+    for (const [head, value] of nameHeads(byKey)) if (!byKey.has(head)) byKey.set(head, value);
     hit = {
       byKey,
       byStem,
@@ -218,6 +224,23 @@ function indexValues(values: readonly string[]): FieldValues {
     fieldValuesCache.set(values, hit);
   }
   return hit;
+}
+
+/**
+ * "hannah" for "Hannah Lowe", "kestrel" for "Kestrel Logistics": a two-word name by its first word, when no other
+ * value starts with it and it is no word of the language ("green" is not "Green Valley"). From [key, value] pairs.
+ */
+function nameHeads<V>(values: Iterable<[string, V]>): Map<string, V> {
+  const heads = new Map<string, V | null>();
+  for (const [key, value] of values) {
+    const parts = key.split(' ');
+    const head = parts[0] as string;
+    if (parts.length !== 2 || head.length < 3 || /\d/.test(head)) continue;
+    heads.set(head, heads.has(head) && heads.get(head) !== value ? null : value);
+  }
+  const out = new Map<string, V>();
+  for (const [head, value] of heads) if (value !== null && !isEnglishWord(head)) out.set(head, value);
+  return out;
 }
 
 function longestByFirstWord(keys: Iterable<string>): Map<string, number> {
