@@ -190,6 +190,14 @@ const LENDS = Array.from({ length: 64 }, (_, i) => {
   };
 });
 
+/** another library's lends, and its rota: a second file, whose roles include a Volunteer */
+const ROSTERER = 'rae';
+const ROTA = Array.from({ length: 6 }, (_, i) => ({
+  shift_ref: `R-${i}`,
+  role: ['Volunteer', 'Coordinator'][i % 2] as string,
+  shift_day: `2025-03-0${i + 1}`,
+}));
+
 const csv = (rows: Array<Record<string, unknown>>): string =>
   `${Object.keys(rows[0] ?? {}).join(',')}\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`;
 
@@ -252,6 +260,15 @@ beforeAll(async () => {
     { agentId: 'demo', file: await toFile(Buffer.from(csv(LENDS)), 'tool_lends.csv') },
     tenant,
   );
+  for (const [name, rows] of [
+    ['tool_lends.csv', LENDS],
+    ['rota.csv', ROTA],
+  ] as const)
+    await client.agents.datasets.user.upload(
+      ROSTERER,
+      { agentId: 'demo', file: await toFile(Buffer.from(csv(rows)), name) },
+      tenant,
+    );
   await client.agents.datasets.user.upload(
     INSPECTOR,
     { agentId: 'demo', file: await toFile(Buffer.from(csv(PARTS)), 'parts.csv') },
@@ -1040,5 +1057,24 @@ describe('questions about my own files', () => {
     expect(await figure('total hours for tamsin')).toBe(
       LENDS.filter((x) => x.volunteer === 'Tamsin Brook').reduce((n, x) => n + x.hours, 0),
     );
+  });
+
+  it('reads a word that is one file’s column and another file’s value in the file the other words are about', async () => {
+    // "volunteer" is a column of the lends and a role of the rota; the hours are the lends'
+    expect(byKey(await ask('hours by volunteer', ROSTERER))).toEqual(
+      sumBy(
+        LENDS,
+        (x) => x.volunteer,
+        (x) => x.hours,
+      ),
+    );
+  });
+
+  it('refuses a question the data reads only by leaving out a word a file knows, saying which words are where', async () => {
+    // the data has countries (of its users), the file has volunteers: the data's answer may not drop the file's word
+    const answer = await ask('which countries are our volunteers from', LENDER);
+    expect(answer.type).toBe('text');
+    expect(answer.plan).toBeUndefined();
+    expect(answer.message).toMatch(/files have "volunteers" and the data has "countries"/);
   });
 });

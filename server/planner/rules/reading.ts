@@ -931,13 +931,16 @@ function matchVocabulary(
         text: words.slice(i, i + best.length).join(' '),
       };
       matches.push(match);
-      if (fileQuestion !== undefined && best === lexHit && lexHit.target.kind === 'column') {
-        const own = targetTable(lexHit.target);
+      // a word two files answer to, as a column of each, or a column of one and a value of another ("students":
+      // a student_email column, and a plan called Student): settled by the question's other words
+      if (fileQuestion !== undefined && (best.target.kind === 'column' || best.target.kind === 'value')) {
+        const chosen = best;
+        const own = targetTable(chosen.target);
         const others = lexHits.filter(
           (h) =>
-            h.target.kind === 'column' &&
-            h.length === lexHit.length &&
-            h.exact === lexHit.exact &&
+            (h.target.kind === 'column' || h.target.kind === 'value') &&
+            h.length === chosen.length &&
+            (h.target.kind !== chosen.target.kind || h.exact === lexHit?.exact) &&
             targetTable(h.target) !== own,
         );
         if (others.length > 0)

@@ -81,8 +81,34 @@ export class RulesPlanner implements Planner {
     );
     if (outcome.kind === 'plan' && outcome.plan.source === 'datasets' && !outcome.plan.blend)
       return { ...outcome, words: fileWordUse(filesReading, outcome.plan, context) };
+    // "which countries are our students from": the files know "students", so the database's reading left it out;
+    // when no file answers either, the database's answer would ignore it: refuse, with the files' reason (their
+    // words are the ones the question used), else the data's
+    const leftOut = reading.unknownWords.filter((w) => inFiles.has(w));
+    if (
+      outcome.kind === 'plan' &&
+      outcome.plan.source === 'database' &&
+      !outcome.plan.blend &&
+      leftOut.length > 0
+    ) {
+      const files = assemble(filesReading, dsInput);
+      if (files.kind !== 'plan') return files;
+      // the files would answer by leaving out words only the data knows: say which words are where
+      const dataOnly = dsReading.unknownWords.filter((w) => inDatabase.has(w));
+      if (dataOnly.length === 0) return withWords(assemble(reading, input));
+      return unanswerable(
+        input.view,
+        `Your files have ${quoted(leftOut)} and the data has ${quoted(dataOnly)}, but nothing connects them, so I can't answer that from either.`,
+      );
+    }
     return withWords(outcome, dbReading);
   }
+}
+
+/** "a", "a" and "b", "a", "b" and "c" */
+function quoted(words: string[]): string {
+  const q = [...new Set(words)].map((w) => `"${w}"`);
+  return q.length > 1 ? `${q.slice(0, -1).join(', ')} and ${q.at(-1)}` : (q[0] ?? '');
 }
 
 async function loadValues(input: Pick<PlannerInput, 'view' | 'values'>): Promise<ValueIndex> {
