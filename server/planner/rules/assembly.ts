@@ -1,5 +1,6 @@
 // The state the embedded planner's strategies share while they read one question, and the small readings of
 // the question they all use (what a cue word points at, plural nouns, shared years).
+import { resolveDateRange } from '../../dates/resolve.ts';
 import type { DateRange, Measure } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
 import type { PlannerInput, PlannerOutcome } from '../types.ts';
@@ -103,6 +104,15 @@ export function cleanLabel(text: string): string {
       .trim()
       .slice(0, 64) || text.slice(0, 64)
   );
+}
+
+/**
+ * A compared period's label: a named period by its full name ("Q1 vs Q2 this year" compares Q1 2026 and Q2 2026,
+ * not "Q1" and "Q2 this year"); a relative one ("last month") as the question said it.
+ */
+export function comparedLabel(d: { text: string; range: DateRange }, input: PlannerInput): string {
+  if (d.range.kind !== 'period') return cleanLabel(d.text);
+  return resolveDateRange(d.range, input.now, input.view.agent.timeZone).label.slice(0, 64);
 }
 
 /** "Q2 and Q3 2025": a period without a year takes the year written on its neighbour. */

@@ -180,6 +180,18 @@ describe('rankings, grains, comparisons and listings', () => {
     ]);
   });
 
+  it('labels compared periods by their full names, and relative ones as said', async () => {
+    // "Q1 vs Q4 this year": both are 2026's, and the answer's rows say so
+    const named = await planOf('orders in Q1 vs Q4 this year');
+    expect(named.time?.compare?.map((c) => c.label)).toEqual(['Q1 2026', 'Q4 2026']);
+    expect((await planOf('orders placed in june vs july')).time?.compare?.map((c) => c.label)).toEqual([
+      'June 2026',
+      'July 2026',
+    ]);
+    const relative = await planOf('revenue this week vs last week');
+    expect(relative.time?.compare?.map((c) => c.label)).toEqual(['this week', 'last week']);
+  });
+
   it('gives a figure for each of two periods joined by "or"', async () => {
     const p = await planOf('gmv during Q1 2024, or during Q3 2024');
     expect(p.time?.compare?.map((c) => c.range)).toEqual([

@@ -5,6 +5,7 @@ import {
   type Assembly,
   afterBy,
   cleanLabel,
+  comparedLabel,
   countedMatch,
   isPluralDimension,
   withSharedYear,
@@ -211,7 +212,7 @@ export function breakdown(a: Assembly): PlannerOutcome {
       time = {
         field: timeField,
         compare: withSharedYear(r.dates.slice(0, 6)).map((d) => ({
-          label: cleanLabel(d.text),
+          label: comparedLabel(d, a.input),
           range: d.range,
         })),
       };
