@@ -283,6 +283,11 @@ class Compilation {
         return this.k.raw('?', [expr.value]);
       case 'negate':
         return this.k.raw('(- ?)', [this.exprSql(expr.operand, alias)]);
+      case 'daysBetween':
+        return this.dialect.daysBetween(
+          this.k.raw('??', [`${alias}.${expr.from}`]),
+          this.k.raw('??', [`${alias}.${expr.to}`]),
+        );
       case 'binary': {
         const left = this.exprSql(expr.left, alias);
         const right = this.exprSql(expr.right, alias);

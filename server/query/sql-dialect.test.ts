@@ -51,6 +51,15 @@ function suite(name: Dialect, url: () => string): void {
     }
   });
 
+  it('counts the days from one date or time to another, in fractions of a day for times', async () => {
+    expect(Number(await value(d.daysBetween(text('2025-02-20'), text('2025-03-02'))))).toBe(10);
+    expect(Number(await value(d.daysBetween(text('2025-03-02'), text('2025-02-20'))))).toBe(-10);
+    expect(
+      Number(await value(d.daysBetween(text('2025-01-01 00:00:00'), text('2025-01-02 12:00:00')))),
+    ).toBeCloseTo(1.5, 9);
+    expect(await value(d.daysBetween(text('2025-01-01'), d.builder().raw('NULL')))).toBeNull();
+  });
+
   it('matches text exactly: case and accents count', async () => {
     const equal = async (a: string, b: string) =>
       Number(await value(d.exactMatch(text(a), [b]) ?? d.builder().raw('(? = ?)', [text(a), b])));

@@ -27,6 +27,8 @@ export interface SqlDialect {
   truncateDate(value: Knex.Raw, grain: Grain): Knex.Raw;
   /** the bucket before `bucket` (a `YYYY-MM-DD` first day of a grain, as truncateDate gives), as the same text */
   previousBucket(bucket: Knex.Raw, grain: Grain): Knex.Raw;
+  /** the days from one date or time to another, fractions for times; NULL when either is */
+  daysBetween(from: Knex.Raw, to: Knex.Raw): Knex.Raw;
 }
 
 /** A knex for one client, made on first use (knex loads the client's driver when it is made). */
@@ -91,6 +93,8 @@ function sqliteDialect(): SqlDialect {
           throw new Error(`unknown grain ${grain satisfies never}`);
       }
     },
+    // dates and times are ISO text: julianday reads both
+    daysBetween: (from, to) => raw('(julianday(?) - julianday(?))', [to, from]),
   };
 }
 
@@ -151,6 +155,7 @@ function mysqlDialect(): SqlDialect {
           throw new Error(`unknown grain ${grain satisfies never}`);
       }
     },
+    daysBetween: (from, to) => raw('(TIMESTAMPDIFF(SECOND, ?, ?) / 86400e0)', [from, to]),
   };
 }
 

@@ -120,6 +120,23 @@ describe('parseExpression', () => {
     expect(failure('price\u0000').message).toMatch(/\\u0000/);
   });
 
+  it('reads days_between(from, to) of two columns, and nothing else as a call', () => {
+    expect(parseExpression('days_between(price, cost)', known)).toEqual({
+      type: 'daysBetween',
+      from: 'price',
+      to: 'cost',
+    });
+    expect(parseExpression('days_between(price, cost) / 7', known)).toMatchObject({
+      type: 'binary',
+      op: '/',
+    });
+    expect(failure('days_between(price)').message).toMatch(/takes two columns/);
+    expect(failure('days_between(price, 3)').message).toMatch(/two column names/);
+    expect(failure('days_between(price, nope)').message).toMatch(/unknown column "nope"/);
+    expect(failure('days_between(price, cost, amount)').message).toMatch(/unexpected ","/);
+    expect(failure('days_between(price, cost').message).toMatch(/missing "\)"/);
+  });
+
   it('enforces the length and depth limits', () => {
     expect(failure(`a${' + a'.repeat(130)}`).message).toMatch(/longer than 500/);
     expect(failure(`${'('.repeat(40)}a${')'.repeat(40)}`).message).toMatch(/deeper than 32/);

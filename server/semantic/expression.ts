@@ -1,5 +1,6 @@
 // The computed-column expression language: + - * /, unary minus, parentheses, number literals and the
-// names of the same table's columns, e.g. `quantity * unit_price` or `(price - cost) / price`.
+// names of the same table's columns, e.g. `quantity * unit_price` or `(price - cost) / price`; and one function,
+// `days_between(from_column, to_column)`, the days from one date column to another (fractions for times).
 // This module only parses into an Expr tree; it never produces SQL (the compiler binds every identifier).
 // Anything outside the grammar (strings, quotes, `;`, function calls, SQL comments, unknown names) is rejected.
 import { ParleyError } from '../errors.ts';
@@ -10,7 +11,11 @@ export type Expr =
   | { type: 'column'; name: string }
   | { type: 'number'; value: number }
   | { type: 'binary'; op: BinaryOp; left: Expr; right: Expr }
-  | { type: 'negate'; operand: Expr };
+  | { type: 'negate'; operand: Expr }
+  | { type: 'daysBetween'; from: string; to: string };
+
+/** The one function of the language: the days from one date column to another of the same row. */
+export const DAYS_BETWEEN = 'days_between';
 
 export const MAX_EXPRESSION_LENGTH = 500;
 /** The deepest expression tree accepted (each operator, minus sign and operand is a level). */
@@ -33,6 +38,7 @@ type Token =
   | { kind: 'op'; op: BinaryOp; pos: number }
   | { kind: 'lparen'; pos: number }
   | { kind: 'rparen'; pos: number }
+  | { kind: 'comma'; pos: number }
   | { kind: 'end'; pos: number };
 
 const IDENT_START = /[A-Za-z_]/;
@@ -43,7 +49,6 @@ function describeChar(ch: string): string {
   if (ch === "'" || ch === '"' || ch === '`')
     return 'quotes are not allowed: expressions cannot contain strings';
   if (ch === ';') return '";" is not allowed';
-  if (ch === ',') return '"," is not allowed: expressions cannot call functions';
   const code = ch.codePointAt(0) ?? 0;
   const shown = code < 0x20 || code === 0x7f ? `\\u${code.toString(16).padStart(4, '0')}` : ch;
   return `unexpected character "${shown}"`;
@@ -103,6 +108,11 @@ function tokenize(text: string): Token[] {
       i++;
       continue;
     }
+    if (ch === ',') {
+      tokens.push({ kind: 'comma', pos: i });
+      i++;
+      continue;
+    }
     throw new ExpressionError(describeChar(ch), i);
   }
   tokens.push({ kind: 'end', pos: text.length });
@@ -115,6 +125,7 @@ function depthOf(expr: Expr): number {
   switch (expr.type) {
     case 'column':
     case 'number':
+    case 'daysBetween':
       return 1;
     case 'negate':
       return 1 + depthOf(expr.operand);
@@ -190,7 +201,12 @@ class Parser {
         return { type: 'number', value: token.value };
       case 'ident': {
         if (this.peek().kind === 'lparen') {
-          throw new ExpressionError(`function calls are not allowed ("${token.name}(...)")`, token.pos);
+          if (token.name !== DAYS_BETWEEN)
+            throw new ExpressionError(
+              `function calls are not allowed ("${token.name}(...)"), except ${DAYS_BETWEEN}(from, to)`,
+              token.pos,
+            );
+          return this.parseDaysBetween();
         }
         if (!this.known.has(token.name)) {
           throw new ExpressionError(`unknown column "${token.name}"`, token.pos);
@@ -212,6 +228,27 @@ class Parser {
     }
   }
 
+  /** `days_between(from, to)`: two of the table's columns, nothing else, after the name and its "(". */
+  private parseDaysBetween(): Expr {
+    this.take();
+    const from = this.columnName();
+    const comma = this.take();
+    if (comma.kind !== 'comma') throw new ExpressionError(`${DAYS_BETWEEN} takes two columns`, comma.pos);
+    const to = this.columnName();
+    const close = this.take();
+    if (close.kind !== 'rparen')
+      throw new ExpressionError(close.kind === 'end' ? 'missing ")"' : this.unexpected(close), close.pos);
+    return { type: 'daysBetween', from, to };
+  }
+
+  private columnName(): string {
+    const token = this.take();
+    if (token.kind !== 'ident')
+      throw new ExpressionError(`${DAYS_BETWEEN} takes two column names`, token.pos);
+    if (!this.known.has(token.name)) throw new ExpressionError(`unknown column "${token.name}"`, token.pos);
+    return token.name;
+  }
+
   private unexpected(token: Token): string {
     switch (token.kind) {
       case 'number':
@@ -224,6 +261,8 @@ class Parser {
         return 'unexpected "("';
       case 'rparen':
         return 'unexpected ")"';
+      case 'comma':
+        return 'unexpected ","';
       case 'end':
         return 'unexpected end of expression';
     }
@@ -263,8 +302,29 @@ export function expressionColumns(expr: Expr): string[] {
         visit(e.left);
         visit(e.right);
         return;
+      case 'daysBetween':
+        seen.add(e.from);
+        seen.add(e.to);
+        return;
     }
   };
   visit(expr);
   return [...seen];
+}
+
+/** The columns an expression reads as dates: the arguments of days_between. */
+export function expressionDateColumns(expr: Expr): Set<string> {
+  const out = new Set<string>();
+  const visit = (e: Expr): void => {
+    if (e.type === 'daysBetween') {
+      out.add(e.from);
+      out.add(e.to);
+    } else if (e.type === 'negate') visit(e.operand);
+    else if (e.type === 'binary') {
+      visit(e.left);
+      visit(e.right);
+    }
+  };
+  visit(expr);
+  return out;
 }

@@ -410,6 +410,21 @@ describe('validateModel', () => {
     expect(joinPaths(model, agentOf(), 'order_items').get('users')).toBe(3);
   });
 
+  it('takes days_between of two date columns, and reports one of anything else', () => {
+    const issues = issuesOf((m) => {
+      m.tables.orders.computed = {
+        age_days: { expression: 'days_between(created_at, created_at)' },
+        odd_days: { expression: 'days_between(status, created_at)' },
+      };
+    });
+    expect(issues).toEqual([
+      {
+        path: 'model.tables.orders.computed.odd_days.expression',
+        message: 'status is a string column; days_between needs date columns',
+      },
+    ]);
+  });
+
   it('reports computed expressions that do not parse or use non-numeric columns', () => {
     const issues = issuesOf((m) => {
       m.tables.order_items.computed.line_total.expression = 'quantity * price); DROP TABLE users; --';

@@ -2,7 +2,7 @@
 // segments and the agent's userContext, plus the tenant-safety rules of multi-tenant agents.
 import type { AgentConfig, ColumnType, SemanticModel, Table } from '../config/schema.ts';
 import { comparableColumns, type Filter, parseFieldRef } from '../query/plan.ts';
-import { ExpressionError, expressionColumns, parseExpression } from './expression.ts';
+import { ExpressionError, expressionColumns, expressionDateColumns, parseExpression } from './expression.ts';
 
 export interface ModelIssue {
   /** where the problem is, e.g. `model.tables.orders.measures.revenue.column` */
@@ -179,14 +179,17 @@ class ModelValidator {
       if (listed.has(compName)) this.add(path, `${compName} is both a column and a computed column`);
       try {
         const expr = parseExpression(comp.expression, listed);
+        const dated = expressionDateColumns(expr);
         for (const input of expressionColumns(expr)) {
           const type = own(table.columns, input)?.type;
-          if (type !== undefined && !NUMERIC.has(type)) {
+          if (type === undefined) continue;
+          if (dated.has(input) && type !== 'date' && type !== 'datetime')
+            this.add(`${path}.expression`, `${input} is a ${type} column; days_between needs date columns`);
+          else if (!dated.has(input) && !NUMERIC.has(type))
             this.add(
               `${path}.expression`,
               `${input} is a ${type} column; expressions need integer or number columns`,
             );
-          }
         }
       } catch (err) {
         if (!(err instanceof ExpressionError)) throw err;
