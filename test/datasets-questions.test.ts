@@ -1027,6 +1027,20 @@ describe('questions about my own files', () => {
     );
   });
 
+  it('averages the days from the date a row begins with to a later one, when asked how long', async () => {
+    const days = (x: (typeof LENDS)[number]) =>
+      (Date.parse(x.returned_on) - Date.parse(x.lent_on)) / 86_400_000;
+    const back = LENDS.filter((x) => x.returned_on !== '');
+    const mean = back.reduce((n, x) => n + days(x), 0) / back.length;
+    const figure = async (q: string) => Number((await ask(q, LENDER)).data?.rows[0]?.at(-1));
+    expect(await figure('on average, how many days from lending a tool to its return')).toBeCloseTo(mean, 6);
+    expect(await figure("what's the typical lend length")).toBeCloseTo(mean, 6);
+    // the longest, by the same days; not a count of the rows, nor another number of the file
+    expect(await figure('the max number of days from a lend to its return')).toBe(
+      Math.max(...back.map(days)),
+    );
+  });
+
   it('totals time put in by a column, never averages it', async () => {
     const hoursByTool = sumBy(
       LENDS,

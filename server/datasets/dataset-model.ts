@@ -6,6 +6,7 @@ import type { SemanticModel, Table } from '../config/schema.ts';
 import { FILLER, GIFT_VERBS, LEAVING, MONEY_WORDS } from '../planner/rules/text.ts';
 import type { AgentModel } from '../query/compile.ts';
 import { dueSegments } from './due-dates.ts';
+import { durationColumns } from './durations.ts';
 import { DATASET_ROW_KEY, words } from './names.ts';
 import type { DatasetColumnInfo, DatasetRecord, VisibleDataset } from './types.ts';
 import { MAX_VALUES } from './value-limits.ts';
@@ -412,10 +413,10 @@ function tableFor(d: VisibleDataset): Table {
     // access is enforced by the dataset's scope (only the files this user may see are in the model)
     contextFilters: [],
     columns,
-    computed: lineMoney(d),
     relations: {},
     measures: {},
     segments: { ...stillThereSegment(d, rows), ...dueSegments(d, rows) },
+    computed: { ...lineMoney(d), ...durationColumns(d, rows) },
   };
 }
 

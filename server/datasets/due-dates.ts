@@ -32,7 +32,8 @@ const DONE_NOUNS: Record<string, string[]> = {
 /** Words that only place a date column's event in time ("returned on", "date completed"). */
 const DATE_WORDS = new Set(['date', 'time', 'at', 'on', 'day']);
 
-function eventOf(column: DatasetColumnInfo): string[] {
+/** A date column's event in words, without the words that only date it: "returned" of "returned_on". */
+export function eventOf(column: DatasetColumnInfo): string[] {
   return words(column.header).filter((w) => !DATE_WORDS.has(w));
 }
 

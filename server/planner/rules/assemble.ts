@@ -16,6 +16,7 @@ import { applyPerRowCount } from './per-row-count.ts';
 import type { Reading } from './reading.ts';
 import { applyShapes } from './shapes.ts';
 import { breakdown } from './strategies/breakdown.ts';
+import { daysBetweenEvents } from './strategies/durations.ts';
 import {
   countedEvents,
   countedUnnamedRows,
@@ -52,6 +53,7 @@ export const STRATEGIES: readonly Strategy[] = [
   ratioOfNumbers,
   pairedFigures,
   namedMeasures,
+  daysBetweenEvents,
   earliestOrLatest,
   countedDaysOrRows,
   countedRows,
