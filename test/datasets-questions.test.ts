@@ -198,6 +198,18 @@ const ROTA = Array.from({ length: 6 }, (_, i) => ({
   shift_day: `2025-03-0${i + 1}`,
 }));
 
+/** a studio's invoices: a status the studio keeps itself (its "Overdue" is its own word), due and paid dates */
+const BILLER = 'bo';
+const BILLS = Array.from({ length: 12 }, (_, i) => ({
+  bill_ref: `B-${i}`,
+  // marked Overdue by hand on three, whatever their dates say
+  status: i < 3 ? 'Overdue' : i % 2 === 0 ? 'Paid' : 'Open',
+  due_date: '2025-03-01',
+  paid_date: i % 2 === 0 && i >= 3 ? '2025-02-20' : '',
+  colour: ['red', 'blue'][i % 2] as string,
+  metres: 10 + i,
+}));
+
 const csv = (rows: Array<Record<string, unknown>>): string =>
   `${Object.keys(rows[0] ?? {}).join(',')}\n${rows.map((r) => Object.values(r).join(',')).join('\n')}\n`;
 
@@ -258,6 +270,11 @@ beforeAll(async () => {
   await client.agents.datasets.user.upload(
     LENDER,
     { agentId: 'demo', file: await toFile(Buffer.from(csv(LENDS)), 'tool_lends.csv') },
+    tenant,
+  );
+  await client.agents.datasets.user.upload(
+    BILLER,
+    { agentId: 'demo', file: await toFile(Buffer.from(csv(BILLS)), 'bills.csv') },
     tenant,
   );
   for (const [name, rows] of [
@@ -1025,6 +1042,22 @@ describe('questions about my own files', () => {
     expect(await figure('lends returned before their due back date')).toBe(
       LENDS.filter((x) => x.returned_on !== '' && x.returned_on < x.due_back_on).length,
     );
+  });
+
+  it('reads "overdue" as the file’s own status when it has one, and a word as either side of the Atlantic spells it', async () => {
+    const figure = async (q: string) => Number((await ask(q, BILLER)).data?.rows[0]?.at(-1));
+    expect(await figure('how many bills are overdue')).toBe(
+      BILLS.filter((b) => b.status === 'Overdue').length,
+    );
+    // "color" of a "colour" column, "meters" of a "metres" one
+    expect(byKey(await ask('bills by color', BILLER))).toEqual(
+      sumBy(
+        BILLS,
+        (b) => b.colour,
+        () => 1,
+      ),
+    );
+    expect(await figure('total meters on the bills')).toBe(BILLS.reduce((n, b) => n + b.metres, 0));
   });
 
   it('averages the days from the date a row begins with to a later one, when asked how long', async () => {

@@ -68,8 +68,11 @@ export function dueSegments(d: VisibleDataset, rows: string): Table['segments'] 
   const verbs = DONE_EVENTS[found.event] ?? [];
   const late = verbs.flatMap((v) => [`${v} late`, `${v} after the due date`, `${v} after their due date`]);
   for (const noun of DONE_NOUNS[found.event] ?? []) late.push(`late ${noun}`);
-  return {
-    [`overdue_${rows}`]: {
+  // the file's own words come first: a status "Overdue" or "Late" is what the file calls so, whatever its dates say
+  const own = new Set(d.columns.flatMap((c) => (c.values ?? []).map((v) => v.toLowerCase())));
+  const segments: Table['segments'] = {};
+  if (!own.has('overdue') && !own.has('past due'))
+    segments[`overdue_${rows}`] = {
       description: `rows of ${d.name} without "${found.done.header}" whose "${found.due.header}" is before today`,
       synonyms: ['overdue', 'past due'],
       filter: {
@@ -79,11 +82,12 @@ export function dueSegments(d: VisibleDataset, rows: string): Table['segments'] 
           { op: 'dateRange', field: due, range: { kind: 'before', unit: 'day' } },
         ],
       },
-    },
-    [`late_${rows}`]: {
+    };
+  if (!own.has('late'))
+    segments[`late_${rows}`] = {
       description: `rows of ${d.name} whose "${found.done.header}" is after their "${found.due.header}"`,
       synonyms: late,
       filter: { op: 'compareFields', field: done, cmp: 'gt', other: due },
-    },
-  };
+    };
+  return segments;
 }

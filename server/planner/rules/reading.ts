@@ -795,6 +795,9 @@ function normalise(tokens: Token[], lex: Lexicon, values: ValueIndex): Token[] {
     // ("filled" is not "billed")
     const english = isEnglishWord(t.text);
     const singular = stem(t.text);
+    // "liters" of a "Litres" column: the other side of the Atlantic's spelling, whatever the distance
+    const variant = t.text.length >= 5 ? spellingsOf(lex).get(spelling(t.text)) : undefined;
+    if (variant !== undefined && variant !== t.text) return { ...t, text: variant, stem: stem(variant) };
     for (const word of lex.vocabulary) if (stem(word) === singular) return t;
     const budget = t.text.length >= 7 ? 2 : 1;
     let best: string | undefined;
@@ -827,6 +830,38 @@ function normalise(tokens: Token[], lex: Lexicon, values: ValueIndex): Token[] {
 function sameRoot(a: string, b: string): boolean {
   const root = Math.max(a.length, b.length) - 2;
   return root >= 4 && a.slice(0, root) === b.slice(0, root);
+}
+
+const spellingsCache = new WeakMap<Lexicon, Map<string, string>>();
+
+/** A lexicon's words by their spelling() (the first word of each), once per lexicon. */
+function spellingsOf(lex: Lexicon): Map<string, string> {
+  let out = spellingsCache.get(lex);
+  if (!out) {
+    out = new Map();
+    for (const word of lex.vocabulary) {
+      const key = spelling(word);
+      if (!out.has(key)) out.set(key, word);
+    }
+    spellingsCache.set(lex, out);
+  }
+  return out;
+}
+
+/**
+ * A word with the spellings American and British English differ in made one: "liters" and "litres", "canceled" and
+ * "cancelled", "color" and "colour", "organize" and "organise" are the same; "later" and "latter" are not.
+ */
+function spelling(word: string): string {
+  return (
+    word
+      // "cancelled", "travelled", "labelled": British English doubles the l, American does not
+      .replace(/ll(ed|ing|er|ers)$/, 'l$1')
+      .replace(/our/g, 'or')
+      .replace(/is(e|es|ed|ing|ation)$/, 'iz$1')
+      .replace(/ys(e|es|ed|ing)$/, 'yz$1')
+      .replace(/([^aeiou])re(s|d)?$/, '$1er$2')
+  );
 }
 
 /**
