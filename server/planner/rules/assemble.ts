@@ -16,7 +16,6 @@ import { applyPerRowCount } from './per-row-count.ts';
 import type { Reading } from './reading.ts';
 import { applyShapes } from './shapes.ts';
 import { breakdown } from './strategies/breakdown.ts';
-import { daysBetweenEvents } from './strategies/durations.ts';
 import {
   countedEvents,
   countedUnnamedRows,
@@ -25,6 +24,7 @@ import {
   rankedUnnamedRows,
   ratioOfNumbers,
 } from './strategies/file-numbers.ts';
+import { daysBetweenEvents } from './strategies/how-long.ts';
 import {
   busiestPeriod,
   columnAggregate,
