@@ -33,6 +33,7 @@ const DEFAULT_SETS = [
   'files-blind-5.yaml',
   'files-blind-6.yaml',
   'files-blind-7.yaml',
+  'files-blind-8.yaml',
   'files-kinds.yaml',
 ].map((f) => path.join(HERE, 'files', f));
 const USER = 'files-eval';
