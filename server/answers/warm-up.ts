@@ -3,6 +3,7 @@
 // deploy paid for it. The questions are made from the agent's own model, planned without its database (no
 // values), compiled with a placeholder tenant and composed over no rows; nothing is run, stored or sent anywhere.
 import type { UserContextType } from '../config/schema.ts';
+import { loadEnglishWords } from '../planner/rules/english.ts';
 import type { Planner, PlannerOutcome, ValueLookup } from '../planner/types.ts';
 import type { ModelView } from '../semantic/model-view.ts';
 import type { UserContext, UserContextValue } from '../semantic/user-context.ts';
@@ -69,6 +70,8 @@ export interface WarmUpRun {
 export async function warmUpAgent(run: WarmUpRun): Promise<{ planned: number; failed: number }> {
   let planned = 0;
   let failed = 0;
+  // the planner's word list, which no warm-up question would reach (they have no misspelt words)
+  await loadEnglishWords();
   for (const question of warmUpQuestions(run.view, run.now)) {
     // a turn of the event loop between questions: a /healthz or a request that came meanwhile is answered now
     await new Promise((resolve) => setImmediate(resolve));
