@@ -1074,6 +1074,13 @@ describe('questions about my own files', () => {
     );
   });
 
+  it('does not read the doers of a deed as the date it was done ("refunders" are not refunded_on)', async () => {
+    const answer = await ask('how many refunders do we have', FUNDRAISER);
+    // a refusal that names the word, not a count of the gifts that have a refund date (nor the data's refunded orders)
+    expect(answer.plan).toBeUndefined();
+    expect(answer.message).toMatch(/"refunders"/);
+  });
+
   it('totals time put in by a column, never averages it', async () => {
     const hoursByTool = sumBy(
       LENDS,

@@ -923,7 +923,8 @@ function matchVocabulary(
       // "opened" is a verb of its own, not a form of the status word "open"
       (h) =>
         !(h.length === 1 && !h.exact && CLAUSE_WORDS.has(words[i] ?? '')) &&
-        !(h.length === 1 && h.target.kind === 'value' && verbOfAnother(words[i] ?? '', h.target.value)),
+        !(h.length === 1 && h.target.kind === 'value' && verbOfAnother(words[i] ?? '', h.target.value)) &&
+        !(h.length === 1 && h.target.kind === 'column' && doerOfEvent(words[i] ?? '', h.target.field)),
     );
     const lexHit = lexHits[0];
     if (
@@ -1085,12 +1086,14 @@ function comparisonsAt(words: string[], tokens: Token[], i: number): Reading['co
 }
 
 /**
- * "reported" is something done, not the value "reporting" its stem shares; "cancelled" is still "Cancelled"; and
- * "bookings" are not "Books".
+ * "reported" is something done, not the value "reporting" its stem shares; "cancelled" is still "Cancelled";
+ * "bookings" are not "Books"; "refunders" are not "refunded".
  */
 function verbOfAnother(word: string, value: string | number): boolean {
   const v = String(value).toLowerCase();
   if (word.endsWith('ed') && !v.endsWith('ed') && v !== word) return true;
+  // "refunders" are people, not the status "refunded" (doerOfEvent)
+  if (/[a-z](er|ers|or|ors)$/.test(word) && v.endsWith('ed') && stem(v) === stem(word)) return true;
   // "bookings" are not the category "Books": a value that is a plural noun is named by its own singular only
   // (a participle such as "refunded" is still named by "refunds")
   return (
@@ -1100,6 +1103,18 @@ function verbOfAnother(word: string, value: string | number): boolean {
     stem(v) === stem(word) &&
     pluralize.singular(v) !== pluralize.singular(word)
   );
+}
+
+/**
+ * "borrowers" are the people who borrowed, not the day a loan was borrowed_on: a noun of the doer does not name the
+ * date column of the deed its stem shares.
+ */
+function doerOfEvent(word: string, field: string): boolean {
+  if (!/[a-z](er|ers|or|ors)$/.test(word)) return false;
+  const column = field.slice(field.indexOf('.') + 1);
+  // a date by its name ("borrowed_on", "signed_up_at"); "managed_by" is the manager
+  if (!/_(on|at|date|time)$/.test(column)) return false;
+  return column.split('_').some((w) => w.endsWith('ed') && stem(w) === stem(word));
 }
 
 /** A one-word value ("Germany", "Books") counts when its column is small and the word is not everyday English. */
