@@ -183,7 +183,7 @@ function moneyColumn(d: VisibleDataset): DatasetColumnInfo | undefined {
  * "money"; a file of gifts' money is what was raised, given, donated; a file of sales (a price paid, an amount, no
  * costs, no line revenue of its own) is its revenue, sales, takings.
  */
-function moneyWords(column: DatasetColumnInfo, d: VisibleDataset): string[] {
+function moneyWords(column: DatasetColumnInfo, d: VisibleDataset, facts: FileFacts): string[] {
   const nouns = [...words(d.name.replace(/\.(csv|json)$/i, '')), rowNoun(d) ?? ''].map((w) =>
     pluralize.singular(w),
   );
@@ -192,7 +192,7 @@ function moneyWords(column: DatasetColumnInfo, d: VisibleDataset): string[] {
     !gifts &&
     MONEY_IN.test(column.name) &&
     !COSTS_FILE.test(d.name.toLowerCase()) &&
-    Object.keys(lineMoney(d)).length === 0;
+    Object.keys(facts.lineMoney).length === 0;
   return ['money', ...(gifts ? GIFT_VERBS : []), ...(sales ? MONEY_WORDS : [])];
 }
 
@@ -210,12 +210,14 @@ function placeColumn(d: VisibleDataset): { column: DatasetColumnInfo; word: stri
 /** What a file's columns are called from the file as a whole: found once per file, not once per column. */
 interface FileFacts {
   money?: DatasetColumnInfo;
+  /** the revenue of a file of lines (quantity times unit price), when it has one */
+  lineMoney: Table['computed'];
   place?: { column: DatasetColumnInfo; word: string };
   thing?: string;
 }
 
 function fileFacts(d: VisibleDataset): FileFacts {
-  return { money: moneyColumn(d), place: placeColumn(d), thing: fileThing(d) };
+  return { money: moneyColumn(d), place: placeColumn(d), thing: fileThing(d), lineMoney: lineMoney(d) };
 }
 
 function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset, facts: FileFacts): string[] {
@@ -224,7 +226,7 @@ function columnSynonyms(column: DatasetColumnInfo, d: VisibleDataset, facts: Fil
   const place = facts.place;
   if (place?.column === column)
     for (const w of PLACE_WORDS) if (w !== pluralize.singular(place.word)) out.add(w);
-  if (facts.money === column) for (const w of moneyWords(column, d)) if (w !== column.name) out.add(w);
+  if (facts.money === column) for (const w of moneyWords(column, d, facts)) if (w !== column.name) out.add(w);
   if (column.header !== column.name) out.add(column.header);
   const said = words(column.header);
   const spoken = said.join(' ');
@@ -416,7 +418,7 @@ function tableFor(d: VisibleDataset): Table {
     relations: {},
     measures: {},
     segments: { ...stillThereSegment(d, rows), ...dueSegments(d, rows) },
-    computed: { ...lineMoney(d), ...durationColumns(d, rows) },
+    computed: { ...facts.lineMoney, ...durationColumns(d, rows) },
   };
 }
 

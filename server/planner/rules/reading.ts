@@ -1,6 +1,5 @@
 // Reading a question: date phrases and grains, vocabulary matches (model phrases and tenant values), and the
 // cue words of analytic questions (how many, by/per, top N, which, share of, vs, never, more than).
-
 import { distance } from 'fastest-levenshtein';
 import pluralize from 'pluralize';
 import { type DateMatch, findDates, findGrain } from '../../dates/phrases.ts';
@@ -1085,6 +1084,9 @@ function comparisonsAt(words: string[], tokens: Token[], i: number): Reading['co
   return [];
 }
 
+/** A noun of the one who does a deed: "borrowers", "refunders", "donors". */
+const DOER = /[a-z](er|ers|or|ors)$/;
+
 /**
  * "reported" is something done, not the value "reporting" its stem shares; "cancelled" is still "Cancelled";
  * "bookings" are not "Books"; "refunders" are not "refunded".
@@ -1093,7 +1095,7 @@ function verbOfAnother(word: string, value: string | number): boolean {
   const v = String(value).toLowerCase();
   if (word.endsWith('ed') && !v.endsWith('ed') && v !== word) return true;
   // "refunders" are people, not the status "refunded" (doerOfEvent)
-  if (/[a-z](er|ers|or|ors)$/.test(word) && v.endsWith('ed') && stem(v) === stem(word)) return true;
+  if (DOER.test(word) && v.endsWith('ed') && stem(v) === stem(word)) return true;
   // "bookings" are not the category "Books": a value that is a plural noun is named by its own singular only
   // (a participle such as "refunded" is still named by "refunds")
   return (
@@ -1110,7 +1112,7 @@ function verbOfAnother(word: string, value: string | number): boolean {
  * date column of the deed its stem shares.
  */
 function doerOfEvent(word: string, field: string): boolean {
-  if (!/[a-z](er|ers|or|ors)$/.test(word)) return false;
+  if (!DOER.test(word)) return false;
   const column = field.slice(field.indexOf('.') + 1);
   // a date by its name ("borrowed_on", "signed_up_at"); "managed_by" is the manager
   if (!/_(on|at|date|time)$/.test(column)) return false;
