@@ -56,8 +56,31 @@ export interface ResolvedSegment {
   definition: SegmentDefinition;
 }
 
+/**
+ * One object per model and set of visible tables: a view is made for every question, and what its tables alone
+ * decide (the planner's model-helpers.ts) is worked out once per shape instead. Few shapes: visibility is config.
+ */
+const shapes = new WeakMap<SemanticModel, Map<string, object>>();
+
+function shapeOf(model: SemanticModel, visible: Iterable<string>): object {
+  let byTables = shapes.get(model);
+  if (!byTables) {
+    byTables = new Map();
+    shapes.set(model, byTables);
+  }
+  const key = [...visible].join('\n');
+  let shape = byTables.get(key);
+  if (!shape) {
+    shape = {};
+    byTables.set(key, shape);
+  }
+  return shape;
+}
+
 export class ModelView {
   readonly tables: ReadonlyMap<string, Table>;
+  /** the same object for every view of the same model with the same visible tables */
+  readonly shape: object;
 
   constructor(
     readonly agent: Pick<AgentConfig, 'id' | 'multiTenant' | 'timeZone' | 'userContext'>,
@@ -73,6 +96,7 @@ export class ModelView {
       visible.set(name, table);
     }
     this.tables = visible;
+    this.shape = shapeOf(model, visible.keys());
   }
 
   table(name: string): Table {

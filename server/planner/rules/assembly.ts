@@ -5,6 +5,7 @@ import type { DateRange, Measure } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
 import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import type { Match, Target } from './lexicon.ts';
+import { keptFor } from './model-helpers.ts';
 import type { Reading } from './reading.ts';
 
 /** What the strategies of one question build together: the measures found so far, their table, notes, used words. */
@@ -136,6 +137,10 @@ export function withSharedYear<T extends { range: DateRange }>(dates: T[]): T[] 
 
 /** The table of events: queryable, dated, and belonging to the most other tables (orders, in a shop). */
 export function factTable(view: ModelView): string | undefined {
+  return keptFor(view, 'facts', () => findFactTable(view));
+}
+
+function findFactTable(view: ModelView): string | undefined {
   let best: { table: string; score: number } | undefined;
   for (const [name, t] of view.tables) {
     if (t.access !== 'queryable' || !t.timeColumn) continue;

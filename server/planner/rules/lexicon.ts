@@ -92,16 +92,16 @@ export function sameTarget(a: Target, b: Target): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-const cache = new WeakMap<object, Map<string, Lexicon>>();
+const cache = new WeakMap<object, WeakMap<object, Lexicon>>();
 
-/** The lexicon of the model as this view sees it (cached per model and set of visible tables). */
+/** The lexicon of the model as this view sees it (cached per model and view shape: the same visible tables). */
 export function lexiconFor(view: ModelView, modelKey: object): Lexicon {
-  const key = [...view.tables.keys()].sort().join(',');
   let perModel = cache.get(modelKey);
   if (!perModel) {
-    perModel = new Map();
+    perModel = new WeakMap();
     cache.set(modelKey, perModel);
   }
+  const key = view.shape;
   const cached = perModel.get(key);
   if (cached) return cached;
   const lex = new Lexicon();

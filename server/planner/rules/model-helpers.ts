@@ -2,6 +2,21 @@
 import type { ModelView } from '../../semantic/model-view.ts';
 import { stem } from './text.ts';
 
+/** What a view's tables alone decide, by view shape (ModelView.shape): worked out once, not on every question. */
+const derived = new WeakMap<object, Map<string, unknown>>();
+
+export function keptFor<T>(view: ModelView, key: string, work: () => T): T {
+  let kept = derived.get(view.shape);
+  if (!kept) {
+    kept = new Map();
+    derived.set(view.shape, kept);
+  }
+  if (kept.has(key)) return kept.get(key) as T;
+  const value = work();
+  kept.set(key, value);
+  return value;
+}
+
 export function labelField(view: ModelView, table: string): string | undefined {
   const t = view.tables.get(table);
   if (!t?.labelColumn) return undefined;
@@ -110,7 +125,11 @@ export interface MeasureRef {
 }
 
 /** Measures that say the same thing on another table ("revenue" -> "product revenue" on the items). */
-export function measureAlternatives(view: ModelView, qualified: string): MeasureRef[] {
+export function measureAlternatives(view: ModelView, qualified: string): readonly MeasureRef[] {
+  return keptFor(view, `alternatives ${qualified}`, () => findMeasureAlternatives(view, qualified));
+}
+
+function findMeasureAlternatives(view: ModelView, qualified: string): MeasureRef[] {
   const original = view.measure(qualified);
   const words = (name: string, synonyms: string[]): Set<string> =>
     new Set([name, ...synonyms].flatMap((s) => s.split(/[\s_]+/)).map((w) => stem(w.toLowerCase())));
@@ -134,6 +153,10 @@ function measureWords(name: string, synonyms: readonly string[]): string {
 
 /** The measure people mean by money ("how much did we make"): revenue, sales or income, else a currency sum. */
 export function moneyMeasure(view: ModelView): MeasureRef | undefined {
+  return keptFor(view, 'money', () => findMoneyMeasure(view));
+}
+
+function findMoneyMeasure(view: ModelView): MeasureRef | undefined {
   let fallback: MeasureRef | undefined;
   for (const [tableName, table] of view.tables) {
     for (const [name, def] of Object.entries(table.measures)) {
@@ -153,6 +176,10 @@ export function moneyMeasure(view: ModelView): MeasureRef | undefined {
 
 /** The measure of things sold ("how many did we sell"): a sum in units, or one named for units or quantity sold. */
 export function unitsMeasure(view: ModelView): MeasureRef | undefined {
+  return keptFor(view, 'units', () => findUnitsMeasure(view));
+}
+
+function findUnitsMeasure(view: ModelView): MeasureRef | undefined {
   for (const [tableName, table] of view.tables) {
     for (const [name, def] of Object.entries(table.measures)) {
       if (
@@ -168,6 +195,10 @@ export function unitsMeasure(view: ModelView): MeasureRef | undefined {
 
 /** The table of people: named or called people, persons, users, members, customers or accounts. */
 export function personTable(view: ModelView): string | undefined {
+  return keptFor(view, 'people', () => findPersonTable(view));
+}
+
+function findPersonTable(view: ModelView): string | undefined {
   const PEOPLE = /^(people|persons?|users?|members?|customers?|accounts?|clients?|shoppers?)$/;
   for (const [name, t] of view.tables) {
     if (t.access !== 'queryable') continue;
@@ -204,11 +235,17 @@ export function activityTable(view: ModelView, table: string): string | undefine
  * common; a model that names its measures has chosen what is measured.
  */
 export function namesNoMeasures(view: ModelView): boolean {
-  return [...view.tables.values()].every((t) => Object.keys(t.measures).length === 0);
+  return keptFor(view, 'no measures', () =>
+    [...view.tables.values()].every((t) => Object.keys(t.measures).length === 0),
+  );
 }
 
 /** The things that are sold ("best sellers"): the undated, labelled table the units measure's rows belong to. */
 export function soldThingTable(view: ModelView): string | undefined {
+  return keptFor(view, 'sold', () => findSoldThingTable(view));
+}
+
+function findSoldThingTable(view: ModelView): string | undefined {
   const units = unitsMeasure(view);
   if (!units) return undefined;
   const people = personTable(view);

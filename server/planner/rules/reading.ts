@@ -250,7 +250,9 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   const lex = lexiconFor(view, modelKey);
   const tokens = normalise(tokenize(masked), lex, values);
   const words = tokens.map((t) => t.text);
-  const has = (i: number, ...seq: string[]): boolean => seq.every((w, k) => words[i + k] === w);
+  // two words at i: asked of every word many times over, so it allocates nothing
+  const has = (i: number, first: string, second: string): boolean =>
+    words[i] === first && words[i + 1] === second;
 
   const vocabulary = withColumnsOfTheQuestionsTable(
     matchVocabulary(tokens, lex, values, {

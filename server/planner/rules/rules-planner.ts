@@ -2,11 +2,13 @@
 // shorthand.ts writes out what people abbreviate, reading.ts tags the question with what the model and the tenant's
 // data know, assemble.ts turns the tags into a QueryPlan (or a refusal); follow-ups and uploaded files have their own
 // modules.
+import type { ModelView } from '../../semantic/model-view.ts';
 import type { Planner, PlannerInput, PlannerOutcome } from '../types.ts';
 import { assemble } from './assemble.ts';
 import { planWithDatasets, withoutFiles } from './dataset-questions.ts';
 import { applyFollowUp, impliesMeasure, isFollowUp } from './followups.ts';
 import { lexiconFor, ValueIndex } from './lexicon.ts';
+import { keptFor } from './model-helpers.ts';
 import { unanswerable } from './outcomes.ts';
 import { read } from './reading.ts';
 import { expandShorthand } from './shorthand.ts';
@@ -111,15 +113,23 @@ function quoted(words: string[]): string {
   return q.length > 1 ? `${q.slice(0, -1).join(', ')} and ${q.at(-1)}` : (q[0] ?? '');
 }
 
+/** The text columns whose values the tenant's data holds (the model lists no values for them). */
+function valueFields(view: ModelView): readonly string[] {
+  return keptFor(view, 'value fields', () => {
+    const fields: string[] = [];
+    for (const [tableName, table] of view.tables) {
+      if (table.access !== 'queryable') continue;
+      for (const [col, def] of Object.entries(table.columns)) {
+        if (def.type === 'string' && !def.values) fields.push(`${tableName}.${col}`);
+      }
+    }
+    return fields;
+  });
+}
+
 async function loadValues(input: Pick<PlannerInput, 'view' | 'values'>): Promise<ValueIndex> {
   const index = new ValueIndex();
-  const fields: string[] = [];
-  for (const [tableName, table] of input.view.tables) {
-    if (table.access !== 'queryable') continue;
-    for (const [col, def] of Object.entries(table.columns)) {
-      if (def.type === 'string' && !def.values) fields.push(`${tableName}.${col}`);
-    }
-  }
+  const fields = valueFields(input.view);
   const lists = await Promise.all(
     fields.map((f) => input.values.values(f, 5000).catch(() => [] as string[])),
   );
