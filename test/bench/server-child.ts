@@ -1,16 +1,20 @@
 // The server under load for the server benchmark, in a process of its own so the load generator's work is not the
-// server's. Prints one JSON line `{ "url": ... }` once listening; closes gracefully on SIGTERM.
+// server's: the built server, as `parley serve` runs it (built-server.ts; server.ts builds it first). Prints one JSON
+// line `{ "url": ... }` once listening; closes gracefully on SIGTERM.
 // Run by server.ts: node --import tsx server-child.ts  (env BENCH_DATABASE_URL, BENCH_STORE_URL, BENCH_REPLAY)
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { pino } from 'pino';
 import type { Answer } from '../../server/answers/answer.ts';
 import type { AnswerEngine } from '../../server/answers/engine.ts';
-import { parseConfig } from '../../server/config/load.ts';
-import { startServer } from '../../server/main.ts';
 import { withDatasetsConfig, withSection } from '../support/config-text.ts';
 import { DEMO_CONFIG_FILE } from '../support/demo-db.ts';
+import { builtServerModule } from './built-server.ts';
 import { BENCH_API_KEY, BENCH_NOW, BENCH_SECRET } from './server-common.ts';
+
+const { parseConfig } =
+  await builtServerModule<typeof import('../../server/config/load.ts')>('config/load.js');
+const { startServer } = await builtServerModule<typeof import('../../server/main.ts')>('main.js');
 
 const env = {
   ...process.env,

@@ -15,7 +15,8 @@
 //   the first answer after /readyz                                      vs  the same question again
 //   memory per idle widget socket at 5,000 sockets; /healthz p99 with them open    vs  without
 // "The same SQL" is every statement an answer runs: its query, and the like-for-like query of a comparison with a
-// period that is not over. The server runs in a child process (server-child.ts); the load comes from this one.
+// period that is not over. The server is built first and measured as it ships (built-server.ts); under load it runs in
+// a child process (server-child.ts), and the load comes from this one.
 // BENCH_PER_QUESTION=1 also prints the in-process part question by question.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,12 +29,11 @@ import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import mysql from 'mysql2/promise';
 import WebSocket from 'ws';
-import { createAnswerEngine } from '../../server/answers/engine.ts';
-import { parseConfig } from '../../server/config/load.ts';
 import { parseDatabaseUrl } from '../../server/db/connect.ts';
 import { PROTOCOL, TOKEN_PROTOCOL_PREFIX, WS_PATH } from '../../server/ws/protocol.ts';
 import { DEMO_CONFIG_FILE, makeTempDir, seedDemo, sqliteUrl } from '../support/demo-db.ts';
 import { shipmentsCsv } from '../support/shipments.ts';
+import { buildServer, builtServerModule } from './built-server.ts';
 import { DEMO_QUESTIONS } from './planning.ts';
 import { BENCH_API_KEY, BENCH_NOW, BENCH_SECRET, benchToken, median, percentile } from './server-common.ts';
 
@@ -372,7 +372,7 @@ interface Sql {
  * statement the answer runs, so a ceiling "the same SQL" does the same database work as the answer.
  */
 async function sqlOfQuestions(databaseUrl: string): Promise<Sql[]> {
-  const engine = inProcessEngine(databaseUrl);
+  const engine = await inProcessEngine(databaseUrl);
   const out: Sql[] = [];
   try {
     for (const org of ORGS) {
@@ -389,7 +389,12 @@ async function sqlOfQuestions(databaseUrl: string): Promise<Sql[]> {
   return out;
 }
 
-function inProcessEngine(databaseUrl: string) {
+/** The built server's answer engine (built-server.ts) on the demo config, its clock the benchmark's. */
+async function inProcessEngine(databaseUrl: string) {
+  const { parseConfig } =
+    await builtServerModule<typeof import('../../server/config/load.ts')>('config/load.js');
+  const { createAnswerEngine } =
+    await builtServerModule<typeof import('../../server/answers/engine.ts')>('answers/engine.js');
   const env = { ...process.env, DATABASE_URL: databaseUrl };
   const config = parseConfig(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8'), DEMO_CONFIG_FILE, env);
   return createAnswerEngine({ config, now: () => new Date(BENCH_NOW) });
@@ -613,7 +618,7 @@ async function mysqlPart(mysqlUrl: string, dir: string, seconds: number): Promis
  * answer of the same question.
  */
 async function newTenantAnswers(
-  engine: ReturnType<typeof inProcessEngine>,
+  engine: Awaited<ReturnType<typeof inProcessEngine>>,
   question: string,
 ): Promise<{ unprepared: number; prepared: number; later: number }> {
   const ask = async (organisationId: number): Promise<number> => {
@@ -633,7 +638,7 @@ async function newTenantAnswers(
 async function answerPart(databaseUrl: string): Promise<void> {
   const file = parseDatabaseUrl(databaseUrl).location;
   const sqls = (await sqlOfQuestions(databaseUrl)).filter((s) => s.org === 1);
-  const engine = inProcessEngine(databaseUrl);
+  const engine = await inProcessEngine(databaseUrl);
   const db = new Database(file, { readonly: true, fileMustExist: true });
   db.function('parley_tz', { deterministic: true }, (v: unknown) => v as string);
   const ask = () => ({ agentId: 'demo', userContext: { organisationId: 1 } });
@@ -1022,6 +1027,8 @@ async function startPart(databaseUrl: string, dir: string): Promise<void> {
 }
 
 export async function runServerBench(options: ServerBenchOptions): Promise<boolean> {
+  // every part measures the server as it ships, the cold start included (bin/parley.mjs runs the build when current)
+  await buildServer();
   const dir = makeTempDir('parley-bench-server');
   const seconds = options.seconds ?? 4;
   try {
