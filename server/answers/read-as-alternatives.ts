@@ -97,7 +97,7 @@ async function kept(candidates: Candidate[], a: AlternativesInput): Promise<Read
     if (out.length >= MAX_PER_CHIP || a.input.signal?.aborted) break;
     if (seen.has(c.question.trim().toLowerCase())) continue;
     seen.add(c.question.trim().toLowerCase());
-    const outcome = await a.planner.plan({ ...a.input, question: c.question, history });
+    const outcome = await a.planner.plan({ ...a.input, question: c.question, history, planOnly: true });
     if (outcome.kind === 'plan' && canonical(outcome.plan) === canonical(c.expected))
       out.push({ label: c.label, question: c.question });
   }

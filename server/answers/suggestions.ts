@@ -29,7 +29,7 @@ export async function suggestionsAsQuestions(
   const kept: string[] = [];
   for (const question of questions) {
     if (kept.length >= MAX_SUGGESTIONS) break;
-    const outcome = await planner.plan({ ...input, question, history: [] });
+    const outcome = await planner.plan({ ...input, question, history: [], planOnly: true });
     if (outcome.kind === 'plan') kept.push(question);
   }
   return kept;

@@ -53,6 +53,8 @@ export interface PlannerInput {
   signal?: AbortSignal;
   /** called with narrative text as a model writes it (LLM planners only) */
   onDelta?: (text: string) => void;
+  /** the caller reads only the outcome's plan (a reading being checked): its `words` may be left out */
+  planOnly?: boolean;
 }
 
 /**

@@ -1,12 +1,11 @@
 // The vocabulary of one user's view of the model: every phrase that names a table, column, measure,
 // segment or enum value, matched against a question's tokens longest-first.
 
-import pluralize from 'pluralize';
 import type { ModelView } from '../../semantic/model-view.ts';
 import { countryAliases } from './countries.ts';
 import { isEnglishWord } from './english.ts';
 import { expandShorthand } from './shorthand.ts';
-import { type Token, tokenize, valueKey, valueKeys } from './text.ts';
+import { singularOf, type Token, tokenize, valueKey, valueKeys } from './text.ts';
 
 export type Target =
   | { kind: 'table'; table: string }
@@ -85,7 +84,7 @@ export class Lexicon {
 
 /** The same word, allowing a plural: "order" and "orders" are one word; "order" and "ordered" are not. */
 function sameWord(a: string, b: string): boolean {
-  return a === b || pluralize.singular(a) === pluralize.singular(b);
+  return a === b || singularOf(a) === singularOf(b);
 }
 
 export function sameTarget(a: Target, b: Target): boolean {

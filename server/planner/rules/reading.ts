@@ -1,7 +1,6 @@
 // Reading a question: date phrases and grains, vocabulary matches (model phrases and tenant values), and the
 // cue words of analytic questions (how many, by/per, top N, which, share of, vs, never, more than).
 import { distance } from 'fastest-levenshtein';
-import pluralize from 'pluralize';
 import { type DateMatch, findDates, findGrain } from '../../dates/phrases.ts';
 import { type Grain, tableOf } from '../../query/plan.ts';
 import type { ModelView } from '../../semantic/model-view.ts';
@@ -18,7 +17,7 @@ import {
   personTable,
   soldThingTable,
 } from './model-helpers.ts';
-import { FILLER, stem, type Token, tokenize } from './text.ts';
+import { FILLER, singularOf, stem, type Token, tokenize } from './text.ts';
 import { ACTIVITY, AGENT_NOUNS, CLAUSE_WORDS, CREATION } from './verbs.ts';
 
 export type Agg = 'sum' | 'avg' | 'min' | 'max';
@@ -1105,7 +1104,7 @@ function verbOfAnother(word: string, value: string | number): boolean {
     !v.endsWith('ss') &&
     v !== word &&
     stem(v) === stem(word) &&
-    pluralize.singular(v) !== pluralize.singular(word)
+    singularOf(v) !== singularOf(word)
   );
 }
 

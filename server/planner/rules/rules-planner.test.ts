@@ -467,3 +467,22 @@ describe('two aggregates of one number', () => {
     expect(p.measures).toEqual([{ kind: 'sum', field: 'products.price' }]);
   });
 });
+
+describe('a reading checked for its plan only', () => {
+  it('gives the same plan without the words behind it', async () => {
+    const question = 'takings from Canada by quarter in 2025';
+    const full = await plan(question);
+    const checked = await planner.plan({
+      question,
+      view,
+      history: [],
+      now: NOW,
+      values: { values: async (field) => VALUES[field] ?? [] },
+      planOnly: true,
+    });
+    if (full.kind !== 'plan' || checked.kind !== 'plan') throw new Error('expected plans');
+    expect(full.words?.measures.map((m) => m.measure)).toEqual(['orders.revenue']);
+    expect(checked.words).toBeUndefined();
+    expect(checked.plan).toEqual(full.plan);
+  });
+});

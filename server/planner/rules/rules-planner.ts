@@ -32,7 +32,13 @@ export class RulesPlanner implements Planner {
     // what became of the question's words, beside the plan (the plan itself is the planner's alone); a failure
     // here leaves the words out: the plan stands, its chips just offer nothing more
     const withWords = (outcome: PlannerOutcome, read = reading): PlannerOutcome => {
-      if (outcome.kind !== 'plan' || outcome.plan.source !== 'database' || outcome.plan.blend) return outcome;
+      if (
+        input.planOnly ||
+        outcome.kind !== 'plan' ||
+        outcome.plan.source !== 'database' ||
+        outcome.plan.blend
+      )
+        return outcome;
       try {
         return {
           ...outcome,
@@ -82,7 +88,9 @@ export class RulesPlanner implements Planner {
       assemble,
     );
     if (outcome.kind === 'plan' && outcome.plan.source === 'datasets' && !outcome.plan.blend)
-      return { ...outcome, words: fileWordUse(filesReading, outcome.plan, context) };
+      return input.planOnly
+        ? outcome
+        : { ...outcome, words: fileWordUse(filesReading, outcome.plan, context) };
     // "which countries are our students from": the files know "students", so the database's reading left it out;
     // when no file answers either, the database's answer would ignore it: refuse, with the files' reason (their
     // words are the ones the question used), else the data's

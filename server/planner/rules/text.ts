@@ -63,6 +63,17 @@ export function stem(word: string): string {
   return s;
 }
 
+const singularCache = new Map<string, string>();
+/** pluralize.singular, kept per word: the lexicon compares words by it many times a question, and it runs ~60 rules */
+export function singularOf(word: string): string {
+  let s = singularCache.get(word);
+  if (s === undefined) {
+    s = pluralize.singular(word);
+    if (singularCache.size < 50_000) singularCache.set(word, s);
+  }
+  return s;
+}
+
 export function tokenize(text: string): Token[] {
   const out: Token[] = [];
   for (const m of text.matchAll(TOKEN)) {
