@@ -64,6 +64,22 @@ function mentionPattern(words: string[]): RegExp {
   );
 }
 
+/** The mention pattern of a context field, made once per model's tables (a model's tables do not change). */
+const patterns = new WeakMap<object, Map<string, RegExp>>();
+function mentionsOf(field: string, tables: Record<string, TableWords>): RegExp {
+  let byField = patterns.get(tables);
+  if (!byField) {
+    byField = new Map();
+    patterns.set(tables, byField);
+  }
+  let pattern = byField.get(field);
+  if (!pattern) {
+    pattern = mentionPattern(entityWords(field, tables));
+    byField.set(field, pattern);
+  }
+  return pattern;
+}
+
 const ID_MENTION = /\b([a-z][a-z_]{1,30})\s*(?:id|#|number|no\.)\s*[:=]?\s*#?\s*(\d{1,18})\b/giu;
 
 function planMentions(plan: QueryPlan | undefined, value: string): boolean {
@@ -79,7 +95,7 @@ export function scopeNotice(input: Input): ScopeNotice | undefined {
   for (const [field, type] of Object.entries(input.agent.userContext)) {
     if (type !== 'integer' && type !== 'string') continue;
     const own = input.userContext[field];
-    for (const m of input.question.matchAll(mentionPattern(entityWords(field, tables)))) {
+    for (const m of input.question.matchAll(mentionsOf(field, tables))) {
       const value = Number(m[1]);
       // "company 2025 revenue" names a year, not company 2025 (unless it says "id")
       const qualified = /id|#|number|no/i.test(m[0].replace(/\d+$/, '').slice(-12));
