@@ -425,8 +425,8 @@ export function attachWidgetSocket(
 
   function onConnection(ws: WebSocket, socket: Duplex, session: VerifiedSession, member: string): void {
     const conn = new Connection(ws, socket, session, nextId++, member, perConnection);
-    // the socket's log fields, given with each line: a child logger per socket kept its bindings as a string of some
-    // thirty pieces, a kilobyte of every idle socket
+    // the socket's log fields, given with each line: a child logger per socket kept a logger and its bindings string
+    // for every idle socket, to write a line or two
     const where: SocketLogFields = { socket: conn.id, agentId: session.agentId };
     ws.on('error', (err) => log.debug({ ...where, err }, 'socket error'));
     connections.add(conn);
