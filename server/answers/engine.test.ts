@@ -48,7 +48,7 @@ function engineOverRules(wrap: (rules: RulesPlanner) => Planner): AnswerEngine {
   return createAnswerEngine({
     config: config(fs.readFileSync(DEMO_CONFIG_FILE, 'utf8')),
     now: () => NOW,
-    planner: (agent) => wrap(new RulesPlanner(agent.model)),
+    planner: () => wrap(new RulesPlanner()),
   });
 }
 

@@ -153,7 +153,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
     let planner = planners.get(agent.config.id);
     if (!planner) {
       // an agent with an `llm:` section plans with the model and falls back to the rules
-      planner = options.planner?.(agent) ?? plannerForAgent(agent, new RulesPlanner(agent.model));
+      planner = options.planner?.(agent) ?? plannerForAgent(agent, new RulesPlanner());
       planners.set(agent.config.id, planner);
     }
     return planner;
@@ -418,7 +418,7 @@ export function createAnswerEngine(options: EngineOptions): AnswerEngine {
         const now = clock();
         // a model's planner is never asked here: it is the rules planner's code that is cold, and its caches
         const own = plannerFor(agent);
-        const planner = own.name === 'rules' ? own : new RulesPlanner(agent.model);
+        const planner = own.name === 'rules' ? own : new RulesPlanner();
         const done = await warmUpAgent({
           planner,
           view,

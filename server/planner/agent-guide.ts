@@ -119,7 +119,7 @@ function outcomeWhy(outcome: PlannerOutcome, meant: string): string {
  */
 export async function agentGuide(agent: ResolvedAgent, now: Date, run?: QuestionRunner): Promise<AgentGuide> {
   const { config, model } = agent;
-  const planner = new RulesPlanner(model);
+  const planner = new RulesPlanner();
   const view = new ModelView(config, model, {});
   const plan = (question: string) =>
     planner.plan({ question, view, history: [], now, values: { values: async () => [] } });

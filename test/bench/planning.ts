@@ -164,13 +164,13 @@ export async function runPlanningBench(): Promise<Array<{ name: string; median: 
   ];
   const results = [
     {
-      ...(await measure('demo model (5 tables)', new RulesPlanner(demo.model), demoBase, DEMO_QUESTIONS, 40)),
+      ...(await measure('demo model (5 tables)', new RulesPlanner(), demoBase, DEMO_QUESTIONS, 40)),
       goal: 2,
     },
     {
       ...(await measure(
         'demo model, uploads on, no file',
-        new RulesPlanner(demo.model),
+        new RulesPlanner(),
         { ...demoBase, datasets: noFiles },
         DEMO_QUESTIONS,
         40,
@@ -178,7 +178,7 @@ export async function runPlanningBench(): Promise<Array<{ name: string; median: 
       goal: 2,
     },
     {
-      ...(await measure('generated model (200 tables)', new RulesPlanner(wide), wideBase, wideQuestions, 40)),
+      ...(await measure('generated model (200 tables)', new RulesPlanner(), wideBase, wideQuestions, 40)),
       goal: 10,
     },
   ];

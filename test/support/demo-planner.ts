@@ -20,7 +20,7 @@ export const DEMO_VALUES: Record<string, string[]> = {
   'products.name': ['Acme Compact Tablet', 'Acme Classic Pyjamas'],
 };
 export const demoView = new ModelView(demo.config, demo.model, { organisationId: 1 });
-export const demoPlanner = new RulesPlanner(demo.model);
+export const demoPlanner = new RulesPlanner();
 const planner = demoPlanner;
 
 /** `values`: the tenant's values the planner may match, by field (the demo's few by default). */

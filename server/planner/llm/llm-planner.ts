@@ -351,7 +351,7 @@ export class LlmPlanner implements Planner {
 
 /**
  * The planner for an agent: an LlmPlanner over `fallback` when the agent has an `llm:` section, else `fallback`.
- * e.g. `createAnswerEngine({ config, planner: (agent) => plannerForAgent(agent, new RulesPlanner(agent.model)) })`
+ * e.g. `createAnswerEngine({ config, planner: (agent) => plannerForAgent(agent, new RulesPlanner()) })`
  */
 export function plannerForAgent(
   agent: { config: { llm?: LlmSettings } },

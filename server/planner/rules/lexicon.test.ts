@@ -26,7 +26,7 @@ function ticketsView(statuses: string[]): ModelView {
   );
 }
 
-const firstHit = (view: ModelView, word: string) => lexiconFor(view, {}).at(tokenize(word), 0)[0]?.target;
+const firstHit = (view: ModelView, word: string) => lexiconFor(view).at(tokenize(word), 0)[0]?.target;
 
 describe('the lexicon of a column’s values', () => {
   it('reads "open" as the pending status where the column has no status of that name', () => {

@@ -4,6 +4,7 @@
 import type { ModelView } from '../../semantic/model-view.ts';
 import { countryAliases } from './countries.ts';
 import { isEnglishWord } from './english.ts';
+import { keptFor } from './model-helpers.ts';
 import { expandShorthand } from './shorthand.ts';
 import { singularOf, type Token, tokenize, valueKey, valueKeys } from './text.ts';
 
@@ -91,18 +92,12 @@ export function sameTarget(a: Target, b: Target): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-const cache = new WeakMap<object, WeakMap<object, Lexicon>>();
+/** The lexicon of the model as this view sees it (kept per view shape: the same model and visible tables). */
+export function lexiconFor(view: ModelView): Lexicon {
+  return keptFor(view, 'lexicon', () => buildLexicon(view));
+}
 
-/** The lexicon of the model as this view sees it (cached per model and view shape: the same visible tables). */
-export function lexiconFor(view: ModelView, modelKey: object): Lexicon {
-  let perModel = cache.get(modelKey);
-  if (!perModel) {
-    perModel = new WeakMap();
-    cache.set(modelKey, perModel);
-  }
-  const key = view.shape;
-  const cached = perModel.get(key);
-  if (cached) return cached;
+function buildLexicon(view: ModelView): Lexicon {
   const lex = new Lexicon();
   for (const [tableName, table] of view.tables) {
     const tableTarget: Target = { kind: 'table', table: tableName };
@@ -152,7 +147,6 @@ export function lexiconFor(view: ModelView, modelKey: object): Lexicon {
       for (const s of seg.synonyms) lex.add(s, target);
     }
   }
-  perModel.set(key, lex);
   return lex;
 }
 

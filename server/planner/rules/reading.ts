@@ -235,7 +235,7 @@ export const GRAIN_NOUNS: Record<string, Grain> = {
   years: 'year',
 };
 
-export function read(question: string, input: PlannerInput, values: ValueIndex, modelKey: object): Reading {
+export function read(question: string, input: PlannerInput, values: ValueIndex): Reading {
   const view = input.view;
   const { ranges: dates, bounds } = findDates(question, input.now, view.agent.timeZone);
   const grainHit = findGrain(question);
@@ -246,7 +246,7 @@ export function read(question: string, input: PlannerInput, values: ValueIndex, 
   for (const d of dates) blank(d.start, d.end);
   for (const b of bounds) blank(b.wordStart, b.end);
   if (grainHit) blank(grainHit.start, grainHit.end);
-  const lex = lexiconFor(view, modelKey);
+  const lex = lexiconFor(view);
   const tokens = normalise(tokenize(masked), lex, values);
   const words = tokens.map((t) => t.text);
   // two words at i: asked of every word many times over, so it allocates nothing

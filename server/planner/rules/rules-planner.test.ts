@@ -19,7 +19,7 @@ const VALUES: Record<string, string[]> = {
   'products.category': ['Electronics', 'Books', 'Toys', 'Home & Garden'],
   'products.name': ['Acme Compact Tablet', 'Acme Classic Pyjamas'],
 };
-const planner = new RulesPlanner(demo.model);
+const planner = new RulesPlanner();
 const view = new ModelView(demo.config, demo.model, { organisationId: 1 });
 
 async function plan(
@@ -254,7 +254,7 @@ describe('ambiguity', () => {
     if (!items?.measures.product_revenue) throw new Error('demo model changed');
     items.measures.product_revenue.synonyms.push('sales');
     const ambiguousView = new ModelView(demo.config, model, { organisationId: 1 });
-    const out = await new RulesPlanner(model).plan({
+    const out = await new RulesPlanner().plan({
       question: 'what were our sales last month',
       view: ambiguousView,
       history: [],

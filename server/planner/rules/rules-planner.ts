@@ -17,8 +17,6 @@ import { fileWordUse, wordUse } from './word-use.ts';
 export class RulesPlanner implements Planner {
   readonly name = 'rules';
 
-  constructor(private readonly modelKey: object) {}
-
   async prepare(input: Pick<PlannerInput, 'view' | 'values'>): Promise<void> {
     await loadValues(input);
   }
@@ -27,7 +25,7 @@ export class RulesPlanner implements Planner {
     const question = expandShorthand(input.question.trim());
     if (question === '') return unanswerable(input.view, 'Ask a question about your data.');
     const values = await loadValues(input);
-    const reading = read(question, input, values, this.modelKey);
+    const reading = read(question, input, values);
     const previous = [...input.history].reverse().find((t) => t.plan)?.plan;
     // what became of the question's words, beside the plan (the plan itself is the planner's alone); a failure
     // here leaves the words out: the plan stands, its chips just offer nothing more
@@ -42,7 +40,7 @@ export class RulesPlanner implements Planner {
       try {
         return {
           ...outcome,
-          words: wordUse(read, outcome.plan, input.view, lexiconFor(input.view, this.modelKey)),
+          words: wordUse(read, outcome.plan, input.view, lexiconFor(input.view)),
         };
       } catch {
         return outcome;
@@ -63,7 +61,7 @@ export class RulesPlanner implements Planner {
       return withWords(withoutFiles(question, assemble(reading, input), context));
     const dsInput: PlannerInput = { ...input, view: context.view, values: context.values, history: [] };
     const dsValues = await loadValues(dsInput);
-    const dsReading = read(question, dsInput, dsValues, context);
+    const dsReading = read(question, dsInput, dsValues);
     // words the user's files explain ("targets", "plan") are not unknown to either side of a blend
     const inFiles = new Set(dsReading.matches.flatMap((m) => m.text.split(' ')));
     // a file's name is the file ("my sales targets file"): its words do not also name the database's measures

@@ -127,7 +127,7 @@ describe('running totals, growth and shares of the whole', () => {
     const text = fs.readFileSync(file, 'utf8').replace(/^( +)units_sold:$/m, `$1${long}:`);
     const demo = parseConfig(text, file.pathname, {}).agents.get('demo');
     if (!demo) throw new Error('no demo agent');
-    const out = await new RulesPlanner(demo.model).plan({
+    const out = await new RulesPlanner().plan({
       question: 'by how much did units sold increase from march 2026 to april 2026',
       view: new ModelView(demo.config, demo.model, { organisationId: 1 }),
       history: [],
