@@ -5,6 +5,7 @@
 //   the same at 10 clients with each question's first answer replayed (no engine): the server's own floor
 //   how busy the server's main thread was, and how idle the machine, meanwhile (what limits the rate)
 //   the load generator's own CPU per answer (it shares the cores)        vs  the SQL's own time per answer
+//   the answers/s that CPU allows with every core busy (server and load)  vs  the SQL loop's answers/s
 //   answers/s on MariaDB, WebSocket at 10 clients                        vs  the same SQL in a loop over mysql2
 //   one answer in process (median over the questions)                   vs  its SQL alone
 //   a new tenant's first answer, unprepared and prepared (engine.prepare)  vs  a later one
@@ -21,6 +22,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -527,11 +529,18 @@ async function answersPart(databaseUrl: string, dir: string, seconds: number): P
               ratio: Number.NaN,
             });
           // the load generator shares the machine's cores with the server and its SQL: its own CPU per answer
-          reportPerAnswer(
-            `load generator CPU per answer (${on}, 10)`,
-            (own.user + own.system) / 1000 / answered,
+          const loadMs = (own.user + own.system) / 1000 / answered;
+          reportPerAnswer(`load generator CPU per answer (${on}, 10)`, loadMs, ceiling);
+          // the most this CPU per answer allows, every core busy all the time: a rate goal above it needs less CPU
+          // per answer, not more concurrency
+          const bound = (os.availableParallelism() * 1000) / ((cpu1.all - cpu0.all) / answered + loadMs);
+          report({
+            name: `answers/s this CPU allows on ${os.availableParallelism()} cores (${on}, 10)`,
+            parley: bound,
             ceiling,
-          );
+            unit: '/s',
+            ratio: bound / ceiling,
+          });
         }
       }
     }
