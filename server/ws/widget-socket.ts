@@ -145,9 +145,11 @@ class Connection {
   private expiryTimer: NodeJS.Timeout | undefined;
   /** frames sent in this turn of the event loop wait for its end, to leave in one write */
   private corked = false;
-  readonly invalid: TokenBucket;
-  readonly rejected: TokenBucket;
-  readonly syncs: TokenBucket;
+  // made at a socket's first invalid, rejected or sync message: a bucket starts full, so one made then is the one
+  // made at connect (refills stop at full), and most sockets never need one (about 200 bytes an idle socket)
+  private invalidBucket: TokenBucket | undefined;
+  private rejectedBucket: TokenBucket | undefined;
+  private syncsBucket: TokenBucket | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -157,13 +159,27 @@ class Connection {
     readonly id: number,
     /** this socket in the user's count across instances (Redis) */
     readonly member: string,
-    options: Required<Pick<WidgetSocketOptions, 'invalidMessages' | 'rejectedMessages' | 'syncs'>>,
+    private readonly options: Required<
+      Pick<WidgetSocketOptions, 'invalidMessages' | 'rejectedMessages' | 'syncs'>
+    >,
   ) {
     this.owner = ownerOf(session);
     this.ownerKey = ownerKey(this.owner);
-    this.invalid = new TokenBucket(options.invalidMessages);
-    this.rejected = new TokenBucket(options.rejectedMessages);
-    this.syncs = new TokenBucket(options.syncs);
+  }
+
+  get invalid(): TokenBucket {
+    this.invalidBucket ??= new TokenBucket(this.options.invalidMessages);
+    return this.invalidBucket;
+  }
+
+  get rejected(): TokenBucket {
+    this.rejectedBucket ??= new TokenBucket(this.options.rejectedMessages);
+    return this.rejectedBucket;
+  }
+
+  get syncs(): TokenBucket {
+    this.syncsBucket ??= new TokenBucket(this.options.syncs);
+    return this.syncsBucket;
   }
 
   get open(): boolean {
@@ -230,6 +246,8 @@ export function attachWidgetSocket(
     rejectedMessages: options.rejectedMessages ?? { burst: 20, perMinute: 20 },
     syncs: options.syncs ?? { burst: 5, perMinute: 20 },
   };
+  // each socket makes its buckets when first needed: bad limits fail here, at start, not at a user's message
+  for (const limit of Object.values(perConnection)) new TokenBucket(limit);
   const limiter = deps.questionLimiter;
   const budgetOptions = options.messageBudget ?? frontDoorLimits(deps.config.config.limits).socketMessages;
   const budget = messageBudget(deps.limiters, budgetOptions);
