@@ -140,6 +140,39 @@ describe('mintSessionToken', () => {
   });
 });
 
+describe('the verified session', () => {
+  const sign = (claims: Record<string, unknown>, options: jwt.SignOptions = {}) =>
+    jwt.sign({ sub: 'u1', agentId: 'demo', userContext: { organisationId: 7 }, ...claims }, SECRET, {
+      algorithm: 'HS256',
+      audience: 'parley',
+      ...options,
+    });
+  const exp = Math.floor(Date.now() / 1000) + 600;
+  const who = { userIdentifier: 'u1', agentId: 'demo', userContext: { organisationId: 7 } };
+
+  it('says who the token speaks for, when it expires, and its id and issue time', async () => {
+    const verifier = createSessionVerifier({ hs256Secret: SECRET }, agents);
+    const iat = exp - 900;
+    const session = await verifier.verify(
+      sign({ exp, iat, jti: 'token-1', permissions: ['datasets:context:write'] }),
+    );
+    expect(session).toStrictEqual({
+      ...who,
+      permissions: ['datasets:context:write'],
+      expiresAt: new Date(exp * 1000),
+      tokenId: 'token-1',
+      issuedAt: new Date(iat * 1000),
+    });
+  });
+
+  it('has no token id or issue time when the token has none (not keys set to undefined)', async () => {
+    const verifier = createSessionVerifier({ hs256Secret: SECRET, requireJti: false }, agents);
+    const session = await verifier.verify(sign({ exp }, { noTimestamp: true }));
+    // toStrictEqual: a key set to undefined would not match
+    expect(session).toStrictEqual({ ...who, permissions: [], expiresAt: new Date(exp * 1000) });
+  });
+});
+
 describe('createSessionVerifier configuration', () => {
   it('refuses to construct with a secret under 32 bytes, without showing it', () => {
     const short = 'a'.repeat(31);
