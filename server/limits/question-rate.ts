@@ -31,7 +31,7 @@ export class TokenBucket {
     private readonly options: RateLimitOptions,
     private readonly now: MonotonicClock = monotonic,
   ) {
-    checkOptions(options);
+    checkRateLimit(options);
     this.tokens = options.burst;
     this.at = now();
   }
@@ -69,7 +69,7 @@ export class KeyedRateLimiter {
     private readonly now: MonotonicClock = monotonic,
     private readonly maxKeys = 10_000,
   ) {
-    checkOptions(options);
+    checkRateLimit(options);
   }
 
   take(key: string): Take {
@@ -96,7 +96,8 @@ export class KeyedRateLimiter {
   }
 }
 
-function checkOptions(options: RateLimitOptions): void {
+/** Throws on a burst under 1 or a rate that is not positive. */
+export function checkRateLimit(options: RateLimitOptions): void {
   if (!(Number.isFinite(options.burst) && options.burst >= 1))
     throw new Error('rate limit burst must be at least 1');
   if (!(Number.isFinite(options.perMinute) && options.perMinute > 0))
@@ -126,7 +127,7 @@ function memoryLimiter(options: RateLimitOptions): UserRateLimiter {
 }
 
 function sharedQuestionLimiter(shared: SharedState, options: RateLimitOptions): UserRateLimiter {
-  checkOptions(options);
+  checkRateLimit(options);
   const limiter = createLimiter(shared, {
     keyPrefix: 'questions',
     points: options.burst,

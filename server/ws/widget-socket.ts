@@ -26,7 +26,7 @@ import {
   originAllowedForAnyAgent,
 } from '../http/widget-v1/origin.ts';
 import { checkConversationLimits } from '../limits/conversation-creation.ts';
-import { type RateLimitOptions, TokenBucket } from '../limits/question-rate.ts';
+import { checkRateLimit, type RateLimitOptions, TokenBucket } from '../limits/question-rate.ts';
 import { frontDoorLimits } from '../limits/settings.ts';
 import { type MessageBudgetOptions, messageBudget } from './message-budget.ts';
 import {
@@ -247,7 +247,7 @@ export function attachWidgetSocket(
     syncs: options.syncs ?? { burst: 5, perMinute: 20 },
   };
   // each socket makes its buckets when first needed: bad limits fail here, at start, not at a user's message
-  for (const limit of Object.values(perConnection)) new TokenBucket(limit);
+  for (const limit of Object.values(perConnection)) checkRateLimit(limit);
   const limiter = deps.questionLimiter;
   const budgetOptions = options.messageBudget ?? frontDoorLimits(deps.config.config.limits).socketMessages;
   const budget = messageBudget(deps.limiters, budgetOptions);
