@@ -83,7 +83,7 @@ export function assemble(reading: Reading, input: PlannerInput): PlannerOutcome 
   const shaped = applyShapes(outcome, r, input, (m) => measureAlias(m, input.view));
   const conditioned = applyConditions(shaped, clauses, reading, input);
   if (conditioned.kind !== 'plan') return conditioned;
-  const bounded = applyFreeBounds(conditioned, clauses, input);
+  const bounded = applyFreeBounds(conditioned, clauses, reading, input);
   if (bounded.kind !== 'plan') return bounded;
   const dated = applyPastDates(bounded, reading, input);
   if (dated.kind !== 'plan') return dated;

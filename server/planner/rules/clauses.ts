@@ -10,6 +10,7 @@ import { fieldsOf } from './filters.ts';
 import type { Match } from './lexicon.ts';
 import {
   activityTable,
+  isDate,
   moneyMeasure,
   nearestTimeField,
   owns,
@@ -55,6 +56,21 @@ interface Verb {
   end: number;
 }
 
+/**
+ * "whose last purchase was last week", "by last order date": the word is part of the name of a date column other
+ * than its table's own time ("last purchase" is users.last_order_at), so it names that column, not an event of its
+ * own; a period said of it dates that column (namedDateField). The table's own time ("joined", "signup date") is
+ * the event that creates its rows, which the creation clauses read as before.
+ */
+function namesDateColumn(r: Reading, view: ModelView, at: number): boolean {
+  return r.matches.some((m) => {
+    if (m.target.kind !== 'column' || at < m.from || at >= m.to || !isDate(view, m.target.field))
+      return false;
+    const table = tableOf(m.target.field);
+    return m.target.field !== `${table}.${view.tables.get(table)?.timeColumn}`;
+  });
+}
+
 /** Reads the clauses of a question; `subject` is the thing counted or listed, when the caller knows it. */
 export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
   const words = r.tokens.map((t) => t.text);
@@ -72,6 +88,7 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
     const orderVerb =
       w === 'order' && ['to', 'not', "n't", 'never', 'did'].some((x) => (words[i - 1] ?? '').endsWith(x));
     if (!kind && !orderVerb) continue;
+    if (namesDateColumn(r, view, i)) continue;
     // "sign" needs its "up"; "came"/"come" only as "came back"; "have" only before a quantity or a related noun
     if ((w === 'sign' || w === 'signed') && words[i + 1] !== 'up') continue;
     if ((w === 'came' || w === 'come' || w === 'returned') && words[i + 1] !== 'back' && w !== 'returned')

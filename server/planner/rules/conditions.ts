@@ -4,7 +4,7 @@ import { resolveDateRange } from '../../dates/resolve.ts';
 import { type DateRange, type Filter, tableOf } from '../../query/plan.ts';
 import type { PlannerInput, PlannerOutcome } from '../types.ts';
 import type { Clauses } from './clauses.ts';
-import { fieldsOf } from './filters.ts';
+import { fieldsOf, namedDateField } from './filters.ts';
 import { fitMeasure, measureAlias, withFilter } from './measures.ts';
 import { isDate, nearestTimeField, owns, reachableToOne } from './model-helpers.ts';
 import { unanswerable } from './outcomes.ts';
@@ -146,12 +146,15 @@ export function applyConditions(
 export function applyFreeBounds(
   outcome: Extract<PlannerOutcome, { kind: 'plan' }>,
   clauses: Clauses,
+  r: Reading,
   input: PlannerInput,
 ): PlannerOutcome {
   const bounds = clauses.freeDates.filter((d) => d.side);
   if (bounds.length === 0) return outcome;
   const plan = structuredClone(outcome.plan);
-  const field = plan.time?.field ?? nearestTimeField(input.view, plan.table);
+  // "customers whose last purchase date is before 2025": the date the question names, else the rows' own
+  const field =
+    plan.time?.field ?? namedDateField(r, input.view, plan.table) ?? nearestTimeField(input.view, plan.table);
   if (!field) {
     const said = bounds.map((d) => `${d.side} ${d.text}`).join(' and ');
     const rows = plan.table.replace(/_/g, ' ');

@@ -253,14 +253,18 @@ export function read(question: string, input: PlannerInput, values: ValueIndex):
   const has = (i: number, first: string, second: string): boolean =>
     words[i] === first && words[i + 1] === second;
 
-  const vocabulary = withColumnsOfTheQuestionsTable(
-    matchVocabulary(tokens, lex, values, {
-      ...(namesNoMeasures(view) ? { fileQuestion: question.toLowerCase() } : {}),
-      // "projects completed since April": with a period, a file's date named by its event is what it dates
-      ...(namesNoMeasures(view) && (dates.length > 0 || bounds.length > 0 || grainHit)
-        ? { datedEvent: (field: string) => isDate(view, field) }
-        : {}),
-    }),
+  const vocabulary = withDateWordsJoined(
+    withColumnsOfTheQuestionsTable(
+      matchVocabulary(tokens, lex, values, {
+        ...(namesNoMeasures(view) ? { fileQuestion: question.toLowerCase() } : {}),
+        // "projects completed since April": with a period, a file's date named by its event is what it dates
+        ...(namesNoMeasures(view) && (dates.length > 0 || bounds.length > 0 || grainHit)
+          ? { datedEvent: (field: string) => isDate(view, field) }
+          : {}),
+      }),
+      view,
+    ),
+    tokens,
     view,
   );
   const covered = new Set(
@@ -304,6 +308,26 @@ export function read(question: string, input: PlannerInput, values: ValueIndex):
       if (!interrogative && !agent) continue;
       const at = matches.findIndex((m) => m.from > i);
       const match: Match = { target: { kind: 'table', table: people }, from: i, to: i + 1, text: w };
+      matches.splice(at < 0 ? matches.length : at, 0, match);
+    }
+  }
+  // "customers who last ordered in October": the date of their latest purchase, where the people's table keeps it
+  const latest = people ? lastPurchaseColumn(view, people) : undefined;
+  if (latest) {
+    for (const [i, w] of words.entries()) {
+      if (w !== 'last' || !BUYING.has(words[i + 1] ?? '')) continue;
+      if (matches.some((m) => m.from <= i && m.to > i)) continue;
+      // ("ordered" alone may name the customers: here it is the date of their last order)
+      const verb = matches.findIndex((m) => m.from === i + 1 && m.to === i + 2);
+      if (verb >= 0) matches.splice(verb, 1);
+      if (matches.some((m) => m.from <= i + 1 && m.to > i + 1)) continue;
+      const at = matches.findIndex((m) => m.from > i);
+      const match: Match = {
+        target: { kind: 'column', field: latest },
+        from: i,
+        to: i + 2,
+        text: `last ${words[i + 1]}`,
+      };
       matches.splice(at < 0 ? matches.length : at, 0, match);
     }
   }
@@ -879,6 +903,44 @@ function withColumnsOfTheQuestionsTable(matches: Match[], view: ModelView): Matc
     const holders = [...others].filter((t) => view.tables.get(t)?.columns[column] !== undefined);
     return holders.length === 1 ? { ...m, target: { kind: 'column', field: `${holders[0]}.${column}` } } : m;
   });
+}
+
+const DATE_WORDS = new Set(['date', 'day', 'time']);
+
+/** verbs of buying that "last" makes the date of the latest purchase ("last ordered", "last bought") */
+const BUYING = new Set(['ordered', 'bought', 'purchased', 'shopped']);
+
+/** A date column of the people's table kept as their latest purchase: named, or said to be, "last ..." */
+function lastPurchaseColumn(view: ModelView, people: string): string | undefined {
+  const columns = view.tables.get(people)?.columns ?? {};
+  for (const [name, column] of Object.entries(columns)) {
+    const field = `${people}.${name}`;
+    if (!isDate(view, field)) continue;
+    if (name.startsWith('last_') || column.synonyms.some((s) => s.toLowerCase().startsWith('last ')))
+      return field;
+  }
+  return undefined;
+}
+
+/**
+ * "last purchase date", "signup day": a date column named without its own "date" takes the word after it, rather
+ * than the word naming another column on its own (the demo model's "date" alone is when an order was placed).
+ */
+function withDateWordsJoined(matches: Match[], tokens: Token[], view: ModelView): Match[] {
+  const out: Match[] = [];
+  for (let k = 0; k < matches.length; k += 1) {
+    const m = matches[k] as Match;
+    const next = matches[k + 1];
+    const word = tokens[m.to]?.text ?? '';
+    if (m.target.kind === 'column' && isDate(view, m.target.field) && DATE_WORDS.has(word)) {
+      out.push({ ...m, to: m.to + 1, text: `${m.text} ${word}` });
+      // the word's own match, if any, is this column's now
+      if (next && next.from === m.to && next.to === m.to + 1) k += 1;
+      continue;
+    }
+    out.push(m);
+  }
+  return out;
 }
 
 // verbs stay out: "shipping" is a word of its own, not a misspelt "shopping"

@@ -486,3 +486,41 @@ describe('a reading checked for its plan only', () => {
     expect(checked.plan).toEqual(full.plan);
   });
 });
+
+describe('a date column named by what it records', () => {
+  it('dates the column a period is said of, not the rows the word could also name', async () => {
+    // "last purchase" is users.last_order_at: neither the users' own date nor their orders' dates
+    const p = await planOf('how many customers had their last purchase in september');
+    expect(p.time).toEqual({ field: 'users.last_order_at', range: { kind: 'period', period: { month: 9 } } });
+    expect(p.filters).not.toContainEqual(expect.objectContaining({ op: 'related' }));
+  });
+
+  it('bounds that column with an open-ended date, its "date" word included', async () => {
+    const p = await planOf('customers with a last purchase date before 2024, how many');
+    expect(p.filters).toContainEqual({
+      op: 'lt',
+      field: 'users.last_order_at',
+      value: '2024-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('reads "last" before a verb of buying as that date', async () => {
+    const p = await planOf('number of customers who last bought in q2');
+    expect(p.time).toEqual({
+      field: 'users.last_order_at',
+      range: { kind: 'period', period: { quarter: 2 } },
+    });
+  });
+
+  it('keeps any purchase in a period, and joining, as they were', async () => {
+    const ordered = await planOf('number of customers who ordered in q2');
+    expect(ordered.filters).toContainEqual(
+      expect.objectContaining({
+        op: 'related',
+        table: 'orders',
+        filter: expect.objectContaining({ op: 'dateRange' }),
+      }),
+    );
+    expect((await planOf('how many customers joined in april')).time?.field).toBe('users.created_at');
+  });
+});
