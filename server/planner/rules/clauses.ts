@@ -132,7 +132,7 @@ export function readClauses(r: Reading, view: ModelView, now: Date): Clauses {
     const read = countIn(r, v, view, actor);
     const counted =
       (read?.bare && negated ? undefined : read) ??
-      (v.kind === 'activity' ? amountIn(r, v, view) : undefined);
+      (v.kind !== 'creation' ? amountIn(r, v, view) : undefined);
     const count = counted?.count;
     // "placed their very first order this month", "bought for the first time in May"
     const first = words.slice(Math.max(0, v.at - 2), v.end).includes('first');
@@ -306,6 +306,12 @@ function having(
   const valueNoun = noun ? undefined : rowsNamedByValue(r, view, actor, v.at, v.end);
   if (valueNoun)
     return having(view, actor, withTableMatch(r, valueNoun), v, dates, values, count, negated, now);
+  // "orders that had more than 5 units": an amount of the actor's own rows, added up (amountIn)
+  if (!noun && count?.sum) {
+    const summed = tableOf(count.sum);
+    if (!owns(view, actor, summed)) return undefined;
+    return relatedCondition(view, actor, summed, true, dates, values, count, negated, now);
+  }
   if (noun?.target.kind !== 'table') return undefined;
   // "who has the most refunded orders" ranks people by them; it is not a condition
   if (r.topN && r.topN.at > v.at && r.topN.at < noun.from) return undefined;
@@ -339,15 +345,15 @@ function amountIn(
   view: ModelView,
 ): { count: CountCondition; at: number; noun?: Match } | undefined {
   const verb = r.tokens[v.at]?.text ?? '';
+  const c = r.comparisons.find((x) => x.at > v.at && x.at < v.end);
+  if (!c) return undefined;
   const measure = SPEND_VERBS.has(verb)
     ? moneyMeasure(view)
     : SELL_VERBS.has(verb)
       ? unitsMeasure(view)
-      : undefined;
+      : unitNamedAfter(r, view, c.at);
   const def = measure ? view.tables.get(measure.table)?.measures[measure.name] : undefined;
   if (!measure || !def?.column || def.aggregate !== 'sum') return undefined;
-  const c = r.comparisons.find((x) => x.at > v.at && x.at < v.end);
-  if (!c) return undefined;
   // ("100 units" may name the measure's own rows: those are what is added up)
   const rows = r.matches.some(
     (m) =>
@@ -370,6 +376,23 @@ function amountIn(
   if (SELL_VERBS.has(verb) && !unit) return undefined;
   const count: CountCondition = { op: c.op, value: c.value, sum: `${measure.table}.${def.column}` };
   return { count, at: c.at, ...(unit ? { noun: unit } : {}) };
+}
+
+/**
+ * "had more than 5 units", "bought over 20 units": a measure that adds up a column, named right after a comparison's
+ * number, is the amount compared (of any verb but creating; spending and selling name their own measure).
+ */
+function unitNamedAfter(
+  r: Reading,
+  view: ModelView,
+  at: number,
+): { table: string; name: string } | undefined {
+  const unit = r.matches.find((m) => m.target.kind === 'measure' && m.from > at + 1 && m.from <= at + 3);
+  if (unit?.target.kind !== 'measure') return undefined;
+  const def = view.tables.get(unit.target.table)?.measures[unit.target.name];
+  return def?.aggregate === 'sum' && def.column
+    ? { table: unit.target.table, name: unit.target.name }
+    : undefined;
 }
 
 /** Whether the actor owns the rows a match names (a customer's orders), through a one-to-many relation. */
@@ -436,6 +459,9 @@ function relatedCondition(
     usedValues.push(m);
   }
   inner.push(...valueFilters);
+  // "customers who bought more than 20 units": the units are added up over the rows that hold them
+  const summed = count?.sum ? tableOf(count.sum) : undefined;
+  if (summed && summed !== table && owns(view, table, summed)) table = summed;
   // the verb's own definition ("sold" = in a completed order), when the related rows can see its fields
   if (definedBy && fieldsOf(definedBy).every((f) => reachableToOne(view, table, tableOf(f)))) {
     inner.push(definedBy);

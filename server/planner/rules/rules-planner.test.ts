@@ -524,3 +524,27 @@ describe('a date column named by what it records', () => {
     expect((await planOf('how many customers joined in april')).time?.field).toBe('users.created_at');
   });
 });
+
+describe('an amount of units a row holds, compared', () => {
+  it('adds up the units of each order, not a price that shares the word', async () => {
+    const p = await planOf('how many orders have at least 12 units');
+    expect(p.table).toBe('orders');
+    expect(p.filters).toEqual([
+      { op: 'related', table: 'order_items', count: { op: 'gte', value: 12, sum: 'order_items.quantity' } },
+    ]);
+  });
+
+  it('adds them up over the rows that hold them for a buyer', async () => {
+    const p = await planOf('how many customers bought over 30 units in 2025');
+    const related = p.filters.find((f) => f.op === 'related');
+    expect(related).toMatchObject({
+      table: 'order_items',
+      count: { op: 'gt', value: 30, sum: 'order_items.quantity' },
+    });
+  });
+
+  it('still counts rows when rows are named', async () => {
+    const p = await planOf('how many orders with more than 4 items');
+    expect(p.filters).toEqual([{ op: 'related', table: 'order_items', count: { op: 'gt', value: 4 } }]);
+  });
+});
