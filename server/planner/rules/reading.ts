@@ -646,6 +646,18 @@ export function read(question: string, input: PlannerInput, values: ValueIndex):
           : 0);
     topN = { n, direction: rankWord.direction, at: rankWord.at };
     if (leadAt !== undefined) topN.subjectAt = leadAt + 1;
+    else if (near) {
+      // "best selling products - top 3 by revenue", "lifetime value per customer, top 10": the ranking said after
+      // the thing ranked, with nothing to rank named after it (only the measure it ranks by)
+      const at = rankWord.at;
+      const after = matches.some(
+        (m) => m.from > at && m.from - at <= 4 && m.target.kind !== 'measure' && words[m.from - 1] !== 'by',
+      );
+      const ranked = [...matches]
+        .reverse()
+        .find((m) => m.to <= at && m.target.kind !== 'measure' && m.target.kind !== 'value');
+      if (!after && ranked) topN.subjectAt = ranked.from;
+    }
   } else if (whichAt >= 0 && tokens[whichAt + 1]?.num !== undefined) {
     topN = { n: tokens[whichAt + 1]?.num ?? 0, direction: 'desc', at: whichAt };
   }

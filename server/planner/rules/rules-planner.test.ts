@@ -548,3 +548,23 @@ describe('an amount of units a row holds, compared', () => {
     expect(p.filters).toEqual([{ op: 'related', table: 'order_items', count: { op: 'gt', value: 4 } }]);
   });
 });
+
+describe('a ranking said after the thing ranked', () => {
+  it('ranks the products named before "top 3", by the measure after it', async () => {
+    const p = await planOf('best sellers by revenue, top 3');
+    expect(p.dimensions).toEqual([{ field: 'products.id' }, { field: 'products.name' }]);
+    expect(p).toMatchObject({ order: [{ by: 'product_revenue', direction: 'desc' }], limit: 3 });
+  });
+
+  it('ranks people and columns the same way, lowest first when asked', async () => {
+    const people = await planOf('customers, top 10 by revenue');
+    expect(people.dimensions).toEqual([{ field: 'users.id' }, { field: 'users.name' }]);
+    expect(people.limit).toBe(10);
+    const categories = await planOf('categories, bottom 2 by units sold this year');
+    expect(categories).toMatchObject({
+      dimensions: [{ field: 'products.category' }],
+      order: [{ by: 'units_sold', direction: 'asc' }],
+      limit: 2,
+    });
+  });
+});
