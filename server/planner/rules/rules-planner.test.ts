@@ -568,3 +568,19 @@ describe('a ranking said after the thing ranked', () => {
     });
   });
 });
+
+describe('a kind of item named by its category, ranked', () => {
+  it('ranks the products of that category, not the category total', async () => {
+    const p = await planOf('top 5 toys by units sold');
+    expect(p.dimensions).toEqual([{ field: 'products.id' }, { field: 'products.name' }]);
+    expect(p.filters).toContainEqual({ op: 'eq', field: 'products.category', value: 'Toys' });
+    expect(p).toMatchObject({ order: [{ by: 'units_sold', direction: 'desc' }], limit: 5 });
+    expect((await planOf('which 3 electronics sold the most')).limit).toBe(3);
+  });
+
+  it('leaves a superlative of one figure in a category alone', async () => {
+    const p = await planOf('highest price in toys');
+    expect(p.dimensions).toEqual([]);
+    expect(p.measures).toEqual([{ kind: 'max', field: 'products.price' }]);
+  });
+});

@@ -7,6 +7,7 @@ import {
   cleanLabel,
   comparedLabel,
   countedMatch,
+  isPluralAt,
   isPluralDimension,
   withSharedYear,
 } from '../assembly.ts';
@@ -135,7 +136,10 @@ export function breakdown(a: Assembly): PlannerOutcome {
       }
     } else if (
       m.target.kind === 'value' &&
-      (byThis || (m.from === r.whichAt + 1 && r.tokens[r.whichAt]?.text === 'which' && r.topN !== undefined))
+      (byThis ||
+        (m.from === r.whichAt + 1 && r.tokens[r.whichAt]?.text === 'which' && r.topN !== undefined) ||
+        // "our top 3 books by sales", "which 3 electronics sold the most": items of that kind, ranked
+        (ranked && (r.topN?.n ?? 0) > 0 && isPluralAt(r, m)))
     ) {
       // "for each toy", "which book brought in the most": the rows of that kind, one per item
       const table = targetTable(m.target);
