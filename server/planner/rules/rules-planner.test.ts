@@ -584,3 +584,21 @@ describe('a kind of item named by its category, ranked', () => {
     expect(p.measures).toEqual([{ kind: 'max', field: 'products.price' }]);
   });
 });
+
+describe('a catalogue named with a condition and nothing asked of it', () => {
+  it('lists the products rather than counting them', async () => {
+    const cheap = await planOf('products in toys under 15 dollars');
+    expect(cheap.measures).toEqual([]);
+    expect(cheap.select).toContain('products.name');
+    expect(cheap.filters).toContainEqual({ op: 'lt', field: 'products.price', value: 15 });
+    const unsold = await planOf('products nobody bought last month');
+    expect(unsold.measures).toEqual([]);
+    expect(unsold.filters).toContainEqual(expect.objectContaining({ op: 'not' }));
+  });
+
+  it('still counts events and people, and products asked for as distinct', async () => {
+    expect((await planOf('orders under 20 dollars')).measures).toEqual([{ kind: 'count' }]);
+    expect((await planOf('customers from france')).measures).toEqual([{ kind: 'count' }]);
+    expect((await planOf('distinct products sold in october')).measures).toEqual([{ kind: 'count' }]);
+  });
+});

@@ -13,6 +13,7 @@ import {
   labelField,
   moneyMeasure,
   nearestTimeField,
+  personTable,
   reachableToOne,
   valueColumn,
 } from '../model-helpers.ts';
@@ -142,6 +143,12 @@ export function listing(a: Assembly): PlannerOutcome | undefined {
   const afterWhich =
     r.whichAt >= 0 ? r.matches.find((m) => m.from > r.whichAt && m.target.kind !== 'value') : undefined;
   const whichEntity = entity !== undefined && afterWhich === entity && entity.from - r.whichAt <= 4;
+  // "products priced over 200", "products that didn't sell this year": things with no date of their own (a catalogue)
+  // named with nothing asked of them are shown; people and events are counted ("orders from Germany")
+  const catalogue =
+    entity?.target.kind === 'table' &&
+    isCatalogue(view, entity.target.table) &&
+    !r.tokens.some((t) => DISTINCT.has(t.text));
   const wantsListing =
     measures.length === 0 &&
     r.countCue < 0 &&
@@ -149,7 +156,7 @@ export function listing(a: Assembly): PlannerOutcome | undefined {
     !r.grain &&
     !r.share &&
     afterWhich?.target.kind !== 'column' &&
-    (r.listing || r.recency !== undefined || whichEntity || (r.topN?.n ?? 0) > 0);
+    (r.listing || r.recency !== undefined || whichEntity || (r.topN?.n ?? 0) > 0 || catalogue);
   if (wantsListing && entity) {
     const table = targetTable(entity.target);
     if (view.tables.get(table)?.access !== 'queryable')
@@ -207,6 +214,19 @@ export function listing(a: Assembly): PlannerOutcome | undefined {
     );
   }
   return undefined;
+}
+
+const DISTINCT = new Set(['unique', 'distinct', 'different']);
+
+/** Rows with no date of their own that are not the people: things kept, not events (a product catalogue). */
+function isCatalogue(view: ModelView, table: string): boolean {
+  const t = view.tables.get(table);
+  return (
+    t?.access === 'queryable' &&
+    !t.timeColumn &&
+    table !== personTable(view) &&
+    labelField(view, table) !== undefined
+  );
 }
 
 /** A lookup: "what's the price of the Enterprise plan", "what is Emma Taylor's email". */
