@@ -596,6 +596,15 @@ describe('a catalogue named with a condition and nothing asked of it', () => {
     expect(unsold.filters).toContainEqual(expect.objectContaining({ op: 'not' }));
   });
 
+  it('lists the items of a kind the catalogue is said in ("toys under 25 bucks")', async () => {
+    const p = await planOf('toys under 25 bucks');
+    expect(p).toMatchObject({ table: 'products', measures: [] });
+    expect(p.filters).toEqual([
+      { op: 'eq', field: 'products.category', value: 'Toys' },
+      { op: 'lt', field: 'products.price', value: 25 },
+    ]);
+  });
+
   it('still counts events and people, and products asked for as distinct', async () => {
     expect((await planOf('orders under 20 dollars')).measures).toEqual([{ kind: 'count' }]);
     expect((await planOf('customers from france')).measures).toEqual([{ kind: 'count' }]);

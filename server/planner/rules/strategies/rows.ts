@@ -138,7 +138,10 @@ export function listing(a: Assembly): PlannerOutcome | undefined {
   const tables = matchesOf(r, 'table');
   const segments = matchesOf(r, 'segment');
   const entity =
-    tables.find((t) => !used.has(t)) ?? segments.find((s) => !used.has(s)) ?? enumeratedEntity(r, used);
+    tables.find((t) => !used.has(t)) ??
+    segments.find((s) => !used.has(s)) ??
+    enumeratedEntity(r, used) ??
+    catalogueKind(r, view, used);
   // "which grocery products ...": the first thing named after "which", past any value words
   const afterWhich =
     r.whichAt >= 0 ? r.matches.find((m) => m.from > r.whichAt && m.target.kind !== 'value') : undefined;
@@ -146,8 +149,9 @@ export function listing(a: Assembly): PlannerOutcome | undefined {
   // "products priced over 200", "products that didn't sell this year": things with no date of their own (a catalogue)
   // named with nothing asked of them are shown; people and events are counted ("orders from Germany")
   const catalogue =
-    entity?.target.kind === 'table' &&
-    isCatalogue(view, entity.target.table) &&
+    entity !== undefined &&
+    (entity.target.kind === 'table' || entity.target.kind === 'value') &&
+    isCatalogue(view, targetTable(entity.target)) &&
     !r.tokens.some((t) => DISTINCT.has(t.text));
   const wantsListing =
     measures.length === 0 &&
@@ -217,6 +221,17 @@ export function listing(a: Assembly): PlannerOutcome | undefined {
 }
 
 const DISTINCT = new Set(['unique', 'distinct', 'different']);
+
+/** "electronics under 100 bucks": a catalogue's kind said in the plural names its items of that kind. */
+function catalogueKind(r: Reading, view: ModelView, used: Set<Match>): Match | undefined {
+  return r.matches.find(
+    (m) =>
+      !used.has(m) &&
+      m.target.kind === 'value' &&
+      isCatalogue(view, targetTable(m.target)) &&
+      isPluralAt(r, m),
+  );
+}
 
 /** Rows with no date of their own that are not the people: things kept, not events (a product catalogue). */
 function isCatalogue(view: ModelView, table: string): boolean {
