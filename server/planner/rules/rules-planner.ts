@@ -5,6 +5,7 @@
 import type { ModelView } from '../../semantic/model-view.ts';
 import type { Planner, PlannerInput, PlannerOutcome } from '../types.ts';
 import { assemble } from './assemble.ts';
+import { withBusinessTerms } from './business-terms.ts';
 import { planWithDatasets, withoutFiles } from './dataset-questions.ts';
 import { applyFollowUp, impliesMeasure, isFollowUp } from './followups.ts';
 import { lexiconFor, ValueIndex } from './lexicon.ts';
@@ -22,7 +23,18 @@ export class RulesPlanner implements Planner {
   }
 
   async plan(input: PlannerInput): Promise<PlannerOutcome> {
-    const question = expandShorthand(input.question.trim());
+    const written = expandShorthand(input.question.trim());
+    // (a user's files may name such a term themselves: with files, a question is read as written)
+    const terms = input.datasets?.datasets.length
+      ? { question: written, notes: [] }
+      : withBusinessTerms(written, input.view);
+    const outcome = await this.planQuestion(terms.question, input);
+    return outcome.kind === 'plan' && terms.notes.length > 0
+      ? { ...outcome, notes: [...outcome.notes, ...terms.notes] }
+      : outcome;
+  }
+
+  private async planQuestion(question: string, input: PlannerInput): Promise<PlannerOutcome> {
     if (question === '') return unanswerable(input.view, 'Ask a question about your data.');
     const values = await loadValues(input);
     const reading = read(question, input, values);
