@@ -14,6 +14,7 @@ import {
   isNumeric,
   labelField,
   namesNoMeasures,
+  owns,
   personTable,
   soldThingTable,
 } from './model-helpers.ts';
@@ -661,6 +662,20 @@ export function read(question: string, input: PlannerInput, values: ValueIndex):
   } else if (whichAt >= 0 && tokens[whichAt + 1]?.num !== undefined) {
     topN = { n: tokens[whichAt + 1]?.num ?? 0, direction: 'desc', at: whichAt };
   }
+  // "top 3 customers by orders": a ranking by rows the ranked things have is by how many of them they have
+  if (topN && countCue < 0 && !countSubject) {
+    for (const b of byCues) {
+      const rows = matches.find((m) => m.from === b + 1 && m.target.kind === 'table');
+      const ranked = [...matches]
+        .reverse()
+        .find((m) => m.to <= b && (m.target.kind === 'table' || m.target.kind === 'segment'));
+      if (rows?.target.kind !== 'table' || !ranked || !words[b + 1]?.endsWith('s')) continue;
+      if (!owns(view, targetTable(ranked.target), rows.target.table)) continue;
+      countSubject = rows;
+      countCue = b;
+      break;
+    }
+  }
   let rankGrain: Reading['rankGrain'];
   let byGrain: Grain | undefined;
   for (let i = 0; i < words.length; i += 1) {
@@ -710,9 +725,17 @@ export function read(question: string, input: PlannerInput, values: ValueIndex):
     const over = numberAt((m) => m.to === i);
     return over !== undefined && over === numberAt((m) => m.from === at);
   };
+  // "our most loyal customers - the top 5 by number of orders": a word praising the things ranked says no more than
+  // the ranking the question spells out (without a number and a "by", "most loyal" would be a guess: still unknown)
+  const praisesRanked = (i: number): boolean =>
+    words[i - 1] === 'most' &&
+    (topN?.n ?? 0) > 0 &&
+    byCues.some((b) => b > i) &&
+    matches.some((m) => m.from === i + 1 && (m.target.kind === 'table' || m.target.kind === 'segment'));
   const unknownWords = words.filter(
     (w, i) =>
       !matchedWords.has(i) &&
+      !praisesRanked(i) &&
       !classifies(w, i) &&
       !divides(w, i) &&
       !defined(i) &&

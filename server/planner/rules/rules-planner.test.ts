@@ -611,3 +611,42 @@ describe('a catalogue named with a condition and nothing asked of it', () => {
     expect((await planOf('distinct products sold in october')).measures).toEqual([{ kind: 'count' }]);
   });
 });
+
+describe('words a spelled-out ranking makes plain', () => {
+  it('ranks the "most devoted" customers by what the question says they are ranked by', async () => {
+    const p = await planOf('our most devoted customers, top 3 by orders placed');
+    expect(p).toMatchObject({
+      measures: [{ kind: 'count' }],
+      order: [{ by: 'count', direction: 'desc' }],
+      limit: 3,
+    });
+    expect(p.dimensions).toEqual([{ field: 'users.id' }, { field: 'users.name' }]);
+  });
+
+  it('still refuses the same words with no ranking to go by', async () => {
+    const out = await plan('our most devoted customers');
+    expect(out.kind).toBe('unanswerable');
+  });
+});
+
+describe('a lifetime value', () => {
+  it('is each customer’s revenue to date, and the answer says so', async () => {
+    const out = await plan('the 4 customers with the highest lifetime value');
+    if (out.kind !== 'plan') throw new Error(out.message);
+    expect(out.plan).toMatchObject({
+      measures: [{ kind: 'named', name: 'orders.revenue' }],
+      order: [{ by: 'revenue', direction: 'desc' }],
+      limit: 4,
+    });
+    expect(out.plan.time).toBeUndefined();
+    expect(out.notes).toContain("lifetime value is read as each customer's revenue to date, over all time");
+  });
+});
+
+describe('a ranking by rows the ranked things have', () => {
+  it('ranks by how many of them each has', async () => {
+    const p = await planOf('top 4 customers by orders');
+    expect(p).toMatchObject({ table: 'orders', measures: [{ kind: 'count' }], limit: 4 });
+    expect(p.dimensions).toEqual([{ field: 'users.id' }, { field: 'users.name' }]);
+  });
+});
