@@ -139,7 +139,9 @@ function buildLexicon(view: ModelView): Lexicon {
     for (const [name, m] of Object.entries(table.measures)) {
       const target: Target = { kind: 'measure', table: tableName, name };
       lex.add(name.replace(/_/g, ' '), target);
-      for (const s of m.synonyms) lex.add(s, target);
+      // "revenue by product" as a name would swallow the breakdown the question asks for: the grammar reads the
+      // words as the breakdown, and a breakdown by product takes this measure (measures.ts fitMeasure)
+      for (const s of m.synonyms) if (!/\sby\s/i.test(s)) lex.add(s, target);
     }
     for (const [name, seg] of Object.entries(table.segments)) {
       const target: Target = { kind: 'segment', table: tableName, name };

@@ -650,3 +650,12 @@ describe('a ranking by rows the ranked things have', () => {
     expect(p.dimensions).toEqual([{ field: 'users.id' }, { field: 'users.name' }]);
   });
 });
+
+describe('a measure the model also calls "<measure> by <thing>"', () => {
+  it('is broken down by that thing, not answered as one total', async () => {
+    // the demo model lists "revenue by product" among product revenue's synonyms
+    const p = await planOf('revenue by product this quarter');
+    expect(p.measures).toEqual([{ kind: 'named', name: 'order_items.product_revenue' }]);
+    expect(p.dimensions).toEqual([{ field: 'products.id' }, { field: 'products.name' }]);
+  });
+});
