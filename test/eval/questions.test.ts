@@ -18,6 +18,9 @@ const holdout = loadQuestionSet(path.join(HERE, 'questions-holdout.yaml'));
 /** the sets written blind on 2026-12-07: one public, one held out */
 const blind3 = loadQuestionSet(path.join(HERE, 'questions-blind-3.yaml'));
 const holdout2 = loadQuestionSet(path.join(HERE, 'questions-holdout-2.yaml'));
+/** the sets written blind on 2026-12-08: one public, one held out */
+const blind4 = loadQuestionSet(path.join(HERE, 'questions-blind-4.yaml'));
+const holdout3 = loadQuestionSet(path.join(HERE, 'questions-holdout-3.yaml'));
 const turns = set.items.flatMap((item) => item.turns.map((turn) => ({ item, turn })));
 
 describe('question set', () => {
@@ -114,6 +117,8 @@ describe('expected SQL on the seeded demo data', () => {
     ['questions-holdout.yaml', holdout],
     ['questions-blind-3.yaml', blind3],
     ['questions-holdout-2.yaml', holdout2],
+    ['questions-blind-4.yaml', blind4],
+    ['questions-holdout-3.yaml', holdout3],
   ])('%s: runs every query and gets sensible, unambiguous results', (_name, questionSet) => {
     const db = openExpectationDb(dbFile);
     try {

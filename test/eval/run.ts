@@ -1,5 +1,5 @@
 // `npm run eval`: Parley's measured-quality evaluation. Asks every question of the public sets (test/eval/questions.yaml
-// and the blind-written test/eval/questions-blind.yaml and questions-blind-3.yaml, each graded on its own) through
+// and the blind-written test/eval/questions-blind.yaml, questions-blind-3.yaml and questions-blind-4.yaml, each graded on its own) through
 // the answer engine (follow-up chains in one conversation), grades each answer's data rows against the rows of
 // the question's hand-written SQL, prints per-category accuracy and the failures, writes a JSON report, and
 // exits non-zero when overall accuracy is below 95%.
@@ -35,10 +35,13 @@ import { type EvalItem, loadQuestionSet, type QuestionSet, QuestionSetError, tur
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
 const PASS_THRESHOLD = 0.95;
-/** The public sets: the original one, and the one written blind before the planner's rework (issue 9). */
-const PUBLIC_SETS = ['questions.yaml', 'questions-blind.yaml', 'questions-blind-3.yaml'].map((f) =>
-  path.join(HERE, f),
-);
+/** The public sets: the original one, and those written blind (before the planner's rework, and later). */
+const PUBLIC_SETS = [
+  'questions.yaml',
+  'questions-blind.yaml',
+  'questions-blind-3.yaml',
+  'questions-blind-4.yaml',
+].map((f) => path.join(HERE, f));
 
 interface Options {
   database?: string;
@@ -82,7 +85,7 @@ function parseOptions(argv: string[]): Options {
         '  --org N             only questions asked for organisation N',
         '  --verbose           print every question, its grade and the first rows',
         '  --check-sql         only run and sanity-check the expected SQL (no engine needed)',
-        '  --questions FILE    a question set (repeatable; default the public sets: questions.yaml, questions-blind.yaml, questions-blind-3.yaml)',
+        '  --questions FILE    a question set (repeatable; default the public sets: questions.yaml, questions-blind.yaml, questions-blind-3.yaml, questions-blind-4.yaml)',
         '  --report FILE       JSON report (default test-artifacts/eval-report.json)',
         '  --timeout MS        per-question time limit (default 60000)',
         '  --concurrency N     items asked in parallel (default 1; chains stay sequential)',
