@@ -21,6 +21,8 @@ const holdout2 = loadQuestionSet(path.join(HERE, 'questions-holdout-2.yaml'));
 /** the sets written blind on 2026-12-08: one public, one held out */
 const blind4 = loadQuestionSet(path.join(HERE, 'questions-blind-4.yaml'));
 const holdout3 = loadQuestionSet(path.join(HERE, 'questions-holdout-3.yaml'));
+/** written blind on 2026-12-08 after that session's changes, not yet used to find any */
+const blind5 = loadQuestionSet(path.join(HERE, 'questions-blind-5.yaml'));
 const turns = set.items.flatMap((item) => item.turns.map((turn) => ({ item, turn })));
 
 describe('question set', () => {
@@ -119,6 +121,7 @@ describe('expected SQL on the seeded demo data', () => {
     ['questions-holdout-2.yaml', holdout2],
     ['questions-blind-4.yaml', blind4],
     ['questions-holdout-3.yaml', holdout3],
+    ['questions-blind-5.yaml', blind5],
   ])('%s: runs every query and gets sensible, unambiguous results', (_name, questionSet) => {
     const db = openExpectationDb(dbFile);
     try {
