@@ -77,6 +77,9 @@ export function enumeratedEntity(r: Reading, used: Set<Match>): Match | undefine
   return r.matches.find((m) => !used.has(m) && m.target.kind === 'value' && m.target.enumerated);
 }
 
+/** Words of distinctness: "different products", "unique buyers" ask for how many, not for the rows. */
+export const DISTINCT_WORDS: ReadonlySet<string> = new Set(['different', 'distinct', 'unique', 'separate']);
+
 export function isPluralAt(r: Reading, m: Match): boolean {
   const last = r.tokens[m.to - 1];
   return last?.text.endsWith('s') === true && !last.text.endsWith('ss');

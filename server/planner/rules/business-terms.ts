@@ -2,7 +2,7 @@
 // with us to date, the model's money measure per person over all time. Written out before the question is read, so
 // the grammar sees words it knows ("which customer has the highest revenue per customer"); the answer says so.
 import type { ModelView } from '../../semantic/model-view.ts';
-import { moneyMeasure, personTable } from './model-helpers.ts';
+import { keptFor, moneyMeasure, personTable } from './model-helpers.ts';
 
 const LIFETIME_VALUE = /\b(?:(?:customer|client)\s+)?(?:life\s*time\s+value|ltv|cltv|clv)\b/gi;
 
@@ -14,8 +14,8 @@ export interface DefinedTerms {
 
 /** The question with the terms the model does not define itself written out in its own words. */
 export function withBusinessTerms(question: string, view: ModelView): DefinedTerms {
-  if (!LIFETIME_VALUE.test(question)) return { question, notes: [] };
-  LIFETIME_VALUE.lastIndex = 0;
+  // (search ignores the pattern's global position, which test would leave behind)
+  if (question.search(LIFETIME_VALUE) < 0) return { question, notes: [] };
   const money = moneyMeasure(view);
   const people = personTable(view);
   // a model that names the term itself means its own; one without money or people has nothing to read it as
@@ -30,6 +30,10 @@ export function withBusinessTerms(question: string, view: ModelView): DefinedTer
 
 /** Whether a table, column or measure of the model is called a lifetime value itself. */
 function namesLifetimeValue(view: ModelView): boolean {
+  return keptFor(view, 'names lifetime value', () => findLifetimeValueName(view));
+}
+
+function findLifetimeValueName(view: ModelView): boolean {
   const names: string[] = [];
   for (const [name, t] of view.tables) {
     names.push(name, ...t.synonyms);

@@ -12,6 +12,7 @@ import { type Lexicon, lexiconFor, type Match, type Target, type ValueIndex } fr
 import {
   isDate,
   isNumeric,
+  keptFor,
   labelField,
   namesNoMeasures,
   owns,
@@ -947,6 +948,10 @@ const BUYING = new Set(['ordered', 'bought', 'purchased', 'shopped']);
 
 /** A date column of the people's table kept as their latest purchase: named, or said to be, "last ..." */
 function lastPurchaseColumn(view: ModelView, people: string): string | undefined {
+  return keptFor(view, 'last purchase column', () => findLastPurchaseColumn(view, people));
+}
+
+function findLastPurchaseColumn(view: ModelView, people: string): string | undefined {
   const columns = view.tables.get(people)?.columns ?? {};
   for (const [name, column] of Object.entries(columns)) {
     const field = `${people}.${name}`;

@@ -4,7 +4,7 @@
 import { tableOf } from '../../../query/plan.ts';
 import type { ModelView } from '../../../semantic/model-view.ts';
 import type { PlannerOutcome } from '../../types.ts';
-import { type Assembly, countedMatch, factTable, matchesOf } from '../assembly.ts';
+import { type Assembly, countedMatch, DISTINCT_WORDS, factTable, matchesOf } from '../assembly.ts';
 import { columnComparisons } from '../column-comparisons.ts';
 import { comparedColumn, yesNoOf, zeroColumns } from '../filters.ts';
 import type { Match } from '../lexicon.ts';
@@ -355,7 +355,5 @@ function distinctActivity(
 
 /** "different products", "unique buyers": a word of distinctness right before the thing named. */
 function distinctBefore(r: Reading, m: Match): boolean {
-  return r.tokens
-    .slice(Math.max(0, m.from - 2), m.from)
-    .some((t) => ['different', 'distinct', 'unique', 'separate'].includes(t.text));
+  return r.tokens.slice(Math.max(0, m.from - 2), m.from).some((t) => DISTINCT_WORDS.has(t.text));
 }

@@ -3,7 +3,14 @@
 import { type Measure, type QueryPlan, tableOf } from '../../../query/plan.ts';
 import type { ModelView } from '../../../semantic/model-view.ts';
 import type { PlannerOutcome } from '../../types.ts';
-import { type Assembly, enumeratedEntity, isPluralAt, matchesOf, numberBefore } from '../assembly.ts';
+import {
+  type Assembly,
+  DISTINCT_WORDS,
+  enumeratedEntity,
+  isPluralAt,
+  matchesOf,
+  numberBefore,
+} from '../assembly.ts';
 import { collectFilters, dateFilters, dateTime, segmentFilters, withAskedColumns } from '../filters.ts';
 import type { Match } from '../lexicon.ts';
 import { measureAlias } from '../measures.ts';
@@ -152,7 +159,7 @@ export function listing(a: Assembly): PlannerOutcome | undefined {
     entity !== undefined &&
     (entity.target.kind === 'table' || entity.target.kind === 'value') &&
     isCatalogue(view, targetTable(entity.target)) &&
-    !r.tokens.some((t) => DISTINCT.has(t.text));
+    !r.tokens.some((t) => DISTINCT_WORDS.has(t.text));
   const wantsListing =
     measures.length === 0 &&
     r.countCue < 0 &&
@@ -219,8 +226,6 @@ export function listing(a: Assembly): PlannerOutcome | undefined {
   }
   return undefined;
 }
-
-const DISTINCT = new Set(['unique', 'distinct', 'different']);
 
 /** "electronics under 100 bucks": a catalogue's kind said in the plural names its items of that kind. */
 function catalogueKind(r: Reading, view: ModelView, used: Set<Match>): Match | undefined {
