@@ -794,7 +794,7 @@ async function uploadPart(databaseUrl: string, dir: string): Promise<void> {
   const health: number[] = [];
   try {
     // warm, as a server that has taken uploads before: the first 9 MB upload and the first question on it ran cold
-    // code (412 and 215 ms against 291 and 36 ms for the next ones), which one of three timed rounds could not outvote
+    // code (412 and 215 ms against 291 and 36 ms for the next ones); with one more slow round, it set a median of three
     await upload(child.url, 'warm', 'shipments.csv', bytes);
     await askApi(child.url, 'warm', question);
     await child.settled();
